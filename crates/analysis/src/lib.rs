@@ -1,0 +1,3 @@
+//! Analysis for Spielraum.
+//!
+//! (Being built: see the crate description.)

@@ -1,0 +1,3 @@
+//! Ingest for Spielraum.
+//!
+//! (Being built: see the crate description.)

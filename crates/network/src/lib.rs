@@ -1,0 +1,3 @@
+//! Network for Spielraum.
+//!
+//! (Being built: see the crate description.)

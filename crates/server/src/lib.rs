@@ -1,0 +1,3 @@
+//! Server for Spielraum.
+//!
+//! (Being built: see the crate description.)

@@ -1,0 +1,3 @@
+//! Store for Spielraum.
+//!
+//! (Being built: see the crate description.)

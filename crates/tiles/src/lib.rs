@@ -1,0 +1,3 @@
+//! Tiles for Spielraum.
+//!
+//! (Being built: see the crate description.)
