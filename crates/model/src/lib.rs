@@ -4,6 +4,7 @@
 //! units, buildings, walkable ways, age bands) and does no I/O.
 
 pub mod geodesy;
+pub mod index;
 
 use std::fmt;
 use std::str::FromStr;
