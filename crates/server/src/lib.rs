@@ -1,3 +1,162 @@
-//! Server for Spielraum.
+//! Spielraum's HTTP server: the JSON API, vector tiles, MapLibre style, OpenAPI description,
+//! and the built web app (planner map and embed), over an in-memory [`model::City`].
 //!
-//! (Being built: see the crate description.)
+//! [`AppState::new`] prepares everything once; [`router`] builds the axum app;
+//! [`serve`] runs it until a shutdown signal; [`serve_city`] does all of it for the CLI.
+
+mod api;
+mod openapi;
+mod state;
+mod style;
+mod tile;
+mod web;
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::http::{HeaderName, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{Any, CorsLayer};
+
+pub use openapi::{ROUTES, openapi_document};
+pub use state::{AppState, flatten_indicators};
+
+/// Errors of starting or running the server.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The address could not be bound (in use, not local, no permission).
+    #[error(
+        "cannot listen on {addr}: {source} (is another server running there? try --addr 127.0.0.1:0)"
+    )]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The async runtime could not start.
+    #[error("cannot start the server runtime: {0}")]
+    Runtime(std::io::Error),
+    /// Serving failed.
+    #[error("the server stopped with an error: {0}")]
+    Serve(std::io::Error),
+}
+
+/// A JSON error response: `{"error": message}` with the given status.
+pub(crate) fn json_error(status: StatusCode, message: impl Into<String>) -> Response {
+    (
+        status,
+        axum::Json(serde_json::json!({ "error": message.into() })),
+    )
+        .into_response()
+}
+
+async fn not_found(uri: axum::http::Uri) -> Response {
+    json_error(
+        StatusCode::NOT_FOUND,
+        format!("no such path: {}", uri.path()),
+    )
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    json_error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal error while handling the request",
+    )
+}
+
+/// The application: every route of the HTTP interface, CORS for embedding, 404 JSON for
+/// unknown paths, and a catch-panic layer so a bad request can never stop the server.
+pub fn router(state: AppState) -> Router {
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS])
+        .allow_headers([header::IF_NONE_MATCH, header::CONTENT_TYPE])
+        .expose_headers([header::ETAG, HeaderName::from_static("content-encoding")]);
+    Router::new()
+        .route("/", get(web::index))
+        .route("/embed", get(web::embed))
+        .route("/health", get(api::health))
+        .route("/api/neighbourhoods", get(api::neighbourhoods))
+        .route("/api/facilities", get(api::facilities))
+        .route("/api/reach", get(api::reach))
+        .route("/tiles/{z}/{x}/{file}", get(tile::tile))
+        .route("/style.json", get(style::style))
+        .route("/openapi.json", get(openapi::openapi))
+        .route("/assets/{*path}", get(web::asset))
+        .fallback(not_found)
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(cors)
+        .with_state(state)
+}
+
+/// Serves `state` on an already bound listener until `shutdown` completes (graceful:
+/// requests in flight finish).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(ServerError::Serve)
+}
+
+/// A future that resolves when Ctrl-C (SIGINT) or SIGTERM arrives. The handlers are
+/// installed when this is called (inside a Tokio runtime), so no signal sent after it is lost.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let int = signal(SignalKind::interrupt()).ok();
+        let term = signal(SignalKind::terminate()).ok();
+        async move {
+            let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = wait(int) => {},
+                _ = wait(term) => {},
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+/// Builds the state for `city` (and optional indicators, see [`AppState::new`]), binds `addr`,
+/// calls `on_ready` with the bound address, and serves until Ctrl-C. Blocks the calling thread.
+pub fn serve_city(
+    city: model::City,
+    indicators: Option<serde_json::Value>,
+    addr: SocketAddr,
+    on_ready: impl FnOnce(SocketAddr),
+) -> Result<(), ServerError> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(ServerError::Runtime)?;
+    rt.block_on(async move {
+        let state = AppState::new(city, indicators);
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| ServerError::Bind { addr, source })?;
+        let bound = listener.local_addr().map_err(ServerError::Serve)?;
+        let shutdown = shutdown_signal();
+        on_ready(bound);
+        serve(listener, state, shutdown).await
+    })
+}

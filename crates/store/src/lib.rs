@@ -1,3 +1,507 @@
-//! Store for Spielraum.
+//! Spielraum's GeoPackage store: one OGC GeoPackage holds a whole city.
 //!
-//! (Being built: see the crate description.)
+//! [`write_city`]/[`read_city`] for the import's result, [`write_layer`]/[`read_layer`] for later
+//! results (indicators, gap areas), [`read_meta`]/[`write_meta`] for the `spielraum_meta` table.
+
+mod city;
+pub mod layer;
+pub mod wkb;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags};
+
+pub use layer::{Column, ColumnType, Feature, GeometryType, Layer, Value};
+
+/// Errors of the GeoPackage store; each names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite failed on the file.
+    #[error("{path}: {source}")]
+    Sqlite {
+        /// The GeoPackage.
+        path: PathBuf,
+        /// What SQLite said.
+        source: rusqlite::Error,
+    },
+    /// The file could not be created, read or renamed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not a GeoPackage written by Spielraum (or lacks a layer).
+    #[error("{path}: not a Spielraum GeoPackage ({reason}); run 'spielraum import' to create one")]
+    NotSpielraum {
+        /// The file.
+        path: PathBuf,
+        /// What is missing.
+        reason: String,
+    },
+    /// A layer that is not in the file.
+    #[error("layer '{0}' is missing")]
+    MissingLayer(String),
+    /// A table or column name we refuse (letters, digits and `_` only; no gpkg_/rtree_ prefix).
+    #[error("invalid table or column name '{0}' (use letters, digits and _)")]
+    BadName(String),
+    /// Data that does not fit the layer (wrong number of values, undecodable geometry, bad value).
+    #[error("{0}")]
+    Shape(String),
+    /// One of the above, with the file it happened in.
+    #[error("{path}: {source}")]
+    InFile {
+        /// The GeoPackage.
+        path: PathBuf,
+        /// The error.
+        source: Box<StoreError>,
+    },
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(source: rusqlite::Error) -> Self {
+        StoreError::Sqlite {
+            path: PathBuf::new(),
+            source,
+        }
+    }
+}
+
+impl StoreError {
+    /// Attaches `path` to an error that does not name its file yet.
+    fn in_file(self, path: &Path) -> StoreError {
+        match self {
+            StoreError::Sqlite { path: p, source } if p.as_os_str().is_empty() => {
+                StoreError::Sqlite {
+                    path: path.to_path_buf(),
+                    source,
+                }
+            }
+            e @ (StoreError::MissingLayer(_) | StoreError::BadName(_) | StoreError::Shape(_)) => {
+                StoreError::InFile {
+                    path: path.to_path_buf(),
+                    source: Box::new(e),
+                }
+            }
+            other => other,
+        }
+    }
+}
+
+/// Opens an existing GeoPackage (read-write or read-only) and checks its application id.
+fn open(path: &Path, write: bool) -> Result<Connection, StoreError> {
+    if !path.is_file() {
+        return Err(StoreError::Io {
+            path: path.to_path_buf(),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+        });
+    }
+    let flags = if write {
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+    };
+    let conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        .map_err(|e| StoreError::from(e).in_file(path))?;
+    let app: Result<i32, _> = conn.pragma_query_value(None, "application_id", |r| r.get(0));
+    match app {
+        Ok(layer::APPLICATION_ID) => Ok(conn),
+        Ok(_) => Err(StoreError::NotSpielraum {
+            path: path.to_path_buf(),
+            reason: "not a GeoPackage".into(),
+        }),
+        Err(_) => Err(StoreError::NotSpielraum {
+            path: path.to_path_buf(),
+            reason: "not an SQLite file".into(),
+        }),
+    }
+}
+
+/// Writes `city` to a NEW GeoPackage at `path`, atomically: a temporary file in the same folder
+/// is renamed over `path` only on success; on error an existing file is untouched.
+pub fn write_city(path: &Path, city: &model::City) -> Result<(), StoreError> {
+    let layers = city::CITY_LAYERS
+        .iter()
+        .map(|name| city::city_layer(city, name));
+    write_new(path, layers, &city.metadata)
+}
+
+/// Writes a new GeoPackage holding `layers` and `meta` atomically (see [`write_city`]).
+fn write_new(
+    path: &Path,
+    layers: impl Iterator<Item = Layer>,
+    meta: &[(String, String)],
+) -> Result<(), StoreError> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let io = |source| StoreError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix(".spielraum-")
+        .suffix(".gpkg.tmp")
+        .tempfile_in(dir)
+        .map_err(io)?;
+    {
+        let mut conn =
+            Connection::open(tmp.path()).map_err(|e| StoreError::from(e).in_file(path))?;
+        let fill = |conn: &mut Connection| -> Result<(), StoreError> {
+            conn.execute_batch(
+                "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
+                 PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
+            )?;
+            let tx = conn.transaction()?;
+            layer::init_geopackage(&tx)?;
+            for l in layers {
+                layer::write_layer_tx(&tx, &l)?;
+            }
+            write_meta_tx(&tx, meta)?;
+            tx.commit()?;
+            Ok(())
+        };
+        fill(&mut conn).map_err(|e| e.in_file(path))?;
+        conn.close()
+            .map_err(|(_, e)| StoreError::from(e).in_file(path))?;
+    }
+    // Temporary files are created 0600; a GeoPackage is an ordinary document.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644)).map_err(
+            |source| StoreError::Io {
+                path: path.to_path_buf(),
+                source,
+            },
+        )?;
+    }
+    tmp.persist(path).map_err(|e| StoreError::Io {
+        path: path.to_path_buf(),
+        source: e.error,
+    })?;
+    Ok(())
+}
+
+/// Reads the whole city back from a GeoPackage written by [`write_city`].
+pub fn read_city(path: &Path) -> Result<model::City, StoreError> {
+    let conn = open(path, false)?;
+    let mut layers = Vec::new();
+    for name in city::CITY_LAYERS {
+        match layer::read_layer_conn(&conn, name) {
+            Ok(l) => layers.push(l),
+            Err(StoreError::MissingLayer(n)) => {
+                return Err(StoreError::NotSpielraum {
+                    path: path.to_path_buf(),
+                    reason: format!("layer '{n}' is missing"),
+                });
+            }
+            Err(e) => return Err(e.in_file(path)),
+        }
+    }
+    let meta = read_meta_conn(&conn).map_err(|e| e.in_file(path))?;
+    city::city_from_layers(layers, meta).map_err(|e| e.in_file(path))
+}
+
+/// Writes `layer` into the existing GeoPackage at `path` in one transaction, replacing a
+/// previous layer of the same name (its table, index and registry rows).
+pub fn write_layer(path: &Path, layer: &Layer) -> Result<(), StoreError> {
+    let mut conn = open(path, true)?;
+    let run = |conn: &mut Connection| -> Result<(), StoreError> {
+        let tx = conn.transaction()?;
+        layer::write_layer_tx(&tx, layer)?;
+        tx.commit()?;
+        Ok(())
+    };
+    run(&mut conn).map_err(|e| e.in_file(path))
+}
+
+/// Reads layer `name` (a feature or attribute table) from the GeoPackage at `path`.
+pub fn read_layer(path: &Path, name: &str) -> Result<Layer, StoreError> {
+    let conn = open(path, false)?;
+    layer::read_layer_conn(&conn, name).map_err(|e| e.in_file(path))
+}
+
+/// Reads all `spielraum_meta` rows (key, value) in the order they were written.
+pub fn read_meta(path: &Path) -> Result<Vec<(String, String)>, StoreError> {
+    let conn = open(path, false)?;
+    read_meta_conn(&conn).map_err(|e| e.in_file(path))
+}
+
+/// Sets `spielraum_meta` rows (inserting or replacing each key) in one transaction.
+pub fn write_meta(path: &Path, entries: &[(String, String)]) -> Result<(), StoreError> {
+    let mut conn = open(path, true)?;
+    let run = |conn: &mut Connection| -> Result<(), StoreError> {
+        let tx = conn.transaction()?;
+        write_meta_tx(&tx, entries)?;
+        tx.commit()?;
+        Ok(())
+    };
+    run(&mut conn).map_err(|e| e.in_file(path))
+}
+
+fn write_meta_tx(conn: &Connection, entries: &[(String, String)]) -> Result<(), StoreError> {
+    let mut stmt =
+        conn.prepare("INSERT OR REPLACE INTO spielraum_meta (key, value) VALUES (?1, ?2)")?;
+    for (k, v) in entries {
+        stmt.execute([k, v])?;
+    }
+    Ok(())
+}
+
+fn read_meta_conn(conn: &Connection) -> Result<Vec<(String, String)>, StoreError> {
+    let mut stmt = conn
+        .prepare("SELECT key, value FROM spielraum_meta ORDER BY rowid")
+        .map_err(|_| StoreError::MissingLayer("spielraum_meta".into()))?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo_types::{Coord, Geometry, LineString, MultiPolygon, Point, Polygon, polygon};
+    use model::{
+        BasemapFeature, Building, City, Facility, FacilityKind, Neighbourhood, OsmId,
+        PopulationSource, PopulationUnit, TaggedNode, WalkWay,
+    };
+
+    fn square(x: f64, y: f64, d: f64) -> Polygon<f64> {
+        polygon![(x: x, y: y), (x: x + d, y: y), (x: x + d, y: y + d), (x: x, y: y + d)]
+    }
+
+    fn tags(kv: &[(&str, &str)]) -> Vec<(String, String)> {
+        kv.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    /// A small hand-made city touching every field (None and Some, every layer).
+    fn small_city() -> City {
+        let hole = LineString::from(vec![
+            (9.501, 47.101),
+            (9.502, 47.101),
+            (9.502, 47.102),
+            (9.501, 47.101),
+        ]);
+        let with_hole = Polygon::new(square(9.5, 47.1, 0.01).exterior().clone(), vec![hole]);
+        City {
+            facilities: vec![
+                Facility {
+                    osm_id: OsmId::Node(1),
+                    kind: FacilityKind::Playground,
+                    name: Some("Spielplatz Äule".into()),
+                    access: None,
+                    geometry: Geometry::Point(Point::new(9.52, 47.14)),
+                    area_m2: None,
+                },
+                Facility {
+                    osm_id: OsmId::Relation(7),
+                    kind: FacilityKind::OpenSpace,
+                    name: None,
+                    access: Some("private".into()),
+                    geometry: Geometry::MultiPolygon(MultiPolygon(vec![
+                        with_hole.clone(),
+                        square(9.6, 47.2, 0.001),
+                    ])),
+                    area_m2: Some(1234.5),
+                },
+            ],
+            neighbourhoods: vec![Neighbourhood {
+                id: "r8".into(),
+                name: "Vaduz".into(),
+                admin_level: Some(8),
+                geometry: MultiPolygon(vec![square(9.4, 47.0, 0.2)]),
+                population: None,
+            }],
+            buildings: vec![Building {
+                osm_id: OsmId::Way(3),
+                building: "house".into(),
+                levels: Some(2.5),
+                footprint_m2: 120.25,
+                centre: Point::new(9.51, 47.11),
+                in_residential_landuse: true,
+            }],
+            population: vec![PopulationUnit {
+                location: Point::new(9.51, 47.12),
+                residents: 3.5,
+                ages: [0.5, 0.25, 0.0],
+                source: PopulationSource::Buildings,
+            }],
+            walk_ways: vec![WalkWay {
+                id: 11,
+                nodes: vec![1, -2, 3],
+                coords: vec![
+                    Coord { x: 9.5, y: 47.1 },
+                    Coord { x: 9.51, y: 47.1 },
+                    Coord { x: 9.51, y: 47.2 },
+                ],
+                tags: tags(&[
+                    ("foot", "yes"),
+                    ("highway", "footway"),
+                    ("name", "Weg \"x\""),
+                ]),
+            }],
+            tagged_nodes: vec![TaggedNode {
+                id: -2,
+                coord: Coord { x: 9.51, y: 47.1 },
+                tags: tags(&[("highway", "crossing")]),
+            }],
+            basemap: vec![BasemapFeature {
+                layer: "roads".into(),
+                class: "primary".into(),
+                name: Some("Landstrasse".into()),
+                geometry: Geometry::LineString(LineString::from(vec![(9.5, 47.1), (9.6, 47.2)])),
+            }],
+            metadata: tags(&[("source_file", "x.osm.pbf"), ("admin_level", "8")]),
+        }
+    }
+
+    #[test]
+    fn city_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.gpkg");
+        let city = small_city();
+        write_city(&path, &city).unwrap();
+        assert_eq!(read_city(&path).unwrap(), city);
+        let empty = City::default();
+        write_city(&path, &empty).unwrap();
+        assert_eq!(read_city(&path).unwrap(), empty);
+        // Only the GeoPackage is left in the folder (no temporary files).
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn file_is_a_geopackage_with_an_rtree_per_feature_layer() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.gpkg");
+        write_city(&path, &small_city()).unwrap();
+        let conn = Connection::open(&path).unwrap();
+        let app: i64 = conn
+            .pragma_query_value(None, "application_id", |r| r.get(0))
+            .unwrap();
+        assert_eq!(app, 0x47504B47);
+        let srs: Vec<i64> = conn
+            .prepare("SELECT srs_id FROM gpkg_spatial_ref_sys ORDER BY srs_id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(srs, vec![-1, 0, 4326]);
+        // The rtree of facilities holds the bbox of the multipolygon (hand-computed:
+        // x 9.5..9.601, y 47.1..47.201), within the float32 rounding of SQLite's rtree.
+        let (minx, maxx, miny, maxy): (f64, f64, f64, f64) = conn
+            .query_row(
+                "SELECT minx, maxx, miny, maxy FROM rtree_facilities_geom WHERE id = 2",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .unwrap();
+        for (a, b) in [(minx, 9.5), (maxx, 9.601), (miny, 47.1), (maxy, 47.201)] {
+            assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+        }
+        let ext: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM gpkg_extensions WHERE extension_name = 'gpkg_rtree_index'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(ext, 5); // facilities, neighbourhoods, population, buildings, basemap
+    }
+
+    #[test]
+    fn an_error_mid_write_leaves_the_existing_file_byte_identical() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.gpkg");
+        write_city(&path, &small_city()).unwrap();
+        let before = std::fs::read(&path).unwrap();
+        let mut layers: Vec<Layer> = city::CITY_LAYERS
+            .iter()
+            .map(|n| city::city_layer(&City::default(), n))
+            .collect();
+        // The third layer has a feature with too few values: the first two are written, then it fails.
+        layers[2].features.push(Feature {
+            geometry: None,
+            values: vec![],
+        });
+        let err = write_new(&path, layers.into_iter(), &[]).unwrap_err();
+        assert!(err.to_string().contains("c.gpkg"), "{err}");
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn write_layer_replaces_a_previous_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.gpkg");
+        write_city(&path, &City::default()).unwrap();
+        let mut l = Layer {
+            name: "gaps".into(),
+            geometry_type: Some(GeometryType::Polygon),
+            columns: vec![
+                Column::new("children", ColumnType::Real),
+                Column::new("label", ColumnType::Text),
+            ],
+            features: vec![
+                Feature {
+                    geometry: Some(Geometry::Polygon(square(1.0, 2.0, 1.0))),
+                    values: vec![Value::Real(2.5), Value::Null],
+                },
+                Feature {
+                    geometry: None,
+                    values: vec![Value::Null, Value::Text("x".into())],
+                },
+            ],
+        };
+        write_layer(&path, &l).unwrap();
+        assert_eq!(read_layer(&path, "gaps").unwrap(), l);
+        l.features.truncate(1);
+        write_layer(&path, &l).unwrap();
+        assert_eq!(read_layer(&path, "gaps").unwrap(), l);
+        let conn = Connection::open(&path).unwrap();
+        let n: i64 = conn
+            .query_row("SELECT COUNT(*) FROM rtree_gaps_geom", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1);
+        // The city is still readable and meta can be added.
+        write_meta(&path, &[("analysis".into(), "done".into())]).unwrap();
+        assert_eq!(
+            read_meta(&path).unwrap(),
+            vec![("analysis".to_string(), "done".to_string())]
+        );
+        assert!(read_city(&path).is_ok());
+        assert!(matches!(
+            read_layer(&path, "nope"),
+            Err(StoreError::InFile { .. })
+        ));
+        l.name = "bad name; DROP".into();
+        assert!(write_layer(&path, &l).is_err());
+    }
+
+    #[test]
+    fn foreign_files_are_clear_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = dir.path().join("notes.gpkg");
+        std::fs::write(&text, "hello, this is not SQLite\n").unwrap();
+        let err = read_city(&text).unwrap_err().to_string();
+        assert!(err.contains("notes.gpkg") && err.contains("not"), "{err}");
+        let plain = dir.path().join("plain.sqlite");
+        Connection::open(&plain)
+            .unwrap()
+            .execute_batch("CREATE TABLE t (x)")
+            .unwrap();
+        let err = read_city(&plain).unwrap_err().to_string();
+        assert!(
+            err.contains("plain.sqlite") && err.contains("not a GeoPackage"),
+            "{err}"
+        );
+        let err = read_city(&dir.path().join("missing.gpkg"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("missing.gpkg"), "{err}");
+    }
+}

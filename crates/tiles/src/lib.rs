@@ -1,3 +1,40 @@
-//! Tiles for Spielraum.
+//! Spielraum's vector tiles: Web Mercator tile math, Mapbox Vector Tile 2.1 encoding,
+//! per-zoom clipping and simplification, the layers drawn from a city, and the tile cache.
 //!
-//! (Being built: see the crate description.)
+//! The flow: [`city::city_layers`] turns a [`model::City`] into [`source::SourceLayer`]s,
+//! a [`source::TileSet`] indexes them (one R-tree per layer) and renders any tile to MVT
+//! bytes, and [`cache::TileCache`] keeps encoded (and gzipped) tiles in memory.
+
+pub mod cache;
+pub mod city;
+pub mod clip;
+pub mod mercator;
+pub mod mvt;
+pub mod source;
+
+pub use cache::{CachedTile, TileCache};
+pub use city::{CityLayerOptions, city_layers};
+pub use mercator::TileId;
+pub use mvt::Value;
+pub use source::{SourceFeature, SourceLayer, TileSet};
+
+/// Errors of tile addressing and rendering.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum TileError {
+    /// A zoom level above [`mercator::MAX_ZOOM`].
+    #[error("zoom {z} is out of range (0..={max})", max = mercator::MAX_ZOOM)]
+    ZoomOutOfRange {
+        /// The zoom asked for.
+        z: u8,
+    },
+    /// A column or row outside the zoom level's grid.
+    #[error("tile {z}/{x}/{y} does not exist (x and y must be below {n})", n = 1u64 << z)]
+    TileOutOfRange {
+        /// Zoom.
+        z: u8,
+        /// Column.
+        x: u32,
+        /// Row.
+        y: u32,
+    },
+}

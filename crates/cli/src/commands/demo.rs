@@ -1,12 +1,106 @@
-//! `spielraum demo`: argument parsing and output only.
+//! `spielraum demo`: imports the bundled demo city when needed, analyses it and serves the map.
 //!
-//! Not built yet: see the issue tracker.
+//! The demo data lives in `geodata/` (found next to the current folder or the executable).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use anyhow::{Context, Result, bail};
+
+use super::{analyze, import, serve};
+
+/// The bundled extract and the official totals its building estimate is calibrated to.
+const EXTRACT: &str = "liechtenstein-2015.osm.pbf";
+const TOTALS: &str = "liechtenstein-population-2020.csv";
+const CITY: &str = "liechtenstein.gpkg";
 
 /// Arguments of `spielraum demo`.
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+pub struct Args {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// The folder holding the demo data [default: ./geodata, or the one beside the executable].
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Import and analyse, print what was loaded, but do not serve.
+    #[arg(long)]
+    pub no_serve: bool,
+}
 
 /// Runs `spielraum demo`.
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("'spielraum demo' is not available yet")
+pub fn run(args: Args) -> Result<()> {
+    let data = match &args.data {
+        Some(dir) => dir.clone(),
+        None => find_data_dir()?,
+    };
+    let extract = data.join(EXTRACT);
+    if !extract.is_file() {
+        bail!("--data {}: {EXTRACT} is missing", data.display());
+    }
+    let totals = data.join(TOTALS);
+    let city_path = data.join(CITY);
+    if needs_import(&city_path, &[&extract, &totals])? {
+        eprintln!("Importing the demo city ({EXTRACT}) into {} …", city_path.display());
+        import::run(import::Args {
+            input: extract,
+            out: city_path.clone(),
+            admin_level: Some(8),
+            boundaries: None,
+            population: Vec::new(),
+            population_totals: totals.is_file().then_some(totals),
+        })?;
+    } else {
+        println!("Using {} (up to date)", city_path.display());
+    }
+    let standards = analysis::Standards::default_din18034();
+    let (city, result) = analyze::analyze_city(&city_path, &standards, true)?;
+    println!(
+        "Loaded {} facilities, {} neighbourhoods, {} population units; standard {}.",
+        city.facilities.len(),
+        city.neighbourhoods.len(),
+        city.population.len(),
+        result.standard
+    );
+    println!(
+        "Data: OpenStreetMap extract of 2015 (© OpenStreetMap contributors, ODbL 1.0); residents estimated from buildings, calibrated to the 2020 municipal totals."
+    );
+    if args.no_serve {
+        return Ok(());
+    }
+    serve::serve(
+        city,
+        Some(serve::indicators_json(&result)),
+        args.addr,
+        "the demo city",
+    )
+}
+
+/// `./geodata`, else `geodata/` in a folder above the executable (e.g. `target/release/../../geodata`).
+fn find_data_dir() -> Result<PathBuf> {
+    let mut candidates = vec![PathBuf::from("geodata")];
+    if let Ok(exe) = std::env::current_exe() {
+        candidates.extend(exe.ancestors().skip(1).map(|d| d.join("geodata")));
+    }
+    candidates
+        .into_iter()
+        .find(|d| d.join(EXTRACT).is_file())
+        .context("cannot find the demo data (geodata/liechtenstein-2015.osm.pbf): run from the project folder or pass --data DIR")
+}
+
+/// Whether the GeoPackage is missing or older than its inputs or this program.
+fn needs_import(city: &Path, inputs: &[&Path]) -> Result<bool> {
+    let Ok(built) = city.metadata().and_then(|m| m.modified()) else {
+        return Ok(true);
+    };
+    let exe = std::env::current_exe().ok();
+    let newest_input = inputs
+        .iter()
+        .copied()
+        .chain(exe.as_deref())
+        .filter_map(|p| p.metadata().and_then(|m| m.modified()).ok())
+        .max()
+        .unwrap_or(SystemTime::UNIX_EPOCH);
+    Ok(newest_input > built)
 }

@@ -1,12 +1,210 @@
 //! `spielraum nearest`: argument parsing and output only.
 //!
-//! Not built yet: see the issue tracker.
+//! Reads origins (CSV `id,lon,lat`), asks `network` for the nearest public facility of a kind, writes CSV.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use model::{Facility, FacilityKind};
+use network::{Profile, Targets, WalkGraph};
+
+use crate::output::write_atomically;
+use crate::progress;
+
+/// Walking profile chosen on the command line.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProfileArg {
+    /// Every walkable way (docs/domain.md).
+    Default,
+    /// Main roads and railways crossed only at mapped crossings, bridges and tunnels.
+    ChildSafe,
+}
+
+impl From<ProfileArg> for Profile {
+    fn from(p: ProfileArg) -> Profile {
+        match p {
+            ProfileArg::Default => Profile::Default,
+            ProfileArg::ChildSafe => Profile::ChildSafe,
+        }
+    }
+}
 
 /// Arguments of `spielraum nearest`.
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+pub struct Args {
+    /// The city GeoPackage written by `spielraum import`.
+    pub city: PathBuf,
+    /// Facility kind: playground, school, kindergarten or open_space.
+    #[arg(long)]
+    pub kind: String,
+    /// Origins: CSV with the header `id,lon,lat` (WGS84 degrees, comma separated).
+    #[arg(long, value_name = "FILE.csv")]
+    pub origins: PathBuf,
+    /// Output CSV `id,distance_m,facility_id` (complete or not at all); stdout when omitted.
+    #[arg(long, value_name = "FILE.csv")]
+    pub out: Option<PathBuf>,
+    /// Walking profile.
+    #[arg(long, value_enum, default_value = "default")]
+    pub profile: ProfileArg,
+}
+
+/// One origin of the input file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Origin {
+    /// The `id` column, as written.
+    pub id: String,
+    /// Longitude, degrees.
+    pub lon: f64,
+    /// Latitude, degrees.
+    pub lat: f64,
+}
+
+/// Reads an origins CSV (`id,lon,lat` in any column order, extra columns ignored). Errors name the
+/// file and the line (the header is line 1).
+pub fn read_origins(path: &Path) -> Result<Vec<Origin>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read origins file {}", path.display()))?;
+    parse_origins(&text, &path.display().to_string())
+}
+
+fn fields(line: &str) -> Vec<&str> {
+    line.split(',')
+        .map(|f| f.trim().trim_matches('"').trim())
+        .collect()
+}
+
+fn parse_origins(text: &str, name: &str) -> Result<Vec<Origin>> {
+    let mut lines = text.lines().enumerate();
+    let Some((_, header)) = lines.next() else {
+        bail!("{name} line 1: empty file, expected the header id,lon,lat");
+    };
+    let header = fields(header.trim_start_matches('\u{feff}'));
+    let col = |c: &str| header.iter().position(|h| *h == c);
+    let (Some(id), Some(lon), Some(lat)) = (col("id"), col("lon"), col("lat")) else {
+        bail!(
+            "{name} line 1: header must have the columns id,lon,lat (found: {})",
+            header.join(",")
+        );
+    };
+    let mut out = Vec::new();
+    for (i, line) in lines {
+        let n = i + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let f = fields(line);
+        let get = |c: usize, what: &str| {
+            f.get(c)
+                .copied()
+                .with_context(|| format!("{name} line {n}: missing column '{what}'"))
+        };
+        let number = |c: usize, what: &str, limit: f64| -> Result<f64> {
+            let raw = get(c, what)?;
+            let v: f64 = raw
+                .parse()
+                .ok()
+                .filter(|v: &f64| v.is_finite())
+                .with_context(|| format!("{name} line {n}: {what} '{raw}' is not a number"))?;
+            if v.abs() > limit {
+                bail!("{name} line {n}: {what} {v} is out of range (-{limit} to {limit})");
+            }
+            Ok(v)
+        };
+        out.push(Origin {
+            id: get(id, "id")?.to_string(),
+            lon: number(lon, "lon", 180.0)?,
+            lat: number(lat, "lat", 90.0)?,
+        });
+    }
+    Ok(out)
+}
+
+/// Loads the city and builds the walking graph, with errors naming the file.
+pub fn load_graph(path: &Path, profile: Profile) -> Result<(model::City, WalkGraph)> {
+    let city =
+        store::read_city(path).with_context(|| format!("cannot read city {}", path.display()))?;
+    let graph = WalkGraph::build(&city.walk_ways, &city.tagged_nodes, profile)
+        .with_context(|| format!("{}", path.display()))?;
+    Ok((city, graph))
+}
 
 /// Runs `spielraum nearest`.
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("'spielraum nearest' is not available yet")
+pub fn run(args: Args) -> Result<()> {
+    let kind: FacilityKind = args.kind.parse().context("--kind")?;
+    let origins = read_origins(&args.origins)?;
+    let spinner = progress::spinner("reading city");
+    let (city, graph) = load_graph(&args.city, args.profile.into())?;
+    spinner.set_message("walking");
+    let facilities: Vec<&Facility> = city
+        .facilities
+        .iter()
+        .filter(|f| f.kind == kind && f.is_public())
+        .collect();
+    let targets = Targets::from_facilities(&graph, &facilities);
+    let points: Vec<geo_types::Coord<f64>> = origins
+        .iter()
+        .map(|o| geo_types::Coord { x: o.lon, y: o.lat })
+        .collect();
+    let hits = network::nearest(&graph, &targets, &points, f64::INFINITY);
+    spinner.finish_and_clear();
+
+    let render = |w: &mut dyn Write| -> Result<()> {
+        writeln!(w, "id,distance_m,facility_id")?;
+        for (o, hit) in origins.iter().zip(&hits) {
+            let id = if o.id.contains([',', '"']) {
+                format!("\"{}\"", o.id.replace('"', "\"\""))
+            } else {
+                o.id.clone()
+            };
+            match hit {
+                Some(h) => writeln!(
+                    w,
+                    "{id},{:.1},{}",
+                    h.distance_m, facilities[h.target].osm_id
+                )?,
+                None => writeln!(w, "{id},,")?,
+            }
+        }
+        Ok(())
+    };
+    match &args.out {
+        Some(path) => write_atomically(path, render),
+        None => {
+            let stdout = std::io::stdout();
+            let mut lock = std::io::BufWriter::new(stdout.lock());
+            render(&mut lock)?;
+            lock.flush()?;
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_origins_in_any_column_order() {
+        let o = parse_origins("lat,id,lon\n47.1,a,9.5\n\n47.2,\"b\",9.6\n", "o.csv").unwrap();
+        assert_eq!(o.len(), 2);
+        assert_eq!(
+            o[1],
+            Origin {
+                id: "b".into(),
+                lon: 9.6,
+                lat: 47.2
+            }
+        );
+    }
+
+    #[test]
+    fn bad_origins_name_the_line() {
+        let err = |t: &str| parse_origins(t, "o.csv").unwrap_err().to_string();
+        assert!(err("id,lon\n1,9.5\n").contains("o.csv line 1"));
+        assert!(err("id,lon,lat\n1,9.5,47\n2,abc,47\n").contains("o.csv line 3: lon 'abc'"));
+        assert!(err("id,lon,lat\n1,9.5,95\n").contains("o.csv line 2: lat 95 is out of range"));
+        assert!(err("id,lon,lat\n1,9.5\n").contains("o.csv line 2: missing column 'lat'"));
+        assert!(err("").contains("line 1"));
+    }
 }

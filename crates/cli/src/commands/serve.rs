@@ -1,12 +1,109 @@
 //! `spielraum serve`: argument parsing and output only.
 //!
-//! Not built yet: see the issue tracker.
+//! Reads the city, computes its indicators (or reads them), hands both to `server::serve_city`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
 
 /// Arguments of `spielraum serve`.
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+pub struct Args {
+    /// The GeoPackage written by `spielraum import`.
+    pub city: PathBuf,
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// Indicators to show: the output of `spielraum analyze --format json` (default: computed
+    /// at start with --standards).
+    #[arg(long, value_name = "FILE.json")]
+    pub indicators: Option<PathBuf>,
+    /// Planning standard for the indicators computed at start (default: DIN 18034).
+    #[arg(long, value_name = "FILE.toml", conflicts_with = "indicators")]
+    pub standards: Option<PathBuf>,
+}
+
+/// The indicators as the server takes them: `analyze --format json` plus the gap areas.
+pub fn indicators_json(a: &analysis::Analysis) -> serde_json::Value {
+    let mut v = a.to_json();
+    if let Ok(gaps) = serde_json::to_value(a.gap_areas_geojson()) {
+        v["gap_areas_geojson"] = gaps;
+    }
+    v
+}
+
+/// Computes the indicators the map shows: `analyze`'s JSON plus `gap_areas_geojson` (the gap
+/// polygons for the `gaps` tile layer). Failures are reported on stderr and give `None`: the
+/// map is still served, without indicators.
+pub fn compute_indicators(
+    city: &model::City,
+    standards: &analysis::Standards,
+) -> Option<serde_json::Value> {
+    let graph = match analysis::build_graph(city, standards) {
+        Ok(g) => g,
+        Err(e) => {
+            eprintln!("spielraum: warning: no indicators on the map: {e}");
+            return None;
+        }
+    };
+    match analysis::analyze(city, &graph, standards, &|_| {}) {
+        Ok(a) => Some(indicators_json(&a)),
+        Err(e) => {
+            eprintln!("spielraum: warning: no indicators on the map: {e}");
+            None
+        }
+    }
+}
+
+/// Reads `--indicators` (the `analyze --format json` output), if given.
+pub fn read_indicators(path: Option<&PathBuf>) -> anyhow::Result<Option<serde_json::Value>> {
+    let Some(path) = path else { return Ok(None) };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read --indicators {}", path.display()))?;
+    let value = serde_json::from_str(&text).with_context(|| {
+        format!(
+            "--indicators {} is not JSON (expected `analyze --format json` output)",
+            path.display()
+        )
+    })?;
+    Ok(Some(value))
+}
+
+/// Serves a city until Ctrl-C, printing the address once it listens (shared with `demo`).
+pub fn serve(
+    city: model::City,
+    indicators: Option<serde_json::Value>,
+    addr: SocketAddr,
+    name: &str,
+) -> anyhow::Result<()> {
+    server::serve_city(city, indicators, addr, |bound| {
+        eprintln!("Serving {name} on http://{bound}/ (Ctrl-C to stop)");
+    })
+    .map_err(|e| match e {
+        server::ServerError::Bind { .. } => anyhow::anyhow!("--addr: {e}"),
+        other => anyhow::Error::new(super::Internal(other.to_string())),
+    })
+}
 
 /// Runs `spielraum serve`.
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("'spielraum serve' is not available yet")
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let city = store::read_city(&args.city)
+        .with_context(|| format!("cannot read {}", args.city.display()))?;
+    let indicators = match &args.indicators {
+        Some(_) => read_indicators(args.indicators.as_ref())?,
+        None => {
+            let standards = match &args.standards {
+                Some(path) => analysis::Standards::from_file(path)?,
+                None => analysis::Standards::default_din18034(),
+            };
+            compute_indicators(&city, &standards)
+        }
+    };
+    serve(
+        city,
+        indicators,
+        args.addr,
+        &args.city.display().to_string(),
+    )
 }

@@ -1,0 +1,284 @@
+//! The analysis as JSON (interfaces.md contract), CSV and GeoJSON.
+//!
+//! Owns the field names and the rounding: people to whole persons, shares to 4 and areas to 2 decimals.
+
+use geojson::{Feature, FeatureCollection, Geometry, GeometryValue};
+use model::AgeBand;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::gaps::GapArea;
+use crate::indicators::{Analysis, NeighbourhoodIndicators};
+
+fn round_to(x: f64, decimals: i32) -> f64 {
+    let f = 10f64.powi(decimals);
+    (x * f).round() / f
+}
+
+fn persons(x: f64) -> i64 {
+    x.round() as i64
+}
+
+#[derive(Serialize)]
+struct BandValues<T> {
+    age_0_5: T,
+    age_6_11: T,
+    age_12_17: T,
+}
+
+impl<T: Copy> BandValues<T> {
+    fn from_fn(f: impl Fn(AgeBand) -> T) -> Self {
+        BandValues {
+            age_0_5: f(AgeBand::Age0To5),
+            age_6_11: f(AgeBand::Age6To11),
+            age_12_17: f(AgeBand::Age12To17),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Population {
+    total: i64,
+    #[serde(flatten)]
+    bands: BandValues<i64>,
+}
+
+/// One neighbourhood as written (names fixed by interfaces.md).
+#[derive(Serialize)]
+struct Row<'a> {
+    id: &'a str,
+    name: &'a str,
+    population: Population,
+    served_share: BandValues<Option<f64>>,
+    gap_children: BandValues<i64>,
+    play_area_m2: f64,
+    play_area_m2_per_child: Option<f64>,
+    play_area_m2_per_child_2sfca: Option<f64>,
+    need_rank: usize,
+    need_score: f64,
+    play_area_m2_per_resident: Option<f64>,
+    play_area_m2_per_child_2sfca_by_band: BandValues<Option<f64>>,
+}
+
+impl<'a> From<&'a NeighbourhoodIndicators> for Row<'a> {
+    fn from(n: &'a NeighbourhoodIndicators) -> Self {
+        let area = |x: Option<f64>| x.map(|v| round_to(v, 2));
+        Row {
+            id: &n.id,
+            name: &n.name,
+            population: Population {
+                total: persons(n.population_total),
+                bands: BandValues::from_fn(|b| persons(n.population[b.index()])),
+            },
+            served_share: BandValues::from_fn(|b| n.served_share(b).map(|s| round_to(s, 4))),
+            gap_children: BandValues::from_fn(|b| persons(n.gap_children[b.index()])),
+            play_area_m2: round_to(n.play_area_m2, 1),
+            play_area_m2_per_child: area(n.play_area_m2_per_child()),
+            play_area_m2_per_child_2sfca: area(n.play_area_m2_per_child_2sfca),
+            need_rank: n.need_rank,
+            need_score: round_to(n.need_score, 4),
+            play_area_m2_per_resident: area(n.play_area_m2_per_resident()),
+            play_area_m2_per_child_2sfca_by_band: BandValues::from_fn(|b| {
+                area(n.play_area_m2_per_child_2sfca_by_band[b.index()])
+            }),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct GapRow<'a> {
+    rank: usize,
+    rank_by_band: BandValues<usize>,
+    gap_children_total: i64,
+    gap_children: BandValues<i64>,
+    cells: usize,
+    neighbourhoods: &'a [String],
+    lon: f64,
+    lat: f64,
+}
+
+impl<'a> From<&'a GapArea> for GapRow<'a> {
+    fn from(g: &'a GapArea) -> Self {
+        GapRow {
+            rank: g.rank,
+            rank_by_band: BandValues::from_fn(|b| g.rank_by_band[b.index()]),
+            gap_children_total: persons(g.total()),
+            gap_children: BandValues::from_fn(|b| persons(g.gap_children[b.index()])),
+            cells: g.cells,
+            neighbourhoods: &g.neighbourhoods,
+            lon: round_to(g.centre.x(), 6),
+            lat: round_to(g.centre.y(), 6),
+        }
+    }
+}
+
+fn metadata(a: &Analysis, key: &str) -> Option<String> {
+    a.metadata
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.clone())
+}
+
+/// A neighbourhood's indicators as flat, ordered columns (bands as `served_share_age_0_5`, …).
+fn flat_row(n: &NeighbourhoodIndicators) -> Vec<(String, Value)> {
+    let row = Row::from(n);
+    let mut out: Vec<(String, Value)> = vec![
+        ("id".into(), json!(row.id)),
+        ("name".into(), json!(row.name)),
+        ("population_total".into(), json!(row.population.total)),
+    ];
+    let mut bands = |prefix: &str, v: Value| {
+        for b in AgeBand::ALL {
+            let key = if prefix.is_empty() {
+                b.as_str().to_string()
+            } else {
+                format!("{prefix}_{}", b.as_str())
+            };
+            out.push((key, v.get(b.as_str()).cloned().unwrap_or(Value::Null)));
+        }
+    };
+    bands("", json!(row.population.bands));
+    bands("served_share", json!(row.served_share));
+    bands("gap_children", json!(row.gap_children));
+    bands(
+        "play_area_m2_per_child_2sfca",
+        json!(row.play_area_m2_per_child_2sfca_by_band),
+    );
+    out.extend([
+        ("play_area_m2".into(), json!(row.play_area_m2)),
+        (
+            "play_area_m2_per_child".into(),
+            json!(row.play_area_m2_per_child),
+        ),
+        (
+            "play_area_m2_per_child_2sfca".into(),
+            json!(row.play_area_m2_per_child_2sfca),
+        ),
+        (
+            "play_area_m2_per_resident".into(),
+            json!(row.play_area_m2_per_resident),
+        ),
+        ("need_score".into(), json!(row.need_score)),
+        ("need_rank".into(), json!(row.need_rank)),
+    ]);
+    out
+}
+
+/// A gap area as flat, ordered columns (neighbourhood ids joined with `,`).
+fn flat_gap(g: &GapArea) -> Vec<(String, Value)> {
+    let row = GapRow::from(g);
+    let mut out: Vec<(String, Value)> = vec![
+        ("rank".into(), json!(row.rank)),
+        ("gap_children".into(), json!(row.gap_children_total)),
+    ];
+    for (prefix, bands) in [
+        ("gap_children", json!(row.gap_children)),
+        ("rank", json!(row.rank_by_band)),
+    ] {
+        for b in AgeBand::ALL {
+            out.push((
+                format!("{prefix}_{}", b.as_str()),
+                bands.get(b.as_str()).cloned().unwrap_or(Value::Null),
+            ));
+        }
+    }
+    out.extend([
+        ("cells".into(), json!(row.cells)),
+        ("neighbourhoods".into(), json!(row.neighbourhoods.join(","))),
+    ]);
+    out
+}
+
+impl Analysis {
+    /// Each neighbourhood's indicators as flat, ordered (column, value) pairs: the CSV,
+    /// GeoJSON properties and GeoPackage columns.
+    pub fn neighbourhood_rows(&self) -> Vec<Vec<(String, Value)>> {
+        self.neighbourhoods.iter().map(flat_row).collect()
+    }
+
+    /// Each gap area as flat, ordered (column, value) pairs (rank, children, cells, neighbourhoods).
+    pub fn gap_area_rows(&self) -> Vec<Vec<(String, Value)>> {
+        self.gap_areas.iter().map(flat_gap).collect()
+    }
+
+    /// The JSON object of `analyze --format json` (interfaces.md), with extra fields:
+    /// `standard_title`, `data`, `unassigned_residents`, `gap_areas`.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "standard": self.standard,
+            "standard_title": self.standard_title,
+            "data": {
+                "source_file": metadata(self, "source_file"),
+                "source_timestamp": metadata(self, "source_timestamp"),
+                "population_source": metadata(self, "population_source"),
+            },
+            "unassigned_residents": persons(self.unassigned_residents),
+            "neighbourhoods": self.neighbourhoods.iter().map(Row::from).collect::<Vec<_>>(),
+            "gap_areas": self.gap_areas.iter().map(GapRow::from).collect::<Vec<_>>(),
+        })
+    }
+
+    /// Column names of [`Analysis::to_csv`].
+    pub fn csv_columns(&self) -> Vec<String> {
+        self.neighbourhoods
+            .first()
+            .map(|n| flat_row(n).into_iter().map(|(k, _)| k).collect())
+            .unwrap_or_default()
+    }
+
+    /// One CSV row per neighbourhood, with a header; empty cells for nulls.
+    pub fn to_csv(&self) -> String {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let mut header = self.csv_columns();
+        if header.is_empty() {
+            header = vec!["id".into(), "name".into()];
+        }
+        // Writing into memory cannot fail; results are ignored deliberately.
+        let _ = w.write_record(&header);
+        for n in &self.neighbourhoods {
+            let cells = flat_row(n).into_iter().map(|(_, v)| match v {
+                Value::String(s) => s,
+                Value::Null => String::new(),
+                v => v.to_string(),
+            });
+            let _ = w.write_record(cells);
+        }
+        String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+    }
+
+    /// Neighbourhood polygons with the flat indicators as properties (also `/api/neighbourhoods`).
+    pub fn to_geojson(&self) -> FeatureCollection {
+        let features = self
+            .neighbourhoods
+            .iter()
+            .map(|n| Feature {
+                geometry: Some(Geometry::new(GeometryValue::from(&n.geometry))),
+                properties: Some(flat_row(n).into_iter().collect()),
+                ..Feature::default()
+            })
+            .collect();
+        FeatureCollection {
+            bbox: None,
+            features,
+            foreign_members: None,
+        }
+    }
+
+    /// Gap areas as polygons with rank and children as properties.
+    pub fn gap_areas_geojson(&self) -> FeatureCollection {
+        let features = self
+            .gap_areas
+            .iter()
+            .map(|g| Feature {
+                geometry: Some(Geometry::new(GeometryValue::from(&g.geometry))),
+                properties: Some(flat_gap(g).into_iter().collect()),
+                ..Feature::default()
+            })
+            .collect();
+        FeatureCollection {
+            bbox: None,
+            features,
+            foreign_members: None,
+        }
+    }
+}

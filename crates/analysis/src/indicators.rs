@@ -1,0 +1,335 @@
+//! Indicators per neighbourhood from walking distances: served shares, gaps, play area, 2SFCA, need.
+//!
+//! Owns the arithmetic of docs/methods.md; walking distances come in as a [`Reach`] list.
+
+use geo::{BoundingRect, InteriorPoint, Intersects};
+use geo_types::{Geometry, MultiPolygon, Point, Rect};
+use model::{AgeBand, City};
+
+use crate::gaps::{GapArea, gap_areas};
+use crate::standards::Standards;
+
+/// A facility within walking reach of a population unit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Candidate {
+    /// Index into `City::facilities`.
+    pub facility: usize,
+    /// Walking distance in metres.
+    pub distance_m: f64,
+}
+
+/// For each population unit (same order as `City::population`), the facilities it
+/// can reach within the standard's largest catchment, each listed once.
+pub type Reach = Vec<Vec<Candidate>>;
+
+/// Something is inconsistent between the city and the distances handed in.
+#[derive(Debug, thiserror::Error)]
+pub enum AnalysisError {
+    /// The reach list does not have one entry per population unit.
+    #[error("reach list has {got} entries but the city has {expected} population units")]
+    ReachLength {
+        /// Population units in the city.
+        expected: usize,
+        /// Entries in the reach list.
+        got: usize,
+    },
+    /// A reach entry names a facility that does not exist.
+    #[error(
+        "population unit {unit} lists facility index {facility}, but the city has {count} facilities"
+    )]
+    UnknownFacility {
+        /// Population unit index.
+        unit: usize,
+        /// The facility index.
+        facility: usize,
+        /// Facilities in the city.
+        count: usize,
+    },
+    /// The walking network could not be built.
+    #[error("walking network: {0}")]
+    Network(String),
+}
+
+/// The indicators of one neighbourhood (raw values; serialised rounded, see `export`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NeighbourhoodIndicators {
+    /// Neighbourhood id.
+    pub id: String,
+    /// Neighbourhood name.
+    pub name: String,
+    /// All residents.
+    pub population_total: f64,
+    /// Children per band.
+    pub population: [f64; 3],
+    /// Children per band within reach of a serving facility.
+    pub served_children: [f64; 3],
+    /// Children per band not within reach (`served + gap = population`).
+    pub gap_children: [f64; 3],
+    /// Net (weighted) play area of public facilities inside the neighbourhood, m².
+    pub play_area_m2: f64,
+    /// 2SFCA: child-weighted mean of the area each child can claim, per band (m²).
+    pub play_area_m2_per_child_2sfca_by_band: [Option<f64>; 3],
+    /// 2SFCA over all children (m²).
+    pub play_area_m2_per_child_2sfca: Option<f64>,
+    /// Need score in [0, 1] (docs/methods.md).
+    pub need_score: f64,
+    /// 1 = most need.
+    pub need_rank: usize,
+    /// The outline.
+    pub geometry: MultiPolygon<f64>,
+}
+
+impl NeighbourhoodIndicators {
+    /// All children 0–17.
+    pub fn children(&self) -> f64 {
+        self.population.iter().sum()
+    }
+
+    /// Served share of a band; `None` when the band has no residents.
+    pub fn served_share(&self, band: AgeBand) -> Option<f64> {
+        let i = band.index();
+        (self.population[i] > 0.0).then(|| self.served_children[i] / self.population[i])
+    }
+
+    /// Net play area ÷ children; `None` without children.
+    pub fn play_area_m2_per_child(&self) -> Option<f64> {
+        let c = self.children();
+        (c > 0.0).then(|| self.play_area_m2 / c)
+    }
+
+    /// Net play area ÷ residents; `None` without residents.
+    pub fn play_area_m2_per_resident(&self) -> Option<f64> {
+        (self.population_total > 0.0).then(|| self.play_area_m2 / self.population_total)
+    }
+}
+
+/// The result of one analysis.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Analysis {
+    /// The standard's short name.
+    pub standard: String,
+    /// The standard's title.
+    pub standard_title: String,
+    /// One entry per neighbourhood, in the city's order.
+    pub neighbourhoods: Vec<NeighbourhoodIndicators>,
+    /// Clusters of unserved children, rank 1 = most children.
+    pub gap_areas: Vec<GapArea>,
+    /// Residents living in no neighbourhood (counted in gaps and 2SFCA demand, not in any row).
+    pub unassigned_residents: f64,
+    /// Import facts carried over (`source_timestamp`, `population_source`, …).
+    pub metadata: Vec<(String, String)>,
+}
+
+/// Finds the neighbourhood containing a point (the first one, where they overlap).
+pub(crate) struct Locator<'a> {
+    areas: Vec<(Rect<f64>, &'a MultiPolygon<f64>)>,
+}
+
+impl<'a> Locator<'a> {
+    pub(crate) fn new(polygons: impl Iterator<Item = &'a MultiPolygon<f64>>) -> Self {
+        let areas = polygons
+            .map(|mp| {
+                let rect = mp
+                    .bounding_rect()
+                    .unwrap_or(Rect::new((f64::NAN, f64::NAN), (f64::NAN, f64::NAN)));
+                (rect, mp)
+            })
+            .collect();
+        Locator { areas }
+    }
+
+    pub(crate) fn locate(&self, p: Point<f64>) -> Option<usize> {
+        self.areas.iter().position(|(r, mp)| {
+            p.x() >= r.min().x
+                && p.x() <= r.max().x
+                && p.y() >= r.min().y
+                && p.y() <= r.max().y
+                && mp.intersects(&p)
+        })
+    }
+}
+
+/// A point representing a facility: the point itself, or a point inside its area.
+fn representative_point(g: &Geometry<f64>) -> Option<Point<f64>> {
+    g.interior_point()
+}
+
+/// Computes every indicator from precomputed walking distances.
+///
+/// `reach[i]` lists the facilities unit `i` can reach (any kind; filtering by band,
+/// kind, access, area and distance happens here).
+pub fn analyze_reach(
+    city: &City,
+    standards: &Standards,
+    reach: &[Vec<Candidate>],
+) -> Result<Analysis, AnalysisError> {
+    let units = &city.population;
+    if reach.len() != units.len() {
+        return Err(AnalysisError::ReachLength {
+            expected: units.len(),
+            got: reach.len(),
+        });
+    }
+    let nf = city.facilities.len();
+    for (unit, list) in reach.iter().enumerate() {
+        if let Some(c) = list.iter().find(|c| c.facility >= nf) {
+            return Err(AnalysisError::UnknownFacility {
+                unit,
+                facility: c.facility,
+                count: nf,
+            });
+        }
+    }
+    let area: Vec<f64> = city
+        .facilities
+        .iter()
+        .map(|f| standards.effective_area_m2(f))
+        .collect();
+    // serving[b][i]: the facilities serving unit i for band b.
+    let serving: Vec<Vec<Vec<usize>>> = AgeBand::ALL
+        .iter()
+        .map(|&band| {
+            let rule = standards.band(band);
+            reach
+                .iter()
+                .map(|list| {
+                    list.iter()
+                        .filter(|c| {
+                            let f = &city.facilities[c.facility];
+                            f.is_public() && rule.serves(f.kind, area[c.facility], c.distance_m)
+                        })
+                        .map(|c| c.facility)
+                        .collect()
+                })
+                .collect()
+        })
+        .collect();
+
+    // 2SFCA step 1: R_j = area_j ÷ children (all bands) whose catchment holds j.
+    let mut demand = vec![0.0; nf];
+    for (b, per_unit) in serving.iter().enumerate() {
+        for (unit, list) in units.iter().zip(per_unit) {
+            for &j in list {
+                demand[j] += unit.ages[b];
+            }
+        }
+    }
+    let ratio: Vec<f64> = area
+        .iter()
+        .zip(&demand)
+        .map(|(a, d)| if *d > 0.0 { a / d } else { 0.0 })
+        .collect();
+
+    let locator = Locator::new(city.neighbourhoods.iter().map(|n| &n.geometry));
+    let home: Vec<Option<usize>> = units.iter().map(|u| locator.locate(u.location)).collect();
+    let mut rows: Vec<NeighbourhoodIndicators> = city
+        .neighbourhoods
+        .iter()
+        .map(|n| NeighbourhoodIndicators {
+            id: n.id.clone(),
+            name: n.name.clone(),
+            population_total: 0.0,
+            population: [0.0; 3],
+            served_children: [0.0; 3],
+            gap_children: [0.0; 3],
+            play_area_m2: 0.0,
+            play_area_m2_per_child_2sfca_by_band: [None; 3],
+            play_area_m2_per_child_2sfca: None,
+            need_score: 0.0,
+            need_rank: 0,
+            geometry: n.geometry.clone(),
+        })
+        .collect();
+    // Σ c_ib · A_ib per neighbourhood and band (2SFCA step 2, aggregated).
+    let mut access_sum = vec![[0.0; 3]; rows.len()];
+    let mut unassigned_residents = 0.0;
+    let mut gap_per_unit: Vec<[f64; 3]> = vec![[0.0; 3]; units.len()];
+    for (i, unit) in units.iter().enumerate() {
+        for b in 0..3 {
+            if serving[b][i].is_empty() {
+                gap_per_unit[i][b] = unit.ages[b];
+            }
+        }
+        let Some(n) = home[i] else {
+            unassigned_residents += unit.residents;
+            continue;
+        };
+        let row = &mut rows[n];
+        row.population_total += unit.residents;
+        for b in 0..3 {
+            row.population[b] += unit.ages[b];
+            if serving[b][i].is_empty() {
+                row.gap_children[b] += unit.ages[b];
+            } else {
+                row.served_children[b] += unit.ages[b];
+            }
+            let a_ib: f64 = serving[b][i].iter().map(|&j| ratio[j]).sum();
+            access_sum[n][b] += unit.ages[b] * a_ib;
+        }
+    }
+    for (row, sums) in rows.iter_mut().zip(&access_sum) {
+        row.play_area_m2_per_child_2sfca_by_band =
+            std::array::from_fn(|b| (row.population[b] > 0.0).then(|| sums[b] / row.population[b]));
+        let children = row.children();
+        row.play_area_m2_per_child_2sfca =
+            (children > 0.0).then(|| sums.iter().sum::<f64>() / children);
+    }
+
+    // Net play area: public facilities of the play-area kinds, by their interior point.
+    for (f, a) in city.facilities.iter().zip(&area) {
+        if !f.is_public() || !standards.play_area.kinds.contains(&f.kind) {
+            continue;
+        }
+        if let Some(n) = representative_point(&f.geometry).and_then(|p| locator.locate(p)) {
+            rows[n].play_area_m2 += a;
+        }
+    }
+
+    rank_need(&mut rows, standards);
+    let gap_areas = gap_areas(units, &gap_per_unit, &home, &city.neighbourhoods);
+    Ok(Analysis {
+        standard: standards.name.clone(),
+        standard_title: standards.title.clone(),
+        neighbourhoods: rows,
+        gap_areas,
+        unassigned_residents,
+        metadata: city.metadata.clone(),
+    })
+}
+
+/// Need score (docs/methods.md): the weighted mean of each band's gap share and the
+/// play-area deficit `max(0, 1 − area per resident ÷ target)`; rank 1 = highest score,
+/// ties broken by more gap children, then by id.
+fn rank_need(rows: &mut [NeighbourhoodIndicators], standards: &Standards) {
+    let w = &standards.need;
+    let target = standards.play_area.target_m2_per_resident;
+    let weight_sum = w.bands.iter().sum::<f64>() + if target.is_some() { w.play_area } else { 0.0 };
+    for row in rows.iter_mut() {
+        let mut s = 0.0;
+        for b in 0..3 {
+            if row.population[b] > 0.0 {
+                s += w.bands[b] * row.gap_children[b] / row.population[b];
+            }
+        }
+        if let (Some(t), Some(per_resident)) = (target, row.play_area_m2_per_resident()) {
+            s += w.play_area * (1.0 - per_resident / t).max(0.0);
+        }
+        row.need_score = if weight_sum > 0.0 {
+            s / weight_sum
+        } else {
+            0.0
+        };
+    }
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (ra, rb) = (&rows[a], &rows[b]);
+        let gap = |r: &NeighbourhoodIndicators| r.gap_children.iter().sum::<f64>();
+        rb.need_score
+            .total_cmp(&ra.need_score)
+            .then(gap(rb).total_cmp(&gap(ra)))
+            .then(ra.id.cmp(&rb.id))
+    });
+    for (rank, i) in order.into_iter().enumerate() {
+        rows[i].need_rank = rank + 1;
+    }
+}

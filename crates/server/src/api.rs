@@ -1,0 +1,207 @@
+//! The JSON API handlers: `/health`, `/api/neighbourhoods`, `/api/facilities`, `/api/reach`.
+//!
+//! Parameters are validated here; anything wrong answers `400 {"error": …}` naming the parameter.
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use geo::BoundingRect;
+use geo_types::Coord;
+use model::FacilityKind;
+use serde_json::{Map, Value as Json};
+
+use crate::json_error;
+use crate::state::{AppState, feature};
+
+/// Longest walk `/api/reach` accepts, in minutes.
+pub const MAX_REACH_MINUTES: f64 = 60.0;
+
+pub(crate) async fn health() -> Response {
+    axum::Json(serde_json::json!({ "status": "ok" })).into_response()
+}
+
+pub(crate) async fn neighbourhoods(State(s): State<AppState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/geo+json")],
+        s.0.neighbourhoods_json.clone(),
+    )
+        .into_response()
+}
+
+type Params = Query<HashMap<String, String>>;
+
+fn number(q: &HashMap<String, String>, key: &str) -> Result<Option<f64>, String> {
+    match q.get(key) {
+        None => Ok(None),
+        Some(v) => match v.trim().parse::<f64>() {
+            Ok(x) if x.is_finite() => Ok(Some(x)),
+            _ => Err(format!("parameter '{key}' must be a number, got '{v}'")),
+        },
+    }
+}
+
+fn bad_request(message: String) -> Response {
+    json_error(StatusCode::BAD_REQUEST, message)
+}
+
+/// Parses `minLon,minLat,maxLon,maxLat` (WGS84 degrees, min < max).
+fn parse_bbox(v: &str) -> Result<[f64; 4], String> {
+    let parts: Vec<&str> = v.split(',').collect();
+    let bad =
+        || format!("parameter 'bbox' must be minLon,minLat,maxLon,maxLat in degrees, got '{v}'");
+    if parts.len() != 4 {
+        return Err(bad());
+    }
+    let mut b = [0.0; 4];
+    for (i, p) in parts.iter().enumerate() {
+        b[i] = p
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite())
+            .ok_or_else(bad)?;
+    }
+    if b[0] < -180.0 || b[2] > 180.0 || b[1] < -90.0 || b[3] > 90.0 || b[0] > b[2] || b[1] > b[3] {
+        return Err(bad());
+    }
+    Ok(b)
+}
+
+fn parse_kind(q: &HashMap<String, String>) -> Result<Option<FacilityKind>, String> {
+    match q.get("kind").map(String::as_str) {
+        None | Some("") => Ok(None),
+        Some(k) => k
+            .parse()
+            .map(Some)
+            .map_err(|e: model::ModelError| format!("parameter 'kind': {e}")),
+    }
+}
+
+fn facility_properties(f: &model::Facility) -> Map<String, Json> {
+    let mut p = Map::new();
+    p.insert("osm_id".into(), f.osm_id.to_string().into());
+    p.insert("kind".into(), f.kind.as_str().into());
+    p.insert("name".into(), f.name.clone().into());
+    p.insert("area_m2".into(), f.area_m2.into());
+    p.insert("access".into(), f.access.clone().into());
+    p
+}
+
+fn collection(features: Vec<Json>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/geo+json")],
+        serde_json::json!({ "type": "FeatureCollection", "features": features }).to_string(),
+    )
+        .into_response()
+}
+
+pub(crate) async fn facilities(State(s): State<AppState>, Query(q): Params) -> Response {
+    let bbox = match q.get("bbox").map(|v| parse_bbox(v)) {
+        None => None,
+        Some(Ok(b)) => Some(b),
+        Some(Err(e)) => return json_error(StatusCode::BAD_REQUEST, e),
+    };
+    let kind = match parse_kind(&q) {
+        Ok(k) => k,
+        Err(e) => return bad_request(e),
+    };
+    let features = s
+        .0
+        .city
+        .facilities
+        .iter()
+        .filter(|f| kind.is_none_or(|k| f.kind == k))
+        .filter(|f| {
+            bbox.is_none_or(|b| {
+                f.geometry.bounding_rect().is_some_and(|r| {
+                    r.min().x <= b[2] && r.max().x >= b[0] && r.min().y <= b[3] && r.max().y >= b[1]
+                })
+            })
+        })
+        .map(|f| feature(&f.geometry, facility_properties(f)))
+        .collect();
+    collection(features)
+}
+
+pub(crate) async fn reach(State(s): State<AppState>, Query(q): Params) -> Response {
+    let (lon, lat, minutes) = match (number(&q, "lon"), number(&q, "lat"), number(&q, "minutes")) {
+        (Ok(Some(lon)), Ok(Some(lat)), Ok(m)) => (lon, lat, m.unwrap_or(10.0)),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return bad_request(e),
+        _ => {
+            return json_error(
+                StatusCode::BAD_REQUEST,
+                "parameters 'lon' and 'lat' are required",
+            );
+        }
+    };
+    if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) {
+        return json_error(
+            StatusCode::BAD_REQUEST,
+            "'lon' must be in [-180, 180] and 'lat' in [-90, 90]",
+        );
+    }
+    if !(minutes > 0.0 && minutes <= MAX_REACH_MINUTES) {
+        return json_error(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "parameter 'minutes' must be above 0 and at most {MAX_REACH_MINUTES}, got {minutes}"
+            ),
+        );
+    }
+    let kind = match parse_kind(&q) {
+        Ok(k) => k,
+        Err(e) => return bad_request(e),
+    };
+    let state = s.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        let inner = &state.0;
+        let graph = inner.graph.as_ref().map_err(|e| e.clone())?;
+        let max_m = network::minutes_to_metres(minutes, network::DEFAULT_WALKING_SPEED_KMH);
+        let origin = Coord { x: lon, y: lat };
+        let iso = network::isochrone(graph, origin, max_m);
+        let chosen: Vec<&model::Facility> = inner
+            .city
+            .facilities
+            .iter()
+            .filter(|f| f.is_public() && kind.is_none_or(|k| f.kind == k))
+            .collect();
+        let targets = network::Targets::from_facilities(graph, &chosen);
+        let hits = network::within(graph, &targets, &[origin], max_m);
+        let mut features = Vec::new();
+        let mut p = Map::new();
+        p.insert("type".into(), "isochrone".into());
+        p.insert("minutes".into(), minutes.into());
+        p.insert("metres".into(), max_m.into());
+        p.insert(
+            "walking_speed_kmh".into(),
+            network::DEFAULT_WALKING_SPEED_KMH.into(),
+        );
+        features.push(feature(&iso.into(), p));
+        for h in hits.into_iter().flatten() {
+            if let Some(f) = chosen.get(h.target) {
+                let mut p = facility_properties(f);
+                p.insert("type".into(), "facility".into());
+                p.insert(
+                    "distance_m".into(),
+                    ((h.distance_m * 10.0).round() / 10.0).into(),
+                );
+                features.push(feature(&f.geometry, p));
+            }
+        }
+        Ok::<_, String>(features)
+    })
+    .await;
+    match result {
+        Ok(Ok(features)) => collection(features),
+        Ok(Err(e)) => json_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("walking network unavailable: {e}"),
+        ),
+        Err(_) => json_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error while computing the reach",
+        ),
+    }
+}

@@ -1,0 +1,93 @@
+//! `/tiles/{z}/{x}/{y}.mvt`: cached vector tiles with gzip, ETag / If-None-Match and caching headers.
+//!
+//! Out-of-range zooms answer 400, columns/rows outside the grid 404, both as JSON.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use tiles::{TileError, TileId};
+
+use crate::json_error;
+use crate::state::AppState;
+
+/// The MVT media type.
+const MVT_TYPE: &str = "application/vnd.mapbox-vector-tile";
+
+fn accepts_gzip(h: &HeaderMap) -> bool {
+    h.get_all(header::ACCEPT_ENCODING).iter().any(|v| {
+        v.to_str().unwrap_or("").split(',').any(|enc| {
+            let mut parts = enc.split(';');
+            let name = parts.next().unwrap_or("").trim();
+            let q_zero = parts.any(|p| matches!(p.trim(), "q=0" | "q=0.0" | "q=0.00" | "q=0.000"));
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && !q_zero
+        })
+    })
+}
+
+pub(crate) async fn tile(
+    State(s): State<AppState>,
+    Path((z, x, file)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(y) = file
+        .strip_suffix(".mvt")
+        .or_else(|| file.strip_suffix(".pbf"))
+    else {
+        return json_error(
+            StatusCode::NOT_FOUND,
+            format!("no such tile: {file} (tiles end in .mvt)"),
+        );
+    };
+    let (Ok(z), Ok(x), Ok(y)) = (z.parse::<u8>(), x.parse::<u32>(), y.parse::<u32>()) else {
+        return json_error(
+            StatusCode::BAD_REQUEST,
+            format!("tile address must be numbers /tiles/z/x/y.mvt, got /tiles/{z}/{x}/{file}"),
+        );
+    };
+    let id = match TileId::new(z, x, y) {
+        Ok(id) => id,
+        Err(e @ TileError::ZoomOutOfRange { .. }) => {
+            return json_error(StatusCode::BAD_REQUEST, e.to_string());
+        }
+        Err(e) => return json_error(StatusCode::NOT_FOUND, e.to_string()),
+    };
+    let state = s.clone();
+    let cached = if state.0.tiles.contains(id) {
+        state.0.tiles.get(id)
+    } else {
+        match tokio::task::spawn_blocking(move || state.0.tiles.get(id)).await {
+            Ok(t) => t,
+            Err(_) => {
+                return json_error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal error while rendering the tile",
+                );
+            }
+        }
+    };
+    let etag = HeaderValue::from_str(&cached.etag).unwrap_or(HeaderValue::from_static("\"0\""));
+    let mut out = HeaderMap::new();
+    out.insert(header::ETAG, etag.clone());
+    out.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    out.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    let matches = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim() == cached.etag || t.trim() == "*")
+        });
+    if matches {
+        return (StatusCode::NOT_MODIFIED, out).into_response();
+    }
+    out.insert(header::CONTENT_TYPE, HeaderValue::from_static(MVT_TYPE));
+    if accepts_gzip(&headers) {
+        out.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        (out, cached.gzip.clone()).into_response()
+    } else {
+        (out, cached.raw.clone()).into_response()
+    }
+}

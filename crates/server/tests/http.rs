@@ -1,0 +1,468 @@
+//! HTTP tests over a real listener (127.0.0.1:0) with a real client (reqwest): every path of
+//! the interface, bad parameters, 404s, gzip, ETag/304, CORS, tiles decoded by `mvt-reader`.
+//!
+//! The city is drawn by hand: one footway along 47.14° N from 9.500° E to 9.520° E.
+
+use std::io::Read;
+
+use geo_types::{Coord, LineString, MultiPolygon, Point, Polygon};
+use model::{BasemapFeature, City, Facility, FacilityKind, Neighbourhood, OsmId, WalkWay};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use spielraum_server::{AppState, ROUTES, openapi_document, serve};
+
+/// Metres per degree of longitude at 47.14° N: 111 319.49 · cos(47.14°) = 75 713 m (±0.1 %).
+const M_PER_DEG_LON: f64 = 75_713.0;
+
+fn square(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
+    MultiPolygon(vec![Polygon::new(
+        LineString::from(vec![(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]),
+        vec![],
+    )])
+}
+
+fn city() -> City {
+    let lons = [9.500, 9.505, 9.510, 9.515, 9.519, 9.520];
+    let facility = |id: i64, kind, lon: f64, name: &str| Facility {
+        osm_id: OsmId::Node(id),
+        kind,
+        name: Some(name.into()),
+        access: None,
+        geometry: Point::new(lon, 47.14).into(),
+        area_m2: None,
+    };
+    City {
+        facilities: vec![
+            facility(1, FacilityKind::Playground, 9.505, "Spielplatz West"),
+            facility(2, FacilityKind::Kindergarten, 9.519, "Kita Ost"),
+        ],
+        neighbourhoods: vec![
+            Neighbourhood {
+                id: "west".into(),
+                name: "Westend".into(),
+                admin_level: None,
+                geometry: square(9.49, 47.13, 9.51, 47.15),
+                population: Some(1200.0),
+            },
+            Neighbourhood {
+                id: "ost".into(),
+                name: "Ostend".into(),
+                admin_level: None,
+                geometry: square(9.51, 47.13, 9.53, 47.15),
+                population: Some(800.0),
+            },
+        ],
+        walk_ways: vec![WalkWay {
+            id: 10,
+            nodes: (1..=lons.len() as i64).collect(),
+            coords: lons.iter().map(|&x| Coord { x, y: 47.14 }).collect(),
+            tags: vec![("highway".into(), "footway".into())],
+        }],
+        basemap: vec![BasemapFeature {
+            layer: "roads".into(),
+            class: "primary".into(),
+            name: Some("Hauptstrasse".into()),
+            geometry: LineString::from(vec![(9.49, 47.141), (9.53, 47.141)]).into(),
+        }],
+        ..City::default()
+    }
+}
+
+fn indicators() -> Value {
+    json!({ "standard": "din18034", "neighbourhoods": [
+        { "id": "west", "name": "Westend", "served_share": { "age_0_5": 0.75, "age_6_11": 0.5, "age_12_17": null },
+          "population": { "total": 1200, "age_0_5": 80, "age_6_11": 90, "age_12_17": 100 }, "need_rank": 2 }
+    ]})
+}
+
+struct Server {
+    base: String,
+    client: reqwest::Client,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<Result<(), spielraum_server::ServerError>>,
+}
+
+async fn start(state: AppState) -> Server {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(serve(listener, state, async {
+        let _ = rx.await;
+    }));
+    Server {
+        base: format!("http://{addr}"),
+        client: reqwest::Client::new(),
+        stop: Some(tx),
+        task,
+    }
+}
+
+impl Server {
+    async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+    }
+    async fn json(&self, path: &str) -> (StatusCode, Value) {
+        let r = self.get(path).await;
+        let s = r.status();
+        (
+            s,
+            serde_json::from_slice(&r.bytes().await.unwrap()).unwrap_or(Value::Null),
+        )
+    }
+    async fn stop(mut self) {
+        self.stop.take().unwrap().send(()).unwrap();
+        let done = tokio::time::timeout(std::time::Duration::from_secs(10), self.task).await;
+        assert!(
+            matches!(done, Ok(Ok(Ok(())))),
+            "server did not shut down cleanly"
+        );
+    }
+}
+
+fn web_dir() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(
+        d.path().join("index.html"),
+        "<!doctype html><title>map page</title>",
+    )
+    .unwrap();
+    std::fs::write(
+        d.path().join("embed.html"),
+        "<!doctype html><title>embed page</title>",
+    )
+    .unwrap();
+    std::fs::create_dir(d.path().join("assets")).unwrap();
+    std::fs::write(d.path().join("assets/app.js"), "console.log(1)").unwrap();
+    d
+}
+
+#[tokio::test]
+async fn health_neighbourhoods_and_facilities() {
+    let s = start(AppState::new(city(), Some(indicators()))).await;
+    assert_eq!(
+        s.json("/health").await,
+        (StatusCode::OK, json!({ "status": "ok" }))
+    );
+
+    let (st, fc) = s.json("/api/neighbourhoods").await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(fc["type"], "FeatureCollection");
+    let west = fc["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["properties"]["id"] == "west")
+        .unwrap();
+    assert_eq!(west["properties"]["name"], "Westend");
+    assert_eq!(west["properties"]["population"], 1200.0);
+    assert_eq!(west["properties"]["served_share"]["age_0_5"], 0.75);
+    assert_eq!(west["properties"]["need_rank"], 2);
+    assert_eq!(west["geometry"]["type"], "MultiPolygon");
+    let ost = fc["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["properties"]["id"] == "ost")
+        .unwrap();
+    assert_eq!(ost["properties"]["has_indicators"], false);
+    assert!(ost["properties"].get("served_share").is_none());
+
+    // bbox covering only the western facility (9.505).
+    let (st, fc) = s.json("/api/facilities?bbox=9.50,47.13,9.51,47.15").await;
+    assert_eq!(st, StatusCode::OK);
+    let ids: Vec<&str> = fc["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["osm_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec!["n1"]);
+    let (_, fc) = s.json("/api/facilities?kind=kindergarten").await;
+    let f = &fc["features"][0];
+    assert_eq!(fc["features"].as_array().unwrap().len(), 1);
+    assert_eq!(f["properties"]["name"], "Kita Ost");
+    assert_eq!(
+        f["geometry"],
+        json!({ "type": "Point", "coordinates": [9.519, 47.14] })
+    );
+    assert_eq!(
+        s.json("/api/facilities").await.1["features"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    for bad in [
+        "/api/facilities?bbox=1,2,3",
+        "/api/facilities?bbox=a,b,c,d",
+        "/api/facilities?bbox=10,47,9,48",
+        "/api/facilities?bbox=-200,0,0,1",
+        "/api/facilities?kind=pool",
+    ] {
+        let (st, body) = s.json(bad).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{bad}");
+        assert!(
+            body["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{bad}: {body}"
+        );
+    }
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn reach_finds_what_is_within_walking_distance() {
+    let s = start(AppState::new(city(), None)).await;
+    // 10 min at 4.5 km/h = 750 m. From (9.500, 47.14): playground at 0.005° = 378.6 m,
+    // kindergarten at 0.019° = 1438.5 m (beyond).
+    let (st, fc) = s.json("/api/reach?lon=9.500&lat=47.14&minutes=10").await;
+    assert_eq!(st, StatusCode::OK, "{fc}");
+    let feats = fc["features"].as_array().unwrap();
+    assert_eq!(feats[0]["properties"]["type"], "isochrone");
+    assert!((feats[0]["properties"]["metres"].as_f64().unwrap() - 750.0).abs() < 1e-6);
+    let reached: Vec<&Value> = feats
+        .iter()
+        .filter(|f| f["properties"]["type"] == "facility")
+        .collect();
+    assert_eq!(reached.len(), 1, "{fc}");
+    assert_eq!(reached[0]["properties"]["osm_id"], "n1");
+    let d = reached[0]["properties"]["distance_m"].as_f64().unwrap();
+    let expected = 0.005 * M_PER_DEG_LON;
+    assert!(
+        (d - expected).abs() < 3.0,
+        "distance {d} vs hand-worked {expected}"
+    );
+    // 25 min = 1875 m reaches both.
+    let (_, fc) = s.json("/api/reach?lon=9.500&lat=47.14&minutes=25").await;
+    assert_eq!(fc["features"].as_array().unwrap().len(), 3);
+
+    for bad in [
+        "/api/reach?lat=47.14&minutes=10",
+        "/api/reach?lon=abc&lat=47.14",
+        "/api/reach?lon=9.5&lat=47.14&minutes=0",
+        "/api/reach?lon=9.5&lat=47.14&minutes=500",
+        "/api/reach?lon=9.5&lat=95&minutes=5",
+        "/api/reach?lon=9.5&lat=47.14&minutes=NaN",
+    ] {
+        let (st, body) = s.json(bad).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{bad}");
+        assert!(body["error"].is_string(), "{bad}: {body}");
+    }
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn tiles_gzip_etag_cors_and_ranges() {
+    let s = start(AppState::new(city(), Some(indicators()))).await;
+    // Which tile holds the data:
+    // (9.5+180)/360·16384 = 8624.36 and (9.53+180)/360·16384 = 8625.73, so columns 8624 and 8625;
+    // y for 47.14° is 5753.3 (see the tiles crate tests), row 5753.
+    let path = "/tiles/14/8624/5753.mvt";
+    let r = s
+        .client
+        .get(format!("{}{path}", s.base))
+        .header("Origin", "https://city.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/vnd.mapbox-vector-tile"
+    );
+    assert_eq!(r.headers()["access-control-allow-origin"], "*");
+    assert!(
+        r.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("max-age")
+    );
+    assert!(r.headers().get("content-encoding").is_none());
+    let etag = r.headers()["etag"].to_str().unwrap().to_string();
+    let raw = r.bytes().await.unwrap().to_vec();
+    let reader = mvt_reader::Reader::new(raw.clone()).unwrap();
+    let names = reader.get_layer_names().unwrap();
+    for l in ["facilities", "neighbourhoods", "roads"] {
+        assert!(
+            names.iter().any(|n| n == l),
+            "layer {l} missing from {names:?}"
+        );
+    }
+    let ni = names.iter().position(|n| n == "neighbourhoods").unwrap();
+    let west = reader
+        .get_features(ni)
+        .unwrap()
+        .into_iter()
+        .find(|f| {
+            f.properties.as_ref().unwrap().get("id")
+                == Some(&mvt_reader::feature::Value::String("west".into()))
+        })
+        .unwrap();
+    assert_eq!(
+        west.properties.unwrap().get("served_share_age_0_5"),
+        Some(&mvt_reader::feature::Value::Double(0.75))
+    );
+
+    let r = s
+        .client
+        .get(format!("{}{path}", s.base))
+        .header("Accept-Encoding", "gzip, deflate")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-encoding"], "gzip");
+    let gz = r.bytes().await.unwrap();
+    let mut un = Vec::new();
+    flate2::read::GzDecoder::new(&gz[..])
+        .read_to_end(&mut un)
+        .unwrap();
+    assert_eq!(un, raw);
+
+    let r = s
+        .client
+        .get(format!("{}{path}", s.base))
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
+    assert!(r.bytes().await.unwrap().is_empty());
+    let r = s
+        .client
+        .get(format!("{}{path}", s.base))
+        .header("If-None-Match", "\"other\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+
+    // An empty tile far away is fine (200, empty body).
+    let r = s.get("/tiles/3/0/0.mvt").await;
+    assert_eq!(r.status(), StatusCode::OK);
+
+    for (bad, code) in [
+        ("/tiles/23/0/0.mvt", StatusCode::BAD_REQUEST),
+        ("/tiles/a/0/0.mvt", StatusCode::BAD_REQUEST),
+        ("/tiles/1/0/-1.mvt", StatusCode::BAD_REQUEST),
+        ("/tiles/2/4/0.mvt", StatusCode::NOT_FOUND),
+        ("/tiles/2/0/9.mvt", StatusCode::NOT_FOUND),
+        ("/tiles/2/0/0.png", StatusCode::NOT_FOUND),
+    ] {
+        let (st, body) = s.json(bad).await;
+        assert_eq!(st, code, "{bad}");
+        assert!(body["error"].is_string(), "{bad}: {body}");
+    }
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn style_pages_openapi_and_unknown_paths() {
+    let web = web_dir();
+    let s = start(AppState::new(city(), None).with_web_dir(web.path().to_path_buf())).await;
+
+    let r = s
+        .client
+        .get(format!("{}/style.json", s.base))
+        .header("Host", "maps.example:9000")
+        .send()
+        .await
+        .unwrap();
+    let style: Value = serde_json::from_slice(&r.bytes().await.unwrap()).unwrap();
+    assert_eq!(style["version"], 8);
+    assert_eq!(
+        style["sources"]["spielraum"]["tiles"][0],
+        "http://maps.example:9000/tiles/{z}/{x}/{y}.mvt"
+    );
+    let ids: Vec<&str> = style["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["id"].as_str().unwrap())
+        .collect();
+    for id in [
+        "landuse",
+        "water",
+        "buildings",
+        "roads-major",
+        "neighbourhoods-fill",
+        "facilities-point",
+        "gaps",
+    ] {
+        assert!(ids.contains(&id), "{id} missing");
+    }
+    // Opens on the neighbourhoods: 9.49..9.53 x 47.13..47.15.
+    assert_eq!(
+        style["metadata"]["spielraum:bounds"],
+        json!([9.49, 47.13, 9.53, 47.15])
+    );
+
+    let r = s.get("/").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("map page"));
+    let r = s
+        .get("/embed?layer=facilities&kind=playground&lang=en")
+        .await;
+    assert!(r.text().await.unwrap().contains("embed page"));
+    let r = s.get("/assets/app.js").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    for bad in [
+        "/assets/../index.html",
+        "/assets/%2e%2e/index.html",
+        "/assets/nope.js",
+        "/nope",
+        "/api/nope",
+    ] {
+        let (st, body) = s.json(bad).await;
+        assert_eq!(st, StatusCode::NOT_FOUND, "{bad}");
+        assert!(body["error"].is_string(), "{bad}: {body}");
+    }
+
+    // Every route is in the OpenAPI document, and every documented route answers.
+    let (st, doc) = s.json("/openapi.json").await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(doc, openapi_document());
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = doc["paths"].as_object().unwrap();
+    assert_eq!(paths.len(), ROUTES.len());
+    for route in ROUTES {
+        assert!(paths.contains_key(route), "{route} not documented");
+        let concrete = route.replace("{z}/{x}/{y}", "0/0/0");
+        let concrete = if concrete == "/api/reach" {
+            "/api/reach?lon=9.5&lat=47.14".to_string()
+        } else {
+            concrete
+        };
+        let st = s.get(&concrete).await.status();
+        assert_eq!(st, StatusCode::OK, "{concrete}");
+    }
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn without_a_built_web_app_the_page_says_how_to_build_it() {
+    // The web dir points nowhere.
+    let s =
+        start(AppState::new(City::default(), None).with_web_dir("/nonexistent/web/dist".into()))
+            .await;
+    let r = s.get("/").await;
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(r.text().await.unwrap().contains("npm ci"));
+    // An empty city still serves the API.
+    assert_eq!(s.json("/api/facilities").await.1["features"], json!([]));
+    let (st, body) = s.json("/api/reach?lon=9.5&lat=47.14").await;
+    assert!(
+        st == StatusCode::OK || st == StatusCode::SERVICE_UNAVAILABLE,
+        "{st} {body}"
+    );
+    s.stop().await;
+}

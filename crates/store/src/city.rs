@@ -1,0 +1,483 @@
+//! The city's layers: how each part of [`model::City`] maps to a GeoPackage layer and back.
+//!
+//! Every layer goes through the generic [`Layer`] code; this module only converts.
+
+use geo_types::{Coord, Geometry, MultiPolygon, Point};
+use model::{
+    BasemapFeature, Building, City, Facility, Neighbourhood, OsmId, PopulationSource,
+    PopulationUnit, TaggedNode, WalkWay,
+};
+
+use crate::StoreError;
+use crate::layer::{Column, ColumnType, Feature, GeometryType, Layer, Value};
+
+/// The layers `read_city` needs, in the order `write_city` writes them.
+pub(crate) const CITY_LAYERS: [&str; 7] = [
+    "facilities",
+    "neighbourhoods",
+    "population",
+    "buildings",
+    "basemap",
+    "walk_ways",
+    "tagged_nodes",
+];
+
+use ColumnType::{Blob, Integer, Real, Text};
+
+fn layer(name: &str, gt: Option<GeometryType>, cols: &[(&str, ColumnType)]) -> Layer {
+    Layer {
+        name: name.into(),
+        geometry_type: gt,
+        columns: cols.iter().map(|(n, t)| Column::new(n, *t)).collect(),
+        features: Vec::new(),
+    }
+}
+
+fn with<T>(mut l: Layer, items: &[T], f: impl Fn(&T) -> Feature) -> Layer {
+    l.features = items.iter().map(f).collect();
+    l
+}
+
+fn tags_json(tags: &[(String, String)]) -> Value {
+    let map: serde_json::Map<String, serde_json::Value> = tags
+        .iter()
+        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+        .collect();
+    Value::Text(serde_json::Value::Object(map).to_string())
+}
+
+/// The layer `name` (one of [`CITY_LAYERS`]) of a city, built only when it is written.
+pub(crate) fn city_layer(city: &City, name: &str) -> Layer {
+    match name {
+        "facilities" => with(
+            layer(
+                "facilities",
+                Some(GeometryType::Geometry),
+                &[
+                    ("osm_id", Text),
+                    ("kind", Text),
+                    ("name", Text),
+                    ("area_m2", Real),
+                    ("access", Text),
+                ],
+            ),
+            &city.facilities,
+            |f| Feature {
+                geometry: Some(f.geometry.clone()),
+                values: vec![
+                    Value::Text(f.osm_id.to_string()),
+                    Value::Text(f.kind.as_str().into()),
+                    Value::opt_text(f.name.as_deref()),
+                    Value::opt_real(f.area_m2),
+                    Value::opt_text(f.access.as_deref()),
+                ],
+            },
+        ),
+        "neighbourhoods" => with(
+            layer(
+                "neighbourhoods",
+                Some(GeometryType::MultiPolygon),
+                &[
+                    ("id", Text),
+                    ("name", Text),
+                    ("admin_level", Integer),
+                    ("population", Real),
+                ],
+            ),
+            &city.neighbourhoods,
+            |n| Feature {
+                geometry: Some(Geometry::MultiPolygon(n.geometry.clone())),
+                values: vec![
+                    Value::Text(n.id.clone()),
+                    Value::Text(n.name.clone()),
+                    n.admin_level
+                        .map_or(Value::Null, |l| Value::Integer(i64::from(l))),
+                    Value::opt_real(n.population),
+                ],
+            },
+        ),
+        "population" => with(
+            layer(
+                "population",
+                Some(GeometryType::Point),
+                &[
+                    ("residents", Real),
+                    ("age_0_5", Real),
+                    ("age_6_11", Real),
+                    ("age_12_17", Real),
+                    ("source", Text),
+                ],
+            ),
+            &city.population,
+            |p| Feature {
+                geometry: Some(Geometry::Point(p.location)),
+                values: vec![
+                    Value::Real(p.residents),
+                    Value::Real(p.ages[0]),
+                    Value::Real(p.ages[1]),
+                    Value::Real(p.ages[2]),
+                    Value::Text(p.source.as_str().into()),
+                ],
+            },
+        ),
+        "buildings" => with(
+            layer(
+                "buildings",
+                Some(GeometryType::Point),
+                &[
+                    ("osm_id", Text),
+                    ("building", Text),
+                    ("levels", Real),
+                    ("footprint_m2", Real),
+                    ("in_residential_landuse", Integer),
+                ],
+            ),
+            &city.buildings,
+            |b| Feature {
+                geometry: Some(Geometry::Point(b.centre)),
+                values: vec![
+                    Value::Text(b.osm_id.to_string()),
+                    Value::Text(b.building.clone()),
+                    Value::opt_real(b.levels),
+                    Value::Real(b.footprint_m2),
+                    Value::Integer(i64::from(b.in_residential_landuse)),
+                ],
+            },
+        ),
+        "basemap" => with(
+            layer(
+                "basemap",
+                Some(GeometryType::Geometry),
+                &[("layer", Text), ("class", Text), ("name", Text)],
+            ),
+            &city.basemap,
+            |b| Feature {
+                geometry: Some(b.geometry.clone()),
+                values: vec![
+                    Value::Text(b.layer.clone()),
+                    Value::Text(b.class.clone()),
+                    Value::opt_text(b.name.as_deref()),
+                ],
+            },
+        ),
+        "walk_ways" => with(
+            layer(
+                "walk_ways",
+                None,
+                &[
+                    ("id", Integer),
+                    ("nodes", Blob),
+                    ("coords", Blob),
+                    ("tags", Text),
+                ],
+            ),
+            &city.walk_ways,
+            |w| Feature {
+                geometry: None,
+                values: vec![
+                    Value::Integer(w.id),
+                    Value::Blob(w.nodes.iter().flat_map(|n| n.to_le_bytes()).collect()),
+                    Value::Blob(
+                        w.coords
+                            .iter()
+                            .flat_map(|c| c.x.to_le_bytes().into_iter().chain(c.y.to_le_bytes()))
+                            .collect(),
+                    ),
+                    tags_json(&w.tags),
+                ],
+            },
+        ),
+        "tagged_nodes" => with(
+            layer(
+                "tagged_nodes",
+                None,
+                &[
+                    ("id", Integer),
+                    ("lon", Real),
+                    ("lat", Real),
+                    ("tags", Text),
+                ],
+            ),
+            &city.tagged_nodes,
+            |n| Feature {
+                geometry: None,
+                values: vec![
+                    Value::Integer(n.id),
+                    Value::Real(n.coord.x),
+                    Value::Real(n.coord.y),
+                    tags_json(&n.tags),
+                ],
+            },
+        ),
+        _ => layer(name, None, &[]),
+    }
+}
+
+/// Column access by name for one feature, with errors naming layer, row and column.
+struct Row<'a> {
+    layer: &'a Layer,
+    idx: Vec<Option<usize>>,
+    names: &'a [&'a str],
+    row: usize,
+}
+
+impl<'a> Row<'a> {
+    fn bad(&self, col: &str, what: &str) -> StoreError {
+        StoreError::Shape(format!(
+            "layer {}, feature {}: column {col} {what}",
+            self.layer.name,
+            self.row + 1
+        ))
+    }
+
+    fn value(&self, col: &str) -> &'a Value {
+        let k = self.names.iter().position(|n| *n == col);
+        match k.and_then(|k| self.idx[k]) {
+            Some(i) => &self.layer.features[self.row].values[i],
+            None => &Value::Null,
+        }
+    }
+
+    fn text(&self, col: &str) -> Result<String, StoreError> {
+        self.opt_text(col)?.ok_or_else(|| self.bad(col, "is empty"))
+    }
+
+    fn opt_text(&self, col: &str) -> Result<Option<String>, StoreError> {
+        match self.value(col) {
+            Value::Null => Ok(None),
+            Value::Text(s) => Ok(Some(s.clone())),
+            _ => Err(self.bad(col, "is not text")),
+        }
+    }
+
+    fn opt_real(&self, col: &str) -> Result<Option<f64>, StoreError> {
+        match self.value(col) {
+            Value::Null => Ok(None),
+            v => v
+                .as_real()
+                .map(Some)
+                .ok_or_else(|| self.bad(col, "is not a number")),
+        }
+    }
+
+    fn real(&self, col: &str) -> Result<f64, StoreError> {
+        self.opt_real(col)?.ok_or_else(|| self.bad(col, "is empty"))
+    }
+
+    fn int(&self, col: &str) -> Result<i64, StoreError> {
+        self.value(col)
+            .as_integer()
+            .ok_or_else(|| self.bad(col, "is not an integer"))
+    }
+
+    fn blob(&self, col: &str) -> Result<&'a [u8], StoreError> {
+        self.value(col)
+            .as_blob()
+            .ok_or_else(|| self.bad(col, "is not a blob"))
+    }
+
+    fn osm_id(&self, col: &str) -> Result<OsmId, StoreError> {
+        self.text(col)?
+            .parse()
+            .map_err(|e| self.bad(col, &format!("holds {e}")))
+    }
+
+    fn geometry(&self) -> Result<Geometry<f64>, StoreError> {
+        self.layer.features[self.row]
+            .geometry
+            .clone()
+            .ok_or_else(|| self.bad("geom", "is empty"))
+    }
+
+    fn point(&self) -> Result<Point<f64>, StoreError> {
+        match self.geometry()? {
+            Geometry::Point(p) => Ok(p),
+            _ => Err(self.bad("geom", "is not a point")),
+        }
+    }
+
+    fn tags(&self, col: &str) -> Result<Vec<(String, String)>, StoreError> {
+        let text = self.text(col)?;
+        let map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text)
+            .map_err(|e| self.bad(col, &format!("is not a JSON object: {e}")))?;
+        map.into_iter()
+            .map(|(k, v)| match v {
+                serde_json::Value::String(s) => Ok((k, s)),
+                _ => Err(self.bad(col, "has a non-string tag value")),
+            })
+            .collect()
+    }
+}
+
+/// Runs `f` for every feature of `layer`, giving it named column access.
+fn rows<T>(
+    layer: &Layer,
+    names: &[&str],
+    f: impl Fn(&Row) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError> {
+    let idx: Vec<Option<usize>> = names.iter().map(|n| layer.column_index(n)).collect();
+    if let Some(k) = idx.iter().position(Option::is_none) {
+        return Err(StoreError::Shape(format!(
+            "layer {} has no column {}",
+            layer.name, names[k]
+        )));
+    }
+    (0..layer.features.len())
+        .map(|row| {
+            f(&Row {
+                layer,
+                idx: idx.clone(),
+                names,
+                row,
+            })
+        })
+        .collect()
+}
+
+fn le_chunks<const N: usize>(b: &[u8]) -> impl Iterator<Item = [u8; N]> + '_ {
+    b.chunks_exact(N).map(|c| {
+        let mut a = [0u8; N];
+        a.copy_from_slice(c);
+        a
+    })
+}
+
+/// Converts the layers written by [`city_layer`] (in [`CITY_LAYERS`] order) back into a city.
+pub(crate) fn city_from_layers(
+    layers: Vec<Layer>,
+    metadata: Vec<(String, String)>,
+) -> Result<City, StoreError> {
+    let [fac, nb, pop, bld, base, ways, tagged]: [Layer; 7] = layers
+        .try_into()
+        .map_err(|_| StoreError::Shape("wrong number of city layers".into()))?;
+    let facilities = rows(
+        &fac,
+        &["osm_id", "kind", "name", "area_m2", "access"],
+        |r| {
+            Ok(Facility {
+                osm_id: r.osm_id("osm_id")?,
+                kind: r
+                    .text("kind")?
+                    .parse()
+                    .map_err(|e| r.bad("kind", &format!("holds {e}")))?,
+                name: r.opt_text("name")?,
+                access: r.opt_text("access")?,
+                geometry: r.geometry()?,
+                area_m2: r.opt_real("area_m2")?,
+            })
+        },
+    )?;
+    let neighbourhoods = rows(&nb, &["id", "name", "admin_level", "population"], |r| {
+        let geometry = match r.geometry()? {
+            Geometry::MultiPolygon(mp) => mp,
+            Geometry::Polygon(p) => MultiPolygon(vec![p]),
+            _ => return Err(r.bad("geom", "is not a (multi)polygon")),
+        };
+        let admin_level = match r.value("admin_level") {
+            Value::Null => None,
+            v => Some(
+                v.as_integer()
+                    .and_then(|l| u8::try_from(l).ok())
+                    .ok_or_else(|| r.bad("admin_level", "is not a level"))?,
+            ),
+        };
+        Ok(Neighbourhood {
+            id: r.text("id")?,
+            name: r.text("name")?,
+            admin_level,
+            geometry,
+            population: r.opt_real("population")?,
+        })
+    })?;
+    let population = rows(
+        &pop,
+        &["residents", "age_0_5", "age_6_11", "age_12_17", "source"],
+        |r| {
+            let source = match r.text("source")?.as_str() {
+                "census" => PopulationSource::Census,
+                "buildings" => PopulationSource::Buildings,
+                "points" => PopulationSource::Points,
+                other => return Err(r.bad("source", &format!("holds unknown source '{other}'"))),
+            };
+            Ok(PopulationUnit {
+                location: r.point()?,
+                residents: r.real("residents")?,
+                ages: [
+                    r.real("age_0_5")?,
+                    r.real("age_6_11")?,
+                    r.real("age_12_17")?,
+                ],
+                source,
+            })
+        },
+    )?;
+    let buildings = rows(
+        &bld,
+        &[
+            "osm_id",
+            "building",
+            "levels",
+            "footprint_m2",
+            "in_residential_landuse",
+        ],
+        |r| {
+            Ok(Building {
+                osm_id: r.osm_id("osm_id")?,
+                building: r.text("building")?,
+                levels: r.opt_real("levels")?,
+                footprint_m2: r.real("footprint_m2")?,
+                centre: r.point()?,
+                in_residential_landuse: r.int("in_residential_landuse")? != 0,
+            })
+        },
+    )?;
+    let basemap = rows(&base, &["layer", "class", "name"], |r| {
+        Ok(BasemapFeature {
+            layer: r.text("layer")?,
+            class: r.text("class")?,
+            name: r.opt_text("name")?,
+            geometry: r.geometry()?,
+        })
+    })?;
+    let walk_ways = rows(&ways, &["id", "nodes", "coords", "tags"], |r| {
+        let nodes: Vec<i64> = le_chunks::<8>(r.blob("nodes")?)
+            .map(i64::from_le_bytes)
+            .collect();
+        let xy: Vec<f64> = le_chunks::<8>(r.blob("coords")?)
+            .map(f64::from_le_bytes)
+            .collect();
+        let coords: Vec<Coord<f64>> = xy
+            .chunks_exact(2)
+            .map(|c| Coord { x: c[0], y: c[1] })
+            .collect();
+        if coords.len() != nodes.len() {
+            return Err(r.bad("coords", "does not match nodes in length"));
+        }
+        Ok(WalkWay {
+            id: r.int("id")?,
+            nodes,
+            coords,
+            tags: r.tags("tags")?,
+        })
+    })?;
+    let tagged_nodes = rows(&tagged, &["id", "lon", "lat", "tags"], |r| {
+        Ok(TaggedNode {
+            id: r.int("id")?,
+            coord: Coord {
+                x: r.real("lon")?,
+                y: r.real("lat")?,
+            },
+            tags: r.tags("tags")?,
+        })
+    })?;
+    Ok(City {
+        facilities,
+        neighbourhoods,
+        buildings,
+        population,
+        walk_ways,
+        tagged_nodes,
+        basemap,
+        metadata,
+    })
+}

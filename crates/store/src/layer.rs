@@ -1,0 +1,547 @@
+//! Generic GeoPackage layers: schema (gpkg_* tables, R-tree index with GDAL's triggers),
+//! writing a whole layer in a transaction and reading it back.
+
+use geo::BoundingRect;
+use geo_types::Geometry;
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, Transaction, params};
+
+use crate::StoreError;
+use crate::wkb::{decode_gpkg, encode_gpkg};
+
+/// The geometry type of a feature layer, as written in `gpkg_geometry_columns`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GeometryType {
+    /// `POINT`.
+    Point,
+    /// `LINESTRING`.
+    LineString,
+    /// `POLYGON`.
+    Polygon,
+    /// `MULTIPOINT`.
+    MultiPoint,
+    /// `MULTILINESTRING`.
+    MultiLineString,
+    /// `MULTIPOLYGON`.
+    MultiPolygon,
+    /// `GEOMETRY` (any type, mixed).
+    Geometry,
+}
+
+impl GeometryType {
+    const ALL: [GeometryType; 7] = [
+        GeometryType::Point,
+        GeometryType::LineString,
+        GeometryType::Polygon,
+        GeometryType::MultiPoint,
+        GeometryType::MultiLineString,
+        GeometryType::MultiPolygon,
+        GeometryType::Geometry,
+    ];
+
+    /// The GeoPackage name (`POINT`, `MULTIPOLYGON`, `GEOMETRY`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GeometryType::Point => "POINT",
+            GeometryType::LineString => "LINESTRING",
+            GeometryType::Polygon => "POLYGON",
+            GeometryType::MultiPoint => "MULTIPOINT",
+            GeometryType::MultiLineString => "MULTILINESTRING",
+            GeometryType::MultiPolygon => "MULTIPOLYGON",
+            GeometryType::Geometry => "GEOMETRY",
+        }
+    }
+}
+
+/// The SQL type of an attribute column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnType {
+    /// `INTEGER`.
+    Integer,
+    /// `REAL`.
+    Real,
+    /// `TEXT`.
+    Text,
+    /// `BLOB`.
+    Blob,
+}
+
+impl ColumnType {
+    fn as_str(self) -> &'static str {
+        match self {
+            ColumnType::Integer => "INTEGER",
+            ColumnType::Real => "REAL",
+            ColumnType::Text => "TEXT",
+            ColumnType::Blob => "BLOB",
+        }
+    }
+
+    /// SQLite's type affinity rules, simplified: INT → integer, REAL/FLOA/DOUB → real, BLOB → blob, else text.
+    fn from_declared(decl: &str) -> ColumnType {
+        let d = decl.to_ascii_uppercase();
+        if d.contains("INT") {
+            ColumnType::Integer
+        } else if d.contains("REAL") || d.contains("FLOA") || d.contains("DOUB") {
+            ColumnType::Real
+        } else if d.contains("BLOB") {
+            ColumnType::Blob
+        } else {
+            ColumnType::Text
+        }
+    }
+}
+
+/// An attribute column of a layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    /// Column name (letters, digits, `_`).
+    pub name: String,
+    /// Its SQL type.
+    pub ty: ColumnType,
+}
+
+impl Column {
+    /// A column named `name` of type `ty`.
+    pub fn new(name: &str, ty: ColumnType) -> Column {
+        Column {
+            name: name.to_string(),
+            ty,
+        }
+    }
+}
+
+/// One attribute value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// SQL NULL.
+    Null,
+    /// An integer.
+    Integer(i64),
+    /// A floating-point number.
+    Real(f64),
+    /// Text.
+    Text(String),
+    /// Bytes.
+    Blob(Vec<u8>),
+}
+
+impl Value {
+    /// Text or NULL from an optional string.
+    pub fn opt_text(s: Option<&str>) -> Value {
+        s.map_or(Value::Null, |s| Value::Text(s.to_string()))
+    }
+
+    /// Real or NULL from an optional number.
+    pub fn opt_real(v: Option<f64>) -> Value {
+        v.map_or(Value::Null, Value::Real)
+    }
+
+    /// The text, if this is text.
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Value::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The number (integers widened), if this is a number.
+    pub fn as_real(&self) -> Option<f64> {
+        match self {
+            Value::Real(v) => Some(*v),
+            Value::Integer(i) => Some(*i as f64),
+            _ => None,
+        }
+    }
+
+    /// The integer, if this is an integer.
+    pub fn as_integer(&self) -> Option<i64> {
+        match self {
+            Value::Integer(i) => Some(*i),
+            _ => None,
+        }
+    }
+
+    /// The bytes, if this is a blob.
+    pub fn as_blob(&self) -> Option<&[u8]> {
+        match self {
+            Value::Blob(b) => Some(b),
+            _ => None,
+        }
+    }
+}
+
+/// One row of a layer: an optional geometry and one value per column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Feature {
+    /// The geometry (WGS84 lon/lat); `None` in attribute tables or for a NULL geometry.
+    pub geometry: Option<Geometry<f64>>,
+    /// Values in the order of the layer's columns.
+    pub values: Vec<Value>,
+}
+
+/// A whole layer: a feature table (with geometry) or an attribute table (without).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layer {
+    /// Table name (letters, digits, `_`).
+    pub name: String,
+    /// The geometry type; `None` makes an attribute table (gpkg_contents data_type `attributes`).
+    pub geometry_type: Option<GeometryType>,
+    /// Attribute columns (besides `fid` and `geom`).
+    pub columns: Vec<Column>,
+    /// The rows.
+    pub features: Vec<Feature>,
+}
+
+impl Layer {
+    /// The index of column `name`, if present.
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.name == name)
+    }
+}
+
+/// Name of the geometry column in every feature table.
+pub const GEOM: &str = "geom";
+
+const WGS84_WKT: &str = r#"GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]"#;
+
+/// `PRAGMA application_id` of a GeoPackage ("GPKG").
+pub const APPLICATION_ID: i32 = 0x4750_4B47;
+/// `PRAGMA user_version` of GeoPackage 1.3.
+pub const USER_VERSION: i32 = 10300;
+
+/// Creates the GeoPackage core tables in an empty database.
+pub(crate) fn init_geopackage(conn: &Connection) -> rusqlite::Result<()> {
+    conn.pragma_update(None, "application_id", APPLICATION_ID)?;
+    conn.pragma_update(None, "user_version", USER_VERSION)?;
+    conn.execute_batch(
+        "CREATE TABLE gpkg_spatial_ref_sys (
+            srs_name TEXT NOT NULL, srs_id INTEGER NOT NULL PRIMARY KEY,
+            organization TEXT NOT NULL, organization_coordsys_id INTEGER NOT NULL,
+            definition TEXT NOT NULL, description TEXT);
+         CREATE TABLE gpkg_contents (
+            table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL,
+            identifier TEXT UNIQUE, description TEXT DEFAULT '',
+            last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+            min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER,
+            CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id));
+         CREATE TABLE gpkg_geometry_columns (
+            table_name TEXT NOT NULL, column_name TEXT NOT NULL,
+            geometry_type_name TEXT NOT NULL, srs_id INTEGER NOT NULL,
+            z TINYINT NOT NULL, m TINYINT NOT NULL,
+            CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name),
+            CONSTRAINT uk_gc_table_name UNIQUE (table_name),
+            CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),
+            CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id));
+         CREATE TABLE gpkg_extensions (
+            table_name TEXT, column_name TEXT, extension_name TEXT NOT NULL,
+            definition TEXT NOT NULL, scope TEXT NOT NULL,
+            CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name));
+         CREATE TABLE spielraum_meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);",
+    )?;
+    let mut srs =
+        conn.prepare("INSERT INTO gpkg_spatial_ref_sys VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
+    srs.execute(params![
+        "WGS 84 geodetic",
+        4326,
+        "EPSG",
+        4326,
+        WGS84_WKT,
+        "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid"
+    ])?;
+    srs.execute(params![
+        "Undefined cartesian SRS",
+        -1,
+        "NONE",
+        -1,
+        "undefined",
+        "undefined cartesian coordinate reference system"
+    ])?;
+    srs.execute(params![
+        "Undefined geographic SRS",
+        0,
+        "NONE",
+        0,
+        "undefined",
+        "undefined geographic coordinate reference system"
+    ])?;
+    Ok(())
+}
+
+/// Whether `name` is safe to use as a table/column name without escaping tricks.
+pub(crate) fn check_name(name: &str) -> Result<(), StoreError> {
+    let ok = !name.is_empty()
+        && name.len() <= 60
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && !name.starts_with("gpkg_")
+        && !name.starts_with("rtree_");
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::BadName(name.to_string()))
+    }
+}
+
+/// Drops `name` with its index, triggers and registry rows, if it exists.
+fn drop_layer(tx: &Transaction, name: &str) -> rusqlite::Result<()> {
+    tx.execute_batch(&format!(
+        "DROP TABLE IF EXISTS \"rtree_{name}_{GEOM}\"; DROP TABLE IF EXISTS \"{name}\";"
+    ))?;
+    for table in ["gpkg_extensions", "gpkg_geometry_columns", "gpkg_contents"] {
+        tx.execute(
+            &format!("DELETE FROM {table} WHERE table_name = ?1"),
+            [name],
+        )?;
+    }
+    Ok(())
+}
+
+/// The R-tree triggers of the GeoPackage spec (Annex "RTree Spatial Indexes"), as GDAL writes them.
+/// They only fire on later edits (GDAL/QGIS provide the ST_* functions); we fill the index ourselves.
+fn rtree_triggers(t: &str) -> String {
+    let g = GEOM;
+    let r = format!("rtree_{t}_{g}");
+    let values = format!(
+        "(NEW.fid, ST_MinX(NEW.\"{g}\"), ST_MaxX(NEW.\"{g}\"), ST_MinY(NEW.\"{g}\"), ST_MaxY(NEW.\"{g}\"))"
+    );
+    let not_empty = format!("(NEW.\"{g}\" NOTNULL AND NOT ST_IsEmpty(NEW.\"{g}\"))");
+    let empty = format!("(NEW.\"{g}\" ISNULL OR ST_IsEmpty(NEW.\"{g}\"))");
+    format!(
+        "CREATE TRIGGER \"{r}_insert\" AFTER INSERT ON \"{t}\" WHEN {not_empty}
+         BEGIN INSERT OR REPLACE INTO \"{r}\" VALUES {values}; END;
+         CREATE TRIGGER \"{r}_update1\" AFTER UPDATE OF \"{g}\" ON \"{t}\"
+         WHEN OLD.fid = NEW.fid AND {not_empty}
+         BEGIN INSERT OR REPLACE INTO \"{r}\" VALUES {values}; END;
+         CREATE TRIGGER \"{r}_update2\" AFTER UPDATE OF \"{g}\" ON \"{t}\"
+         WHEN OLD.fid = NEW.fid AND {empty}
+         BEGIN DELETE FROM \"{r}\" WHERE id = OLD.fid; END;
+         CREATE TRIGGER \"{r}_update3\" AFTER UPDATE ON \"{t}\"
+         WHEN OLD.fid != NEW.fid AND {not_empty}
+         BEGIN DELETE FROM \"{r}\" WHERE id = OLD.fid; INSERT OR REPLACE INTO \"{r}\" VALUES {values}; END;
+         CREATE TRIGGER \"{r}_update4\" AFTER UPDATE ON \"{t}\"
+         WHEN OLD.fid != NEW.fid AND {empty}
+         BEGIN DELETE FROM \"{r}\" WHERE id IN (OLD.fid, NEW.fid); END;
+         CREATE TRIGGER \"{r}_delete\" AFTER DELETE ON \"{t}\" WHEN OLD.\"{g}\" NOT NULL
+         BEGIN DELETE FROM \"{r}\" WHERE id = OLD.fid; END;"
+    )
+}
+
+impl rusqlite::ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(rusqlite::types::ToSqlOutput::Borrowed(match self {
+            Value::Null => ValueRef::Null,
+            Value::Integer(i) => ValueRef::Integer(*i),
+            Value::Real(f) => ValueRef::Real(*f),
+            Value::Text(s) => ValueRef::Text(s.as_bytes()),
+            Value::Blob(b) => ValueRef::Blob(b),
+        }))
+    }
+}
+
+/// Writes `layer` inside `tx`, replacing a previous table of that name.
+pub(crate) fn write_layer_tx(tx: &Transaction, layer: &Layer) -> Result<(), StoreError> {
+    let t = layer.name.as_str();
+    check_name(t)?;
+    for c in &layer.columns {
+        check_name(&c.name)?;
+        if c.name == GEOM || c.name == "fid" {
+            return Err(StoreError::BadName(c.name.clone()));
+        }
+    }
+    let width = layer.columns.len();
+    if let Some(i) = layer.features.iter().position(|f| f.values.len() != width) {
+        return Err(StoreError::Shape(format!(
+            "layer {t}: feature {i} has {} values for {width} columns",
+            layer.features[i].values.len()
+        )));
+    }
+    drop_layer(tx, t)?;
+    let mut defs = vec!["fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL".to_string()];
+    if let Some(gt) = layer.geometry_type {
+        defs.push(format!("\"{GEOM}\" {}", gt.as_str()));
+    }
+    defs.extend(
+        layer
+            .columns
+            .iter()
+            .map(|c| format!("\"{}\" {}", c.name, c.ty.as_str())),
+    );
+    tx.execute_batch(&format!("CREATE TABLE \"{t}\" ({});", defs.join(", ")))?;
+
+    let mut names: Vec<String> = Vec::new();
+    if layer.geometry_type.is_some() {
+        names.push(format!("\"{GEOM}\""));
+    }
+    names.extend(layer.columns.iter().map(|c| format!("\"{}\"", c.name)));
+    let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
+    let mut bbox: Option<geo_types::Rect<f64>> = None;
+    if !names.is_empty() {
+        let mut insert = tx.prepare(&format!(
+            "INSERT INTO \"{t}\" ({}) VALUES ({})",
+            names.join(", "),
+            placeholders.join(", ")
+        ))?;
+        let mut rtree_rows: Vec<(i64, geo_types::Rect<f64>)> = Vec::new();
+        for f in &layer.features {
+            let geom = match (&layer.geometry_type, &f.geometry) {
+                (Some(_), Some(g)) => Some(Value::Blob(encode_gpkg(g))),
+                (Some(_), None) => Some(Value::Null),
+                (None, _) => None,
+            };
+            insert.execute(rusqlite::params_from_iter(geom.iter().chain(&f.values)))?;
+            if let Some(r) = f.geometry.as_ref().and_then(|g| g.bounding_rect()) {
+                rtree_rows.push((tx.last_insert_rowid(), r));
+                bbox = Some(match bbox {
+                    None => r,
+                    Some(b) => geo_types::Rect::new(
+                        (b.min().x.min(r.min().x), b.min().y.min(r.min().y)),
+                        (b.max().x.max(r.max().x), b.max().y.max(r.max().y)),
+                    ),
+                });
+            }
+        }
+        if layer.geometry_type.is_some() {
+            tx.execute_batch(&format!(
+                "CREATE VIRTUAL TABLE \"rtree_{t}_{GEOM}\" USING rtree(id, minx, maxx, miny, maxy);"
+            ))?;
+            let mut rt = tx.prepare(&format!(
+                "INSERT INTO \"rtree_{t}_{GEOM}\" VALUES (?1, ?2, ?3, ?4, ?5)"
+            ))?;
+            for (id, r) in rtree_rows {
+                rt.execute(params![id, r.min().x, r.max().x, r.min().y, r.max().y])?;
+            }
+        }
+    }
+    let (data_type, srs) = match layer.geometry_type {
+        Some(_) => ("features", Some(4326)),
+        None => ("attributes", None),
+    };
+    tx.execute(
+        "INSERT INTO gpkg_contents (table_name, data_type, identifier, min_x, min_y, max_x, max_y, srs_id)
+         VALUES (?1, ?2, ?1, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            t,
+            data_type,
+            bbox.map(|b| b.min().x),
+            bbox.map(|b| b.min().y),
+            bbox.map(|b| b.max().x),
+            bbox.map(|b| b.max().y),
+            srs
+        ],
+    )?;
+    if let Some(gt) = layer.geometry_type {
+        tx.execute(
+            "INSERT INTO gpkg_geometry_columns VALUES (?1, ?2, ?3, 4326, 0, 0)",
+            params![t, GEOM, gt.as_str()],
+        )?;
+        tx.execute(
+            "INSERT INTO gpkg_extensions VALUES (?1, ?2, 'gpkg_rtree_index',
+             'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')",
+            params![t, GEOM],
+        )?;
+        tx.execute_batch(&rtree_triggers(t))?;
+    }
+    Ok(())
+}
+
+/// Reads layer `name` from an open GeoPackage.
+pub(crate) fn read_layer_conn(conn: &Connection, name: &str) -> Result<Layer, StoreError> {
+    check_name(name)?;
+    let registered: Option<String> = conn
+        .query_row(
+            "SELECT data_type FROM gpkg_contents WHERE table_name = ?1",
+            [name],
+            |r| r.get(0),
+        )
+        .ok();
+    if registered.is_none() {
+        return Err(StoreError::MissingLayer(name.to_string()));
+    }
+    let geom: Option<(String, String)> = conn
+        .query_row(
+            "SELECT column_name, geometry_type_name FROM gpkg_geometry_columns WHERE table_name = ?1",
+            [name],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .ok();
+    let geometry_type = match &geom {
+        None => None,
+        Some((_, ty)) => Some(
+            GeometryType::ALL
+                .into_iter()
+                .find(|g| g.as_str().eq_ignore_ascii_case(ty))
+                .ok_or_else(|| StoreError::Shape(format!("layer {name}: geometry type {ty}")))?,
+        ),
+    };
+    let geom_col = geom.map(|(c, _)| c);
+    let mut columns = Vec::new();
+    {
+        let mut info = conn.prepare(&format!("PRAGMA table_info(\"{name}\")"))?;
+        let rows = info.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(5)?,
+            ))
+        })?;
+        for row in rows {
+            let (col, decl, pk) = row?;
+            if pk > 0 || Some(&col) == geom_col.as_ref() {
+                continue;
+            }
+            columns.push(Column {
+                name: col,
+                ty: ColumnType::from_declared(&decl),
+            });
+        }
+    }
+    let mut select: Vec<String> = Vec::new();
+    if let Some(g) = &geom_col {
+        select.push(format!("\"{g}\""));
+    }
+    select.extend(columns.iter().map(|c| format!("\"{}\"", c.name)));
+    let mut features = Vec::new();
+    if !select.is_empty() {
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {} FROM \"{name}\" ORDER BY rowid",
+            select.join(", ")
+        ))?;
+        let mut rows = stmt.query([])?;
+        let offset = usize::from(geom_col.is_some());
+        while let Some(row) = rows.next()? {
+            let geometry = if geom_col.is_some() {
+                match row.get_ref(0)? {
+                    ValueRef::Null => None,
+                    ValueRef::Blob(b) => Some(
+                        decode_gpkg(b)
+                            .map_err(|e| StoreError::Shape(format!("layer {name}: {e}")))?,
+                    ),
+                    _ => {
+                        return Err(StoreError::Shape(format!(
+                            "layer {name}: geometry is not a blob"
+                        )));
+                    }
+                }
+            } else {
+                None
+            };
+            let mut values = Vec::with_capacity(columns.len());
+            for i in 0..columns.len() {
+                values.push(match row.get_ref(i + offset)? {
+                    ValueRef::Null => Value::Null,
+                    ValueRef::Integer(v) => Value::Integer(v),
+                    ValueRef::Real(v) => Value::Real(v),
+                    ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+                    ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+                });
+            }
+            features.push(Feature { geometry, values });
+        }
+    }
+    Ok(Layer {
+        name: name.to_string(),
+        geometry_type,
+        columns,
+        features,
+    })
+}

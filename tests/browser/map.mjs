@@ -1,0 +1,212 @@
+// Browser test of the web map and the embed in Debian's chromium, driven by playwright-core.
+//
+// Usage: node tests/browser/map.mjs [CITY.gpkg]
+//   SPIELRAUM_URL=http://127.0.0.1:8080  test a running server instead of starting one
+//   SPIELRAUM_BIN=target/debug/spielraum  binary to start (default), serving CITY.gpkg on a free port
+//   CHROMIUM=/usr/bin/chromium            browser executable
+// Screenshots go to test-artifacts/. Any request to a host other than localhost fails the test.
+import { spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const require = createRequire(resolve(root, "web/package.json"));
+const { chromium } = require("playwright-core");
+
+const failures = [];
+function check(ok, what) {
+  console.log(`${ok ? "ok  " : "FAIL"} ${what}`);
+  if (!ok) failures.push(what);
+}
+
+async function startServer() {
+  if (process.env.SPIELRAUM_URL) return { url: process.env.SPIELRAUM_URL.replace(/\/$/, ""), stop: () => {} };
+  const city = process.argv[2] ?? process.env.SPIELRAUM_CITY;
+  if (!city) throw new Error("give CITY.gpkg as argument (or set SPIELRAUM_URL)");
+  const bin = process.env.SPIELRAUM_BIN ?? resolve(root, "target/debug/spielraum");
+  const child = spawn(bin, ["serve", city, "--addr", "127.0.0.1:0"], {
+    cwd: root,
+    env: { ...process.env, SPIELRAUM_WEB_DIR: resolve(root, "web/dist") },
+    stdio: ["ignore", "inherit", "pipe"],
+  });
+  const url = await new Promise((ok, fail) => {
+    let err = "";
+    const timer = setTimeout(() => fail(new Error(`server did not start in 120 s: ${err}`)), 120000);
+    child.stderr.on("data", (d) => {
+      err += d;
+      const m = /on (http:\/\/[^/\s]+)\//.exec(err);
+      if (m) {
+        clearTimeout(timer);
+        ok(m[1]);
+      }
+    });
+    child.on("exit", (code) => fail(new Error(`server exited with ${code}: ${err}`)));
+  });
+  return { url, stop: () => child.kill("SIGINT") };
+}
+
+const server = await startServer();
+const artifacts = resolve(root, "test-artifacts");
+mkdirSync(artifacts, { recursive: true });
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"],
+});
+
+async function openPage(path, locale) {
+  const context = await browser.newContext({ locale, viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  const errors = [];
+  const outside = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("console", (m) => m.type() === "error" && errors.push(`console: ${m.text()}`));
+  await page.route("**/*", (route) => {
+    const host = new URL(route.request().url()).hostname;
+    if (["127.0.0.1", "localhost", "[::1]"].includes(host)) return route.continue();
+    outside.push(route.request().url());
+    return route.abort();
+  });
+  await page.goto(`${server.url}${path}`);
+  await page.waitForFunction(() => window.spielraumMap && window.spielraumMap.loaded() && window.spielraumMap.areTilesLoaded(), null, { timeout: 60000 });
+  await page.waitForTimeout(500);
+  return { page, errors, outside, context };
+}
+
+const rendered = (page, layers) =>
+  page.evaluate((ls) => {
+    const m = window.spielraumMap;
+    const have = ls.filter((l) => m.getLayer(l));
+    return m.queryRenderedFeatures({ layers: have }).length;
+  }, layers);
+
+try {
+  const neighbourhoods = await (await fetch(`${server.url}/api/neighbourhoods`)).json();
+
+  // --- planner map, German browser ---
+  const { page, errors, outside } = await openPage("/", "de-DE");
+  check(await page.evaluate(() => document.documentElement.lang === "de"), "German UI for a German browser");
+  check((await page.textContent(".sidebar")).includes("Altersgruppe"), "German sidebar text");
+  const basemapLayers = ["landuse", "water", "waterways", "roads-major", "roads-secondary", "roads-minor", "railways", "buildings"];
+  check((await rendered(page, basemapLayers)) > 0, "basemap features rendered");
+  check((await rendered(page, ["neighbourhoods-fill"])) > 0, "neighbourhood features rendered");
+  check((await rendered(page, ["facilities-point", "facilities-area"])) > 0, "facility features rendered");
+  check(await page.evaluate(() => document.body.innerText.includes("OpenStreetMap")), "OSM attribution visible");
+
+  // Find a screen point inside a neighbourhood and click it.
+  const target = await page.evaluate(() => {
+    const m = window.spielraumMap;
+    const c = m.getCanvas();
+    const w = c.clientWidth, h = c.clientHeight;
+    for (let y = h * 0.3; y < h * 0.8; y += 25) {
+      for (let x = w * 0.3; x < w * 0.8; x += 25) {
+        const f = m.queryRenderedFeatures([x, y], { layers: ["neighbourhoods-fill"] })[0];
+        if (f) {
+          const r = c.getBoundingClientRect();
+          return { x: r.left + x, y: r.top + y, id: f.properties.id };
+        }
+      }
+    }
+    return null;
+  });
+  check(target !== null, "a neighbourhood is clickable on screen");
+  if (target) {
+    await page.mouse.click(target.x, target.y);
+    await page.waitForSelector("#panel:not([hidden])", { timeout: 10000 });
+    const expected = neighbourhoods.features.find((f) => f.properties.id === target.id).properties;
+    const text = await page.textContent("#panel");
+    check(text.includes(expected.name), `panel shows the neighbourhood name (${expected.name})`);
+    if (typeof expected.population === "number") {
+      const pop = Math.round(expected.population).toLocaleString("de-DE");
+      check(text.includes(pop), `panel shows the population ${pop}`);
+    }
+    check(await page.evaluate(() => document.activeElement?.id === "panel"), "panel takes the keyboard focus");
+    await page.screenshot({ path: resolve(artifacts, "map-panel-de.png") });
+    await page.keyboard.press("Escape");
+    check(await page.isHidden("#panel"), "Escape closes the panel");
+  }
+
+  // Zoom in on a facility: buildings, roads and facility symbols at street level.
+  await page.evaluate(() => {
+    const m = window.spielraumMap;
+    const f = m.querySourceFeatures("spielraum", { sourceLayer: "facilities" }).find((x) => x.properties.kind === "playground") ?? m.querySourceFeatures("spielraum", { sourceLayer: "facilities" })[0];
+    const c = f.geometry.type === "Point" ? f.geometry.coordinates : f.geometry.coordinates[0][0];
+    m.jumpTo({ center: c, zoom: 16 });
+  });
+  await page.waitForFunction(() => window.spielraumMap.loaded() && window.spielraumMap.areTilesLoaded(), null, { timeout: 60000 });
+  await page.waitForTimeout(500);
+  check((await rendered(page, ["buildings"])) > 0, "buildings rendered at street level");
+  await page.screenshot({ path: resolve(artifacts, "map-street-de.png") });
+
+  // Keyboard only: search a neighbourhood by name, Enter opens its panel.
+  const byName = neighbourhoods.features[neighbourhoods.features.length - 1]?.properties.name;
+  if (byName) {
+    await page.focus("#search");
+    await page.keyboard.type(byName);
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#panel:not([hidden])", { timeout: 10000 }).catch(() => {});
+    check(((await page.textContent("#panel-title").catch(() => "")) ?? "").includes(byName), `search "${byName}" + Enter opens its panel`);
+    await page.keyboard.press("Escape");
+  }
+
+  await page.click('[data-lang="en"]');
+  check(await page.evaluate(() => document.documentElement.lang === "en"), "switch to English");
+  check((await page.textContent(".sidebar")).includes("Age group"), "English sidebar text");
+  await page.screenshot({ path: resolve(artifacts, "map-en.png") });
+
+  // Reach mode: click the map centre (zoom back out to the whole city first).
+  await page.evaluate(() => window.spielraumMap.zoomTo(13, { duration: 0 }));
+  await page.check("#reach-mode");
+  const centre = await page.evaluate(() => {
+    const r = window.spielraumMap.getCanvas().getBoundingClientRect();
+    return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
+  });
+  await page.mouse.click(centre.x, centre.y);
+  await page.waitForSelector("#panel:not([hidden]) .reach-list, #panel:not([hidden]) .error", { timeout: 30000 });
+  check((await page.$("#panel .reach-list")) !== null, "reach mode lists facilities reached");
+  await page.screenshot({ path: resolve(artifacts, "map-reach.png") });
+
+  check(errors.length === 0, `no page errors on / (${errors.join(" | ")})`);
+  check(outside.length === 0, `no request leaves localhost (${outside.join(", ")})`);
+
+  // --- embed ---
+  const e = await openPage("/embed?layer=facilities&kind=playground&lang=en", "en-GB");
+  check((await e.page.textContent(".embed-card")).includes("Where is the nearest playground?"), "embed title");
+  check((await rendered(e.page, ["facilities-point", "facilities-area"])) > 0, "embed renders playgrounds");
+  check((await rendered(e.page, basemapLayers)) > 0, "embed renders the basemap");
+  await e.page.screenshot({ path: resolve(artifacts, "embed.png") });
+  check(e.errors.length === 0, `no page errors on /embed (${e.errors.join(" | ")})`);
+  check(e.outside.length === 0, `embed: no request leaves localhost (${e.outside.join(", ")})`);
+
+  // --- embed zoomed to one neighbourhood by name ---
+  const pick = neighbourhoods.features[0];
+  if (pick) {
+    const coords = JSON.stringify(pick.geometry.coordinates).match(/-?\d+(\.\d+)?,-?\d+(\.\d+)?/g).map((p) => p.split(",").map(Number));
+    const bbox = [Math.min(...coords.map((c) => c[0])), Math.min(...coords.map((c) => c[1])), Math.max(...coords.map((c) => c[0])), Math.max(...coords.map((c) => c[1]))];
+    const n = await openPage(`/embed?layer=neighbourhoods&neighbourhood=${encodeURIComponent(pick.properties.name)}&lang=de`, "en-GB");
+    const inside = await n.page
+      .waitForFunction(
+        (b) => {
+          const c = window.spielraumMap.getCenter();
+          return c.lng > b[0] && c.lng < b[2] && c.lat > b[1] && c.lat < b[3];
+        },
+        bbox,
+        { timeout: 15000 },
+      )
+      .then(() => true, () => false);
+    check(inside, `embed ?neighbourhood=${pick.properties.name} centres the map on it`);
+    check((await n.page.textContent(".embed-card")).includes("Wo ist der nächste Spielplatz?"), "embed ?lang=de is German");
+    check(n.errors.length === 0, `no page errors on /embed?neighbourhood (${n.errors.join(" | ")})`);
+  }
+} catch (err) {
+  check(false, `test crashed: ${err.stack ?? err}`);
+} finally {
+  await browser.close();
+  server.stop();
+}
+if (failures.length) {
+  console.error(`${failures.length} browser check(s) failed`);
+  process.exit(1);
+}
+console.log("all browser checks passed");

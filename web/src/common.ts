@@ -1,0 +1,159 @@
+// Shared by the planner map and the embed: map creation, place labels, reach queries, colours.
+import maplibregl from "maplibre-gl";
+import "maplibre-gl/dist/maplibre-gl.css";
+import { t, type Key } from "./i18n";
+
+export const KINDS = ["playground", "kindergarten", "school", "open_space"] as const;
+export const BANDS = ["age_0_5", "age_6_11", "age_12_17"] as const;
+export type Band = (typeof BANDS)[number];
+
+export const KIND_COLOURS: Record<string, string> = {
+  playground: "#e8590c",
+  kindergarten: "#ae3ec9",
+  school: "#1c7ed6",
+  open_space: "#2f9e44",
+};
+
+export const SHARE_STOPS: [number, string][] = [
+  [0, "#d7301f"],
+  [0.5, "#fdae61"],
+  [0.75, "#fee08b"],
+  [1, "#1a9850"],
+];
+export const NO_DATA = "#adb5bd";
+
+declare global {
+  interface Window {
+    spielraumMap?: maplibregl.Map;
+  }
+}
+
+/** Creates the map on `#map` from our own style and exposes it as `window.spielraumMap`. */
+export function createMap(opts: { interactive?: boolean } = {}): maplibregl.Map {
+  const map = new maplibregl.Map({
+    container: "map",
+    style: new URL("/style.json", location.href).toString(),
+    attributionControl: false,
+    hash: false,
+    interactive: opts.interactive ?? true,
+  });
+  map.addControl(new maplibregl.AttributionControl({ compact: false }), "bottom-right");
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
+  map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
+  window.spielraumMap = map;
+  map.once("load", () => fitData(map));
+  installPlaceLabels(map);
+  return map;
+}
+
+function fitData(map: maplibregl.Map): void {
+  const meta = map.getStyle().metadata as Record<string, unknown> | undefined;
+  const bounds = (meta?.["spielraum:bounds"] ?? (map.getSource("spielraum") as maplibregl.VectorTileSource | undefined)?.bounds) as number[] | undefined;
+  if (bounds && !new URLSearchParams(location.search).has("bbox")) {
+    map.fitBounds(bounds as [number, number, number, number], { padding: 30, duration: 0 });
+  }
+}
+
+/** Place names from the `places` tile layer, drawn as HTML labels (no glyph server offline). */
+function installPlaceLabels(map: maplibregl.Map): void {
+  const markers = new Map<string, maplibregl.Marker>();
+  const rank = (cls: string) => ["city", "town", "village", "suburb", "hamlet"].indexOf(cls) + 1 || 9;
+  const update = () => {
+    if (!map.getSource("spielraum")) return;
+    const z = map.getZoom();
+    const places = map
+      .querySourceFeatures("spielraum", { sourceLayer: "places" })
+      .filter((f) => f.geometry.type === "Point" && typeof f.properties?.name === "string")
+      .sort((a, b) => rank(String(a.properties?.class)) - rank(String(b.properties?.class)));
+    // Greedy label placement: a label is drawn unless it overlaps one already placed.
+    const boxes: [number, number, number, number][] = [];
+    const shown = new Set<string>();
+    for (const f of places) {
+      const name = String(f.properties?.name);
+      const cls = String(f.properties?.class ?? "");
+      const minor = !["city", "town", "village"].includes(cls);
+      if (shown.has(name) || (minor && z < 13) || z < 10) continue;
+      const [lon, lat] = (f.geometry as GeoJSON.Point).coordinates as [number, number];
+      const p = map.project([lon, lat]);
+      const w = name.length * (minor ? 7 : 8.5) + 8;
+      const h = minor ? 16 : 20;
+      const box: [number, number, number, number] = [p.x - w / 2, p.y - h / 2, p.x + w / 2, p.y + h / 2];
+      if (boxes.some((b) => b[0] < box[2] && box[0] < b[2] && b[1] < box[3] && box[1] < b[3])) continue;
+      boxes.push(box);
+      shown.add(name);
+      if (!markers.has(name)) {
+        const el = document.createElement("div");
+        el.className = `place-label place-${minor ? "minor" : "major"}`;
+        el.textContent = name;
+        markers.set(name, new maplibregl.Marker({ element: el }).setLngLat([lon, lat]).addTo(map));
+      }
+    }
+    for (const [name, m] of markers) {
+      if (!shown.has(name)) {
+        m.remove();
+        markers.delete(name);
+      }
+    }
+  };
+  map.on("idle", update);
+}
+
+export interface ReachResult {
+  iso: GeoJSON.Feature | undefined;
+  facilities: GeoJSON.Feature[];
+}
+
+/** Asks `/api/reach` and draws the isochrone and the facilities reached. */
+export async function showReach(
+  map: maplibregl.Map,
+  lngLat: maplibregl.LngLat,
+  minutes: number,
+  kind?: string,
+): Promise<ReachResult> {
+  const q = new URLSearchParams({ lon: lngLat.lng.toFixed(6), lat: lngLat.lat.toFixed(6), minutes: String(minutes) });
+  if (kind) q.set("kind", kind);
+  const res = await fetch(`/api/reach?${q}`);
+  if (!res.ok) throw new Error((await res.json().catch(() => ({}))).error ?? res.statusText);
+  const fc = (await res.json()) as GeoJSON.FeatureCollection;
+  const iso = fc.features.find((f) => f.properties?.type === "isochrone");
+  const facilities = fc.features.filter((f) => f.properties?.type === "facility");
+  const src = map.getSource("reach") as maplibregl.GeoJSONSource | undefined;
+  const data: GeoJSON.FeatureCollection = {
+    type: "FeatureCollection",
+    features: [...(iso ? [iso] : []), { type: "Feature", geometry: { type: "Point", coordinates: [lngLat.lng, lngLat.lat] }, properties: { type: "origin" } }],
+  };
+  if (src) src.setData(data);
+  else {
+    map.addSource("reach", { type: "geojson", data });
+    map.addLayer({ id: "reach-fill", type: "fill", source: "reach", filter: ["==", ["get", "type"], "isochrone"], paint: { "fill-color": "#1864ab", "fill-opacity": 0.15 } });
+    map.addLayer({ id: "reach-line", type: "line", source: "reach", filter: ["==", ["get", "type"], "isochrone"], paint: { "line-color": "#1864ab", "line-width": 2 } });
+    map.addLayer({ id: "reach-origin", type: "circle", source: "reach", filter: ["==", ["get", "type"], "origin"], paint: { "circle-radius": 6, "circle-color": "#1864ab", "circle-stroke-color": "#fff", "circle-stroke-width": 2 } });
+  }
+  return { iso, facilities };
+}
+
+export function kindName(kind: string): string {
+  return t(`kind_${kind}` as Key);
+}
+
+export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+export function reachList(list: HTMLElement, r: ReachResult, minutes: number): void {
+  list.replaceChildren();
+  if (r.facilities.length === 0) {
+    list.append(el("li", { class: "muted" }, t("reachNone", { m: minutes })));
+    return;
+  }
+  for (const f of r.facilities.slice(0, 30)) {
+    const p = f.properties ?? {};
+    const li = el("li");
+    const dot = el("span", { class: "dot", style: `background:${KIND_COLOURS[p.kind] ?? "#868e96"}` });
+    li.append(dot, el("span", { class: "name" }, `${p.name ?? t("unnamed")} · ${kindName(p.kind)}`), el("span", { class: "dist" }, `${Math.round(p.distance_m)} ${t("metres")}`));
+    list.append(li);
+  }
+}
