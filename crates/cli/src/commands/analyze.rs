@@ -97,12 +97,16 @@ pub fn run(args: Args) -> Result<()> {
 
 /// Reads the city, computes its indicators and (when `write` is set) stores the result layers
 /// in the GeoPackage; shared with `spielraum demo`.
-pub fn analyze_city(path: &Path, standards: &Standards, write: bool) -> Result<(model::City, Analysis)> {
+pub fn analyze_city(
+    path: &Path,
+    standards: &Standards,
+    write: bool,
+) -> Result<(model::City, Analysis)> {
     let spinner = progress::spinner("reading city");
     let city = store::read_city(path)?;
     spinner.set_message("building walking network");
-    let graph = analysis::build_graph(&city, standards)
-        .with_context(|| format!("{}", path.display()))?;
+    let graph =
+        analysis::build_graph(&city, standards).with_context(|| format!("{}", path.display()))?;
     let analysis = analysis::analyze(&city, &graph, standards, &|stage| {
         spinner.set_message(stage.to_string())
     })

@@ -42,7 +42,10 @@ pub fn run(args: Args) -> Result<()> {
     let totals = data.join(TOTALS);
     let city_path = data.join(CITY);
     if needs_import(&city_path, &[&extract, &totals])? {
-        eprintln!("Importing the demo city ({EXTRACT}) into {} …", city_path.display());
+        eprintln!(
+            "Importing the demo city ({EXTRACT}) into {} …",
+            city_path.display()
+        );
         import::run(import::Args {
             input: extract,
             out: city_path.clone(),

@@ -158,7 +158,9 @@ pub fn add_population(args: &Args, city: &mut City) -> Result<PopulationOutcome>
     city.metadata
         .push(("population_source".into(), sources.join(",")));
     if let Some(t) = &args.population_totals {
-        let name = t.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        let name = t
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
         city.metadata.push(("population_totals".into(), name));
     }
     Ok(outcome)
