@@ -1,6 +1,6 @@
 //! Nearest playground for every origin of a CSV, on a graph built from a PBF with the crate's rules.
 //!
-//! `cargo run --release -p spielraum-network --example nearest_csv -- EXTRACT.pbf ORIGINS.csv OUT.csv`
+//! `cargo run --release -p spielraum-network --example nearest_csv -- EXTRACT.pbf ORIGINS.csv OUT.csv [child-safe]`
 //! (used by bench/compare_networkx.py; distances written with millimetre precision).
 
 #[path = "support/mod.rs"]
@@ -15,12 +15,14 @@ use spielraum_network::{Profile, Targets, WalkGraph, nearest};
 
 fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
-    let [pbf, origins, out] = args.as_slice() else {
-        return Err("usage: nearest_csv EXTRACT.pbf ORIGINS.csv OUT.csv".into());
+    let (pbf, origins, out, profile) = match args.as_slice() {
+        [p, o, w] => (p, o, w, Profile::Default),
+        [p, o, w, c] if c.as_os_str() == "child-safe" => (p, o, w, Profile::ChildSafe),
+        _ => return Err("usage: nearest_csv EXTRACT.pbf ORIGINS.csv OUT.csv [child-safe]".into()),
     };
     let t = Instant::now();
     let extract = support::load(pbf)?;
-    let graph = WalkGraph::build(&extract.ways, &extract.nodes, Profile::Default)?;
+    let graph = WalkGraph::build(&extract.ways, &extract.nodes, profile)?;
     let public: Vec<&model::Facility> = extract
         .playgrounds
         .iter()

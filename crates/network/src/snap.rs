@@ -45,13 +45,23 @@ pub(crate) fn nearest_on_segment(p: Coord<f64>, a: Coord<f64>, b: Coord<f64>) ->
 }
 
 impl WalkGraph {
-    /// Snaps `p` to the nearest point of the nearest edge (ties: the first edge found).
+    /// Snaps `p` to the nearest point of the nearest edge (ties: the first edge found). A point that
+    /// is not finite, or a graph without edges, gives an infinite offset (unreachable).
     pub fn snap(&self, p: Coord<f64>) -> Snap {
         let q = [p.x * self.cos_lat0, p.y];
         // The plane distance of the R-tree understates the true distance by at most this factor.
         let k = (p.y.to_radians().cos() / self.cos_lat0).min(1.0);
         let metres_per_degree = model::geodesy::EARTH_RADIUS_M.to_radians();
         let mut best: Option<Snap> = None;
+        if !(p.x.is_finite() && p.y.is_finite()) {
+            return Snap {
+                edge: 0,
+                to_a_m: 0.0,
+                to_b_m: 0.0,
+                offset_m: f64::INFINITY,
+                point: p,
+            };
+        }
         for (entry, d2) in self.rtree.nearest_neighbor_iter_with_distance_2(&q) {
             let lower_bound = d2.sqrt() * metres_per_degree * k * 0.999 - 1e-3;
             if let Some(b) = &best

@@ -150,3 +150,17 @@ fn bad_ways_are_errors_not_panics() {
         NetworkError::Empty
     );
 }
+
+#[test]
+fn non_finite_origins_are_unreachable() {
+    use geo_types::Coord;
+    use spielraum_network::{Targets, nearest, within};
+    let g = WalkGraph::build(&star(), &[], Profile::Default).unwrap();
+    let t = Targets::from_points(&g, &[vec![cell(1.0, 0.0)]]);
+    let bad = [Coord {
+        x: f64::NAN,
+        y: 47.0,
+    }];
+    assert_eq!(nearest(&g, &t, &bad, f64::INFINITY), vec![None]);
+    assert!(within(&g, &t, &bad, 100.0)[0].is_empty());
+}
