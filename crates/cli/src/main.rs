@@ -54,17 +54,63 @@ fn main() -> ExitCode {
     match result {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(err)) => {
+            if is_broken_pipe(&err) {
+                // A reader that stopped early (`| head`) is not an error.
+                return ExitCode::SUCCESS;
+            }
             let internal = err.chain().any(|c| c.is::<commands::Internal>());
-            let code = if internal { 2 } else { 1 };
-            // One line: the chain of causes joined, no backtrace.
-            let msg = err
-                .chain()
-                .map(|c| c.to_string())
-                .collect::<Vec<_>>()
-                .join(": ");
-            eprintln!("spielraum: error: {}", msg.replace('\n', " "));
-            ExitCode::from(code)
+            eprintln!("spielraum: error: {}", one_line(&err));
+            ExitCode::from(if internal { 2 } else { 1 })
         }
         Err(_) => ExitCode::from(2),
+    }
+}
+
+/// The chain of causes as one line; a cause already quoted by the message before it is not repeated.
+fn one_line(err: &anyhow::Error) -> String {
+    let mut msg = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string().replace('\n', " ");
+        if msg.contains(&text) {
+            continue;
+        }
+        if !msg.is_empty() {
+            msg.push_str(": ");
+        }
+        msg.push_str(&text);
+    }
+    msg
+}
+
+/// Whether the error is a closed stdout.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    let pipe = Some(std::io::ErrorKind::BrokenPipe);
+    err.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>().map(|e| e.kind()) == pipe
+            || c.downcast_ref::<serde_json::Error>()
+                .and_then(|e| e.io_error_kind())
+                == pipe
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn causes_quoted_by_their_message_are_not_repeated() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let err = anyhow::Error::new(io)
+            .context("x.gpkg: no such file")
+            .context("cannot read x.gpkg");
+        assert_eq!(one_line(&err), "cannot read x.gpkg: x.gpkg: no such file");
+    }
+
+    #[test]
+    fn broken_pipe_is_recognised_through_context() {
+        let io = std::io::Error::new(std::io::ErrorKind::BrokenPipe, "pipe");
+        assert!(is_broken_pipe(&anyhow::Error::new(io).context("writing")));
+        let other = std::io::Error::other("disk full");
+        assert!(!is_broken_pipe(&anyhow::Error::new(other)));
     }
 }
