@@ -119,10 +119,19 @@ try {
     const expected = neighbourhoods.features.find((f) => f.properties.id === target.id).properties;
     const text = await page.textContent("#panel");
     check(text.includes(expected.name), `panel shows the neighbourhood name (${expected.name})`);
-    if (typeof expected.population === "number") {
-      const pop = Math.round(expected.population).toLocaleString("de-DE");
+    // Population is imported (--population-totals), so every neighbourhood has a number.
+    if (typeof expected.population_total === "number") {
+      const pop = Math.round(expected.population_total).toLocaleString("de-DE");
       check(text.includes(pop), `panel shows the population ${pop}`);
+    } else {
+      check(false, `/api/neighbourhoods gives ${expected.name} a numeric population_total (got ${JSON.stringify(expected.population_total)})`);
     }
+    // The choropleth is coloured: the clicked neighbourhood has a served share in its tile.
+    const shareInTile = await page.evaluate((id) => {
+      const f = window.spielraumMap.queryRenderedFeatures({ layers: ["neighbourhoods-fill"] }).find((x) => x.properties.id === id);
+      return f?.properties.served_share_age_0_5;
+    }, target.id);
+    check(typeof shareInTile === "number" && shareInTile === expected.served_share_age_0_5, `tile and /api/neighbourhoods agree on served_share_age_0_5 (${shareInTile} vs ${expected.served_share_age_0_5})`);
     check(await page.evaluate(() => document.activeElement?.id === "panel"), "panel takes the keyboard focus");
     await page.screenshot({ path: resolve(artifacts, "map-panel-de.png") });
     await page.keyboard.press("Escape");
@@ -157,16 +166,38 @@ try {
   check((await page.textContent(".sidebar")).includes("Age group"), "English sidebar text");
   await page.screenshot({ path: resolve(artifacts, "map-en.png") });
 
-  // Reach mode: click the map centre (zoom back out to the whole city first).
-  await page.evaluate(() => window.spielraumMap.zoomTo(13, { duration: 0 }));
+  // Reach mode: click a point in Vaduz's built-up area and compare the list with /api/reach.
+  const vaduz = [9.5209, 47.141];
+  await page.evaluate((c) => window.spielraumMap.jumpTo({ center: c, zoom: 14 }), vaduz);
+  await page.waitForFunction(() => window.spielraumMap.loaded() && window.spielraumMap.areTilesLoaded(), null, { timeout: 60000 });
   await page.check("#reach-mode");
-  const centre = await page.evaluate(() => {
-    const r = window.spielraumMap.getCanvas().getBoundingClientRect();
-    return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
-  });
-  await page.mouse.click(centre.x, centre.y);
+  const spot = await page.evaluate((c) => {
+    const m = window.spielraumMap;
+    const p = m.project(c);
+    const r = m.getCanvas().getBoundingClientRect();
+    return { x: r.left + p.x, y: r.top + p.y };
+  }, vaduz);
+  const [reachResponse] = await Promise.all([
+    page.waitForResponse((r) => r.url().includes("/api/reach?"), { timeout: 30000 }),
+    page.mouse.click(spot.x, spot.y),
+  ]);
   await page.waitForSelector("#panel:not([hidden]) .reach-list, #panel:not([hidden]) .error", { timeout: 30000 });
   check((await page.$("#panel .reach-list")) !== null, "reach mode lists facilities reached");
+  const asked = new URL(reachResponse.url()).searchParams;
+  const minutes = await page.inputValue("#reach-minutes");
+  check(
+    Math.abs(Number(asked.get("lon")) - vaduz[0]) < 1e-3 && Math.abs(Number(asked.get("lat")) - vaduz[1]) < 1e-3 && asked.get("minutes") === minutes,
+    `the map asks /api/reach at the clicked point (${asked})`,
+  );
+  const api = (await (await fetch(`${server.url}/api/reach?lon=${asked.get("lon")}&lat=${asked.get("lat")}&minutes=${minutes}`)).json()).features.filter((f) => f.properties.type === "facility");
+  const items = await page.$$eval("#panel .reach-list li:not(.muted)", (lis) => lis.map((li) => li.textContent));
+  check(api.length > 0, `/api/reach finds facilities within ${minutes} min of central Vaduz (${api.length})`);
+  check(items.length === Math.min(api.length, 30), `reach list shows the facilities of /api/reach (${items.length} vs ${api.length})`);
+  const first = api[0]?.properties;
+  check(
+    first !== undefined && items[0] !== undefined && (first.name === null || items[0].includes(first.name)) && items[0].includes(`${Math.round(first.distance_m)} `),
+    `first reached facility matches /api/reach (${items[0]} vs ${first?.name}, ${first?.distance_m} m)`,
+  );
   await page.screenshot({ path: resolve(artifacts, "map-reach.png") });
 
   check(errors.length === 0, `no page errors on / (${errors.join(" | ")})`);

@@ -53,7 +53,9 @@ fn ogr_values(gpkg: &Path, sql: &str, column: &str, dialect: Option<&str>) -> Ve
 }
 
 /// The OSM ids (`n1`, `w2`, `r3`) of objects carrying `filter` (osmium tags-filter syntax),
-/// counting only the tagged objects themselves (`-R`: no referenced member nodes/ways).
+/// counting only the tagged objects themselves (`-R`: no referenced member nodes/ways) that can
+/// be facilities by domain.md: nodes, closed ways (first node = last node) and
+/// `type=multipolygon` relations — decided here from osmium's OPL, not by the importer.
 fn osmium_ids(pbf: &Path, filter: &str, dir: &Path) -> BTreeSet<String> {
     let f = dir.join("filtered.osm.pbf");
     tool_stdout(
@@ -70,8 +72,30 @@ fn osmium_ids(pbf: &Path, filter: &str, dir: &Path) -> BTreeSet<String> {
     );
     let opl = tool_stdout("osmium", &["cat", f.to_str().unwrap(), "-f", "opl"]);
     opl.lines()
+        .filter(|l| can_be_facility(l))
         .filter_map(|l| l.split_whitespace().next().map(str::to_string))
         .collect()
+}
+
+/// Whether an OPL line is a node, a closed way or a multipolygon relation.
+fn can_be_facility(opl_line: &str) -> bool {
+    let field = |prefix: char| {
+        opl_line
+            .split_whitespace()
+            .find(|f| f.starts_with(prefix))
+            .map(|f| &f[1..])
+    };
+    match opl_line.chars().next() {
+        Some('n') => true,
+        Some('w') => {
+            let nodes: Vec<&str> = field('N').unwrap_or("").split(',').collect();
+            nodes.len() >= 4 && nodes.first() == nodes.last()
+        }
+        Some('r') => {
+            field('T').is_some_and(|tags| tags.split(',').any(|t| t == "type=multipolygon"))
+        }
+        _ => false,
+    }
 }
 
 fn summary_count(summary: &str, key: &str) -> usize {
@@ -98,17 +122,13 @@ fn demo_facilities_match_an_independent_osmium_count() {
     ] {
         let osm = osmium_ids(&demo_pbf(), filter, dir.path());
         assert!(!osm.is_empty(), "osmium found no {kind}");
-        // Objects the import says it skipped for this kind (e.g. "r12: playground … skipped").
-        let skipped: BTreeSet<String> = warn
+        // Nothing of these kinds is broken in the demo extract: the import must keep them all.
+        let skipped: Vec<&String> = warn
             .iter()
-            .filter(|w| w.contains(&format!(": {kind} ")) && w.ends_with("skipped"))
-            .filter_map(|w| w.split(':').next().map(str::to_string))
+            .filter(|w| w.contains(&format!(": {kind} ")))
             .collect();
-        assert!(
-            skipped.is_subset(&osm),
-            "{kind}: skipped {skipped:?} not in osmium's list"
-        );
-        let expected: BTreeSet<String> = osm.difference(&skipped).cloned().collect();
+        assert!(skipped.is_empty(), "{kind}: the import skipped {skipped:?}");
+        let expected = osm;
         let got: BTreeSet<String> = ogr_values(
             &gpkg,
             &format!("SELECT osm_id FROM facilities WHERE kind = '{kind}'"),
@@ -117,8 +137,72 @@ fn demo_facilities_match_an_independent_osmium_count() {
         )
         .into_iter()
         .collect();
-        assert_eq!(got, expected, "{kind}: GeoPackage vs osmium minus skipped");
+        assert_eq!(got, expected, "{kind}: GeoPackage vs osmium");
     }
+}
+
+/// The tags of an OPL line as (key, value) pairs (values stay %-encoded; fine for plain ones).
+fn opl_tags(opl_line: &str) -> Vec<(String, String)> {
+    opl_line
+        .split_whitespace()
+        .find(|f| f.starts_with('T'))
+        .map(|f| {
+            f[1..]
+                .split(',')
+                .filter_map(|kv| kv.split_once('='))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn demo_open_spaces_match_an_independent_osmium_selection() {
+    let dir = tempfile::tempdir().unwrap();
+    let gpkg = dir.path().join("li.gpkg");
+    import(&demo_pbf(), &gpkg, &[]);
+    // domain.md: parks, gardens, recreation grounds, village greens, public pitches — unless the
+    // object is already a playground, school or kindergarten.
+    let f = dir.path().join("open.osm.pbf");
+    tool_stdout(
+        "osmium",
+        &[
+            "tags-filter",
+            "-O",
+            "-R",
+            demo_pbf().to_str().unwrap(),
+            "nwr/leisure=park,garden,recreation_ground,common,pitch",
+            "nwr/landuse=village_green,recreation_ground",
+            "-o",
+            f.to_str().unwrap(),
+        ],
+    );
+    let opl = tool_stdout("osmium", &["cat", f.to_str().unwrap(), "-f", "opl"]);
+    let expected: BTreeSet<String> = opl
+        .lines()
+        .filter(|l| can_be_facility(l))
+        .filter(|l| {
+            let tags = opl_tags(l);
+            let has = |k: &str, v: &str| tags.iter().any(|(a, b)| a == k && b == v);
+            let private_pitch =
+                has("leisure", "pitch") && (has("access", "private") || has("access", "no"));
+            !private_pitch
+                && !has("leisure", "playground")
+                && !has("amenity", "school")
+                && !has("amenity", "kindergarten")
+        })
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .collect();
+    assert!(expected.len() > 20, "osmium found only {expected:?}");
+    let got: BTreeSet<String> = ogr_values(
+        &gpkg,
+        "SELECT osm_id FROM facilities WHERE kind = 'open_space'",
+        "osm_id",
+        None,
+    )
+    .into_iter()
+    .collect();
+    assert_eq!(got, expected, "open_space: GeoPackage vs osmium");
 }
 
 #[test]
@@ -202,7 +286,12 @@ fn ogrinfo_sees_the_layers_the_summary_counts_and_a_working_spatial_index() {
     ] {
         assert_eq!(count_of(layer), summary_count(&summary, layer), "{layer}");
     }
-    assert_eq!(count_of("population"), 0);
+    // Without --population, residents are estimated from buildings: one unit per counted building.
+    let units = count_of("population");
+    assert!(
+        units > 0 && units <= count_of("buildings"),
+        "{units} population units"
+    );
     for layer in [
         "facilities",
         "neighbourhoods",

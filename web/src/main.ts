@@ -75,25 +75,32 @@ function closePanel(): void {
   lastFocus?.focus();
 }
 
+/** One value per band from the flat properties (`served_share_age_0_5`, …; `age_0_5` for children). */
+function byBand(p: Props, prefix: string): Props {
+  return Object.fromEntries(BANDS.map((b) => [b, p[prefix ? `${prefix}_${b}` : b]]));
+}
+
+const hasNumber = (v: Props) => BANDS.some((b) => typeof v[b] === "number");
+
 function neighbourhoodPanel(p: Props): void {
   showPanel(() => {
     panelBody.replaceChildren();
     panelBody.append(el("h2", { id: "panel-title" }, String(p.name ?? "")));
     const dl = el("dl", { class: "facts" });
     const fact = (k: Key, v: string) => dl.append(el("dt", {}, t(k)), el("dd", {}, v));
-    fact("residents", num(p.population));
-    const byAge = p.population_by_age as Props | undefined;
-    if (byAge) fact("children", perBand(byAge));
+    fact("residents", num(p.population_total));
+    const children = byBand(p, "");
+    if (hasNumber(children)) fact("children", perBand(children));
     panelBody.append(dl);
-    const shares = p.served_share as Props | undefined;
-    if (!shares || BANDS.every((b) => typeof shares[b] !== "number")) {
+    const shares = byBand(p, "served_share");
+    if (!hasNumber(shares)) {
       panelBody.append(el("p", { class: "muted" }, t("noIndicators")));
       return;
     }
-    panelBody.append(el("h3", {}, t("servedShare")), chart(p.served_share as Props));
+    panelBody.append(el("h3", {}, t("servedShare")), chart(shares));
     const dl2 = el("dl", { class: "facts" });
-    const gaps = p.gap_children as Props | undefined;
-    if (gaps) dl2.append(el("dt", {}, t("gapChildren")), el("dd", {}, perBand(gaps)));
+    const gaps = byBand(p, "gap_children");
+    if (hasNumber(gaps)) dl2.append(el("dt", {}, t("gapChildren")), el("dd", {}, perBand(gaps)));
     if (typeof p.play_area_m2_per_child === "number") dl2.append(el("dt", {}, t("playArea")), el("dd", {}, `${(p.play_area_m2_per_child as number).toFixed(1)} m²`));
     if (typeof p.need_rank === "number") dl2.append(el("dt", {}, t("needRank")), el("dd", {}, String(p.need_rank)));
     panelBody.append(dl2);

@@ -119,49 +119,75 @@ fn metadata(a: &Analysis, key: &str) -> Option<String> {
         .map(|(_, v)| v.clone())
 }
 
-/// A neighbourhood's indicators as flat, ordered columns (bands as `served_share_age_0_5`, …).
-fn flat_row(n: &NeighbourhoodIndicators) -> Vec<(String, Value)> {
-    let row = Row::from(n);
-    let mut out: Vec<(String, Value)> = vec![
-        ("id".into(), json!(row.id)),
-        ("name".into(), json!(row.name)),
-        ("population_total".into(), json!(row.population.total)),
-    ];
-    let mut bands = |prefix: &str, v: Value| {
-        for b in AgeBand::ALL {
-            let key = if prefix.is_empty() {
-                b.as_str().to_string()
-            } else {
-                format!("{prefix}_{}", b.as_str())
-            };
-            out.push((key, v.get(b.as_str()).cloned().unwrap_or(Value::Null)));
+/// Keys of the `analyze --format json` neighbourhood object, in the order their flat columns
+/// are written; other keys follow in the object's order.
+const FLAT_ORDER: [&str; 12] = [
+    "id",
+    "name",
+    "population",
+    "served_share",
+    "gap_children",
+    "play_area_m2_per_child_2sfca_by_band",
+    "play_area_m2",
+    "play_area_m2_per_child",
+    "play_area_m2_per_child_2sfca",
+    "play_area_m2_per_resident",
+    "need_score",
+    "need_rank",
+];
+
+/// One neighbourhood's object of `analyze --format json` as flat, ordered properties: the one
+/// naming used by the CSV, the GeoJSON export, the GeoPackage layer and the map's vector tiles.
+///
+/// Scalars keep their key; `population` becomes `population_total` and `age_0_5`, `age_6_11`,
+/// `age_12_17` (children); any other object `key` becomes `key_sub` (`served_share_age_0_5`),
+/// except that a trailing `_by_band` is dropped (`play_area_m2_per_child_2sfca_age_0_5`).
+/// Nulls are kept (empty CSV cells); arrays are left out.
+pub fn flat_properties(neighbourhood: &serde_json::Map<String, Value>) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    let mut put = |key: &str, v: &Value| match v {
+        Value::Array(_) => {}
+        Value::Object(o) => {
+            let prefix = key.strip_suffix("_by_band").unwrap_or(key);
+            // "total", then the bands youngest first, then anything else.
+            let known = std::iter::once("total").chain(AgeBand::ALL.iter().map(|b| b.as_str()));
+            let known: Vec<&str> = known.collect();
+            let subs = known
+                .iter()
+                .filter_map(|k| o.get_key_value(*k))
+                .chain(o.iter().filter(|(k, _)| !known.contains(&k.as_str())));
+            for (sub, v) in subs {
+                if v.is_array() || v.is_object() {
+                    continue;
+                }
+                let name = match (prefix, sub.as_str()) {
+                    ("population", band) if known[1..].contains(&band) => band.to_string(),
+                    (p, s) => format!("{p}_{s}"),
+                };
+                out.push((name, v.clone()));
+            }
         }
+        v => out.push((key.to_string(), v.clone())),
     };
-    bands("", json!(row.population.bands));
-    bands("served_share", json!(row.served_share));
-    bands("gap_children", json!(row.gap_children));
-    bands(
-        "play_area_m2_per_child_2sfca",
-        json!(row.play_area_m2_per_child_2sfca_by_band),
-    );
-    out.extend([
-        ("play_area_m2".into(), json!(row.play_area_m2)),
-        (
-            "play_area_m2_per_child".into(),
-            json!(row.play_area_m2_per_child),
-        ),
-        (
-            "play_area_m2_per_child_2sfca".into(),
-            json!(row.play_area_m2_per_child_2sfca),
-        ),
-        (
-            "play_area_m2_per_resident".into(),
-            json!(row.play_area_m2_per_resident),
-        ),
-        ("need_score".into(), json!(row.need_score)),
-        ("need_rank".into(), json!(row.need_rank)),
-    ]);
+    for key in FLAT_ORDER {
+        if let Some(v) = neighbourhood.get(key) {
+            put(key, v);
+        }
+    }
+    for (key, v) in neighbourhood {
+        if !FLAT_ORDER.contains(&key.as_str()) {
+            put(key, v);
+        }
+    }
     out
+}
+
+/// A neighbourhood's indicators as flat, ordered columns (see [`flat_properties`]).
+fn flat_row(n: &NeighbourhoodIndicators) -> Vec<(String, Value)> {
+    match serde_json::to_value(Row::from(n)) {
+        Ok(Value::Object(m)) => flat_properties(&m),
+        _ => Vec::new(),
+    }
 }
 
 /// A gap area as flat, ordered columns (neighbourhood ids joined with `,`).
@@ -246,7 +272,7 @@ impl Analysis {
         String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
     }
 
-    /// Neighbourhood polygons with the flat indicators as properties (also `/api/neighbourhoods`).
+    /// Neighbourhood polygons with the flat indicators ([`flat_properties`]) as properties.
     pub fn to_geojson(&self) -> FeatureCollection {
         let features = self
             .neighbourhoods
@@ -280,5 +306,44 @@ impl Analysis {
             features,
             foreign_members: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flat_properties_names_and_order() {
+        // Hand-written `analyze --format json` object, keys deliberately out of order.
+        let v = json!({
+            "need_rank": 2,
+            "served_share": {"age_12_17": null, "age_0_5": 0.75, "age_6_11": 0.5},
+            "name": "Westend",
+            "population": {"age_6_11": 90, "total": 1200, "age_0_5": 80, "age_12_17": 100},
+            "play_area_m2_per_child_2sfca_by_band": {"age_0_5": 1.5},
+            "id": "west",
+            "extra": {"note": "x", "list": [1]},
+            "tags": [1, 2],
+        });
+        let Value::Object(m) = v else { unreachable!() };
+        let expected: Vec<(String, Value)> = [
+            ("id", json!("west")),
+            ("name", json!("Westend")),
+            ("population_total", json!(1200)),
+            ("age_0_5", json!(80)),
+            ("age_6_11", json!(90)),
+            ("age_12_17", json!(100)),
+            ("served_share_age_0_5", json!(0.75)),
+            ("served_share_age_6_11", json!(0.5)),
+            ("served_share_age_12_17", Value::Null),
+            ("play_area_m2_per_child_2sfca_age_0_5", json!(1.5)),
+            ("need_rank", json!(2)),
+            ("extra_note", json!("x")),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        assert_eq!(flat_properties(&m), expected);
     }
 }

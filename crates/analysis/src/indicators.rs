@@ -2,8 +2,9 @@
 //!
 //! Owns the arithmetic of docs/methods.md; walking distances come in as a [`Reach`] list.
 
-use geo::{BoundingRect, InteriorPoint, Intersects};
-use geo_types::{Geometry, MultiPolygon, Point, Rect};
+use geo::InteriorPoint;
+use geo_types::{Geometry, MultiPolygon, Point};
+use model::index::NeighbourhoodLocator;
 use model::{AgeBand, City};
 
 use crate::gaps::{GapArea, gap_areas};
@@ -120,35 +121,6 @@ pub struct Analysis {
     pub metadata: Vec<(String, String)>,
 }
 
-/// Finds the neighbourhood containing a point (the first one, where they overlap).
-pub(crate) struct Locator<'a> {
-    areas: Vec<(Rect<f64>, &'a MultiPolygon<f64>)>,
-}
-
-impl<'a> Locator<'a> {
-    pub(crate) fn new(polygons: impl Iterator<Item = &'a MultiPolygon<f64>>) -> Self {
-        let areas = polygons
-            .map(|mp| {
-                let rect = mp
-                    .bounding_rect()
-                    .unwrap_or(Rect::new((f64::NAN, f64::NAN), (f64::NAN, f64::NAN)));
-                (rect, mp)
-            })
-            .collect();
-        Locator { areas }
-    }
-
-    pub(crate) fn locate(&self, p: Point<f64>) -> Option<usize> {
-        self.areas.iter().position(|(r, mp)| {
-            p.x() >= r.min().x
-                && p.x() <= r.max().x
-                && p.y() >= r.min().y
-                && p.y() <= r.max().y
-                && mp.intersects(&p)
-        })
-    }
-}
-
 /// A point representing a facility: the point itself, or a point inside its area.
 fn representative_point(g: &Geometry<f64>) -> Option<Point<f64>> {
     g.interior_point()
@@ -220,7 +192,7 @@ pub fn analyze_reach(
         .map(|(a, d)| if *d > 0.0 { a / d } else { 0.0 })
         .collect();
 
-    let locator = Locator::new(city.neighbourhoods.iter().map(|n| &n.geometry));
+    let locator = NeighbourhoodLocator::new(city.neighbourhoods.iter().map(|n| &n.geometry));
     let home: Vec<Option<usize>> = units.iter().map(|u| locator.locate(u.location)).collect();
     let mut rows: Vec<NeighbourhoodIndicators> = city
         .neighbourhoods

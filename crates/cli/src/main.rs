@@ -42,7 +42,10 @@ fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
         eprintln!("spielraum: internal error: {info}");
     }));
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return usage_error(&err),
+    };
     let result = std::panic::catch_unwind(|| match cli.command {
         Command::Import(args) => commands::import::run(args),
         Command::Nearest(args) => commands::nearest::run(args),
@@ -63,6 +66,34 @@ fn main() -> ExitCode {
             ExitCode::from(if internal { 2 } else { 1 })
         }
         Err(_) => ExitCode::from(2),
+    }
+}
+
+/// `--help` and `--version` print and succeed; a bad flag or value is a user error: one line, exit 1.
+fn usage_error(err: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match err.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            // Help goes to stdout as usual.
+            let _ = err.print();
+            if err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        _ => {
+            let rendered = err.render().to_string();
+            let first = rendered
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("invalid arguments")
+                .trim_start_matches("error: ");
+            eprintln!("spielraum: error: {first} (see 'spielraum --help')");
+            ExitCode::from(1)
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! OpenStreetMap PBF import: facilities, neighbourhoods, buildings, walkable ways and the
-//! basemap of one extract, read in three parallel passes (relations, ways, nodes) into a [`City`].
+//! basemap of one extract, read in three parallel passes (relations, ways, nodes) into a [`City`];
+//! in a sorted file each pass decodes only the blobs of its kind.
 //!
 //! Memory grows with what is kept: relations and ways of interest with a few tags, and the
 //! coordinates of only the nodes those ways use (a sorted `(id, lat, lon)` vector).
@@ -11,7 +12,7 @@ pub mod tags;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use geo::{Centroid, Intersects};
+use geo::{Centroid, GeodesicArea, Intersects};
 use geo_types::{Coord, Geometry, LineString, MultiPolygon, Point};
 use model::{BasemapFeature, Building, City, Facility, OsmId, TaggedNode, WalkWay};
 use osmpbf::{BlobDecode, BlobReader, Element, PrimitiveBlock, RelMemberType};
@@ -65,6 +66,23 @@ pub enum OsmError {
     },
 }
 
+/// Blob kind bit: the blob holds nodes.
+const NODES: u8 = 1;
+/// Blob kind bit: the blob holds ways.
+const WAYS: u8 = 2;
+/// Blob kind bit: the blob holds relations.
+const RELATIONS: u8 = 4;
+
+/// The element kinds in `block`.
+fn kinds_of(block: &PrimitiveBlock) -> u8 {
+    block.groups().fold(0, |k, g| {
+        let nodes = g.nodes().len() > 0 || g.dense_nodes().len() > 0;
+        k | u8::from(nodes) * NODES
+            | u8::from(g.ways().len() > 0) * WAYS
+            | u8::from(g.relations().len() > 0) * RELATIONS
+    })
+}
+
 /// A relation kept from pass 1.
 struct Rel {
     id: i64,
@@ -83,7 +101,8 @@ struct Way {
 /// Per-blob results, merged after each pass.
 #[derive(Default)]
 struct Part {
-    kinds: (bool, bool, bool),
+    /// The element kinds the blob holds ([`NODES`], [`WAYS`], [`RELATIONS`] bits).
+    kinds: u8,
     is_header: bool,
     header_ts: Option<i64>,
     newest_ms: i64,
@@ -122,7 +141,7 @@ fn scan(
     let reader = BlobReader::seekable_from_path(path).map_err(invalid)?;
     let done = AtomicU64::new(0);
     progress(phase, 0, total);
-    let parts: Vec<(usize, Part)> = reader
+    let mut parts: Vec<(usize, Part)> = reader
         .enumerate()
         .par_bridge()
         .map(|(i, blob)| -> Result<Option<(usize, Part)>, OsmError> {
@@ -143,23 +162,28 @@ fn scan(
                         ..Part::default()
                     },
                 ))),
-                BlobDecode::OsmData(block) => Ok(Some((i, f(&block)))),
+                BlobDecode::OsmData(block) => Ok(Some((
+                    i,
+                    Part {
+                        kinds: kinds_of(&block),
+                        ..f(&block)
+                    },
+                ))),
                 BlobDecode::Unknown(_) => Ok(None),
             }
         })
         .filter_map(Result::transpose)
         .collect::<Result<_, _>>()?;
+    // In file order, so that what is built from them does not depend on thread timing.
+    parts.sort_unstable_by_key(|p| p.0);
     progress(phase, total, total);
     Ok(parts)
 }
 
-/// Pass 1: relations of interest, plus what each blob holds.
+/// Pass 1: relations of interest.
 fn relations_of(block: &PrimitiveBlock) -> Part {
     let mut part = Part::default();
     for group in block.groups() {
-        part.kinds.0 |= group.nodes().len() > 0 || group.dense_nodes().len() > 0;
-        part.kinds.1 |= group.ways().len() > 0;
-        part.kinds.2 |= group.relations().len() > 0;
         for r in group.relations() {
             part.newest_ms = part.newest_ms.max(r.info().milli_timestamp().unwrap_or(0));
             let t = kept_tags(r.tags());
@@ -197,36 +221,127 @@ fn is_node_of_interest(t: &Tags) -> bool {
     tags::facility_kind(t).is_some() || tags::place(t).is_some() || tags::is_network_node(t)
 }
 
-/// Reads `path` into a city (see the module docs). `progress(phase, done, total)` is called
-/// from several threads with bytes read.
-pub fn read_osm(path: &Path, opts: &OsmOptions, progress: Progress) -> Result<OsmImport, OsmError> {
-    let meta = std::fs::metadata(path).map_err(|source| OsmError::Io {
+/// What the three passes over the file read.
+struct Read {
+    rels: Vec<Rel>,
+    ways: Vec<Way>,
+    store: NodeStore,
+    tagged: Vec<(i64, Coord<f64>, Tags)>,
+    header_ts: Option<i64>,
+    newest_ms: i64,
+}
+
+/// Whether every decoded blob held only the kinds `plan` predicted for it (always without a plan).
+fn as_planned(parts: &[(usize, Part)], plan: Option<&[u8]>) -> bool {
+    plan.is_none_or(|plan| {
+        parts
+            .iter()
+            .all(|(i, p)| p.kinds & !plan.get(*i).copied().unwrap_or(0) == 0)
+    })
+}
+
+/// Predicts the element kinds of every blob (by index; 0 for non-data blobs), assuming the file
+/// is sorted nodes, then ways, then relations, one kind per blob (as osmium and Geofabrik write
+/// them): a binary search decodes only O(log n) blobs to find where ways and relations start.
+/// `None` when a probed blob mixes kinds; the passes then check every blob against the plan.
+fn plan_sorted(path: &Path) -> Result<Option<Vec<u8>>, OsmError> {
+    let invalid = |e: osmpbf::Error| OsmError::Invalid {
         path: path.to_path_buf(),
-        source,
-    })?;
-    if meta.len() == 0 {
-        return Err(OsmError::Empty {
-            path: path.to_path_buf(),
-        });
+        message: e.to_string(),
+    };
+    let mut reader = BlobReader::seekable_from_path(path).map_err(invalid)?;
+    let mut blobs = Vec::new(); // (blob index, offset) of the data blobs
+    let mut count = 0;
+    while let Some(h) = reader.next_header_skip_blob() {
+        let (header, offset) = h.map_err(invalid)?;
+        if matches!(header.blob_type(), osmpbf::BlobType::OsmData)
+            && let Some(offset) = offset
+        {
+            blobs.push((count, offset));
+        }
+        count += 1;
     }
-    // Pass 1: relations, blob kinds, header.
+    let mut probed = std::collections::HashMap::new();
+    let mut kind = |j: usize| -> Result<u8, OsmError> {
+        if let Some(&k) = probed.get(&j) {
+            return Ok(k);
+        }
+        let blob = reader.blob_from_offset(blobs[j].1).map_err(invalid)?;
+        let k = match blob.decode().map_err(invalid)? {
+            BlobDecode::OsmData(block) => kinds_of(&block),
+            _ => 0,
+        };
+        probed.insert(j, k);
+        Ok(k)
+    };
+    // partition_point by hand, as the probe can fail.
+    let mut first = |pred: &mut dyn FnMut(u8) -> bool| -> Result<Option<usize>, OsmError> {
+        let (mut lo, mut hi) = (0, blobs.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let k = kind(mid)?;
+            if ![NODES, WAYS, RELATIONS].contains(&k) {
+                return Ok(None);
+            }
+            if pred(k) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        Ok(Some(lo))
+    };
+    let Some(ways_from) = first(&mut |k| k == NODES)? else {
+        return Ok(None);
+    };
+    let Some(rels_from) = first(&mut |k| k != RELATIONS)? else {
+        return Ok(None);
+    };
+    let mut plan = vec![0; count];
+    for (j, &(i, _)) in blobs.iter().enumerate() {
+        plan[i] = if j < ways_from {
+            NODES
+        } else if j < rels_from {
+            WAYS
+        } else {
+            RELATIONS
+        };
+    }
+    Ok(Some(plan))
+}
+
+/// Reads the file in three passes (relations, ways, nodes). With a `plan` (see [`plan_sorted`])
+/// each pass decodes only the blobs of its kind, so every blob is decoded once; `Ok(None)` when
+/// a blob turns out to hold other kinds than planned. Without a plan, pass 1 decodes every blob.
+fn read_passes(
+    path: &Path,
+    progress: Progress,
+    plan: Option<&[u8]>,
+) -> Result<Option<Read>, OsmError> {
+    // Pass 1: relations, blob kinds, header. With a plan, only the relation (and header) blobs.
+    let planned = |i: usize| plan.map(|p| p.get(i).copied().unwrap_or(0));
     let parts = scan(
         path,
         "reading relations",
         progress,
-        &|_| true,
+        &|i| planned(i).is_none_or(|k| k == 0 || k == RELATIONS),
         &relations_of,
     )?;
-    let mut kinds = Vec::new();
+    if !as_planned(&parts, plan) {
+        return Ok(None);
+    }
+    let mut kinds = plan.map(<[u8]>::to_vec).unwrap_or_default();
     let mut rels = Vec::new();
     let mut header_ts = None;
     let mut newest_ms = 0;
     let mut saw_header = false;
     for (i, p) in parts {
-        if i >= kinds.len() {
-            kinds.resize(i + 1, (false, false, false));
+        if plan.is_none() {
+            if i >= kinds.len() {
+                kinds.resize(i + 1, 0);
+            }
+            kinds[i] = p.kinds;
         }
-        kinds[i] = p.kinds;
         saw_header |= p.is_header;
         header_ts = header_ts.or(p.header_ts);
         newest_ms = newest_ms.max(p.newest_ms);
@@ -251,7 +366,7 @@ pub fn read_osm(path: &Path, opts: &OsmOptions, progress: Progress) -> Result<Os
         path,
         "reading ways",
         progress,
-        &|i| kinds.get(i).is_some_and(|k| k.1),
+        &|i| kinds.get(i).is_some_and(|k| k & WAYS != 0),
         &|block| {
             let mut part = Part::default();
             for group in block.groups() {
@@ -275,6 +390,9 @@ pub fn read_osm(path: &Path, opts: &OsmOptions, progress: Progress) -> Result<Os
             part
         },
     )?;
+    if !as_planned(&parts, plan) {
+        return Ok(None);
+    }
     let mut ways: Vec<Way> = Vec::new();
     for (_, p) in parts {
         newest_ms = newest_ms.max(p.newest_ms);
@@ -290,7 +408,7 @@ pub fn read_osm(path: &Path, opts: &OsmOptions, progress: Progress) -> Result<Os
         path,
         "reading nodes",
         progress,
-        &|i| kinds.get(i).is_some_and(|k| k.0),
+        &|i| kinds.get(i).is_some_and(|k| k & NODES != 0),
         &|block| {
             let mut part = Part::default();
             let mut visit = |id: i64, lat: i32, lon: i32, ms: i64, t: Tags| {
@@ -327,6 +445,9 @@ pub fn read_osm(path: &Path, opts: &OsmOptions, progress: Progress) -> Result<Os
             part
         },
     )?;
+    if !as_planned(&parts, plan) {
+        return Ok(None);
+    }
     let mut coords: Vec<(i64, i32, i32)> = Vec::with_capacity(needed.len());
     let mut tagged: Vec<(i64, Coord<f64>, Tags)> = Vec::new();
     for (_, p) in parts {
@@ -336,7 +457,45 @@ pub fn read_osm(path: &Path, opts: &OsmOptions, progress: Progress) -> Result<Os
     }
     drop(needed);
     coords.par_sort_unstable_by_key(|c| c.0);
-    let store = NodeStore(coords);
+    Ok(Some(Read {
+        rels,
+        ways,
+        store: NodeStore(coords),
+        tagged,
+        header_ts,
+        newest_ms,
+    }))
+}
+
+/// Reads `path` into a city (see the module docs). `progress(phase, done, total)` is called
+/// from several threads with bytes read.
+pub fn read_osm(path: &Path, opts: &OsmOptions, progress: Progress) -> Result<OsmImport, OsmError> {
+    let meta = std::fs::metadata(path).map_err(|source| OsmError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if meta.len() == 0 {
+        return Err(OsmError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    let plan = plan_sorted(path)?;
+    let read = match read_passes(path, progress, plan.as_deref())? {
+        Some(read) => read,
+        // The file is not sorted as the plan assumed: read it again, learning every blob's kinds.
+        None => read_passes(path, progress, None)?.ok_or_else(|| OsmError::Invalid {
+            path: path.to_path_buf(),
+            message: "blob kinds changed between passes".into(),
+        })?,
+    };
+    let Read {
+        rels,
+        ways,
+        store,
+        tagged,
+        header_ts,
+        newest_ms,
+    } = read;
 
     let mut b = Build::default();
     build_from_ways(&ways, &store, &mut b);
@@ -444,50 +603,58 @@ impl Build {
         self.warnings.extend(o.warnings);
     }
 
-    /// Adds what an area (closed way or multipolygon) with tags `t` makes.
-    fn area(&mut self, id: OsmId, t: &Tags, mp: MultiPolygon<f64>) {
-        let geometry = Geometry::MultiPolygon(mp);
-        let area = model::geodesy::area_m2(&geometry);
-        if let Some(kind) = tags::facility_kind(t) {
+    /// Adds what an area (closed way or multipolygon) with tags `t` makes. The geodesic area is
+    /// computed only for facilities and buildings (not for landuse or water).
+    fn area(&mut self, id: OsmId, t: &Tags, mut mp: MultiPolygon<f64>) {
+        let facility = tags::facility_kind(t);
+        let building = tags::building(t);
+        // Same as model::geodesy::area_m2 of the multipolygon.
+        let area = (facility.is_some() || building.is_some()).then(|| mp.geodesic_area_unsigned());
+        if let Some(kind) = facility {
             self.facilities.push(Facility {
                 osm_id: id,
                 kind,
                 name: tag(t, "name").map(str::to_string),
                 access: tag(t, "access").map(str::to_string),
-                geometry: geometry.clone(),
-                area_m2: Some(area),
+                geometry: Geometry::MultiPolygon(mp.clone()),
+                area_m2: area,
             });
         }
-        let Geometry::MultiPolygon(mp) = &geometry else {
-            return;
-        };
-        if let Some(bv) = tags::building(t) {
+        let residential = tag(t, "landuse") == Some("residential");
+        let basemap_area = tags::basemap_area(t);
+        if let Some(bv) = building {
             if let Some(centre) = mp.centroid() {
                 self.buildings.push(Building {
                     osm_id: id,
                     building: bv.to_string(),
                     levels: tags::levels(t),
-                    footprint_m2: area,
+                    footprint_m2: area.unwrap_or(0.0),
                     centre,
                     in_residential_landuse: false,
                 });
             }
+            // The polygon itself goes along unless a later layer still needs it.
+            let geometry = if residential || basemap_area.is_some() {
+                mp.clone()
+            } else {
+                std::mem::replace(&mut mp, MultiPolygon(Vec::new()))
+            };
             self.basemap.push(BasemapFeature {
                 layer: "buildings".into(),
                 class: "building".into(),
                 name: None,
-                geometry: geometry.clone(),
+                geometry: Geometry::MultiPolygon(geometry),
             });
         }
-        if tag(t, "landuse") == Some("residential") {
+        if residential {
             self.residential.push(mp.clone());
         }
-        if let Some((layer, class)) = tags::basemap_area(t) {
+        if let Some((layer, class)) = basemap_area {
             self.basemap.push(BasemapFeature {
                 layer: layer.into(),
                 class,
                 name: tag(t, "name").map(str::to_string),
-                geometry,
+                geometry: Geometry::MultiPolygon(mp),
             });
         }
     }
@@ -509,7 +676,7 @@ fn build_from_ways(ways: &[Way], store: &NodeStore, out: &mut Build) {
         .filter(|w| !w.tags.is_empty())
         .fold(Build::default, |mut b, w| {
             let id = OsmId::Way(w.id);
-            let line = match store.line(&w.refs) {
+            let mut line = match store.line(&w.refs) {
                 Ok(l) => l,
                 Err(missing) => {
                     b.skip_facility(id, &w.tags, &format!("way lacks node n{missing}"));
@@ -529,8 +696,18 @@ fn build_from_ways(ways: &[Way], store: &NodeStore, out: &mut Build) {
                 }
             };
             let is_closed = closed(&w.refs);
+            let walk = tags::is_walk_way(&w.tags);
+            let basemap_line = tags::basemap_line(&w.tags);
+            // Each use but the last gets a copy of the line.
+            let mut use_line = |more: bool| {
+                if more {
+                    line.clone()
+                } else {
+                    std::mem::take(&mut line)
+                }
+            };
             let area = if is_closed {
-                rings::multipolygon(vec![line.clone()], vec![]).ok()
+                rings::multipolygon(vec![use_line(walk || basemap_line.is_some())], vec![]).ok()
             } else {
                 b.skip_facility(id, &w.tags, "way is not closed");
                 None
@@ -544,20 +721,20 @@ fn build_from_ways(ways: &[Way], store: &NodeStore, out: &mut Build) {
                     b.area(id, &w.tags, mp);
                 }
             }
-            if tags::is_walk_way(&w.tags) {
+            if walk {
                 b.walk_ways.push(WalkWay {
                     id: w.id,
                     nodes: w.refs.clone(),
-                    coords: line.clone(),
+                    coords: use_line(basemap_line.is_some()),
                     tags: tags::only(&w.tags, tags::WALK_KEYS),
                 });
             }
-            if let Some((layer, class)) = tags::basemap_line(&w.tags) {
+            if let Some((layer, class)) = basemap_line {
                 b.basemap.push(BasemapFeature {
                     layer: layer.into(),
                     class,
                     name: tag(&w.tags, "name").map(str::to_string),
-                    geometry: Geometry::LineString(LineString(line)),
+                    geometry: Geometry::LineString(LineString(use_line(false))),
                 });
             }
             b

@@ -315,3 +315,67 @@ mod tests {
         assert!((d - 111.2).abs() < 0.1, "{d}");
     }
 }
+
+/// Finds the neighbourhood a point (a unit's centre) belongs to: the first, in the given order,
+/// whose polygon contains it or whose outline it lies on (so no resident is lost on a shared border).
+///
+/// Used by the population import and by the analysis, so both assign every unit alike.
+#[derive(Debug, Clone)]
+pub struct NeighbourhoodLocator {
+    tree: RTree<rstar::primitives::GeomWithData<rstar::primitives::Rectangle<[f64; 2]>, usize>>,
+    areas: Vec<MultiPolygon<f64>>,
+}
+
+impl NeighbourhoodLocator {
+    /// Indexes the outlines (lon/lat), in the order given.
+    pub fn new<'a>(outlines: impl IntoIterator<Item = &'a MultiPolygon<f64>>) -> Self {
+        use geo::BoundingRect;
+        use rstar::primitives::{GeomWithData, Rectangle};
+        let areas: Vec<MultiPolygon<f64>> = outlines.into_iter().cloned().collect();
+        let boxes = areas
+            .iter()
+            .enumerate()
+            .filter_map(|(i, mp)| {
+                let r = mp.bounding_rect()?;
+                Some(GeomWithData::new(
+                    Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
+                    i,
+                ))
+            })
+            .collect();
+        Self {
+            tree: RTree::bulk_load(boxes),
+            areas,
+        }
+    }
+
+    /// The position of the neighbourhood holding `p`, if any.
+    pub fn locate(&self, p: Point<f64>) -> Option<usize> {
+        use geo::Intersects;
+        self.tree
+            .locate_in_envelope_intersecting(&AABB::from_point([p.x(), p.y()]))
+            .map(|b| b.data)
+            .filter(|&i| self.areas[i].intersects(&p))
+            .min()
+    }
+}
+
+#[cfg(test)]
+mod locator_tests {
+    use super::*;
+
+    #[test]
+    fn inside_outside_and_on_a_shared_border() {
+        // Two unit squares side by side: [0,1]×[0,1] and [1,2]×[0,1].
+        let a = square(Coord { x: 0.5, y: 0.5 }, 0.5);
+        let b = square(Coord { x: 1.5, y: 0.5 }, 0.5);
+        let loc = NeighbourhoodLocator::new([&a, &b]);
+        assert_eq!(loc.locate(Point::new(0.25, 0.5)), Some(0));
+        assert_eq!(loc.locate(Point::new(1.75, 0.5)), Some(1));
+        assert_eq!(loc.locate(Point::new(2.5, 0.5)), None);
+        // On the shared edge: both hold it, the first wins.
+        assert_eq!(loc.locate(Point::new(1.0, 0.5)), Some(0));
+        // On b's outer edge only.
+        assert_eq!(loc.locate(Point::new(2.0, 0.5)), Some(1));
+    }
+}

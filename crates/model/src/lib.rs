@@ -12,6 +12,50 @@ use std::str::FromStr;
 use geo_types::{Coord, Geometry, MultiPolygon, Point};
 use serde::{Deserialize, Serialize};
 
+/// OSM `highway` values that are walkable (the whitelist of `docs/domain.md`, "Walking network").
+///
+/// Shared by the importer (which ways to keep) and the network (which ways to walk).
+pub const WALKABLE_HIGHWAYS: &[&str] = &[
+    "footway",
+    "path",
+    "pedestrian",
+    "steps",
+    "living_street",
+    "residential",
+    "service",
+    "unclassified",
+    "track",
+    "cycleway",
+    "bridleway",
+    "corridor",
+    "road",
+    "tertiary",
+    "tertiary_link",
+    "secondary",
+    "secondary_link",
+    "primary",
+    "primary_link",
+    "trunk",
+    "trunk_link",
+];
+
+/// OSM `railway` values that are barriers in the child-safe profile (not walkable, crossed only
+/// at crossings, bridges or tunnels).
+///
+/// Every surface railway a child must not walk across: `rail`, `light_rail`, `tram`,
+/// `narrow_gauge`, `preserved`, `monorail`, `funicular`. Not `subway` (underground: it never
+/// shares a node with a street). Trams count: domain.md says "a railway", and where a street and
+/// a tram track share a node the crossing is normally tagged (`railway=tram_level_crossing`).
+pub const BARRIER_RAILWAYS: &[&str] = &[
+    "rail",
+    "light_rail",
+    "tram",
+    "narrow_gauge",
+    "preserved",
+    "monorail",
+    "funicular",
+];
+
 /// An error in parsing one of the model's textual values.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ModelError {

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use geo_types::Coord;
 use model::geodesy::distance_m;
-use model::{TaggedNode, WalkWay};
+use model::{BARRIER_RAILWAYS, TaggedNode, WALKABLE_HIGHWAYS, WalkWay};
 use rstar::RTree;
 use rstar::primitives::{GeomWithData, Line};
 
@@ -20,34 +20,10 @@ pub enum Profile {
     #[default]
     Default,
     /// Like `Default`, but primary/trunk/secondary roads (and their links) and railways are crossed
-    /// only at crossing nodes, on crossing ways, bridges or tunnels (see the crate README).
+    /// only at crossing nodes, on crossing ways, bridges or tunnels; main roads are walked along
+    /// as two pavements, each joined to the side streets on its side (see the crate README).
     ChildSafe,
 }
-
-/// `highway` values that are walkable (domain.md).
-const WALKABLE_HIGHWAYS: [&str; 21] = [
-    "footway",
-    "path",
-    "pedestrian",
-    "steps",
-    "living_street",
-    "residential",
-    "service",
-    "unclassified",
-    "track",
-    "cycleway",
-    "bridleway",
-    "corridor",
-    "road",
-    "tertiary",
-    "tertiary_link",
-    "secondary",
-    "secondary_link",
-    "primary",
-    "primary_link",
-    "trunk",
-    "trunk_link",
-];
 
 /// Major roads: barriers in the child-safe profile.
 const MAJOR_HIGHWAYS: [&str; 6] = [
@@ -57,16 +33,6 @@ const MAJOR_HIGHWAYS: [&str; 6] = [
     "secondary_link",
     "trunk",
     "trunk_link",
-];
-
-/// `railway` values that are barriers in the child-safe profile (trams run in the street: not barriers).
-const BARRIER_RAILWAYS: [&str; 6] = [
-    "rail",
-    "light_rail",
-    "narrow_gauge",
-    "preserved",
-    "monorail",
-    "funicular",
 ];
 
 /// Whether a way is walkable by the rules of domain.md (highway whitelist and foot/access rules).
@@ -113,7 +79,10 @@ fn is_crossing_node(node: &TaggedNode) -> bool {
     };
     tag("highway") == Some("crossing")
         || tag_is_set(tag("crossing"))
-        || matches!(tag("railway"), Some("crossing" | "level_crossing"))
+        || matches!(
+            tag("railway"),
+            Some("crossing" | "level_crossing" | "tram_crossing" | "tram_level_crossing")
+        )
 }
 
 static NEXT_GRAPH_ID: AtomicU64 = AtomicU64::new(1);
@@ -134,16 +103,52 @@ pub struct WalkGraph {
     pub(crate) adj: Vec<u32>,
     pub(crate) edge_nodes: Vec<[u32; 2]>,
     pub(crate) edge_len: Vec<f64>,
+    /// Per edge: +1 if it is the pavement left of its first → second node (child-safe major
+    /// roads), −1 the right one, 0 an ordinary way. Snapping prefers the pavement on its side.
+    pub(crate) edge_side: Vec<i8>,
     /// `cos` of the mean latitude, the x scale of the R-tree.
     pub(crate) cos_lat0: f64,
     pub(crate) rtree: RTree<SegmentEntry>,
+    /// Child-safe only: the barrier lines (major roads, railways) in the same scaled plane; a snap
+    /// whose straight connector crosses one is not taken.
+    pub(crate) barrier_lines: RTree<Line<[f64; 2]>>,
 }
 
-/// Key of a graph vertex before numbering: an OSM node, or its copy on one side of a barrier.
+/// Key of a graph vertex before numbering: an OSM node, or one sector of a child-safe barrier node
+/// (the angular sectors between the barrier lines leaving the node, counted counter-clockwise).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum VertexKey {
     Node(i64),
-    Side(i64, bool),
+    Sector(i64, u32),
+}
+
+/// The direction from `from` to `to` as an angle in (−π, π] in the local plane around `from`
+/// (x east scaled by cos(lat), y north).
+fn angle(from: Coord<f64>, to: Coord<f64>) -> f64 {
+    let k = from.y.to_radians().cos();
+    (to.y - from.y).atan2((to.x - from.x) * k)
+}
+
+/// Child-safe barrier nodes, each with the sorted angles of the barrier lines (major roads,
+/// railways) leaving it; empty for the default profile.
+struct Barriers(HashMap<i64, Vec<f64>>);
+
+impl Barriers {
+    /// The vertex of node `id` for a walk leaving it at `angle`. At a barrier node that is the
+    /// sector containing the direction; `ccw` picks, for a direction along a barrier line itself,
+    /// the sector just counter-clockwise of it (its left pavement) instead of just clockwise.
+    fn key(&self, id: i64, angle: f64, ccw: bool) -> VertexKey {
+        match self.0.get(&id) {
+            None => VertexKey::Node(id),
+            Some(rays) => {
+                let below = rays
+                    .iter()
+                    .filter(|a| if ccw { **a <= angle } else { **a < angle })
+                    .count();
+                VertexKey::Sector(id, (below % rays.len()) as u32)
+            }
+        }
+    }
 }
 
 impl WalkGraph {
@@ -159,54 +164,114 @@ impl WalkGraph {
             validate(way)?;
         }
         let walkable: Vec<&WalkWay> = ways.iter().filter(|w| is_walkable(w)).collect();
-        let barriers = match profile {
+        let barriers = Barriers(match profile {
             Profile::Default => HashMap::new(),
-            Profile::ChildSafe => barrier_nodes(ways, &walkable, nodes),
-        };
+            Profile::ChildSafe => barrier_rays(ways, &walkable, nodes),
+        });
 
         let mut keys: HashMap<VertexKey, u32> = HashMap::new();
         let mut coords: Vec<Coord<f64>> = Vec::new();
         let mut edges: Vec<[u32; 2]> = Vec::new();
+        let mut sides: Vec<i8> = Vec::new();
+        let mut vertex = |key: VertexKey, c: Coord<f64>| -> u32 {
+            *keys.entry(key).or_insert_with(|| {
+                coords.push(c);
+                (coords.len() - 1) as u32
+            })
+        };
         for way in &walkable {
-            let keeps_nodes = is_barrier_class(way) || is_crossing_way(way);
-            // The vertex of node i of the way, seen from its neighbour j.
-            let mut vertex = |i: usize, j: usize| -> u32 {
-                let id = way.nodes[i];
-                let key = match barriers.get(&id) {
-                    Some(dir) if !keeps_nodes => {
-                        let c = way.coords[i];
-                        let o = way.coords[j];
-                        let k = (c.y.to_radians()).cos();
-                        let (vx, vy) = ((o.x - c.x) * k, o.y - c.y);
-                        VertexKey::Side(id, dir.0 * vy - dir.1 * vx > 0.0)
-                    }
-                    _ => VertexKey::Node(id),
-                };
-                *keys.entry(key).or_insert_with(|| {
-                    coords.push(way.coords[i]);
-                    (coords.len() - 1) as u32
-                })
+            // A major road is walked along its two pavements: the left one (seen from node i − 1
+            // towards node i) is counter-clockwise of the road at i − 1 and clockwise at i.
+            let pavements: &[(bool, bool, i8)] = if is_barrier_class(way) {
+                &[(true, false, 1), (false, true, -1)]
+            } else {
+                &[(false, false, 0)]
             };
             for i in 1..way.nodes.len() {
-                if way.nodes[i - 1] == way.nodes[i] {
+                let (ia, ib) = (way.nodes[i - 1], way.nodes[i]);
+                let (ca, cb) = (way.coords[i - 1], way.coords[i]);
+                if ia == ib {
                     continue;
                 }
-                let a = vertex(i - 1, i);
-                let b = vertex(i, i - 1);
-                if a != b {
-                    edges.push([a, b]);
+                let (ta, tb) = (angle(ca, cb), angle(cb, ca));
+                let first = edges.len();
+                for &(ccw_a, ccw_b, side) in pavements {
+                    let a = vertex(barriers.key(ia, ta, ccw_a), ca);
+                    let b = vertex(barriers.key(ib, tb, ccw_b), cb);
+                    if a == b {
+                        continue;
+                    }
+                    match edges[first..].iter().position(|e| *e == [a, b]) {
+                        // Both pavements end at the same vertices: one edge, no side.
+                        Some(k) => sides[first + k] = 0,
+                        None => {
+                            edges.push([a, b]);
+                            sides.push(side);
+                        }
+                    }
                 }
             }
         }
         if edges.is_empty() {
             return Err(NetworkError::Empty);
         }
-        Ok(Self::from_edges(coords, &edges))
+        if u32::try_from(coords.len()).is_err() {
+            return Err(NetworkError::TooManyNodes {
+                nodes: coords.len(),
+            });
+        }
+        let mut graph = Self::from_sided_edges(coords, &edges, &sides);
+        if profile == Profile::ChildSafe {
+            let k = graph.cos_lat0;
+            let lines = ways
+                .iter()
+                .filter(|w| is_barrier_class(w))
+                .flat_map(|w| w.coords.windows(2))
+                .filter(|c| c[0] != c[1])
+                .map(|c| Line::new([c[0].x * k, c[0].y], [c[1].x * k, c[1].y]))
+                .collect();
+            graph.barrier_lines = RTree::bulk_load(lines);
+        }
+        Ok(graph)
     }
 
     /// Builds the graph from node coordinates and undirected edges (lengths are great-circle),
     /// keeping the largest connected component. Used by `build` and by generated benchmark networks.
-    pub fn from_edges(coords: Vec<Coord<f64>>, edges: &[[u32; 2]]) -> WalkGraph {
+    ///
+    /// Errors: an edge naming a node that `coords` does not have, a coordinate that is not a valid
+    /// lon/lat, more nodes than `u32` can number, or no edge between two distinct nodes.
+    pub fn from_edges(
+        coords: Vec<Coord<f64>>,
+        edges: &[[u32; 2]],
+    ) -> Result<WalkGraph, NetworkError> {
+        let n = coords.len();
+        if u32::try_from(n).is_err() {
+            return Err(NetworkError::TooManyNodes { nodes: n });
+        }
+        if let Some((node, c)) = coords.iter().enumerate().find(|(_, c)| !valid_lon_lat(**c)) {
+            return Err(NetworkError::InvalidNodeCoordinate {
+                node,
+                lon: c.x,
+                lat: c.y,
+            });
+        }
+        for (edge, [a, b]) in edges.iter().enumerate() {
+            if let Some(node) = [*a, *b].into_iter().find(|v| *v as usize >= n) {
+                return Err(NetworkError::EdgeNodeOutOfRange {
+                    edge,
+                    node,
+                    nodes: n,
+                });
+            }
+        }
+        if edges.iter().all(|[a, b]| a == b) {
+            return Err(NetworkError::Empty);
+        }
+        Ok(Self::from_sided_edges(coords, edges, &vec![0; edges.len()]))
+    }
+
+    /// `from_edges` for checked input, with the pavement side of every edge (see `edge_side`).
+    fn from_sided_edges(coords: Vec<Coord<f64>>, edges: &[[u32; 2]], sides: &[i8]) -> WalkGraph {
         let n = coords.len();
         let keep = largest_component(n, edges);
         let mut new_id = vec![u32::MAX; n];
@@ -217,11 +282,12 @@ impl WalkGraph {
                 kept_coords.push(*c);
             }
         }
-        let edge_nodes: Vec<[u32; 2]> = edges
+        let (edge_nodes, edge_side): (Vec<[u32; 2]>, Vec<i8>) = edges
             .iter()
-            .filter(|[a, b]| keep[*a as usize] && keep[*b as usize] && a != b)
-            .map(|[a, b]| [new_id[*a as usize], new_id[*b as usize]])
-            .collect();
+            .zip(sides)
+            .filter(|([a, b], _)| keep[*a as usize] && keep[*b as usize] && a != b)
+            .map(|([a, b], side)| ([new_id[*a as usize], new_id[*b as usize]], *side))
+            .unzip();
         let edge_len: Vec<f64> = edge_nodes
             .iter()
             .map(|[a, b]| distance_m(kept_coords[*a as usize], kept_coords[*b as usize]))
@@ -266,8 +332,10 @@ impl WalkGraph {
             adj,
             edge_nodes,
             edge_len,
+            edge_side,
             cos_lat0,
             rtree: RTree::bulk_load(segments),
+            barrier_lines: RTree::new(),
         }
     }
 
@@ -287,16 +355,25 @@ impl WalkGraph {
     }
 
     /// The lon/lat of node `v`.
+    ///
+    /// # Panics
+    /// If `v` is not below [`WalkGraph::node_count`].
     pub fn node_coord(&self, v: u32) -> Coord<f64> {
         self.coords[v as usize]
     }
 
     /// The two end nodes of edge `e`.
+    ///
+    /// # Panics
+    /// If `e` is not below [`WalkGraph::edge_count`].
     pub fn edge_ends(&self, e: u32) -> [u32; 2] {
         self.edge_nodes[e as usize]
     }
 
     /// The great-circle length of edge `e` in metres.
+    ///
+    /// # Panics
+    /// If `e` is not below [`WalkGraph::edge_count`].
     pub fn edge_length_m(&self, e: u32) -> f64 {
         self.edge_len[e as usize]
     }
@@ -313,6 +390,11 @@ impl WalkGraph {
     }
 }
 
+/// Whether `c` is a finite lon/lat within ±180° / ±90°.
+fn valid_lon_lat(c: Coord<f64>) -> bool {
+    c.x.is_finite() && c.y.is_finite() && c.x.abs() <= 180.0 && c.y.abs() <= 90.0
+}
+
 fn validate(way: &WalkWay) -> Result<(), NetworkError> {
     if way.nodes.len() != way.coords.len() {
         return Err(NetworkError::WayLengthMismatch {
@@ -322,7 +404,7 @@ fn validate(way: &WalkWay) -> Result<(), NetworkError> {
         });
     }
     for (node, c) in way.nodes.iter().zip(&way.coords) {
-        if !(c.x.is_finite() && c.y.is_finite() && c.x.abs() <= 180.0 && c.y.abs() <= 90.0) {
+        if !valid_lon_lat(*c) {
             return Err(NetworkError::InvalidCoordinate {
                 way: way.id,
                 node: *node,
@@ -334,49 +416,46 @@ fn validate(way: &WalkWay) -> Result<(), NetworkError> {
     Ok(())
 }
 
-/// Child-safe barrier nodes: nodes that some walkable way uses and that lie on a major road or a
-/// railway *line* (an interior node of such a way, or a node where two of them meet; the plain end
-/// of a major road, where it turns into a minor one, is no barrier) and are not crossing nodes.
-/// Each comes with the local direction (x east scaled by cos(lat), y north) of the first barrier way.
-fn barrier_nodes(
+/// Child-safe barrier nodes: every node of a major road or railway with at least two barrier
+/// lines leaving it (an interior node, or where two barrier ways meet; the plain end of a major
+/// road is no barrier) that is not a crossing node nor an interior node of a crossing way. Each
+/// comes with the sorted angles of its barrier lines (see [`angle`]).
+fn barrier_rays(
     ways: &[WalkWay],
     walkable: &[&WalkWay],
     nodes: &[TaggedNode],
-) -> HashMap<i64, (f64, f64)> {
-    let crossings: std::collections::HashSet<i64> = nodes
+) -> HashMap<i64, Vec<f64>> {
+    let mut crossings: std::collections::HashSet<i64> = nodes
         .iter()
         .filter(|n| is_crossing_node(n))
         .map(|n| n.id)
         .collect();
-    let used: std::collections::HashSet<i64> = walkable
-        .iter()
-        .filter(|w| !is_barrier_class(w))
-        .flat_map(|w| w.nodes.iter().copied())
-        .collect();
-    // (times on a barrier line: 2 for an interior node, 1 for an end; direction of the first way).
-    let mut seen: HashMap<i64, (u32, (f64, f64))> = HashMap::new();
+    for way in walkable.iter().filter(|w| is_crossing_way(w)) {
+        if let [_, interior @ .., _] = way.nodes.as_slice() {
+            crossings.extend(interior.iter().copied());
+        }
+    }
+    let mut rays: HashMap<i64, Vec<f64>> = HashMap::new();
     for way in ways.iter().filter(|w| is_barrier_class(w)) {
-        let last = way.nodes.len().saturating_sub(1);
-        for (i, id) in way.nodes.iter().enumerate() {
-            if crossings.contains(id) || !used.contains(id) {
+        for i in 1..way.nodes.len() {
+            let (a, b) = (i - 1, i);
+            if way.nodes[a] == way.nodes[b] || way.coords[a] == way.coords[b] {
                 continue;
             }
-            let from = way.coords[i.saturating_sub(1)];
-            let to = way.coords[(i + 1).min(last)];
-            let k = way.coords[i].y.to_radians().cos();
-            let dir = ((to.x - from.x) * k, to.y - from.y);
-            let weight = if i == 0 || i == last { 1 } else { 2 };
-            let entry = seen.entry(*id).or_insert((0, dir));
-            entry.0 += weight;
-            if entry.1 == (0.0, 0.0) {
-                entry.1 = dir;
+            for (from, to) in [(a, b), (b, a)] {
+                let id = way.nodes[from];
+                if !crossings.contains(&id) {
+                    let ray = angle(way.coords[from], way.coords[to]);
+                    rays.entry(id).or_default().push(ray);
+                }
             }
         }
     }
-    seen.into_iter()
-        .filter(|(_, (count, dir))| *count >= 2 && *dir != (0.0, 0.0))
-        .map(|(id, (_, dir))| (id, dir))
-        .collect()
+    rays.retain(|_, r| r.len() >= 2);
+    for r in rays.values_mut() {
+        r.sort_by(f64::total_cmp);
+    }
+    rays
 }
 
 /// Marks the nodes of the largest connected component (by node count; ties: the one with the lowest node).

@@ -17,7 +17,7 @@ mod targets;
 pub use graph::{Profile, WalkGraph, is_walkable};
 pub use isochrone::{IsochroneOptions, isochrone, isochrone_with, reached_lines};
 pub use query::{Hit, k_nearest, nearest, within};
-pub use snap::Snap;
+pub use snap::{MAX_SNAP_DETOUR_M, Snap};
 pub use targets::{OUTLINE_SPACING_M, Targets, access_points, facility_point};
 
 /// Default walking speed of an adult in km/h.
@@ -52,6 +52,32 @@ pub enum NetworkError {
         lon: f64,
         /// Latitude given.
         lat: f64,
+    },
+    /// `WalkGraph::from_edges`: an edge names a node that is not in the coordinate list.
+    #[error("edge {edge} names node {node}, but there are only {nodes} nodes")]
+    EdgeNodeOutOfRange {
+        /// Index of the edge in the edge list.
+        edge: usize,
+        /// The node id it names.
+        node: u32,
+        /// Number of coordinates given.
+        nodes: usize,
+    },
+    /// `WalkGraph::from_edges`: a node coordinate that is not a valid lon/lat.
+    #[error("node {node} has an invalid coordinate ({lon}, {lat})")]
+    InvalidNodeCoordinate {
+        /// Index of the node in the coordinate list.
+        node: usize,
+        /// Longitude given.
+        lon: f64,
+        /// Latitude given.
+        lat: f64,
+    },
+    /// `WalkGraph::from_edges`: more nodes than `u32` ids can number.
+    #[error("{nodes} nodes: more than u32 ids can number")]
+    TooManyNodes {
+        /// Number of coordinates given.
+        nodes: usize,
     },
     /// No walkable way at all: nothing to build a graph from.
     #[error(

@@ -44,15 +44,75 @@ pub(crate) fn nearest_on_segment(p: Coord<f64>, a: Coord<f64>, b: Coord<f64>) ->
     )
 }
 
+/// Child-safe: how much farther than a refused snap (its connector crosses a barrier line) the
+/// search goes on for one on the near side; beyond it the point is unreachable.
+pub const MAX_SNAP_DETOUR_M: f64 = 250.0;
+
+/// Offsets closer than this (metres) are a tie (the two pavements of a road coincide exactly).
+const SAME_M: f64 = 1e-6;
+
 impl WalkGraph {
-    /// Snaps `p` to the nearest point of the nearest edge (ties: the first edge found). A point that
-    /// is not finite, or a graph without edges, gives an infinite offset (unreachable).
+    /// Whether the straight connector from `p` to its snap point `s` crosses a child-safe barrier
+    /// line (touching one within 1 cm of `s`, as a pavement snap does, is no crossing).
+    fn crosses_barrier(&self, p: Coord<f64>, s: Coord<f64>) -> bool {
+        if self.barrier_lines.size() == 0 {
+            return false;
+        }
+        let k = self.cos_lat0;
+        let (a, b) = ([p.x * k, p.y], [s.x * k, s.y]);
+        let length_m = distance_m(p, s);
+        if length_m < 0.01 {
+            return false;
+        }
+        let end = 1.0 - 0.01 / length_m;
+        let env = rstar::AABB::from_corners(a, b);
+        self.barrier_lines
+            .locate_in_envelope_intersecting(&env)
+            .any(|line| {
+                let (c, d) = (line.from, line.to);
+                let (rx, ry) = (b[0] - a[0], b[1] - a[1]);
+                let (sx, sy) = (d[0] - c[0], d[1] - c[1]);
+                let denom = rx * sy - ry * sx;
+                if denom == 0.0 {
+                    return false; // parallel: never a crossing
+                }
+                let (qx, qy) = (c[0] - a[0], c[1] - a[1]);
+                let t = (qx * sy - qy * sx) / denom;
+                let u = (qx * ry - qy * rx) / denom;
+                t > 0.0 && t < end && (0.0..=1.0).contains(&u)
+            })
+    }
+
+    /// Whether edge `e` is a pavement (child-safe major road) on the side of its road where `p` is.
+    fn on_pavement_side(&self, e: u32, p: Coord<f64>) -> bool {
+        let side = self.edge_side[e as usize];
+        if side == 0 {
+            return false;
+        }
+        let [va, vb] = self.edge_nodes[e as usize];
+        let (a, b) = (self.coords[va as usize], self.coords[vb as usize]);
+        let k = p.y.to_radians().cos();
+        let cross = (b.x - a.x) * k * (p.y - a.y) - (b.y - a.y) * (p.x - a.x) * k;
+        (cross > 0.0 && side > 0) || (cross < 0.0 && side < 0)
+    }
+
+    /// Snaps `p` to the nearest point of the nearest edge (ties: a child-safe pavement on `p`'s side
+    /// of its road, else the first edge found). A point that is not finite, or a graph without
+    /// edges, gives an infinite offset (unreachable).
+    ///
+    /// Child-safe graphs skip edges whose straight connector from `p` would cross a barrier line
+    /// (major road, railway) and take the nearest one on `p`'s side, looking at most
+    /// [`MAX_SNAP_DETOUR_M`] farther than the first refused one; if there is none, `p` is
+    /// unreachable (infinite offset).
     pub fn snap(&self, p: Coord<f64>) -> Snap {
         let q = [p.x * self.cos_lat0, p.y];
         // The plane distance of the R-tree understates the true distance by at most this factor.
         let k = (p.y.to_radians().cos() / self.cos_lat0).min(1.0);
         let metres_per_degree = model::geodesy::EARTH_RADIUS_M.to_radians();
         let mut best: Option<Snap> = None;
+        let mut best_on_side = false;
+        // Child-safe: once a nearer snap was refused for crossing a barrier, how far to look on.
+        let mut limit = f64::INFINITY;
         if !(p.x.is_finite() && p.y.is_finite()) {
             return Snap {
                 edge: 0,
@@ -69,12 +129,25 @@ impl WalkGraph {
             {
                 break;
             }
+            if lower_bound > limit {
+                break;
+            }
             let e = entry.data;
             let [va, vb] = self.edge_nodes[e as usize];
             let (a, b) = (self.coords[va as usize], self.coords[vb as usize]);
             let (_, s) = nearest_on_segment(p, a, b);
             let offset = distance_m(p, s);
-            if best.as_ref().is_none_or(|b| offset < b.offset_m) {
+            let on_side = self.on_pavement_side(e, p);
+            let better = best.as_ref().is_none_or(|b| {
+                offset < b.offset_m - SAME_M
+                    || (offset <= b.offset_m + SAME_M && on_side && !best_on_side)
+            });
+            if better && self.crosses_barrier(p, s) {
+                limit = limit.min(offset + MAX_SNAP_DETOUR_M);
+                continue;
+            }
+            if better {
+                best_on_side = on_side;
                 best = Some(Snap {
                     edge: e,
                     to_a_m: distance_m(s, a),

@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use geo::{BoundingRect, Contains};
+use geo::{BoundingRect, Intersects};
 use geo_types::{Coord, Geometry, LineString, MultiPolygon, Point};
 use model::Facility;
 use model::geodesy::distance_m;
@@ -125,12 +125,12 @@ impl Targets {
         &self.snaps[start..end]
     }
 
-    /// The area targets containing `p` (distance 0).
+    /// The area targets containing `p`, boundary included (distance 0).
     pub(crate) fn containing(&self, p: Coord<f64>) -> impl Iterator<Item = u32> + '_ {
         self.area_index
             .locate_all_at_point(&[p.x, p.y])
             .map(|g| &self.areas[g.data])
-            .filter(move |(_, mp)| mp.contains(&Point(p)))
+            .filter(move |(_, mp)| mp.intersects(&Point(p)))
             .map(|(t, _)| *t)
     }
 }

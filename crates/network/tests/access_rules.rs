@@ -152,6 +152,40 @@ fn bad_ways_are_errors_not_panics() {
 }
 
 #[test]
+fn bad_edge_lists_are_errors_not_panics() {
+    use geo_types::Coord;
+    let c = |x: f64, y: f64| Coord { x, y };
+    let coords = vec![c(9.52, 47.14), c(9.521, 47.14), c(9.521, 47.141)];
+    // Edge 1 names node 3 of 3.
+    assert_eq!(
+        WalkGraph::from_edges(coords.clone(), &[[0, 1], [1, 3]]).unwrap_err(),
+        NetworkError::EdgeNodeOutOfRange {
+            edge: 1,
+            node: 3,
+            nodes: 3
+        }
+    );
+    let mut bad = coords.clone();
+    bad[2].x = f64::NAN;
+    assert!(matches!(
+        WalkGraph::from_edges(bad, &[[0, 1], [1, 2]]),
+        Err(NetworkError::InvalidNodeCoordinate { node: 2, .. })
+    ));
+    // Only a self-loop, or nothing: no network.
+    assert_eq!(
+        WalkGraph::from_edges(coords.clone(), &[[1, 1]]).unwrap_err(),
+        NetworkError::Empty
+    );
+    assert_eq!(
+        WalkGraph::from_edges(Vec::new(), &[]).unwrap_err(),
+        NetworkError::Empty
+    );
+    // Good input: the path 0–1–2 (two edges, all three nodes).
+    let g = WalkGraph::from_edges(coords, &[[0, 1], [1, 2]]).unwrap();
+    assert_eq!((g.node_count(), g.edge_count()), (3, 2));
+}
+
+#[test]
 fn non_finite_origins_are_unreachable() {
     use geo_types::Coord;
     use spielraum_network::{Targets, nearest, within};

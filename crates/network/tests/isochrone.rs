@@ -1,4 +1,5 @@
-//! Isochrones: every network point within the limit is inside the polygon; far points are not.
+//! Isochrones: every network point within the limit is inside the polygon; far points are not
+//! (neither far in a straight line, nor far along the network and away from every reached point).
 //!
 //! Reference distances come from the brute-force reference in tests/common.
 
@@ -100,6 +101,24 @@ proptest! {
         let origin = lonlat(origin);
         let buffer_m = 10.0;
         let iso = isochrone_with(&graph, origin, max_m, &IsochroneOptions { buffer_m });
+        // The reached set, sampled every ≤ 2 m: points of the edges within the limit (by the
+        // reference) and the origin's straight connector to its snap point.
+        let along = |a: Coord<f64>, b: Coord<f64>| {
+            let pieces = (haversine(a, b) / 2.0).ceil().max(1.0) as usize;
+            (0..=pieces).map(move |s| {
+                let f = s as f64 / pieces as f64;
+                Coord { x: a.x + f * (b.x - a.x), y: a.y + f * (b.y - a.y) }
+            })
+        };
+        let snap = reference.snap(origin);
+        let mut reached: Vec<Coord<f64>> = Vec::new();
+        if snap.offset <= max_m {
+            reached.extend(along(origin, snap.point));
+        }
+        for &(a, b) in &edges {
+            let (ca, cb) = (lonlat(points[a]), lonlat(points[b]));
+            reached.extend(along(ca, cb).filter(|p| reference.distance(origin, &[*p]) <= max_m));
+        }
         for &(a, b) in &edges {
             let (ca, cb) = (lonlat(points[a]), lonlat(points[b]));
             for s in 0..=10 {
@@ -113,6 +132,13 @@ proptest! {
                 // in a straight line: cannot be inside.
                 if haversine(origin, p) > max_m + 1.15 * buffer_m + 1.0 {
                     prop_assert!(!iso.intersects(&Point(p)), "far point inside");
+                }
+                // Farther than that along the network, and more than 1.15 × buffer from every
+                // reached point (+ 1 m: the samples are ≤ 2 m apart, + 0.5 m slack): outside.
+                if d > max_m + 1.15 * buffer_m
+                    && reached.iter().all(|r| haversine(*r, p) > 1.15 * buffer_m + 1.5)
+                {
+                    prop_assert!(!iso.intersects(&Point(p)), "point at {d} m, far from the reached set, inside");
                 }
             }
         }

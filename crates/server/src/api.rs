@@ -10,10 +10,11 @@ use axum::response::{IntoResponse, Response};
 use geo::BoundingRect;
 use geo_types::Coord;
 use model::FacilityKind;
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 
-use crate::json_error;
+use crate::reach::{facility_properties, reach_geojson};
 use crate::state::{AppState, feature};
+use crate::{DEFAULT_REACH_MINUTES, json_error};
 
 /// Longest walk `/api/reach` accepts, in minutes.
 pub const MAX_REACH_MINUTES: f64 = 60.0;
@@ -79,20 +80,10 @@ fn parse_kind(q: &HashMap<String, String>) -> Result<Option<FacilityKind>, Strin
     }
 }
 
-fn facility_properties(f: &model::Facility) -> Map<String, Json> {
-    let mut p = Map::new();
-    p.insert("osm_id".into(), f.osm_id.to_string().into());
-    p.insert("kind".into(), f.kind.as_str().into());
-    p.insert("name".into(), f.name.clone().into());
-    p.insert("area_m2".into(), f.area_m2.into());
-    p.insert("access".into(), f.access.clone().into());
-    p
-}
-
-fn collection(features: Vec<Json>) -> Response {
+fn geojson(value: &Json) -> Response {
     (
         [(header::CONTENT_TYPE, "application/geo+json")],
-        serde_json::json!({ "type": "FeatureCollection", "features": features }).to_string(),
+        value.to_string(),
     )
         .into_response()
 }
@@ -107,7 +98,7 @@ pub(crate) async fn facilities(State(s): State<AppState>, Query(q): Params) -> R
         Ok(k) => k,
         Err(e) => return bad_request(e),
     };
-    let features = s
+    let features: Vec<Json> = s
         .0
         .city
         .facilities
@@ -122,12 +113,12 @@ pub(crate) async fn facilities(State(s): State<AppState>, Query(q): Params) -> R
         })
         .map(|f| feature(&f.geometry, facility_properties(f)))
         .collect();
-    collection(features)
+    geojson(&serde_json::json!({ "type": "FeatureCollection", "features": features }))
 }
 
 pub(crate) async fn reach(State(s): State<AppState>, Query(q): Params) -> Response {
     let (lon, lat, minutes) = match (number(&q, "lon"), number(&q, "lat"), number(&q, "minutes")) {
-        (Ok(Some(lon)), Ok(Some(lat)), Ok(m)) => (lon, lat, m.unwrap_or(10.0)),
+        (Ok(Some(lon)), Ok(Some(lat)), Ok(m)) => (lon, lat, m.unwrap_or(DEFAULT_REACH_MINUTES)),
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return bad_request(e),
         _ => {
             return json_error(
@@ -157,44 +148,23 @@ pub(crate) async fn reach(State(s): State<AppState>, Query(q): Params) -> Respon
     let state = s.clone();
     let result = tokio::task::spawn_blocking(move || {
         let inner = &state.0;
-        let graph = inner.graph.as_ref().map_err(|e| e.clone())?;
-        let max_m = network::minutes_to_metres(minutes, network::DEFAULT_WALKING_SPEED_KMH);
+        let (graph, targets) = inner.reach.as_ref().map_err(|e| e.clone())?;
+        let speed = network::DEFAULT_WALKING_SPEED_KMH;
+        let max_m = network::minutes_to_metres(minutes, speed);
         let origin = Coord { x: lon, y: lat };
-        let iso = network::isochrone(graph, origin, max_m);
-        let chosen: Vec<&model::Facility> = inner
-            .city
-            .facilities
-            .iter()
-            .filter(|f| f.is_public() && kind.is_none_or(|k| f.kind == k))
-            .collect();
-        let targets = network::Targets::from_facilities(graph, &chosen);
-        let hits = network::within(graph, &targets, &[origin], max_m);
-        let mut features = Vec::new();
-        let mut p = Map::new();
-        p.insert("type".into(), "isochrone".into());
-        p.insert("minutes".into(), minutes.into());
-        p.insert("metres".into(), max_m.into());
-        p.insert(
-            "walking_speed_kmh".into(),
-            network::DEFAULT_WALKING_SPEED_KMH.into(),
-        );
-        features.push(feature(&iso.into(), p));
-        for h in hits.into_iter().flatten() {
-            if let Some(f) = chosen.get(h.target) {
-                let mut p = facility_properties(f);
-                p.insert("type".into(), "facility".into());
-                p.insert(
-                    "distance_m".into(),
-                    ((h.distance_m * 10.0).round() / 10.0).into(),
-                );
-                features.push(feature(&f.geometry, p));
-            }
-        }
-        Ok::<_, String>(features)
+        Ok::<_, String>(reach_geojson(
+            &inner.city,
+            graph,
+            targets,
+            origin,
+            max_m,
+            speed,
+            kind,
+        ))
     })
     .await;
     match result {
-        Ok(Ok(features)) => collection(features),
+        Ok(Ok(fc)) => geojson(&fc),
         Ok(Err(e)) => json_error(
             StatusCode::SERVICE_UNAVAILABLE,
             format!("walking network unavailable: {e}"),

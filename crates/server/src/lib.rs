@@ -6,6 +6,7 @@
 
 mod api;
 mod openapi;
+pub mod reach;
 mod state;
 mod style;
 mod tile;
@@ -22,7 +23,11 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{Any, CorsLayer};
 
 pub use openapi::{ROUTES, openapi_document};
-pub use state::{AppState, flatten_indicators};
+pub use state::AppState;
+
+/// Walking time of a reach query when none is given, in minutes: `/api/reach` without
+/// `minutes` and `spielraum reach` without `--minutes`/`--metres` (interfaces.md).
+pub const DEFAULT_REACH_MINUTES: f64 = 15.0;
 
 /// Errors of starting or running the server.
 #[derive(Debug, thiserror::Error)]
@@ -137,11 +142,21 @@ pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     }
 }
 
-/// Builds the state for `city` (and optional indicators, see [`AppState::new`]), binds `addr`,
-/// calls `on_ready` with the bound address, and serves until Ctrl-C. Blocks the calling thread.
+/// Builds the state for `city` (and optional indicators, see [`AppState::new`]) and serves it
+/// with [`serve_state`]. Blocks the calling thread.
 pub fn serve_city(
     city: model::City,
     indicators: Option<serde_json::Value>,
+    addr: SocketAddr,
+    on_ready: impl FnOnce(SocketAddr),
+) -> Result<(), ServerError> {
+    serve_state(AppState::new(city, indicators), addr, on_ready)
+}
+
+/// Binds `addr`, calls `on_ready` with the bound address, and serves `state` until Ctrl-C or
+/// SIGTERM. Blocks the calling thread.
+pub fn serve_state(
+    state: AppState,
     addr: SocketAddr,
     on_ready: impl FnOnce(SocketAddr),
 ) -> Result<(), ServerError> {
@@ -150,7 +165,6 @@ pub fn serve_city(
         .build()
         .map_err(ServerError::Runtime)?;
     rt.block_on(async move {
-        let state = AppState::new(city, indicators);
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|source| ServerError::Bind { addr, source })?;

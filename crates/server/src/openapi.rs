@@ -60,7 +60,7 @@ pub fn openapi_document() -> Value {
             "/health": { "get": { "summary": "Liveness", "responses": { "200": { "description": "{\"status\":\"ok\"}",
                 "content": { "application/json": { "schema": { "type": "object", "properties": { "status": { "type": "string", "enum": ["ok"] } } } } } } } } },
             "/api/neighbourhoods": { "get": { "summary": "Neighbourhoods with the indicators of `analyze` as properties",
-                "responses": { "200": geojson("Polygons with id, name, population, served_share, gap_children, …") } } },
+                "responses": { "200": geojson("Polygons with id, name, the nested objects of `analyze` (population, served_share, …) and its flat properties (population_total, age_0_5, served_share_age_0_5, …)") } } },
             "/api/facilities": { "get": {
                 "summary": "Facilities, optionally within a box and of one kind",
                 "parameters": [
@@ -73,7 +73,7 @@ pub fn openapi_document() -> Value {
                 "parameters": [
                     q("lon", true, "number", "Longitude, WGS84 degrees"),
                     q("lat", true, "number", "Latitude, WGS84 degrees"),
-                    q("minutes", false, "number", "Walking time, 0 < minutes <= 60 (default 10) at 4.5 km/h"),
+                    q("minutes", false, "number", &format!("Walking time, 0 < minutes <= 60 (default {}) at 4.5 km/h", crate::DEFAULT_REACH_MINUTES)),
                     q("kind", false, "string", "Only facilities of this kind")
                 ],
                 "responses": { "200": geojson("First feature: the isochrone (type=isochrone); then facilities (type=facility, distance_m)"),

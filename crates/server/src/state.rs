@@ -21,10 +21,10 @@ pub struct AppState(pub(crate) Arc<Inner>);
 
 pub(crate) struct Inner {
     pub city: City,
-    pub indicators: HashMap<String, Map<String, Json>>,
     pub neighbourhoods_json: Bytes,
     pub tiles: TileCache,
-    pub graph: Result<network::WalkGraph, String>,
+    /// The walking graph and the public facilities on it, or why there is none.
+    pub reach: Result<(network::WalkGraph, network::Targets), String>,
     pub data_bounds: Option<[f64; 4]>,
     pub web_dir: Option<PathBuf>,
 }
@@ -69,36 +69,22 @@ fn indicators_by_id(v: Option<Json>) -> HashMap<String, Map<String, Json>> {
     out
 }
 
-/// Flattens indicator JSON to scalar tile properties: nested objects join their keys with `_`
-/// (`served_share.age_0_5` -> `served_share_age_0_5`); nulls and arrays are left out;
-/// `id` and `name` are skipped (the tile layer has them already), and the analysis'
-/// `population` object becomes `population_total`, `population_age_0_5`, ….
-pub fn flatten_indicators(m: &Map<String, Json>) -> Vec<(String, Value)> {
-    fn walk(prefix: &str, v: &Json, out: &mut Vec<(String, Value)>) {
-        match v {
-            Json::Bool(b) => out.push((prefix.to_string(), Value::Bool(*b))),
-            Json::Number(n) => {
-                if let Some(f) = n.as_f64() {
-                    out.push((prefix.to_string(), Value::Double(f)));
-                }
-            }
-            Json::String(s) => out.push((prefix.to_string(), Value::String(s.clone()))),
-            Json::Object(o) => {
-                for (k, v) in o {
-                    walk(&format!("{prefix}_{k}"), v, out);
-                }
-            }
-            Json::Null | Json::Array(_) => {}
-        }
-    }
-    let mut out = Vec::new();
-    for (k, v) in m {
-        if k == "id" || k == "name" || (k == "population" && !v.is_object()) {
-            continue;
-        }
-        walk(k, v, &mut out);
-    }
-    out
+/// An indicator object as tile properties: [`analysis::export::flat_properties`] without `id`
+/// and `name` (the tile layer has them already) and without nulls (tiles have no null).
+fn tile_properties(m: &Map<String, Json>) -> Vec<(String, Value)> {
+    analysis::export::flat_properties(m)
+        .into_iter()
+        .filter(|(k, _)| k != "id" && k != "name")
+        .filter_map(|(k, v)| {
+            let v = match v {
+                Json::Bool(b) => Value::Bool(b),
+                Json::Number(n) => Value::Double(n.as_f64()?),
+                Json::String(s) => Value::String(s),
+                _ => return None,
+            };
+            Some((k, v))
+        })
+        .collect()
 }
 
 fn geometry_json(g: &geo_types::Geometry<f64>) -> Json {
@@ -124,7 +110,7 @@ fn gap_features(indicators: Option<&Json>) -> Vec<tiles::SourceFeature> {
             let g: geojson::Geometry = serde_json::from_value(f.get("geometry")?.clone()).ok()?;
             let geometry = geo_types::Geometry::<f64>::try_from(&g.value).ok()?;
             let properties = match f.get("properties") {
-                Some(Json::Object(m)) => flatten_indicators(m),
+                Some(Json::Object(m)) => tile_properties(m),
                 _ => Vec::new(),
             };
             Some(tiles::SourceFeature {
@@ -178,12 +164,63 @@ fn find_web_dir() -> Option<PathBuf> {
         .find(|d| d.join("index.html").is_file())
 }
 
+/// `/api/neighbourhoods` properties of one neighbourhood: `id`, `name`, the flat indicator
+/// properties (as in tiles and the GeoJSON export), the nested objects of `analyze --format
+/// json` (`population`, `served_share`, …) as they are, and `has_indicators`.
+/// `population_total` falls back to the GeoPackage's residents.
+fn neighbourhood_properties(
+    n: &model::Neighbourhood,
+    indicators: Option<&Map<String, Json>>,
+) -> Map<String, Json> {
+    let mut p = Map::new();
+    p.insert("id".into(), n.id.clone().into());
+    p.insert("name".into(), n.name.clone().into());
+    if let Some(ind) = indicators {
+        for (k, v) in ind {
+            if v.is_object() {
+                p.insert(k.clone(), v.clone());
+            }
+        }
+        p.extend(analysis::export::flat_properties(ind));
+        p.insert("id".into(), n.id.clone().into());
+        p.insert("name".into(), n.name.clone().into());
+    }
+    if !p.get("population_total").is_some_and(Json::is_number) {
+        p.insert(
+            "population_total".into(),
+            n.population.map(Json::from).unwrap_or(Json::Null),
+        );
+    }
+    p.insert("has_indicators".into(), indicators.is_some().into());
+    p
+}
+
 impl AppState {
-    /// Prepares the state: indexes tiles, builds the walking graph, renders the
-    /// neighbourhood GeoJSON. `indicators` is the `analyze --format json` output (or an
+    /// Prepares the state: indexes tiles, builds the walking graph (default profile), renders
+    /// the neighbourhood GeoJSON. `indicators` is the `analyze --format json` output (or an
     /// object keyed by neighbourhood id); `None` shows the map without indicators. When it
     /// holds `"gap_areas_geojson"` (a FeatureCollection), those polygons form the `gaps` layer.
     pub fn new(city: City, indicators: Option<Json>) -> AppState {
+        let graph = network::WalkGraph::build(
+            &city.walk_ways,
+            &city.tagged_nodes,
+            network::Profile::Default,
+        )
+        .map_err(|e| e.to_string());
+        AppState::build(city, graph, indicators)
+    }
+
+    /// As [`AppState::new`], with a walking graph built already from `city` (e.g. the one
+    /// the indicators were computed on), so it is not built twice.
+    pub fn with_graph(city: City, graph: network::WalkGraph, indicators: Option<Json>) -> AppState {
+        AppState::build(city, Ok(graph), indicators)
+    }
+
+    fn build(
+        city: City,
+        graph: Result<network::WalkGraph, String>,
+        indicators: Option<Json>,
+    ) -> AppState {
         let indicators_json = indicators;
         let indicators = indicators_by_id(indicators_json.clone());
         let mut opts = CityLayerOptions {
@@ -192,46 +229,21 @@ impl AppState {
         };
         for (id, m) in &indicators {
             opts.neighbourhood_properties
-                .insert(id.clone(), flatten_indicators(m));
+                .insert(id.clone(), tile_properties(m));
         }
         let tiles = TileCache::new(TileSet::new(city_layers(&city, &opts)), TILE_CACHE_BYTES);
-        let graph = network::WalkGraph::build(
-            &city.walk_ways,
-            &city.tagged_nodes,
-            network::Profile::Default,
-        )
-        .map_err(|e| e.to_string());
         if let Err(e) = &graph {
             tracing::warn!("walking network unavailable, /api/reach will answer 503: {e}");
         }
+        let reach = graph.map(|g| {
+            let targets = crate::reach::public_targets(&city, &g);
+            (g, targets)
+        });
         let features: Vec<Json> = city
             .neighbourhoods
             .iter()
             .map(|n| {
-                let mut p = Map::new();
-                p.insert("id".into(), n.id.clone().into());
-                p.insert("name".into(), n.name.clone().into());
-                if let Some(ind) = indicators.get(&n.id) {
-                    for (k, v) in ind {
-                        if k == "population" && v.is_object() {
-                            p.insert("population_by_age".into(), v.clone());
-                        } else if k != "id" && k != "name" {
-                            p.insert(k.clone(), v.clone());
-                        }
-                    }
-                }
-                let population = n.population.map(Json::from).or_else(|| {
-                    indicators
-                        .get(&n.id)?
-                        .get("population")?
-                        .get("total")
-                        .cloned()
-                });
-                p.insert("population".into(), population.unwrap_or(Json::Null));
-                p.insert(
-                    "has_indicators".into(),
-                    indicators.contains_key(&n.id).into(),
-                );
+                let p = neighbourhood_properties(n, indicators.get(&n.id));
                 feature(&n.geometry.clone().into(), p)
             })
             .collect();
@@ -241,9 +253,8 @@ impl AppState {
             data_bounds,
             neighbourhoods_json: Bytes::from(fc.to_string()),
             city,
-            indicators,
             tiles,
-            graph,
+            reach,
             web_dir: find_web_dir(),
         }))
     }
@@ -260,10 +271,5 @@ impl AppState {
                 AppState(arc)
             }
         }
-    }
-
-    /// Indicator count: how many neighbourhoods have indicators.
-    pub fn indicator_count(&self) -> usize {
-        self.0.indicators.len()
     }
 }

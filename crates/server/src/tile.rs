@@ -51,23 +51,31 @@ pub(crate) async fn tile(
         }
         Err(e) => return json_error(StatusCode::NOT_FOUND, e.to_string()),
     };
-    let state = s.clone();
-    let cached = if state.0.tiles.contains(id) {
-        state.0.tiles.get(id)
-    } else {
-        match tokio::task::spawn_blocking(move || state.0.tiles.get(id)).await {
-            Ok(t) => t,
-            Err(_) => {
-                return json_error(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal error while rendering the tile",
-                );
+    let cached = match s.0.tiles.get_cached(id) {
+        Some(t) => t,
+        None => {
+            let state = s.clone();
+            match tokio::task::spawn_blocking(move || state.0.tiles.get(id)).await {
+                Ok(t) => t,
+                Err(_) => {
+                    return json_error(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "internal error while rendering the tile",
+                    );
+                }
             }
         }
     };
-    let etag = HeaderValue::from_str(&cached.etag).unwrap_or(HeaderValue::from_static("\"0\""));
+    // The gzip body is another representation of the resource, so it has its own strong ETag.
+    let gzip = accepts_gzip(&headers);
+    let tag = if gzip {
+        gzip_etag(&cached.etag)
+    } else {
+        cached.etag.clone()
+    };
+    let etag = HeaderValue::from_str(&tag).unwrap_or(HeaderValue::from_static("\"0\""));
     let mut out = HeaderMap::new();
-    out.insert(header::ETAG, etag.clone());
+    out.insert(header::ETAG, etag);
     out.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=3600"),
@@ -76,18 +84,23 @@ pub(crate) async fn tile(
     let matches = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .any(|t| t.trim() == cached.etag || t.trim() == "*")
-        });
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
     if matches {
         return (StatusCode::NOT_MODIFIED, out).into_response();
     }
     out.insert(header::CONTENT_TYPE, HeaderValue::from_static(MVT_TYPE));
-    if accepts_gzip(&headers) {
+    if gzip {
         out.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
         (out, cached.gzip.clone()).into_response()
     } else {
         (out, cached.raw.clone()).into_response()
+    }
+}
+
+/// The ETag of the gzip body: the raw body's with `-gz` inside the quotes (`"abc"` -> `"abc-gz"`).
+fn gzip_etag(raw: &str) -> String {
+    match raw.strip_suffix('"') {
+        Some(inner) => format!("{inner}-gz\""),
+        None => format!("{raw}-gz"),
     }
 }

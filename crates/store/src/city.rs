@@ -7,6 +7,7 @@ use model::{
     BasemapFeature, Building, City, Facility, Neighbourhood, OsmId, PopulationSource,
     PopulationUnit, TaggedNode, WalkWay,
 };
+use rayon::prelude::*;
 
 use crate::StoreError;
 use crate::layer::{Column, ColumnType, Feature, GeometryType, Layer, Value};
@@ -33,8 +34,9 @@ fn layer(name: &str, gt: Option<GeometryType>, cols: &[(&str, ColumnType)]) -> L
     }
 }
 
-fn with<T>(mut l: Layer, items: &[T], f: impl Fn(&T) -> Feature) -> Layer {
-    l.features = items.iter().map(f).collect();
+/// `l` with one feature per item, converted in parallel.
+fn with<T: Sync>(mut l: Layer, items: &[T], f: impl Fn(&T) -> Feature + Sync + Send) -> Layer {
+    l.features = items.par_iter().map(f).collect();
     l
 }
 

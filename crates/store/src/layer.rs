@@ -3,11 +3,12 @@
 
 use geo::BoundingRect;
 use geo_types::Geometry;
+use rayon::prelude::*;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, Transaction, params};
 
-use crate::StoreError;
 use crate::wkb::{decode_gpkg, encode_gpkg};
+use crate::{StoreError, rtree};
 
 /// The geometry type of a feature layer, as written in `gpkg_geometry_columns`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -382,14 +383,21 @@ pub(crate) fn write_layer_tx(tx: &Transaction, layer: &Layer) -> Result<(), Stor
             placeholders.join(", ")
         ))?;
         let mut rtree_rows: Vec<(i64, geo_types::Rect<f64>)> = Vec::new();
-        for f in &layer.features {
-            let geom = match (&layer.geometry_type, &f.geometry) {
-                (Some(_), Some(g)) => Some(Value::Blob(encode_gpkg(g))),
-                (Some(_), None) => Some(Value::Null),
-                (None, _) => None,
-            };
-            insert.execute(rusqlite::params_from_iter(geom.iter().chain(&f.values)))?;
-            if let Some(r) = f.geometry.as_ref().and_then(|g| g.bounding_rect()) {
+        // Geometries are encoded in parallel, a chunk at a time (bounded memory), then inserted.
+        for chunk in layer.features.chunks(4096) {
+            let encoded: Vec<(Option<Value>, Option<geo_types::Rect<f64>>)> = chunk
+                .par_iter()
+                .map(|f| match (&layer.geometry_type, &f.geometry) {
+                    (Some(_), Some(g)) => (Some(Value::Blob(encode_gpkg(g))), g.bounding_rect()),
+                    (Some(_), None) => (Some(Value::Null), None),
+                    (None, g) => (None, g.as_ref().and_then(|g| g.bounding_rect())),
+                })
+                .collect();
+            for (f, (geom, rect)) in chunk.iter().zip(encoded) {
+                insert.execute(rusqlite::params_from_iter(geom.iter().chain(&f.values)))?;
+                let Some(r) = rect else {
+                    continue;
+                };
                 rtree_rows.push((tx.last_insert_rowid(), r));
                 bbox = Some(match bbox {
                     None => r,
@@ -404,12 +412,16 @@ pub(crate) fn write_layer_tx(tx: &Transaction, layer: &Layer) -> Result<(), Stor
             tx.execute_batch(&format!(
                 "CREATE VIRTUAL TABLE \"rtree_{t}_{GEOM}\" USING rtree(id, minx, maxx, miny, maxy);"
             ))?;
-            let mut rt = tx.prepare(&format!(
-                "INSERT INTO \"rtree_{t}_{GEOM}\" VALUES (?1, ?2, ?3, ?4, ?5)"
-            ))?;
-            for (id, r) in rtree_rows {
-                rt.execute(params![id, r.min().x, r.max().x, r.min().y, r.max().y])?;
-            }
+            let entries = rtree_rows
+                .into_iter()
+                .map(|(id, r)| {
+                    (
+                        id,
+                        rtree::rounded(r.min().x, r.max().x, r.min().y, r.max().y),
+                    )
+                })
+                .collect();
+            rtree::bulk_load(tx, &format!("rtree_{t}_{GEOM}"), entries)?;
         }
     }
     let (data_type, srs) = match layer.geometry_type {

@@ -5,6 +5,7 @@
 
 mod city;
 pub mod layer;
+mod rtree;
 pub mod wkb;
 
 use std::path::{Path, PathBuf};
@@ -156,11 +157,15 @@ fn write_new(
             )?;
             let tx = conn.transaction()?;
             layer::init_geopackage(&tx)?;
+            let t0 = std::time::Instant::now(); // TIMING
             for l in layers {
+                eprintln!("TIMING {:?} layer {} built", t0.elapsed(), l.name); // TIMING
                 layer::write_layer_tx(&tx, &l)?;
+                eprintln!("TIMING {:?} layer {} written", t0.elapsed(), l.name); // TIMING
             }
             write_meta_tx(&tx, meta)?;
             tx.commit()?;
+            eprintln!("TIMING {:?} committed", t0.elapsed()); // TIMING
             Ok(())
         };
         fill(&mut conn).map_err(|e| e.in_file(path))?;

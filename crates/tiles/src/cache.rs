@@ -76,9 +76,14 @@ impl TileCache {
         self.map.read().map(|m| m.contains_key(&t)).unwrap_or(false)
     }
 
+    /// The tile if it is cached (never renders: cheap enough for an async thread).
+    pub fn get_cached(&self, t: TileId) -> Option<Arc<CachedTile>> {
+        self.map.read().ok().and_then(|m| m.get(&t).cloned())
+    }
+
     /// The tile, from the cache or rendered now (and then cached).
     pub fn get(&self, t: TileId) -> Arc<CachedTile> {
-        if let Some(hit) = self.map.read().ok().and_then(|m| m.get(&t).cloned()) {
+        if let Some(hit) = self.get_cached(t) {
             return hit;
         }
         let tile = Arc::new(CachedTile::new(self.tiles.render(t)));

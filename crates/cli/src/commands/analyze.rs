@@ -113,7 +113,13 @@ pub fn analyze_city(
     .map_err(|e| Internal(e.to_string()))?;
     if write {
         spinner.set_message("writing result layers");
-        write_back(path, &analysis)?;
+        // The numbers are still worth having when the file cannot take them (read-only, say).
+        if let Err(e) = write_back(path, &analysis) {
+            eprintln!(
+                "spielraum: warning: result layers not written into {}: {e:#}",
+                path.display()
+            );
+        }
     }
     spinner.finish_and_clear();
     Ok((city, analysis))

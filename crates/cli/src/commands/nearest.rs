@@ -68,19 +68,22 @@ pub fn read_origins(path: &Path) -> Result<Vec<Origin>> {
     parse_origins(&text, &path.display().to_string())
 }
 
-fn fields(line: &str) -> Vec<&str> {
-    line.split(',')
-        .map(|f| f.trim().trim_matches('"').trim())
-        .collect()
-}
-
 fn parse_origins(text: &str, name: &str) -> Result<Vec<Origin>> {
-    let mut lines = text.lines().enumerate();
-    let Some((_, header)) = lines.next() else {
+    let text = text.trim_start_matches('\u{feff}');
+    if text.trim().is_empty() {
         bail!("{name} line 1: empty file, expected the header id,lon,lat");
-    };
-    let header = fields(header.trim_start_matches('\u{feff}'));
-    let col = |c: &str| header.iter().position(|h| *h == c);
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .with_context(|| format!("{name} line 1: not a CSV header"))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let col = |c: &str| header.iter().position(|h| h == c);
     let (Some(id), Some(lon), Some(lat)) = (col("id"), col("lon"), col("lat")) else {
         bail!(
             "{name} line 1: header must have the columns id,lon,lat (found: {})",
@@ -88,15 +91,18 @@ fn parse_origins(text: &str, name: &str) -> Result<Vec<Origin>> {
         );
     };
     let mut out = Vec::new();
-    for (i, line) in lines {
-        let n = i + 1;
-        if line.trim().is_empty() {
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            anyhow::anyhow!("{name} line {line}: {e}")
+        })?;
+        let n = record.position().map_or(0, |p| p.line());
+        if record.iter().all(str::is_empty) {
             continue;
         }
-        let f = fields(line);
         let get = |c: usize, what: &str| {
-            f.get(c)
-                .copied()
+            record
+                .get(c)
                 .with_context(|| format!("{name} line {n}: missing column '{what}'"))
         };
         let number = |c: usize, what: &str, limit: f64| -> Result<f64> {
@@ -150,22 +156,19 @@ pub fn run(args: Args) -> Result<()> {
     spinner.finish_and_clear();
 
     let render = |w: &mut dyn Write| -> Result<()> {
-        writeln!(w, "id,distance_m,facility_id")?;
+        let mut csv = csv::Writer::from_writer(w);
+        csv.write_record(["id", "distance_m", "facility_id"])?;
         for (o, hit) in origins.iter().zip(&hits) {
-            let id = if o.id.contains([',', '"']) {
-                format!("\"{}\"", o.id.replace('"', "\"\""))
-            } else {
-                o.id.clone()
-            };
             match hit {
-                Some(h) => writeln!(
-                    w,
-                    "{id},{:.1},{}",
-                    h.distance_m, facilities[h.target].osm_id
-                )?,
-                None => writeln!(w, "{id},,")?,
+                Some(h) => csv.write_record([
+                    o.id.as_str(),
+                    &format!("{:.1}", h.distance_m),
+                    &facilities[h.target].osm_id.to_string(),
+                ])?,
+                None => csv.write_record([o.id.as_str(), "", ""])?,
             }
         }
+        csv.flush()?;
         Ok(())
     };
     match &args.out {
@@ -206,5 +209,18 @@ mod tests {
         assert!(err("id,lon,lat\n1,9.5,95\n").contains("o.csv line 2: lat 95 is out of range"));
         assert!(err("id,lon,lat\n1,9.5\n").contains("o.csv line 2: missing column 'lat'"));
         assert!(err("").contains("line 1"));
+    }
+
+    #[test]
+    fn quoted_ids_may_hold_commas() {
+        let o = parse_origins("id,lon,lat\n\"Main St, 5\",9.5,47.1\n", "o.csv").unwrap();
+        assert_eq!(
+            o,
+            vec![Origin {
+                id: "Main St, 5".into(),
+                lon: 9.5,
+                lat: 47.1
+            }]
+        );
     }
 }

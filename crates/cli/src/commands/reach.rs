@@ -6,10 +6,10 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Result, bail};
-use geo_types::{Coord, MultiPolygon};
-use model::Facility;
-use network::{DEFAULT_WALKING_SPEED_KMH, Targets};
-use serde_json::{Value as Json, json};
+use geo_types::Coord;
+use network::DEFAULT_WALKING_SPEED_KMH;
+use server::DEFAULT_REACH_MINUTES;
+use server::reach::{public_targets, reach_geojson};
 
 use super::nearest::{ProfileArg, load_graph};
 use crate::progress;
@@ -25,7 +25,7 @@ pub struct Args {
     /// Latitude of the starting point (WGS84 degrees).
     #[arg(long, allow_hyphen_values = true)]
     pub lat: f64,
-    /// Walking time in minutes [default: 15].
+    /// Walking time in minutes [default: 15, `server::DEFAULT_REACH_MINUTES`].
     #[arg(long, conflicts_with = "metres")]
     pub minutes: Option<f64>,
     /// Walking distance in metres (instead of --minutes).
@@ -39,22 +39,6 @@ pub struct Args {
     pub profile: ProfileArg,
 }
 
-fn ring(coords: impl Iterator<Item = Coord<f64>>) -> Json {
-    Json::Array(coords.map(|c| json!([c.x, c.y])).collect())
-}
-
-fn multipolygon(mp: &MultiPolygon<f64>) -> Json {
-    let polys: Vec<Json> = mp
-        .iter()
-        .map(|p| {
-            let mut rings = vec![ring(p.exterior().coords().copied())];
-            rings.extend(p.interiors().iter().map(|r| ring(r.coords().copied())));
-            Json::Array(rings)
-        })
-        .collect();
-    json!({"type": "MultiPolygon", "coordinates": polys})
-}
-
 /// Runs `spielraum reach`.
 pub fn run(args: Args) -> Result<()> {
     if !(args.lon.is_finite() && args.lon.abs() <= 180.0) {
@@ -66,12 +50,12 @@ pub fn run(args: Args) -> Result<()> {
     if !(args.speed_kmh.is_finite() && args.speed_kmh > 0.0) {
         bail!("--speed-kmh {} must be a positive number", args.speed_kmh);
     }
-    let (metres, minutes) = match (args.metres, args.minutes) {
-        (Some(d), _) => (d, d / network::minutes_to_metres(1.0, args.speed_kmh)),
-        (None, m) => {
-            let m = m.unwrap_or(15.0);
-            (network::minutes_to_metres(m, args.speed_kmh), m)
-        }
+    let metres = match args.metres {
+        Some(d) => d,
+        None => network::minutes_to_metres(
+            args.minutes.unwrap_or(DEFAULT_REACH_MINUTES),
+            args.speed_kmh,
+        ),
     };
     if !(metres.is_finite() && metres >= 0.0) {
         bail!("--minutes/--metres must be a non-negative number");
@@ -83,34 +67,17 @@ pub fn run(args: Args) -> Result<()> {
         x: args.lon,
         y: args.lat,
     };
-    let area = network::isochrone(&graph, origin, metres);
-    let public: Vec<&Facility> = city.facilities.iter().filter(|f| f.is_public()).collect();
-    let targets = Targets::from_facilities(&graph, &public);
-    let hits = network::within(&graph, &targets, &[origin], metres);
+    let targets = public_targets(&city, &graph);
+    let out = reach_geojson(
+        &city,
+        &graph,
+        &targets,
+        origin,
+        metres,
+        args.speed_kmh,
+        None,
+    );
     spinner.finish_and_clear();
-
-    let mut features = vec![json!({
-        "type": "Feature",
-        "geometry": multipolygon(&area),
-        "properties": {"metres": metres, "minutes": minutes, "walking_speed_kmh": args.speed_kmh},
-    })];
-    for hit in hits.into_iter().flatten() {
-        let f = public[hit.target];
-        let Some(p) = network::facility_point(f) else {
-            continue;
-        };
-        features.push(json!({
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [p.x, p.y]},
-            "properties": {
-                "osm_id": f.osm_id.to_string(),
-                "kind": f.kind.as_str(),
-                "name": f.name,
-                "distance_m": (hit.distance_m * 10.0).round() / 10.0,
-            },
-        }));
-    }
-    let out = json!({"type": "FeatureCollection", "features": features});
     let stdout = std::io::stdout();
     let mut lock = stdout.lock();
     serde_json::to_writer(&mut lock, &out)?;

@@ -1,6 +1,7 @@
 //! `spielraum serve`: argument parsing and output only.
 //!
-//! Reads the city, computes its indicators (or reads them), hands both to `server::serve_city`.
+//! Reads the city, computes its indicators (or reads them), hands both and the walking graph
+//! (built once) to the server.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -34,24 +35,25 @@ pub fn indicators_json(a: &analysis::Analysis) -> serde_json::Value {
 }
 
 /// Computes the indicators the map shows: `analyze`'s JSON plus `gap_areas_geojson` (the gap
-/// polygons for the `gaps` tile layer). Failures are reported on stderr and give `None`: the
-/// map is still served, without indicators.
+/// polygons for the `gaps` tile layer), and returns the walking graph it built (for the map's
+/// reach queries). Failures are reported on stderr and give `None`: the map is still served,
+/// without indicators.
 pub fn compute_indicators(
     city: &model::City,
     standards: &analysis::Standards,
-) -> Option<serde_json::Value> {
+) -> (Option<serde_json::Value>, Option<network::WalkGraph>) {
     let graph = match analysis::build_graph(city, standards) {
         Ok(g) => g,
         Err(e) => {
             eprintln!("spielraum: warning: no indicators on the map: {e}");
-            return None;
+            return (None, None);
         }
     };
     match analysis::analyze(city, &graph, standards, &|_| {}) {
-        Ok(a) => Some(indicators_json(&a)),
+        Ok(a) => (Some(indicators_json(&a)), Some(graph)),
         Err(e) => {
             eprintln!("spielraum: warning: no indicators on the map: {e}");
-            None
+            (None, Some(graph))
         }
     }
 }
@@ -77,7 +79,12 @@ pub fn serve(
     addr: SocketAddr,
     name: &str,
 ) -> anyhow::Result<()> {
-    server::serve_city(city, indicators, addr, |bound| {
+    serve_state(server::AppState::new(city, indicators), addr, name)
+}
+
+/// Serves a prepared state until Ctrl-C, printing the address once it listens.
+fn serve_state(state: server::AppState, addr: SocketAddr, name: &str) -> anyhow::Result<()> {
+    server::serve_state(state, addr, |bound| {
         eprintln!("Serving {name} on http://{bound}/ (Ctrl-C to stop)");
     })
     .map_err(|e| match e {
@@ -90,20 +97,19 @@ pub fn serve(
 pub fn run(args: Args) -> anyhow::Result<()> {
     let city = store::read_city(&args.city)
         .with_context(|| format!("cannot read {}", args.city.display()))?;
-    let indicators = match &args.indicators {
-        Some(_) => read_indicators(args.indicators.as_ref())?,
-        None => {
-            let standards = match &args.standards {
-                Some(path) => analysis::Standards::from_file(path)?,
-                None => analysis::Standards::default_din18034(),
-            };
-            compute_indicators(&city, &standards)
-        }
+    let name = args.city.display().to_string();
+    if args.indicators.is_some() {
+        let indicators = read_indicators(args.indicators.as_ref())?;
+        return serve(city, indicators, args.addr, &name);
+    }
+    let standards = match &args.standards {
+        Some(path) => analysis::Standards::from_file(path)?,
+        None => analysis::Standards::default_din18034(),
     };
-    serve(
-        city,
-        indicators,
-        args.addr,
-        &args.city.display().to_string(),
-    )
+    // One walking graph for the indicators and the map's reach queries.
+    let state = match compute_indicators(&city, &standards) {
+        (indicators, Some(graph)) => server::AppState::with_graph(city, graph, indicators),
+        (indicators, None) => server::AppState::new(city, indicators),
+    };
+    serve_state(state, args.addr, &name)
 }

@@ -4,11 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use geo::{BoundingRect, Contains};
-use geo_types::Point;
+use model::index::NeighbourhoodLocator;
 use model::{Neighbourhood, PopulationUnit};
-use rstar::primitives::{GeomWithData, Rectangle};
-use rstar::{AABB, RTree};
 
 use super::{Lines, PopulationError, parse_number};
 
@@ -51,34 +48,19 @@ pub struct Assignment {
     pub outside: BandTotals,
 }
 
-/// Assigns each unit to the neighbourhood whose polygon contains its centre (strictly inside:
-/// a centre exactly on an outline belongs to no neighbourhood there; where neighbourhoods overlap,
-/// the first one given wins).
+/// Assigns each unit to the neighbourhood that contains its centre, with
+/// [`model::index::NeighbourhoodLocator`] (a centre on an outline counts as inside; where
+/// neighbourhoods overlap or share a border, the first one given wins) — the same rule the
+/// analysis uses.
 pub fn assign(units: &[PopulationUnit], neighbourhoods: &[Neighbourhood]) -> Assignment {
-    let boxes: Vec<GeomWithData<Rectangle<[f64; 2]>, usize>> = neighbourhoods
-        .iter()
-        .enumerate()
-        .filter_map(|(i, n)| {
-            let r = n.geometry.bounding_rect()?;
-            Some(GeomWithData::new(
-                Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
-                i,
-            ))
-        })
-        .collect();
-    let tree = RTree::bulk_load(boxes);
+    let locator = NeighbourhoodLocator::new(neighbourhoods.iter().map(|n| &n.geometry));
     let mut assignment = Assignment {
         per_unit: Vec::with_capacity(units.len()),
         per_neighbourhood: vec![BandTotals::default(); neighbourhoods.len()],
         outside: BandTotals::default(),
     };
     for unit in units {
-        let p: Point<f64> = unit.location;
-        let found = tree
-            .locate_in_envelope_intersecting(&AABB::from_point([p.x(), p.y()]))
-            .map(|b| b.data)
-            .filter(|&i| neighbourhoods[i].geometry.contains(&p))
-            .min();
+        let found = locator.locate(unit.location);
         match found {
             Some(i) => assignment.per_neighbourhood[i].add(unit),
             None => assignment.outside.add(unit),

@@ -45,7 +45,7 @@ pub enum PopulationError {
     },
     /// The header is not one of the known population file kinds.
     #[error(
-        "{file}: not a population file: header '{header}' is none of: Zensus grid \
+        "{file}:1: not a population file: header '{header}' is none of: Zensus grid \
          (GITTER_ID_100m;x_mp_100m;y_mp_100m;Einwohner), Zensus age table (GITTER_ID_100m;…;Unter3;a3bis5;…), \
          points CSV (lon,lat,residents[,age_0_5,age_6_11,age_12_17]), GeoJSON points",
         file = .file.display()

@@ -97,6 +97,8 @@ pub struct RefSnap {
     pub to_first: f64,
     pub to_second: f64,
     pub offset: f64,
+    /// The snap point itself.
+    pub point: Coord<f64>,
 }
 
 impl Reference {
@@ -150,6 +152,7 @@ impl Reference {
                 to_first: haversine(q, s),
                 to_second: haversine(q, t),
                 offset: haversine(p, q),
+                point: q,
             };
             if best.is_none_or(|b| cand.offset < b.offset) {
                 best = Some(cand);
