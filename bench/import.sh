@@ -5,7 +5,9 @@
 #
 # Needs: apt-get install -y osmium-tool time gawk
 #        cargo build --release -p spielraum
-# Usage: bench/import.sh [COPIES]   (default 60 copies of the 1.3 MB demo, about 80 MB of PBF)
+# Usage: bench/import.sh [COPIES]   (default 60 copies of the 1.3 MB demo, about 73 MB of PBF)
+# RUNS=3 bench/import.sh repeats each measurement (import and osmium alternate, so both see the
+# same load on a shared machine); BENCH_WORK=/dir keeps the generated file between calls.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -49,11 +51,13 @@ measure() {
 
 printf "%-28s %10s %12s %10s %12s %8s\n" file "import s" "import MiB" "osmium s" "osmium MiB" ratio
 for f in "$DEMO" "$BIG"; do
-    out="$WORK/out.gpkg"
-    read -r ti mi < <(measure "$BIN" import "$f" --out "$out")
-    read -r to mo < <(measure osmium cat "$f" -f opl -o /dev/null --overwrite)
-    size=$(awk -v b="$(stat -c %s "$f")" 'BEGIN { printf "%.1f", b / 1e6 }')
-    printf "%-28s %10.2f %12.0f %10.2f %12.0f %8.2f\n" "$(basename "$f") (${size} MB)" \
-        "$ti" "$((mi / 1024))" "$to" "$((mo / 1024))" "$(awk -v a="$ti" -v b="$to" 'BEGIN { print a / b }')"
+    for _ in $(seq "${RUNS:-1}"); do
+        out="$WORK/out.gpkg"
+        read -r ti mi < <(measure "$BIN" import "$f" --out "$out")
+        read -r to mo < <(measure osmium cat "$f" -f opl -o /dev/null --overwrite)
+        size=$(awk -v b="$(stat -c %s "$f")" 'BEGIN { printf "%.1f", b / 1e6 }')
+        printf "%-28s %10.2f %12.0f %10.2f %12.0f %8.2f\n" "$(basename "$f") (${size} MB)" \
+            "$ti" "$((mi / 1024))" "$to" "$((mo / 1024))" "$(awk -v a="$ti" -v b="$to" 'BEGIN { print a / b }')"
+    done
 done
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)"

@@ -75,12 +75,19 @@ const RELATIONS: u8 = 4;
 
 /// The element kinds in `block`.
 fn kinds_of(block: &PrimitiveBlock) -> u8 {
-    block.groups().fold(0, |k, g| {
-        let nodes = g.nodes().len() > 0 || g.dense_nodes().len() > 0;
-        k | u8::from(nodes) * NODES
-            | u8::from(g.ways().len() > 0) * WAYS
-            | u8::from(g.relations().len() > 0) * RELATIONS
-    })
+    let mut kinds = 0;
+    for g in block.groups() {
+        if g.nodes().len() > 0 || g.dense_nodes().len() > 0 {
+            kinds |= NODES;
+        }
+        if g.ways().len() > 0 {
+            kinds |= WAYS;
+        }
+        if g.relations().len() > 0 {
+            kinds |= RELATIONS;
+        }
+    }
+    kinds
 }
 
 /// A relation kept from pass 1.
@@ -241,9 +248,10 @@ fn as_planned(parts: &[(usize, Part)], plan: Option<&[u8]>) -> bool {
 }
 
 /// Predicts the element kinds of every blob (by index; 0 for non-data blobs), assuming the file
-/// is sorted nodes, then ways, then relations, one kind per blob (as osmium and Geofabrik write
-/// them): a binary search decodes only O(log n) blobs to find where ways and relations start.
-/// `None` when a probed blob mixes kinds; the passes then check every blob against the plan.
+/// is sorted nodes, then ways, then relations (as osmium and Geofabrik write them; a blob at a
+/// boundary may hold two kinds): a binary search decodes only O(log n) blobs to find where ways
+/// and relations start.
+/// `None` when a probed blob is empty; the passes check every blob against the plan.
 fn plan_sorted(path: &Path) -> Result<Option<Vec<u8>>, OsmError> {
     let invalid = |e: osmpbf::Error| OsmError::Invalid {
         path: path.to_path_buf(),
@@ -274,16 +282,18 @@ fn plan_sorted(path: &Path) -> Result<Option<Vec<u8>>, OsmError> {
         probed.insert(j, k);
         Ok(k)
     };
-    // partition_point by hand, as the probe can fail.
-    let mut first = |pred: &mut dyn FnMut(u8) -> bool| -> Result<Option<usize>, OsmError> {
+    // partition_point by hand, as the probe can fail; `None` for an empty block.
+    let first = |kind: &mut dyn FnMut(usize) -> Result<u8, OsmError>,
+                 before: u8|
+     -> Result<Option<usize>, OsmError> {
         let (mut lo, mut hi) = (0, blobs.len());
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
             let k = kind(mid)?;
-            if ![NODES, WAYS, RELATIONS].contains(&k) {
+            if k == 0 {
                 return Ok(None);
             }
-            if pred(k) {
+            if k & !before == 0 {
                 lo = mid + 1;
             } else {
                 hi = mid;
@@ -291,16 +301,21 @@ fn plan_sorted(path: &Path) -> Result<Option<Vec<u8>>, OsmError> {
         }
         Ok(Some(lo))
     };
-    let Some(ways_from) = first(&mut |k| k == NODES)? else {
+    // The first blob with ways or relations, and the first with relations.
+    let Some(ways_from) = first(&mut kind, NODES)? else {
         return Ok(None);
     };
-    let Some(rels_from) = first(&mut |k| k != RELATIONS)? else {
+    let Some(rels_from) = first(&mut kind, NODES | WAYS)? else {
         return Ok(None);
     };
+    // Blobs strictly between the boundaries hold one kind; the boundary blobs themselves may
+    // mix kinds in separate groups (osmium does), so they get what the probe saw.
     let mut plan = vec![0; count];
     for (j, &(i, _)) in blobs.iter().enumerate() {
         plan[i] = if j < ways_from {
             NODES
+        } else if j == ways_from || j == rels_from {
+            kind(j)?
         } else if j < rels_from {
             WAYS
         } else {
@@ -324,7 +339,7 @@ fn read_passes(
         path,
         "reading relations",
         progress,
-        &|i| planned(i).is_none_or(|k| k == 0 || k == RELATIONS),
+        &|i| planned(i).is_none_or(|k| k == 0 || k & RELATIONS != 0),
         &relations_of,
     )?;
     if !as_planned(&parts, plan) {
@@ -411,9 +426,10 @@ fn read_passes(
         &|i| kinds.get(i).is_some_and(|k| k & NODES != 0),
         &|block| {
             let mut part = Part::default();
+            let mut cursor = 0;
             let mut visit = |id: i64, lat: i32, lon: i32, ms: i64, t: Tags| {
                 part.newest_ms = part.newest_ms.max(ms);
-                let is_needed = needed.binary_search(&id).is_ok();
+                let is_needed = contains_from(&needed, &mut cursor, id);
                 if is_needed {
                     part.coords.push((id, lat, lon));
                 }
@@ -460,7 +476,7 @@ fn read_passes(
     Ok(Some(Read {
         rels,
         ways,
-        store: NodeStore(coords),
+        store: NodeStore::new(coords),
         tagged,
         header_ts,
         newest_ms,
@@ -560,13 +576,45 @@ fn metadata(path: &Path, ts_ms: Option<i64>, level: Option<u8>) -> Vec<(String, 
     m
 }
 
-/// Node coordinates sorted by id.
-struct NodeStore(Vec<(i64, i32, i32)>);
+/// Whether the sorted `set` holds `id`, searching forward from `*from` and leaving there the
+/// position found. A block's nodes come in increasing id order, so this is usually a short
+/// gallop through nearby memory instead of a binary search over the whole set; a smaller id
+/// than the previous one restarts from the beginning.
+fn contains_from(set: &[i64], from: &mut usize, id: i64) -> bool {
+    let start = match from.checked_sub(1).and_then(|p| set.get(p)) {
+        Some(&prev) if prev < id => *from,
+        _ => 0,
+    };
+    let rest = &set[start.min(set.len())..];
+    let mut end = 1;
+    while end < rest.len() && rest[end - 1] < id {
+        end *= 2;
+    }
+    let pos = start + rest[..end.min(rest.len())].partition_point(|&x| x < id);
+    *from = pos;
+    set.get(pos) == Some(&id)
+}
+
+/// Node coordinates sorted by id, ids apart from coordinates: the binary searches then touch
+/// half the memory.
+struct NodeStore {
+    ids: Vec<i64>,
+    lat_lon: Vec<(i32, i32)>,
+}
 
 impl NodeStore {
+    /// From `(id, lat, lon)` sorted by id.
+    fn new(sorted: Vec<(i64, i32, i32)>) -> NodeStore {
+        let (ids, lat_lon) = sorted
+            .into_iter()
+            .map(|(id, la, lo)| (id, (la, lo)))
+            .unzip();
+        NodeStore { ids, lat_lon }
+    }
+
     fn get(&self, id: i64) -> Option<Coord<f64>> {
-        let i = self.0.binary_search_by_key(&id, |c| c.0).ok()?;
-        let (_, lat, lon) = self.0[i];
+        let i = self.ids.binary_search(&id).ok()?;
+        let (lat, lon) = self.lat_lon[i];
         Some(Coord {
             x: f64::from(lon) * 1e-7,
             y: f64::from(lat) * 1e-7,
@@ -873,4 +921,77 @@ fn mark_residential(buildings: &mut [Building], residential: &[MultiPolygon<f64>
             .locate_in_envelope_intersecting(&AABB::from_point(p))
             .any(|item| residential[item.data].intersects(&b.centre));
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The demo extract with its data blobs in reverse order (relations, ways, nodes): not
+    /// sorted, so the plan must be rejected and the full three passes give the same city.
+    #[test]
+    fn unsorted_files_read_the_same_as_sorted_ones() {
+        let demo =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../geodata/liechtenstein-2015.osm.pbf");
+        let bytes = std::fs::read(&demo).unwrap();
+        let mut reader = BlobReader::seekable_from_path(&demo).unwrap();
+        let mut starts = Vec::new();
+        while let Some(h) = reader.next_header_skip_blob() {
+            starts.push(h.unwrap().1.unwrap().0 as usize);
+        }
+        starts.push(bytes.len());
+        let blobs: Vec<&[u8]> = starts.windows(2).map(|w| &bytes[w[0]..w[1]]).collect();
+        assert!(blobs.len() > 3, "the demo has several data blobs");
+        let mut reordered = blobs[0].to_vec(); // the OSMHeader stays first
+        for b in blobs[1..].iter().rev() {
+            reordered.extend_from_slice(b);
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let unsorted = dir.path().join("reversed.osm.pbf");
+        std::fs::write(&unsorted, reordered).unwrap();
+
+        assert!(
+            plan_sorted(&demo).unwrap().is_some(),
+            "osmium writes sorted files"
+        );
+        let read = |p: &Path| read_osm(p, &OsmOptions::default(), &|_, _, _| {}).unwrap();
+        let (a, b) = (read(&demo), read(&unsorted));
+        assert_eq!(a.city.facilities, b.city.facilities);
+        assert_eq!(a.city.neighbourhoods, b.city.neighbourhoods);
+        assert_eq!(a.city.buildings, b.city.buildings);
+        assert_eq!(a.city.walk_ways, b.city.walk_ways);
+        assert_eq!(a.city.tagged_nodes, b.city.tagged_nodes);
+        // Places come in file order; everything else in the same order.
+        let sorted = |c: &City| {
+            let mut v: Vec<String> = c.basemap.iter().map(|f| format!("{f:?}")).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(sorted(&a.city), sorted(&b.city));
+        assert_eq!(a.warnings.len(), b.warnings.len());
+        assert!(!a.city.buildings.is_empty() && !a.city.facilities.is_empty());
+    }
+
+    #[test]
+    fn contains_from_agrees_with_binary_search() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        for len in [0, 1, 2, 5, 100, 1000] {
+            let mut set: Vec<i64> = (0..len).map(|_| rng.random_range(-50..2000)).collect();
+            set.sort_unstable();
+            set.dedup();
+            // Mostly increasing queries (as in a block) with jumps back, and out-of-range ids.
+            let mut cursor = 0;
+            let mut id = -60;
+            for _ in 0..3000 {
+                id = if rng.random_bool(0.05) {
+                    rng.random_range(-60..2100)
+                } else {
+                    id + rng.random_range(0..4)
+                };
+                let want = set.binary_search(&id).is_ok();
+                assert_eq!(contains_from(&set, &mut cursor, id), want, "{id} in {len}");
+            }
+        }
+    }
 }

@@ -379,7 +379,7 @@ fn bad_population_files_name_file_and_line() {
         "{e}"
     );
     let e = population_error("what.csv", "foo bar\n1\n");
-    assert!(e.contains("what.csv: not a population file"), "{e}");
+    assert!(e.contains("what.csv:1: not a population file"), "{e}");
     let e = population_error("p.csv", "lon,lat,people\n9,47,3\n");
     assert!(
         e.contains("p.csv:1: wrong columns") && e.contains("lon,lat,residents"),
@@ -403,7 +403,7 @@ fn bad_population_files_name_file_and_line() {
         "{e}"
     );
     let e = population_error("empty.csv", "");
-    assert!(e.contains("empty.csv: not a population file"), "{e}");
+    assert!(e.contains("empty.csv:1: not a population file"), "{e}");
 }
 
 #[test]

@@ -152,20 +152,16 @@ fn write_new(
             Connection::open(tmp.path()).map_err(|e| StoreError::from(e).in_file(path))?;
         let fill = |conn: &mut Connection| -> Result<(), StoreError> {
             conn.execute_batch(
-                "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
+                "PRAGMA page_size = 16384; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
                  PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
             )?;
             let tx = conn.transaction()?;
             layer::init_geopackage(&tx)?;
-            let t0 = std::time::Instant::now(); // TIMING
             for l in layers {
-                eprintln!("TIMING {:?} layer {} built", t0.elapsed(), l.name); // TIMING
                 layer::write_layer_tx(&tx, &l)?;
-                eprintln!("TIMING {:?} layer {} written", t0.elapsed(), l.name); // TIMING
             }
             write_meta_tx(&tx, meta)?;
             tx.commit()?;
-            eprintln!("TIMING {:?} committed", t0.elapsed()); // TIMING
             Ok(())
         };
         fill(&mut conn).map_err(|e| e.in_file(path))?;

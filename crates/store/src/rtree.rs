@@ -116,41 +116,39 @@ pub(crate) fn bulk_load(
     let mut put_node = tx.prepare(&format!(
         "INSERT OR REPLACE INTO \"{rtree}_node\" (nodeno, data) VALUES (?1, ?2)"
     ))?;
-    let mut put_rowid = tx.prepare(&format!(
-        "INSERT INTO \"{rtree}_rowid\" (rowid, nodeno) VALUES (?1, ?2)"
-    ))?;
-    let mut put_parent = tx.prepare(&format!(
-        "INSERT INTO \"{rtree}_parent\" (nodeno, parentnode) VALUES (?1, ?2)"
-    ))?;
+    // Writes a node and where its cells point to: `_rowid` rows for a leaf, `_parent` rows
+    // for the child nodes of an inner node, one multi-row INSERT per node.
+    let mut put = |node: i64, depth: u16, is_root: bool, cells: &[Entry]| {
+        let header_depth = if is_root { depth } else { 0 };
+        put_node.execute(params![node, node_blob(size, header_depth, cells)])?;
+        let (table, cols) = if depth == 0 {
+            ("rowid", "rowid, nodeno")
+        } else {
+            ("parent", "nodeno, parentnode")
+        };
+        let values = vec!["(?, ?)"; cells.len()].join(", ");
+        let mut stmt = tx.prepare_cached(&format!(
+            "INSERT INTO \"{rtree}_{table}\" ({cols}) VALUES {values}"
+        ))?;
+        stmt.execute(rusqlite::params_from_iter(
+            cells.iter().flat_map(|(id, _)| [*id, node]),
+        ))?;
+        Ok::<(), rusqlite::Error>(())
+    };
     // Level by level from the leaves: pack the level's entries into nodes numbered from 2 on,
     // until they fit into the root (node 1).
     let mut next_node: i64 = 2;
     let mut depth: u16 = 0;
     loop {
         if entries.len() <= max {
-            put_node.execute(params![1, node_blob(size, depth, &entries)])?;
-            for (id, _) in &entries {
-                if depth == 0 {
-                    put_rowid.execute(params![id, 1])?;
-                } else {
-                    put_parent.execute(params![id, 1])?;
-                }
-            }
-            return Ok(());
+            return put(1, depth, true, &entries);
         }
         str_order(&mut entries, max);
         let mut parents = Vec::with_capacity(entries.len().div_ceil(max));
         for cells in entries.chunks(max) {
             let node = next_node;
             next_node += 1;
-            put_node.execute(params![node, node_blob(size, 0, cells)])?;
-            for (id, _) in cells {
-                if depth == 0 {
-                    put_rowid.execute(params![id, node])?;
-                } else {
-                    put_parent.execute(params![id, node])?;
-                }
-            }
+            put(node, depth, false, cells)?;
             parents.push((node, union(cells)));
         }
         entries = parents;

@@ -4,6 +4,7 @@
 use geo::Validation;
 use geo_types::MultiPolygon;
 use model::{Neighbourhood, OsmId};
+use rayon::prelude::*;
 
 use super::tags::{Tags, tag};
 
@@ -52,10 +53,19 @@ pub fn choose(
         return (Vec::new(), None, warnings);
     };
     let mut out = Vec::new();
-    for c in candidates.into_iter().filter(|c| c.level == level) {
+    // The validity checks (quadratic in a boundary's vertices at worst) run in parallel.
+    let checked: Vec<(Candidate, bool)> = candidates
+        .into_par_iter()
+        .filter(|c| c.level == level)
+        .map(|c| {
+            let valid = c.result.as_ref().is_ok_and(|(_, g)| g.is_valid());
+            (c, valid)
+        })
+        .collect();
+    for (c, valid) in checked {
         match c.result {
             Ok((name, geometry)) => {
-                if !geometry.is_valid() {
+                if !valid {
                     warnings.push(format!(
                         "{}: boundary '{name}' (admin_level {level}) is not a valid polygon, skipped",
                         c.id

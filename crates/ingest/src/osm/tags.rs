@@ -43,33 +43,8 @@ pub const WALK_KEYS: &[&str] = &[
 /// Keys a [`model::TaggedNode`] carries.
 pub const NODE_KEYS: &[&str] = &["barrier", "crossing", "highway", "railway"];
 
-/// `highway` values that are walkable (domain.md whitelist).
-pub const WALKABLE_HIGHWAYS: &[&str] = &[
-    "footway",
-    "path",
-    "pedestrian",
-    "steps",
-    "living_street",
-    "residential",
-    "service",
-    "unclassified",
-    "track",
-    "cycleway",
-    "bridleway",
-    "corridor",
-    "road",
-    "tertiary",
-    "tertiary_link",
-    "secondary",
-    "secondary_link",
-    "primary",
-    "primary_link",
-    "trunk",
-    "trunk_link",
-];
-
-/// `railway` values kept as barriers for the child-safe profile.
-pub const BARRIER_RAILWAYS: &[&str] = &["rail", "light_rail", "tram", "narrow_gauge", "subway"];
+/// The walkable `highway` values and the barrier railways: one list, shared with the network.
+pub use model::{BARRIER_RAILWAYS, WALKABLE_HIGHWAYS};
 
 const BASEMAP_RAILWAYS: &[&str] = &[
     "rail",
