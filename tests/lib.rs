@@ -54,6 +54,14 @@ pub fn spielraum(args: &[&str]) -> Output {
         .expect("cannot run the spielraum binary")
 }
 
+/// Runs `spielraum import PBF --out OUT EXTRA…` and returns its output.
+pub fn import(pbf: &Path, out: &Path, extra: &[&str]) -> Output {
+    let (pbf, out) = (pbf.to_string_lossy(), out.to_string_lossy());
+    let mut args = vec!["import", &pbf, "--out", &out];
+    args.extend_from_slice(extra);
+    spielraum(&args)
+}
+
 /// Runs an external tool (ogrinfo, osmium, …); panics naming the package to install if it is missing.
 pub fn tool(name: &str, args: &[&str]) -> Output {
     Command::new(name).args(args).output().unwrap_or_else(|e| {

@@ -10,14 +10,7 @@ use spielraum_e2e::{demo_pbf, spielraum, tool_stdout};
 
 /// Imports `pbf` into `out` and returns the summary printed on stdout.
 fn import(pbf: &Path, out: &Path, extra: &[&str]) -> String {
-    let mut args = vec![
-        "import",
-        pbf.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    let o = spielraum(&args);
+    let o = spielraum_e2e::import(pbf, out, extra);
     assert!(
         o.status.success(),
         "import failed: {}",

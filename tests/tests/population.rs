@@ -5,18 +5,10 @@
 
 use std::path::Path;
 
-use spielraum_e2e::{demo_pbf, spielraum, workspace_root};
+use spielraum_e2e::{demo_pbf, workspace_root};
 
 fn import(out: &Path, extra: &[&str]) -> std::process::Output {
-    let pbf = demo_pbf();
-    let mut args = vec![
-        "import",
-        pbf.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    spielraum(&args)
+    spielraum_e2e::import(&demo_pbf(), out, extra)
 }
 
 #[test]

@@ -43,12 +43,7 @@ fn small_city(dir: &Path) -> PathBuf {
         &["cat", opl.to_str().unwrap(), "-o", pbf.to_str().unwrap()],
     );
     let gpkg = dir.join("small.gpkg");
-    let o = spielraum(&[
-        "import",
-        pbf.to_str().unwrap(),
-        "--out",
-        gpkg.to_str().unwrap(),
-    ]);
+    let o = spielraum_e2e::import(&pbf, &gpkg, &[]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     gpkg
 }

@@ -274,38 +274,34 @@ impl Analysis {
 
     /// Neighbourhood polygons with the flat indicators ([`flat_properties`]) as properties.
     pub fn to_geojson(&self) -> FeatureCollection {
-        let features = self
-            .neighbourhoods
-            .iter()
-            .map(|n| Feature {
-                geometry: Some(Geometry::new(GeometryValue::from(&n.geometry))),
-                properties: Some(flat_row(n).into_iter().collect()),
-                ..Feature::default()
-            })
-            .collect();
-        FeatureCollection {
-            bbox: None,
-            features,
-            foreign_members: None,
-        }
+        polygons(
+            self.neighbourhoods
+                .iter()
+                .map(|n| (&n.geometry, flat_row(n))),
+        )
     }
 
     /// Gap areas as polygons with rank and children as properties.
     pub fn gap_areas_geojson(&self) -> FeatureCollection {
-        let features = self
-            .gap_areas
-            .iter()
-            .map(|g| Feature {
-                geometry: Some(Geometry::new(GeometryValue::from(&g.geometry))),
-                properties: Some(flat_gap(g).into_iter().collect()),
-                ..Feature::default()
-            })
-            .collect();
-        FeatureCollection {
-            bbox: None,
-            features,
-            foreign_members: None,
-        }
+        polygons(self.gap_areas.iter().map(|g| (&g.geometry, flat_gap(g))))
+    }
+}
+
+/// A FeatureCollection of polygons with flat properties.
+fn polygons<'a>(
+    items: impl Iterator<Item = (&'a geo_types::MultiPolygon<f64>, Vec<(String, Value)>)>,
+) -> FeatureCollection {
+    let features = items
+        .map(|(geometry, properties)| Feature {
+            geometry: Some(Geometry::new(GeometryValue::from(geometry))),
+            properties: Some(properties.into_iter().collect()),
+            ..Feature::default()
+        })
+        .collect();
+    FeatureCollection {
+        bbox: None,
+        features,
+        foreign_members: None,
     }
 }
 

@@ -4,7 +4,7 @@
 
 use geo::InteriorPoint;
 use geo_types::{Geometry, MultiPolygon, Point};
-use model::index::NeighbourhoodLocator;
+use model::index::AreaLocator;
 use model::{AgeBand, City};
 
 use crate::gaps::{GapArea, gap_areas};
@@ -192,7 +192,7 @@ pub fn analyze_reach(
         .map(|(a, d)| if *d > 0.0 { a / d } else { 0.0 })
         .collect();
 
-    let locator = NeighbourhoodLocator::new(city.neighbourhoods.iter().map(|n| &n.geometry));
+    let locator = AreaLocator::new(city.neighbourhoods.iter().map(|n| &n.geometry));
     let home: Vec<Option<usize>> = units.iter().map(|u| locator.locate(u.location)).collect();
     let mut rows: Vec<NeighbourhoodIndicators> = city
         .neighbourhoods

@@ -12,12 +12,11 @@ pub mod tags;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use geo::{Centroid, GeodesicArea, Intersects};
+use geo::{Centroid, GeodesicArea};
 use geo_types::{Coord, Geometry, LineString, MultiPolygon, Point};
 use model::{BasemapFeature, Building, City, Facility, OsmId, TaggedNode, WalkWay};
 use osmpbf::{BlobDecode, BlobReader, Element, PrimitiveBlock, RelMemberType};
 use rayon::prelude::*;
-use rstar::{AABB, RTree, primitives::GeomWithData, primitives::Rectangle};
 
 use tags::{Tags, tag};
 
@@ -902,24 +901,9 @@ fn build_from_nodes(nodes: Vec<(i64, Coord<f64>, Tags)>, walk_ways: &[WalkWay], 
 
 /// Sets `in_residential_landuse` for buildings whose centre lies in a `landuse=residential` area.
 fn mark_residential(buildings: &mut [Building], residential: &[MultiPolygon<f64>]) {
-    use geo::BoundingRect;
-    let items: Vec<GeomWithData<Rectangle<[f64; 2]>, usize>> = residential
-        .iter()
-        .enumerate()
-        .filter_map(|(i, mp)| {
-            let r = mp.bounding_rect()?;
-            Some(GeomWithData::new(
-                Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
-                i,
-            ))
-        })
-        .collect();
-    let tree = RTree::bulk_load(items);
+    let locator = model::index::AreaLocator::new(residential);
     buildings.par_iter_mut().for_each(|b| {
-        let p = [b.centre.x(), b.centre.y()];
-        b.in_residential_landuse = tree
-            .locate_in_envelope_intersecting(&AABB::from_point(p))
-            .any(|item| residential[item.data].intersects(&b.centre));
+        b.in_residential_landuse = locator.locate(b.centre).is_some();
     });
 }
 

@@ -316,17 +316,18 @@ mod tests {
     }
 }
 
-/// Finds the neighbourhood a point (a unit's centre) belongs to: the first, in the given order,
-/// whose polygon contains it or whose outline it lies on (so no resident is lost on a shared border).
+/// Finds the area a point lies in: the first, in the given order, whose polygon contains it or
+/// whose outline it lies on (so no resident is lost on a shared border).
 ///
-/// Used by the population import and by the analysis, so both assign every unit alike.
+/// Assigns population units to neighbourhoods in the import and in the analysis alike, and
+/// buildings to residential landuse.
 #[derive(Debug, Clone)]
-pub struct NeighbourhoodLocator {
+pub struct AreaLocator {
     tree: RTree<rstar::primitives::GeomWithData<rstar::primitives::Rectangle<[f64; 2]>, usize>>,
     areas: Vec<MultiPolygon<f64>>,
 }
 
-impl NeighbourhoodLocator {
+impl AreaLocator {
     /// Indexes the outlines (lon/lat), in the order given.
     pub fn new<'a>(outlines: impl IntoIterator<Item = &'a MultiPolygon<f64>>) -> Self {
         use geo::BoundingRect;
@@ -349,7 +350,7 @@ impl NeighbourhoodLocator {
         }
     }
 
-    /// The position of the neighbourhood holding `p`, if any.
+    /// The position of the area holding `p`, if any.
     pub fn locate(&self, p: Point<f64>) -> Option<usize> {
         use geo::Intersects;
         self.tree
@@ -369,7 +370,7 @@ mod locator_tests {
         // Two unit squares side by side: [0,1]×[0,1] and [1,2]×[0,1].
         let a = square(Coord { x: 0.5, y: 0.5 }, 0.5);
         let b = square(Coord { x: 1.5, y: 0.5 }, 0.5);
-        let loc = NeighbourhoodLocator::new([&a, &b]);
+        let loc = AreaLocator::new([&a, &b]);
         assert_eq!(loc.locate(Point::new(0.25, 0.5)), Some(0));
         assert_eq!(loc.locate(Point::new(1.75, 0.5)), Some(1));
         assert_eq!(loc.locate(Point::new(2.5, 0.5)), None);

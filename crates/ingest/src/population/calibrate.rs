@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use model::index::NeighbourhoodLocator;
+use model::index::AreaLocator;
 use model::{Neighbourhood, PopulationUnit};
 
 use super::{Lines, PopulationError, parse_number};
@@ -49,11 +49,11 @@ pub struct Assignment {
 }
 
 /// Assigns each unit to the neighbourhood that contains its centre, with
-/// [`model::index::NeighbourhoodLocator`] (a centre on an outline counts as inside; where
+/// [`model::index::AreaLocator`] (a centre on an outline counts as inside; where
 /// neighbourhoods overlap or share a border, the first one given wins) — the same rule the
 /// analysis uses.
 pub fn assign(units: &[PopulationUnit], neighbourhoods: &[Neighbourhood]) -> Assignment {
-    let locator = NeighbourhoodLocator::new(neighbourhoods.iter().map(|n| &n.geometry));
+    let locator = AreaLocator::new(neighbourhoods.iter().map(|n| &n.geometry));
     let mut assignment = Assignment {
         per_unit: Vec::with_capacity(units.len()),
         per_neighbourhood: vec![BandTotals::default(); neighbourhoods.len()],
