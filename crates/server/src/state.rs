@@ -272,4 +272,24 @@ impl AppState {
             }
         }
     }
+
+    /// The same state with its tile cache backed by a persistent store (e.g. the GeoPackage's
+    /// tile table), so tiles rendered once survive a restart.
+    pub fn with_tile_store(self, store: Box<dyn tiles::TileStore>) -> AppState {
+        match Arc::try_unwrap(self.0) {
+            Ok(mut inner) => {
+                inner.tiles.set_store(store);
+                AppState(Arc::new(inner))
+            }
+            Err(arc) => {
+                tracing::warn!("with_tile_store called on a shared state; ignored");
+                AppState(arc)
+            }
+        }
+    }
+
+    /// How many tiles this server has rendered (not found in memory or the tile store).
+    pub fn tiles_rendered(&self) -> u64 {
+        self.0.tiles.rendered()
+    }
 }

@@ -1,11 +1,13 @@
 //! Spielraum's GeoPackage store: one OGC GeoPackage holds a whole city.
 //!
 //! [`write_city`]/[`read_city`] for the import's result, [`write_layer`]/[`read_layer`] for later
-//! results (indicators, gap areas), [`read_meta`]/[`write_meta`] for the `spielraum_meta` table.
+//! results (indicators, gap areas), [`read_meta`]/[`write_meta`] for the `spielraum_meta` table,
+//! [`TileTable`] for the server's persistent tile cache.
 
 mod city;
 pub mod layer;
 mod rtree;
+pub mod tile_table;
 pub mod wkb;
 
 use std::path::{Path, PathBuf};
@@ -13,6 +15,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags};
 
 pub use layer::{Column, ColumnType, Feature, GeometryType, Layer, Value};
+pub use tile_table::TileTable;
 
 /// Errors of the GeoPackage store; each names the file.
 #[derive(Debug, thiserror::Error)]

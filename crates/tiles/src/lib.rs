@@ -12,7 +12,7 @@ pub mod mercator;
 pub mod mvt;
 pub mod source;
 
-pub use cache::{CachedTile, TileCache};
+pub use cache::{CachedTile, TileCache, TileStore};
 pub use city::{CityLayerOptions, city_layers};
 pub use mercator::TileId;
 pub use mvt::Value;

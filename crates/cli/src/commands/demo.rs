@@ -73,6 +73,7 @@ pub fn run(args: Args) -> Result<()> {
         return Ok(());
     }
     serve::serve(
+        &city_path,
         city,
         Some(serve::indicators_json(&result)),
         args.addr,

@@ -3,8 +3,10 @@
 //! Reads the city, computes its indicators (or reads them), hands both and the walking graph
 //! (built once) to the server.
 
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
 
@@ -72,14 +74,73 @@ pub fn read_indicators(path: Option<&PathBuf>) -> anyhow::Result<Option<serde_js
     Ok(Some(value))
 }
 
-/// Serves a city until Ctrl-C, printing the address once it listens (shared with `demo`).
+/// Serves the city of the GeoPackage at `path` until Ctrl-C, printing the address once it
+/// listens (shared with `demo`).
 pub fn serve(
+    path: &Path,
     city: model::City,
     indicators: Option<serde_json::Value>,
     addr: SocketAddr,
     name: &str,
 ) -> anyhow::Result<()> {
-    serve_state(server::AppState::new(city, indicators), addr, name)
+    let version = tile_version(&city, indicators.as_ref());
+    let state = server::AppState::new(city, indicators);
+    serve_state(with_tile_table(state, path, &version), addr, name)
+}
+
+/// The GeoPackage's tile table as the server's persistent tile store.
+#[derive(Debug)]
+struct GpkgTiles {
+    table: store::TileTable,
+    warned: AtomicBool,
+}
+
+impl tiles::TileStore for GpkgTiles {
+    fn load(&self, t: tiles::TileId) -> Option<Vec<u8>> {
+        self.table.load(t.z, t.x, t.y).ok().flatten()
+    }
+
+    fn save(&self, t: tiles::TileId, raw: &[u8]) {
+        if let Err(e) = self.table.save(t.z, t.x, t.y, raw)
+            && !self.warned.swap(true, Ordering::Relaxed)
+        {
+            eprintln!("spielraum: warning: tiles are not kept in the GeoPackage: {e}");
+        }
+    }
+}
+
+/// Backs the state's tile cache with the tile table of the GeoPackage at `path` (tiles of
+/// another `version` are dropped); without write access the cache stays in memory.
+fn with_tile_table(state: server::AppState, path: &Path, version: &str) -> server::AppState {
+    match store::TileTable::open(path, version) {
+        Ok(table) => state.with_tile_store(Box::new(GpkgTiles {
+            table,
+            warned: AtomicBool::new(false),
+        })),
+        Err(e) => {
+            eprintln!("spielraum: warning: tiles are cached in memory only: {e}");
+            state
+        }
+    }
+}
+
+/// What the tiles are rendered from: the import, the indicators and this program.
+fn tile_version(city: &model::City, indicators: Option<&serde_json::Value>) -> String {
+    let mut h = DefaultHasher::new();
+    for (k, v) in city
+        .metadata
+        .iter()
+        .filter(|(k, _)| k != "tile_cache_version")
+    {
+        (k, v).hash(&mut h);
+    }
+    indicators.map(|v| v.to_string()).hash(&mut h);
+    let built = std::env::current_exe()
+        .and_then(|p| p.metadata())
+        .and_then(|m| m.modified())
+        .ok();
+    built.hash(&mut h);
+    format!("{}-{:016x}", env!("CARGO_PKG_VERSION"), h.finish())
 }
 
 /// Serves a prepared state until Ctrl-C, printing the address once it listens.
@@ -100,16 +161,22 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let name = args.city.display().to_string();
     if args.indicators.is_some() {
         let indicators = read_indicators(args.indicators.as_ref())?;
-        return serve(city, indicators, args.addr, &name);
+        return serve(&args.city, city, indicators, args.addr, &name);
     }
     let standards = match &args.standards {
         Some(path) => analysis::Standards::from_file(path)?,
         None => analysis::Standards::default_din18034(),
     };
     // One walking graph for the indicators and the map's reach queries.
-    let state = match compute_indicators(&city, &standards) {
-        (indicators, Some(graph)) => server::AppState::with_graph(city, graph, indicators),
-        (indicators, None) => server::AppState::new(city, indicators),
+    let (indicators, graph) = compute_indicators(&city, &standards);
+    let version = tile_version(&city, indicators.as_ref());
+    let state = match graph {
+        Some(graph) => server::AppState::with_graph(city, graph, indicators),
+        None => server::AppState::new(city, indicators),
     };
-    serve_state(state, args.addr, &name)
+    serve_state(
+        with_tile_table(state, &args.city, &version),
+        args.addr,
+        &name,
+    )
 }

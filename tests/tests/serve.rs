@@ -1,0 +1,132 @@
+//! End-to-end test of `spielraum serve`: a real server on a free loopback port, tiles kept in
+//! the GeoPackage's tile table across a restart.
+//!
+//! Needs: `cargo build -p spielraum` first, and `apt-get install -y osmium-tool`.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use spielraum_e2e::{spielraum_bin, tool_stdout};
+
+/// A footway with a playground on the equator (see walk.rs for the same kind of map).
+const OPL: &str = "\
+n1 v1 x0.0 y0.0
+n2 v1 x0.001 y0.0
+n10 v1 Tleisure=playground x0.001 y0.0005
+w1 v1 Thighway=footway Nn1,n2
+";
+
+/// Starts `spielraum serve CITY --addr 127.0.0.1:0` and returns it with its address.
+fn start(city: &Path) -> (Child, String) {
+    let mut child = Command::new(spielraum_bin())
+        .args(["serve", city.to_str().unwrap(), "--addr", "127.0.0.1:0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("server exited before listening")
+            .unwrap();
+        if let Some(rest) = line.split("http://").nth(1) {
+            break rest.split('/').next().unwrap().to_string();
+        }
+    };
+    (child, addr)
+}
+
+/// A plain HTTP/1.1 GET; returns (status, body).
+fn get(addr: &str, path: &str) -> (u16, Vec<u8>) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&raw[..split]).to_string();
+    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let body = raw[split + 4..].to_vec();
+    let chunked = head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked");
+    (status, if chunked { unchunk(&body) } else { body })
+}
+
+fn unchunk(mut b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let eol = b.windows(2).position(|w| w == b"\r\n").unwrap();
+        let n = usize::from_str_radix(std::str::from_utf8(&b[..eol]).unwrap().trim(), 16).unwrap();
+        if n == 0 {
+            return out;
+        }
+        out.extend_from_slice(&b[eol + 2..eol + 2 + n]);
+        b = &b[eol + 2 + n + 2..];
+    }
+}
+
+#[test]
+fn tiles_are_kept_in_the_geopackage_across_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let opl = dir.path().join("m.opl");
+    std::fs::write(&opl, OPL).unwrap();
+    let pbf = dir.path().join("m.osm.pbf");
+    tool_stdout(
+        "osmium",
+        &["cat", opl.to_str().unwrap(), "-o", pbf.to_str().unwrap()],
+    );
+    let city = dir.path().join("m.gpkg");
+    let o = spielraum_e2e::import(&pbf, &city, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    // The z14 tile holding lon 0.0005, lat 0.00025: x = 8192, y = 8191 (just north of the equator).
+    let path = "/tiles/14/8192/8191.mvt";
+    let (mut server, addr) = start(&city);
+    let (status, first) = get(&addr, "/health");
+    assert_eq!(
+        (status, first.as_slice()),
+        (200, &br#"{"status":"ok"}"#[..])
+    );
+    let (status, tile) = get(&addr, path);
+    assert_eq!(status, 200);
+    assert!(!tile.is_empty());
+    let (status, _) = get(&addr, "/tiles/99/0/0.mvt");
+    assert_eq!(
+        status, 400,
+        "a bad tile request is answered, the server lives on"
+    );
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    // The tile is in the table, MBTiles-style (row from the south: 2^14 − 1 − 8191 = 8192).
+    let conn = rusqlite::Connection::open(&city).unwrap();
+    let stored: Vec<u8> = conn
+        .query_row(
+            "SELECT tile_data FROM spielraum_tiles WHERE zoom_level = 14 AND tile_column = 8192 AND tile_row = 8192",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stored, tile);
+    // Mark the stored copy: a restarted server must answer from the table, not render anew.
+    conn.execute(
+        "UPDATE spielraum_tiles SET tile_data = X'1A00' WHERE zoom_level = 14",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let (mut server, addr) = start(&city);
+    let (status, again) = get(&addr, path);
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(again, vec![0x1A, 0x00]);
+}
