@@ -40,7 +40,11 @@ enum Command {
 
 fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
-        eprintln!("spielraum: internal error: {info}");
+        // One line, as every error: the panic message and where it happened.
+        eprintln!(
+            "spielraum: internal error: {}",
+            info.to_string().replace('\n', " ")
+        );
     }));
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
