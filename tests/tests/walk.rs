@@ -48,6 +48,20 @@ fn small_city(dir: &Path) -> PathBuf {
     gpkg
 }
 
+/// Runs `spielraum nearest CITY --kind KIND --origins ORIGINS --out OUT`.
+fn nearest(city: &Path, kind: &str, origins: &Path, out: &Path) -> std::process::Output {
+    spielraum(&[
+        "nearest",
+        city.to_str().unwrap(),
+        "--kind",
+        kind,
+        "--origins",
+        origins.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ])
+}
+
 #[test]
 fn nearest_follows_the_footway_and_counts_both_offsets() {
     let dir = tempfile::tempdir().unwrap();
@@ -56,16 +70,7 @@ fn nearest_follows_the_footway_and_counts_both_offsets() {
     // o1: 0.0003° south of n1. o2: on the footway halfway between n2 and n3.
     std::fs::write(&origins, "id,lon,lat\no1,0.0,-0.0003\no2,0.0015,0.0\n").unwrap();
     let out = dir.path().join("nearest.csv");
-    let o = spielraum(&[
-        "nearest",
-        gpkg.to_str().unwrap(),
-        "--kind",
-        "playground",
-        "--origins",
-        origins.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = nearest(&gpkg, "playground", &origins, &out);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     // o1: 0.0003° to n1, 0.003° along the footway to n4, 0.0005° up to n10:
     //     0.0038° × 111 195.08 m = 422.5 m. The private n11 (22 m away) does not count, and the
@@ -238,30 +243,14 @@ fn bad_origins_fail_with_one_line_and_no_output() {
     ] {
         let origins = dir.path().join("bad.csv");
         std::fs::write(&origins, csv).unwrap();
-        let o = spielraum(&[
-            "nearest",
-            gpkg.to_str().unwrap(),
-            "--kind",
-            "playground",
-            "--origins",
-            origins.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ]);
+        let o = nearest(&gpkg, "playground", &origins, &out);
         assert_eq!(o.status.code(), Some(1), "{name}");
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(err.trim_end().lines().count(), 1, "{name}: {err}");
         assert!(err.contains("bad.csv"), "{name}: {err}");
         assert!(!out.exists(), "{name}: output written");
     }
-    let o = spielraum(&[
-        "nearest",
-        gpkg.to_str().unwrap(),
-        "--kind",
-        "swimming_pool",
-        "--origins",
-        dir.path().join("bad.csv").to_str().unwrap(),
-    ]);
+    let o = nearest(&gpkg, "swimming_pool", &dir.path().join("bad.csv"), &out);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("swimming_pool"));
 }

@@ -51,7 +51,7 @@ pub fn run(args: Args) -> Result<()> {
         Some(path) => Standards::from_file(path)?,
         None => Standards::default_din18034(),
     };
-    let (_, analysis) = analyze_city(&args.city, &standards, !args.no_write_back)?;
+    let (_, _, analysis) = analyze_city(&args.city, &standards, !args.no_write_back)?;
 
     let format = args
         .format
@@ -96,12 +96,12 @@ pub fn run(args: Args) -> Result<()> {
 }
 
 /// Reads the city, computes its indicators and (when `write` is set) stores the result layers
-/// in the GeoPackage; shared with `spielraum demo`.
+/// in the GeoPackage; shared with `spielraum demo`, which serves the city with the same graph.
 pub fn analyze_city(
     path: &Path,
     standards: &Standards,
     write: bool,
-) -> Result<(model::City, Analysis)> {
+) -> Result<(model::City, network::WalkGraph, Analysis)> {
     let spinner = progress::spinner("reading city");
     let city = store::read_city(path)?;
     spinner.set_message("building walking network");
@@ -122,7 +122,7 @@ pub fn analyze_city(
         }
     }
     spinner.finish_and_clear();
-    Ok((city, analysis))
+    Ok((city, graph, analysis))
 }
 
 /// Writes `neighbourhood_indicators` and `gap_areas` into the GeoPackage.

@@ -58,7 +58,7 @@ pub fn run(args: Args) -> Result<()> {
         println!("Using {} (up to date)", city_path.display());
     }
     let standards = analysis::Standards::default_din18034();
-    let (city, result) = analyze::analyze_city(&city_path, &standards, true)?;
+    let (city, graph, result) = analyze::analyze_city(&city_path, &standards, true)?;
     println!(
         "Loaded {} facilities, {} neighbourhoods, {} population units; standard {}.",
         city.facilities.len(),
@@ -75,6 +75,7 @@ pub fn run(args: Args) -> Result<()> {
     serve::serve(
         &city_path,
         city,
+        Some(graph),
         Some(serve::indicators_json(&result)),
         args.addr,
         "the demo city",

@@ -76,15 +76,21 @@ pub fn read_indicators(path: Option<&PathBuf>) -> anyhow::Result<Option<serde_js
 
 /// Serves the city of the GeoPackage at `path` until Ctrl-C, printing the address once it
 /// listens (shared with `demo`).
+///
+/// `graph` is the walking graph already built for the indicators, if any (else built here).
 pub fn serve(
     path: &Path,
     city: model::City,
+    graph: Option<network::WalkGraph>,
     indicators: Option<serde_json::Value>,
     addr: SocketAddr,
     name: &str,
 ) -> anyhow::Result<()> {
     let version = tile_version(&city, indicators.as_ref());
-    let state = server::AppState::new(city, indicators);
+    let state = match graph {
+        Some(graph) => server::AppState::with_graph(city, graph, indicators),
+        None => server::AppState::new(city, indicators),
+    };
     serve_state(with_tile_table(state, path, &version), addr, name)
 }
 
@@ -161,7 +167,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let name = args.city.display().to_string();
     if args.indicators.is_some() {
         let indicators = read_indicators(args.indicators.as_ref())?;
-        return serve(&args.city, city, indicators, args.addr, &name);
+        return serve(&args.city, city, None, indicators, args.addr, &name);
     }
     let standards = match &args.standards {
         Some(path) => analysis::Standards::from_file(path)?,
@@ -169,14 +175,5 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     // One walking graph for the indicators and the map's reach queries.
     let (indicators, graph) = compute_indicators(&city, &standards);
-    let version = tile_version(&city, indicators.as_ref());
-    let state = match graph {
-        Some(graph) => server::AppState::with_graph(city, graph, indicators),
-        None => server::AppState::new(city, indicators),
-    };
-    serve_state(
-        with_tile_table(state, &args.city, &version),
-        args.addr,
-        &name,
-    )
+    serve(&args.city, city, graph, indicators, args.addr, &name)
 }
