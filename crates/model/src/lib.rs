@@ -5,6 +5,7 @@
 
 pub mod geodesy;
 pub mod index;
+pub mod scenario;
 
 use std::fmt;
 use std::str::FromStr;

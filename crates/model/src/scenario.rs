@@ -1,0 +1,358 @@
+//! Scenario vocabulary: a named set of planned edits on top of the imported facilities.
+//!
+//! Owns the edit types, their validation and how they change a list of facilities; storage
+//! (`store::scenario`) and recomputation (`analysis::scenario`) build on it.
+
+use std::collections::HashSet;
+
+use geo::Validation;
+use geo_types::Geometry;
+use serde::{Deserialize, Serialize};
+
+use crate::{Facility, FacilityKind, OsmId};
+
+/// Who may use a facility, as a scenario sets it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Access {
+    /// Open to the public and counted at full weight (1), whatever the standard's weight for its
+    /// kind: e.g. a school yard opened after school hours.
+    Public,
+    /// Counted as imported: the standard's area weight for its kind applies.
+    Restricted,
+    /// Closed to the public (`access=private`): does not count.
+    Private,
+}
+
+impl Access {
+    /// The name used on the command line and in the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Access::Public => "public",
+            Access::Restricted => "restricted",
+            Access::Private => "private",
+        }
+    }
+}
+
+impl std::str::FromStr for Access {
+    type Err = ScenarioError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "public" => Ok(Access::Public),
+            "restricted" => Ok(Access::Restricted),
+            "private" => Ok(Access::Private),
+            other => Err(ScenarioError::UnknownAccess(other.to_string())),
+        }
+    }
+}
+
+/// A facility planned in a scenario (not in OSM yet).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedFacility {
+    /// What kind of place it is.
+    pub kind: FacilityKind,
+    /// A name for the plan, if any.
+    pub name: Option<String>,
+    /// A `Point` or a (Multi)Polygon, WGS84 lon/lat.
+    pub geometry: Geometry<f64>,
+    /// Net area in m²; for polygons `None` means "the polygon's own area".
+    pub area_m2: Option<f64>,
+    /// Who may use it (default public).
+    pub access: Access,
+}
+
+/// One change a scenario makes to the base facilities.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Edit {
+    /// Build a new facility.
+    Add(PlannedFacility),
+    /// Close and remove an existing facility.
+    Remove {
+        /// The facility removed.
+        osm_id: OsmId,
+    },
+    /// Change who may use an existing facility.
+    SetAccess {
+        /// The facility changed.
+        osm_id: OsmId,
+        /// Its new access.
+        access: Access,
+    },
+    /// Give an existing facility a new (larger or smaller) net area.
+    Enlarge {
+        /// The facility changed.
+        osm_id: OsmId,
+        /// Its new net area in m².
+        area_m2: f64,
+    },
+}
+
+/// Why an edit cannot be applied.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ScenarioError {
+    /// The geometry is empty, not a point or polygon, has non-finite or out-of-range
+    /// coordinates, or is an invalid polygon.
+    #[error("invalid geometry: {0}")]
+    InvalidGeometry(String),
+    /// A negative or non-finite area.
+    #[error("invalid area {0} m² (expected a number ≥ 0)")]
+    InvalidArea(f64),
+    /// An access value that does not exist.
+    #[error("unknown access '{0}' (expected one of: public, restricted, private)")]
+    UnknownAccess(String),
+    /// The edit names a facility that is not there (or was removed by an earlier edit).
+    #[error("no facility {0} in this city or scenario")]
+    UnknownFacility(OsmId),
+}
+
+impl Edit {
+    /// Checks the edit on its own (geometry, area); [`apply_edits`] checks the ids.
+    pub fn validate(&self) -> Result<(), ScenarioError> {
+        match self {
+            Edit::Add(planned) => {
+                validate_geometry(&planned.geometry)?;
+                if let Some(area) = planned.area_m2 {
+                    validate_area(area)?;
+                }
+                Ok(())
+            }
+            Edit::Enlarge { area_m2, .. } => validate_area(*area_m2),
+            Edit::Remove { .. } | Edit::SetAccess { .. } => Ok(()),
+        }
+    }
+
+    /// The existing facility the edit changes, if it changes one.
+    pub fn target(&self) -> Option<OsmId> {
+        match self {
+            Edit::Add(_) => None,
+            Edit::Remove { osm_id }
+            | Edit::SetAccess { osm_id, .. }
+            | Edit::Enlarge { osm_id, .. } => Some(*osm_id),
+        }
+    }
+}
+
+fn validate_area(area: f64) -> Result<(), ScenarioError> {
+    if area.is_finite() && area >= 0.0 {
+        Ok(())
+    } else {
+        Err(ScenarioError::InvalidArea(area))
+    }
+}
+
+fn validate_geometry(geometry: &Geometry<f64>) -> Result<(), ScenarioError> {
+    use geo::CoordsIter;
+    let bad = |why: &str| Err(ScenarioError::InvalidGeometry(why.to_string()));
+    match geometry {
+        Geometry::Point(_) | Geometry::Polygon(_) | Geometry::MultiPolygon(_) => {}
+        _ => return bad("a planned facility is a Point, Polygon or MultiPolygon"),
+    }
+    if geometry.coords_count() == 0 {
+        return bad("no coordinates");
+    }
+    for c in geometry.coords_iter() {
+        if !(c.x.is_finite() && c.y.is_finite() && c.x.abs() <= 180.0 && c.y.abs() <= 90.0) {
+            return Err(ScenarioError::InvalidGeometry(format!(
+                "coordinate ({}, {}) is not a WGS84 longitude/latitude",
+                c.x, c.y
+            )));
+        }
+    }
+    if let Some(problem) = geometry.validation_errors().first() {
+        return Err(ScenarioError::InvalidGeometry(problem.to_string()));
+    }
+    Ok(())
+}
+
+/// The facilities of a scenario: the base list with the edits applied, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScenarioFacilities {
+    /// Every facility after the edits (removed ones gone, planned ones added with the negative
+    /// ids of [`planned_id`]).
+    pub facilities: Vec<Facility>,
+    /// Facilities that count at full weight whatever their kind ([`Access::Public`]).
+    pub full_weight: HashSet<OsmId>,
+    /// Every facility an edit added, removed or changed (ids of base and planned facilities).
+    pub changed: HashSet<OsmId>,
+}
+
+/// The id a planned facility gets: negative, as OSM editors number objects not yet uploaded
+/// (`n-1` for the first planned point, `w-2` for a second edit that is a polygon, …); `ordinal` is
+/// the edit's position in the scenario, counted from 1.
+pub fn planned_id(planned: &PlannedFacility, ordinal: usize) -> OsmId {
+    let id = -(ordinal as i64);
+    match planned.geometry {
+        Geometry::Point(_) => OsmId::Node(id),
+        _ => OsmId::Way(id),
+    }
+}
+
+/// Applies `edits` in order to `base`: validates each and fails on the first bad one.
+pub fn apply_edits(base: &[Facility], edits: &[Edit]) -> Result<ScenarioFacilities, ScenarioError> {
+    let mut facilities = base.to_vec();
+    let mut full_weight = HashSet::new();
+    let mut changed = HashSet::new();
+    for (i, edit) in edits.iter().enumerate() {
+        edit.validate()?;
+        if let Edit::Add(planned) = edit {
+            let osm_id = planned_id(planned, i + 1);
+            let area_m2 = match (&planned.geometry, planned.area_m2) {
+                (_, Some(area)) => Some(area),
+                (Geometry::Point(_), None) => None,
+                (geometry, None) => Some(crate::geodesy::area_m2(geometry)),
+            };
+            if planned.access == Access::Public {
+                full_weight.insert(osm_id);
+            }
+            changed.insert(osm_id);
+            facilities.push(Facility {
+                osm_id,
+                kind: planned.kind,
+                name: planned.name.clone(),
+                access: access_tag(planned.access),
+                geometry: planned.geometry.clone(),
+                area_m2,
+            });
+            continue;
+        }
+        let Some(osm_id) = edit.target() else {
+            continue;
+        };
+        let position = facilities
+            .iter()
+            .position(|f| f.osm_id == osm_id)
+            .ok_or(ScenarioError::UnknownFacility(osm_id))?;
+        changed.insert(osm_id);
+        match edit {
+            Edit::Remove { .. } => {
+                facilities.remove(position);
+                full_weight.remove(&osm_id);
+            }
+            Edit::SetAccess { access, .. } => {
+                let facility = &mut facilities[position];
+                match access {
+                    Access::Public => {
+                        facility.access = Some("yes".to_string());
+                        full_weight.insert(osm_id);
+                    }
+                    Access::Restricted => {
+                        if !facility.is_public() {
+                            facility.access = None;
+                        }
+                        full_weight.remove(&osm_id);
+                    }
+                    Access::Private => {
+                        facility.access = Some("private".to_string());
+                        full_weight.remove(&osm_id);
+                    }
+                }
+            }
+            Edit::Enlarge { area_m2, .. } => facilities[position].area_m2 = Some(*area_m2),
+            Edit::Add(_) => {}
+        }
+    }
+    Ok(ScenarioFacilities {
+        facilities,
+        full_weight,
+        changed,
+    })
+}
+
+/// The OSM `access` tag a planned facility gets.
+fn access_tag(access: Access) -> Option<String> {
+    match access {
+        Access::Public => Some("yes".to_string()),
+        Access::Restricted => None,
+        Access::Private => Some("private".to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo_types::{Point, polygon};
+
+    fn playground(id: i64, area: f64) -> Facility {
+        Facility {
+            osm_id: OsmId::Way(id),
+            kind: FacilityKind::Playground,
+            name: None,
+            access: None,
+            geometry: Point::new(9.5, 47.1).into(),
+            area_m2: Some(area),
+        }
+    }
+
+    fn planned(geometry: Geometry<f64>, area_m2: Option<f64>) -> PlannedFacility {
+        PlannedFacility {
+            kind: FacilityKind::Playground,
+            name: Some("Plan".into()),
+            geometry,
+            area_m2,
+            access: Access::Public,
+        }
+    }
+
+    #[test]
+    fn edits_apply_in_order() {
+        let base = vec![playground(1, 100.0), playground(2, 200.0)];
+        let edits = vec![
+            Edit::Add(planned(Point::new(9.51, 47.11).into(), Some(50.0))),
+            Edit::Remove {
+                osm_id: OsmId::Way(1),
+            },
+            Edit::Enlarge {
+                osm_id: OsmId::Way(2),
+                area_m2: 300.0,
+            },
+            Edit::SetAccess {
+                osm_id: OsmId::Way(2),
+                access: Access::Public,
+            },
+        ];
+        let s = apply_edits(&base, &edits).unwrap();
+        let ids: Vec<String> = s.facilities.iter().map(|f| f.osm_id.to_string()).collect();
+        assert_eq!(ids, ["w2", "n-1"]);
+        assert_eq!(s.facilities[0].area_m2, Some(300.0));
+        assert!(s.full_weight.contains(&OsmId::Way(2)));
+        assert!(s.full_weight.contains(&OsmId::Node(-1)));
+        assert_eq!(s.changed.len(), 3);
+    }
+
+    #[test]
+    fn removing_twice_names_the_facility() {
+        let base = vec![playground(1, 100.0)];
+        let remove = Edit::Remove {
+            osm_id: OsmId::Way(1),
+        };
+        let err = apply_edits(&base, &[remove.clone(), remove]).unwrap_err();
+        assert_eq!(err.to_string(), "no facility w1 in this city or scenario");
+    }
+
+    #[test]
+    fn bad_geometry_and_area_are_refused() {
+        let base = vec![];
+        let bowtie =
+            polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 1.0), (x: 1.0, y: 0.0), (x: 0.0, y: 1.0)];
+        let err = apply_edits(&base, &[Edit::Add(planned(bowtie.into(), None))]).unwrap_err();
+        assert!(matches!(err, ScenarioError::InvalidGeometry(_)), "{err}");
+        let far = Point::new(200.0, 0.0).into();
+        assert!(apply_edits(&base, &[Edit::Add(planned(far, None))]).is_err());
+        let negative = Edit::Add(planned(Point::new(9.0, 47.0).into(), Some(-1.0)));
+        assert_eq!(
+            apply_edits(&base, &[negative]).unwrap_err(),
+            ScenarioError::InvalidArea(-1.0)
+        );
+    }
+
+    #[test]
+    fn planned_polygon_gets_its_own_area() {
+        // A 0.001° square at 47° N: 111.2 m × 75.8 m ≈ 8 430 m² (hand-worked, spherical).
+        let square = polygon![(x: 9.5, y: 47.0), (x: 9.501, y: 47.0), (x: 9.501, y: 47.001), (x: 9.5, y: 47.001)];
+        let s = apply_edits(&[], &[Edit::Add(planned(square.into(), None))]).unwrap();
+        let area = s.facilities[0].area_m2.unwrap();
+        assert!((area - 8430.0).abs() < 60.0, "{area}");
+        assert_eq!(s.facilities[0].osm_id, OsmId::Way(-1));
+    }
+}
