@@ -62,6 +62,22 @@ pub struct PlannedFacility {
     pub access: Access,
 }
 
+/// A place where a new facility could go: open land from OSM or a user's file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CandidateSite {
+    /// A stable id: the OSM id (`w123`) for sites from OSM, the file's id (or `c1`, `c2`, … in
+    /// file order) otherwise.
+    pub id: String,
+    /// Why it is a candidate: the OSM tag (`landuse=brownfield`, `amenity=parking`, …) or `file`.
+    pub source: String,
+    /// Its name, if any.
+    pub name: Option<String>,
+    /// A `Point` or a (Multi)Polygon, WGS84 lon/lat.
+    pub geometry: Geometry<f64>,
+    /// Its area in m² (0 for points).
+    pub area_m2: f64,
+}
+
 /// One change a scenario makes to the base facilities.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Edit {
