@@ -12,7 +12,7 @@ pub mod tags;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use geo::{Centroid, GeodesicArea};
+use geo::Centroid;
 use geo_types::{Coord, Geometry, LineString, MultiPolygon, Point};
 use model::{BasemapFeature, Building, City, Facility, OsmId, TaggedNode, WalkWay};
 use osmpbf::{BlobDecode, BlobReader, Element, PrimitiveBlock, RelMemberType};
@@ -650,13 +650,13 @@ impl Build {
         self.warnings.extend(o.warnings);
     }
 
-    /// Adds what an area (closed way or multipolygon) with tags `t` makes. The geodesic area is
+    /// Adds what an area (closed way or multipolygon) with tags `t` makes. The area on the ellipsoid is
     /// computed only for facilities and buildings (not for landuse or water).
     fn area(&mut self, id: OsmId, t: &Tags, mut mp: MultiPolygon<f64>) {
         let facility = tags::facility_kind(t);
         let building = tags::building(t);
-        // Same as model::geodesy::area_m2 of the multipolygon.
-        let area = (facility.is_some() || building.is_some()).then(|| mp.geodesic_area_unsigned());
+        let area = (facility.is_some() || building.is_some())
+            .then(|| model::geodesy::multipolygon_area_m2(&mp));
         if let Some(kind) = facility {
             self.facilities.push(Facility {
                 osm_id: id,

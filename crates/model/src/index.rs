@@ -323,8 +323,10 @@ mod tests {
 /// buildings to residential landuse.
 #[derive(Debug, Clone)]
 pub struct AreaLocator {
+    /// One entry per polygon of every area (its bounding box), with the polygon's position.
     tree: RTree<rstar::primitives::GeomWithData<rstar::primitives::Rectangle<[f64; 2]>, usize>>,
-    areas: Vec<MultiPolygon<f64>>,
+    /// Every polygon of every area, with the position of its area.
+    polygons: Vec<(Polygon<f64>, usize)>,
 }
 
 impl AreaLocator {
@@ -332,12 +334,16 @@ impl AreaLocator {
     pub fn new<'a>(outlines: impl IntoIterator<Item = &'a MultiPolygon<f64>>) -> Self {
         use geo::BoundingRect;
         use rstar::primitives::{GeomWithData, Rectangle};
-        let areas: Vec<MultiPolygon<f64>> = outlines.into_iter().cloned().collect();
-        let boxes = areas
+        let polygons: Vec<(Polygon<f64>, usize)> = outlines
+            .into_iter()
+            .enumerate()
+            .flat_map(|(area, mp)| mp.iter().map(move |p| (p.clone(), area)))
+            .collect();
+        let boxes = polygons
             .iter()
             .enumerate()
-            .filter_map(|(i, mp)| {
-                let r = mp.bounding_rect()?;
+            .filter_map(|(i, (p, _))| {
+                let r = p.bounding_rect()?;
                 Some(GeomWithData::new(
                     Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
                     i,
@@ -346,17 +352,20 @@ impl AreaLocator {
             .collect();
         Self {
             tree: RTree::bulk_load(boxes),
-            areas,
+            polygons,
         }
     }
 
     /// The position of the area holding `p`, if any.
     pub fn locate(&self, p: Point<f64>) -> Option<usize> {
         use geo::Intersects;
+        // The tree already checked each polygon's bounding box; the polygon test alone remains
+        // (a multipolygon's own test would compute its bounding box again on every call).
         self.tree
             .locate_in_envelope_intersecting(&AABB::from_point([p.x(), p.y()]))
-            .map(|b| b.data)
-            .filter(|&i| self.areas[i].intersects(&p))
+            .map(|b| &self.polygons[b.data])
+            .filter(|(polygon, _)| polygon.intersects(&p.0))
+            .map(|&(_, area)| area)
             .min()
     }
 }
@@ -378,5 +387,44 @@ mod locator_tests {
         assert_eq!(loc.locate(Point::new(1.0, 0.5)), Some(0));
         // On b's outer edge only.
         assert_eq!(loc.locate(Point::new(2.0, 0.5)), Some(1));
+    }
+
+    /// Overlapping multipolygons of random squares (with a hole each): the locator answers as a
+    /// scan over every area with geo's own point-in-multipolygon test.
+    #[test]
+    fn locate_matches_a_scan_over_all_areas() {
+        use geo::Intersects;
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+        let areas: Vec<MultiPolygon<f64>> = (0..30)
+            .map(|_| {
+                let parts = (0..rng.random_range(1..4)).map(|_| {
+                    // Corners on a 0.1 grid, so grid points below fall on edges and corners.
+                    let c = Coord {
+                        x: f64::from(rng.random_range(0..100)) / 10.0,
+                        y: f64::from(rng.random_range(0..100)) / 10.0,
+                    };
+                    let half = f64::from(rng.random_range(2..20)) / 10.0;
+                    let outer = square(c, half).0.remove(0).into_inner().0;
+                    let hole = square(c, half / 2.0).0.remove(0).into_inner().0;
+                    Polygon::new(outer, vec![LineString(hole.0.into_iter().rev().collect())])
+                });
+                MultiPolygon(parts.collect())
+            })
+            .collect();
+        let loc = AreaLocator::new(&areas);
+        for _ in 0..5000 {
+            // Half the points on the 0.1 grid, many of them on edges and corners.
+            let p = if rng.random_bool(0.5) {
+                Point::new(
+                    f64::from(rng.random_range(0..100)) / 10.0,
+                    f64::from(rng.random_range(0..100)) / 10.0,
+                )
+            } else {
+                Point::new(rng.random_range(-1.0..11.0), rng.random_range(-1.0..11.0))
+            };
+            let scan = areas.iter().position(|a| a.intersects(&p));
+            assert_eq!(loc.locate(p), scan, "{p:?}");
+        }
     }
 }
