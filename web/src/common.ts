@@ -28,11 +28,14 @@ declare global {
   }
 }
 
-/** Creates the map on `#map` from our own style and exposes it as `window.spielraumMap`. */
-export function createMap(opts: { interactive?: boolean } = {}): maplibregl.Map {
+/**
+ * Creates the map on `#map` from our own style (the server's `/style.json` unless `style` is
+ * given, e.g. by the static page) and exposes it as `window.spielraumMap`.
+ */
+export function createMap(opts: { interactive?: boolean; style?: maplibregl.StyleSpecification } = {}): maplibregl.Map {
   const map = new maplibregl.Map({
     container: "map",
-    style: new URL("/style.json", location.href).toString(),
+    style: opts.style ?? new URL("/style.json", location.href).toString(),
     attributionControl: false,
     hash: false,
     interactive: opts.interactive ?? true,

@@ -4,6 +4,7 @@ import "./style.css";
 import maplibregl from "maplibre-gl";
 import { BANDS, type Band, KINDS, KIND_COLOURS, NO_DATA, SHARE_STOPS, createMap, el, kindName, reachList, showReach } from "./common";
 import { type Lang, initialLang, lang, setLang, t, type Key } from "./i18n";
+import { initScenarios, render as renderScenario, scenarioClick, translate as translateScenario } from "./scenario";
 
 type Props = Record<string, unknown>;
 let band: Band = "age_0_5";
@@ -155,6 +156,7 @@ function buildSidebar(): void {
       band = b;
       if (map.getLayer("neighbourhoods-fill")) map.setPaintProperty("neighbourhoods-fill", "fill-color", shareExpr(band));
       buildSidebar();
+      renderScenario();
     });
     bands.append(btn);
   }
@@ -233,6 +235,7 @@ function applyLang(l: Lang): void {
   document.querySelectorAll<HTMLButtonElement>("[data-lang]").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.lang === l)));
   buildSidebar();
   buildSearch();
+  translateScenario();
   openPanel?.();
 }
 
@@ -248,6 +251,7 @@ searchInput.addEventListener("keydown", (e) => e.key === "Enter" && search(searc
 map.on("load", async () => {
   map.setPaintProperty("neighbourhoods-fill", "fill-color", shareExpr(band));
   applyLang(initialLang());
+  initScenarios({ map, band: () => band, neighbourhoods: () => neighbourhoods, facilities: () => facilities });
   const [n, f] = await Promise.all([fetch("/api/neighbourhoods").then((r) => r.json()), fetch("/api/facilities").then((r) => r.json())]);
   neighbourhoods = n;
   facilities = f;
@@ -255,7 +259,9 @@ map.on("load", async () => {
 });
 map.on("moveend", () => buildSidebar());
 map.on("click", (e) => {
-  if ((document.getElementById("reach-mode") as HTMLInputElement).checked) {
+  const reachMode = (document.getElementById("reach-mode") as HTMLInputElement).checked;
+  if (scenarioClick(e, !reachMode)) return;
+  if (reachMode) {
     void reachAt(e.lngLat);
     return;
   }

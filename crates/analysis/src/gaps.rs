@@ -8,6 +8,7 @@ use geo::unary_union;
 use geo_types::{MultiPolygon, Point, Polygon, Rect};
 use model::geodesy::EARTH_RADIUS_M;
 use model::{Neighbourhood, PopulationUnit};
+use rayon::prelude::*;
 
 /// Edge length of the gap grid's cells in metres.
 pub const GAP_CELL_M: f64 = 100.0;
@@ -99,7 +100,7 @@ pub(crate) fn gap_areas(
         }
     }
     let mut seen: BTreeSet<(i64, i64)> = BTreeSet::new();
-    let mut areas = Vec::new();
+    let mut clusters: Vec<Vec<(i64, i64)>> = Vec::new();
     for &start in cells.keys() {
         if !seen.insert(start) {
             continue;
@@ -117,38 +118,45 @@ pub(crate) fn gap_areas(
                 }
             }
         }
-        let mut total = [0.0; 3];
-        let mut ns = BTreeSet::new();
-        let mut best = (f64::MIN, start);
-        for key in &members {
-            let c = &cells[key];
-            for (sum, g) in total.iter_mut().zip(c.gap) {
-                *sum += g;
-            }
-            ns.extend(c.neighbourhoods.iter().copied());
-            let sum: f64 = c.gap.iter().sum();
-            if sum > best.0 {
-                best = (sum, *key);
-            }
-        }
-        let squares: Vec<Polygon<f64>> = members
-            .iter()
-            .map(|&k| grid.rect_of(k).to_polygon())
-            .collect();
-        let centre = grid.rect_of(best.1).center();
-        areas.push(GapArea {
-            rank: 0,
-            rank_by_band: [0; 3],
-            gap_children: total,
-            cells: members.len(),
-            neighbourhoods: ns
-                .into_iter()
-                .map(|n| neighbourhoods[n].id.clone())
-                .collect(),
-            geometry: unary_union(&squares),
-            centre: Point(centre),
-        });
+        clusters.push(members);
     }
+    // The unions are the expensive part and independent: one cluster per task.
+    let mut areas: Vec<GapArea> = clusters
+        .par_iter()
+        .map(|members| {
+            let mut total = [0.0; 3];
+            let mut ns = BTreeSet::new();
+            let mut best = (f64::MIN, members[0]);
+            for key in members {
+                let c = &cells[key];
+                for (sum, g) in total.iter_mut().zip(c.gap) {
+                    *sum += g;
+                }
+                ns.extend(c.neighbourhoods.iter().copied());
+                let sum: f64 = c.gap.iter().sum();
+                if sum > best.0 {
+                    best = (sum, *key);
+                }
+            }
+            let squares: Vec<Polygon<f64>> = members
+                .iter()
+                .map(|&k| grid.rect_of(k).to_polygon())
+                .collect();
+            let centre = grid.rect_of(best.1).center();
+            GapArea {
+                rank: 0,
+                rank_by_band: [0; 3],
+                gap_children: total,
+                cells: members.len(),
+                neighbourhoods: ns
+                    .into_iter()
+                    .map(|n| neighbourhoods[n].id.clone())
+                    .collect(),
+                geometry: unary_union(&squares),
+                centre: Point(centre),
+            }
+        })
+        .collect();
     areas.sort_by(|a, b| {
         b.total()
             .total_cmp(&a.total())

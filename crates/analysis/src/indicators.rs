@@ -7,6 +7,10 @@ use geo_types::{Geometry, MultiPolygon, Point};
 use model::index::AreaLocator;
 use model::{AgeBand, City};
 
+use std::collections::HashSet;
+
+use model::{Facility, OsmId};
+
 use crate::gaps::{GapArea, gap_areas};
 use crate::standards::Standards;
 
@@ -135,6 +139,17 @@ pub fn analyze_reach(
     standards: &Standards,
     reach: &[Vec<Candidate>],
 ) -> Result<Analysis, AnalysisError> {
+    analyze_reach_weighted(city, standards, reach, &HashSet::new())
+}
+
+/// [`analyze_reach`] where the facilities in `full_weight` count at area weight 1 whatever the
+/// standard's weight for their kind (a scenario's [`model::scenario::Access::Public`]).
+pub fn analyze_reach_weighted(
+    city: &City,
+    standards: &Standards,
+    reach: &[Vec<Candidate>],
+    full_weight: &HashSet<OsmId>,
+) -> Result<Analysis, AnalysisError> {
     let units = &city.population;
     if reach.len() != units.len() {
         return Err(AnalysisError::ReachLength {
@@ -152,48 +167,143 @@ pub fn analyze_reach(
             });
         }
     }
-    let area: Vec<f64> = city
-        .facilities
-        .iter()
-        .map(|f| standards.effective_area_m2(f))
-        .collect();
-    // serving[b][i]: the facilities serving unit i for band b.
-    let serving: Vec<Vec<Vec<usize>>> = AgeBand::ALL
-        .iter()
-        .map(|&band| {
-            let rule = standards.band(band);
-            reach
-                .iter()
-                .map(|list| {
-                    list.iter()
-                        .filter(|c| {
-                            let f = &city.facilities[c.facility];
-                            f.is_public() && rule.serves(f.kind, area[c.facility], c.distance_m)
-                        })
-                        .map(|c| c.facility)
-                        .collect()
-                })
-                .collect()
-        })
-        .collect();
+    let fixed = Fixed::new(city);
+    let facts = FacilityFacts::new(&city.facilities, standards, full_weight, &fixed.locator);
+    let view = |i: usize, f: &mut dyn FnMut(Candidate)| reach[i].iter().for_each(|c| f(*c));
+    let mut out = indicators(city, &fixed, &facts, standards, &view, &city.facilities);
+    out.analysis.gap_areas = fixed.gap_areas(city, &out.gap_per_unit);
+    Ok(out.analysis)
+}
+
+/// The effective area of a facility: the standard's, or weight 1 when it is in `full_weight`.
+pub fn weighted_area_m2(
+    standards: &Standards,
+    facility: &Facility,
+    full_weight: &HashSet<OsmId>,
+) -> f64 {
+    if full_weight.contains(&facility.osm_id) {
+        facility.area_m2.unwrap_or(standards.point_area_m2)
+    } else {
+        standards.effective_area_m2(facility)
+    }
+}
+
+/// What does not change between scenarios of one city: units, neighbourhoods, where units live.
+pub(crate) struct Fixed {
+    pub locator: AreaLocator,
+    /// The neighbourhood of each population unit.
+    pub home: Vec<Option<usize>>,
+}
+
+impl Fixed {
+    pub fn new(city: &City) -> Self {
+        let locator = AreaLocator::new(city.neighbourhoods.iter().map(|n| &n.geometry));
+        let home = city
+            .population
+            .iter()
+            .map(|u| locator.locate(u.location))
+            .collect();
+        Fixed { locator, home }
+    }
+
+    /// Gap areas from the unserved children per unit.
+    pub fn gap_areas(&self, city: &City, gap_per_unit: &[[f64; 3]]) -> Vec<GapArea> {
+        gap_areas(
+            &city.population,
+            gap_per_unit,
+            &self.home,
+            &city.neighbourhoods,
+        )
+    }
+}
+
+/// Per-facility inputs of the indicators, in the order of a facility list.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FacilityFacts {
+    /// Effective (weighted) area, m².
+    pub area: Vec<f64>,
+    /// Public and of a kind whose area counts as net play area: the neighbourhood holding its
+    /// representative point.
+    pub play_area_home: Vec<Option<usize>>,
+}
+
+impl FacilityFacts {
+    pub fn new(
+        facilities: &[Facility],
+        standards: &Standards,
+        full_weight: &HashSet<OsmId>,
+        locator: &AreaLocator,
+    ) -> Self {
+        let mut facts = FacilityFacts::default();
+        for f in facilities {
+            facts.push(f, standards, full_weight, locator);
+        }
+        facts
+    }
+
+    /// Appends the facts of one facility.
+    pub fn push(
+        &mut self,
+        f: &Facility,
+        standards: &Standards,
+        full_weight: &HashSet<OsmId>,
+        locator: &AreaLocator,
+    ) {
+        self.area.push(weighted_area_m2(standards, f, full_weight));
+        let counts = f.is_public() && standards.play_area.kinds.contains(&f.kind);
+        self.play_area_home.push(if counts {
+            representative_point(&f.geometry).and_then(|p| locator.locate(p))
+        } else {
+            None
+        });
+    }
+}
+
+/// The indicators without gap areas, and each unit's unserved children per band.
+pub(crate) struct Indicators {
+    pub analysis: Analysis,
+    pub gap_per_unit: Vec<[f64; 3]>,
+}
+
+/// Calls `f` for every facility unit `i` can reach.
+pub(crate) type ReachView<'a> = dyn Fn(usize, &mut dyn FnMut(Candidate)) + Sync + 'a;
+
+/// The arithmetic of docs/methods.md over any facility list and reach lists (gap areas left empty).
+pub(crate) fn indicators(
+    city: &City,
+    fixed: &Fixed,
+    facts: &FacilityFacts,
+    standards: &Standards,
+    reach: &ReachView,
+    facilities: &[Facility],
+) -> Indicators {
+    let units = &city.population;
+    let nf = facilities.len();
+    let rules = standards.bands.clone();
+    // Whether facility `c` serves band `b` of the unit.
+    let serves = |b: usize, c: &Candidate| {
+        let f = &facilities[c.facility];
+        f.is_public() && rules[b].serves(f.kind, facts.area[c.facility], c.distance_m)
+    };
 
     // 2SFCA step 1: R_j = area_j ÷ children (all bands) whose catchment holds j.
     let mut demand = vec![0.0; nf];
-    for (b, per_unit) in serving.iter().enumerate() {
-        for (unit, list) in units.iter().zip(per_unit) {
-            for &j in list {
-                demand[j] += unit.ages[b];
-            }
+    for b in 0..3 {
+        for (i, unit) in units.iter().enumerate() {
+            reach(i, &mut |c| {
+                if serves(b, &c) {
+                    demand[c.facility] += unit.ages[b];
+                }
+            });
         }
     }
-    let ratio: Vec<f64> = area
+    let ratio: Vec<f64> = facts
+        .area
         .iter()
         .zip(&demand)
         .map(|(a, d)| if *d > 0.0 { a / d } else { 0.0 })
         .collect();
 
-    let locator = AreaLocator::new(city.neighbourhoods.iter().map(|n| &n.geometry));
-    let home: Vec<Option<usize>> = units.iter().map(|u| locator.locate(u.location)).collect();
     let mut rows: Vec<NeighbourhoodIndicators> = city
         .neighbourhoods
         .iter()
@@ -217,12 +327,22 @@ pub fn analyze_reach(
     let mut unassigned_residents = 0.0;
     let mut gap_per_unit: Vec<[f64; 3]> = vec![[0.0; 3]; units.len()];
     for (i, unit) in units.iter().enumerate() {
+        let mut served = [false; 3];
+        let mut a_i = [0.0; 3];
+        reach(i, &mut |c| {
+            for b in 0..3 {
+                if serves(b, &c) {
+                    served[b] = true;
+                    a_i[b] += ratio[c.facility];
+                }
+            }
+        });
         for b in 0..3 {
-            if serving[b][i].is_empty() {
+            if !served[b] {
                 gap_per_unit[i][b] = unit.ages[b];
             }
         }
-        let Some(n) = home[i] else {
+        let Some(n) = fixed.home[i] else {
             unassigned_residents += unit.residents;
             continue;
         };
@@ -230,13 +350,12 @@ pub fn analyze_reach(
         row.population_total += unit.residents;
         for b in 0..3 {
             row.population[b] += unit.ages[b];
-            if serving[b][i].is_empty() {
-                row.gap_children[b] += unit.ages[b];
-            } else {
+            if served[b] {
                 row.served_children[b] += unit.ages[b];
+            } else {
+                row.gap_children[b] += unit.ages[b];
             }
-            let a_ib: f64 = serving[b][i].iter().map(|&j| ratio[j]).sum();
-            access_sum[n][b] += unit.ages[b] * a_ib;
+            access_sum[n][b] += unit.ages[b] * a_i[b];
         }
     }
     for (row, sums) in rows.iter_mut().zip(&access_sum) {
@@ -248,25 +367,24 @@ pub fn analyze_reach(
     }
 
     // Net play area: public facilities of the play-area kinds, by their interior point.
-    for (f, a) in city.facilities.iter().zip(&area) {
-        if !f.is_public() || !standards.play_area.kinds.contains(&f.kind) {
-            continue;
-        }
-        if let Some(n) = representative_point(&f.geometry).and_then(|p| locator.locate(p)) {
-            rows[n].play_area_m2 += a;
+    for (n, a) in facts.play_area_home.iter().zip(&facts.area) {
+        if let Some(n) = n {
+            rows[*n].play_area_m2 += a;
         }
     }
 
     rank_need(&mut rows, standards);
-    let gap_areas = gap_areas(units, &gap_per_unit, &home, &city.neighbourhoods);
-    Ok(Analysis {
-        standard: standards.name.clone(),
-        standard_title: standards.title.clone(),
-        neighbourhoods: rows,
-        gap_areas,
-        unassigned_residents,
-        metadata: city.metadata.clone(),
-    })
+    Indicators {
+        analysis: Analysis {
+            standard: standards.name.clone(),
+            standard_title: standards.title.clone(),
+            neighbourhoods: rows,
+            gap_areas: Vec::new(),
+            unassigned_residents,
+            metadata: city.metadata.clone(),
+        },
+        gap_per_unit,
+    }
 }
 
 /// Need score (docs/methods.md): the weighted mean of each band's gap share and the

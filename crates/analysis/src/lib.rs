@@ -1,18 +1,27 @@
-//! Coverage analysis for Spielraum: planning standards, indicators per neighbourhood, gaps, need.
+//! Coverage analysis for Spielraum: planning standards, indicators per neighbourhood, gaps, need,
+//! scenarios (warm what-if engine) and location suggestions.
 //!
 //! The arithmetic is explained for planners in docs/methods.md; the standards format in docs/standards.md.
 
+mod catchment;
 pub mod export;
 pub mod gaps;
 pub mod indicators;
 pub mod reach;
+pub mod scenario;
 pub mod standards;
+pub mod suggest;
 
 pub use gaps::{GAP_CELL_M, GapArea};
 pub use indicators::{
     Analysis, AnalysisError, Candidate, NeighbourhoodIndicators, Reach, analyze_reach,
+    analyze_reach_weighted, weighted_area_m2,
 };
-pub use reach::{analyze, build_graph, compute_reach, network_profile};
+pub use reach::{
+    analyze, analyze_scenario, build_graph, compute_reach, compute_reach_for, network_profile,
+};
+pub use scenario::{Comparison, ScenarioEngine, ScenarioEngineError};
 pub use standards::{
     BandRule, DistanceRule, NeedWeights, PlayAreaRule, Standards, StandardsError, WalkProfile,
 };
+pub use suggest::{SuggestOptions, Suggestion, suggestions_json};

@@ -2,10 +2,13 @@
 //!
 //! Owns the choice of candidate facilities (public, a kind some band counts) and the one bounded search.
 
-use model::City;
+use model::scenario::ScenarioFacilities;
+use model::{City, Facility, PopulationUnit};
 use network::{Profile, Targets, WalkGraph};
 
-use crate::indicators::{Analysis, AnalysisError, Candidate, Reach, analyze_reach};
+use crate::indicators::{
+    Analysis, AnalysisError, Candidate, Reach, analyze_reach, analyze_reach_weighted,
+};
 use crate::standards::{Standards, WalkProfile};
 
 /// The network profile a standard asks for.
@@ -29,17 +32,25 @@ pub fn build_graph(city: &City, standards: &Standards) -> Result<WalkGraph, Anal
 /// Walking distances from every population unit to every candidate facility within the
 /// standard's largest catchment (public facilities of a kind some band counts).
 pub fn compute_reach(city: &City, graph: &WalkGraph, standards: &Standards) -> Reach {
-    let candidates: Vec<usize> = city
-        .facilities
+    compute_reach_for(&city.facilities, &city.population, graph, standards)
+}
+
+/// [`compute_reach`] for any facility list (indices into `facilities`).
+pub fn compute_reach_for(
+    facilities: &[Facility],
+    population: &[PopulationUnit],
+    graph: &WalkGraph,
+    standards: &Standards,
+) -> Reach {
+    let candidates: Vec<usize> = facilities
         .iter()
         .enumerate()
-        .filter(|(_, f)| f.is_public() && standards.counts_for_any_band(f.kind))
+        .filter(|(_, f)| is_candidate(f, standards))
         .map(|(i, _)| i)
         .collect();
-    let facilities: Vec<&model::Facility> =
-        candidates.iter().map(|&i| &city.facilities[i]).collect();
-    let targets = Targets::from_facilities(graph, &facilities);
-    let origins: Vec<_> = city.population.iter().map(|u| u.location.0).collect();
+    let chosen: Vec<&Facility> = candidates.iter().map(|&i| &facilities[i]).collect();
+    let targets = Targets::from_facilities(graph, &chosen);
+    let origins: Vec<_> = population.iter().map(|u| u.location.0).collect();
     network::within(graph, &targets, &origins, standards.max_catchment_m())
         .into_iter()
         .map(|hits| {
@@ -51,6 +62,32 @@ pub fn compute_reach(city: &City, graph: &WalkGraph, standards: &Standards) -> R
                 .collect()
         })
         .collect()
+}
+
+/// Whether walking distances to `facility` are worth computing: public, of a kind some band counts.
+pub(crate) fn is_candidate(facility: &Facility, standards: &Standards) -> bool {
+    facility.is_public() && standards.counts_for_any_band(facility.kind)
+}
+
+/// The full analysis of a scenario from scratch: the city with the scenario's facilities, walking
+/// distances recomputed for all of them, its full-weight facilities at area weight 1.
+///
+/// The reference for [`crate::ScenarioEngine::compare`], which patches the base instead.
+pub fn analyze_scenario(
+    city: &City,
+    graph: &WalkGraph,
+    standards: &Standards,
+    scenario: &ScenarioFacilities,
+) -> Result<Analysis, AnalysisError> {
+    let reach = compute_reach_for(&scenario.facilities, &city.population, graph, standards);
+    let scenario_city = City {
+        facilities: scenario.facilities.clone(),
+        neighbourhoods: city.neighbourhoods.clone(),
+        population: city.population.clone(),
+        metadata: city.metadata.clone(),
+        ..City::default()
+    };
+    analyze_reach_weighted(&scenario_city, standards, &reach, &scenario.full_weight)
 }
 
 /// The full analysis: walking distances on `graph`, then every indicator.

@@ -36,6 +36,14 @@ enum Command {
     Serve(commands::serve::Args),
     /// Import the bundled demo city if needed and serve it.
     Demo(commands::demo::Args),
+    /// Write a council report (maps, indicators, charts, ranking, methods) as PDF or HTML.
+    Report(commands::report::Args),
+    /// Write a static website (PMTiles map, style, embed page, indicators) for any web host.
+    Export(commands::export::Args),
+    /// Suggest sites for new facilities that serve the most children unserved today.
+    Suggest(commands::suggest::Args),
+    /// Planning scenarios: add, remove, open or enlarge facilities and compare before/after.
+    Scenario(commands::scenario::Args),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +65,10 @@ fn main() -> ExitCode {
         Command::Analyze(args) => commands::analyze::run(args),
         Command::Serve(args) => commands::serve::run(args),
         Command::Demo(args) => commands::demo::run(args),
+        Command::Report(args) => commands::report::run(args),
+        Command::Export(args) => commands::export::run(args),
+        Command::Suggest(args) => commands::suggest::run(args),
+        Command::Scenario(args) => commands::scenario::run(args),
     });
     match result {
         Ok(Ok(())) => ExitCode::SUCCESS,

@@ -31,8 +31,32 @@ pub fn write_atomically(
 }
 
 fn tempfile_in(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
-    tempfile::Builder::new()
-        .prefix(".spielraum-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".spielraum-").suffix(".tmp");
+    // Like any new file (0666 less the umask), not the temporary file's private 0600: reports
+    // and tables are meant to be shared.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    builder.tempfile_in(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The output gets the mode any new file gets here (0666 less the umask), which
+    /// `File::create` shows independently, not the temporary file's private 0600.
+    #[cfg(unix)]
+    #[test]
+    fn output_has_the_mode_of_a_new_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("plain.txt");
+        std::fs::File::create(&plain).unwrap();
+        let ours = dir.path().join("ours.txt");
+        write_atomically(&ours, |w| Ok(w.write_all(b"x")?)).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&ours), mode(&plain));
+        assert_eq!(std::fs::read(&ours).unwrap(), b"x");
+    }
 }

@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use geo::Centroid;
 use geo_types::{Coord, Geometry, LineString, MultiPolygon, Point};
+use model::scenario::CandidateSite;
 use model::{BasemapFeature, Building, City, Facility, OsmId, TaggedNode, WalkWay};
 use osmpbf::{BlobDecode, BlobReader, Element, PrimitiveBlock, RelMemberType};
 use rayon::prelude::*;
@@ -36,6 +37,8 @@ pub struct OsmImport {
     pub admin_level: Option<u8>,
     /// Objects skipped and why, each naming the object (`r123: …`).
     pub warnings: Vec<String>,
+    /// Areas where a new facility could go ([`tags::candidate_source`]), by OSM id.
+    pub candidates: Vec<CandidateSite>,
 }
 
 /// Errors reading a PBF file; each names the file.
@@ -544,10 +547,12 @@ pub fn read_osm(path: &Path, opts: &OsmOptions, progress: Progress) -> Result<Os
         .map(|s| s.saturating_mul(1000))
         .or((newest_ms > 0).then_some(newest_ms));
     city.metadata = metadata(path, timestamp, level);
+    b.candidates.sort_by_key(|c| c.0);
     Ok(OsmImport {
         city,
         admin_level: level,
         warnings: b.warnings,
+        candidates: b.candidates.into_iter().map(|c| c.1).collect(),
     })
 }
 
@@ -635,6 +640,7 @@ struct Build {
     basemap: Vec<BasemapFeature>,
     residential: Vec<MultiPolygon<f64>>,
     boundaries: Vec<admin::Candidate>,
+    candidates: Vec<(OsmId, CandidateSite)>,
     warnings: Vec<String>,
 }
 
@@ -647,16 +653,30 @@ impl Build {
         self.basemap.extend(o.basemap);
         self.residential.extend(o.residential);
         self.boundaries.extend(o.boundaries);
+        self.candidates.extend(o.candidates);
         self.warnings.extend(o.warnings);
     }
 
     /// Adds what an area (closed way or multipolygon) with tags `t` makes. The area on the ellipsoid is
-    /// computed only for facilities and buildings (not for landuse or water).
+    /// computed only for facilities, buildings and candidate sites (not for landuse or water).
     fn area(&mut self, id: OsmId, t: &Tags, mut mp: MultiPolygon<f64>) {
         let facility = tags::facility_kind(t);
         let building = tags::building(t);
-        let area = (facility.is_some() || building.is_some())
+        let candidate = tags::candidate_source(t);
+        let area = (facility.is_some() || building.is_some() || candidate.is_some())
             .then(|| model::geodesy::multipolygon_area_m2(&mp));
+        if let Some(source) = candidate {
+            self.candidates.push((
+                id,
+                CandidateSite {
+                    id: id.to_string(),
+                    source,
+                    name: tag(t, "name").map(str::to_string),
+                    geometry: Geometry::MultiPolygon(mp.clone()),
+                    area_m2: area.unwrap_or(0.0),
+                },
+            ));
+        }
         if let Some(kind) = facility {
             self.facilities.push(Facility {
                 osm_id: id,
@@ -945,6 +965,7 @@ mod tests {
         assert_eq!(a.city.buildings, b.city.buildings);
         assert_eq!(a.city.walk_ways, b.city.walk_ways);
         assert_eq!(a.city.tagged_nodes, b.city.tagged_nodes);
+        assert_eq!(a.candidates, b.candidates);
         // Places come in file order; everything else in the same order.
         let sorted = |c: &City| {
             let mut v: Vec<String> = c.basemap.iter().map(|f| format!("{f:?}")).collect();

@@ -5,8 +5,11 @@
 //! [`serve`] runs it until a shutdown signal; [`serve_city`] does all of it for the CLI.
 
 mod api;
+pub mod auth;
+pub mod edit_json;
 mod openapi;
 pub mod reach;
+mod scenario;
 mod state;
 mod style;
 mod tile;
@@ -18,12 +21,16 @@ use std::net::SocketAddr;
 use axum::Router;
 use axum::http::{HeaderName, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{Any, CorsLayer};
 
+pub use auth::EditToken;
 pub use openapi::{ROUTES, openapi_document};
-pub use state::AppState;
+pub use scenario::{DEFAULT_SUGGESTIONS, MAX_COMPARE_EDITS, MAX_SUGGESTIONS, ScenarioSetup};
+pub use state::{AppState, data_bounds, find_web_dir, tile_layers};
+/// The planning map's MapLibre style and kind colours (also drawn by the static report maps).
+pub use style::{KIND_COLOURS, style_document};
 
 /// Walking time of a reach query when none is given, in minutes: `/api/reach` without
 /// `minutes` and `spielraum reach` without `--minutes`/`--metres` (interfaces.md).
@@ -88,6 +95,21 @@ pub fn router(state: AppState) -> Router {
         .route("/api/neighbourhoods", get(api::neighbourhoods))
         .route("/api/facilities", get(api::facilities))
         .route("/api/reach", get(api::reach))
+        .route("/api/scenarios", get(scenario::list).post(scenario::create))
+        .route(
+            "/api/scenarios/{id}",
+            get(scenario::get)
+                .patch(scenario::update)
+                .delete(scenario::delete),
+        )
+        .route("/api/scenarios/{id}/edits", post(scenario::add_edit))
+        .route(
+            "/api/scenarios/{id}/edits/{position}",
+            axum::routing::delete(scenario::remove_edit),
+        )
+        .route("/api/scenarios/{id}/compare", get(scenario::compare_stored))
+        .route("/api/compare", post(scenario::compare_unsaved))
+        .route("/api/suggest", get(scenario::suggest))
         .route("/tiles/{z}/{x}/{file}", get(tile::tile))
         .route("/style.json", get(style::style))
         .route("/openapi.json", get(openapi::openapi))

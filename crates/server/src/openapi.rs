@@ -7,13 +7,20 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 /// Every public path of the server, in OpenAPI spelling.
-pub const ROUTES: [&str; 9] = [
+pub const ROUTES: [&str; 16] = [
     "/",
     "/embed",
     "/health",
     "/api/neighbourhoods",
     "/api/facilities",
     "/api/reach",
+    "/api/scenarios",
+    "/api/scenarios/{id}",
+    "/api/scenarios/{id}/edits",
+    "/api/scenarios/{id}/edits/{position}",
+    "/api/scenarios/{id}/compare",
+    "/api/compare",
+    "/api/suggest",
     "/tiles/{z}/{x}/{y}.mvt",
     "/style.json",
     "/openapi.json",
@@ -31,6 +38,96 @@ fn p(name: &str, desc: &str) -> Value {
     json!({ "name": name, "in": "path", "required": true, "schema": { "type": "integer", "minimum": 0 }, "description": desc })
 }
 
+fn json_body(desc: &str, schema: &str) -> Value {
+    json!({ "description": desc, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } })
+}
+
+fn error(desc: &str) -> Value {
+    json_body(desc, "Error")
+}
+
+fn id_param() -> Value {
+    json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string" }, "description": "Scenario id (a number) or name" })
+}
+
+/// The answers every changing scenario route can give besides success.
+fn edit_errors(extra: &[(&str, &str)]) -> serde_json::Map<String, Value> {
+    let mut m = serde_json::Map::new();
+    m.insert(
+        "400".into(),
+        error("Malformed request (not JSON, a field missing or of the wrong type)"),
+    );
+    m.insert(
+        "401".into(),
+        error("No 'Authorization: Bearer TOKEN' header"),
+    );
+    m.insert(
+        "403".into(),
+        error("Wrong token, editing disabled on this server, or a read-only GeoPackage"),
+    );
+    for (code, desc) in extra {
+        m.insert((*code).into(), error(desc));
+    }
+    m
+}
+
+fn with(mut m: serde_json::Map<String, Value>, code: &str, v: Value) -> Value {
+    m.insert(code.into(), v);
+    Value::Object(m)
+}
+
+/// The OpenAPI paths of the scenario and suggestion routes.
+fn scenario_paths() -> Value {
+    let bearer = json!([{ "editToken": [] }]);
+    let body = |schema: &str| json!({ "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } });
+    json!({
+        "/api/scenarios": {
+            "get": { "summary": "Stored scenarios (public)", "responses": { "200": json_body("{\"scenarios\": [ScenarioInfo], \"editing\": bool (whether this server accepts edits)}", "ScenarioList") } },
+            "post": { "summary": "Create an empty scenario", "security": bearer, "requestBody": body("ScenarioFields"),
+                "responses": with(edit_errors(&[("409", "A scenario of that name exists"), ("422", "Invalid name")]), "201", json_body("The scenario with its (no) edits", "Scenario")) }
+        },
+        "/api/scenarios/{id}": {
+            "parameters": [id_param()],
+            "get": { "summary": "A scenario with its edits (public)", "responses": { "200": json_body("Scenario", "Scenario"), "404": error("No such scenario") } },
+            "patch": { "summary": "Rename / describe", "security": bearer, "requestBody": body("ScenarioFields"),
+                "responses": with(edit_errors(&[("404", "No such scenario"), ("409", "Name taken"), ("422", "Invalid name")]), "200", json_body("Scenario", "Scenario")) },
+            "delete": { "summary": "Delete a scenario and its edits", "security": bearer,
+                "responses": with(edit_errors(&[("404", "No such scenario")]), "200", json_body("{\"deleted\": ScenarioInfo}", "Deleted")) }
+        },
+        "/api/scenarios/{id}/edits": {
+            "parameters": [id_param()],
+            "post": { "summary": "Append one edit; answers the new comparison at once", "security": bearer, "requestBody": body("Edit"),
+                "responses": with(edit_errors(&[("404", "No such scenario"), ("422", "Unknown kind/access/op, invalid geometry, negative area, unknown facility")]), "201", json_body("{\"scenario\": Scenario, \"comparison\": Comparison}", "Changed")) }
+        },
+        "/api/scenarios/{id}/edits/{position}": {
+            "parameters": [id_param(), { "name": "position", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 0 }, "description": "The edit's position, from 0" }],
+            "delete": { "summary": "Remove one edit (later ones move up); answers the new comparison", "security": bearer,
+                "responses": with(edit_errors(&[("404", "No such scenario or edit")]), "200", json_body("{\"scenario\": Scenario, \"comparison\": Comparison}", "Changed")) }
+        },
+        "/api/scenarios/{id}/compare": {
+            "parameters": [id_param()],
+            "get": { "summary": "Before/after of every indicator per neighbourhood under the stored scenario (public)",
+                "responses": { "200": json_body("Comparison", "Comparison"), "404": error("No such scenario"), "422": error("An edit no longer applies") } }
+        },
+        "/api/compare": {
+            "post": { "summary": "Before/after under unsaved edits: the instant answer while drawing (public, changes nothing)",
+                "requestBody": body("EditList"),
+                "responses": { "200": json_body("Comparison", "Comparison"), "400": error("Malformed"), "413": error("Too many edits"),
+                    "422": error("An edit is invalid (the message says which, counted from 1)") } }
+        },
+        "/api/suggest": {
+            "get": { "summary": "Candidate sites where a new facility serves the most children unserved today (greedy maximal covering)",
+                "parameters": [
+                    q("kind", false, "string", "Kind of the new facility (default playground)"),
+                    q("count", false, "integer", &format!("How many sites, 1..={} (default {})", crate::MAX_SUGGESTIONS, crate::DEFAULT_SUGGESTIONS)),
+                    q("area_m2", false, "number", "Net area assumed for the new facility (default: the site's, capped)")
+                ],
+                "responses": { "200": json_body("{\"suggestions\": [{rank, site_id, source, name, lon, lat, area_m2, gained: {total, age_0_5, …}, neighbourhood: {id, name} | null, geometry}]}", "Suggestions"),
+                    "400": err(), "422": error("The kind serves no age band in this standard") } }
+        }
+    })
+}
+
 fn geojson(desc: &str) -> Value {
     json!({ "description": desc, "content": { "application/geo+json": { "schema": { "$ref": "#/components/schemas/FeatureCollection" } } } })
 }
@@ -38,7 +135,7 @@ fn geojson(desc: &str) -> Value {
 /// The OpenAPI 3.0 document.
 pub fn openapi_document() -> Value {
     let html = |d: &str| json!({ "description": d, "content": { "text/html": {} } });
-    json!({
+    let mut doc = json!({
         "openapi": "3.0.3",
         "info": {
             "title": "Spielraum",
@@ -96,7 +193,48 @@ pub fn openapi_document() -> Value {
             "FeatureCollection": { "type": "object", "required": ["type", "features"], "properties": {
                 "type": { "type": "string", "enum": ["FeatureCollection"] }, "features": { "type": "array", "items": { "type": "object" } } } }
         } }
-    })
+    });
+    if let (Some(paths), Value::Object(more)) = (doc["paths"].as_object_mut(), scenario_paths()) {
+        paths.extend(more);
+    }
+    if let Some(schemas) = doc["components"]["schemas"].as_object_mut() {
+        schemas.extend(scenario_schemas());
+    }
+    doc["components"]["securitySchemes"] = json!({ "editToken": { "type": "http", "scheme": "bearer", "description": "The token of `spielraum serve --edit-token-file FILE` (or SPIELRAUM_EDIT_TOKEN)" } });
+    doc
+}
+
+/// Schemas of the scenario routes.
+fn scenario_schemas() -> serde_json::Map<String, Value> {
+    let edit = json!({ "oneOf": [
+        { "type": "object", "required": ["op", "kind", "geometry"], "properties": {
+            "op": { "type": "string", "enum": ["add"] }, "kind": { "type": "string", "enum": ["playground", "school", "kindergarten", "open_space"] },
+            "name": { "type": "string", "nullable": true }, "area_m2": { "type": "number", "minimum": 0, "nullable": true, "description": "Net area; null: the polygon's own area" },
+            "access": { "type": "string", "enum": ["public", "restricted", "private"], "description": "default public" },
+            "geometry": { "type": "object", "description": "GeoJSON Point, Polygon or MultiPolygon, WGS84" } } },
+        { "type": "object", "required": ["op", "osm_id"], "properties": { "op": { "type": "string", "enum": ["remove"] }, "osm_id": { "type": "string", "example": "w123" } } },
+        { "type": "object", "required": ["op", "osm_id", "access"], "properties": { "op": { "type": "string", "enum": ["set_access"] }, "osm_id": { "type": "string" }, "access": { "type": "string", "enum": ["public", "restricted", "private"] } } },
+        { "type": "object", "required": ["op", "osm_id", "area_m2"], "properties": { "op": { "type": "string", "enum": ["enlarge"] }, "osm_id": { "type": "string" }, "area_m2": { "type": "number", "minimum": 0 } } }
+    ] });
+    let info = json!({ "type": "object", "properties": {
+        "id": { "type": "integer" }, "name": { "type": "string" }, "description": { "type": "string" },
+        "created": { "type": "string", "format": "date-time" }, "updated": { "type": "string", "format": "date-time" }, "edit_count": { "type": "integer" } } });
+    let any = json!({ "type": "object" });
+    [
+        ("Edit", edit),
+        ("EditList", json!({ "type": "object", "required": ["edits"], "properties": { "edits": { "type": "array", "items": { "$ref": "#/components/schemas/Edit" } } } })),
+        ("ScenarioInfo", info),
+        ("ScenarioFields", json!({ "type": "object", "properties": { "name": { "type": "string" }, "description": { "type": "string" } } })),
+        ("Scenario", json!({ "allOf": [{ "$ref": "#/components/schemas/ScenarioInfo" }, { "type": "object", "properties": { "edits": { "type": "array", "items": { "$ref": "#/components/schemas/Edit" }, "description": "each with its position (from 0)" } } }] })),
+        ("ScenarioList", json!({ "type": "object", "properties": { "scenarios": { "type": "array", "items": { "$ref": "#/components/schemas/ScenarioInfo" } }, "editing": { "type": "boolean" } } })),
+        ("Comparison", json!({ "type": "object", "description": "{standard, recomputed_units, searched_facilities, neighbourhoods: [{id, name, before, after, change}], totals: {before, after, change}}; before/after hold the flat indicator properties, change after − before" })),
+        ("Changed", json!({ "type": "object", "properties": { "scenario": { "$ref": "#/components/schemas/Scenario" }, "comparison": { "$ref": "#/components/schemas/Comparison" } } })),
+        ("Deleted", json!({ "type": "object", "properties": { "deleted": { "$ref": "#/components/schemas/ScenarioInfo" } } })),
+        ("Suggestions", any),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
 }
 
 pub(crate) async fn openapi() -> Response {

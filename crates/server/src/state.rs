@@ -20,13 +20,17 @@ const TILE_CACHE_BYTES: usize = 256 << 20;
 pub struct AppState(pub(crate) Arc<Inner>);
 
 pub(crate) struct Inner {
-    pub city: City,
+    pub city: Arc<City>,
     pub neighbourhoods_json: Bytes,
     pub tiles: TileCache,
     /// The walking graph and the public facilities on it, or why there is none.
-    pub reach: Result<(network::WalkGraph, network::Targets), String>,
+    pub reach: Result<(Arc<network::WalkGraph>, network::Targets), String>,
+    /// The profile the walking graph was built with, when this state built it.
+    pub graph_profile: Option<network::Profile>,
     pub data_bounds: Option<[f64; 4]>,
     pub web_dir: Option<PathBuf>,
+    /// Scenarios and suggestions, once [`AppState::with_scenarios`] set them up.
+    pub scenarios: Option<crate::scenario::Scenarios>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -87,7 +91,7 @@ fn tile_properties(m: &Map<String, Json>) -> Vec<(String, Value)> {
         .collect()
 }
 
-fn geometry_json(g: &geo_types::Geometry<f64>) -> Json {
+pub(crate) fn geometry_json(g: &geo_types::Geometry<f64>) -> Json {
     serde_json::to_value(geojson::Geometry::from(geojson::GeometryValue::from(g)))
         .unwrap_or(Json::Null)
 }
@@ -124,7 +128,7 @@ fn gap_features(indicators: Option<&Json>) -> Vec<tiles::SourceFeature> {
 }
 
 /// The lon/lat box of the neighbourhoods (else the facilities): where the map opens.
-fn data_bounds(city: &City) -> Option<[f64; 4]> {
+pub fn data_bounds(city: &City) -> Option<[f64; 4]> {
     use geo::BoundingRect;
     let rects: Vec<geo_types::Rect<f64>> = if city.neighbourhoods.is_empty() {
         city.facilities
@@ -146,9 +150,24 @@ fn data_bounds(city: &City) -> Option<[f64; 4]> {
     })
 }
 
+/// The tile layers the server draws for `city` with `indicators` (as [`AppState::new`] takes
+/// them): the city's layers, neighbourhoods with the flat indicator properties, and the `gaps`
+/// layer from `gap_areas_geojson`. The static export writes these same layers.
+pub fn tile_layers(city: &City, indicators: Option<&Json>) -> Vec<tiles::SourceLayer> {
+    let mut opts = CityLayerOptions {
+        gaps: gap_features(indicators),
+        ..CityLayerOptions::default()
+    };
+    for (id, m) in &indicators_by_id(indicators.cloned()) {
+        opts.neighbourhood_properties
+            .insert(id.clone(), tile_properties(m));
+    }
+    city_layers(city, &opts)
+}
+
 /// Where the built web app is: `$SPIELRAUM_WEB_DIR`, else `web/dist` under the current
 /// directory, else `web/dist` above the executable (`target/<profile>/spielraum`).
-fn find_web_dir() -> Option<PathBuf> {
+pub fn find_web_dir() -> Option<PathBuf> {
     let mut candidates = Vec::new();
     if let Some(d) = std::env::var_os("SPIELRAUM_WEB_DIR") {
         candidates.push(PathBuf::from(d));
@@ -207,37 +226,33 @@ impl AppState {
             network::Profile::Default,
         )
         .map_err(|e| e.to_string());
-        AppState::build(city, graph, indicators)
+        AppState::build(city, graph, Some(network::Profile::Default), indicators)
     }
 
     /// As [`AppState::new`], with a walking graph built already from `city` (e.g. the one
     /// the indicators were computed on), so it is not built twice.
     pub fn with_graph(city: City, graph: network::WalkGraph, indicators: Option<Json>) -> AppState {
-        AppState::build(city, Ok(graph), indicators)
+        AppState::build(city, Ok(graph), None, indicators)
     }
 
     fn build(
         city: City,
         graph: Result<network::WalkGraph, String>,
+        graph_profile: Option<network::Profile>,
         indicators: Option<Json>,
     ) -> AppState {
         let indicators_json = indicators;
+        let tiles = TileCache::new(
+            TileSet::new(tile_layers(&city, indicators_json.as_ref())),
+            TILE_CACHE_BYTES,
+        );
         let indicators = indicators_by_id(indicators_json.clone());
-        let mut opts = CityLayerOptions {
-            gaps: gap_features(indicators_json.as_ref()),
-            ..CityLayerOptions::default()
-        };
-        for (id, m) in &indicators {
-            opts.neighbourhood_properties
-                .insert(id.clone(), tile_properties(m));
-        }
-        let tiles = TileCache::new(TileSet::new(city_layers(&city, &opts)), TILE_CACHE_BYTES);
         if let Err(e) = &graph {
             tracing::warn!("walking network unavailable, /api/reach will answer 503: {e}");
         }
         let reach = graph.map(|g| {
             let targets = crate::reach::public_targets(&city, &g);
-            (g, targets)
+            (Arc::new(g), targets)
         });
         let features: Vec<Json> = city
             .neighbourhoods
@@ -252,10 +267,12 @@ impl AppState {
         AppState(Arc::new(Inner {
             data_bounds,
             neighbourhoods_json: Bytes::from(fc.to_string()),
-            city,
+            city: Arc::new(city),
             tiles,
             reach,
+            graph_profile,
             web_dir: find_web_dir(),
+            scenarios: None,
         }))
     }
 
@@ -268,6 +285,24 @@ impl AppState {
             }
             Err(arc) => {
                 tracing::warn!("with_web_dir called on a shared state; ignored");
+                AppState(arc)
+            }
+        }
+    }
+
+    /// The same state answering the scenario and suggestion routes (`/api/scenarios…`,
+    /// `/api/compare`, `/api/suggest`): builds the scenario engine once on this state's city and
+    /// walking graph (the graph must be the one `setup.standards` asks for, e.g. the one given to
+    /// [`AppState::with_graph`]; a state from [`AppState::new`] rebuilds it when the standard
+    /// walks another profile). Without it those routes answer 503.
+    pub fn with_scenarios(self, setup: crate::scenario::ScenarioSetup) -> AppState {
+        match Arc::try_unwrap(self.0) {
+            Ok(mut inner) => {
+                inner.scenarios = Some(crate::scenario::Scenarios::new(&inner, setup));
+                AppState(Arc::new(inner))
+            }
+            Err(arc) => {
+                tracing::warn!("with_scenarios called on a shared state; ignored");
                 AppState(arc)
             }
         }

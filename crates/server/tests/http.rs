@@ -489,6 +489,13 @@ async fn style_pages_openapi_and_unknown_paths() {
     assert_eq!(paths.len(), ROUTES.len());
     for route in ROUTES {
         assert!(paths.contains_key(route), "{route} not documented");
+        // The scenario routes need a scenario set-up: tests/scenario.rs walks them.
+        if ["/api/scenarios", "/api/compare", "/api/suggest"]
+            .iter()
+            .any(|p| route.starts_with(p))
+        {
+            continue;
+        }
         let concrete = route.replace("{z}/{x}/{y}", "0/0/0");
         let concrete = if concrete == "/api/reach" {
             "/api/reach?lon=9.5&lat=47.14".to_string()

@@ -3,6 +3,7 @@
 //! Every layer goes through the generic [`Layer`] code; this module only converts.
 
 use geo_types::{Coord, Geometry, MultiPolygon, Point};
+use model::scenario::CandidateSite;
 use model::{
     BasemapFeature, Building, City, Facility, Neighbourhood, OsmId, PopulationSource,
     PopulationUnit, TaggedNode, WalkWay,
@@ -344,6 +345,23 @@ fn le_chunks<const N: usize>(b: &[u8]) -> impl Iterator<Item = [u8; N]> + '_ {
     })
 }
 
+/// The facilities of the `facilities` layer.
+pub(crate) fn facilities_from_layer(l: &Layer) -> Result<Vec<Facility>, StoreError> {
+    rows(l, &["osm_id", "kind", "name", "area_m2", "access"], |r| {
+        Ok(Facility {
+            osm_id: r.osm_id("osm_id")?,
+            kind: r
+                .text("kind")?
+                .parse()
+                .map_err(|e| r.bad("kind", &format!("holds {e}")))?,
+            name: r.opt_text("name")?,
+            access: r.opt_text("access")?,
+            geometry: r.geometry()?,
+            area_m2: r.opt_real("area_m2")?,
+        })
+    })
+}
+
 /// Converts the layers written by [`city_layer`] (in [`CITY_LAYERS`] order) back into a city.
 pub(crate) fn city_from_layers(
     layers: Vec<Layer>,
@@ -352,23 +370,7 @@ pub(crate) fn city_from_layers(
     let [fac, nb, pop, bld, base, ways, tagged]: [Layer; 7] = layers
         .try_into()
         .map_err(|_| StoreError::Shape("wrong number of city layers".into()))?;
-    let facilities = rows(
-        &fac,
-        &["osm_id", "kind", "name", "area_m2", "access"],
-        |r| {
-            Ok(Facility {
-                osm_id: r.osm_id("osm_id")?,
-                kind: r
-                    .text("kind")?
-                    .parse()
-                    .map_err(|e| r.bad("kind", &format!("holds {e}")))?,
-                name: r.opt_text("name")?,
-                access: r.opt_text("access")?,
-                geometry: r.geometry()?,
-                area_m2: r.opt_real("area_m2")?,
-            })
-        },
-    )?;
+    let facilities = facilities_from_layer(&fac)?;
     let neighbourhoods = rows(&nb, &["id", "name", "admin_level", "population"], |r| {
         let geometry = match r.geometry()? {
             Geometry::MultiPolygon(mp) => mp,
@@ -481,5 +483,47 @@ pub(crate) fn city_from_layers(
         tagged_nodes,
         basemap,
         metadata,
+    })
+}
+
+/// The name of the candidate sites layer.
+pub(crate) const CANDIDATE_LAYER: &str = "candidate_sites";
+
+/// The `candidate_sites` layer: one feature per site (columns `id`, `source`, `name`, `area_m2`).
+pub(crate) fn candidate_layer(sites: &[CandidateSite]) -> Layer {
+    with(
+        layer(
+            CANDIDATE_LAYER,
+            Some(GeometryType::Geometry),
+            &[
+                ("id", Text),
+                ("source", Text),
+                ("name", Text),
+                ("area_m2", Real),
+            ],
+        ),
+        sites,
+        |s| Feature {
+            geometry: Some(s.geometry.clone()),
+            values: vec![
+                Value::Text(s.id.clone()),
+                Value::Text(s.source.clone()),
+                Value::opt_text(s.name.as_deref()),
+                Value::Real(s.area_m2),
+            ],
+        },
+    )
+}
+
+/// The sites of a layer written by [`candidate_layer`].
+pub(crate) fn candidates_from_layer(l: &Layer) -> Result<Vec<CandidateSite>, StoreError> {
+    rows(l, &["id", "source", "name", "area_m2"], |r| {
+        Ok(CandidateSite {
+            id: r.text("id")?,
+            source: r.text("source")?,
+            name: r.opt_text("name")?,
+            geometry: r.geometry()?,
+            area_m2: r.real("area_m2")?,
+        })
     })
 }

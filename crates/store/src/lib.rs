@@ -2,19 +2,22 @@
 //!
 //! [`write_city`]/[`read_city`] for the import's result, [`write_layer`]/[`read_layer`] for later
 //! results (indicators, gap areas), [`read_meta`]/[`write_meta`] for the `spielraum_meta` table,
-//! [`TileTable`] for the server's persistent tile cache.
+//! [`TileTable`] for the server's persistent tile cache, [`ScenarioStore`] for planning scenarios.
 
 mod city;
 pub mod layer;
 mod rtree;
+pub mod scenario;
 pub mod tile_table;
 pub mod wkb;
 
 use std::path::{Path, PathBuf};
 
+use model::scenario::CandidateSite;
 use rusqlite::{Connection, OpenFlags};
 
 pub use layer::{Column, ColumnType, Feature, GeometryType, Layer, Value};
+pub use scenario::{Scenario, ScenarioInfo, ScenarioStore, ScenarioStoreError};
 pub use tile_table::TileTable;
 
 /// Errors of the GeoPackage store; each names the file.
@@ -123,12 +126,46 @@ fn open(path: &Path, write: bool) -> Result<Connection, StoreError> {
 }
 
 /// Writes `city` to a NEW GeoPackage at `path`, atomically: a temporary file in the same folder
-/// is renamed over `path` only on success; on error an existing file is untouched.
+/// is renamed over `path` only on success; on error an existing file is untouched. The
+/// `candidate_sites` layer is written empty (see [`write_city_with_candidates`]).
 pub fn write_city(path: &Path, city: &model::City) -> Result<(), StoreError> {
+    write_city_with_candidates(path, city, &[])
+}
+
+/// [`write_city`], with the candidate sites for new facilities in the layer `candidate_sites`
+/// (Point or (Multi)Polygon; columns `id`, `source`, `name`, `area_m2`).
+pub fn write_city_with_candidates(
+    path: &Path,
+    city: &model::City,
+    candidates: &[CandidateSite],
+) -> Result<(), StoreError> {
     let layers = city::CITY_LAYERS
         .iter()
-        .map(|name| city::city_layer(city, name));
+        .map(|name| city::city_layer(city, name))
+        .chain(std::iter::once_with(|| city::candidate_layer(candidates)));
     write_new(path, layers, &city.metadata)
+}
+
+/// Reads only the `facilities` layer (quicker than [`read_city`] when that is all one needs).
+pub fn read_facilities(path: &Path) -> Result<Vec<model::Facility>, StoreError> {
+    let conn = open(path, false)?;
+    let layer = layer::read_layer_conn(&conn, "facilities").map_err(|e| e.in_file(path))?;
+    city::facilities_from_layer(&layer).map_err(|e| e.in_file(path))
+}
+
+/// Reads the candidate sites written by [`write_city_with_candidates`] (by OSM id).
+pub fn read_candidate_sites(path: &Path) -> Result<Vec<CandidateSite>, StoreError> {
+    let conn = open(path, false)?;
+    let layer = match layer::read_layer_conn(&conn, city::CANDIDATE_LAYER) {
+        Err(StoreError::MissingLayer(n)) => {
+            return Err(StoreError::NotSpielraum {
+                path: path.to_path_buf(),
+                reason: format!("layer '{n}' is missing, it was imported by an older version"),
+            });
+        }
+        other => other.map_err(|e| e.in_file(path))?,
+    };
+    city::candidates_from_layer(&layer).map_err(|e| e.in_file(path))
 }
 
 /// Writes a new GeoPackage holding `layers` and `meta` atomically (see [`write_city`]).
@@ -145,11 +182,12 @@ fn write_new(
         path: dir.to_path_buf(),
         source,
     };
-    let tmp = tempfile::Builder::new()
-        .prefix(".spielraum-")
-        .suffix(".gpkg.tmp")
-        .tempfile_in(dir)
-        .map_err(io)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".spielraum-").suffix(".gpkg.tmp");
+    // Like any new file (0666 less the umask), not the temporary file's private 0600.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let tmp = builder.tempfile_in(dir).map_err(io)?;
     {
         let mut conn =
             Connection::open(tmp.path()).map_err(|e| StoreError::from(e).in_file(path))?;
@@ -181,6 +219,13 @@ fn write_new(
                 source,
             },
         )?;
+    }
+    // A WAL journal left by a killed writer of the file being replaced must not be applied
+    // to the new one (SQLite would take it for the new file's journal).
+    for suffix in ["-wal", "-shm"] {
+        let mut side = path.as_os_str().to_owned();
+        side.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(side));
     }
     tmp.persist(path).map_err(|e| StoreError::Io {
         path: path.to_path_buf(),
@@ -414,7 +459,43 @@ mod tests {
                 |r| r.get(0),
             )
             .unwrap();
-        assert_eq!(ext, 5); // facilities, neighbourhoods, population, buildings, basemap
+        // facilities, neighbourhoods, population, buildings, basemap, candidate_sites
+        assert_eq!(ext, 6);
+    }
+
+    #[test]
+    fn candidate_sites_round_trip_and_are_present_when_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.gpkg");
+        write_city(&path, &City::default()).unwrap();
+        assert_eq!(read_candidate_sites(&path).unwrap(), vec![]);
+        let sites = vec![
+            CandidateSite {
+                id: "w5".into(),
+                source: "landuse=brownfield".into(),
+                name: Some("Alte Ziegelei".into()),
+                geometry: Geometry::MultiPolygon(MultiPolygon(vec![square(9.5, 47.1, 0.001)])),
+                area_m2: 8430.5,
+            },
+            CandidateSite {
+                id: "c2".into(),
+                source: "file".into(),
+                name: None,
+                geometry: Geometry::Point(Point::new(9.52, 47.14)),
+                area_m2: 0.0,
+            },
+        ];
+        write_city_with_candidates(&path, &small_city(), &sites).unwrap();
+        assert_eq!(read_candidate_sites(&path).unwrap(), sites);
+        assert_eq!(read_city(&path).unwrap(), small_city());
+        assert_eq!(read_facilities(&path).unwrap(), small_city().facilities);
+        let conn = Connection::open(&path).unwrap();
+        let indexed: i64 = conn
+            .query_row("SELECT COUNT(*) FROM rtree_candidate_sites_geom", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(indexed, 2);
     }
 
     #[test]

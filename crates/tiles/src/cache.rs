@@ -33,18 +33,22 @@ impl CachedTile {
         let mut h = DefaultHasher::new();
         raw.hash(&mut h);
         let etag = format!("\"{:016x}-{}\"", h.finish(), raw.len());
-        let mut enc = GzEncoder::new(Vec::with_capacity(raw.len() / 2 + 32), Compression::fast());
-        // Writing into a Vec cannot fail.
-        let gzip = enc
-            .write_all(&raw)
-            .and_then(|_| enc.finish())
-            .unwrap_or_default();
+        let gzip = gzip(&raw, Compression::fast());
         CachedTile {
             raw: Bytes::from(raw),
             gzip: Bytes::from(gzip),
             etag,
         }
     }
+}
+
+/// `raw` gzip-compressed at `level`.
+pub fn gzip(raw: &[u8], level: Compression) -> Vec<u8> {
+    let mut enc = GzEncoder::new(Vec::with_capacity(raw.len() / 2 + 32), level);
+    // Writing into a Vec cannot fail.
+    enc.write_all(raw)
+        .and_then(|_| enc.finish())
+        .unwrap_or_default()
 }
 
 /// A persistent place for encoded tiles (e.g. a table in the GeoPackage), keyed by tile id.

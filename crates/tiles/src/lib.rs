@@ -3,11 +3,13 @@
 //!
 //! The flow: [`city::city_layers`] turns a [`model::City`] into [`source::SourceLayer`]s,
 //! a [`source::TileSet`] indexes them (one R-tree per layer) and renders any tile to MVT
-//! bytes, and [`cache::TileCache`] keeps encoded (and gzipped) tiles in memory.
+//! bytes, and [`cache::TileCache`] keeps encoded (and gzipped) tiles in memory;
+//! [`export::write_pmtiles`] writes every tile of a zoom range into one PMTiles archive.
 
 pub mod cache;
 pub mod city;
 pub mod clip;
+pub mod export;
 pub mod mercator;
 pub mod mvt;
 pub mod source;
@@ -16,7 +18,7 @@ pub use cache::{CachedTile, TileCache, TileStore};
 pub use city::{CityLayerOptions, city_layers};
 pub use mercator::TileId;
 pub use mvt::Value;
-pub use source::{SourceFeature, SourceLayer, TileSet};
+pub use source::{LayerSchema, SourceFeature, SourceLayer, TileSet};
 
 /// Errors of tile addressing and rendering.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

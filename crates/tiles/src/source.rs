@@ -44,6 +44,17 @@ pub struct SourceLayer {
     pub features: Vec<SourceFeature>,
 }
 
+/// What a layer holds, for `vector_layers` metadata: see [`TileSet::layer_schema`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerSchema {
+    /// The MVT layer name.
+    pub name: String,
+    /// Property keys and their TileJSON type (`String`, `Number` or `Boolean`).
+    pub fields: std::collections::BTreeMap<String, &'static str>,
+    /// The lowest zoom at which a feature of the layer appears (`None`: the layer is empty).
+    pub min_zoom: Option<u8>,
+}
+
 /// A feature's shape in the unit square.
 #[derive(Debug)]
 enum Shape {
@@ -228,6 +239,32 @@ impl TileSet {
     /// The names of the layers, in order.
     pub fn layer_names(&self) -> Vec<&str> {
         self.layers.iter().map(|l| l.name.as_str()).collect()
+    }
+
+    /// Each layer's name, its property keys with their TileJSON type and the lowest zoom of
+    /// its features, in layer order (the `vector_layers` of a PMTiles or TileJSON document).
+    pub fn layer_schema(&self) -> Vec<LayerSchema> {
+        self.layers
+            .iter()
+            .map(|l| {
+                let mut fields = std::collections::BTreeMap::new();
+                for f in &l.features {
+                    for (k, v) in &f.properties {
+                        let ty = match v {
+                            Value::String(_) => "String",
+                            Value::Double(_) | Value::Int(_) => "Number",
+                            Value::Bool(_) => "Boolean",
+                        };
+                        fields.entry(k.clone()).or_insert(ty);
+                    }
+                }
+                LayerSchema {
+                    name: l.name.clone(),
+                    fields,
+                    min_zoom: l.features.iter().map(|f| f.min_zoom).min(),
+                }
+            })
+            .collect()
     }
 
     /// The lon/lat bounds of all data (west, south, east, north), `None` when empty.

@@ -27,6 +27,9 @@ pub struct Args {
     /// Import and analyse, print what was loaded, but do not serve.
     #[arg(long)]
     pub no_serve: bool,
+    /// Allow editing scenarios with the token in this file (see `spielraum serve`).
+    #[arg(long, value_name = "FILE")]
+    pub edit_token_file: Option<PathBuf>,
 }
 
 /// Runs `spielraum demo`.
@@ -35,6 +38,10 @@ pub fn run(args: Args) -> Result<()> {
         Some(dir) => dir.clone(),
         None => find_data_dir()?,
     };
+    let scenarios = serve::ScenarioOptions::new(
+        analysis::Standards::default_din18034(),
+        args.edit_token_file.as_deref(),
+    )?;
     let extract = data.join(EXTRACT);
     if !extract.is_file() {
         bail!("--data {}: {EXTRACT} is missing", data.display());
@@ -57,8 +64,7 @@ pub fn run(args: Args) -> Result<()> {
     } else {
         println!("Using {} (up to date)", city_path.display());
     }
-    let standards = analysis::Standards::default_din18034();
-    let (city, graph, result) = analyze::analyze_city(&city_path, &standards, true)?;
+    let (city, graph, result) = analyze::analyze_city(&city_path, &scenarios.standards, true)?;
     println!(
         "Loaded {} facilities, {} neighbourhoods, {} population units; standard {}.",
         city.facilities.len(),
@@ -77,6 +83,7 @@ pub fn run(args: Args) -> Result<()> {
         city,
         Some(graph),
         Some(serve::indicators_json(&result)),
+        scenarios,
         args.addr,
         "the demo city",
     )

@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use anyhow::{Context, Result, bail};
 use ingest::osm::{OsmImport, OsmOptions};
 use ingest::population::{PopulationOptions, PopulationOutcome, build_population};
+use model::scenario::CandidateSite;
 use model::{City, FacilityKind};
 
 use crate::progress;
@@ -46,13 +47,15 @@ pub struct Inputs {
 /// Runs `spielraum import`.
 pub fn run(args: Args) -> Result<()> {
     check_paths(&args)?;
-    let inputs = read_inputs(&args)?;
+    let mut inputs = read_inputs(&args)?;
+    let candidates = std::mem::take(&mut inputs.osm.candidates);
     let (mut city, warnings) = build_city(inputs);
     let population = add_population(&args, &mut city)?;
-    store::write_city(&args.out, &city)
+    store::write_city_with_candidates(&args.out, &city, &candidates)
         .with_context(|| format!("cannot write --out {}", args.out.display()))?;
     print_warnings(&warnings);
     print_summary(&city, &args.out, warnings.len());
+    print_candidates(&candidates);
     println!("{}", population.summary);
     Ok(())
 }
@@ -174,6 +177,21 @@ fn print_warnings(warnings: &[String]) {
     if warnings.len() > SHOWN {
         eprintln!("warning: … and {} more", warnings.len() - SHOWN);
     }
+}
+
+/// `candidate_sites N (source n, …)`, sources by name.
+fn print_candidates(candidates: &[CandidateSite]) {
+    let mut by_source = std::collections::BTreeMap::<&str, usize>::new();
+    for c in candidates {
+        *by_source.entry(c.source.as_str()).or_default() += 1;
+    }
+    let parts: Vec<String> = by_source.iter().map(|(s, n)| format!("{s} {n}")).collect();
+    println!(
+        "  {:<16}{} ({})",
+        "candidate_sites",
+        candidates.len(),
+        parts.join(", ")
+    );
 }
 
 fn print_summary(city: &City, out: &Path, warnings: usize) {

@@ -4,10 +4,14 @@
 
 pub mod analyze;
 pub mod demo;
+pub mod export;
 pub mod import;
 pub mod nearest;
 pub mod reach;
+pub mod report;
+pub mod scenario;
 pub mod serve;
+pub mod suggest;
 
 /// Marks an error as internal (exit status 2) rather than the user's (exit status 1).
 #[derive(Debug)]

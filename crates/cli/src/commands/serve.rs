@@ -25,6 +25,62 @@ pub struct Args {
     /// Planning standard for the indicators computed at start (default: DIN 18034).
     #[arg(long, value_name = "FILE.toml", conflicts_with = "indicators")]
     pub standards: Option<PathBuf>,
+    /// Allow editing scenarios over HTTP with the token in this file (`Authorization: Bearer
+    /// TOKEN`); default: $SPIELRAUM_EDIT_TOKEN, else the server is read-only.
+    #[arg(long, value_name = "FILE")]
+    pub edit_token_file: Option<PathBuf>,
+}
+
+/// How the server handles scenarios: the standard they are computed with and the edit token.
+#[derive(Debug)]
+pub struct ScenarioOptions {
+    /// The planning standard of comparisons and suggestions.
+    pub standards: analysis::Standards,
+    /// Who may edit (read-only when unset).
+    pub edit_token: server::EditToken,
+}
+
+impl ScenarioOptions {
+    /// The standard and the token of `--edit-token-file` (else `$SPIELRAUM_EDIT_TOKEN`).
+    pub fn new(
+        standards: analysis::Standards,
+        edit_token_file: Option<&Path>,
+    ) -> anyhow::Result<ScenarioOptions> {
+        let edit_token =
+            server::EditToken::from_file_or_env(edit_token_file).map_err(anyhow::Error::new)?;
+        Ok(ScenarioOptions {
+            standards,
+            edit_token,
+        })
+    }
+}
+
+/// The scenario set-up of the server for the GeoPackage at `path`: its scenario store (none,
+/// with a warning, when it cannot be opened) and its candidate sites.
+fn scenario_setup(path: &Path, options: ScenarioOptions) -> server::ScenarioSetup {
+    let store = match store::ScenarioStore::open(path) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            eprintln!("spielraum: warning: no stored scenarios: {e}");
+            None
+        }
+    };
+    let candidates = match store::read_candidate_sites(path) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("spielraum: warning: no candidate sites for suggestions: {e}");
+            Vec::new()
+        }
+    };
+    if options.edit_token.enabled() {
+        eprintln!("Scenario editing is enabled (bearer token).");
+    }
+    server::ScenarioSetup {
+        standards: options.standards,
+        store,
+        candidates,
+        edit_token: options.edit_token,
+    }
 }
 
 /// The indicators as the server takes them: `analyze --format json` plus the gap areas.
@@ -83,6 +139,7 @@ pub fn serve(
     city: model::City,
     graph: Option<network::WalkGraph>,
     indicators: Option<serde_json::Value>,
+    scenarios: ScenarioOptions,
     addr: SocketAddr,
     name: &str,
 ) -> anyhow::Result<()> {
@@ -91,6 +148,7 @@ pub fn serve(
         Some(graph) => server::AppState::with_graph(city, graph, indicators),
         None => server::AppState::new(city, indicators),
     };
+    let state = state.with_scenarios(scenario_setup(path, scenarios));
     serve_state(with_tile_table(state, path, &version), addr, name)
 }
 
@@ -165,15 +223,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let city = store::read_city(&args.city)
         .with_context(|| format!("cannot read {}", args.city.display()))?;
     let name = args.city.display().to_string();
-    if args.indicators.is_some() {
-        let indicators = read_indicators(args.indicators.as_ref())?;
-        return serve(&args.city, city, None, indicators, args.addr, &name);
-    }
     let standards = match &args.standards {
         Some(path) => analysis::Standards::from_file(path)?,
         None => analysis::Standards::default_din18034(),
     };
-    // One walking graph for the indicators and the map's reach queries.
-    let (indicators, graph) = compute_indicators(&city, &standards);
-    serve(&args.city, city, graph, indicators, args.addr, &name)
+    let scenarios = ScenarioOptions::new(standards, args.edit_token_file.as_deref())?;
+    if args.indicators.is_some() {
+        let indicators = read_indicators(args.indicators.as_ref())?;
+        return serve(
+            &args.city, city, None, indicators, scenarios, args.addr, &name,
+        );
+    }
+    // One walking graph for the indicators, the map's reach queries and the scenarios.
+    let (indicators, graph) = compute_indicators(&city, &scenarios.standards);
+    serve(
+        &args.city, city, graph, indicators, scenarios, args.addr, &name,
+    )
 }

@@ -26,6 +26,8 @@ pub const KEPT_KEYS: &[&str] = &[
     "leisure",
     "name",
     "natural",
+    "ownership",
+    "parking",
     "place",
     "railway",
     "sidewalk",
@@ -179,6 +181,35 @@ pub fn is_area_of_interest(tags: &[(String, String)]) -> bool {
         || building(tags).is_some()
         || basemap_area(tags).is_some()
         || tag(tags, "leisure") == Some("playground")
+        || candidate_source(tags).is_some()
+}
+
+/// `landuse` values of open land where a playground could be built.
+pub const CANDIDATE_LANDUSE: &[&str] = &["grass", "brownfield", "greenfield"];
+/// `ownership` values of publicly owned land.
+pub const PUBLIC_OWNERSHIP: &[&str] = &["municipal", "public", "national", "state"];
+
+/// Why an area is a candidate site for a new facility (the first rule that matches), as the tag
+/// written in the `candidate_sites` layer's `source` column:
+/// 1. `landuse=grass|brownfield|greenfield` (open, unbuilt land);
+/// 2. `amenity=parking` on the surface (`parking=surface` or no `parking` tag);
+/// 3. `amenity=school` (the school's grounds: a yard that could be opened or extended);
+/// 4. `ownership=municipal|public|national|state` on any `landuse` or `leisure` area.
+pub fn candidate_source(tags: &[(String, String)]) -> Option<String> {
+    if let Some(l) = tag(tags, "landuse").filter(|l| CANDIDATE_LANDUSE.contains(l)) {
+        return Some(format!("landuse={l}"));
+    }
+    if tag(tags, "amenity") == Some("parking")
+        && tag(tags, "parking").is_none_or(|p| p == "surface")
+    {
+        return Some("amenity=parking".into());
+    }
+    if tag(tags, "amenity") == Some("school") {
+        return Some("amenity=school".into());
+    }
+    let public = tag(tags, "ownership").filter(|o| PUBLIC_OWNERSHIP.contains(o))?;
+    (tag(tags, "landuse").is_some() || tag(tags, "leisure").is_some())
+        .then(|| format!("ownership={public}"))
 }
 
 /// `boundary=administrative` with a name and a numeric `admin_level`: the level.
@@ -241,6 +272,47 @@ mod tests {
             Some(FacilityKind::Playground)
         );
         assert_eq!(facility_kind(&t(&[("leisure", "sports_centre")])), None);
+    }
+
+    #[test]
+    fn candidate_sites_follow_the_documented_rules() {
+        let source = |kv: &[(&str, &str)]| candidate_source(&t(kv));
+        assert_eq!(
+            source(&[("landuse", "brownfield")]).as_deref(),
+            Some("landuse=brownfield")
+        );
+        assert_eq!(source(&[("landuse", "meadow")]), None);
+        assert_eq!(
+            source(&[("amenity", "parking")]).as_deref(),
+            Some("amenity=parking")
+        );
+        assert_eq!(
+            source(&[("amenity", "parking"), ("parking", "surface")]).as_deref(),
+            Some("amenity=parking")
+        );
+        assert_eq!(
+            source(&[("amenity", "parking"), ("parking", "underground")]),
+            None
+        );
+        assert_eq!(
+            source(&[("amenity", "school")]).as_deref(),
+            Some("amenity=school")
+        );
+        assert_eq!(
+            source(&[("leisure", "park"), ("ownership", "municipal")]).as_deref(),
+            Some("ownership=municipal")
+        );
+        assert_eq!(source(&[("ownership", "municipal")]), None);
+        assert_eq!(
+            source(&[("landuse", "meadow"), ("ownership", "private")]),
+            None
+        );
+        // The first rule wins.
+        assert_eq!(
+            source(&[("landuse", "grass"), ("ownership", "state")]).as_deref(),
+            Some("landuse=grass")
+        );
+        assert!(is_area_of_interest(&t(&[("amenity", "parking")])));
     }
 
     #[test]

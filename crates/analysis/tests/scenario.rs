@@ -1,0 +1,192 @@
+//! The warm scenario engine against a full recompute: for random small towns and random edit
+//! lists, `ScenarioEngine::compare(edits).after` equals `analyze_scenario` (walking distances of
+//! every facility searched again from every unit, the analysis run from scratch).
+
+use std::sync::Arc;
+
+#[path = "common/town.rs"]
+mod town;
+
+use model::scenario::{Access, Edit, PlannedFacility, apply_edits};
+use model::{City, OsmId};
+use proptest::prelude::*;
+use spielraum_analysis::{Analysis, ScenarioEngine, Standards, analyze_scenario, build_graph};
+use town::{RawFacility, STANDARD, facility, raw_facility, town};
+
+/// An edit drawn at random; ids refer to base facilities (1-based) or, out of range, to none.
+#[derive(Debug, Clone)]
+enum RawEdit {
+    Add(RawFacility, usize),
+    Remove(i64),
+    SetAccess(i64, usize),
+    Enlarge(i64, f64),
+}
+
+const ACCESS: [Access; 3] = [Access::Public, Access::Restricted, Access::Private];
+
+fn edit(raw: &RawEdit) -> Edit {
+    match raw {
+        RawEdit::Add(f, access) => {
+            let base = facility(0, f);
+            Edit::Add(PlannedFacility {
+                kind: base.kind,
+                name: None,
+                geometry: base.geometry,
+                area_m2: base.area_m2,
+                access: ACCESS[*access],
+            })
+        }
+        RawEdit::Remove(id) => Edit::Remove {
+            osm_id: OsmId::Way(*id),
+        },
+        RawEdit::SetAccess(id, a) => Edit::SetAccess {
+            osm_id: OsmId::Way(*id),
+            access: ACCESS[*a],
+        },
+        RawEdit::Enlarge(id, area) => Edit::Enlarge {
+            osm_id: OsmId::Way(*id),
+            area_m2: *area,
+        },
+    }
+}
+
+fn raw_edit(facilities: usize) -> impl Strategy<Value = RawEdit> {
+    let id = 1..=(facilities as i64 + 1);
+    prop_oneof![
+        (raw_facility(), 0..3usize).prop_map(|(f, a)| RawEdit::Add(f, a)),
+        id.clone().prop_map(RawEdit::Remove),
+        (id.clone(), 0..3usize).prop_map(|(i, a)| RawEdit::SetAccess(i, a)),
+        (id, 0.0..4000.0f64).prop_map(|(i, a)| RawEdit::Enlarge(i, a)),
+    ]
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+}
+
+fn close_opt(a: Option<f64>, b: Option<f64>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => close(a, b),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+/// Every indicator of `got` equals `want` within 1e-9 (relative for large values).
+fn assert_same(got: &Analysis, want: &Analysis) {
+    assert_eq!(got.neighbourhoods.len(), want.neighbourhoods.len());
+    assert!(close(got.unassigned_residents, want.unassigned_residents));
+    for (g, w) in got.neighbourhoods.iter().zip(&want.neighbourhoods) {
+        let ctx = format!("neighbourhood {}: {g:?}\nvs {w:?}", w.id);
+        assert_eq!(g.id, w.id);
+        assert!(close(g.population_total, w.population_total), "{ctx}");
+        assert!(close(g.play_area_m2, w.play_area_m2), "{ctx}");
+        assert!(close(g.need_score, w.need_score), "{ctx}");
+        assert_eq!(g.need_rank, w.need_rank, "{ctx}");
+        assert!(
+            close_opt(
+                g.play_area_m2_per_child_2sfca,
+                w.play_area_m2_per_child_2sfca
+            ),
+            "{ctx}"
+        );
+        for b in 0..3 {
+            assert!(close(g.population[b], w.population[b]), "{ctx}");
+            assert!(close(g.served_children[b], w.served_children[b]), "{ctx}");
+            assert!(close(g.gap_children[b], w.gap_children[b]), "{ctx}");
+            assert!(
+                close_opt(
+                    g.play_area_m2_per_child_2sfca_by_band[b],
+                    w.play_area_m2_per_child_2sfca_by_band[b]
+                ),
+                "{ctx}"
+            );
+        }
+    }
+    assert_eq!(got.gap_areas.len(), want.gap_areas.len());
+    for (g, w) in got.gap_areas.iter().zip(&want.gap_areas) {
+        assert_eq!(
+            (g.rank, g.rank_by_band, g.cells),
+            (w.rank, w.rank_by_band, w.cells)
+        );
+        assert_eq!(g.neighbourhoods, w.neighbourhoods);
+        for b in 0..3 {
+            assert!(close(g.gap_children[b], w.gap_children[b]));
+        }
+    }
+}
+
+fn engine(city: &City, standards: &Standards) -> ScenarioEngine {
+    let graph = build_graph(city, standards).expect("graph");
+    ScenarioEngine::new(Arc::new(city.clone()), Arc::new(graph), standards.clone()).expect("engine")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn incremental_equals_full_recompute(
+        missing in proptest::collection::vec(proptest::bool::weighted(0.15), 1..20),
+        units in proptest::collection::vec(
+            ((0.0..900.0f64, 0.0..900.0f64), [0.0..6.0f64, 0.0..6.0, 0.0..6.0]), 1..30),
+        facilities in proptest::collection::vec(raw_facility(), 0..8),
+        edits in proptest::collection::vec(raw_edit(8), 0..5),
+        child_safe in any::<bool>(),
+    ) {
+        prop_assume!(missing.contains(&false), "no street at all");
+        let mut standards = Standards::from_toml_str(STANDARD, "test").unwrap();
+        if child_safe {
+            standards.profile = spielraum_analysis::WalkProfile::ChildSafe;
+        }
+        let city = town(&missing, &units, &facilities);
+        let engine = engine(&city, &standards);
+        let edits: Vec<Edit> = edits.iter().map(edit).collect();
+        let graph = build_graph(&city, &standards).unwrap();
+        match apply_edits(&city.facilities, &edits) {
+            Ok(scenario) => {
+                let full = analyze_scenario(&city, &graph, &standards, &scenario).unwrap();
+                let cmp = engine.compare(&edits).unwrap();
+                assert_same(&cmp.after, &full);
+                assert_eq!(&cmp.before, engine.base());
+                prop_assert!(cmp.recomputed_units <= city.population.len());
+            }
+            Err(e) => {
+                // The same error, nothing computed.
+                prop_assert_eq!(engine.compare(&edits).unwrap_err().to_string(), e.to_string());
+            }
+        }
+    }
+}
+
+/// Hand-worked: a 1000 m² school yard at 30 % (300 m² of play area) opened to the public counts
+/// fully (1000 m²); removing it leaves none; no edits change nothing and recompute no unit.
+#[test]
+fn opening_a_school_yard_counts_its_full_area() {
+    let standards = Standards::from_toml_str(STANDARD, "test").unwrap();
+    let school = ((100.0, 100.0), 1, 30.0, Some(1000.0), 0);
+    let city = town(&[false], &[((110.0, 110.0), [1.0, 2.0, 3.0])], &[school]);
+    let engine = engine(&city, &standards);
+    let west = |a: &Analysis| a.neighbourhoods[0].play_area_m2;
+    assert!(close(west(engine.base()), 300.0));
+    let open = Edit::SetAccess {
+        osm_id: OsmId::Way(1),
+        access: Access::Public,
+    };
+    let cmp = engine.compare(std::slice::from_ref(&open)).unwrap();
+    assert!(close(west(&cmp.after), 1000.0));
+    // The unit lives inside the yard (distance 0): 6–11 needs ≥ 300 m² (300 before: served),
+    // 12–17 within 300 m at any area (served before and after).
+    assert_eq!(cmp.after.neighbourhoods[0].served_children, [0.0, 2.0, 3.0]);
+    assert_eq!(cmp.recomputed_units, 1);
+    let json = cmp.to_json();
+    assert_eq!(json["neighbourhoods"][0]["change"]["play_area_m2"], 700.0);
+    let none = engine.compare(&[]).unwrap();
+    assert_eq!(&none.after, engine.base());
+    assert_eq!(none.recomputed_units, 0);
+    let remove = Edit::Remove {
+        osm_id: OsmId::Way(1),
+    };
+    let cmp = engine.compare(&[remove]).unwrap();
+    assert_eq!(west(&cmp.after), 0.0);
+    assert_eq!(cmp.after.neighbourhoods[0].served_children, [0.0, 0.0, 0.0]);
+}

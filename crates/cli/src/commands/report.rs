@@ -1,0 +1,106 @@
+//! `spielraum report`: argument parsing and output only.
+//!
+//! Analyses the city (without writing result layers) and writes a council report as PDF or HTML.
+
+use std::path::PathBuf;
+
+use analysis::Standards;
+use anyhow::{Result, bail};
+
+use super::analyze::analyze_city;
+use crate::output::write_atomically;
+
+/// Output formats of `spielraum report`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FormatArg {
+    /// A4 PDF with a text layer (no browser needed).
+    Pdf,
+    /// One self-contained HTML file (inline SVG and CSS, printable).
+    Html,
+}
+
+/// Report languages.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LangArg {
+    /// German.
+    De,
+    /// English.
+    En,
+}
+
+/// Arguments of `spielraum report`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The city GeoPackage written by `spielraum import`.
+    pub city: PathBuf,
+    /// One neighbourhood (id or name) gets a page; default: every neighbourhood (--all).
+    #[arg(long, value_name = "NAME_OR_ID", conflicts_with = "all")]
+    pub neighbourhood: Option<String>,
+    /// A page for every neighbourhood, most need first (the default).
+    #[arg(long)]
+    pub all: bool,
+    /// Output format [default: from the --out extension: .html/.htm → html, else pdf].
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
+    /// Language of the report.
+    #[arg(long, value_enum, default_value = "de")]
+    pub lang: LangArg,
+    /// Planning standard (TOML, see docs/standards.md); default: the shipped DIN 18034.
+    #[arg(long, value_name = "FILE.toml")]
+    pub standards: Option<PathBuf>,
+    /// The report file (written completely or not at all; an existing file is replaced).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+/// Runs `spielraum report`.
+pub fn run(args: Args) -> Result<()> {
+    let folder = match args.out.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !folder.is_dir() {
+        bail!(
+            "--out {}: the folder {} does not exist",
+            args.out.display(),
+            folder.display()
+        );
+    }
+    if args.out.is_dir() {
+        bail!("--out {} is a folder; give a file name", args.out.display());
+    }
+    let format = args.format.unwrap_or_else(|| {
+        let ext = args.out.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if ext.eq_ignore_ascii_case("html") || ext.eq_ignore_ascii_case("htm") {
+            FormatArg::Html
+        } else {
+            FormatArg::Pdf
+        }
+    });
+    let standards = match &args.standards {
+        Some(path) => Standards::from_file(path)?,
+        None => Standards::default_din18034(),
+    };
+    let (city, graph, analysis) = analyze_city(&args.city, &standards, false)?;
+    let options = report::ReportOptions {
+        format: match format {
+            FormatArg::Pdf => report::Format::Pdf,
+            FormatArg::Html => report::Format::Html,
+        },
+        lang: match args.lang {
+            LangArg::De => report::Lang::De,
+            LangArg::En => report::Lang::En,
+        },
+        scope: match args.neighbourhood {
+            Some(key) => report::Scope::One(key),
+            None => report::Scope::All,
+        },
+        generated: report::today_utc(),
+    };
+    let bytes =
+        report::render(&city, &graph, &standards, &analysis, &options).map_err(|e| match e {
+            report::ReportError::Render(_) => anyhow::Error::new(super::Internal(e.to_string())),
+            e => anyhow::Error::new(e),
+        })?;
+    write_atomically(&args.out, |w| Ok(w.write_all(&bytes)?))
+}

@@ -1,0 +1,491 @@
+//! `spielraum scenario`: planning scenarios stored in the city's GeoPackage (new, add, remove,
+//! open, enlarge, list, show, update, drop-edit, delete) and their before/after (compare).
+//!
+//! Edits naming a facility are checked against the city's facilities before anything is written.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use analysis::{ScenarioEngine, Standards};
+use anyhow::{Context, Result, bail};
+use geo_types::{Geometry, Point};
+use model::scenario::{Access, Edit, PlannedFacility};
+use model::{FacilityKind, OsmId};
+use serde_json::{Value as Json, json};
+use store::{ScenarioInfo, ScenarioStore};
+
+use super::Internal;
+use crate::output::write_atomically;
+use crate::progress;
+
+/// Arguments of `spielraum scenario`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Sub,
+}
+
+/// Output formats of `list`, `show` and `compare`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// A readable table (the default when stdout is a terminal).
+    Table,
+    /// JSON (the default when stdout is not a terminal).
+    Json,
+}
+
+/// The city and the scenario (its id or name) an edit goes to.
+#[derive(clap::Args, Debug)]
+pub struct Target {
+    /// The city GeoPackage written by `spielraum import`.
+    #[arg(value_name = "CITY.gpkg")]
+    pub city: PathBuf,
+    /// The scenario's name or id.
+    pub scenario: String,
+}
+
+/// The subcommands of `spielraum scenario`.
+#[derive(clap::Subcommand, Debug)]
+pub enum Sub {
+    /// Create an empty scenario.
+    New {
+        /// The city GeoPackage written by `spielraum import`.
+        #[arg(value_name = "CITY.gpkg")]
+        city: PathBuf,
+        /// Its name (unique in the file, not a number).
+        name: String,
+        /// What it is about.
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// Add a planned facility (a point, or the geometry of a GeoJSON file).
+    Add {
+        #[command(flatten)]
+        target: Target,
+        /// A GeoJSON file with one Point, Polygon or MultiPolygon (WGS84).
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["lon", "lat"])]
+        geojson: Option<PathBuf>,
+        /// Longitude of a planned point (WGS84 degrees).
+        #[arg(long, allow_hyphen_values = true)]
+        lon: Option<f64>,
+        /// Latitude of a planned point (WGS84 degrees).
+        #[arg(long, allow_hyphen_values = true)]
+        lat: Option<f64>,
+        /// Its kind: playground, school, kindergarten or open_space.
+        #[arg(long)]
+        kind: String,
+        /// Its name [default: the GeoJSON feature's `name`].
+        #[arg(long)]
+        name: Option<String>,
+        /// Net area in m² [default: a polygon's own area; none for a point].
+        #[arg(long, value_name = "M2", allow_hyphen_values = true)]
+        area_m2: Option<f64>,
+        /// Who may use it: public, restricted or private.
+        #[arg(long, default_value = "public")]
+        access: String,
+    },
+    /// Close an existing facility (adds a remove edit).
+    Remove {
+        #[command(flatten)]
+        target: Target,
+        /// The facility's OSM id (`n123`, `w123`, `r123`; `n-1` for a planned one).
+        #[arg(long, value_name = "OSM_ID", allow_hyphen_values = true)]
+        facility: String,
+    },
+    /// Change who may use a facility, e.g. open a school yard to the public.
+    Open {
+        #[command(flatten)]
+        target: Target,
+        /// The facility's OSM id.
+        #[arg(long, value_name = "OSM_ID", allow_hyphen_values = true)]
+        facility: String,
+        /// Its new access: public (counts fully), restricted (the standard's weight) or private.
+        #[arg(long, default_value = "public")]
+        access: String,
+    },
+    /// Give a facility a new net area.
+    Enlarge {
+        #[command(flatten)]
+        target: Target,
+        /// The facility's OSM id.
+        #[arg(long, value_name = "OSM_ID", allow_hyphen_values = true)]
+        facility: String,
+        /// Its new net area in m².
+        #[arg(long, value_name = "M2", allow_hyphen_values = true)]
+        area_m2: f64,
+    },
+    /// Undo one edit of a scenario (later edits move up; planned facilities after it are renumbered).
+    DropEdit {
+        #[command(flatten)]
+        target: Target,
+        /// The edit's position as `show` lists it (from 0).
+        #[arg(long)]
+        position: usize,
+    },
+    /// Rename a scenario or change its description.
+    Update {
+        #[command(flatten)]
+        target: Target,
+        /// The new name.
+        #[arg(long)]
+        name: Option<String>,
+        /// The new description.
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// List the scenarios of a city.
+    List {
+        /// The city GeoPackage written by `spielraum import`.
+        #[arg(value_name = "CITY.gpkg")]
+        city: PathBuf,
+        /// Output format [default: table on a terminal, json otherwise].
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+    },
+    /// Show one scenario and its edits.
+    Show {
+        #[command(flatten)]
+        target: Target,
+        /// Output format [default: table on a terminal, json otherwise].
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+    },
+    /// Delete a scenario and its edits.
+    Delete {
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Every indicator per neighbourhood before and after the scenario's edits.
+    Compare {
+        #[command(flatten)]
+        target: Target,
+        /// Planning standard (TOML, see docs/standards.md); default: the shipped DIN 18034.
+        #[arg(long, value_name = "FILE.toml")]
+        standards: Option<PathBuf>,
+        /// Output format [default: table on a terminal, json otherwise].
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+        /// Write the output to this file (complete or not at all) instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+/// Runs `spielraum scenario …`.
+pub fn run(args: Args) -> Result<()> {
+    match args.command {
+        Sub::New {
+            city,
+            name,
+            description,
+        } => {
+            let info = open(&city)?.create(&name, &description)?;
+            println!("created scenario {} '{}'", info.id, info.name);
+            Ok(())
+        }
+        Sub::Add {
+            target,
+            geojson,
+            lon,
+            lat,
+            kind,
+            name,
+            area_m2,
+            access,
+        } => {
+            let kind: FacilityKind = kind.parse().context("--kind")?;
+            let access: Access = access.parse().context("--access")?;
+            let (geometry, name) = match (geojson, lon, lat) {
+                (Some(file), _, _) => planned_geometry(&file, name)?,
+                (None, Some(x), Some(y)) => (Geometry::Point(Point::new(x, y)), name),
+                _ => bail!("give --geojson FILE or --lon X --lat Y"),
+            };
+            let edit = Edit::Add(PlannedFacility {
+                kind,
+                name,
+                geometry,
+                area_m2,
+                access,
+            });
+            add(&target, &edit)
+        }
+        Sub::Remove { target, facility } => {
+            let osm_id = facility_id(&facility)?;
+            add(&target, &Edit::Remove { osm_id })
+        }
+        Sub::Open {
+            target,
+            facility,
+            access,
+        } => {
+            let osm_id = facility_id(&facility)?;
+            let access = access.parse().context("--access")?;
+            add(&target, &Edit::SetAccess { osm_id, access })
+        }
+        Sub::Enlarge {
+            target,
+            facility,
+            area_m2,
+        } => {
+            let osm_id = facility_id(&facility)?;
+            add(&target, &Edit::Enlarge { osm_id, area_m2 })
+        }
+        Sub::DropEdit { target, position } => {
+            let info = open(&target.city)?.remove_edit(&target.scenario, position)?;
+            println!("{}", summary(&info));
+            Ok(())
+        }
+        Sub::Update {
+            target,
+            name,
+            description,
+        } => {
+            if name.is_none() && description.is_none() {
+                bail!("give --name or --description");
+            }
+            let info = open(&target.city)?.update(
+                &target.scenario,
+                name.as_deref(),
+                description.as_deref(),
+            )?;
+            println!("{}", summary(&info));
+            Ok(())
+        }
+        Sub::List { city, format } => {
+            let list = open(&city)?.list()?;
+            print(format, None, |w, format| match format {
+                Format::Json => write_json(w, &json!({ "scenarios": list })),
+                Format::Table => {
+                    writeln!(
+                        w,
+                        "{:>4}  {:<24} {:>5}  {:<24}  description",
+                        "id", "name", "edits", "updated"
+                    )?;
+                    for s in &list {
+                        writeln!(
+                            w,
+                            "{:>4}  {:<24} {:>5}  {:<24}  {}",
+                            s.id, s.name, s.edit_count, s.updated, s.description
+                        )?;
+                    }
+                    Ok(())
+                }
+            })
+        }
+        Sub::Show { target, format } => {
+            let s = open(&target.city)?.get(&target.scenario)?;
+            let edits: Vec<Json> = s
+                .edits
+                .iter()
+                .map(server::edit_json::edit_to_json)
+                .collect();
+            print(format, None, |w, format| match format {
+                Format::Json => {
+                    let mut v = serde_json::to_value(&s.info)?;
+                    v["edits"] = Json::Array(edits.clone());
+                    write_json(w, &v)
+                }
+                Format::Table => {
+                    writeln!(w, "{}", summary(&s.info))?;
+                    if !s.info.description.is_empty() {
+                        writeln!(w, "  {}", s.info.description)?;
+                    }
+                    for (i, e) in s.edits.iter().enumerate() {
+                        writeln!(w, "{i:>4}  {}", describe(e, i))?;
+                    }
+                    Ok(())
+                }
+            })
+        }
+        Sub::Delete { target } => {
+            let info = open(&target.city)?.delete(&target.scenario)?;
+            println!(
+                "deleted scenario {} '{}' ({} edits)",
+                info.id, info.name, info.edit_count
+            );
+            Ok(())
+        }
+        Sub::Compare {
+            target,
+            standards,
+            format,
+            out,
+        } => compare(&target, standards.as_deref(), format, out.as_deref()),
+    }
+}
+
+fn open(city: &Path) -> Result<ScenarioStore> {
+    Ok(ScenarioStore::open(city)?)
+}
+
+fn facility_id(text: &str) -> Result<OsmId> {
+    text.trim().parse().context("--facility")
+}
+
+/// Appends `edit` after checking it against the city's facilities; prints the new state.
+fn add(target: &Target, edit: &Edit) -> Result<()> {
+    let mut store = open(&target.city)?;
+    let base = store::read_facilities(&target.city)?;
+    let info = store.add_edit_checked(&target.scenario, edit, &base)?;
+    println!("{}", summary(&info));
+    Ok(())
+}
+
+/// The one geometry of a GeoJSON file, with its feature's name unless `name` is given.
+fn planned_geometry(file: &Path, name: Option<String>) -> Result<(Geometry<f64>, Option<String>)> {
+    let mut sites = ingest::candidates::read_candidate_file(file).context("--geojson")?;
+    if sites.len() != 1 {
+        bail!(
+            "--geojson {}: expected one feature, found {}",
+            file.display(),
+            sites.len()
+        );
+    }
+    let site = sites.remove(0);
+    Ok((site.geometry, name.or(site.name)))
+}
+
+fn summary(info: &ScenarioInfo) -> String {
+    format!(
+        "scenario {} '{}': {} edit{}, updated {}",
+        info.id,
+        info.name,
+        info.edit_count,
+        if info.edit_count == 1 { "" } else { "s" },
+        info.updated
+    )
+}
+
+/// One line for an edit at `position` (a planned facility's id follows from it).
+fn describe(edit: &Edit, position: usize) -> String {
+    let area = |a: Option<f64>| a.map_or_else(String::new, |a| format!(", {a} m²"));
+    match edit {
+        Edit::Add(p) => {
+            let id = model::scenario::planned_id(p, position + 1);
+            let shape = match p.geometry {
+                Geometry::Point(pt) => format!("point {:.6},{:.6}", pt.x(), pt.y()),
+                _ => "polygon".to_string(),
+            };
+            format!(
+                "add {id} {} '{}' ({shape}, {}{})",
+                p.kind.as_str(),
+                p.name.as_deref().unwrap_or(""),
+                p.access.as_str(),
+                area(p.area_m2)
+            )
+        }
+        Edit::Remove { osm_id } => format!("remove {osm_id}"),
+        Edit::SetAccess { osm_id, access } => format!("open {osm_id} as {}", access.as_str()),
+        Edit::Enlarge { osm_id, area_m2 } => format!("enlarge {osm_id} to {area_m2} m²"),
+    }
+}
+
+/// Runs `spielraum scenario compare`.
+fn compare(
+    target: &Target,
+    standards: Option<&Path>,
+    format: Option<Format>,
+    out: Option<&Path>,
+) -> Result<()> {
+    let standards = match standards {
+        Some(path) => Standards::from_file(path)?,
+        None => Standards::default_din18034(),
+    };
+    let scenario = open(&target.city)?.get(&target.scenario)?;
+    let spinner = progress::spinner("reading city");
+    let city = store::read_city(&target.city)?;
+    spinner.set_message("building walking network");
+    let graph = analysis::build_graph(&city, &standards)
+        .with_context(|| format!("{}", target.city.display()))?;
+    spinner.set_message("walking distances");
+    let engine = ScenarioEngine::new(Arc::new(city), Arc::new(graph), standards)
+        .map_err(|e| Internal(e.to_string()))?;
+    spinner.set_message("applying the scenario");
+    let comparison = engine
+        .compare(&scenario.edits)
+        .with_context(|| format!("scenario '{}'", scenario.info.name))?;
+    spinner.finish_and_clear();
+    let mut result = comparison.to_json();
+    result["scenario"] = serde_json::to_value(&scenario.info)?;
+    print(format, out, |w, format| match format {
+        Format::Json => write_json(w, &result),
+        Format::Table => Ok(w.write_all(compare_table(&result).as_bytes())?),
+    })
+}
+
+const BANDS: [(&str, &str); 3] = [
+    ("age_0_5", "0-5"),
+    ("age_6_11", "6-11"),
+    ("age_12_17", "12-17"),
+];
+
+/// Served shares before → after per band, and the children newly served, per neighbourhood.
+fn compare_table(result: &Json) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = write!(out, "{:<28}", "neighbourhood");
+    for (_, label) in BANDS {
+        let _ = write!(out, " {:>15}", format!("served {label}"));
+    }
+    let _ = writeln!(out, " {:>16}", "children gained");
+    let share = |v: &Json, band: &str| {
+        v[format!("served_share_{band}")]
+            .as_f64()
+            .map_or_else(|| "–".to_string(), |s| format!("{:.0}", s * 100.0))
+    };
+    let mut row = |name: &str, n: &Json| {
+        let _ = write!(out, "{name:<28}");
+        for (band, _) in BANDS {
+            let cell = format!(
+                "{} → {} %",
+                share(&n["before"], band),
+                share(&n["after"], band)
+            );
+            let _ = write!(out, " {cell:>15}");
+        }
+        let gained: f64 = BANDS
+            .iter()
+            .map(|(band, _)| {
+                -n["change"][format!("gap_children_{band}")]
+                    .as_f64()
+                    .unwrap_or(0.0)
+            })
+            .sum();
+        // + 0.0 turns a rounded −0 into 0.
+        let _ = writeln!(out, " {:>16}", gained.round() + 0.0);
+    };
+    for n in result["neighbourhoods"].as_array().into_iter().flatten() {
+        row(n["name"].as_str().unwrap_or(""), n);
+    }
+    row("(all)", &result["totals"]);
+    out
+}
+
+fn write_json(w: &mut dyn Write, value: &Json) -> Result<()> {
+    serde_json::to_writer_pretty(&mut *w, value)?;
+    writeln!(w)?;
+    Ok(())
+}
+
+/// Renders to `out` (atomically) or stdout, as a table on a terminal and JSON otherwise.
+fn print(
+    format: Option<Format>,
+    out: Option<&Path>,
+    render: impl Fn(&mut dyn Write, Format) -> Result<()>,
+) -> Result<()> {
+    let format = format.unwrap_or(if out.is_none() && std::io::stdout().is_terminal() {
+        Format::Table
+    } else {
+        Format::Json
+    });
+    match out {
+        Some(path) => write_atomically(path, |w| render(w, format)),
+        None => {
+            let stdout = std::io::stdout();
+            let mut lock = stdout.lock();
+            render(&mut lock, format).and_then(|()| Ok(lock.flush()?))
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! `spielraum suggest`: where new facilities would serve the most children unserved today.
+//!
+//! Reads the city and the candidate sites, asks `analysis::ScenarioEngine::suggest`, prints a
+//! table or JSON.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use analysis::{ScenarioEngine, Standards, SuggestOptions, Suggestion, suggestions_json};
+use anyhow::{Context, Result};
+use model::{AgeBand, FacilityKind};
+
+use super::Internal;
+use crate::output::write_atomically;
+use crate::progress;
+
+/// Output formats of `spielraum suggest`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// A readable table (the default when stdout is a terminal).
+    Table,
+    /// One JSON object (the default when stdout is not a terminal).
+    Json,
+}
+
+/// Arguments of `spielraum suggest`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The city GeoPackage written by `spielraum import`.
+    pub city: PathBuf,
+    /// Kind of the new facility: playground, school, kindergarten or open_space.
+    #[arg(long)]
+    pub kind: String,
+    /// How many sites to suggest (at least 1).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: u64,
+    /// Candidate sites (GeoJSON Points/Polygons); default: the GeoPackage's `candidate_sites`
+    /// layer (open land, surface parking, school grounds, public land found in OSM).
+    #[arg(long, value_name = "FILE.geojson")]
+    pub candidates: Option<PathBuf>,
+    /// Net area assumed for the new facility at every site, m² [default: the site's area, at
+    /// most 5000 m²; the standard's point area for point sites].
+    #[arg(long, value_name = "M2")]
+    pub area: Option<f64>,
+    /// Planning standard (TOML, see docs/standards.md); default: the shipped DIN 18034.
+    #[arg(long, value_name = "FILE.toml")]
+    pub standards: Option<PathBuf>,
+    /// Output format [default: table on a terminal, json otherwise].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Write the output to this file (complete or not at all) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// Runs `spielraum suggest`.
+pub fn run(args: Args) -> Result<()> {
+    let kind: FacilityKind = args.kind.parse().context("--kind")?;
+    let standards = match &args.standards {
+        Some(path) => Standards::from_file(path)?,
+        None => Standards::default_din18034(),
+    };
+    let sites = match &args.candidates {
+        Some(file) => ingest::candidates::read_candidate_file(file)?,
+        None => store::read_candidate_sites(&args.city)?,
+    };
+    let spinner = progress::spinner("reading city");
+    let city = store::read_city(&args.city)?;
+    spinner.set_message("building walking network");
+    let graph = analysis::build_graph(&city, &standards)
+        .with_context(|| format!("{}", args.city.display()))?;
+    spinner.set_message("walking distances");
+    let engine = ScenarioEngine::new(Arc::new(city), Arc::new(graph), standards)
+        .map_err(|e| Internal(e.to_string()))?;
+    spinner.set_message("choosing sites");
+    let options = SuggestOptions {
+        kind,
+        count: usize::try_from(args.count).unwrap_or(usize::MAX),
+        area_m2: args.area,
+    };
+    let suggestions = engine.suggest(&sites, &options)?;
+    spinner.finish_and_clear();
+
+    let format = args
+        .format
+        .unwrap_or(if args.out.is_none() && std::io::stdout().is_terminal() {
+            Format::Table
+        } else {
+            Format::Json
+        });
+    let render = |w: &mut dyn Write| -> Result<()> {
+        match format {
+            Format::Table => w.write_all(table(&suggestions, sites.len()).as_bytes())?,
+            Format::Json => {
+                serde_json::to_writer_pretty(&mut *w, &suggestions_json(&suggestions))?;
+                writeln!(w)?;
+            }
+        }
+        Ok(())
+    };
+    match &args.out {
+        Some(path) => write_atomically(path, render),
+        None => {
+            let stdout = std::io::stdout();
+            let mut lock = stdout.lock();
+            render(&mut lock).and_then(|()| Ok(lock.flush()?))
+        }
+    }
+}
+
+/// One line per suggestion, best first.
+fn table(suggestions: &[Suggestion], candidates: usize) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:>4}  {:<14} {:<20} {:<24} {:>7} {:>6} {:>6} {:>6}  neighbourhood",
+        "rank", "site", "source", "name", "gained", "0-5", "6-11", "12-17"
+    );
+    for s in suggestions {
+        let cut = |t: &str, n: usize| t.chars().take(n).collect::<String>();
+        let _ = writeln!(
+            out,
+            "{:>4}  {:<14} {:<20} {:<24} {:>7.0} {:>6.0} {:>6.0} {:>6.0}  {}",
+            s.rank,
+            cut(&s.site.id, 14),
+            cut(&s.site.source, 20),
+            cut(s.site.name.as_deref().unwrap_or("–"), 24),
+            s.total(),
+            s.gained[AgeBand::Age0To5.index()],
+            s.gained[AgeBand::Age6To11.index()],
+            s.gained[AgeBand::Age12To17.index()],
+            s.neighbourhood
+                .as_ref()
+                .map_or("–", |(_, name)| name.as_str()),
+        );
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "{} of {candidates} candidate sites; gained = children unserved today that a facility there \
+         would serve, not counting those a higher-ranked site already serves.",
+        suggestions.len()
+    );
+    out
+}

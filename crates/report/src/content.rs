@@ -1,0 +1,376 @@
+//! What the report says, independent of HTML or PDF: texts, tables and chart values in one language.
+//!
+//! Owns reading the numbers from `Analysis::to_json` (the `analyze --format json` object), so both match.
+
+use analysis::{Analysis, Standards};
+use model::AgeBand;
+use serde_json::Value;
+
+use crate::chart::Bar;
+use crate::i18n::{Lang, text};
+
+/// A table: header cells and rows of cells; `highlight` marks one row.
+pub(crate) struct Table {
+    /// Header cells.
+    pub header: Vec<String>,
+    /// Body rows.
+    pub rows: Vec<Vec<String>>,
+    /// Index of a row to emphasise.
+    pub highlight: Option<usize>,
+    /// Columns aligned right (numbers).
+    pub numeric: Vec<bool>,
+}
+
+/// One neighbourhood's part.
+pub(crate) struct Section {
+    /// Index into `Analysis::neighbourhoods`.
+    pub index: usize,
+    /// Its name (the heading).
+    pub name: String,
+    /// "Need: rank 3 of 11 · …" under the heading.
+    pub subtitle: String,
+    /// Age bands: children, distance, served share, target, not served.
+    pub bands: Table,
+    /// Play area rows: (label, value).
+    pub area: Table,
+    /// Served share per band (fractions), target 1.
+    pub served_bars: Vec<Bar>,
+    /// Play area per child: in the area and 2SFCA.
+    pub area_bars: Vec<Bar>,
+    /// The per-child target and its text, if the standard sets one.
+    pub area_target: Option<(f64, String)>,
+}
+
+/// The whole report.
+pub(crate) struct Content {
+    /// Language of every text.
+    pub lang: Lang,
+    /// Document title.
+    pub title: String,
+    /// Line under the title.
+    pub subtitle: String,
+    /// Facts of the title page: (label, value).
+    pub facts: Vec<(String, String)>,
+    /// The need ranking of all neighbourhoods.
+    pub ranking: Table,
+    /// One section per chosen neighbourhood, in need order.
+    pub sections: Vec<Section>,
+    /// Methods and sources: (heading, paragraph).
+    pub methods: Vec<(String, String)>,
+}
+
+fn get<'v>(v: &'v Value, path: &[&str]) -> &'v Value {
+    path.iter().fold(v, |v, k| v.get(k).unwrap_or(&Value::Null))
+}
+
+fn int(v: &Value) -> i64 {
+    v.as_i64().unwrap_or(0)
+}
+
+/// Builds the content for the neighbourhoods `chosen` (indices into the analysis).
+pub(crate) fn build(
+    analysis: &Analysis,
+    standards: &Standards,
+    chosen: &[usize],
+    lang: Lang,
+    generated: &str,
+) -> Content {
+    let json = analysis.to_json();
+    let rows: Vec<&Value> = json
+        .get("neighbourhoods")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
+    let dash = || "–".to_string();
+    let pct = |v: &Value| v.as_f64().map_or_else(dash, |s| lang.percent(s));
+    let m2_1 = |v: &Value| v.as_f64().map_or_else(dash, |s| lang.area_m2_1(s));
+    let children = |r: &Value| {
+        AgeBand::ALL
+            .iter()
+            .map(|b| int(get(r, &["population", b.as_str()])))
+            .sum::<i64>()
+    };
+    let gap_total = |r: &Value| {
+        AgeBand::ALL
+            .iter()
+            .map(|b| int(get(r, &["gap_children", b.as_str()])))
+            .sum::<i64>()
+    };
+
+    // Title page facts.
+    let meta = |k: &str| {
+        get(&json, &["data", k])
+            .as_str()
+            .map_or_else(|| lang.t(&text::UNKNOWN).to_string(), str::to_string)
+    };
+    let area = match chosen {
+        [one] => analysis.neighbourhoods[*one].name.clone(),
+        _ => format!(
+            "{} ({})",
+            lang.t(&text::ALL_NEIGHBOURHOODS),
+            lang.integer(analysis.neighbourhoods.len() as i64)
+        ),
+    };
+    let population = match meta("population_source").as_str() {
+        "census" => lang
+            .t(&crate::i18n::T("Zensus-Raster", "census grid"))
+            .to_string(),
+        "buildings" => lang
+            .t(&crate::i18n::T(
+                "aus Wohngebäuden geschätzt",
+                "estimated from residential buildings",
+            ))
+            .to_string(),
+        "points" => lang
+            .t(&crate::i18n::T("Punktdaten", "point data"))
+            .to_string(),
+        other => other.to_string(),
+    };
+    let totals = analysis
+        .metadata
+        .iter()
+        .find(|(k, _)| k == "population_totals")
+        .map(|(_, v)| {
+            format!(
+                "{} {v}",
+                lang.t(&crate::i18n::T(", angepasst an", ", calibrated to"))
+            )
+        })
+        .unwrap_or_default();
+    let facts = vec![
+        (lang.t(&text::AREA).to_string(), area),
+        (
+            lang.t(&text::STANDARD).to_string(),
+            format!("{} ({})", analysis.standard_title, analysis.standard),
+        ),
+        (
+            lang.t(&text::OSM_DATA).to_string(),
+            meta("source_timestamp"),
+        ),
+        (lang.t(&text::SOURCE_FILE).to_string(), meta("source_file")),
+        (
+            lang.t(&text::POPULATION_SOURCE).to_string(),
+            format!("{population}{}", totals.replace(" ,", ",")),
+        ),
+        (lang.t(&text::GENERATED).to_string(), generated.to_string()),
+    ];
+
+    // Need ranking of all neighbourhoods.
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    order.sort_by_key(|&i| int(&rows[i]["need_rank"]));
+    let served = lang.t(&text::SERVED);
+    let ranking = Table {
+        header: vec![
+            lang.t(&text::RANK).into(),
+            lang.t(&text::NEIGHBOURHOOD).into(),
+            lang.t(&text::RESIDENTS).into(),
+            lang.t(&text::CHILDREN).into(),
+            format!("{} {served}", lang.band_short(AgeBand::Age0To5)),
+            format!("{} {served}", lang.band_short(AgeBand::Age6To11)),
+            format!("{} {served}", lang.band_short(AgeBand::Age12To17)),
+            lang.t(&crate::i18n::T("ohne Versorgung", "not served"))
+                .into(),
+            lang.t(&crate::i18n::T("m² je Kind", "m² per child")).into(),
+        ],
+        rows: order
+            .iter()
+            .map(|&i| {
+                let r = rows[i];
+                let mut cells = vec![
+                    int(&r["need_rank"]).to_string(),
+                    r["name"].as_str().unwrap_or("").to_string(),
+                    lang.integer(int(get(r, &["population", "total"]))),
+                    lang.integer(children(r)),
+                ];
+                cells.extend(
+                    AgeBand::ALL
+                        .iter()
+                        .map(|b| pct(get(r, &["served_share", b.as_str()]))),
+                );
+                cells.push(lang.integer(gap_total(r)));
+                cells.push(m2_1(&r["play_area_m2_per_child"]));
+                cells
+            })
+            .collect(),
+        highlight: match chosen {
+            [one] => order.iter().position(|i| i == one),
+            _ => None,
+        },
+        numeric: vec![true, false, true, true, true, true, true, true, true],
+    };
+
+    let target = standards.play_area.target_m2_per_resident;
+    let mut chosen: Vec<usize> = chosen.to_vec();
+    chosen.sort_by_key(|&i| rows.get(i).map_or(0, |r| int(&r["need_rank"])));
+    let sections = chosen
+        .iter()
+        .filter_map(|&i| Some((i, *rows.get(i)?)))
+        .map(|(i, r)| section(i, r, standards, target, rows.len(), lang))
+        .collect();
+    let methods = text::METHOD_PARAGRAPHS
+        .iter()
+        .map(|(h, p)| (lang.t(h).to_string(), lang.t(p).to_string()))
+        .collect();
+    Content {
+        lang,
+        title: lang.t(&text::TITLE).into(),
+        subtitle: lang.t(&text::SUBTITLE).into(),
+        facts,
+        ranking,
+        sections,
+        methods,
+    }
+}
+
+/// One neighbourhood's tables and charts from its JSON object.
+fn section(
+    index: usize,
+    r: &Value,
+    standards: &Standards,
+    target: Option<f64>,
+    count: usize,
+    lang: Lang,
+) -> Section {
+    let dash = || "–".to_string();
+    let name = r["name"].as_str().unwrap_or("").to_string();
+    let rank = int(&r["need_rank"]);
+    let subtitle = format!(
+        "{}: {} · {}: {}",
+        lang.t(&text::NEED_RANK),
+        lang.t(&text::RANK_OF)
+            .replace("{rank}", &rank.to_string())
+            .replace("{count}", &count.to_string()),
+        lang.t(&text::NEED_SCORE),
+        r["need_score"]
+            .as_f64()
+            .map_or_else(dash, |s| lang.decimal1(s * 100.0) + " / 100"),
+    );
+    let bands = Table {
+        header: vec![
+            lang.t(&text::AGE_BAND).into(),
+            lang.t(&text::CHILDREN).into(),
+            lang.t(&text::WALK).into(),
+            lang.t(&text::SERVED_SHARE).into(),
+            lang.t(&text::TARGET).into(),
+            lang.t(&text::GAP_CHILDREN).into(),
+        ],
+        rows: AgeBand::ALL
+            .iter()
+            .map(|&b| {
+                let k = b.as_str();
+                vec![
+                    lang.band(b).to_string(),
+                    lang.integer(int(get(r, &["population", k]))),
+                    format!(
+                        "{} m",
+                        lang.integer(standards.band(b).threshold_m().round() as i64)
+                    ),
+                    get(r, &["served_share", k])
+                        .as_f64()
+                        .map_or_else(dash, |s| lang.percent(s)),
+                    lang.percent(1.0),
+                    lang.integer(int(get(r, &["gap_children", k]))),
+                ]
+            })
+            .chain(std::iter::once(vec![
+                lang.t(&text::RESIDENTS).to_string(),
+                lang.integer(int(get(r, &["population", "total"]))),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ]))
+            .collect(),
+        highlight: None,
+        numeric: vec![false, true, true, true, true, true],
+    };
+    let children: i64 = AgeBand::ALL
+        .iter()
+        .map(|b| int(get(r, &["population", b.as_str()])))
+        .sum();
+    let residents = int(get(r, &["population", "total"]));
+    // The per-resident target spread over the children: target × residents ÷ children.
+    let target_per_child = target
+        .filter(|_| children > 0)
+        .map(|t| t * residents as f64 / children as f64);
+    let per_child = r["play_area_m2_per_child"].as_f64();
+    let sfca = r["play_area_m2_per_child_2sfca"].as_f64();
+    let kinds = &standards.play_area.kinds;
+    let area_label = if kinds.len() == 1 && kinds[0] == model::FacilityKind::Playground {
+        text::PLAY_AREA
+    } else {
+        text::PLAY_AREA_KINDS
+    };
+    let target_label = target.map(|t| {
+        lang.t(&text::TARGET_PER_CHILD)
+            .replace("{target}", &lang.decimal1(t))
+    });
+    let area = Table {
+        header: Vec::new(),
+        rows: vec![
+            vec![
+                lang.t(&area_label).into(),
+                r["play_area_m2"]
+                    .as_f64()
+                    .map_or_else(dash, |a| lang.area_m2(a)),
+            ],
+            vec![
+                lang.t(&text::PER_CHILD).into(),
+                per_child.map_or_else(dash, |a| lang.area_m2_1(a)),
+            ],
+            vec![
+                lang.t(&text::PER_CHILD_2SFCA).into(),
+                sfca.map_or_else(dash, |a| lang.area_m2_1(a)),
+            ],
+            vec![
+                target_label
+                    .clone()
+                    .unwrap_or_else(|| lang.t(&text::TARGET).to_string()),
+                target_per_child.map_or_else(
+                    || lang.t(&text::NO_TARGET).to_string(),
+                    |t| lang.area_m2_1(t),
+                ),
+            ],
+        ],
+        highlight: None,
+        numeric: vec![false, true],
+    };
+    let served_bars = AgeBand::ALL
+        .iter()
+        .map(|&b| {
+            let v = get(r, &["served_share", b.as_str()]).as_f64();
+            Bar {
+                label: lang.band_short(b).to_string(),
+                value: v,
+                text: v.map_or_else(dash, |s| lang.percent(s)),
+            }
+        })
+        .collect();
+    let area_bars = vec![
+        Bar {
+            label: lang.t(&text::BAR_NET).into(),
+            value: per_child,
+            text: per_child.map_or_else(dash, |a| lang.area_m2_1(a)),
+        },
+        Bar {
+            label: lang.t(&text::BAR_2SFCA).into(),
+            value: sfca,
+            text: sfca.map_or_else(dash, |a| lang.area_m2_1(a)),
+        },
+    ];
+    Section {
+        index,
+        name,
+        subtitle,
+        bands,
+        area,
+        served_bars,
+        area_bars,
+        area_target: target_per_child.map(|t| {
+            (
+                t,
+                format!("{} {}", lang.t(&text::TARGET), lang.area_m2_1(t)),
+            )
+        }),
+    }
+}

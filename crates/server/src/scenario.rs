@@ -1,0 +1,435 @@
+//! The scenario and suggestion routes: `/api/scenarios…` (stored what-if plans), `/api/compare`
+//! (unsaved edits → before/after) and `/api/suggest` (where new play space helps most).
+//!
+//! Reading is public; every change needs the edit token ([`crate::auth`]). SQLite work and
+//! recomputation run on the blocking pool; a bad request changes nothing and answers JSON.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use analysis::Standards;
+use analysis::scenario::ScenarioEngine;
+use analysis::suggest::SuggestOptions;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use model::FacilityKind;
+use model::scenario::{CandidateSite, Edit};
+use serde_json::{Value as Json, json};
+use store::scenario::{Scenario, ScenarioStore, ScenarioStoreError};
+
+use crate::auth::EditToken;
+use crate::edit_json::{edit_from_json, edit_to_json, edits_from_json};
+use crate::json_error;
+use crate::state::{AppState, Inner};
+
+/// Most edits `/api/compare` takes in one request.
+pub const MAX_COMPARE_EDITS: usize = 1000;
+/// Most suggestions `/api/suggest` answers.
+pub const MAX_SUGGESTIONS: usize = 50;
+/// Suggestions when `count` is not given.
+pub const DEFAULT_SUGGESTIONS: usize = 5;
+
+/// What the server needs for scenarios and suggestions (see [`AppState::with_scenarios`]).
+#[derive(Debug)]
+pub struct ScenarioSetup {
+    /// The planning standard the comparisons and suggestions use.
+    pub standards: Standards,
+    /// The scenarios of the served GeoPackage; `None`: no stored scenarios (only `/api/compare`
+    /// and `/api/suggest` answer).
+    pub store: Option<ScenarioStore>,
+    /// Candidate sites for `/api/suggest`.
+    pub candidates: Vec<CandidateSite>,
+    /// Who may change scenarios.
+    pub edit_token: EditToken,
+}
+
+/// The warm scenario state: the engine (built once), the store, the candidates, the token.
+pub(crate) struct Scenarios {
+    engine: Result<Arc<ScenarioEngine>, String>,
+    store: Option<Arc<Mutex<ScenarioStore>>>,
+    candidates: Arc<Vec<CandidateSite>>,
+    token: EditToken,
+}
+
+impl Scenarios {
+    pub(crate) fn new(inner: &Inner, setup: ScenarioSetup) -> Scenarios {
+        let profile = analysis::network_profile(&setup.standards);
+        let graph = match &inner.reach {
+            Ok((g, _)) if inner.graph_profile.is_none_or(|p| p == profile) => Ok(g.clone()),
+            Ok(_) => analysis::build_graph(&inner.city, &setup.standards)
+                .map(Arc::new)
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e.clone()),
+        };
+        let engine = graph.and_then(|g| {
+            ScenarioEngine::new(inner.city.clone(), g, setup.standards)
+                .map(Arc::new)
+                .map_err(|e| e.to_string())
+        });
+        if let Err(e) = &engine {
+            tracing::warn!("scenarios unavailable, their routes will answer 503: {e}");
+        }
+        Scenarios {
+            engine,
+            store: setup.store.map(|s| Arc::new(Mutex::new(s))),
+            candidates: Arc::new(setup.candidates),
+            token: setup.edit_token,
+        }
+    }
+}
+
+/// A failed request: status and message, answered as `{"error": message}`.
+pub(crate) struct Failure(StatusCode, String);
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        json_error(self.0, self.1)
+    }
+}
+
+impl From<ScenarioStoreError> for Failure {
+    fn from(e: ScenarioStoreError) -> Failure {
+        use ScenarioStoreError as E;
+        let status = match &e {
+            E::UnknownScenario(_) | E::UnknownEdit { .. } => StatusCode::NOT_FOUND,
+            E::DuplicateName(_) => StatusCode::CONFLICT,
+            E::BadName { .. } | E::InvalidEdit { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            E::ReadOnly(_) => StatusCode::FORBIDDEN,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        Failure(status, e.to_string())
+    }
+}
+
+type Answer = Result<Response, Failure>;
+
+fn unavailable(what: &str) -> Failure {
+    Failure(StatusCode::SERVICE_UNAVAILABLE, what.to_string())
+}
+
+fn scenarios(s: &AppState) -> Result<&Scenarios, Failure> {
+    s.0.scenarios
+        .as_ref()
+        .ok_or_else(|| unavailable("scenarios are not enabled on this server"))
+}
+
+fn engine(s: &AppState) -> Result<Arc<ScenarioEngine>, Failure> {
+    scenarios(s)?
+        .engine
+        .clone()
+        .map_err(|e| unavailable(&format!("scenarios unavailable: {e}")))
+}
+
+fn store(s: &AppState) -> Result<Arc<Mutex<ScenarioStore>>, Failure> {
+    scenarios(s)?.store.clone().ok_or_else(|| {
+        unavailable("this server keeps no scenarios (no GeoPackage to keep them in)")
+    })
+}
+
+/// Checks the edit token of a changing request.
+fn authorise(s: &AppState, headers: &HeaderMap) -> Result<(), Failure> {
+    scenarios(s)?
+        .token
+        .check(headers)
+        .map_err(|(status, message)| Failure(status, message.to_string()))
+}
+
+/// Runs blocking work (SQLite, recomputation) on the blocking pool.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, Failure> + Send + 'static,
+) -> Result<T, Failure> {
+    tokio::task::spawn_blocking(work).await.unwrap_or_else(|_| {
+        Err(Failure(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error while handling the scenario".into(),
+        ))
+    })
+}
+
+fn with_store<T>(
+    store: &Mutex<ScenarioStore>,
+    work: impl FnOnce(&mut ScenarioStore) -> Result<T, ScenarioStoreError>,
+) -> Result<T, Failure> {
+    // A panic while holding the lock cannot leave a half-written scenario (every change is
+    // one SQLite transaction), so a poisoned lock is still usable.
+    let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
+    work(&mut guard).map_err(Failure::from)
+}
+
+fn parse_body(body: &Bytes) -> Result<Json, Failure> {
+    serde_json::from_slice(body).map_err(|e| {
+        Failure(
+            StatusCode::BAD_REQUEST,
+            format!("the request body is not JSON: {e}"),
+        )
+    })
+}
+
+fn ok(status: StatusCode, v: Json) -> Answer {
+    Ok((status, axum::Json(v)).into_response())
+}
+
+/// A scenario with its edits, each with its `position` (from 0, for `DELETE …/edits/{position}`).
+fn scenario_json(s: &Scenario) -> Json {
+    let mut v = serde_json::to_value(&s.info).unwrap_or(Json::Null);
+    let edits: Vec<Json> = s
+        .edits
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let mut j = edit_to_json(e);
+            j["position"] = i.into();
+            j
+        })
+        .collect();
+    v["edits"] = edits.into();
+    v
+}
+
+/// The comparison of `edits` against the base city, as JSON.
+fn compare(engine: &ScenarioEngine, edits: &[Edit]) -> Result<Json, Failure> {
+    engine
+        .compare(edits)
+        .map(|c| c.to_json())
+        .map_err(|e| Failure(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))
+}
+
+pub(crate) async fn list(State(s): State<AppState>) -> Answer {
+    let editing = scenarios(&s)?.token.enabled();
+    let store = store(&s)?;
+    let list = blocking(move || with_store(&store, |st| st.list())).await?;
+    ok(
+        StatusCode::OK,
+        json!({ "scenarios": list, "editing": editing }),
+    )
+}
+
+fn text_field(v: &Json, field: &str) -> Result<Option<String>, Failure> {
+    match v.get(field) {
+        None | Some(Json::Null) => Ok(None),
+        Some(Json::String(t)) => Ok(Some(t.clone())),
+        Some(other) => Err(Failure(
+            StatusCode::BAD_REQUEST,
+            format!("field \"{field}\" must be a string, got {other}"),
+        )),
+    }
+}
+
+pub(crate) async fn create(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Answer {
+    authorise(&s, &headers)?;
+    let v = parse_body(&body)?;
+    let name = text_field(&v, "name")?.ok_or_else(|| {
+        Failure(
+            StatusCode::BAD_REQUEST,
+            "a new scenario needs \"name\"".into(),
+        )
+    })?;
+    let description = text_field(&v, "description")?.unwrap_or_default();
+    let store = store(&s)?;
+    let created = blocking(move || {
+        with_store(&store, |st| {
+            let info = st.create(&name, &description)?;
+            st.get(&info.id.to_string())
+        })
+    })
+    .await?;
+    ok(StatusCode::CREATED, scenario_json(&created))
+}
+
+pub(crate) async fn get(State(s): State<AppState>, Path(id): Path<String>) -> Answer {
+    let store = store(&s)?;
+    let found = blocking(move || with_store(&store, |st| st.get(&id))).await?;
+    ok(StatusCode::OK, scenario_json(&found))
+}
+
+pub(crate) async fn update(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Answer {
+    authorise(&s, &headers)?;
+    let v = parse_body(&body)?;
+    if !v.is_object() {
+        return Err(Failure(
+            StatusCode::BAD_REQUEST,
+            "expected {\"name\": …, \"description\": …}".into(),
+        ));
+    }
+    let name = text_field(&v, "name")?;
+    let description = text_field(&v, "description")?;
+    let store = store(&s)?;
+    let updated = blocking(move || {
+        with_store(&store, |st| {
+            let info = st.update(&id, name.as_deref(), description.as_deref())?;
+            st.get(&info.id.to_string())
+        })
+    })
+    .await?;
+    ok(StatusCode::OK, scenario_json(&updated))
+}
+
+pub(crate) async fn delete(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Answer {
+    authorise(&s, &headers)?;
+    let store = store(&s)?;
+    let info = blocking(move || with_store(&store, |st| st.delete(&id))).await?;
+    ok(StatusCode::OK, json!({ "deleted": info }))
+}
+
+/// The scenario after a change and its new comparison: what the map shows at once.
+fn changed(engine: &ScenarioEngine, scenario: &Scenario) -> Result<Json, Failure> {
+    Ok(json!({
+        "scenario": scenario_json(scenario),
+        "comparison": compare(engine, &scenario.edits)?,
+    }))
+}
+
+pub(crate) async fn add_edit(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Answer {
+    authorise(&s, &headers)?;
+    let v = parse_body(&body)?;
+    let edit = edit_from_json(&v).map_err(|e| Failure(e.status(), e.to_string()))?;
+    let (store, engine) = (store(&s)?, engine(&s)?);
+    let city = s.0.city.clone();
+    let out = blocking(move || {
+        let scenario = with_store(&store, |st| {
+            let info = st.add_edit_checked(&id, &edit, &city.facilities)?;
+            st.get(&info.id.to_string())
+        })?;
+        changed(&engine, &scenario)
+    })
+    .await?;
+    ok(StatusCode::CREATED, out)
+}
+
+pub(crate) async fn remove_edit(
+    State(s): State<AppState>,
+    Path((id, position)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Answer {
+    authorise(&s, &headers)?;
+    let position: usize = position.parse().map_err(|_| {
+        Failure(
+            StatusCode::BAD_REQUEST,
+            format!("edit position must be a whole number from 0, got '{position}'"),
+        )
+    })?;
+    let (store, engine) = (store(&s)?, engine(&s)?);
+    let out = blocking(move || {
+        let scenario = with_store(&store, |st| {
+            let info = st.remove_edit(&id, position)?;
+            st.get(&info.id.to_string())
+        })?;
+        changed(&engine, &scenario)
+    })
+    .await?;
+    ok(StatusCode::OK, out)
+}
+
+pub(crate) async fn compare_stored(State(s): State<AppState>, Path(id): Path<String>) -> Answer {
+    let (store, engine) = (store(&s)?, engine(&s)?);
+    let out = blocking(move || {
+        let scenario = with_store(&store, |st| st.get(&id))?;
+        compare(&engine, &scenario.edits)
+    })
+    .await?;
+    ok(StatusCode::OK, out)
+}
+
+/// `POST /api/compare`: unsaved edits → comparison. Public: it changes nothing.
+pub(crate) async fn compare_unsaved(State(s): State<AppState>, body: Bytes) -> Answer {
+    let v = parse_body(&body)?;
+    let edits = edits_from_json(&v).map_err(|(i, e)| {
+        let at = if i == 0 {
+            String::new()
+        } else {
+            format!("edit {i}: ")
+        };
+        Failure(e.status(), format!("{at}{e}"))
+    })?;
+    if edits.len() > MAX_COMPARE_EDITS {
+        return Err(Failure(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "at most {MAX_COMPARE_EDITS} edits per comparison, got {}",
+                edits.len()
+            ),
+        ));
+    }
+    let engine = engine(&s)?;
+    let out = blocking(move || compare(&engine, &edits)).await?;
+    ok(StatusCode::OK, out)
+}
+
+/// `GET /api/suggest?kind=K&count=N&area_m2=A`.
+pub(crate) async fn suggest(
+    State(s): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Answer {
+    let bad = |m: String| Failure(StatusCode::BAD_REQUEST, m);
+    let kind: FacilityKind = match q.get("kind").map(String::as_str) {
+        None | Some("") => FacilityKind::Playground,
+        Some(k) => k
+            .parse()
+            .map_err(|e| bad(format!("parameter 'kind': {e}")))?,
+    };
+    let count = match q.get("count") {
+        None => DEFAULT_SUGGESTIONS,
+        Some(c) => c
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|c| (1..=MAX_SUGGESTIONS).contains(c))
+            .ok_or_else(|| {
+                bad(format!(
+                    "parameter 'count' must be a whole number from 1 to {MAX_SUGGESTIONS}, got '{c}'"
+                ))
+            })?,
+    };
+    let area_m2 = match q.get("area_m2") {
+        None => None,
+        Some(a) => Some(
+            a.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|a| a.is_finite() && *a >= 0.0)
+                .ok_or_else(|| {
+                    bad(format!(
+                        "parameter 'area_m2' must be a number ≥ 0, got '{a}'"
+                    ))
+                })?,
+        ),
+    };
+    let engine = engine(&s)?;
+    let candidates = scenarios(&s)?.candidates.clone();
+    let out = blocking(move || {
+        let options = SuggestOptions {
+            kind,
+            count,
+            area_m2,
+        };
+        let found = engine
+            .suggest(&candidates, &options)
+            .map_err(|e| Failure(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
+        let mut out = analysis::suggest::suggestions_json(&found);
+        // The site's own outline too, so the map can draw it.
+        if let Some(Json::Array(items)) = out.get_mut("suggestions") {
+            for (item, s) in items.iter_mut().zip(&found) {
+                item["geometry"] = crate::state::geometry_json(&s.site.geometry);
+            }
+        }
+        Ok(out)
+    })
+    .await?;
+    ok(StatusCode::OK, out)
+}

@@ -1,0 +1,930 @@
+//! Scenario storage: named sets of planned edits kept in tables of the city's GeoPackage.
+//!
+//! Owns the tables `spielraum_scenarios` and `spielraum_scenario_edits` (WAL journal, every
+//! change one transaction, so a killed process leaves the last committed state).
+//!
+//! Tables (both registered in `gpkg_contents` as `attributes`):
+//! - `spielraum_scenarios (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, description TEXT,
+//!   created TEXT, updated TEXT, edit_count INTEGER)`: times are RFC 3339 UTC with milliseconds.
+//! - `spielraum_scenario_edits (scenario_id, position, edit, osm_id, kind, name, access, area_m2,
+//!   geometry)`: `position` counts from 0 without gaps; `edit` is `add`, `remove`, `set_access`
+//!   or `enlarge`; `geometry` (of `add`) is a GeoPackage geometry blob in EPSG:4326.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use model::scenario::{Access, Edit, PlannedFacility, ScenarioError, apply_edits};
+use model::{Facility, OsmId};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use serde::Serialize;
+
+use crate::StoreError;
+use crate::wkb::{decode_gpkg, encode_gpkg};
+
+/// The table of scenarios.
+pub const SCENARIOS_TABLE: &str = "spielraum_scenarios";
+/// The table of their edits.
+pub const EDITS_TABLE: &str = "spielraum_scenario_edits";
+
+/// The longest scenario name accepted, in characters.
+const MAX_NAME: usize = 200;
+
+/// Errors of the scenario store; each names the file or the scenario.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioStoreError {
+    /// The GeoPackage cannot be opened (missing, not a GeoPackage, …).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// SQLite failed on the file.
+    #[error("{path}: {source}")]
+    Sqlite {
+        /// The GeoPackage.
+        path: PathBuf,
+        /// What SQLite said.
+        source: rusqlite::Error,
+    },
+    /// The file is read-only: scenarios can be read but not changed.
+    #[error("{0}: the file is read-only, scenarios cannot be changed")]
+    ReadOnly(PathBuf),
+    /// No scenario has this id or name.
+    #[error("no scenario '{0}' (see 'spielraum scenario list')")]
+    UnknownScenario(String),
+    /// Another scenario already has this name.
+    #[error("a scenario named '{0}' exists already")]
+    DuplicateName(String),
+    /// A name that cannot be used.
+    #[error("invalid scenario name '{name}': {why}")]
+    BadName {
+        /// The name given.
+        name: String,
+        /// What is wrong with it.
+        why: &'static str,
+    },
+    /// The edit cannot be added to the scenario.
+    #[error("scenario '{scenario}': {source}")]
+    InvalidEdit {
+        /// The scenario's name.
+        scenario: String,
+        /// What is wrong with the edit.
+        source: ScenarioError,
+    },
+    /// No edit at this position.
+    #[error("scenario '{scenario}' has no edit {position} (it has {count}, counted from 0)")]
+    UnknownEdit {
+        /// The scenario's name.
+        scenario: String,
+        /// The position asked for.
+        position: usize,
+        /// How many edits it has.
+        count: usize,
+    },
+    /// A stored row that cannot be read back (written by something else).
+    #[error("{path}: scenario '{scenario}', edit {position}: {why}")]
+    Corrupt {
+        /// The GeoPackage.
+        path: PathBuf,
+        /// The scenario's name.
+        scenario: String,
+        /// The edit's position.
+        position: i64,
+        /// What is wrong.
+        why: String,
+    },
+}
+
+/// A scenario without its edits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScenarioInfo {
+    /// Its id (stable, never reused within a file).
+    pub id: i64,
+    /// Its name (unique in the file, not a number).
+    pub name: String,
+    /// Free text.
+    pub description: String,
+    /// When it was created, RFC 3339 UTC (`2026-11-27T06:40:00.123Z`).
+    pub created: String,
+    /// When it last changed, RFC 3339 UTC, never before `created`.
+    pub updated: String,
+    /// How many edits it has.
+    pub edit_count: usize,
+}
+
+/// A scenario with its edits, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// Id, name, times.
+    pub info: ScenarioInfo,
+    /// The edits, applied in this order (see [`model::scenario::apply_edits`]).
+    pub edits: Vec<Edit>,
+}
+
+/// The scenarios of one GeoPackage. `Send`: share it between threads as `Mutex<ScenarioStore>`.
+#[derive(Debug)]
+pub struct ScenarioStore {
+    path: PathBuf,
+    conn: Connection,
+    writable: bool,
+}
+
+type Result<T, E = ScenarioStoreError> = std::result::Result<T, E>;
+
+impl ScenarioStore {
+    /// Opens the scenarios of the GeoPackage at `path`, creating the tables if missing and
+    /// switching the file to WAL. A file that cannot be written (permissions) is opened read-only:
+    /// reading works (no scenarios if the tables were never created), changes fail with
+    /// [`ScenarioStoreError::ReadOnly`].
+    pub fn open(path: &Path) -> Result<ScenarioStore> {
+        let writable = std::fs::metadata(path).is_ok_and(|m| !m.permissions().readonly());
+        let conn = crate::open(path, writable)?;
+        let mut store = ScenarioStore {
+            path: path.to_path_buf(),
+            conn,
+            writable,
+        };
+        store.init().map_err(|e| store.sql(e))?;
+        Ok(store)
+    }
+
+    /// The GeoPackage's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Whether changes can be made.
+    pub fn is_writable(&self) -> bool {
+        self.writable
+    }
+
+    fn init(&mut self) -> rusqlite::Result<()> {
+        self.conn.busy_timeout(Duration::from_secs(10))?;
+        if !self.writable {
+            return Ok(());
+        }
+        // WAL: readers keep their snapshot while a writer commits; FULL syncs every commit.
+        self.conn
+            .pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch(&format!(
+            "CREATE TABLE IF NOT EXISTS {SCENARIOS_TABLE} (
+               id INTEGER PRIMARY KEY AUTOINCREMENT,
+               name TEXT NOT NULL UNIQUE,
+               description TEXT NOT NULL DEFAULT '',
+               created TEXT NOT NULL,
+               updated TEXT NOT NULL,
+               edit_count INTEGER NOT NULL DEFAULT 0);
+             CREATE TABLE IF NOT EXISTS {EDITS_TABLE} (
+               scenario_id INTEGER NOT NULL REFERENCES {SCENARIOS_TABLE}(id),
+               position INTEGER NOT NULL,
+               edit TEXT NOT NULL CHECK (edit IN ('add', 'remove', 'set_access', 'enlarge')),
+               osm_id TEXT, kind TEXT, name TEXT, access TEXT, area_m2 REAL, geometry BLOB,
+               PRIMARY KEY (scenario_id, position));
+             INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
+               VALUES ('{SCENARIOS_TABLE}', 'attributes', '{SCENARIOS_TABLE}',
+                       'Planning scenarios of spielraum (name, description, times)');
+             INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
+               VALUES ('{EDITS_TABLE}', 'attributes', '{EDITS_TABLE}',
+                       'Edits of the planning scenarios, in order (geometry: GeoPackage blob)');"
+        ))?;
+        tx.commit()
+    }
+
+    fn sql(&self, source: rusqlite::Error) -> ScenarioStoreError {
+        sql(&self.path, source)
+    }
+
+    /// `e` with this store's path if it is an SQLite error without one.
+    fn named(&self, e: ScenarioStoreError) -> ScenarioStoreError {
+        match e {
+            ScenarioStoreError::Sqlite { source, .. } => self.sql(source),
+            e => e,
+        }
+    }
+
+    fn has_tables(&self) -> rusqlite::Result<bool> {
+        self.conn
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                [SCENARIOS_TABLE],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n > 0)
+    }
+
+    /// Every scenario, by id.
+    pub fn list(&self) -> Result<Vec<ScenarioInfo>> {
+        let run = || -> rusqlite::Result<Vec<ScenarioInfo>> {
+            if !self.has_tables()? {
+                return Ok(Vec::new());
+            }
+            let mut stmt = self.conn.prepare(&format!(
+                "SELECT {INFO_COLUMNS} FROM {SCENARIOS_TABLE} ORDER BY id"
+            ))?;
+            stmt.query_map([], info_row)?.collect()
+        };
+        run().map_err(|e| self.sql(e))
+    }
+
+    /// Creates an empty scenario.
+    pub fn create(&mut self, name: &str, description: &str) -> Result<ScenarioInfo> {
+        let name = check_name(name)?;
+        self.write(|tx| {
+            if find(tx, &name)?.is_some() {
+                return Err(ScenarioStoreError::DuplicateName(name.clone()));
+            }
+            let now = now();
+            tx.execute(
+                &format!(
+                    "INSERT INTO {SCENARIOS_TABLE} (name, description, created, updated, edit_count)
+                     VALUES (?1, ?2, ?3, ?3, 0)"
+                ),
+                params![name, description, now],
+            )?;
+            existing(tx, &tx.last_insert_rowid().to_string())
+        })
+    }
+
+    /// The scenario with this id (a number) or name, with its edits.
+    pub fn get(&self, id_or_name: &str) -> Result<Scenario> {
+        // One read transaction: the info and the edits are of the same commit.
+        let tx = self.conn.unchecked_transaction().map_err(|e| self.sql(e))?;
+        let found = if self.has_tables().map_err(|e| self.sql(e))? {
+            find(&tx, id_or_name).map_err(|e| self.named(e))?
+        } else {
+            None
+        };
+        let info =
+            found.ok_or_else(|| ScenarioStoreError::UnknownScenario(id_or_name.to_string()))?;
+        let edits = read_edits(&self.path, &tx, &info)?;
+        tx.finish().map_err(|e| self.sql(e))?;
+        Ok(Scenario { info, edits })
+    }
+
+    /// Appends `edit` to the scenario after checking it on its own ([`Edit::validate`]); ids of
+    /// existing facilities are not checked (see [`ScenarioStore::add_edit_checked`]).
+    pub fn add_edit(&mut self, id_or_name: &str, edit: &Edit) -> Result<ScenarioInfo> {
+        self.add(id_or_name, edit, None)
+    }
+
+    /// Appends `edit` after checking that the scenario's edits and this one apply to `base`
+    /// (the city's facilities): an edit naming a facility that is not there (or was removed by an
+    /// earlier edit) is refused with [`ScenarioError::UnknownFacility`]. The check and the write
+    /// are one transaction.
+    pub fn add_edit_checked(
+        &mut self,
+        id_or_name: &str,
+        edit: &Edit,
+        base: &[Facility],
+    ) -> Result<ScenarioInfo> {
+        self.add(id_or_name, edit, Some(base))
+    }
+
+    fn add(
+        &mut self,
+        id_or_name: &str,
+        edit: &Edit,
+        base: Option<&[Facility]>,
+    ) -> Result<ScenarioInfo> {
+        let path = self.path.clone();
+        self.write(|tx| {
+            let info = existing(tx, id_or_name)?;
+            let invalid = |source| ScenarioStoreError::InvalidEdit {
+                scenario: info.name.clone(),
+                source,
+            };
+            edit.validate().map_err(invalid)?;
+            if let Some(base) = base {
+                let mut edits = read_edits(&path, tx, &info)?;
+                edits.push(edit.clone());
+                apply_edits(base, &edits).map_err(invalid)?;
+            }
+            insert_edit(tx, info.id, info.edit_count, edit)?;
+            touch(tx, info.id, 1)?;
+            existing(tx, &info.id.to_string())
+        })
+    }
+
+    /// Removes the edit at `position` (from 0); later edits move up one place. Planned
+    /// facilities are numbered by position ([`model::scenario::planned_id`]), so those added
+    /// after it get new ids.
+    pub fn remove_edit(&mut self, id_or_name: &str, position: usize) -> Result<ScenarioInfo> {
+        self.write(|tx| {
+            let info = existing(tx, id_or_name)?;
+            if position >= info.edit_count {
+                return Err(ScenarioStoreError::UnknownEdit {
+                    scenario: info.name,
+                    position,
+                    count: info.edit_count,
+                });
+            }
+            let p = position as i64;
+            tx.execute(
+                &format!("DELETE FROM {EDITS_TABLE} WHERE scenario_id = ?1 AND position = ?2"),
+                params![info.id, p],
+            )?;
+            // Through negative positions, so that no two rows share a key on the way.
+            tx.execute(
+                &format!(
+                    "UPDATE {EDITS_TABLE} SET position = -position WHERE scenario_id = ?1 AND position > ?2"
+                ),
+                params![info.id, p],
+            )?;
+            tx.execute(
+                &format!(
+                    "UPDATE {EDITS_TABLE} SET position = -position - 1 WHERE scenario_id = ?1 AND position < 0"
+                ),
+                params![info.id],
+            )?;
+            touch(tx, info.id, -1)?;
+            existing(tx, &info.id.to_string())
+        })
+    }
+
+    /// Renames the scenario and/or changes its description.
+    pub fn update(
+        &mut self,
+        id_or_name: &str,
+        name: Option<&str>,
+        description: Option<&str>,
+    ) -> Result<ScenarioInfo> {
+        let name = name.map(check_name).transpose()?;
+        self.write(|tx| {
+            let info = existing(tx, id_or_name)?;
+            if let Some(name) = &name {
+                if find(tx, name)?.is_some_and(|other| other.id != info.id) {
+                    return Err(ScenarioStoreError::DuplicateName(name.clone()));
+                }
+                tx.execute(
+                    &format!("UPDATE {SCENARIOS_TABLE} SET name = ?2 WHERE id = ?1"),
+                    params![info.id, name],
+                )?;
+            }
+            if let Some(d) = description {
+                tx.execute(
+                    &format!("UPDATE {SCENARIOS_TABLE} SET description = ?2 WHERE id = ?1"),
+                    params![info.id, d],
+                )?;
+            }
+            touch(tx, info.id, 0)?;
+            existing(tx, &info.id.to_string())
+        })
+    }
+
+    /// Deletes the scenario and its edits; returns what it was.
+    pub fn delete(&mut self, id_or_name: &str) -> Result<ScenarioInfo> {
+        self.write(|tx| {
+            let info = existing(tx, id_or_name)?;
+            tx.execute(
+                &format!("DELETE FROM {EDITS_TABLE} WHERE scenario_id = ?1"),
+                [info.id],
+            )?;
+            tx.execute(
+                &format!("DELETE FROM {SCENARIOS_TABLE} WHERE id = ?1"),
+                [info.id],
+            )?;
+            Ok(info)
+        })
+    }
+
+    /// Runs `change` in one IMMEDIATE transaction, committed only if it succeeds.
+    fn write<T>(&mut self, change: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
+        if !self.writable {
+            return Err(ScenarioStoreError::ReadOnly(self.path.clone()));
+        }
+        let result = match self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+        {
+            Ok(tx) => match change(&tx) {
+                // Dropping `tx` on an error rolls it back.
+                Ok(out) => tx.commit().map(|()| out).map_err(ScenarioStoreError::from),
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(e.into()),
+        };
+        result.map_err(|e| self.named(e))
+    }
+}
+
+impl From<rusqlite::Error> for ScenarioStoreError {
+    fn from(source: rusqlite::Error) -> Self {
+        ScenarioStoreError::Sqlite {
+            path: PathBuf::new(),
+            source,
+        }
+    }
+}
+
+fn sql(path: &Path, source: rusqlite::Error) -> ScenarioStoreError {
+    ScenarioStoreError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+const INFO_COLUMNS: &str = "id, name, description, created, updated, edit_count";
+
+fn info_row(r: &rusqlite::Row) -> rusqlite::Result<ScenarioInfo> {
+    Ok(ScenarioInfo {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        description: r.get(2)?,
+        created: r.get(3)?,
+        updated: r.get(4)?,
+        edit_count: r.get::<_, i64>(5)?.max(0) as usize,
+    })
+}
+
+/// The scenario with this id (if `key` is a number) or name.
+fn find(conn: &Connection, key: &str) -> Result<Option<ScenarioInfo>> {
+    let key = key.trim();
+    let select = |by: &str| format!("SELECT {INFO_COLUMNS} FROM {SCENARIOS_TABLE} WHERE {by} = ?1");
+    let found = match key.parse::<i64>() {
+        Ok(id) => conn.query_row(&select("id"), [id], info_row),
+        Err(_) => conn.query_row(&select("name"), [key], info_row),
+    };
+    Ok(found.optional()?)
+}
+
+fn existing(conn: &Connection, key: &str) -> Result<ScenarioInfo> {
+    find(conn, key)?.ok_or_else(|| ScenarioStoreError::UnknownScenario(key.to_string()))
+}
+
+/// Bumps `updated` (never before `created` or the previous `updated`) and the edit count.
+fn touch(tx: &Transaction, id: i64, edits: i64) -> rusqlite::Result<()> {
+    tx.execute(
+        &format!(
+            "UPDATE {SCENARIOS_TABLE} SET updated = max(?2, created, updated),
+             edit_count = edit_count + ?3 WHERE id = ?1"
+        ),
+        params![id, now(), edits],
+    )?;
+    Ok(())
+}
+
+/// The current time, RFC 3339 UTC with milliseconds (sorts as text).
+fn now() -> String {
+    humantime::format_rfc3339_millis(SystemTime::now()).to_string()
+}
+
+/// The trimmed name, if it can be used.
+fn check_name(name: &str) -> Result<String> {
+    let trimmed = name.trim();
+    let bad = |why| ScenarioStoreError::BadName {
+        name: name.to_string(),
+        why,
+    };
+    if trimmed.is_empty() {
+        return Err(bad("it is empty"));
+    }
+    if trimmed.parse::<i64>().is_ok() {
+        return Err(bad(
+            "a name must not be a number (numbers are scenario ids)",
+        ));
+    }
+    if trimmed.chars().count() > MAX_NAME {
+        return Err(bad("it is longer than 200 characters"));
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err(bad("it holds control characters"));
+    }
+    Ok(trimmed.to_string())
+}
+
+/// One stored edit, as read.
+struct EditRow {
+    position: i64,
+    edit: String,
+    osm_id: Option<String>,
+    kind: Option<String>,
+    name: Option<String>,
+    access: Option<String>,
+    area_m2: Option<f64>,
+    geometry: Option<Vec<u8>>,
+}
+
+impl EditRow {
+    fn to_edit(&self) -> Result<Edit, String> {
+        let osm_id = || -> Result<OsmId, String> {
+            self.osm_id
+                .as_deref()
+                .ok_or("osm_id is empty")?
+                .parse()
+                .map_err(|e| format!("osm_id: {e}"))
+        };
+        let access = || -> Result<Access, String> {
+            self.access
+                .as_deref()
+                .ok_or("access is empty")?
+                .parse()
+                .map_err(|e| format!("access: {e}"))
+        };
+        let area = || self.area_m2.ok_or_else(|| "area_m2 is empty".to_string());
+        Ok(match self.edit.as_str() {
+            "add" => Edit::Add(PlannedFacility {
+                kind: self
+                    .kind
+                    .as_deref()
+                    .ok_or("kind is empty")?
+                    .parse()
+                    .map_err(|e| format!("kind: {e}"))?,
+                name: self.name.clone(),
+                geometry: decode_gpkg(self.geometry.as_deref().ok_or("geometry is empty")?)
+                    .map_err(|e| format!("geometry: {e}"))?,
+                area_m2: self.area_m2,
+                access: access()?,
+            }),
+            "remove" => Edit::Remove { osm_id: osm_id()? },
+            "set_access" => Edit::SetAccess {
+                osm_id: osm_id()?,
+                access: access()?,
+            },
+            "enlarge" => Edit::Enlarge {
+                osm_id: osm_id()?,
+                area_m2: area()?,
+            },
+            other => return Err(format!("unknown edit '{other}'")),
+        })
+    }
+}
+
+/// The edits of `info`, checking that positions run 0, 1, … without gaps.
+fn read_edits(path: &Path, conn: &Connection, info: &ScenarioInfo) -> Result<Vec<Edit>> {
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT position, edit, osm_id, kind, name, access, area_m2, geometry
+             FROM {EDITS_TABLE} WHERE scenario_id = ?1 ORDER BY position"
+        ))
+        .map_err(|e| sql(path, e))?;
+    let rows = stmt
+        .query_map([info.id], |r| {
+            Ok(EditRow {
+                position: r.get(0)?,
+                edit: r.get(1)?,
+                osm_id: r.get(2)?,
+                kind: r.get(3)?,
+                name: r.get(4)?,
+                access: r.get(5)?,
+                area_m2: r.get(6)?,
+                geometry: r.get(7)?,
+            })
+        })
+        .map_err(|e| sql(path, e))?;
+    let mut edits = Vec::new();
+    for (expected, row) in rows.enumerate() {
+        let row = row.map_err(|e| sql(path, e))?;
+        let corrupt = |why: String| ScenarioStoreError::Corrupt {
+            path: path.to_path_buf(),
+            scenario: info.name.clone(),
+            position: row.position,
+            why,
+        };
+        if row.position != expected as i64 {
+            return Err(corrupt(format!("expected position {expected}")));
+        }
+        edits.push(row.to_edit().map_err(corrupt)?);
+    }
+    Ok(edits)
+}
+
+/// Stores `edit` at `position`.
+fn insert_edit(tx: &Transaction, scenario: i64, position: usize, edit: &Edit) -> Result<()> {
+    let (kind, osm_id, facility_kind, name, access, area, geometry) = match edit {
+        Edit::Add(p) => (
+            "add",
+            None,
+            Some(p.kind.as_str()),
+            p.name.as_deref(),
+            Some(p.access.as_str()),
+            p.area_m2,
+            Some(encode_gpkg(&p.geometry)),
+        ),
+        Edit::Remove { osm_id } => ("remove", Some(*osm_id), None, None, None, None, None),
+        Edit::SetAccess { osm_id, access } => (
+            "set_access",
+            Some(*osm_id),
+            None,
+            None,
+            Some(access.as_str()),
+            None,
+            None,
+        ),
+        Edit::Enlarge { osm_id, area_m2 } => (
+            "enlarge",
+            Some(*osm_id),
+            None,
+            None,
+            None,
+            Some(*area_m2),
+            None,
+        ),
+    };
+    tx.execute(
+        &format!(
+            "INSERT INTO {EDITS_TABLE}
+             (scenario_id, position, edit, osm_id, kind, name, access, area_m2, geometry)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+        ),
+        params![
+            scenario,
+            position as i64,
+            kind,
+            osm_id.map(|o| o.to_string()),
+            facility_kind,
+            name,
+            access,
+            area,
+            geometry
+        ],
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo_types::{Geometry, MultiPolygon, Point, polygon};
+    use model::FacilityKind;
+
+    fn city_file(dir: &Path) -> PathBuf {
+        let path = dir.join("city.gpkg");
+        crate::write_city(&path, &model::City::default()).unwrap();
+        path
+    }
+
+    fn square(x: f64, y: f64) -> geo_types::Polygon<f64> {
+        polygon![(x: x, y: y), (x: x + 0.001, y: y), (x: x + 0.001, y: y + 0.001), (x: x, y: y + 0.001)]
+    }
+
+    /// One edit of every kind, with every optional field both set and unset.
+    fn every_edit() -> Vec<Edit> {
+        vec![
+            Edit::Add(PlannedFacility {
+                kind: FacilityKind::Playground,
+                name: Some("Spielplatz Äule".into()),
+                geometry: Point::new(9.52, 47.14).into(),
+                area_m2: Some(350.5),
+                access: Access::Public,
+            }),
+            Edit::Add(PlannedFacility {
+                kind: FacilityKind::OpenSpace,
+                name: None,
+                geometry: MultiPolygon(vec![square(9.5, 47.1), square(9.6, 47.2)]).into(),
+                area_m2: None,
+                access: Access::Restricted,
+            }),
+            Edit::Add(PlannedFacility {
+                kind: FacilityKind::School,
+                name: None,
+                geometry: Geometry::Polygon(square(9.51, 47.11)),
+                area_m2: Some(0.0),
+                access: Access::Private,
+            }),
+            Edit::Remove {
+                osm_id: OsmId::Way(42),
+            },
+            Edit::SetAccess {
+                osm_id: OsmId::Relation(7),
+                access: Access::Public,
+            },
+            Edit::Enlarge {
+                osm_id: OsmId::Node(3),
+                area_m2: 1234.25,
+            },
+        ]
+    }
+
+    #[test]
+    fn every_edit_kind_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = city_file(dir.path());
+        let mut store = ScenarioStore::open(&path).unwrap();
+        let info = store
+            .create("  Schulhof offen ", "after school hours")
+            .unwrap();
+        assert_eq!(info.name, "Schulhof offen");
+        assert_eq!((info.edit_count, info.created == info.updated), (0, true));
+        for (i, e) in every_edit().iter().enumerate() {
+            let after = store.add_edit("Schulhof offen", e).unwrap();
+            assert_eq!(after.edit_count, i + 1);
+            assert!(after.updated >= after.created);
+        }
+        drop(store);
+        // A new connection (another process would see the same).
+        let store = ScenarioStore::open(&path).unwrap();
+        let by_id = store.get(&info.id.to_string()).unwrap();
+        assert_eq!(by_id.edits, every_edit());
+        assert_eq!(by_id, store.get("Schulhof offen").unwrap());
+        assert_eq!(store.list().unwrap(), vec![by_id.info.clone()]);
+        assert_eq!(by_id.info.description, "after school hours");
+    }
+
+    #[test]
+    fn removing_an_edit_closes_the_gap() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = city_file(dir.path());
+        let mut store = ScenarioStore::open(&path).unwrap();
+        store.create("a", "").unwrap();
+        let edits = every_edit();
+        for e in &edits {
+            store.add_edit("a", e).unwrap();
+        }
+        let info = store.remove_edit("a", 1).unwrap();
+        assert_eq!(info.edit_count, 5);
+        let mut expected = edits.clone();
+        expected.remove(1);
+        assert_eq!(store.get("a").unwrap().edits, expected);
+        store.remove_edit("a", 4).unwrap();
+        store.remove_edit("a", 0).unwrap();
+        assert_eq!(store.get("a").unwrap().edits, expected[1..4].to_vec());
+        let err = store.remove_edit("a", 3).unwrap_err().to_string();
+        assert_eq!(err, "scenario 'a' has no edit 3 (it has 3, counted from 0)");
+    }
+
+    #[test]
+    fn names_ids_and_bad_input_are_clear_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = city_file(dir.path());
+        let mut store = ScenarioStore::open(&path).unwrap();
+        let a = store.create("a", "").unwrap();
+        let b = store.create("b", "").unwrap();
+        assert_ne!(a.id, b.id);
+        let err = |r: Result<ScenarioInfo>| r.unwrap_err().to_string();
+        assert_eq!(
+            err(store.create("a", "")),
+            "a scenario named 'a' exists already"
+        );
+        assert!(err(store.create(" ", "")).contains("it is empty"));
+        assert!(err(store.create("12", "")).contains("must not be a number"));
+        assert_eq!(
+            err(store.add_edit("c", &every_edit()[3])),
+            "no scenario 'c' (see 'spielraum scenario list')"
+        );
+        assert!(err(store.update("b", Some("a"), None)).contains("exists already"));
+        let negative = Edit::Enlarge {
+            osm_id: OsmId::Way(1),
+            area_m2: -5.0,
+        };
+        assert_eq!(
+            err(store.add_edit("a", &negative)),
+            "scenario 'a': invalid area -5 m² (expected a number ≥ 0)"
+        );
+        // Nothing was changed by the refused edits.
+        assert_eq!(store.get("a").unwrap().info, a);
+        let renamed = store
+            .update(&b.id.to_string(), Some("b2"), Some("new"))
+            .unwrap();
+        assert_eq!(
+            (renamed.name.as_str(), renamed.description.as_str()),
+            ("b2", "new")
+        );
+        assert_eq!(renamed.created, b.created);
+        assert_eq!(store.delete("b2").unwrap().id, b.id);
+        assert_eq!(store.list().unwrap(), vec![a.clone()]);
+        assert!(err(store.delete("b2")).contains("no scenario 'b2'"));
+        // Ids are not reused after a delete.
+        assert!(store.create("b", "").unwrap().id > b.id);
+    }
+
+    #[test]
+    fn checked_edits_must_name_facilities_of_the_city() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = city_file(dir.path());
+        let mut store = ScenarioStore::open(&path).unwrap();
+        store.create("a", "").unwrap();
+        let base = vec![Facility {
+            osm_id: OsmId::Way(42),
+            kind: FacilityKind::Playground,
+            name: None,
+            access: None,
+            geometry: Point::new(9.5, 47.1).into(),
+            area_m2: Some(100.0),
+        }];
+        let remove = Edit::Remove {
+            osm_id: OsmId::Way(42),
+        };
+        store.add_edit_checked("a", &remove, &base).unwrap();
+        // Removed once: a second removal names a facility no longer there.
+        let err = store
+            .add_edit_checked("a", &remove, &base)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "scenario 'a': no facility w42 in this city or scenario"
+        );
+        // A planned facility gets n-2 (its position 1, counted from 1 = 2) and can be enlarged.
+        store
+            .add_edit_checked("a", &every_edit()[0], &base)
+            .unwrap();
+        let enlarge = Edit::Enlarge {
+            osm_id: OsmId::Node(-2),
+            area_m2: 500.0,
+        };
+        store.add_edit_checked("a", &enlarge, &base).unwrap();
+        assert_eq!(store.get("a").unwrap().info.edit_count, 3);
+    }
+
+    #[test]
+    fn the_file_stays_a_geopackage_in_wal_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = city_file(dir.path());
+        let mut store = ScenarioStore::open(&path).unwrap();
+        store.create("a", "").unwrap();
+        drop(store);
+        let conn = Connection::open(&path).unwrap();
+        let mode: String = conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        let registered: Vec<(String, String)> = conn
+            .prepare(
+                "SELECT table_name, data_type FROM gpkg_contents WHERE table_name LIKE 'spielraum_scen%' ORDER BY 1",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(
+            registered,
+            vec![
+                (EDITS_TABLE.to_string(), "attributes".to_string()),
+                (SCENARIOS_TABLE.to_string(), "attributes".to_string())
+            ]
+        );
+        assert!(crate::read_city(&path).is_ok());
+    }
+
+    #[test]
+    fn concurrent_writers_on_separate_connections_all_land() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = city_file(dir.path());
+        ScenarioStore::open(&path).unwrap().create("a", "").unwrap();
+        std::thread::scope(|s| {
+            for t in 0..4_i64 {
+                let path = &path;
+                s.spawn(move || {
+                    let mut store = ScenarioStore::open(path).unwrap();
+                    for i in 0..25 {
+                        let edit = Edit::Remove {
+                            osm_id: OsmId::Way(t * 100 + i),
+                        };
+                        store.add_edit("a", &edit).unwrap();
+                    }
+                });
+            }
+        });
+        let s = ScenarioStore::open(&path).unwrap().get("a").unwrap();
+        assert_eq!(s.info.edit_count, 100);
+        // Each writer's edits are all there, in the order it wrote them.
+        for t in 0..4_i64 {
+            let mine: Vec<i64> = s
+                .edits
+                .iter()
+                .filter_map(|e| match e.target() {
+                    Some(OsmId::Way(id)) if id / 100 == t => Some(id % 100),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(mine, (0..25).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn a_new_import_does_not_take_up_a_stale_wal_journal() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = city_file(dir.path());
+        let wal = dir.path().join("city.gpkg-wal");
+        let mut store = ScenarioStore::open(&path).unwrap();
+        store.create("old", "").unwrap();
+        // The journal as a killed writer leaves it: committed frames not yet checkpointed.
+        let stale = std::fs::read(&wal).unwrap();
+        assert!(!stale.is_empty());
+        drop(store);
+        std::fs::write(&wal, &stale).unwrap();
+        crate::write_city(&path, &model::City::default()).unwrap();
+        assert!(!wal.exists());
+        let store = ScenarioStore::open(&path).unwrap();
+        assert_eq!(store.list().unwrap(), vec![]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_read_only_file_is_read_but_not_changed() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = city_file(dir.path());
+        let mut store = ScenarioStore::open(&path).unwrap();
+        store.create("a", "").unwrap();
+        drop(store);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
+        let mut store = ScenarioStore::open(&path).unwrap();
+        assert!(!store.is_writable());
+        assert_eq!(store.list().unwrap().len(), 1);
+        let err = store.create("b", "").unwrap_err().to_string();
+        assert!(err.contains("read-only"), "{err}");
+    }
+}

@@ -1,0 +1,216 @@
+// Browser test of the static export (`spielraum export`) served by a plain static server
+// (nginx, which answers HTTP range requests as every production host does) in Debian's
+// chromium, driven by playwright-core.
+//
+// Usage: node tests/browser/static.mjs SITE
+//   CHROMIUM=/usr/bin/chromium   browser executable
+//   NGINX=nginx                  nginx executable (apt-get install -y nginx)
+//   STATIC_SERVER=python         serve with `python3 -m RangeHTTPServer` instead of nginx
+//                                (pip install rangehttpserver; plain http.server has no ranges)
+// The bundle is served under a sub-path (/<folder name>/) to check it works at any path.
+// Fails on page errors, on any request to another origin than the static server, and when
+// facilities, neighbourhoods or basemap are not rendered. Screenshots go to test-artifacts/.
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { basename, dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const require = createRequire(resolve(root, "web/package.json"));
+const { chromium } = require("playwright-core");
+
+const failures = [];
+let passed = 0;
+function check(ok, what) {
+  console.log(`${ok ? "ok  " : "FAIL"} ${what}`);
+  if (ok) passed += 1;
+  else failures.push(what);
+}
+
+const site = process.argv[2] && resolve(process.argv[2]);
+if (!site) {
+  console.error("usage: node tests/browser/static.mjs SITE (a folder written by spielraum export)");
+  process.exit(1);
+}
+
+const freePort = () =>
+  new Promise((ok) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
+
+/** nginx serving the folder above SITE, so the bundle lives at /<name>/. */
+async function startNginx() {
+  const port = await freePort();
+  const work = mkdtempSync(join(tmpdir(), "spielraum-nginx-"));
+  const conf = join(work, "nginx.conf");
+  writeFileSync(
+    conf,
+    `daemon off;
+worker_processes 1;
+user root;
+pid ${work}/nginx.pid;
+error_log ${work}/error.log;
+events { worker_connections 256; }
+http {
+  types { text/html html; text/javascript js; text/css css; application/json json geojson; text/markdown md; }
+  default_type application/octet-stream;
+  access_log off;
+  client_body_temp_path ${work}/body; proxy_temp_path ${work}/proxy; fastcgi_temp_path ${work}/fastcgi;
+  uwsgi_temp_path ${work}/uwsgi; scgi_temp_path ${work}/scgi;
+  server { listen 127.0.0.1:${port}; root ${dirname(site)}; }
+}
+`,
+  );
+  const child = spawn(process.env.NGINX ?? "nginx", ["-c", conf], { stdio: ["ignore", "inherit", "inherit"] });
+  const origin = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i += 1) {
+    const up = await fetch(`${origin}/${basename(site)}/index.html`).then((r) => r.ok, () => false);
+    if (up) return { origin, stop: () => child.kill("SIGTERM") };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill("SIGTERM");
+  throw new Error(`nginx did not start on ${origin}: ${readFileSync(join(work, "error.log"), "utf8").slice(-500)}`);
+}
+
+/** `python3 -m RangeHTTPServer` (pip install rangehttpserver) serving the folder above SITE. */
+async function startPython() {
+  const port = await freePort();
+  const child = spawn("python3", ["-m", "RangeHTTPServer", String(port), "--bind", "127.0.0.1"], { cwd: dirname(site), stdio: "ignore" });
+  const origin = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i += 1) {
+    const up = await fetch(`${origin}/${basename(site)}/index.html`).then((r) => r.ok, () => false);
+    if (up) return { origin, stop: () => child.kill("SIGTERM") };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill("SIGTERM");
+  throw new Error("python3 -m RangeHTTPServer did not start (pip install rangehttpserver)");
+}
+
+const which = process.env.STATIC_SERVER ?? "nginx";
+const server = which === "python" ? await startPython() : await startNginx();
+console.log(`serving ${site} with ${which} at ${server.origin}/${basename(site)}/`);
+const base = `${server.origin}/${basename(site)}/`;
+const artifacts = resolve(root, "test-artifacts");
+mkdirSync(artifacts, { recursive: true });
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"],
+});
+
+async function openPage(query, locale) {
+  const context = await browser.newContext({ locale, viewport: { width: 900, height: 700 } });
+  const page = await context.newPage();
+  const errors = [];
+  const requests = [];
+  const ranges = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("console", (m) => m.type() === "error" && errors.push(`console: ${m.text()}`));
+  page.on("request", (r) => requests.push(r.url()));
+  page.on("response", (r) => r.url().endsWith("tiles.pmtiles") && ranges.push(r.status()));
+  // Nothing may reach the internet even if the page asked: abort what leaves the server.
+  await page.route("**/*", (route) => (new URL(route.request().url()).origin === server.origin ? route.continue() : route.abort()));
+  await page.goto(`${base}${query}`);
+  await page.waitForFunction(() => window.spielraumMap && window.spielraumMap.loaded() && window.spielraumMap.areTilesLoaded(), null, { timeout: 60000 });
+  await page.waitForTimeout(500);
+  return { page, errors, requests, ranges };
+}
+
+const rendered = (page, layers) =>
+  page.evaluate((ls) => {
+    const m = window.spielraumMap;
+    const have = ls.filter((l) => m.getLayer(l));
+    return m.queryRenderedFeatures({ layers: have }).length;
+  }, layers);
+
+/** Straight-line metres by the equirectangular approximation (a second formula to the page's). */
+function approxMetres(a, b) {
+  const r = Math.PI / 180;
+  const x = (b[0] - a[0]) * r * Math.cos(((a[1] + b[1]) / 2) * r);
+  const y = (b[1] - a[1]) * r;
+  return Math.hypot(x, y) * 6371008.8;
+}
+
+try {
+  const indicators = JSON.parse(readFileSync(join(site, "indicators.json"), "utf8"));
+  const facilities = JSON.parse(readFileSync(join(site, "facilities.geojson"), "utf8")).features;
+
+  // --- English, playgrounds ---
+  const { page, errors, requests, ranges } = await openPage("?lang=en&kind=playground", "de-DE");
+  check((await page.textContent(".embed-card")).includes("Where is the nearest playground?"), "English title with ?lang=en");
+  const basemap = ["landuse", "water", "waterways", "roads-major", "roads-secondary", "roads-minor", "railways", "buildings"];
+  check((await rendered(page, basemap)) > 0, "basemap features rendered from the archive");
+  check((await rendered(page, ["facilities-point", "facilities-area"])) > 0, "facility features rendered");
+  check((await rendered(page, ["neighbourhoods-outline", "neighbourhoods-fill"])) > 0, "neighbourhood features rendered");
+  check(await page.evaluate(() => document.body.innerText.includes("OpenStreetMap")), "OSM attribution visible");
+  check(ranges.length > 0 && ranges.every((s) => s === 206), `tiles.pmtiles read by range requests (${ranges.length} answers, statuses ${[...new Set(ranges)]})`);
+  await page.screenshot({ path: resolve(artifacts, "static-en.png") });
+  const fullZoom = await page.evaluate(() => window.spielraumMap.getZoom());
+  // PMTiles v3 header byte 100 is the archive's lowest zoom: the map does not zoom out past it.
+  const archiveMin = readFileSync(join(site, "tiles.pmtiles"))[100];
+  const minZoom = await page.evaluate(() => window.spielraumMap.getMinZoom());
+  check(minZoom === archiveMin, `map min zoom is the archive's (${minZoom} vs ${archiveMin})`);
+
+  // Tap in central Vaduz: the five nearest playgrounds as the crow flies, and the coverage.
+  const vaduz = [9.5209, 47.141];
+  await page.evaluate((c) => window.spielraumMap.jumpTo({ center: c, zoom: 14 }), vaduz);
+  await page.waitForFunction(() => window.spielraumMap.loaded() && window.spielraumMap.areTilesLoaded(), null, { timeout: 60000 });
+  const spot = await page.evaluate((c) => {
+    const m = window.spielraumMap;
+    const p = m.project(c);
+    const r = m.getCanvas().getBoundingClientRect();
+    return { x: r.left + p.x, y: r.top + p.y };
+  }, vaduz);
+  await page.mouse.click(spot.x, spot.y);
+  await page.waitForSelector("#embed-list li", { timeout: 10000 });
+  const items = await page.$$eval("#embed-list li", (lis) => lis.map((li) => li.textContent));
+  const playgrounds = facilities.filter((f) => f.properties.kind === "playground");
+  const nearest = playgrounds.map((f) => ({ f, d: approxMetres(vaduz, f.geometry.coordinates) })).sort((a, b) => a.d - b.d);
+  check(items.length === Math.min(5, playgrounds.length), `tap lists the ${Math.min(5, playgrounds.length)} nearest playgrounds (${items.length})`);
+  const first = nearest[0];
+  check(
+    first !== undefined && items[0].includes(first.f.properties.name ?? "unnamed") && Math.abs(parseInt(items[0].match(/(\d+) m/)?.[1] ?? "-1", 10) - first.d) <= 2,
+    `nearest playground as the crow flies matches facilities.geojson (${items[0]} vs ${first?.f.properties.name}, ${first?.d.toFixed(0)} m)`,
+  );
+  const coverage = await page.textContent("#static-coverage");
+  const hood = indicators.neighbourhoods.find((n) => coverage.includes(n.name));
+  const share = hood?.served_share?.age_0_5;
+  check(
+    hood !== undefined && (typeof share !== "number" || coverage.includes(`${Math.round(share * 100)} %`)),
+    `tap shows the neighbourhood's coverage from indicators.json (${coverage})`,
+  );
+  await page.screenshot({ path: resolve(artifacts, "static-tap-en.png") });
+  check(errors.length === 0, `no page errors (${errors.join(" | ")})`);
+  const foreign = requests.filter((u) => new URL(u).origin !== server.origin);
+  check(requests.length > 0 && foreign.length === 0, `all ${requests.length} requests went to the static server (${foreign.slice(0, 5).join(", ")})`);
+
+  // --- German, neighbourhoods coloured, zoomed to one neighbourhood by name ---
+  const pick = indicators.neighbourhoods[0];
+  const de = await openPage(`?layer=neighbourhoods&neighbourhood=${encodeURIComponent(pick.name)}`, "de-DE");
+  check((await de.page.textContent(".embed-card")).includes("Wo ist der nächste Spielplatz?"), "German title for a German browser");
+  check(
+    (await de.page.evaluate(() => window.spielraumMap.getPaintProperty("neighbourhoods-fill", "fill-opacity"))) !== 0 && (await rendered(de.page, ["neighbourhoods-fill"])) > 0,
+    "?layer=neighbourhoods colours the neighbourhoods",
+  );
+  const view = await de.page.evaluate((name) => {
+    const m = window.spielraumMap;
+    return { zoom: m.getZoom(), shown: m.queryRenderedFeatures({ layers: ["neighbourhoods-fill"] }).some((f) => f.properties.name === name) };
+  }, pick.name);
+  check(view.shown && view.zoom > fullZoom + 0.5, `?neighbourhood=${pick.name} zooms in on it (zoom ${view.zoom.toFixed(1)} vs ${fullZoom.toFixed(1)} for all)`);
+  await de.page.screenshot({ path: resolve(artifacts, "static-de.png") });
+  check(de.errors.length === 0, `no page errors in German (${de.errors.join(" | ")})`);
+  const foreignDe = de.requests.filter((u) => new URL(u).origin !== server.origin);
+  check(foreignDe.length === 0, `German page: all requests went to the static server (${foreignDe.slice(0, 5).join(", ")})`);
+} catch (err) {
+  check(false, `test crashed: ${err.stack ?? err}`);
+} finally {
+  await browser.close();
+  server.stop();
+}
+console.log(`browser: ${passed} passed, ${failures.length} failed`);
+if (failures.length) process.exit(1);
