@@ -5,31 +5,14 @@
 //! same-edge and inside-the-area rules), so it finds the same units at the same distances up to
 //! the order of floating-point additions.
 
-use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
 
 use geo::{BoundingRect, Intersects};
 use geo_types::{Geometry, MultiPolygon, Point};
 use model::{Facility, PopulationUnit};
-use network::{Snap, WalkGraph};
+use network::{HeapEntry as Entry, Snap, WalkGraph};
 use rstar::primitives::GeomWithData;
 use rstar::{AABB, RTree};
-
-/// A heap entry, smallest distance first.
-#[derive(Clone, Copy, PartialEq)]
-struct Entry(f64, u32);
-
-impl Eq for Entry {}
-impl PartialOrd for Entry {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Entry {
-    fn cmp(&self, other: &Self) -> Ordering {
-        other.0.total_cmp(&self.0).then(other.1.cmp(&self.1))
-    }
-}
 
 /// The population units of one city attached to one walking graph, ready for reverse searches.
 pub(crate) struct UnitIndex {

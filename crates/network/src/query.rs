@@ -22,9 +22,10 @@ pub struct Hit {
     pub distance_m: f64,
 }
 
-/// A heap entry ordered by smallest distance first.
-#[derive(Clone, Copy, PartialEq)]
-struct Entry(f64, u32);
+/// A Dijkstra heap entry (distance in metres, node), ordered so that `BinaryHeap` pops the
+/// smallest distance first (ties: the smaller node).
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub struct Entry(pub f64, pub u32);
 
 impl Eq for Entry {}
 impl PartialOrd for Entry {
