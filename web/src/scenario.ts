@@ -69,7 +69,8 @@ async function api(method: string, path: string, body?: unknown): Promise<Json> 
   const headers: Record<string, string> = {};
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const token = sessionStorage.getItem(TOKEN_KEY);
-  if (method !== "GET" && token) headers.Authorization = `Bearer ${token}`;
+  // Sent on reads too: a server started with --private-scenarios asks for it there.
+  if (token) headers.Authorization = `Bearer ${token}`;
   const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const v = (await res.json().catch(() => ({}))) as Json;
   if (!res.ok) throw new ApiError(String(v.error ?? res.statusText));

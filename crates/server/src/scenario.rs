@@ -43,6 +43,9 @@ pub struct ScenarioSetup {
     pub candidates: Vec<CandidateSite>,
     /// Who may change scenarios.
     pub edit_token: EditToken,
+    /// Reading scenarios, comparisons and suggestions needs the edit token too (a server on an
+    /// open network whose plans are not public yet); default: reading is public.
+    pub private: bool,
 }
 
 /// The warm scenario state: the engine (built once), the store, the candidates, the token.
@@ -51,6 +54,7 @@ pub(crate) struct Scenarios {
     store: Option<Arc<Mutex<ScenarioStore>>>,
     candidates: Arc<Vec<CandidateSite>>,
     token: EditToken,
+    private: bool,
 }
 
 impl Scenarios {
@@ -76,6 +80,7 @@ impl Scenarios {
             store: setup.store.map(|s| Arc::new(Mutex::new(s))),
             candidates: Arc::new(setup.candidates),
             token: setup.edit_token,
+            private: setup.private,
         }
     }
 }
@@ -134,6 +139,15 @@ fn authorise(s: &AppState, headers: &HeaderMap) -> Result<(), Failure> {
         .token
         .check(headers)
         .map_err(|(status, message)| Failure(status, message.to_string()))
+}
+
+/// Checks the token of a reading request where reading is private; public otherwise.
+fn authorise_read(s: &AppState, headers: &HeaderMap) -> Result<(), Failure> {
+    if scenarios(s)?.private {
+        authorise(s, headers)
+    } else {
+        Ok(())
+    }
 }
 
 /// Runs blocking work (SQLite, recomputation) on the blocking pool.
@@ -196,7 +210,8 @@ fn compare(engine: &ScenarioEngine, edits: &[Edit]) -> Result<Json, Failure> {
         .map_err(|e| Failure(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))
 }
 
-pub(crate) async fn list(State(s): State<AppState>) -> Answer {
+pub(crate) async fn list(State(s): State<AppState>, headers: HeaderMap) -> Answer {
+    authorise_read(&s, &headers)?;
     let editing = scenarios(&s)?.token.enabled();
     let store = store(&s)?;
     let list = blocking(move || with_store(&store, |st| st.list())).await?;
@@ -238,7 +253,12 @@ pub(crate) async fn create(State(s): State<AppState>, headers: HeaderMap, body: 
     ok(StatusCode::CREATED, scenario_json(&created))
 }
 
-pub(crate) async fn get(State(s): State<AppState>, Path(id): Path<String>) -> Answer {
+pub(crate) async fn get(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Answer {
+    authorise_read(&s, &headers)?;
     let store = store(&s)?;
     let found = blocking(move || with_store(&store, |st| st.get(&id))).await?;
     ok(StatusCode::OK, scenario_json(&found))
@@ -336,7 +356,12 @@ pub(crate) async fn remove_edit(
     ok(StatusCode::OK, out)
 }
 
-pub(crate) async fn compare_stored(State(s): State<AppState>, Path(id): Path<String>) -> Answer {
+pub(crate) async fn compare_stored(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Answer {
+    authorise_read(&s, &headers)?;
     let (store, engine) = (store(&s)?, engine(&s)?);
     let out = blocking(move || {
         let scenario = with_store(&store, |st| st.get(&id))?;
@@ -346,8 +371,14 @@ pub(crate) async fn compare_stored(State(s): State<AppState>, Path(id): Path<Str
     ok(StatusCode::OK, out)
 }
 
-/// `POST /api/compare`: unsaved edits → comparison. Public: it changes nothing.
-pub(crate) async fn compare_unsaved(State(s): State<AppState>, body: Bytes) -> Answer {
+/// `POST /api/compare`: unsaved edits → comparison. Public unless reading is private: it
+/// changes nothing.
+pub(crate) async fn compare_unsaved(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Answer {
+    authorise_read(&s, &headers)?;
     let v = parse_body(&body)?;
     let edits = edits_from_json(&v).map_err(|(i, e)| {
         let at = if i == 0 {
@@ -374,8 +405,10 @@ pub(crate) async fn compare_unsaved(State(s): State<AppState>, body: Bytes) -> A
 /// `GET /api/suggest?kind=K&count=N&area_m2=A`.
 pub(crate) async fn suggest(
     State(s): State<AppState>,
+    headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Answer {
+    authorise_read(&s, &headers)?;
     let bad = |m: String| Failure(StatusCode::BAD_REQUEST, m);
     let kind: FacilityKind = match q.get("kind").map(String::as_str) {
         None | Some("") => FacilityKind::Playground,

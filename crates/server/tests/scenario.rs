@@ -92,6 +92,11 @@ struct Server {
 
 /// Serves the test city from a fresh GeoPackage with the given token.
 async fn start(token: EditToken) -> Server {
+    start_with(token, false).await
+}
+
+/// [`start`], with reading public or private.
+async fn start_with(token: EditToken, private: bool) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let gpkg = dir.path().join("city.gpkg");
     let c = city();
@@ -101,6 +106,7 @@ async fn start(token: EditToken) -> Server {
         store: Some(ScenarioStore::open(&gpkg).unwrap()),
         candidates: candidates(),
         edit_token: token,
+        private,
     };
     let state = AppState::new(c, None).with_scenarios(setup);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -236,6 +242,33 @@ async fn editing_needs_the_right_token_and_reading_is_public() {
     }
     assert_eq!(s.stored().len(), 1);
     s.stop();
+}
+
+#[tokio::test]
+async fn private_reading_needs_the_token_everywhere() {
+    let s = start_with(EditToken::new(TOKEN, "test").unwrap(), true).await;
+    let unsaved = json!({"edits": []}).to_string();
+    let reads: [(&str, &str, Option<&str>); 4] = [
+        ("GET", "/api/scenarios", None),
+        ("GET", "/api/scenarios/1", None),
+        ("POST", "/api/compare", Some(&unsaved)),
+        ("GET", "/api/suggest?kind=playground&count=1", None),
+    ];
+    for (method, path, body) in reads {
+        let (st, v) = s.call(method, path, body, None).await;
+        assert_eq!(st, StatusCode::UNAUTHORIZED, "{method} {path}: {v}");
+        assert!(v["error"].is_string(), "{v}");
+        let (st, _) = s.call(method, path, body, Some("wrong-token-123")).await;
+        assert_eq!(st, StatusCode::FORBIDDEN, "{method} {path}");
+    }
+    let (st, v) = s.call("GET", "/api/scenarios", None, Some(TOKEN)).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let (st, v) = s
+        .call("POST", "/api/compare", Some(&unsaved), Some(TOKEN))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    // The map itself stays public.
+    assert_eq!(s.get("/health").await.0, StatusCode::OK);
 }
 
 #[tokio::test]

@@ -41,6 +41,7 @@ pub fn run(args: Args) -> Result<()> {
     let scenarios = serve::ScenarioOptions::new(
         analysis::Standards::default_din18034(),
         args.edit_token_file.as_deref(),
+        false,
     )?;
     let extract = data.join(EXTRACT);
     if !extract.is_file() {

@@ -29,6 +29,10 @@ pub struct Args {
     /// TOKEN`); default: $SPIELRAUM_EDIT_TOKEN, else the server is read-only.
     #[arg(long, value_name = "FILE")]
     pub edit_token_file: Option<PathBuf>,
+    /// Reading scenarios, comparisons and suggestions needs the edit token too (default:
+    /// reading is public).
+    #[arg(long)]
+    pub private_scenarios: bool,
 }
 
 /// How the server handles scenarios: the standard they are computed with and the edit token.
@@ -38,19 +42,29 @@ pub struct ScenarioOptions {
     pub standards: analysis::Standards,
     /// Who may edit (read-only when unset).
     pub edit_token: server::EditToken,
+    /// Whether reading scenarios needs the token too.
+    pub private: bool,
 }
 
 impl ScenarioOptions {
-    /// The standard and the token of `--edit-token-file` (else `$SPIELRAUM_EDIT_TOKEN`).
+    /// The standard and the token of `--edit-token-file` (else `$SPIELRAUM_EDIT_TOKEN`);
+    /// `private`: reading needs the token too, so a token must be given.
     pub fn new(
         standards: analysis::Standards,
         edit_token_file: Option<&Path>,
+        private: bool,
     ) -> anyhow::Result<ScenarioOptions> {
         let edit_token =
             server::EditToken::from_file_or_env(edit_token_file).map_err(anyhow::Error::new)?;
+        if private && !edit_token.enabled() {
+            anyhow::bail!(
+                "--private-scenarios needs a token: give --edit-token-file FILE or set SPIELRAUM_EDIT_TOKEN"
+            );
+        }
         Ok(ScenarioOptions {
             standards,
             edit_token,
+            private,
         })
     }
 }
@@ -80,6 +94,7 @@ fn scenario_setup(path: &Path, options: ScenarioOptions) -> server::ScenarioSetu
         store,
         candidates,
         edit_token: options.edit_token,
+        private: options.private,
     }
 }
 
@@ -227,7 +242,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Some(path) => analysis::Standards::from_file(path)?,
         None => analysis::Standards::default_din18034(),
     };
-    let scenarios = ScenarioOptions::new(standards, args.edit_token_file.as_deref())?;
+    let scenarios = ScenarioOptions::new(
+        standards,
+        args.edit_token_file.as_deref(),
+        args.private_scenarios,
+    )?;
     if args.indicators.is_some() {
         let indicators = read_indicators(args.indicators.as_ref())?;
         return serve(
