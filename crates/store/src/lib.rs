@@ -182,12 +182,11 @@ fn write_new(
         path: dir.to_path_buf(),
         source,
     };
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".spielraum-").suffix(".gpkg.tmp");
-    // Like any new file (0666 less the umask), not the temporary file's private 0600.
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    let tmp = builder.tempfile_in(dir).map_err(io)?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".spielraum-")
+        .suffix(".gpkg.tmp")
+        .tempfile_in(dir)
+        .map_err(io)?;
     {
         let mut conn =
             Connection::open(tmp.path()).map_err(|e| StoreError::from(e).in_file(path))?;
