@@ -5,83 +5,19 @@
 //   SPIELRAUM_BIN=target/debug/spielraum  binary to start (default), serving CITY.gpkg on a free port
 //   CHROMIUM=/usr/bin/chromium            browser executable
 // Screenshots go to test-artifacts/. Any request to a host other than localhost fails the test.
-import { spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { createRequire } from "node:module";
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const require = createRequire(resolve(root, "web/package.json"));
-const { chromium } = require("playwright-core");
-
-const failures = [];
-let passed = 0;
-function check(ok, what) {
-  console.log(`${ok ? "ok  " : "FAIL"} ${what}`);
-  if (ok) passed += 1;
-  else failures.push(what);
-}
+import { check, finish, isLocal, launchBrowser, openMap, rendered, artifacts, startServe } from "./lib.mjs";
+import { resolve } from "node:path";
 
 async function startServer() {
   if (process.env.SPIELRAUM_URL) return { url: process.env.SPIELRAUM_URL.replace(/\/$/, ""), stop: () => {} };
   const city = process.argv[2] ?? process.env.SPIELRAUM_CITY;
   if (!city) throw new Error("give CITY.gpkg as argument (or set SPIELRAUM_URL)");
-  const bin = process.env.SPIELRAUM_BIN ?? resolve(root, "target/debug/spielraum");
-  const child = spawn(bin, ["serve", city, "--addr", "127.0.0.1:0"], {
-    cwd: root,
-    env: { ...process.env, SPIELRAUM_WEB_DIR: resolve(root, "web/dist") },
-    stdio: ["ignore", "inherit", "pipe"],
-  });
-  const url = await new Promise((ok, fail) => {
-    let err = "";
-    const timer = setTimeout(() => fail(new Error(`server did not start in 120 s: ${err}`)), 120000);
-    child.stderr.on("data", (d) => {
-      err += d;
-      const m = /on (http:\/\/[^/\s]+)\//.exec(err);
-      if (m) {
-        clearTimeout(timer);
-        ok(m[1]);
-      }
-    });
-    child.on("exit", (code) => fail(new Error(`server exited with ${code}: ${err}`)));
-  });
-  return { url, stop: () => child.kill("SIGINT") };
+  return startServe(city);
 }
 
 const server = await startServer();
-const artifacts = resolve(root, "test-artifacts");
-mkdirSync(artifacts, { recursive: true });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"],
-});
-
-async function openPage(path, locale) {
-  const context = await browser.newContext({ locale, viewport: { width: 1400, height: 900 } });
-  const page = await context.newPage();
-  const errors = [];
-  const outside = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
-  page.on("console", (m) => m.type() === "error" && errors.push(`console: ${m.text()}`));
-  await page.route("**/*", (route) => {
-    const host = new URL(route.request().url()).hostname;
-    if (["127.0.0.1", "localhost", "[::1]"].includes(host)) return route.continue();
-    outside.push(route.request().url());
-    return route.abort();
-  });
-  await page.goto(`${server.url}${path}`);
-  await page.waitForFunction(() => window.spielraumMap && window.spielraumMap.loaded() && window.spielraumMap.areTilesLoaded(), null, { timeout: 60000 });
-  await page.waitForTimeout(500);
-  return { page, errors, outside, context };
-}
-
-const rendered = (page, layers) =>
-  page.evaluate((ls) => {
-    const m = window.spielraumMap;
-    const have = ls.filter((l) => m.getLayer(l));
-    return m.queryRenderedFeatures({ layers: have }).length;
-  }, layers);
+const browser = await launchBrowser();
+const openPage = (path, locale) => openMap(browser, `${server.url}${path}`, { locale, allowed: isLocal });
 
 try {
   const neighbourhoods = await (await fetch(`${server.url}/api/neighbourhoods`)).json();
@@ -236,7 +172,6 @@ try {
   check(false, `test crashed: ${err.stack ?? err}`);
 } finally {
   await browser.close();
-  server.stop();
+  await server.stop();
 }
-console.log(`browser: ${passed} passed, ${failures.length} failed`);
-if (failures.length) process.exit(1);
+finish();

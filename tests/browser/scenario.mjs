@@ -6,28 +6,15 @@
 //   SPIELRAUM_BIN=target/debug/spielraum  binary to start (default)
 //   CHROMIUM=/usr/bin/chromium            browser executable
 // Screenshots go to test-artifacts/. Any request to a host other than localhost fails the test.
-import { spawn } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { createRequire } from "node:module";
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const require = createRequire(resolve(root, "web/package.json"));
-const { chromium } = require("playwright-core");
-
-const failures = [];
-let passed = 0;
-function check(ok, what) {
-  console.log(`${ok ? "ok  " : "FAIL"} ${what}`);
-  if (ok) passed += 1;
-  else failures.push(what);
-}
+import { join, resolve } from "node:path";
+import { artifacts, check, finish, isLocal, launchBrowser, openMap, startServe } from "./lib.mjs";
 
 const TOKEN = "browser-test-token-0815";
 const K = 3;
 
+/** Serves a copy of CITY.gpkg with an edit token file; `stop` also removes the copy. */
 async function startServer() {
   const city = process.argv[2] ?? process.env.SPIELRAUM_CITY;
   if (!city) throw new Error("give CITY.gpkg as argument");
@@ -36,62 +23,19 @@ async function startServer() {
   copyFileSync(city, copy);
   const tokenFile = join(dir, "token");
   writeFileSync(tokenFile, `${TOKEN}\n`);
-  const bin = process.env.SPIELRAUM_BIN ?? resolve(root, "target/debug/spielraum");
-  const child = spawn(bin, ["serve", copy, "--addr", "127.0.0.1:0", "--edit-token-file", tokenFile], {
-    cwd: root,
-    env: { ...process.env, SPIELRAUM_WEB_DIR: resolve(root, "web/dist"), SPIELRAUM_EDIT_TOKEN: "" },
-    stdio: ["ignore", "inherit", "pipe"],
-  });
-  const url = await new Promise((ok, fail) => {
-    let err = "";
-    const timer = setTimeout(() => fail(new Error(`server did not start in 180 s: ${err}`)), 180000);
-    child.stderr.on("data", (d) => {
-      err += d;
-      const m = /on (http:\/\/[^/\s]+)\//.exec(err);
-      if (m) {
-        clearTimeout(timer);
-        ok(m[1]);
-      }
-    });
-    child.on("exit", (code) => fail(new Error(`server exited with ${code}: ${err}`)));
-  });
-  const stopped = new Promise((ok) => child.on("exit", ok));
+  const server = await startServe(copy, ["--edit-token-file", tokenFile], { SPIELRAUM_EDIT_TOKEN: "" });
   return {
-    url,
+    url: server.url,
     stop: async () => {
-      child.kill("SIGINT");
-      await stopped;
+      await server.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
 }
 
 const server = await startServer();
-const artifacts = resolve(root, "test-artifacts");
-mkdirSync(artifacts, { recursive: true });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"],
-});
-
-async function openPage(path, locale) {
-  const context = await browser.newContext({ locale, viewport: { width: 1400, height: 900 } });
-  const page = await context.newPage();
-  const errors = [];
-  const outside = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
-  page.on("console", (m) => m.type() === "error" && errors.push(`console: ${m.text()}`));
-  await page.route("**/*", (route) => {
-    const host = new URL(route.request().url()).hostname;
-    if (["127.0.0.1", "localhost", "[::1]"].includes(host)) return route.continue();
-    outside.push(route.request().url());
-    return route.abort();
-  });
-  await page.goto(`${server.url}${path}`);
-  await page.waitForFunction(() => window.spielraumMap && window.spielraumMap.loaded() && window.spielraumMap.areTilesLoaded(), null, { timeout: 60000 });
-  await page.waitForTimeout(500);
-  return { page, errors, outside };
-}
+const browser = await launchBrowser();
+const openPage = (path, locale) => openMap(browser, `${server.url}${path}`, { locale, allowed: isLocal });
 
 const settled = (page) => page.waitForFunction(() => window.spielraumMap.loaded() && window.spielraumMap.areTilesLoaded(), null, { timeout: 60000 });
 
@@ -242,5 +186,4 @@ try {
   await browser.close();
   await server.stop();
 }
-console.log(`browser: ${passed} passed, ${failures.length} failed`);
-if (failures.length) process.exit(1);
+finish();

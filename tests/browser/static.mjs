@@ -5,30 +5,16 @@
 // Usage: node tests/browser/static.mjs SITE
 //   CHROMIUM=/usr/bin/chromium   browser executable
 //   NGINX=nginx                  nginx executable (apt-get install -y nginx)
-//   STATIC_SERVER=python         serve with `python3 -m RangeHTTPServer` instead of nginx
-//                                (pip install rangehttpserver; plain http.server has no ranges)
+// (`python3 -m http.server` cannot serve the bundle: it answers no HTTP range requests.)
 // The bundle is served under a sub-path (/<folder name>/) to check it works at any path.
 // Fails on page errors, on any request to another origin than the static server, and when
 // facilities, neighbourhoods or basemap are not rendered. Screenshots go to test-artifacts/.
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { createRequire } from "node:module";
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const require = createRequire(resolve(root, "web/package.json"));
-const { chromium } = require("playwright-core");
-
-const failures = [];
-let passed = 0;
-function check(ok, what) {
-  console.log(`${ok ? "ok  " : "FAIL"} ${what}`);
-  if (ok) passed += 1;
-  else failures.push(what);
-}
+import { artifacts, check, finish, launchBrowser, openMap, rendered } from "./lib.mjs";
 
 const site = process.argv[2] && resolve(process.argv[2]);
 if (!site) {
@@ -78,55 +64,22 @@ http {
   throw new Error(`nginx did not start on ${origin}: ${readFileSync(join(work, "error.log"), "utf8").slice(-500)}`);
 }
 
-/** `python3 -m RangeHTTPServer` (pip install rangehttpserver) serving the folder above SITE. */
-async function startPython() {
-  const port = await freePort();
-  const child = spawn("python3", ["-m", "RangeHTTPServer", String(port), "--bind", "127.0.0.1"], { cwd: dirname(site), stdio: "ignore" });
-  const origin = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i += 1) {
-    const up = await fetch(`${origin}/${basename(site)}/index.html`).then((r) => r.ok, () => false);
-    if (up) return { origin, stop: () => child.kill("SIGTERM") };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill("SIGTERM");
-  throw new Error("python3 -m RangeHTTPServer did not start (pip install rangehttpserver)");
-}
-
-const which = process.env.STATIC_SERVER ?? "nginx";
-const server = which === "python" ? await startPython() : await startNginx();
-console.log(`serving ${site} with ${which} at ${server.origin}/${basename(site)}/`);
+const server = await startNginx();
+console.log(`serving ${site} with nginx at ${server.origin}/${basename(site)}/`);
 const base = `${server.origin}/${basename(site)}/`;
-const artifacts = resolve(root, "test-artifacts");
-mkdirSync(artifacts, { recursive: true });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"],
-});
+const browser = await launchBrowser();
 
 async function openPage(query, locale) {
-  const context = await browser.newContext({ locale, viewport: { width: 900, height: 700 } });
-  const page = await context.newPage();
-  const errors = [];
-  const requests = [];
   const ranges = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
-  page.on("console", (m) => m.type() === "error" && errors.push(`console: ${m.text()}`));
-  page.on("request", (r) => requests.push(r.url()));
-  page.on("response", (r) => r.url().endsWith("tiles.pmtiles") && ranges.push(r.status()));
   // Nothing may reach the internet even if the page asked: abort what leaves the server.
-  await page.route("**/*", (route) => (new URL(route.request().url()).origin === server.origin ? route.continue() : route.abort()));
-  await page.goto(`${base}${query}`);
-  await page.waitForFunction(() => window.spielraumMap && window.spielraumMap.loaded() && window.spielraumMap.areTilesLoaded(), null, { timeout: 60000 });
-  await page.waitForTimeout(500);
-  return { page, errors, requests, ranges };
+  const opened = await openMap(browser, `${base}${query}`, {
+    locale,
+    viewport: { width: 900, height: 700 },
+    allowed: (url) => new URL(url).origin === server.origin,
+    prepare: (page) => page.on("response", (r) => r.url().endsWith("tiles.pmtiles") && ranges.push(r.status())),
+  });
+  return { ...opened, ranges };
 }
-
-const rendered = (page, layers) =>
-  page.evaluate((ls) => {
-    const m = window.spielraumMap;
-    const have = ls.filter((l) => m.getLayer(l));
-    return m.queryRenderedFeatures({ layers: have }).length;
-  }, layers);
 
 /** Straight-line metres by the equirectangular approximation (a second formula to the page's). */
 function approxMetres(a, b) {
@@ -212,5 +165,4 @@ try {
   await browser.close();
   server.stop();
 }
-console.log(`browser: ${passed} passed, ${failures.length} failed`);
-if (failures.length) process.exit(1);
+finish();

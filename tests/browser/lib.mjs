@@ -1,0 +1,113 @@
+// What the browser tests share: the checks and their summary line, starting `spielraum serve`,
+// launching Debian's chromium through playwright-core, opening a map page that may not leave
+// its own server, and counting rendered features.
+import { spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+
+/** The project's root folder. */
+export const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const require = createRequire(resolve(root, "web/package.json"));
+const { chromium } = require("playwright-core");
+
+/** Where screenshots go (created on import). */
+export const artifacts = resolve(root, "test-artifacts");
+mkdirSync(artifacts, { recursive: true });
+
+const failures = [];
+let passed = 0;
+
+/** Records one check and prints it. */
+export function check(ok, what) {
+  console.log(`${ok ? "ok  " : "FAIL"} ${what}`);
+  if (ok) passed += 1;
+  else failures.push(what);
+}
+
+/** Prints "browser: N passed, N failed" and ends the process, non-zero on a failure. */
+export function finish() {
+  console.log(`browser: ${passed} passed, ${failures.length} failed`);
+  process.exit(failures.length ? 1 : 0);
+}
+
+/**
+ * Starts `spielraum serve CITY …args` on a free port (SPIELRAUM_BIN, default the debug build)
+ * and resolves when it says where it listens: `{ url, stop }`, `stop` resolving once it exited.
+ */
+export async function startServe(city, args = [], env = {}) {
+  const bin = process.env.SPIELRAUM_BIN ?? resolve(root, "target/debug/spielraum");
+  const child = spawn(bin, ["serve", city, "--addr", "127.0.0.1:0", ...args], {
+    cwd: root,
+    env: { ...process.env, SPIELRAUM_WEB_DIR: resolve(root, "web/dist"), ...env },
+    stdio: ["ignore", "inherit", "pipe"],
+  });
+  const stopped = new Promise((ok) => child.on("exit", ok));
+  const url = await new Promise((ok, fail) => {
+    let err = "";
+    const timer = setTimeout(() => fail(new Error(`server did not start in 180 s: ${err}`)), 180000);
+    child.stderr.on("data", (d) => {
+      err += d;
+      const m = /on (http:\/\/[^/\s]+)\//.exec(err);
+      if (m) {
+        clearTimeout(timer);
+        ok(m[1]);
+      }
+    });
+    child.on("exit", (code) => fail(new Error(`server exited with ${code}: ${err}`)));
+  });
+  return {
+    url,
+    stop: async () => {
+      child.kill("SIGINT");
+      await stopped;
+    },
+  };
+}
+
+/** Headless chromium (CHROMIUM, default Debian's) with software WebGL. */
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"],
+  });
+}
+
+/**
+ * Opens `url` in a new context and waits until its map (`window.spielraumMap`) has loaded
+ * and drawn its tiles. Requests `allowed(url)` refuses are aborted and listed in `outside`;
+ * page errors and console errors are listed in `errors`; every request URL in `requests`.
+ * `prepare(page)` runs before the page loads (to record more).
+ */
+export async function openMap(browser, url, { locale, viewport = { width: 1400, height: 900 }, allowed, prepare } = {}) {
+  const context = await browser.newContext({ locale, viewport });
+  const page = await context.newPage();
+  const errors = [];
+  const outside = [];
+  const requests = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("console", (m) => m.type() === "error" && errors.push(`console: ${m.text()}`));
+  page.on("request", (r) => requests.push(r.url()));
+  await page.route("**/*", (route) => {
+    if (allowed(route.request().url())) return route.continue();
+    outside.push(route.request().url());
+    return route.abort();
+  });
+  if (prepare) prepare(page);
+  await page.goto(url);
+  await page.waitForFunction(() => window.spielraumMap && window.spielraumMap.loaded() && window.spielraumMap.areTilesLoaded(), null, { timeout: 60000 });
+  await page.waitForTimeout(500);
+  return { page, context, errors, outside, requests };
+}
+
+/** Whether a URL goes to this machine (the test server). */
+export const isLocal = (url) => ["127.0.0.1", "localhost", "[::1]"].includes(new URL(url).hostname);
+
+/** How many features of `layers` (those the style has) the map renders. */
+export const rendered = (page, layers) =>
+  page.evaluate((ls) => {
+    const m = window.spielraumMap;
+    const have = ls.filter((l) => m.getLayer(l));
+    return m.queryRenderedFeatures({ layers: have }).length;
+  }, layers);
