@@ -254,3 +254,39 @@ fn bad_origins_fail_with_one_line_and_no_output() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("swimming_pool"));
 }
+
+/// A reader that stops early (`| head -1`) is not an error: exit 0, nothing on stderr.
+#[test]
+fn nearest_to_a_reader_that_stops_early_succeeds() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let city = small_city(dir.path());
+    let origins = dir.path().join("origins.csv");
+    // Far more rows than a pipe holds (64 KiB), so the writer meets the closed pipe.
+    let rows: String = (0..20_000).map(|i| format!("{i},0.0,-0.0003\n")).collect();
+    std::fs::write(&origins, format!("id,lon,lat\n{rows}")).unwrap();
+    let mut child = Command::new(spielraum_e2e::spielraum_bin())
+        .args(["nearest", city.to_str().unwrap(), "--kind", "playground"])
+        .args(["--origins", origins.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // The read end is dropped here: the rest of the output meets a closed pipe.
+    let out = child.wait_with_output().unwrap();
+    assert!(first.starts_with(b"id,distance_m"));
+    assert!(
+        out.status.success(),
+        "{:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -137,6 +137,10 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
             || c.downcast_ref::<serde_json::Error>()
                 .and_then(|e| e.io_error_kind())
                 == pipe
+            || matches!(
+                c.downcast_ref::<csv::Error>().map(|e| e.kind()),
+                Some(csv::ErrorKind::Io(e)) if Some(e.kind()) == pipe
+            )
     })
 }
 
@@ -157,6 +161,8 @@ mod tests {
     fn broken_pipe_is_recognised_through_context() {
         let io = std::io::Error::new(std::io::ErrorKind::BrokenPipe, "pipe");
         assert!(is_broken_pipe(&anyhow::Error::new(io).context("writing")));
+        let in_csv = csv::Error::from(std::io::Error::new(std::io::ErrorKind::BrokenPipe, "pipe"));
+        assert!(is_broken_pipe(&anyhow::Error::new(in_csv)));
         let other = std::io::Error::other("disk full");
         assert!(!is_broken_pipe(&anyhow::Error::new(other)));
     }

@@ -30,6 +30,24 @@ pub fn write_atomically(
     Ok(())
 }
 
+/// Writes to `out` atomically ([`write_atomically`]) or, without `out`, to standard output.
+///
+/// A reader that stops early (`| head`) surfaces as a broken pipe, which `main` answers with
+/// success.
+pub fn write_output(
+    out: Option<&Path>,
+    write: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
+    match out {
+        Some(path) => write_atomically(path, write),
+        None => {
+            let mut stdout = BufWriter::new(std::io::stdout().lock());
+            write(&mut stdout)?;
+            Ok(stdout.flush()?)
+        }
+    }
+}
+
 fn tempfile_in(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
     let mut builder = tempfile::Builder::new();
     builder.prefix(".spielraum-").suffix(".tmp");

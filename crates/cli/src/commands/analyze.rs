@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use serde_json::Value as Json;
 
 use super::Internal;
-use crate::output::write_atomically;
+use crate::output::write_output;
 use crate::progress;
 
 /// Output formats of `spielraum analyze`.
@@ -75,24 +75,7 @@ pub fn run(args: Args) -> Result<()> {
         }
         Ok(())
     };
-    match &args.out {
-        Some(path) => write_atomically(path, render),
-        None => {
-            let stdout = std::io::stdout();
-            let mut lock = stdout.lock();
-            let written = render(&mut lock).and_then(|()| Ok(lock.flush()?));
-            match written {
-                // A reader that stops early (`| head`) is not an error.
-                Err(e)
-                    if e.downcast_ref::<std::io::Error>().map(|e| e.kind())
-                        == Some(std::io::ErrorKind::BrokenPipe) =>
-                {
-                    Ok(())
-                }
-                other => other,
-            }
-        }
-    }
+    write_output(args.out.as_deref(), render)
 }
 
 /// Reads the city, computes its indicators and (when `write` is set) stores the result layers

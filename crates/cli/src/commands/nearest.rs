@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use model::{Facility, FacilityKind};
 use network::{Profile, Targets, WalkGraph};
 
-use crate::output::write_atomically;
+use crate::output::write_output;
 use crate::progress;
 
 /// Walking profile chosen on the command line.
@@ -171,16 +171,7 @@ pub fn run(args: Args) -> Result<()> {
         csv.flush()?;
         Ok(())
     };
-    match &args.out {
-        Some(path) => write_atomically(path, render),
-        None => {
-            let stdout = std::io::stdout();
-            let mut lock = std::io::BufWriter::new(stdout.lock());
-            render(&mut lock)?;
-            lock.flush()?;
-            Ok(())
-        }
-    }
+    write_output(args.out.as_deref(), render)
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use serde_json::{Value as Json, json};
 use store::{ScenarioInfo, ScenarioStore};
 
 use super::Internal;
-use crate::output::write_atomically;
+use crate::output::write_output;
 use crate::progress;
 
 /// Arguments of `spielraum scenario`.
@@ -480,12 +480,5 @@ fn print(
     } else {
         Format::Json
     });
-    match out {
-        Some(path) => write_atomically(path, |w| render(w, format)),
-        None => {
-            let stdout = std::io::stdout();
-            let mut lock = stdout.lock();
-            render(&mut lock, format).and_then(|()| Ok(lock.flush()?))
-        }
-    }
+    write_output(out, |w| render(w, format))
 }

@@ -12,7 +12,7 @@ use anyhow::{Context, Result};
 use model::{AgeBand, FacilityKind};
 
 use super::Internal;
-use crate::output::write_atomically;
+use crate::output::write_output;
 use crate::progress;
 
 /// Output formats of `spielraum suggest`.
@@ -99,14 +99,7 @@ pub fn run(args: Args) -> Result<()> {
         }
         Ok(())
     };
-    match &args.out {
-        Some(path) => write_atomically(path, render),
-        None => {
-            let stdout = std::io::stdout();
-            let mut lock = stdout.lock();
-            render(&mut lock).and_then(|()| Ok(lock.flush()?))
-        }
-    }
+    write_output(args.out.as_deref(), render)
 }
 
 /// One line per suggestion, best first.
