@@ -62,6 +62,19 @@ pub fn import(pbf: &Path, out: &Path, extra: &[&str]) -> Output {
     spielraum(&args)
 }
 
+/// Writes an OSM map given as OPL text (`n1 v1 x0.0 y0.0`, one object per line) into
+/// `dir/map.osm.pbf` with osmium and returns that path.
+pub fn pbf_from_opl(dir: &Path, opl: &str) -> PathBuf {
+    let text = dir.join("map.opl");
+    std::fs::write(&text, opl).unwrap();
+    let pbf = dir.join("map.osm.pbf");
+    tool_stdout(
+        "osmium",
+        &["cat", text.to_str().unwrap(), "-o", pbf.to_str().unwrap()],
+    );
+    pbf
+}
+
 /// Runs an external tool (ogrinfo, osmium, …); panics naming the package to install if it is missing.
 pub fn tool(name: &str, args: &[&str]) -> Output {
     Command::new(name).args(args).output().unwrap_or_else(|e| {

@@ -375,13 +375,7 @@ r5 Ttype=boundary,boundary=administrative,admin_level=8,name=Beta Mw7@outer,w5@o
 #[test]
 fn hand_drawn_multipolygons_and_boundaries() {
     let dir = tempfile::tempdir().unwrap();
-    let opl = dir.path().join("small.opl");
-    std::fs::write(&opl, OPL).unwrap();
-    let pbf = dir.path().join("small.osm.pbf");
-    tool_stdout(
-        "osmium",
-        &["cat", opl.to_str().unwrap(), "-o", pbf.to_str().unwrap()],
-    );
+    let pbf = spielraum_e2e::pbf_from_opl(dir.path(), OPL);
     let gpkg = dir.path().join("small.gpkg");
     import(&pbf, &gpkg, &["--admin-level", "8"]);
     let ids = ogr_values(

@@ -580,13 +580,7 @@ r1 Ttype=multipolygon,landuse=brownfield,name=Ziegelei Mw1@outer,w2@inner
 #[test]
 fn hand_drawn_candidate_sites() {
     let dir = tempfile::tempdir().unwrap();
-    let opl = dir.path().join("small.opl");
-    std::fs::write(&opl, CANDIDATES_OPL).unwrap();
-    let pbf = dir.path().join("small.osm.pbf");
-    tool_stdout(
-        "osmium",
-        &["cat", opl.to_str().unwrap(), "-o", pbf.to_str().unwrap()],
-    );
+    let pbf = spielraum_e2e::pbf_from_opl(dir.path(), CANDIDATES_OPL);
     let gpkg = dir.path().join("small.gpkg");
     let out = spielraum_e2e::import(&pbf, &gpkg, &[]);
     assert!(

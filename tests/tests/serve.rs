@@ -8,7 +8,7 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-use spielraum_e2e::{spielraum_bin, tool_stdout};
+use spielraum_e2e::spielraum_bin;
 
 /// A footway with a playground on the equator (see walk.rs for the same kind of map).
 const OPL: &str = "\
@@ -76,13 +76,7 @@ fn unchunk(mut b: &[u8]) -> Vec<u8> {
 #[test]
 fn tiles_are_kept_in_the_geopackage_across_a_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let opl = dir.path().join("m.opl");
-    std::fs::write(&opl, OPL).unwrap();
-    let pbf = dir.path().join("m.osm.pbf");
-    tool_stdout(
-        "osmium",
-        &["cat", opl.to_str().unwrap(), "-o", pbf.to_str().unwrap()],
-    );
+    let pbf = spielraum_e2e::pbf_from_opl(dir.path(), OPL);
     let city = dir.path().join("m.gpkg");
     let o = spielraum_e2e::import(&pbf, &city, &[]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

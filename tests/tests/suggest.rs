@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use spielraum_e2e::{spielraum, tool_stdout};
+use spielraum_e2e::spielraum;
 
 /// A footway along the equator, n1 (0, 0) to n4 (0.003, 0), 0.001° = 111.195 m apart, and a grass
 /// field (w3, `landuse=grass`: a candidate site from OSM) 0.0002–0.0004° east, 0.0001–0.0003° north.
@@ -37,13 +37,7 @@ const CANDIDATES: &str = r#"{"type": "FeatureCollection", "features": [
 ]}"#;
 
 fn city(dir: &Path) -> PathBuf {
-    let opl = dir.join("small.opl");
-    std::fs::write(&opl, OPL).unwrap();
-    let pbf = dir.join("small.osm.pbf");
-    tool_stdout(
-        "osmium",
-        &["cat", opl.to_str().unwrap(), "-o", pbf.to_str().unwrap()],
-    );
+    let pbf = spielraum_e2e::pbf_from_opl(dir, OPL);
     let population = dir.join("population.csv");
     std::fs::write(&population, POPULATION).unwrap();
     let gpkg = dir.join("small.gpkg");

@@ -35,13 +35,7 @@ w2 v1 Thighway=motorway Nn1,n5
 const DEG_M: f64 = 111_195.08;
 
 fn small_city(dir: &Path) -> PathBuf {
-    let opl = dir.join("small.opl");
-    std::fs::write(&opl, OPL).unwrap();
-    let pbf = dir.join("small.osm.pbf");
-    tool_stdout(
-        "osmium",
-        &["cat", opl.to_str().unwrap(), "-o", pbf.to_str().unwrap()],
-    );
+    let pbf = spielraum_e2e::pbf_from_opl(dir, OPL);
     let gpkg = dir.join("small.gpkg");
     let o = spielraum_e2e::import(&pbf, &gpkg, &[]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

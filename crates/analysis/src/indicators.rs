@@ -85,6 +85,24 @@ pub struct NeighbourhoodIndicators {
 }
 
 impl NeighbourhoodIndicators {
+    /// A row before anything is counted: no residents, no play area, every share undefined.
+    pub fn empty(id: String, name: String, geometry: MultiPolygon<f64>) -> Self {
+        NeighbourhoodIndicators {
+            id,
+            name,
+            population_total: 0.0,
+            population: [0.0; 3],
+            served_children: [0.0; 3],
+            gap_children: [0.0; 3],
+            play_area_m2: 0.0,
+            play_area_m2_per_child_2sfca_by_band: [None; 3],
+            play_area_m2_per_child_2sfca: None,
+            need_score: 0.0,
+            need_rank: 0,
+            geometry,
+        }
+    }
+
     /// All children 0–17.
     pub fn children(&self) -> f64 {
         self.population.iter().sum()
@@ -307,20 +325,7 @@ pub(crate) fn indicators(
     let mut rows: Vec<NeighbourhoodIndicators> = city
         .neighbourhoods
         .iter()
-        .map(|n| NeighbourhoodIndicators {
-            id: n.id.clone(),
-            name: n.name.clone(),
-            population_total: 0.0,
-            population: [0.0; 3],
-            served_children: [0.0; 3],
-            gap_children: [0.0; 3],
-            play_area_m2: 0.0,
-            play_area_m2_per_child_2sfca_by_band: [None; 3],
-            play_area_m2_per_child_2sfca: None,
-            need_score: 0.0,
-            need_rank: 0,
-            geometry: n.geometry.clone(),
-        })
+        .map(|n| NeighbourhoodIndicators::empty(n.id.clone(), n.name.clone(), n.geometry.clone()))
         .collect();
     // Σ c_ib · A_ib per neighbourhood and band (2SFCA step 2, aggregated).
     let mut access_sum = vec![[0.0; 3]; rows.len()];

@@ -157,18 +157,12 @@ mod tests {
 
     fn analysis_of(names: &[(&str, &str)]) -> Analysis {
         let row = |(id, name): &(&str, &str)| analysis::NeighbourhoodIndicators {
-            id: id.to_string(),
-            name: name.to_string(),
-            population_total: 0.0,
-            population: [0.0; 3],
-            served_children: [0.0; 3],
-            gap_children: [0.0; 3],
-            play_area_m2: 0.0,
-            play_area_m2_per_child_2sfca_by_band: [None; 3],
-            play_area_m2_per_child_2sfca: None,
-            need_score: 0.0,
             need_rank: 1,
-            geometry: geo_types::MultiPolygon::new(Vec::new()),
+            ..analysis::NeighbourhoodIndicators::empty(
+                id.to_string(),
+                name.to_string(),
+                geo_types::MultiPolygon::new(Vec::new()),
+            )
         };
         Analysis {
             standard: "x".into(),
