@@ -30,6 +30,13 @@ pub fn write_atomically(
     Ok(())
 }
 
+/// Whether output goes to a person: no `--out` and standard output is a terminal (tables for
+/// people, JSON for programs).
+pub fn for_a_person(out: Option<&Path>) -> bool {
+    use std::io::IsTerminal;
+    out.is_none() && std::io::stdout().is_terminal()
+}
+
 /// Writes to `out` atomically ([`write_atomically`]) or, without `out`, to standard output.
 ///
 /// A reader that stops early (`| head`) surfaces as a broken pipe, which `main` answers with

@@ -7,8 +7,7 @@ use std::path::{Path, PathBuf};
 
 use geo_types::Geometry;
 use geojson::GeoJson;
-use model::FacilityKind;
-use model::scenario::{Access, CandidateSite, Edit, PlannedFacility};
+use model::scenario::{CandidateSite, validate_geometry};
 
 /// Errors reading a candidate file; each names the file (and the feature).
 #[derive(Debug, thiserror::Error)]
@@ -101,21 +100,8 @@ pub fn read_candidate_file(path: &Path) -> Result<Vec<CandidateSite>, CandidateE
             ));
         }
         // The same checks as for a planned facility: WGS84 range, valid polygons.
-        let planned = Edit::Add(PlannedFacility {
-            kind: FacilityKind::Playground,
-            name: None,
-            geometry,
-            area_m2: None,
-            access: Access::Public,
-        });
-        planned.validate().map_err(|e| bad(index, e.to_string()))?;
-        let Edit::Add(PlannedFacility { geometry, .. }) = planned else {
-            unreachable!("built as Edit::Add above")
-        };
-        let area_m2 = match &geometry {
-            Geometry::Point(_) => 0.0,
-            g => model::geodesy::area_m2(g),
-        };
+        validate_geometry(&geometry).map_err(|e| bad(index, e.to_string()))?;
+        let area_m2 = model::geodesy::area_m2(&geometry); // 0 for points
         out.push(CandidateSite {
             id,
             source: "file".into(),

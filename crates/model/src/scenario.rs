@@ -157,7 +157,9 @@ fn validate_area(area: f64) -> Result<(), ScenarioError> {
     }
 }
 
-fn validate_geometry(geometry: &Geometry<f64>) -> Result<(), ScenarioError> {
+/// Checks a planned facility's or a candidate site's geometry: a Point, Polygon or MultiPolygon
+/// with WGS84 coordinates and valid polygons.
+pub fn validate_geometry(geometry: &Geometry<f64>) -> Result<(), ScenarioError> {
     use geo::CoordsIter;
     let bad = |why: &str| Err(ScenarioError::InvalidGeometry(why.to_string()));
     match geometry {

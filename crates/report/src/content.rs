@@ -49,8 +49,8 @@ pub(crate) struct Content {
     pub title: String,
     /// Line under the title.
     pub subtitle: String,
-    /// Facts of the title page: (label, value).
-    pub facts: Vec<(String, String)>,
+    /// Facts of the title page: label and value per row.
+    pub facts: Table,
     /// The need ranking of all neighbourhoods.
     pub ranking: Table,
     /// One section per chosen neighbourhood, in need order.
@@ -215,7 +215,12 @@ pub(crate) fn build(
         lang,
         title: lang.t(&text::TITLE).into(),
         subtitle: lang.t(&text::SUBTITLE).into(),
-        facts,
+        facts: Table {
+            header: Vec::new(),
+            rows: facts.into_iter().map(|(k, v)| vec![k, v]).collect(),
+            highlight: None,
+            numeric: vec![false, false],
+        },
         ranking,
         sections,
         methods,

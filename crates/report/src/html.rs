@@ -84,17 +84,7 @@ pub(crate) fn render(content: &Content, maps: &MapData) -> String {
         attr(&content.title),
         attr(&content.subtitle)
     );
-    let facts = Table {
-        header: Vec::new(),
-        rows: content
-            .facts
-            .iter()
-            .map(|(k, v)| vec![k.clone(), v.clone()])
-            .collect(),
-        highlight: None,
-        numeric: vec![false, false],
-    };
-    table(&mut out, &facts);
+    table(&mut out, &content.facts);
     if let Some(bbox) = maps.bbox(None) {
         let view = View {
             bbox,

@@ -274,17 +274,7 @@ pub(crate) fn pages(content: &Content, maps: &MapData) -> (Vec<String>, Vec<(Str
     l.y += 4.0;
     l.paragraph(&content.subtitle, 12.0);
     l.y += 6.0;
-    let facts = Table {
-        header: Vec::new(),
-        rows: content
-            .facts
-            .iter()
-            .map(|(k, v)| vec![k.clone(), v.clone()])
-            .collect(),
-        highlight: None,
-        numeric: vec![false, false],
-    };
-    l.table(&facts, BODY);
+    l.table(&content.facts, BODY);
     if let Some(bbox) = maps.bbox(None) {
         let h = 400.0;
         let view = View {

@@ -2,7 +2,7 @@
 //!
 //! Reads the city, runs `analysis`, prints a table/JSON/CSV/GeoJSON and writes the result layers back.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use analysis::{Analysis, Standards};
@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use serde_json::Value as Json;
 
 use super::Internal;
-use crate::output::write_output;
+use crate::output::{for_a_person, write_output};
 use crate::progress;
 
 /// Output formats of `spielraum analyze`.
@@ -53,13 +53,11 @@ pub fn run(args: Args) -> Result<()> {
     };
     let (_, _, analysis) = analyze_city(&args.city, &standards, !args.no_write_back)?;
 
-    let format = args
-        .format
-        .unwrap_or(if args.out.is_none() && std::io::stdout().is_terminal() {
-            Format::Table
-        } else {
-            Format::Json
-        });
+    let format = args.format.unwrap_or(if for_a_person(args.out.as_deref()) {
+        Format::Table
+    } else {
+        Format::Json
+    });
     let render = |w: &mut dyn Write| -> Result<()> {
         match format {
             Format::Table => w.write_all(table(&analysis).as_bytes())?,

@@ -3,7 +3,7 @@
 //!
 //! Edits naming a facility are checked against the city's facilities before anything is written.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -16,7 +16,7 @@ use serde_json::{Value as Json, json};
 use store::{ScenarioInfo, ScenarioStore};
 
 use super::Internal;
-use crate::output::write_output;
+use crate::output::{for_a_person, write_output};
 use crate::progress;
 
 /// Arguments of `spielraum scenario`.
@@ -475,7 +475,7 @@ fn print(
     out: Option<&Path>,
     render: impl Fn(&mut dyn Write, Format) -> Result<()>,
 ) -> Result<()> {
-    let format = format.unwrap_or(if out.is_none() && std::io::stdout().is_terminal() {
+    let format = format.unwrap_or(if for_a_person(out) {
         Format::Table
     } else {
         Format::Json

@@ -3,7 +3,7 @@
 //! Reads the city and the candidate sites, asks `analysis::ScenarioEngine::suggest`, prints a
 //! table or JSON.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -12,7 +12,7 @@ use anyhow::{Context, Result};
 use model::{AgeBand, FacilityKind};
 
 use super::Internal;
-use crate::output::write_output;
+use crate::output::{for_a_person, write_output};
 use crate::progress;
 
 /// Output formats of `spielraum suggest`.
@@ -82,13 +82,11 @@ pub fn run(args: Args) -> Result<()> {
     let suggestions = engine.suggest(&sites, &options)?;
     spinner.finish_and_clear();
 
-    let format = args
-        .format
-        .unwrap_or(if args.out.is_none() && std::io::stdout().is_terminal() {
-            Format::Table
-        } else {
-            Format::Json
-        });
+    let format = args.format.unwrap_or(if for_a_person(args.out.as_deref()) {
+        Format::Table
+    } else {
+        Format::Json
+    });
     let render = |w: &mut dyn Write| -> Result<()> {
         match format {
             Format::Table => w.write_all(table(&suggestions, sites.len()).as_bytes())?,
