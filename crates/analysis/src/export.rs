@@ -4,7 +4,7 @@
 
 use geojson::{Feature, FeatureCollection, Geometry, GeometryValue};
 use model::AgeBand;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::gaps::GapArea;
@@ -19,54 +19,90 @@ fn persons(x: f64) -> i64 {
     x.round() as i64
 }
 
-#[derive(Serialize)]
-struct BandValues<T> {
-    age_0_5: T,
-    age_6_11: T,
-    age_12_17: T,
+/// One value per age band, written as `age_0_5`, `age_6_11`, `age_12_17`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct BandValues<T> {
+    /// Children 0–5.
+    pub age_0_5: T,
+    /// Children 6–11.
+    pub age_6_11: T,
+    /// Young people 12–17.
+    pub age_12_17: T,
 }
 
 impl<T: Copy> BandValues<T> {
-    fn from_fn(f: impl Fn(AgeBand) -> T) -> Self {
+    /// The values `f(band)` of every band.
+    pub fn from_fn(f: impl Fn(AgeBand) -> T) -> Self {
         BandValues {
             age_0_5: f(AgeBand::Age0To5),
             age_6_11: f(AgeBand::Age6To11),
             age_12_17: f(AgeBand::Age12To17),
         }
     }
+
+    /// The value of `band`.
+    pub fn get(&self, band: AgeBand) -> T {
+        match band {
+            AgeBand::Age0To5 => self.age_0_5,
+            AgeBand::Age6To11 => self.age_6_11,
+            AgeBand::Age12To17 => self.age_12_17,
+        }
+    }
 }
 
-#[derive(Serialize)]
-struct Population {
-    total: i64,
+/// Residents of a neighbourhood as written: all of them and the children per band.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct PopulationCounts {
+    /// All residents (whole persons).
+    pub total: i64,
+    /// Children per band (whole persons).
     #[serde(flatten)]
-    bands: BandValues<i64>,
+    pub bands: BandValues<i64>,
 }
 
-/// One neighbourhood as written (names fixed by interfaces.md).
-#[derive(Serialize)]
-struct Row<'a> {
-    id: &'a str,
-    name: &'a str,
-    population: Population,
-    served_share: BandValues<Option<f64>>,
-    gap_children: BandValues<i64>,
-    play_area_m2: f64,
-    play_area_m2_per_child: Option<f64>,
-    play_area_m2_per_child_2sfca: Option<f64>,
-    need_rank: usize,
-    need_score: f64,
-    play_area_m2_per_resident: Option<f64>,
-    play_area_m2_per_child_2sfca_by_band: BandValues<Option<f64>>,
+/// One neighbourhood's indicators as published (names fixed by interfaces.md; people in whole
+/// persons, shares to 4 and areas to 2 decimals, the play area to 1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NeighbourhoodRow {
+    /// Neighbourhood id.
+    pub id: String,
+    /// Neighbourhood name.
+    pub name: String,
+    /// Residents.
+    pub population: PopulationCounts,
+    /// Share of each band's children within walking distance; `None` where the band has none.
+    pub served_share: BandValues<Option<f64>>,
+    /// Children of each band outside walking distance.
+    pub gap_children: BandValues<i64>,
+    /// Net play area of the public facilities inside the neighbourhood, m².
+    #[serde(default)]
+    pub play_area_m2: f64,
+    /// Net play area ÷ children, m².
+    #[serde(default)]
+    pub play_area_m2_per_child: Option<f64>,
+    /// 2SFCA play area per child, m².
+    #[serde(default)]
+    pub play_area_m2_per_child_2sfca: Option<f64>,
+    /// 1 = most need.
+    pub need_rank: usize,
+    /// Need score in [0, 1].
+    #[serde(default)]
+    pub need_score: f64,
+    /// Net play area ÷ residents, m².
+    #[serde(default)]
+    pub play_area_m2_per_resident: Option<f64>,
+    /// 2SFCA play area per child of each band, m².
+    #[serde(default)]
+    pub play_area_m2_per_child_2sfca_by_band: BandValues<Option<f64>>,
 }
 
-impl<'a> From<&'a NeighbourhoodIndicators> for Row<'a> {
-    fn from(n: &'a NeighbourhoodIndicators) -> Self {
+impl From<&NeighbourhoodIndicators> for NeighbourhoodRow {
+    fn from(n: &NeighbourhoodIndicators) -> Self {
         let area = |x: Option<f64>| x.map(|v| round_to(v, 2));
-        Row {
-            id: &n.id,
-            name: &n.name,
-            population: Population {
+        NeighbourhoodRow {
+            id: n.id.clone(),
+            name: n.name.clone(),
+            population: PopulationCounts {
                 total: persons(n.population_total),
                 bands: BandValues::from_fn(|b| persons(n.population[b.index()])),
             },
@@ -85,30 +121,136 @@ impl<'a> From<&'a NeighbourhoodIndicators> for Row<'a> {
     }
 }
 
-#[derive(Serialize)]
-struct GapRow<'a> {
-    rank: usize,
-    rank_by_band: BandValues<usize>,
-    gap_children_total: i64,
-    gap_children: BandValues<i64>,
-    cells: usize,
-    neighbourhoods: &'a [String],
-    lon: f64,
-    lat: f64,
+impl NeighbourhoodRow {
+    /// The row as flat, ordered (column, value) pairs ([`flat_properties`]): the CSV, the GeoJSON
+    /// export, the GeoPackage layer and the map's tiles.
+    pub fn flat(&self) -> Vec<(String, Value)> {
+        match serde_json::to_value(self) {
+            Ok(Value::Object(m)) => flat_properties(&m),
+            _ => Vec::new(),
+        }
+    }
 }
 
-impl<'a> From<&'a GapArea> for GapRow<'a> {
-    fn from(g: &'a GapArea) -> Self {
+/// One gap area (cluster of unserved children) as published.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GapRow {
+    /// 1 = most unserved children.
+    pub rank: usize,
+    /// Rank by each band's unserved children.
+    pub rank_by_band: BandValues<usize>,
+    /// Unserved children of all bands.
+    pub gap_children_total: i64,
+    /// Unserved children per band.
+    pub gap_children: BandValues<i64>,
+    /// Grid cells of the cluster.
+    pub cells: usize,
+    /// Ids of the neighbourhoods it touches.
+    pub neighbourhoods: Vec<String>,
+    /// Longitude of its centre (6 decimals).
+    pub lon: f64,
+    /// Latitude of its centre (6 decimals).
+    pub lat: f64,
+    /// The outline, when the analysis was computed here (not written to JSON).
+    #[serde(skip)]
+    pub geometry: Option<geo_types::MultiPolygon<f64>>,
+}
+
+impl From<&GapArea> for GapRow {
+    fn from(g: &GapArea) -> Self {
         GapRow {
             rank: g.rank,
             rank_by_band: BandValues::from_fn(|b| g.rank_by_band[b.index()]),
             gap_children_total: persons(g.total()),
             gap_children: BandValues::from_fn(|b| persons(g.gap_children[b.index()])),
             cells: g.cells,
-            neighbourhoods: &g.neighbourhoods,
+            neighbourhoods: g.neighbourhoods.clone(),
             lon: round_to(g.centre.x(), 6),
             lat: round_to(g.centre.y(), 6),
+            geometry: Some(g.geometry.clone()),
         }
+    }
+}
+
+impl GapRow {
+    /// The gap area as flat, ordered (column, value) pairs: rank, children (all, then per band),
+    /// rank per band, cells, neighbourhood ids joined with `,`.
+    pub fn flat(&self) -> Vec<(String, Value)> {
+        let mut out: Vec<(String, Value)> = vec![
+            ("rank".into(), json!(self.rank)),
+            ("gap_children".into(), json!(self.gap_children_total)),
+        ];
+        for b in AgeBand::ALL {
+            out.push((
+                format!("gap_children_{}", b.as_str()),
+                json!(self.gap_children.get(b)),
+            ));
+        }
+        for b in AgeBand::ALL {
+            out.push((
+                format!("rank_{}", b.as_str()),
+                json!(self.rank_by_band.get(b)),
+            ));
+        }
+        out.extend([
+            ("cells".into(), json!(self.cells)),
+            (
+                "neighbourhoods".into(),
+                json!(self.neighbourhoods.join(",")),
+            ),
+        ]);
+        out
+    }
+}
+
+/// Where the analysed data came from (`spielraum_meta` facts of the import).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DataSources {
+    /// The imported extract's file name.
+    pub source_file: Option<String>,
+    /// The extract's timestamp.
+    pub source_timestamp: Option<String>,
+    /// Where the residents came from (`buildings`, `census`, `points`, …).
+    pub population_source: Option<String>,
+}
+
+/// The analysis as published: the object of `spielraum analyze --format json` (interfaces.md).
+/// The one typed result that the map, the server, the export and the report read; JSON is made
+/// from it only at the edges ([`AnalysisDocument::to_json`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnalysisDocument {
+    /// The standard's short name.
+    pub standard: String,
+    /// The standard's title.
+    #[serde(default)]
+    pub standard_title: String,
+    /// Where the data came from.
+    #[serde(default)]
+    pub data: DataSources,
+    /// Residents living in no neighbourhood (whole persons).
+    #[serde(default)]
+    pub unassigned_residents: i64,
+    /// One row per neighbourhood, in the city's order.
+    pub neighbourhoods: Vec<NeighbourhoodRow>,
+    /// Gap areas, rank 1 first.
+    #[serde(default)]
+    pub gap_areas: Vec<GapRow>,
+}
+
+impl AnalysisDocument {
+    /// The JSON object of `analyze --format json` (keys sorted, as every JSON we write).
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+
+    /// Reads an `analyze --format json` document.
+    pub fn from_json_str(text: &str) -> Result<AnalysisDocument, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+
+    /// The row of the neighbourhood with id `id` (the last one, should a file repeat an id).
+    pub fn neighbourhood(&self, id: &str) -> Option<&NeighbourhoodRow> {
+        self.neighbourhoods.iter().rev().find(|n| n.id == id)
     }
 }
 
@@ -182,73 +324,61 @@ pub fn flat_properties(neighbourhood: &serde_json::Map<String, Value>) -> Vec<(S
     out
 }
 
-/// A neighbourhood's indicators as flat, ordered columns (see [`flat_properties`]).
-fn flat_row(n: &NeighbourhoodIndicators) -> Vec<(String, Value)> {
-    match serde_json::to_value(Row::from(n)) {
-        Ok(Value::Object(m)) => flat_properties(&m),
-        _ => Vec::new(),
-    }
-}
-
-/// A gap area as flat, ordered columns (neighbourhood ids joined with `,`).
-fn flat_gap(g: &GapArea) -> Vec<(String, Value)> {
-    let row = GapRow::from(g);
-    let mut out: Vec<(String, Value)> = vec![
-        ("rank".into(), json!(row.rank)),
-        ("gap_children".into(), json!(row.gap_children_total)),
-    ];
-    for (prefix, bands) in [
-        ("gap_children", json!(row.gap_children)),
-        ("rank", json!(row.rank_by_band)),
-    ] {
-        for b in AgeBand::ALL {
-            out.push((
-                format!("{prefix}_{}", b.as_str()),
-                bands.get(b.as_str()).cloned().unwrap_or(Value::Null),
-            ));
+impl Analysis {
+    /// The analysis as published (rounded, typed): see [`AnalysisDocument`].
+    pub fn document(&self) -> AnalysisDocument {
+        AnalysisDocument {
+            standard: self.standard.clone(),
+            standard_title: self.standard_title.clone(),
+            data: DataSources {
+                source_file: metadata(self, "source_file"),
+                source_timestamp: metadata(self, "source_timestamp"),
+                population_source: metadata(self, "population_source"),
+            },
+            unassigned_residents: persons(self.unassigned_residents),
+            neighbourhoods: self
+                .neighbourhoods
+                .iter()
+                .map(NeighbourhoodRow::from)
+                .collect(),
+            gap_areas: self.gap_areas.iter().map(GapRow::from).collect(),
         }
     }
-    out.extend([
-        ("cells".into(), json!(row.cells)),
-        ("neighbourhoods".into(), json!(row.neighbourhoods.join(","))),
-    ]);
-    out
-}
 
-impl Analysis {
     /// Each neighbourhood's indicators as flat, ordered (column, value) pairs: the CSV,
     /// GeoJSON properties and GeoPackage columns.
     pub fn neighbourhood_rows(&self) -> Vec<Vec<(String, Value)>> {
-        self.neighbourhoods.iter().map(flat_row).collect()
+        self.neighbourhoods
+            .iter()
+            .map(|n| NeighbourhoodRow::from(n).flat())
+            .collect()
     }
 
     /// Each gap area as flat, ordered (column, value) pairs (rank, children, cells, neighbourhoods).
     pub fn gap_area_rows(&self) -> Vec<Vec<(String, Value)>> {
-        self.gap_areas.iter().map(flat_gap).collect()
+        self.gap_areas
+            .iter()
+            .map(|g| GapRow::from(g).flat())
+            .collect()
     }
 
     /// The JSON object of `analyze --format json` (interfaces.md), with extra fields:
     /// `standard_title`, `data`, `unassigned_residents`, `gap_areas`.
     pub fn to_json(&self) -> Value {
-        json!({
-            "standard": self.standard,
-            "standard_title": self.standard_title,
-            "data": {
-                "source_file": metadata(self, "source_file"),
-                "source_timestamp": metadata(self, "source_timestamp"),
-                "population_source": metadata(self, "population_source"),
-            },
-            "unassigned_residents": persons(self.unassigned_residents),
-            "neighbourhoods": self.neighbourhoods.iter().map(Row::from).collect::<Vec<_>>(),
-            "gap_areas": self.gap_areas.iter().map(GapRow::from).collect::<Vec<_>>(),
-        })
+        self.document().to_json()
     }
 
     /// Column names of [`Analysis::to_csv`].
     pub fn csv_columns(&self) -> Vec<String> {
         self.neighbourhoods
             .first()
-            .map(|n| flat_row(n).into_iter().map(|(k, _)| k).collect())
+            .map(|n| {
+                NeighbourhoodRow::from(n)
+                    .flat()
+                    .into_iter()
+                    .map(|(k, _)| k)
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -261,8 +391,8 @@ impl Analysis {
         }
         // Writing into memory cannot fail; results are ignored deliberately.
         let _ = w.write_record(&header);
-        for n in &self.neighbourhoods {
-            let cells = flat_row(n).into_iter().map(|(_, v)| match v {
+        for row in self.neighbourhood_rows() {
+            let cells = row.into_iter().map(|(_, v)| match v {
                 Value::String(s) => s,
                 Value::Null => String::new(),
                 v => v.to_string(),
@@ -277,13 +407,17 @@ impl Analysis {
         polygons(
             self.neighbourhoods
                 .iter()
-                .map(|n| (&n.geometry, flat_row(n))),
+                .map(|n| (&n.geometry, NeighbourhoodRow::from(n).flat())),
         )
     }
 
     /// Gap areas as polygons with rank and children as properties.
     pub fn gap_areas_geojson(&self) -> FeatureCollection {
-        polygons(self.gap_areas.iter().map(|g| (&g.geometry, flat_gap(g))))
+        polygons(
+            self.gap_areas
+                .iter()
+                .map(|g| (&g.geometry, GapRow::from(g).flat())),
+        )
     }
 }
 

@@ -12,6 +12,9 @@ pub mod scenario;
 pub mod standards;
 pub mod suggest;
 
+pub use export::{
+    AnalysisDocument, BandValues, DataSources, GapRow, NeighbourhoodRow, PopulationCounts,
+};
 pub use gaps::{GAP_CELL_M, GapArea};
 pub use indicators::{
     Analysis, AnalysisError, Candidate, NeighbourhoodIndicators, Reach, analyze_reach,

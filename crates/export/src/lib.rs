@@ -1,1 +1,299 @@
-//! The static website export: one PMTiles archive, style, embed page, indicators and a README for a city's web team.
+//! The static website export: one PMTiles archive with every layer of the live map, the style
+//! reading it, the static page, the indicators, the public facilities and a README for a city's
+//! web team — a folder any static web host can serve.
+//!
+//! A [`Site`] grows in a hidden folder beside its destination and is renamed into place only
+//! when complete ([`Site::finish`]); a failed run never destroys an existing output.
+
+use std::path::{Path, PathBuf};
+
+use analysis::AnalysisDocument;
+use model::City;
+use serde_json::{Value as Json, json};
+
+/// The attribution every map and the archive carry (ODbL).
+pub const ATTRIBUTION: &str =
+    "© <a href=\"https://www.openstreetmap.org/copyright\">OpenStreetMap contributors</a> (ODbL)";
+
+/// The page of the bundle, as built by Vite into `web/dist`.
+pub const STATIC_PAGE: &str = "static.html";
+
+/// Why a site could not be exported. Messages name the flag or file and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// The destination exists and is a file.
+    #[error("--out {0} exists and is not a folder")]
+    NotAFolder(PathBuf),
+    /// The destination is a folder with files in it, and replacing was not asked for.
+    #[error("--out {0} is not empty (pass --force to replace it)")]
+    NotEmpty(PathBuf),
+    /// The lowest zoom is above the highest.
+    #[error("--min-zoom {min} is above --max-zoom {max}")]
+    ZoomOrder {
+        /// The lowest zoom asked for.
+        min: u8,
+        /// The highest zoom asked for.
+        max: u8,
+    },
+    /// The city has nothing to draw.
+    #[error("the city has no features to export")]
+    Empty,
+    /// A file or folder could not be read or written.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done, naming the path.
+        what: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The PMTiles archive could not be written.
+    #[error("{path}: {message}")]
+    Tiles {
+        /// The archive.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+fn io(what: String) -> impl FnOnce(std::io::Error) -> ExportError {
+    move |source| ExportError::Io { what, source }
+}
+
+/// What to export besides the city: zooms and the name of the map.
+#[derive(Debug, Clone)]
+pub struct SiteOptions {
+    /// Lowest zoom of the tiles [default: one below the zoom where the extract fits one tile].
+    pub min_zoom: Option<u8>,
+    /// Highest zoom of the tiles [default: the documented rule of `tiles::export::zoom_range`].
+    pub max_zoom: Option<u8>,
+    /// The map's name (the archive's, the README's title).
+    pub name: String,
+}
+
+/// What was written.
+#[derive(Debug, Clone)]
+pub struct SiteSummary {
+    /// Tiles in the archive.
+    pub tiles: u64,
+    /// Lowest zoom.
+    pub min_zoom: u8,
+    /// Highest zoom.
+    pub max_zoom: u8,
+    /// Size of `tiles.pmtiles` in bytes.
+    pub archive_bytes: u64,
+}
+
+/// `out` must be missing, an empty folder, or (with `force`) a folder.
+pub fn check_out(out: &Path, force: bool) -> Result<(), ExportError> {
+    if !out.exists() {
+        return Ok(());
+    }
+    if !out.is_dir() {
+        return Err(ExportError::NotAFolder(out.to_path_buf()));
+    }
+    let empty = std::fs::read_dir(out)
+        .map_err(io(format!("--out: cannot read folder {}", out.display())))?
+        .next()
+        .is_none();
+    if !empty && !force {
+        return Err(ExportError::NotEmpty(out.to_path_buf()));
+    }
+    Ok(())
+}
+
+/// A site being written: a hidden folder beside its destination, removed again unless
+/// [`Site::finish`] puts it in place.
+#[derive(Debug)]
+pub struct Site {
+    tmp: tempfile::TempDir,
+    out: PathBuf,
+}
+
+impl Site {
+    /// Starts a site for `out` (checked with [`check_out`]): creates the hidden folder on the
+    /// same file system, so that the final rename is atomic.
+    pub fn begin(out: &Path, force: bool) -> Result<Site, ExportError> {
+        check_out(out, force)?;
+        let parent = match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".spielraum-export-");
+        // Like any new folder (0777 less the umask): a web server's own user must read the bundle.
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o777));
+        let tmp = builder.tempdir_in(parent).map_err(io(format!(
+            "--out: cannot write to folder {}",
+            parent.display()
+        )))?;
+        Ok(Site {
+            tmp,
+            out: out.to_path_buf(),
+        })
+    }
+
+    /// Writes the whole site for `city` with `indicators` and the built page in `web` (a
+    /// `web/dist` holding [`STATIC_PAGE`] and `assets/`), then puts it in place. `progress` is
+    /// told (tiles done, tiles in all) while the archive is written.
+    pub fn finish(
+        self,
+        city: &City,
+        indicators: Option<&AnalysisDocument>,
+        web: &Path,
+        options: &SiteOptions,
+        progress: &(dyn Fn(u64, u64) + Sync),
+    ) -> Result<SiteSummary, ExportError> {
+        let set = tiles::TileSet::new(map::tile_layers(city, indicators));
+        let bounds = set.bounds().ok_or(ExportError::Empty)?;
+        let (auto_min, auto_max) = tiles::export::zoom_range(bounds);
+        let max_zoom = options.max_zoom.unwrap_or(auto_max);
+        let min_zoom = options.min_zoom.unwrap_or(auto_min.min(max_zoom));
+        if min_zoom > max_zoom {
+            return Err(ExportError::ZoomOrder {
+                min: min_zoom,
+                max: max_zoom,
+            });
+        }
+        let name = &options.name;
+        let opts = tiles::export::ExportOptions {
+            min_zoom,
+            max_zoom,
+            name: name.clone(),
+            description: format!(
+                "Spielraum map of {name}: facilities, neighbourhoods, gaps, basemap"
+            ),
+            attribution: ATTRIBUTION.into(),
+        };
+        let dir = self.tmp.path();
+        let archive = dir.join("tiles.pmtiles");
+        let file = std::fs::File::create(&archive)
+            .map_err(io(format!("cannot write {}", archive.display())))?;
+        let summary = tiles::export::write_pmtiles(&set, &opts, file, progress).map_err(|e| {
+            ExportError::Tiles {
+                path: self.out.join("tiles.pmtiles").display().to_string(),
+                message: e.to_string(),
+            }
+        })?;
+
+        let write_json = |file: &str, v: &Json| -> Result<(), ExportError> {
+            let path = dir.join(file);
+            let text = serde_json::to_string_pretty(v).unwrap_or_default();
+            std::fs::write(&path, text + "\n")
+                .map_err(io(format!("cannot write {}", path.display())))
+        };
+        write_json("style.json", &static_style(city, bounds))?;
+        let doc = indicators.map_or_else(|| json!({ "neighbourhoods": [] }), |d| d.to_json());
+        write_json("indicators.json", &doc)?;
+        write_json(
+            "facilities.geojson",
+            &map::geojson::public_facility_points(city),
+        )?;
+        let readme = readme(name, &summary, &opts, city);
+        let readme_path = dir.join("README.md");
+        std::fs::write(&readme_path, readme)
+            .map_err(io(format!("cannot write {}", readme_path.display())))?;
+        copy_page(web, dir)?;
+
+        let out = self.out.clone();
+        put_in_place(self.tmp, &out)?;
+        let archive_bytes = std::fs::metadata(out.join("tiles.pmtiles"))
+            .map(|m| m.len())
+            .unwrap_or(0);
+        Ok(SiteSummary {
+            tiles: summary.tiles(),
+            min_zoom,
+            max_zoom,
+            archive_bytes,
+        })
+    }
+}
+
+/// Renames the complete bundle to `out`; an existing `out` is moved aside first and removed
+/// only after the new bundle is in place.
+fn put_in_place(tmp: tempfile::TempDir, out: &Path) -> Result<(), ExportError> {
+    let new = tmp.keep();
+    let fail = |e: std::io::Error, new: &Path| {
+        let _ = std::fs::remove_dir_all(new);
+        ExportError::Io {
+            what: format!("cannot move the bundle to {}", out.display()),
+            source: e,
+        }
+    };
+    if !out.exists() {
+        return std::fs::rename(&new, out).map_err(|e| fail(e, &new));
+    }
+    let old = new.with_file_name(format!(
+        "{}.old",
+        new.file_name().unwrap_or_default().to_string_lossy()
+    ));
+    std::fs::rename(out, &old).map_err(|e| fail(e, &new))?;
+    if let Err(e) = std::fs::rename(&new, out) {
+        // Put the old bundle back: a failed run never destroys an existing output.
+        let _ = std::fs::rename(&old, out);
+        return Err(fail(e, &new));
+    }
+    std::fs::remove_dir_all(&old).map_err(io(format!(
+        "cannot remove the old bundle {}",
+        old.display()
+    )))
+}
+
+/// The map's style with its vector source read from `tiles.pmtiles` beside the page
+/// (`pmtiles://` + a URL relative to the page; the page makes it absolute at run time).
+pub fn static_style(city: &City, tile_bounds: [f64; 4]) -> Json {
+    let mut style = map::style_document("", Some(tile_bounds), map::data_bounds(city));
+    style["sources"]["spielraum"] = json!({
+        "type": "vector",
+        "url": "pmtiles://tiles.pmtiles",
+        "attribution": ATTRIBUTION,
+    });
+    style
+}
+
+/// Copies the built page (`static.html` as `index.html`, and Vite's `assets/`).
+fn copy_page(web: &Path, to: &Path) -> Result<(), ExportError> {
+    let copy = |from: &Path, to: &Path| {
+        std::fs::copy(from, to).map_err(io(format!(
+            "cannot copy {} to {}",
+            from.display(),
+            to.display()
+        )))
+    };
+    copy(&web.join(STATIC_PAGE), &to.join("index.html"))?;
+    let assets = to.join("assets");
+    std::fs::create_dir(&assets).map_err(io(format!("cannot write {}", assets.display())))?;
+    let dir = web.join("assets");
+    let read = || io(format!("cannot read {}", dir.display()));
+    for entry in std::fs::read_dir(&dir).map_err(read())? {
+        let entry = entry.map_err(read())?;
+        if entry.file_type().map(|t| t.is_file()).unwrap_or(false) {
+            copy(&entry.path(), &assets.join(entry.file_name()))?;
+        }
+    }
+    Ok(())
+}
+
+/// The bundle's README for the web team.
+fn readme(
+    name: &str,
+    summary: &tiles::export::ExportSummary,
+    opts: &tiles::export::ExportOptions,
+    city: &City,
+) -> String {
+    let data = city
+        .metadata
+        .iter()
+        .find(|(k, _)| k == "source_timestamp")
+        .map(|(_, v)| format!(" (OpenStreetMap data of {v})"))
+        .unwrap_or_default();
+    format!(
+        include_str!("readme.md"),
+        name = name,
+        data = data,
+        tiles = summary.tiles(),
+        min = opts.min_zoom,
+        max = opts.max_zoom,
+    )
+}

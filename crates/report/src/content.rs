@@ -1,10 +1,10 @@
 //! What the report says, independent of HTML or PDF: texts, tables and chart values in one language.
 //!
-//! Owns reading the numbers from `Analysis::to_json` (the `analyze --format json` object), so both match.
+//! Owns reading the numbers from the published document ([`analysis::AnalysisDocument`], what
+//! `analyze --format json` prints), so both match.
 
-use analysis::{Analysis, Standards};
+use analysis::{Analysis, NeighbourhoodRow, Standards};
 use model::AgeBand;
-use serde_json::Value;
 
 use crate::chart::Bar;
 use crate::i18n::{Lang, text};
@@ -59,14 +59,6 @@ pub(crate) struct Content {
     pub methods: Vec<(String, String)>,
 }
 
-fn get<'v>(v: &'v Value, path: &[&str]) -> &'v Value {
-    path.iter().fold(v, |v, k| v.get(k).unwrap_or(&Value::Null))
-}
-
-fn int(v: &Value) -> i64 {
-    v.as_i64().unwrap_or(0)
-}
-
 /// Builds the content for the neighbourhoods `chosen` (indices into the analysis).
 pub(crate) fn build(
     analysis: &Analysis,
@@ -75,33 +67,29 @@ pub(crate) fn build(
     lang: Lang,
     generated: &str,
 ) -> Content {
-    let json = analysis.to_json();
-    let rows: Vec<&Value> = json
-        .get("neighbourhoods")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().collect())
-        .unwrap_or_default();
+    let document = analysis.document();
+    let rows: Vec<&NeighbourhoodRow> = document.neighbourhoods.iter().collect();
     let dash = || "–".to_string();
-    let pct = |v: &Value| v.as_f64().map_or_else(dash, |s| lang.percent(s));
-    let m2_1 = |v: &Value| v.as_f64().map_or_else(dash, |s| lang.area_m2_1(s));
-    let children = |r: &Value| {
+    let pct = |v: Option<f64>| v.map_or_else(dash, |s| lang.percent(s));
+    let m2_1 = |v: Option<f64>| v.map_or_else(dash, |s| lang.area_m2_1(s));
+    let children = |r: &NeighbourhoodRow| {
         AgeBand::ALL
             .iter()
-            .map(|b| int(get(r, &["population", b.as_str()])))
+            .map(|&b| r.population.bands.get(b))
             .sum::<i64>()
     };
-    let gap_total = |r: &Value| {
+    let gap_total = |r: &NeighbourhoodRow| {
         AgeBand::ALL
             .iter()
-            .map(|b| int(get(r, &["gap_children", b.as_str()])))
+            .map(|&b| r.gap_children.get(b))
             .sum::<i64>()
     };
 
     // Title page facts.
-    let meta = |k: &str| {
-        get(&json, &["data", k])
-            .as_str()
-            .map_or_else(|| lang.t(&text::UNKNOWN).to_string(), str::to_string)
+    let data = &document.data;
+    let meta = |v: &Option<String>| {
+        v.clone()
+            .unwrap_or_else(|| lang.t(&text::UNKNOWN).to_string())
     };
     let area = match chosen {
         [one] => analysis.neighbourhoods[*one].name.clone(),
@@ -111,7 +99,7 @@ pub(crate) fn build(
             lang.integer(analysis.neighbourhoods.len() as i64)
         ),
     };
-    let population = match meta("population_source").as_str() {
+    let population = match meta(&data.population_source).as_str() {
         "census" => lang
             .t(&crate::i18n::T("Zensus-Raster", "census grid"))
             .to_string(),
@@ -145,9 +133,12 @@ pub(crate) fn build(
         ),
         (
             lang.t(&text::OSM_DATA).to_string(),
-            meta("source_timestamp"),
+            meta(&data.source_timestamp),
         ),
-        (lang.t(&text::SOURCE_FILE).to_string(), meta("source_file")),
+        (
+            lang.t(&text::SOURCE_FILE).to_string(),
+            meta(&data.source_file),
+        ),
         (
             lang.t(&text::POPULATION_SOURCE).to_string(),
             format!("{population}{}", totals.replace(" ,", ",")),
@@ -157,7 +148,7 @@ pub(crate) fn build(
 
     // Need ranking of all neighbourhoods.
     let mut order: Vec<usize> = (0..rows.len()).collect();
-    order.sort_by_key(|&i| int(&rows[i]["need_rank"]));
+    order.sort_by_key(|&i| rows[i].need_rank);
     let served = lang.t(&text::SERVED);
     let ranking = Table {
         header: vec![
@@ -177,18 +168,14 @@ pub(crate) fn build(
             .map(|&i| {
                 let r = rows[i];
                 let mut cells = vec![
-                    int(&r["need_rank"]).to_string(),
-                    r["name"].as_str().unwrap_or("").to_string(),
-                    lang.integer(int(get(r, &["population", "total"]))),
+                    r.need_rank.to_string(),
+                    r.name.clone(),
+                    lang.integer(r.population.total),
                     lang.integer(children(r)),
                 ];
-                cells.extend(
-                    AgeBand::ALL
-                        .iter()
-                        .map(|b| pct(get(r, &["served_share", b.as_str()]))),
-                );
+                cells.extend(AgeBand::ALL.iter().map(|&b| pct(r.served_share.get(b))));
                 cells.push(lang.integer(gap_total(r)));
-                cells.push(m2_1(&r["play_area_m2_per_child"]));
+                cells.push(m2_1(r.play_area_m2_per_child));
                 cells
             })
             .collect(),
@@ -201,7 +188,7 @@ pub(crate) fn build(
 
     let target = standards.play_area.target_m2_per_resident;
     let mut chosen: Vec<usize> = chosen.to_vec();
-    chosen.sort_by_key(|&i| rows.get(i).map_or(0, |r| int(&r["need_rank"])));
+    chosen.sort_by_key(|&i| rows.get(i).map_or(0, |r| r.need_rank));
     let sections = chosen
         .iter()
         .filter_map(|&i| Some((i, *rows.get(i)?)))
@@ -227,18 +214,18 @@ pub(crate) fn build(
     }
 }
 
-/// One neighbourhood's tables and charts from its JSON object.
+/// One neighbourhood's tables and charts from its published row.
 fn section(
     index: usize,
-    r: &Value,
+    r: &NeighbourhoodRow,
     standards: &Standards,
     target: Option<f64>,
     count: usize,
     lang: Lang,
 ) -> Section {
     let dash = || "–".to_string();
-    let name = r["name"].as_str().unwrap_or("").to_string();
-    let rank = int(&r["need_rank"]);
+    let name = r.name.clone();
+    let rank = r.need_rank;
     let subtitle = format!(
         "{}: {} · {}: {}",
         lang.t(&text::NEED_RANK),
@@ -246,9 +233,7 @@ fn section(
             .replace("{rank}", &rank.to_string())
             .replace("{count}", &count.to_string()),
         lang.t(&text::NEED_SCORE),
-        r["need_score"]
-            .as_f64()
-            .map_or_else(dash, |s| lang.decimal1(s * 100.0) + " / 100"),
+        lang.decimal1(r.need_score * 100.0) + " / 100",
     );
     let bands = Table {
         header: vec![
@@ -262,24 +247,21 @@ fn section(
         rows: AgeBand::ALL
             .iter()
             .map(|&b| {
-                let k = b.as_str();
                 vec![
                     lang.band(b).to_string(),
-                    lang.integer(int(get(r, &["population", k]))),
+                    lang.integer(r.population.bands.get(b)),
                     format!(
                         "{} m",
                         lang.integer(standards.band(b).threshold_m().round() as i64)
                     ),
-                    get(r, &["served_share", k])
-                        .as_f64()
-                        .map_or_else(dash, |s| lang.percent(s)),
+                    r.served_share.get(b).map_or_else(dash, |s| lang.percent(s)),
                     lang.percent(1.0),
-                    lang.integer(int(get(r, &["gap_children", k]))),
+                    lang.integer(r.gap_children.get(b)),
                 ]
             })
             .chain(std::iter::once(vec![
                 lang.t(&text::RESIDENTS).to_string(),
-                lang.integer(int(get(r, &["population", "total"]))),
+                lang.integer(r.population.total),
                 String::new(),
                 String::new(),
                 String::new(),
@@ -291,15 +273,15 @@ fn section(
     };
     let children: i64 = AgeBand::ALL
         .iter()
-        .map(|b| int(get(r, &["population", b.as_str()])))
+        .map(|&b| r.population.bands.get(b))
         .sum();
-    let residents = int(get(r, &["population", "total"]));
+    let residents = r.population.total;
     // The per-resident target spread over the children: target × residents ÷ children.
     let target_per_child = target
         .filter(|_| children > 0)
         .map(|t| t * residents as f64 / children as f64);
-    let per_child = r["play_area_m2_per_child"].as_f64();
-    let sfca = r["play_area_m2_per_child_2sfca"].as_f64();
+    let per_child = r.play_area_m2_per_child;
+    let sfca = r.play_area_m2_per_child_2sfca;
     let kinds = &standards.play_area.kinds;
     let area_label = if kinds.len() == 1 && kinds[0] == model::FacilityKind::Playground {
         text::PLAY_AREA
@@ -313,12 +295,7 @@ fn section(
     let area = Table {
         header: Vec::new(),
         rows: vec![
-            vec![
-                lang.t(&area_label).into(),
-                r["play_area_m2"]
-                    .as_f64()
-                    .map_or_else(dash, |a| lang.area_m2(a)),
-            ],
+            vec![lang.t(&area_label).into(), lang.area_m2(r.play_area_m2)],
             vec![
                 lang.t(&text::PER_CHILD).into(),
                 per_child.map_or_else(dash, |a| lang.area_m2_1(a)),
@@ -343,7 +320,7 @@ fn section(
     let served_bars = AgeBand::ALL
         .iter()
         .map(|&b| {
-            let v = get(r, &["served_share", b.as_str()]).as_f64();
+            let v = r.served_share.get(b);
             Bar {
                 label: lang.band_short(b).to_string(),
                 value: v,

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use crate::content::{Content, Table};
 use crate::i18n::text;
-use crate::map::{MapData, View, legend_svg};
+use crate::map_figure::{MapData, View, legend_svg};
 use crate::svg::attr;
 
 const CSS: &str = r#"

@@ -1,9 +1,10 @@
 //! Council reports for Spielraum: per neighbourhood a map, the indicators against the standard,
 //! charts, the need ranking and the methods, as one self-contained HTML file or a vector PDF.
 //!
-//! The numbers are read from [`analysis::Analysis::to_json`], the object `spielraum analyze --format json`
-//! prints, and formatted with the documented rounding of [`Lang`]. Maps are drawn by our own
-//! renderer ([`map`](crate::map)) with the web map's style (docs/decisions/0001-static-map-rendering.md);
+//! The numbers are read from [`analysis::Analysis::document`], the typed object `spielraum analyze
+//! --format json` prints, and formatted with the documented rounding of [`Lang`]. Maps are drawn by
+//! our own renderer (`map_figure`) with the map crate's style
+//! (docs/decisions/0001-static-map-rendering.md);
 //! the PDF is written by `krilla` with the shipped Liberation Sans font, without a browser.
 
 mod chart;
@@ -11,7 +12,7 @@ mod content;
 mod fonts;
 mod html;
 mod i18n;
-mod map;
+mod map_figure;
 mod pdf;
 mod style;
 mod svg;
@@ -122,7 +123,7 @@ pub fn render(
         options.lang,
         &options.generated,
     );
-    let maps = map::MapData::new(city, graph, standards, analysis);
+    let maps = map_figure::MapData::new(city, graph, standards, analysis);
     match options.format {
         Format::Html => Ok(html::render(&content, &maps).into_bytes()),
         Format::Pdf => pdf::render(&content, &maps),

@@ -13,7 +13,7 @@ use crate::ReportError;
 use crate::content::{Content, Table};
 use crate::fonts::{FAMILY, text_width};
 use crate::i18n::text;
-use crate::map::{MapData, View, legend_svg};
+use crate::map_figure::{MapData, View, legend_svg};
 use crate::svg::{attr, num};
 
 const PAGE_W: f64 = 595.0;

@@ -31,7 +31,7 @@ pub(crate) struct StyleLayer {
 
 /// The web map's style layers, in drawing order.
 pub(crate) fn web_style_layers() -> Vec<StyleLayer> {
-    let doc = server::style_document("", None, None);
+    let doc = map::style_document("", None, None);
     let layers = doc.get("layers").and_then(Value::as_array);
     layers
         .into_iter()
@@ -62,10 +62,7 @@ pub(crate) fn web_style_layers() -> Vec<StyleLayer> {
 
 /// The colour of a facility kind as the web map's legend gives it (grey for unknown kinds).
 pub(crate) fn kind_colour(kind: &str) -> &'static str {
-    server::KIND_COLOURS
-        .iter()
-        .find(|(k, _)| *k == kind)
-        .map_or("#868e96", |(_, c)| c)
+    map::kind_colour(kind)
 }
 
 impl StyleLayer {

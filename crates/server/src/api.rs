@@ -7,17 +7,13 @@ use std::collections::HashMap;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use geo::BoundingRect;
 use geo_types::Coord;
+use map::{DEFAULT_REACH_MINUTES, MAX_REACH_MINUTES, Walk, reach_geojson};
 use model::FacilityKind;
 use serde_json::Value as Json;
 
-use crate::reach::{facility_properties, reach_geojson};
-use crate::state::{AppState, feature};
-use crate::{DEFAULT_REACH_MINUTES, json_error};
-
-/// Longest walk `/api/reach` accepts, in minutes.
-pub const MAX_REACH_MINUTES: f64 = 60.0;
+use crate::error::json_error;
+use crate::state::AppState;
 
 pub(crate) async fn health() -> Response {
     axum::Json(serde_json::json!({ "status": "ok" })).into_response()
@@ -98,22 +94,7 @@ pub(crate) async fn facilities(State(s): State<AppState>, Query(q): Params) -> R
         Ok(k) => k,
         Err(e) => return bad_request(e),
     };
-    let features: Vec<Json> = s
-        .0
-        .city
-        .facilities
-        .iter()
-        .filter(|f| kind.is_none_or(|k| f.kind == k))
-        .filter(|f| {
-            bbox.is_none_or(|b| {
-                f.geometry.bounding_rect().is_some_and(|r| {
-                    r.min().x <= b[2] && r.max().x >= b[0] && r.min().y <= b[3] && r.max().y >= b[1]
-                })
-            })
-        })
-        .map(|f| feature(&f.geometry, facility_properties(f)))
-        .collect();
-    geojson(&serde_json::json!({ "type": "FeatureCollection", "features": features }))
+    geojson(&map::geojson::facilities_geojson(&s.0.city, kind, bbox))
 }
 
 pub(crate) async fn reach(State(s): State<AppState>, Query(q): Params) -> Response {
@@ -149,16 +130,14 @@ pub(crate) async fn reach(State(s): State<AppState>, Query(q): Params) -> Respon
     let result = tokio::task::spawn_blocking(move || {
         let inner = &state.0;
         let (graph, targets) = inner.reach.as_ref().map_err(|e| e.clone())?;
-        let speed = network::DEFAULT_WALKING_SPEED_KMH;
-        let max_m = network::minutes_to_metres(minutes, speed);
+        let walk = Walk::minutes(minutes, network::DEFAULT_WALKING_SPEED_KMH);
         let origin = Coord { x: lon, y: lat };
         Ok::<_, String>(reach_geojson(
             &inner.city,
             graph,
             targets,
             origin,
-            max_m,
-            speed,
+            walk,
             kind,
         ))
     })

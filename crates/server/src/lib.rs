@@ -1,14 +1,18 @@
 //! Spielraum's HTTP server: the JSON API, vector tiles, MapLibre style, OpenAPI description,
-//! and the built web app (planner map and embed), over an in-memory [`model::City`].
+//! and the built web app (planner map and embed), over an in-memory [`model::City`]. What the
+//! map looks like and holds comes from the `map` crate; this crate only answers requests.
 //!
 //! [`AppState::new`] prepares everything once; [`router`] builds the axum app;
-//! [`serve`] runs it until a shutdown signal; [`serve_city`] does all of it for the CLI.
+//! [`serve`] runs it until a shutdown signal; [`gpkg::open`] prepares a GeoPackage's state for
+//! the CLI. Route modules (`api`, `scenario`, `tile`, `style`, `web`, `openapi`) read the state
+//! (`state`) and answer errors through `error`; none of them is used by another.
 
 mod api;
 pub mod auth;
 pub mod edit_json;
+mod error;
+pub mod gpkg;
 mod openapi;
-pub mod reach;
 mod scenario;
 mod state;
 mod style;
@@ -20,21 +24,17 @@ use std::net::SocketAddr;
 
 use axum::Router;
 use axum::http::{HeaderName, Method, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{Any, CorsLayer};
 
+use crate::error::json_error;
+
 pub use auth::EditToken;
 pub use openapi::{ROUTES, openapi_document};
-pub use scenario::{DEFAULT_SUGGESTIONS, MAX_COMPARE_EDITS, MAX_SUGGESTIONS, ScenarioSetup};
-pub use state::{AppState, data_bounds, find_web_dir, tile_layers};
-/// The planning map's MapLibre style and kind colours (also drawn by the static report maps).
-pub use style::{KIND_COLOURS, style_document};
-
-/// Walking time of a reach query when none is given, in minutes: `/api/reach` without
-/// `minutes` and `spielraum reach` without `--minutes`/`--metres` (interfaces.md).
-pub const DEFAULT_REACH_MINUTES: f64 = 15.0;
+pub use scenario::{DEFAULT_SUGGESTIONS, MAX_COMPARE_EDITS, MAX_SUGGESTIONS};
+pub use state::{AppState, ScenarioSetup, find_web_dir};
 
 /// Errors of starting or running the server.
 #[derive(Debug, thiserror::Error)]
@@ -55,15 +55,6 @@ pub enum ServerError {
     /// Serving failed.
     #[error("the server stopped with an error: {0}")]
     Serve(std::io::Error),
-}
-
-/// A JSON error response: `{"error": message}` with the given status.
-pub(crate) fn json_error(status: StatusCode, message: impl Into<String>) -> Response {
-    (
-        status,
-        axum::Json(serde_json::json!({ "error": message.into() })),
-    )
-        .into_response()
 }
 
 async fn not_found(uri: axum::http::Uri) -> Response {
@@ -162,17 +153,6 @@ pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
             std::future::pending::<()>().await;
         }
     }
-}
-
-/// Builds the state for `city` (and optional indicators, see [`AppState::new`]) and serves it
-/// with [`serve_state`]. Blocks the calling thread.
-pub fn serve_city(
-    city: model::City,
-    indicators: Option<serde_json::Value>,
-    addr: SocketAddr,
-    on_ready: impl FnOnce(SocketAddr),
-) -> Result<(), ServerError> {
-    serve_state(AppState::new(city, indicators), addr, on_ready)
 }
 
 /// Binds `addr`, calls `on_ready` with the bound address, and serves `state` until Ctrl-C or

@@ -119,7 +119,7 @@ fn scenario_paths() -> Value {
             "get": { "summary": "Candidate sites where a new facility serves the most children unserved today (greedy maximal covering)",
                 "parameters": [
                     q("kind", false, "string", "Kind of the new facility (default playground)"),
-                    q("count", false, "integer", &format!("How many sites, 1..={} (default {})", crate::MAX_SUGGESTIONS, crate::DEFAULT_SUGGESTIONS)),
+                    q("count", false, "integer", &format!("How many sites, 1..={} (default {})", crate::scenario::MAX_SUGGESTIONS, crate::scenario::DEFAULT_SUGGESTIONS)),
                     q("area_m2", false, "number", "Net area assumed for the new facility (default: the site's, capped)")
                 ],
                 "responses": { "200": json_body("{\"suggestions\": [{rank, site_id, source, name, lon, lat, area_m2, gained: {total, age_0_5, …}, neighbourhood: {id, name} | null, geometry}]}", "Suggestions"),
@@ -170,7 +170,7 @@ pub fn openapi_document() -> Value {
                 "parameters": [
                     q("lon", true, "number", "Longitude, WGS84 degrees"),
                     q("lat", true, "number", "Latitude, WGS84 degrees"),
-                    q("minutes", false, "number", &format!("Walking time, 0 < minutes <= 60 (default {}) at 4.5 km/h", crate::DEFAULT_REACH_MINUTES)),
+                    q("minutes", false, "number", &format!("Walking time, 0 < minutes <= 60 (default {}) at 4.5 km/h", map::DEFAULT_REACH_MINUTES)),
                     q("kind", false, "string", "Only facilities of this kind")
                 ],
                 "responses": { "200": geojson("First feature: the isochrone (type=isochrone); then facilities (type=facility, distance_m)"),

@@ -7,7 +7,6 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use analysis::Standards;
 use analysis::scenario::ScenarioEngine;
 use analysis::suggest::SuggestOptions;
 use axum::body::Bytes;
@@ -15,14 +14,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use model::FacilityKind;
-use model::scenario::{CandidateSite, Edit};
+use model::scenario::Edit;
 use serde_json::{Value as Json, json};
 use store::scenario::{Scenario, ScenarioStore, ScenarioStoreError};
 
-use crate::auth::EditToken;
 use crate::edit_json::{edit_from_json, edit_to_json, edits_from_json};
-use crate::json_error;
-use crate::state::{AppState, Inner};
+use crate::error::json_error;
+use crate::state::{AppState, Scenarios};
 
 /// Most edits `/api/compare` takes in one request.
 pub const MAX_COMPARE_EDITS: usize = 1000;
@@ -30,60 +28,6 @@ pub const MAX_COMPARE_EDITS: usize = 1000;
 pub const MAX_SUGGESTIONS: usize = 50;
 /// Suggestions when `count` is not given.
 pub const DEFAULT_SUGGESTIONS: usize = 5;
-
-/// What the server needs for scenarios and suggestions (see [`AppState::with_scenarios`]).
-#[derive(Debug)]
-pub struct ScenarioSetup {
-    /// The planning standard the comparisons and suggestions use.
-    pub standards: Standards,
-    /// The scenarios of the served GeoPackage; `None`: no stored scenarios (only `/api/compare`
-    /// and `/api/suggest` answer).
-    pub store: Option<ScenarioStore>,
-    /// Candidate sites for `/api/suggest`.
-    pub candidates: Vec<CandidateSite>,
-    /// Who may change scenarios.
-    pub edit_token: EditToken,
-    /// Reading scenarios, comparisons and suggestions needs the edit token too (a server on an
-    /// open network whose plans are not public yet); default: reading is public.
-    pub private: bool,
-}
-
-/// The warm scenario state: the engine (built once), the store, the candidates, the token.
-pub(crate) struct Scenarios {
-    engine: Result<Arc<ScenarioEngine>, String>,
-    store: Option<Arc<Mutex<ScenarioStore>>>,
-    candidates: Arc<Vec<CandidateSite>>,
-    token: EditToken,
-    private: bool,
-}
-
-impl Scenarios {
-    pub(crate) fn new(inner: &Inner, setup: ScenarioSetup) -> Scenarios {
-        let profile = analysis::network_profile(&setup.standards);
-        let graph = match &inner.reach {
-            Ok((g, _)) if inner.graph_profile.is_none_or(|p| p == profile) => Ok(g.clone()),
-            Ok(_) => analysis::build_graph(&inner.city, &setup.standards)
-                .map(Arc::new)
-                .map_err(|e| e.to_string()),
-            Err(e) => Err(e.clone()),
-        };
-        let engine = graph.and_then(|g| {
-            ScenarioEngine::new(inner.city.clone(), g, setup.standards)
-                .map(Arc::new)
-                .map_err(|e| e.to_string())
-        });
-        if let Err(e) = &engine {
-            tracing::warn!("scenarios unavailable, their routes will answer 503: {e}");
-        }
-        Scenarios {
-            engine,
-            store: setup.store.map(|s| Arc::new(Mutex::new(s))),
-            candidates: Arc::new(setup.candidates),
-            token: setup.edit_token,
-            private: setup.private,
-        }
-    }
-}
 
 /// A failed request: status and message, answered as `{"error": message}`.
 pub(crate) struct Failure(StatusCode, String);
@@ -458,7 +402,7 @@ pub(crate) async fn suggest(
         // The site's own outline too, so the map can draw it.
         if let Some(Json::Array(items)) = out.get_mut("suggestions") {
             for (item, s) in items.iter_mut().zip(&found) {
-                item["geometry"] = crate::state::geometry_json(&s.site.geometry);
+                item["geometry"] = map::geojson::geometry_json(&s.site.geometry);
             }
         }
         Ok(out)

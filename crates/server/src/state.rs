@@ -1,16 +1,21 @@
-//! The server's prepared state: the city, indicators per neighbourhood, the neighbourhood
-//! GeoJSON, the tile cache, the walking graph for reach queries, and where the web app lives.
+//! The server's prepared state: the city, its indicators, the neighbourhood GeoJSON, the tile
+//! cache, the walking graph for reach queries, the warm scenario engine, the web app.
 //!
-//! Built once at start; shared read-only (behind an `Arc`) by every request.
+//! Built once at start; shared read-only (behind an `Arc`) by every request. The route modules
+//! read it; it knows none of them.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
+use analysis::scenario::ScenarioEngine;
+use analysis::{AnalysisDocument, Standards};
 use bytes::Bytes;
 use model::City;
-use serde_json::{Map, Value as Json};
-use tiles::{CityLayerOptions, TileCache, TileSet, Value, city_layers};
+use model::scenario::CandidateSite;
+use store::scenario::ScenarioStore;
+use tiles::{TileCache, TileSet};
+
+use crate::auth::EditToken;
 
 /// Memory bound of the tile cache (raw + gzip bytes).
 const TILE_CACHE_BYTES: usize = 256 << 20;
@@ -21,6 +26,8 @@ pub struct AppState(pub(crate) Arc<Inner>);
 
 pub(crate) struct Inner {
     pub city: Arc<City>,
+    /// The indicators the map shows, if any.
+    pub indicators: Option<AnalysisDocument>,
     pub neighbourhoods_json: Bytes,
     pub tiles: TileCache,
     /// The walking graph and the public facilities on it, or why there is none.
@@ -30,7 +37,7 @@ pub(crate) struct Inner {
     pub data_bounds: Option<[f64; 4]>,
     pub web_dir: Option<PathBuf>,
     /// Scenarios and suggestions, once [`AppState::with_scenarios`] set them up.
-    pub scenarios: Option<crate::scenario::Scenarios>,
+    pub scenarios: Option<Scenarios>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -43,126 +50,58 @@ impl std::fmt::Debug for AppState {
     }
 }
 
-/// Reads indicators per neighbourhood id from either the `analyze --format json` object
-/// (`{"neighbourhoods": [{"id": …, …}]}`) or a plain object keyed by id.
-fn indicators_by_id(v: Option<Json>) -> HashMap<String, Map<String, Json>> {
-    let mut out = HashMap::new();
-    match v {
-        Some(Json::Object(mut o)) => {
-            if let Some(Json::Array(list)) = o.remove("neighbourhoods") {
-                for item in list {
-                    if let Json::Object(m) = item
-                        && let Some(id) = m.get("id").and_then(Json::as_str).map(str::to_string)
-                    {
-                        out.insert(id, m);
-                    }
-                }
-            } else {
-                for (id, v) in o {
-                    if let Json::Object(m) = v {
-                        out.insert(id, m);
-                    }
-                }
-            }
+/// What the server needs for scenarios and suggestions (see [`AppState::with_scenarios`]).
+#[derive(Debug)]
+pub struct ScenarioSetup {
+    /// The planning standard the comparisons and suggestions use.
+    pub standards: Standards,
+    /// The scenarios of the served GeoPackage; `None`: no stored scenarios (only `/api/compare`
+    /// and `/api/suggest` answer).
+    pub store: Option<ScenarioStore>,
+    /// Candidate sites for `/api/suggest`.
+    pub candidates: Vec<CandidateSite>,
+    /// Who may change scenarios.
+    pub edit_token: EditToken,
+    /// Reading scenarios, comparisons and suggestions needs the edit token too (a server on an
+    /// open network whose plans are not public yet); default: reading is public.
+    pub private: bool,
+}
+
+/// The warm scenario state: the engine (built once), the store, the candidates, the token.
+pub(crate) struct Scenarios {
+    pub engine: Result<Arc<ScenarioEngine>, String>,
+    pub store: Option<Arc<Mutex<ScenarioStore>>>,
+    pub candidates: Arc<Vec<CandidateSite>>,
+    pub token: EditToken,
+    pub private: bool,
+}
+
+impl Scenarios {
+    fn new(inner: &Inner, setup: ScenarioSetup) -> Scenarios {
+        let profile = analysis::network_profile(&setup.standards);
+        let graph = match &inner.reach {
+            Ok((g, _)) if inner.graph_profile.is_none_or(|p| p == profile) => Ok(g.clone()),
+            Ok(_) => analysis::build_graph(&inner.city, &setup.standards)
+                .map(Arc::new)
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e.clone()),
+        };
+        let engine = graph.and_then(|g| {
+            ScenarioEngine::new(inner.city.clone(), g, setup.standards)
+                .map(Arc::new)
+                .map_err(|e| e.to_string())
+        });
+        if let Err(e) = &engine {
+            tracing::warn!("scenarios unavailable, their routes will answer 503: {e}");
         }
-        Some(Json::Array(list)) => {
-            return indicators_by_id(Some(serde_json::json!({ "neighbourhoods": list })));
+        Scenarios {
+            engine,
+            store: setup.store.map(|s| Arc::new(Mutex::new(s))),
+            candidates: Arc::new(setup.candidates),
+            token: setup.edit_token,
+            private: setup.private,
         }
-        _ => {}
     }
-    out
-}
-
-/// An indicator object as tile properties: [`analysis::export::flat_properties`] without `id`
-/// and `name` (the tile layer has them already) and without nulls (tiles have no null).
-fn tile_properties(m: &Map<String, Json>) -> Vec<(String, Value)> {
-    analysis::export::flat_properties(m)
-        .into_iter()
-        .filter(|(k, _)| k != "id" && k != "name")
-        .filter_map(|(k, v)| {
-            let v = match v {
-                Json::Bool(b) => Value::Bool(b),
-                Json::Number(n) => Value::Double(n.as_f64()?),
-                Json::String(s) => Value::String(s),
-                _ => return None,
-            };
-            Some((k, v))
-        })
-        .collect()
-}
-
-pub(crate) fn geometry_json(g: &geo_types::Geometry<f64>) -> Json {
-    serde_json::to_value(geojson::Geometry::from(geojson::GeometryValue::from(g)))
-        .unwrap_or(Json::Null)
-}
-
-pub(crate) fn feature(geometry: &geo_types::Geometry<f64>, properties: Map<String, Json>) -> Json {
-    serde_json::json!({ "type": "Feature", "geometry": geometry_json(geometry), "properties": properties })
-}
-
-/// Gap areas for the `gaps` tile layer from `indicators["gap_areas_geojson"]` (a GeoJSON
-/// FeatureCollection, e.g. `analysis.gap_areas_geojson()`); features that do not parse are skipped.
-fn gap_features(indicators: Option<&Json>) -> Vec<tiles::SourceFeature> {
-    let Some(Json::Array(list)) = indicators
-        .and_then(|v| v.get("gap_areas_geojson"))
-        .and_then(|v| v.get("features"))
-    else {
-        return Vec::new();
-    };
-    list.iter()
-        .filter_map(|f| {
-            let g: geojson::Geometry = serde_json::from_value(f.get("geometry")?.clone()).ok()?;
-            let geometry = geo_types::Geometry::<f64>::try_from(&g.value).ok()?;
-            let properties = match f.get("properties") {
-                Some(Json::Object(m)) => tile_properties(m),
-                _ => Vec::new(),
-            };
-            Some(tiles::SourceFeature {
-                id: None,
-                geometry,
-                properties,
-                min_zoom: 0,
-            })
-        })
-        .collect()
-}
-
-/// The lon/lat box of the neighbourhoods (else the facilities): where the map opens.
-pub fn data_bounds(city: &City) -> Option<[f64; 4]> {
-    use geo::BoundingRect;
-    let rects: Vec<geo_types::Rect<f64>> = if city.neighbourhoods.is_empty() {
-        city.facilities
-            .iter()
-            .filter_map(|f| f.geometry.bounding_rect())
-            .collect()
-    } else {
-        city.neighbourhoods
-            .iter()
-            .filter_map(|n| n.geometry.bounding_rect())
-            .collect()
-    };
-    rects.into_iter().fold(None, |acc, r| {
-        let (a, b) = (r.min(), r.max());
-        Some(match acc {
-            None => [a.x, a.y, b.x, b.y],
-            Some(o) => [o[0].min(a.x), o[1].min(a.y), o[2].max(b.x), o[3].max(b.y)],
-        })
-    })
-}
-
-/// The tile layers the server draws for `city` with `indicators` (as [`AppState::new`] takes
-/// them): the city's layers, neighbourhoods with the flat indicator properties, and the `gaps`
-/// layer from `gap_areas_geojson`. The static export writes these same layers.
-pub fn tile_layers(city: &City, indicators: Option<&Json>) -> Vec<tiles::SourceLayer> {
-    let mut opts = CityLayerOptions {
-        gaps: gap_features(indicators),
-        ..CityLayerOptions::default()
-    };
-    for (id, m) in &indicators_by_id(indicators.cloned()) {
-        opts.neighbourhood_properties
-            .insert(id.clone(), tile_properties(m));
-    }
-    city_layers(city, &opts)
 }
 
 /// Where the built web app is: `$SPIELRAUM_WEB_DIR`, else `web/dist` under the current
@@ -183,43 +122,12 @@ pub fn find_web_dir() -> Option<PathBuf> {
         .find(|d| d.join("index.html").is_file())
 }
 
-/// `/api/neighbourhoods` properties of one neighbourhood: `id`, `name`, the flat indicator
-/// properties (as in tiles and the GeoJSON export), the nested objects of `analyze --format
-/// json` (`population`, `served_share`, …) as they are, and `has_indicators`.
-/// `population_total` falls back to the GeoPackage's residents.
-fn neighbourhood_properties(
-    n: &model::Neighbourhood,
-    indicators: Option<&Map<String, Json>>,
-) -> Map<String, Json> {
-    let mut p = Map::new();
-    p.insert("id".into(), n.id.clone().into());
-    p.insert("name".into(), n.name.clone().into());
-    if let Some(ind) = indicators {
-        for (k, v) in ind {
-            if v.is_object() {
-                p.insert(k.clone(), v.clone());
-            }
-        }
-        p.extend(analysis::export::flat_properties(ind));
-        p.insert("id".into(), n.id.clone().into());
-        p.insert("name".into(), n.name.clone().into());
-    }
-    if !p.get("population_total").is_some_and(Json::is_number) {
-        p.insert(
-            "population_total".into(),
-            n.population.map(Json::from).unwrap_or(Json::Null),
-        );
-    }
-    p.insert("has_indicators".into(), indicators.is_some().into());
-    p
-}
-
 impl AppState {
     /// Prepares the state: indexes tiles, builds the walking graph (default profile), renders
-    /// the neighbourhood GeoJSON. `indicators` is the `analyze --format json` output (or an
-    /// object keyed by neighbourhood id); `None` shows the map without indicators. When it
-    /// holds `"gap_areas_geojson"` (a FeatureCollection), those polygons form the `gaps` layer.
-    pub fn new(city: City, indicators: Option<Json>) -> AppState {
+    /// the neighbourhood GeoJSON. `indicators` are the analysis' (e.g. `analysis.document()`,
+    /// or an `analyze --format json` file); `None` shows the map without indicators. Gap areas
+    /// that carry their outline form the `gaps` layer.
+    pub fn new(city: City, indicators: Option<AnalysisDocument>) -> AppState {
         let graph = network::WalkGraph::build(
             &city.walk_ways,
             &city.tagged_nodes,
@@ -231,7 +139,11 @@ impl AppState {
 
     /// As [`AppState::new`], with a walking graph built already from `city` (e.g. the one
     /// the indicators were computed on), so it is not built twice.
-    pub fn with_graph(city: City, graph: network::WalkGraph, indicators: Option<Json>) -> AppState {
+    pub fn with_graph(
+        city: City,
+        graph: network::WalkGraph,
+        indicators: Option<AnalysisDocument>,
+    ) -> AppState {
         AppState::build(city, Ok(graph), None, indicators)
     }
 
@@ -239,35 +151,26 @@ impl AppState {
         city: City,
         graph: Result<network::WalkGraph, String>,
         graph_profile: Option<network::Profile>,
-        indicators: Option<Json>,
+        indicators: Option<AnalysisDocument>,
     ) -> AppState {
-        let indicators_json = indicators;
         let tiles = TileCache::new(
-            TileSet::new(tile_layers(&city, indicators_json.as_ref())),
+            TileSet::new(map::tile_layers(&city, indicators.as_ref())),
             TILE_CACHE_BYTES,
         );
-        let indicators = indicators_by_id(indicators_json.clone());
         if let Err(e) = &graph {
             tracing::warn!("walking network unavailable, /api/reach will answer 503: {e}");
         }
         let reach = graph.map(|g| {
-            let targets = crate::reach::public_targets(&city, &g);
+            let targets = map::reach::public_targets(&city, &g);
             (Arc::new(g), targets)
         });
-        let features: Vec<Json> = city
-            .neighbourhoods
-            .iter()
-            .map(|n| {
-                let p = neighbourhood_properties(n, indicators.get(&n.id));
-                feature(&n.geometry.clone().into(), p)
-            })
-            .collect();
-        let fc = serde_json::json!({ "type": "FeatureCollection", "features": features });
-        let data_bounds = data_bounds(&city).or_else(|| tiles.tiles().bounds());
+        let neighbourhoods = map::geojson::neighbourhoods_geojson(&city, indicators.as_ref());
+        let data_bounds = map::data_bounds(&city).or_else(|| tiles.tiles().bounds());
         AppState(Arc::new(Inner {
             data_bounds,
-            neighbourhoods_json: Bytes::from(fc.to_string()),
+            neighbourhoods_json: Bytes::from(neighbourhoods.to_string()),
             city: Arc::new(city),
+            indicators,
             tiles,
             reach,
             graph_profile,
@@ -276,18 +179,24 @@ impl AppState {
         }))
     }
 
-    /// The same state serving the web app from `dir` (a built `web/dist`).
-    pub fn with_web_dir(self, dir: PathBuf) -> AppState {
+    /// Changes the state before it is shared; `what` names the change for the warning when
+    /// the state is shared already (then it is left as it is).
+    fn change(self, what: &str, f: impl FnOnce(&mut Inner)) -> AppState {
         match Arc::try_unwrap(self.0) {
             Ok(mut inner) => {
-                inner.web_dir = Some(dir);
+                f(&mut inner);
                 AppState(Arc::new(inner))
             }
             Err(arc) => {
-                tracing::warn!("with_web_dir called on a shared state; ignored");
+                tracing::warn!("{what} called on a shared state; ignored");
                 AppState(arc)
             }
         }
+    }
+
+    /// The same state serving the web app from `dir` (a built `web/dist`).
+    pub fn with_web_dir(self, dir: PathBuf) -> AppState {
+        self.change("with_web_dir", |inner| inner.web_dir = Some(dir))
     }
 
     /// The same state answering the scenario and suggestion routes (`/api/scenarios…`,
@@ -295,36 +204,25 @@ impl AppState {
     /// walking graph (the graph must be the one `setup.standards` asks for, e.g. the one given to
     /// [`AppState::with_graph`]; a state from [`AppState::new`] rebuilds it when the standard
     /// walks another profile). Without it those routes answer 503.
-    pub fn with_scenarios(self, setup: crate::scenario::ScenarioSetup) -> AppState {
-        match Arc::try_unwrap(self.0) {
-            Ok(mut inner) => {
-                inner.scenarios = Some(crate::scenario::Scenarios::new(&inner, setup));
-                AppState(Arc::new(inner))
-            }
-            Err(arc) => {
-                tracing::warn!("with_scenarios called on a shared state; ignored");
-                AppState(arc)
-            }
-        }
+    pub fn with_scenarios(self, setup: ScenarioSetup) -> AppState {
+        self.change("with_scenarios", |inner| {
+            inner.scenarios = Some(Scenarios::new(inner, setup));
+        })
     }
 
     /// The same state with its tile cache backed by a persistent store (e.g. the GeoPackage's
     /// tile table), so tiles rendered once survive a restart.
     pub fn with_tile_store(self, store: Box<dyn tiles::TileStore>) -> AppState {
-        match Arc::try_unwrap(self.0) {
-            Ok(mut inner) => {
-                inner.tiles.set_store(store);
-                AppState(Arc::new(inner))
-            }
-            Err(arc) => {
-                tracing::warn!("with_tile_store called on a shared state; ignored");
-                AppState(arc)
-            }
-        }
+        self.change("with_tile_store", |inner| inner.tiles.set_store(store))
     }
 
     /// How many tiles this server has rendered (not found in memory or the tile store).
     pub fn tiles_rendered(&self) -> u64 {
         self.0.tiles.rendered()
+    }
+
+    /// The indicators the map shows.
+    pub fn indicators(&self) -> Option<&AnalysisDocument> {
+        self.0.indicators.as_ref()
     }
 }

@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tiles::{TileError, TileId};
 
-use crate::json_error;
+use crate::error::json_error;
 use crate::state::AppState;
 
 /// The MVT media type.

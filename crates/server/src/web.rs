@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
-use crate::json_error;
+use crate::error::json_error;
 use crate::state::AppState;
 
 const NOT_BUILT: &str = "<!doctype html><meta charset=utf-8><title>Spielraum</title>\

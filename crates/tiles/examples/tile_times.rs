@@ -6,7 +6,8 @@
 
 use std::time::Instant;
 
-use spielraum_tiles::{CityLayerOptions, TileId, TileSet, city_layers};
+use spielraum_map::{CityLayerOptions, city_layers};
+use spielraum_tiles::{TileId, TileSet};
 
 fn main() {
     let Some(path) = std::env::args().nth(1) else {

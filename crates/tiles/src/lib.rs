@@ -1,13 +1,13 @@
 //! Spielraum's vector tiles: Web Mercator tile math, Mapbox Vector Tile 2.1 encoding,
-//! per-zoom clipping and simplification, the layers drawn from a city, and the tile cache.
+//! per-zoom clipping and simplification, the tile cache and the PMTiles export: the engine,
+//! not the map (which layers a city has and how they look live in the `map` crate).
 //!
-//! The flow: [`city::city_layers`] turns a [`model::City`] into [`source::SourceLayer`]s,
-//! a [`source::TileSet`] indexes them (one R-tree per layer) and renders any tile to MVT
+//! The flow: [`source::SourceLayer`]s (built by the map crate) go into a [`source::TileSet`],
+//! which indexes them (one R-tree per layer) and renders any tile to MVT
 //! bytes, and [`cache::TileCache`] keeps encoded (and gzipped) tiles in memory;
 //! [`export::write_pmtiles`] writes every tile of a zoom range into one PMTiles archive.
 
 pub mod cache;
-pub mod city;
 pub mod clip;
 pub mod export;
 pub mod mercator;
@@ -15,7 +15,6 @@ pub mod mvt;
 pub mod source;
 
 pub use cache::{CachedTile, TileCache, TileStore};
-pub use city::{CityLayerOptions, city_layers};
 pub use mercator::TileId;
 pub use mvt::Value;
 pub use source::{LayerSchema, SourceFeature, SourceLayer, TileSet};

@@ -6,7 +6,8 @@ use geo_types::{Geometry, LineString, MultiPolygon, Point, Polygon};
 use model::{BasemapFeature, City, Facility, FacilityKind, Neighbourhood, OsmId};
 use mvt_reader::Reader;
 use mvt_reader::feature::Value as RValue;
-use spielraum_tiles::{CityLayerOptions, TileCache, TileId, TileSet, Value, city_layers};
+use spielraum_map::{CityLayerOptions, city_layers};
+use spielraum_tiles::{TileCache, TileId, TileSet, Value};
 
 /// The test city, around tile 14/8625/5753 (Vaduz). Positions in that tile (extent 4096),
 /// from x = ((lon+180)/360·2^14 − 8625)·4096 and y = ((1 − ln(tan φ + sec φ)/π)/2·2^14 − 5753)·4096:

@@ -38,7 +38,7 @@ pub fn run(args: Args) -> Result<()> {
         Some(dir) => dir.clone(),
         None => find_data_dir()?,
     };
-    let scenarios = serve::ScenarioOptions::new(
+    let options = serve::serve_options(
         analysis::Standards::default_din18034(),
         args.edit_token_file.as_deref(),
         false,
@@ -65,7 +65,7 @@ pub fn run(args: Args) -> Result<()> {
     } else {
         println!("Using {} (up to date)", city_path.display());
     }
-    let (city, graph, result) = analyze::analyze_city(&city_path, &scenarios.standards, true)?;
+    let (city, graph, result) = analyze::analyze_city(&city_path, &options.standards, true)?;
     println!(
         "Loaded {} facilities, {} neighbourhoods, {} population units; standard {}.",
         city.facilities.len(),
@@ -83,8 +83,8 @@ pub fn run(args: Args) -> Result<()> {
         &city_path,
         city,
         Some(graph),
-        Some(serve::indicators_json(&result)),
-        scenarios,
+        Some(result.document()),
+        options,
         args.addr,
         "the demo city",
     )

@@ -7,9 +7,9 @@ use std::path::PathBuf;
 
 use anyhow::{Result, bail};
 use geo_types::Coord;
+use map::reach::public_targets;
+use map::{DEFAULT_REACH_MINUTES, Walk, reach_geojson};
 use network::DEFAULT_WALKING_SPEED_KMH;
-use server::DEFAULT_REACH_MINUTES;
-use server::reach::{public_targets, reach_geojson};
 
 use super::nearest::{ProfileArg, load_graph};
 use crate::progress;
@@ -25,7 +25,7 @@ pub struct Args {
     /// Latitude of the starting point (WGS84 degrees).
     #[arg(long, allow_hyphen_values = true)]
     pub lat: f64,
-    /// Walking time in minutes [default: 15, `server::DEFAULT_REACH_MINUTES`].
+    /// Walking time in minutes [default: 15, `map::DEFAULT_REACH_MINUTES`].
     #[arg(long, conflicts_with = "metres")]
     pub minutes: Option<f64>,
     /// Walking distance in metres (instead of --minutes).
@@ -68,15 +68,11 @@ pub fn run(args: Args) -> Result<()> {
         y: args.lat,
     };
     let targets = public_targets(&city, &graph);
-    let out = reach_geojson(
-        &city,
-        &graph,
-        &targets,
-        origin,
+    let walk = Walk {
         metres,
-        args.speed_kmh,
-        None,
-    );
+        speed_kmh: args.speed_kmh,
+    };
+    let out = reach_geojson(&city, &graph, &targets, origin, walk, None);
     spinner.finish_and_clear();
     let stdout = std::io::stdout();
     let mut lock = stdout.lock();

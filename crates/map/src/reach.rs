@@ -1,12 +1,43 @@
 //! Walking reach around a point: the isochrone and the public facilities inside it, as GeoJSON.
 //! Shared by `/api/reach` and `spielraum reach`, so both answer with the same features.
 
+/// Walking time of a reach query when none is given, in minutes: `/api/reach` without
+/// `minutes` and `spielraum reach` without `--minutes`/`--metres` (interfaces.md).
+pub const DEFAULT_REACH_MINUTES: f64 = 15.0;
+
+/// Longest walk `/api/reach` accepts, in minutes.
+pub const MAX_REACH_MINUTES: f64 = 60.0;
+
+/// How far a reach query walks: a distance and the walking speed it is shown in minutes at.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Walk {
+    /// Walking distance in metres.
+    pub metres: f64,
+    /// Walking speed in km/h.
+    pub speed_kmh: f64,
+}
+
+impl Walk {
+    /// `minutes` at `speed_kmh`.
+    pub fn minutes(minutes: f64, speed_kmh: f64) -> Walk {
+        Walk {
+            metres: network::minutes_to_metres(minutes, speed_kmh),
+            speed_kmh,
+        }
+    }
+
+    /// The walking time in minutes at this walk's speed.
+    pub fn in_minutes(&self) -> f64 {
+        self.metres / network::minutes_to_metres(1.0, self.speed_kmh)
+    }
+}
+
 use geo_types::Coord;
 use model::{City, Facility, FacilityKind};
 use network::{Targets, WalkGraph};
 use serde_json::{Map, Value as Json};
 
-use crate::state::feature;
+use crate::geojson::{facility_properties, feature};
 
 /// The facilities reach queries look for: the public ones, in city order. Index `i` of this
 /// list is target `i` of [`public_targets`].
@@ -19,19 +50,8 @@ pub fn public_targets(city: &City, graph: &WalkGraph) -> Targets {
     Targets::from_facilities(graph, &public_facilities(city))
 }
 
-/// A facility's GeoJSON properties: `osm_id`, `kind`, `name`, `area_m2`, `access`.
-pub(crate) fn facility_properties(f: &Facility) -> Map<String, Json> {
-    let mut p = Map::new();
-    p.insert("osm_id".into(), f.osm_id.to_string().into());
-    p.insert("kind".into(), f.kind.as_str().into());
-    p.insert("name".into(), f.name.clone().into());
-    p.insert("area_m2".into(), f.area_m2.into());
-    p.insert("access".into(), f.access.clone().into());
-    p
-}
-
-/// The walk of at most `max_m` metres from `origin` as a GeoJSON FeatureCollection: first the
-/// isochrone (a MultiPolygon with `type: "isochrone"`, `metres`, `minutes` at `speed_kmh`,
+/// The walk `walk` from `origin` as a GeoJSON FeatureCollection: first the isochrone (a
+/// MultiPolygon with `type: "isochrone"`, `metres`, `minutes` at the walk's speed,
 /// `walking_speed_kmh`), then every public facility reached (of `kind`, when given), nearest
 /// first, with its own geometry, the properties of `/api/facilities`, `type: "facility"` and
 /// `distance_m` (walking metres, one decimal). `targets` must be `public_targets(city, graph)`.
@@ -40,12 +60,12 @@ pub fn reach_geojson(
     graph: &WalkGraph,
     targets: &Targets,
     origin: Coord<f64>,
-    max_m: f64,
-    speed_kmh: f64,
+    walk: Walk,
     kind: Option<FacilityKind>,
 ) -> Json {
     let public = public_facilities(city);
-    let minutes = max_m / network::minutes_to_metres(1.0, speed_kmh);
+    let (max_m, speed_kmh) = (walk.metres, walk.speed_kmh);
+    let minutes = walk.in_minutes();
     let mut p = Map::new();
     p.insert("type".into(), "isochrone".into());
     p.insert("minutes".into(), ((minutes * 100.0).round() / 100.0).into());

@@ -351,7 +351,7 @@ impl<'a> MapData<'a> {
 
 /// The legend under a map: facility kinds, catchment, gap areas, boundary; returns the SVG and its height.
 pub(crate) fn legend_svg(w: f64, catchment_m: f64, lang: Lang) -> (String, f64) {
-    let mut items: Vec<(String, String)> = server::KIND_COLOURS
+    let mut items: Vec<(String, String)> = map::KIND_COLOURS
         .iter()
         .map(|(k, c)| {
             (
@@ -369,7 +369,10 @@ pub(crate) fn legend_svg(w: f64, catchment_m: f64, lang: Lang) -> (String, f64) 
             .replace("{m}", &lang.integer(catchment_m.round() as i64)),
     ));
     items.push((
-        r##"<rect x="0" y="0" width="12" height="10" fill="#c92a2a" fill-opacity="0.28" stroke="#c92a2a" stroke-width="0.5"/>"##.into(),
+        format!(
+            r#"<rect x="0" y="0" width="12" height="10" fill="{gap}" fill-opacity="0.28" stroke="{gap}" stroke-width="0.5"/>"#,
+            gap = map::colours::GAP
+        ),
         lang.t(&text::LEGEND_GAP).into(),
     ));
     items.push((

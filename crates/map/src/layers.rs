@@ -1,16 +1,17 @@
-//! The tile layers drawn from a [`model::City`]: Spielraum's own layers (facilities,
-//! neighbourhoods with their indicators, population, gaps) and the basemap, with per-class zooms.
+//! The map's tile layers: which layers a [`model::City`] and its analysis become (basemap with
+//! per-class zooms, neighbourhoods with their indicators, population, gaps, facilities).
 //!
-//! Layer and property names follow the GeoPackage layers of the interface contract.
+//! Layer and property names follow the GeoPackage layers of the interface contract; the style
+//! ([`crate::style`]) draws exactly these layers.
 
 use std::collections::HashMap;
 
+use analysis::AnalysisDocument;
 use geo::InteriorPoint;
 use geo_types::Geometry;
 use model::{City, OsmId};
-
-use crate::mvt::Value;
-use crate::source::{SourceFeature, SourceLayer};
+use serde_json::Value as Json;
+use tiles::{SourceFeature, SourceLayer, Value};
 
 /// Extra data for [`city_layers`] that does not live in the city itself.
 #[derive(Debug, Clone, Default)]
@@ -200,4 +201,59 @@ pub fn city_layers(city: &City, opts: &CityLayerOptions) -> Vec<SourceLayer> {
         features: points,
     });
     layers
+}
+
+/// A flat (column, value) list as tile properties: without `id` and `name` (the feature has
+/// them already) and without nulls (tiles have no null); every number as a double.
+fn tile_properties(flat: Vec<(String, Json)>) -> Vec<(String, Value)> {
+    flat.into_iter()
+        .filter(|(k, _)| k != "id" && k != "name")
+        .filter_map(|(k, v)| {
+            let v = match v {
+                Json::Bool(b) => Value::Bool(b),
+                Json::Number(n) => Value::Double(n.as_f64()?),
+                Json::String(s) => Value::String(s),
+                _ => return None,
+            };
+            Some((k, v))
+        })
+        .collect()
+}
+
+/// A gap area's tile properties, in the order the tiles have always had: as read from the gap
+/// GeoJSON properties (a JSON object, keys sorted) by [`analysis::export::flat_properties`].
+fn gap_properties(g: &analysis::GapRow) -> Vec<(String, Value)> {
+    let object: serde_json::Map<String, Json> = g.flat().into_iter().collect();
+    tile_properties(analysis::export::flat_properties(&object))
+}
+
+/// The gap areas of `indicators` that carry their outline, as features of the `gaps` layer.
+fn gap_features(indicators: &AnalysisDocument) -> Vec<SourceFeature> {
+    indicators
+        .gap_areas
+        .iter()
+        .filter_map(|g| {
+            Some(SourceFeature {
+                id: None,
+                geometry: Geometry::MultiPolygon(g.geometry.clone()?),
+                properties: gap_properties(g),
+                min_zoom: 0,
+            })
+        })
+        .collect()
+}
+
+/// Every tile layer of the map of `city` with `indicators`: the city's layers
+/// ([`city_layers`]), neighbourhoods with the flat indicator properties, and the `gaps` layer from
+/// the gap areas' outlines. The server and the static export draw these same layers.
+pub fn tile_layers(city: &City, indicators: Option<&AnalysisDocument>) -> Vec<SourceLayer> {
+    let mut opts = CityLayerOptions::default();
+    if let Some(doc) = indicators {
+        opts.gaps = gap_features(doc);
+        for n in &doc.neighbourhoods {
+            opts.neighbourhood_properties
+                .insert(n.id.clone(), tile_properties(n.flat()));
+        }
+    }
+    city_layers(city, &opts)
 }

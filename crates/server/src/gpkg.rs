@@ -1,0 +1,149 @@
+//! Serving a city GeoPackage: its scenario store and candidate sites for the scenario routes,
+//! and its tile table as the persistent tile cache (versioned by what the tiles are made of).
+//!
+//! [`open`] is the whole preparation `spielraum serve` and `spielraum demo` need.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use analysis::{AnalysisDocument, Standards};
+use model::City;
+
+use crate::auth::EditToken;
+use crate::state::{AppState, ScenarioSetup};
+
+/// How a GeoPackage is served: the standard of comparisons and suggestions, and who may edit.
+#[derive(Debug)]
+pub struct ServeOptions {
+    /// The planning standard of comparisons and suggestions.
+    pub standards: Standards,
+    /// Who may edit (read-only when unset).
+    pub edit_token: EditToken,
+    /// Whether reading scenarios needs the token too.
+    pub private: bool,
+}
+
+/// A GeoPackage's state, ready to serve, and what the person starting it should know.
+#[derive(Debug)]
+pub struct Prepared {
+    /// The state to serve.
+    pub state: AppState,
+    /// Things that do not work as they should (no scenario store, tiles in memory only, …).
+    pub warnings: Vec<String>,
+    /// Plain facts worth a line (editing enabled).
+    pub notes: Vec<String>,
+}
+
+/// Prepares the state for the GeoPackage at `path`, holding `city`: the map with `indicators`,
+/// reach queries on `graph` (the walking graph the indicators were computed on, else one built
+/// here), the scenario routes with the file's store and candidate sites, and the file's tile
+/// table behind the tile cache. What cannot be opened is reported in the warnings and left out.
+pub fn open(
+    path: &Path,
+    city: City,
+    graph: Option<network::WalkGraph>,
+    indicators: Option<AnalysisDocument>,
+    options: ServeOptions,
+) -> Prepared {
+    let mut warnings = Vec::new();
+    let mut notes = Vec::new();
+    let version = tile_version(&city, indicators.as_ref());
+    let state = match graph {
+        Some(graph) => AppState::with_graph(city, graph, indicators),
+        None => AppState::new(city, indicators),
+    };
+    let store = match store::ScenarioStore::open(path) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            warnings.push(format!("no stored scenarios: {e}"));
+            None
+        }
+    };
+    let candidates = match store::read_candidate_sites(path) {
+        Ok(c) => c,
+        Err(e) => {
+            warnings.push(format!("no candidate sites for suggestions: {e}"));
+            Vec::new()
+        }
+    };
+    if options.edit_token.enabled() {
+        notes.push("Scenario editing is enabled (bearer token).".into());
+    }
+    let state = state.with_scenarios(ScenarioSetup {
+        standards: options.standards,
+        store,
+        candidates,
+        edit_token: options.edit_token,
+        private: options.private,
+    });
+    let state = match store::TileTable::open(path, &version) {
+        Ok(table) => state.with_tile_store(Box::new(GpkgTiles {
+            table,
+            warned: AtomicBool::new(false),
+        })),
+        Err(e) => {
+            warnings.push(format!("tiles are cached in memory only: {e}"));
+            state
+        }
+    };
+    Prepared {
+        state,
+        warnings,
+        notes,
+    }
+}
+
+/// The GeoPackage's tile table as the server's persistent tile store.
+#[derive(Debug)]
+struct GpkgTiles {
+    table: store::TileTable,
+    warned: AtomicBool,
+}
+
+impl tiles::TileStore for GpkgTiles {
+    fn load(&self, t: tiles::TileId) -> Option<Vec<u8>> {
+        self.table.load(t.z, t.x, t.y).ok().flatten()
+    }
+
+    fn save(&self, t: tiles::TileId, raw: &[u8]) {
+        if let Err(e) = self.table.save(t.z, t.x, t.y, raw)
+            && !self.warned.swap(true, Ordering::Relaxed)
+        {
+            // Rendering goes on from memory; the person running the server should know once.
+            eprintln!("spielraum: warning: tiles are not kept in the GeoPackage: {e}");
+        }
+    }
+}
+
+/// What the tiles are rendered from: the import, the indicators (numbers and gap outlines) and
+/// this program.
+fn tile_version(city: &City, indicators: Option<&AnalysisDocument>) -> String {
+    let mut h = DefaultHasher::new();
+    for (k, v) in city
+        .metadata
+        .iter()
+        .filter(|(k, _)| k != "tile_cache_version")
+    {
+        (k, v).hash(&mut h);
+    }
+    if let Some(doc) = indicators {
+        doc.to_json().to_string().hash(&mut h);
+        for g in &doc.gap_areas {
+            for c in g.geometry.iter().flat_map(|m| m.0.iter()).flat_map(|p| {
+                p.exterior()
+                    .0
+                    .iter()
+                    .chain(p.interiors().iter().flat_map(|r| r.0.iter()))
+            }) {
+                (c.x.to_bits(), c.y.to_bits()).hash(&mut h);
+            }
+        }
+    }
+    let built = std::env::current_exe()
+        .and_then(|p| p.metadata())
+        .and_then(|m| m.modified())
+        .ok();
+    built.hash(&mut h);
+    format!("{}-{:016x}", env!("CARGO_PKG_VERSION"), h.finish())
+}
