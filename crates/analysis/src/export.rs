@@ -75,7 +75,6 @@ pub struct NeighbourhoodRow {
     /// Children of each band outside walking distance.
     pub gap_children: BandValues<i64>,
     /// Net play area of the public facilities inside the neighbourhood, m².
-    #[serde(default)]
     pub play_area_m2: f64,
     /// Net play area ÷ children, m².
     #[serde(default)]

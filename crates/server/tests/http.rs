@@ -5,11 +5,13 @@
 
 use std::io::Read;
 
+use analysis::AnalysisDocument;
 use geo_types::{Coord, LineString, MultiPolygon, Point, Polygon};
+use map::DEFAULT_REACH_MINUTES;
 use model::{BasemapFeature, City, Facility, FacilityKind, Neighbourhood, OsmId, WalkWay};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use spielraum_server::{AppState, DEFAULT_REACH_MINUTES, ROUTES, serve};
+use spielraum_server::{AppState, ROUTES, serve};
 
 /// Metres per degree of longitude at 47.14° N: 111 319.49 · cos(47.14°) = 75 713 m (±0.1 %).
 const M_PER_DEG_LON: f64 = 75_713.0;
@@ -68,11 +70,15 @@ fn city() -> City {
     }
 }
 
-fn indicators() -> Value {
-    json!({ "standard": "din18034", "neighbourhoods": [
+fn indicators() -> AnalysisDocument {
+    serde_json::from_value(json!({ "standard": "din18034", "neighbourhoods": [
         { "id": "west", "name": "Westend", "served_share": { "age_0_5": 0.75, "age_6_11": 0.5, "age_12_17": null },
-          "population": { "total": 1200, "age_0_5": 80, "age_6_11": 90, "age_12_17": 100 }, "need_rank": 2 }
-    ]})
+          "population": { "total": 1200, "age_0_5": 80, "age_6_11": 90, "age_12_17": 100 },
+          "gap_children": { "age_0_5": 20, "age_6_11": 45, "age_12_17": 100 },
+          "play_area_m2": 0.0, "play_area_m2_per_child": 0.0, "play_area_m2_per_child_2sfca": null,
+          "need_rank": 2 }
+    ]}))
+    .unwrap()
 }
 
 struct Server {

@@ -5,8 +5,8 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use geo_types::{LineString, Point, Polygon};
+use map::{CityLayerOptions, city_layers};
 use model::{BasemapFeature, City, Facility, FacilityKind, OsmId};
-use spielraum_map::{CityLayerOptions, city_layers};
 use spielraum_tiles::{TileId, TileSet};
 
 /// A grid town around (9.52, 47.14): streets every 0.001° (~75 m east-west, ~110 m north-south).

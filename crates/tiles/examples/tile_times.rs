@@ -6,7 +6,7 @@
 
 use std::time::Instant;
 
-use spielraum_map::{CityLayerOptions, city_layers};
+use map::{CityLayerOptions, city_layers};
 use spielraum_tiles::{TileId, TileSet};
 
 fn main() {

@@ -3,10 +3,10 @@
 //! Expected tile coordinates are worked out by hand from the slippy-map formulas (see comments).
 
 use geo_types::{Geometry, LineString, MultiPolygon, Point, Polygon};
+use map::{CityLayerOptions, city_layers};
 use model::{BasemapFeature, City, Facility, FacilityKind, Neighbourhood, OsmId};
 use mvt_reader::Reader;
 use mvt_reader::feature::Value as RValue;
-use spielraum_map::{CityLayerOptions, city_layers};
 use spielraum_tiles::{TileCache, TileId, TileSet, Value};
 
 /// The test city, around tile 14/8625/5753 (Vaduz). Positions in that tile (extent 4096),
