@@ -31,6 +31,16 @@ try {
   check((await rendered(page, ["neighbourhoods-fill"])) > 0, "neighbourhood features rendered");
   check((await rendered(page, ["facilities-point", "facilities-area"])) > 0, "facility features rendered");
   check(await page.evaluate(() => document.body.innerText.includes("OpenStreetMap")), "OSM attribution visible");
+  // The legend draws the kinds in the colours /style.json gives them (the app keeps no copy).
+  const style = await (await fetch(`${server.url}/style.json`)).json();
+  const kindColours = style.metadata["spielraum:kind-colours"];
+  const legendDots = await page.$$eval("#kind-legend .dot", (dots) => dots.map((d) => getComputedStyle(d).backgroundColor));
+  const rgb = (hex) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(", ")})`;
+  check(
+    legendDots.length === style.metadata["spielraum:kinds"].length &&
+      legendDots.every((c, i) => c === rgb(kindColours[style.metadata["spielraum:kinds"][i]])),
+    `kind legend in the style's colours (${legendDots.join("; ")})`,
+  );
 
   // Find a screen point inside a neighbourhood and click it.
   const target = await page.evaluate(() => {

@@ -7,20 +7,43 @@ export const KINDS = ["playground", "kindergarten", "school", "open_space"] as c
 export const BANDS = ["age_0_5", "age_6_11", "age_12_17"] as const;
 export type Band = (typeof BANDS)[number];
 
-export const KIND_COLOURS: Record<string, string> = {
-  playground: "#e8590c",
-  kindergarten: "#ae3ec9",
-  school: "#1c7ed6",
-  open_space: "#2f9e44",
-};
+/**
+ * How the map is drawn, as the style's `metadata` says (the server's map crate writes it): kind
+ * colours in legend order, the served-share ramp, the "no data" colour, layer ids by role. Filled
+ * when the style has loaded; the app keeps no copy of its own.
+ */
+export interface Legend {
+  kinds: string[];
+  kindColours: Record<string, string>;
+  otherKind: string;
+  shareStops: [number, string][];
+  noData: string;
+  gap: string;
+  layers: Record<string, string>;
+}
 
-export const SHARE_STOPS: [number, string][] = [
-  [0, "#d7301f"],
-  [0.5, "#fdae61"],
-  [0.75, "#fee08b"],
-  [1, "#1a9850"],
-];
-export const NO_DATA = "#adb5bd";
+export const legend: Legend = { kinds: [], kindColours: {}, otherKind: "", shareStops: [], noData: "", gap: "", layers: {} };
+
+function readLegend(map: maplibregl.Map): void {
+  const m = (map.getStyle().metadata ?? {}) as Record<string, unknown>;
+  legend.kinds = (m["spielraum:kinds"] as string[] | undefined) ?? [];
+  legend.kindColours = (m["spielraum:kind-colours"] as Record<string, string> | undefined) ?? {};
+  legend.otherKind = (m["spielraum:other-kind-colour"] as string | undefined) ?? "";
+  legend.shareStops = (m["spielraum:share-stops"] as [number, string][] | undefined) ?? [];
+  legend.noData = (m["spielraum:no-data-colour"] as string | undefined) ?? "";
+  legend.gap = (m["spielraum:gap-colour"] as string | undefined) ?? "";
+  legend.layers = (m["spielraum:layers"] as Record<string, string> | undefined) ?? {};
+}
+
+/** The colour of a facility kind on the map. */
+export function kindColour(kind: string): string {
+  return legend.kindColours[kind] ?? legend.otherKind;
+}
+
+/** The id of the style layer with a role: `neighbourhoods`, `neighbourhood_outlines`, `gaps`, `population`, `facility_areas`, `facility_points`. */
+export function layerId(role: string): string {
+  return legend.layers[role] ?? role;
+}
 
 declare global {
   interface Window {
@@ -44,6 +67,7 @@ export function createMap(opts: { interactive?: boolean; style?: maplibregl.Styl
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
   map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
   window.spielraumMap = map;
+  map.once("style.load", () => readLegend(map));
   map.once("load", () => fitData(map));
   installPlaceLabels(map);
   return map;
@@ -155,7 +179,7 @@ export function reachList(list: HTMLElement, r: ReachResult, minutes: number): v
   for (const f of r.facilities.slice(0, 30)) {
     const p = f.properties ?? {};
     const li = el("li");
-    const dot = el("span", { class: "dot", style: `background:${KIND_COLOURS[p.kind] ?? "#868e96"}` });
+    const dot = el("span", { class: "dot", style: `background:${kindColour(p.kind)}` });
     li.append(dot, el("span", { class: "name" }, `${p.name ?? t("unnamed")} · ${kindName(p.kind)}`), el("span", { class: "dist" }, `${Math.round(p.distance_m)} ${t("metres")}`));
     list.append(li);
   }

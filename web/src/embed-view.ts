@@ -1,6 +1,7 @@
 // Shared by the embed (served) and the static page (exported): the query parameters that pick
 // the layer, the facility kind and the area shown (layer, kind, bbox, neighbourhood).
 import type maplibregl from "maplibre-gl";
+import { layerId } from "./common";
 
 export const params = new URLSearchParams(location.search);
 export const kind = params.get("kind") ?? "playground";
@@ -23,11 +24,11 @@ export function featuresBounds(features: GeoJSON.Feature[]): [number, number, nu
  */
 export async function applyEmbedParams(map: maplibregl.Map, neighbourhoods: () => Promise<GeoJSON.Feature[]>): Promise<void> {
   const show = (ids: string[], on: boolean) => ids.forEach((id) => map.getLayer(id) && map.setLayoutProperty(id, "visibility", on ? "visible" : "none"));
-  show(["neighbourhoods-fill"], layer === "neighbourhoods");
-  show(["gaps"], layer === "gaps" || layer === "neighbourhoods");
+  show([layerId("neighbourhoods")], layer === "neighbourhoods");
+  show([layerId("gaps")], layer === "gaps" || layer === "neighbourhoods");
   if (kind) {
-    map.setFilter("facilities-point", ["==", ["get", "kind"], kind]);
-    map.setFilter("facilities-area", ["all", ["==", ["geometry-type"], "Polygon"], ["==", ["get", "kind"], kind]] as never);
+    map.setFilter(layerId("facility_points"), ["==", ["get", "kind"], kind]);
+    map.setFilter(layerId("facility_areas"), ["all", ["==", ["geometry-type"], "Polygon"], ["==", ["get", "kind"], kind]] as never);
   }
   const bbox = params.get("bbox")?.split(",").map(Number);
   if (bbox && bbox.length === 4 && bbox.every(Number.isFinite)) {

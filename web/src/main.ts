@@ -2,7 +2,7 @@
 // neighbourhood panel with a bar chart, search, layer toggles, DE/EN, embed snippet.
 import "./style.css";
 import maplibregl from "maplibre-gl";
-import { BANDS, type Band, KINDS, KIND_COLOURS, NO_DATA, SHARE_STOPS, createMap, el, kindName, reachList, showReach } from "./common";
+import { BANDS, type Band, createMap, el, kindColour, kindName, layerId, legend, reachList, showReach } from "./common";
 import { type Lang, initialLang, lang, setLang, t, type Key } from "./i18n";
 import { initScenarios, render as renderScenario, scenarioClick, translate as translateScenario } from "./scenario";
 
@@ -19,7 +19,7 @@ const panelBody = document.getElementById("panel-body") as HTMLElement;
 
 function shareExpr(b: Band): maplibregl.ExpressionSpecification {
   const prop = `served_share_${b}`;
-  return ["case", ["has", prop], ["interpolate", ["linear"], ["get", prop], ...SHARE_STOPS.flat()], NO_DATA] as unknown as maplibregl.ExpressionSpecification;
+  return ["case", ["has", prop], ["interpolate", ["linear"], ["get", prop], ...legend.shareStops.flat()], legend.noData] as unknown as maplibregl.ExpressionSpecification;
 }
 
 function pct(v: unknown): string {
@@ -49,7 +49,7 @@ function chart(shares: Props | undefined): SVGSVGElement {
     Object.entries({ x: "48", y: String(y), width: "150", height: "20", rx: "3", fill: "#e9ecef" }).forEach(([k, x]) => track.setAttribute(k, x));
     const bar = document.createElementNS(ns, "rect");
     const w = typeof v === "number" ? Math.max(0, Math.min(1, v)) * 150 : 0;
-    const colour = typeof v === "number" ? SHARE_STOPS.reduce((c, [s, col]) => (v >= s ? col : c), SHARE_STOPS[0][1]) : NO_DATA;
+    const colour = typeof v === "number" ? legend.shareStops.reduce((c, [s, col]) => (v >= s ? col : c), legend.shareStops[0]?.[1] ?? legend.noData) : legend.noData;
     Object.entries({ x: "48", y: String(y), width: String(w), height: "20", rx: "3", fill: colour }).forEach(([k, x]) => bar.setAttribute(k, x));
     const value = document.createElementNS(ns, "text");
     value.setAttribute("x", "204");
@@ -154,38 +154,38 @@ function buildSidebar(): void {
     const btn = el("button", { type: "button", role: "radio", "aria-checked": String(b === band) }, t(`band_${b}` as Key));
     btn.addEventListener("click", () => {
       band = b;
-      if (map.getLayer("neighbourhoods-fill")) map.setPaintProperty("neighbourhoods-fill", "fill-color", shareExpr(band));
+      if (map.getLayer(layerId("neighbourhoods"))) map.setPaintProperty(layerId("neighbourhoods"), "fill-color", shareExpr(band));
       buildSidebar();
       renderScenario();
     });
     bands.append(btn);
   }
-  const legend = document.getElementById("choropleth-legend") as HTMLElement;
-  legend.replaceChildren(
-    el("div", { class: "ramp", style: `background:linear-gradient(90deg,${SHARE_STOPS.map(([s, c]) => `${c} ${s * 100}%`).join(",")})` }),
+  const rampBox = document.getElementById("choropleth-legend") as HTMLElement;
+  rampBox.replaceChildren(
+    el("div", { class: "ramp", style: `background:linear-gradient(90deg,${legend.shareStops.map(([s, c]) => `${c} ${s * 100}%`).join(",")})` }),
     el("div", { class: "ramp-labels" }),
   );
-  legend.lastElementChild!.append(el("span", {}, "0 %"), el("span", {}, "50 %"), el("span", {}, "100 %"));
+  rampBox.lastElementChild!.append(el("span", {}, "0 %"), el("span", {}, "50 %"), el("span", {}, "100 %"));
   const nd = el("div", { class: "item" });
-  nd.append(el("span", { class: "swatch", style: `background:${NO_DATA}` }), el("span", {}, t("noData")));
-  legend.append(nd);
+  nd.append(el("span", { class: "swatch", style: `background:${legend.noData}` }), el("span", {}, t("noData")));
+  rampBox.append(nd);
 
   const kinds = document.getElementById("kind-legend") as HTMLElement;
   kinds.replaceChildren();
-  for (const k of KINDS) {
+  for (const k of legend.kinds) {
     const row = el("div", { class: "item" });
-    row.append(el("span", { class: "dot", style: `background:${KIND_COLOURS[k]}` }), el("span", {}, kindName(k)));
+    row.append(el("span", { class: "dot", style: `background:${kindColour(k)}` }), el("span", {}, kindName(k)));
     kinds.append(row);
   }
 
   const toggles = document.getElementById("layer-toggles") as HTMLElement;
   toggles.replaceChildren();
   const groups: [Key, string[], boolean][] = [
-    ["neighbourhoods", ["neighbourhoods-fill", "neighbourhoods-outline"], true],
-    ["facilities", ["facilities-area", "facilities-point"], true],
-    ["gaps", ["gaps"], true],
+    ["neighbourhoods", [layerId("neighbourhoods"), layerId("neighbourhood_outlines")], true],
+    ["facilities", [layerId("facility_areas"), layerId("facility_points")], true],
+    ["gaps", [layerId("gaps")], true],
     ["buildings", ["buildings"], true],
-    ["population", ["population"], false],
+    ["population", [layerId("population")], false],
   ];
   for (const [key, ids, def] of groups) {
     const visible = map.getLayer(ids[0]) ? map.getLayoutProperty(ids[0], "visibility") !== "none" : def;
@@ -249,7 +249,11 @@ searchInput.addEventListener("change", () => search(searchInput.value));
 searchInput.addEventListener("keydown", (e) => e.key === "Enter" && search(searchInput.value));
 
 map.on("load", async () => {
-  map.setPaintProperty("neighbourhoods-fill", "fill-color", shareExpr(band));
+  map.setPaintProperty(layerId("neighbourhoods"), "fill-color", shareExpr(band));
+  for (const id of [layerId("neighbourhoods"), layerId("facility_points"), layerId("facility_areas")]) {
+    map.on("mouseenter", id, () => (map.getCanvas().style.cursor = "pointer"));
+    map.on("mouseleave", id, () => (map.getCanvas().style.cursor = ""));
+  }
   applyLang(initialLang());
   initScenarios({ map, band: () => band, neighbourhoods: () => neighbourhoods, facilities: () => facilities });
   const [n, f] = await Promise.all([fetch("/api/neighbourhoods").then((r) => r.json()), fetch("/api/facilities").then((r) => r.json())]);
@@ -265,11 +269,7 @@ map.on("click", (e) => {
     void reachAt(e.lngLat);
     return;
   }
-  const hit = map.queryRenderedFeatures(e.point, { layers: ["neighbourhoods-fill"] })[0];
+  const hit = map.queryRenderedFeatures(e.point, { layers: [layerId("neighbourhoods")] })[0];
   if (hit?.properties?.id) openNeighbourhood(String(hit.properties.id), false);
 });
-for (const id of ["neighbourhoods-fill", "facilities-point", "facilities-area"]) {
-  map.on("mouseenter", id, () => (map.getCanvas().style.cursor = "pointer"));
-  map.on("mouseleave", id, () => (map.getCanvas().style.cursor = ""));
-}
 setLang(initialLang());

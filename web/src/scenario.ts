@@ -4,7 +4,7 @@
 //
 // Without a stored scenario, edits form an unsaved sketch answered by POST /api/compare.
 import maplibregl from "maplibre-gl";
-import { BANDS, type Band, KINDS, el, kindName } from "./common";
+import { BANDS, type Band, KINDS, el, kindName, layerId } from "./common";
 import { lang, t, type Key } from "./i18n";
 
 type Json = Record<string, unknown>;
@@ -45,7 +45,7 @@ export interface ScenarioHost {
 }
 
 const TOKEN_KEY = "spielraum.editToken";
-const FACILITY_LAYERS = ["facilities-point", "facilities-area"];
+const facilityLayers = () => [layerId("facility_points"), layerId("facility_areas")];
 
 class ApiError extends Error {}
 
@@ -263,7 +263,7 @@ function drawChange(): void {
     })
     .map((f) => ({ ...f, properties: { id: f.properties?.id, name: f.properties?.name, change: change.get(String(f.properties?.id)) } }));
   if (source("scenario-change", { type: "FeatureCollection", features })) {
-    const before = host.map.getLayer("neighbourhoods-outline") ? "neighbourhoods-outline" : undefined;
+    const before = host.map.getLayer(layerId("neighbourhood_outlines")) ? layerId("neighbourhood_outlines") : undefined;
     host.map.addLayer({ id: "scenario-change", type: "fill", source: "scenario-change", paint: { "fill-color": CHANGE_COLOUR, "fill-opacity": ["interpolate", ["linear"], ["zoom"], 12, 0.65, 15, 0.3] } }, before);
   }
   const show = $<HTMLInputElement>("scenario-show-change").checked && edits.length > 0;
@@ -430,7 +430,7 @@ export function scenarioClick(e: maplibregl.MapMouseEvent, facilities: boolean):
     return true;
   }
   if (!facilities) return false;
-  const layers = FACILITY_LAYERS.filter((l) => host.map.getLayer(l));
+  const layers = facilityLayers().filter((l) => host.map.getLayer(l));
   const hit = host.map.queryRenderedFeatures(e.point, { layers })[0];
   if (hit) {
     facilityPopup(hit, e.lngLat);

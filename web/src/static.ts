@@ -4,7 +4,7 @@
 import "./style.css";
 import maplibregl from "maplibre-gl";
 import { Protocol } from "pmtiles";
-import { BANDS, KIND_COLOURS, createMap, el, kindName } from "./common";
+import { BANDS, createMap, el, kindColour, kindName, layerId } from "./common";
 import { applyEmbedParams, kind, layer } from "./embed-view";
 import { initialLang, setLang, t, type Key } from "./i18n";
 
@@ -48,9 +48,9 @@ async function main(): Promise<void> {
     const src = map.getSource("spielraum") as maplibregl.VectorTileSource | undefined;
     if (src?.minzoom) map.setMinZoom(src.minzoom);
     // Neighbourhoods stay queryable on a tap even when not coloured.
-    if (layer !== "neighbourhoods" && map.getLayer("neighbourhoods-fill")) {
-      map.setLayoutProperty("neighbourhoods-fill", "visibility", "visible");
-      map.setPaintProperty("neighbourhoods-fill", "fill-opacity", 0);
+    if (layer !== "neighbourhoods" && map.getLayer(layerId("neighbourhoods"))) {
+      map.setLayoutProperty(layerId("neighbourhoods"), "visibility", "visible");
+      map.setPaintProperty(layerId("neighbourhoods"), "fill-opacity", 0);
     }
   };
   if (map.loaded()) onLoad();
@@ -69,14 +69,14 @@ async function main(): Promise<void> {
       const p = f.properties ?? {};
       const li = el("li");
       li.append(
-        el("span", { class: "dot", style: `background:${KIND_COLOURS[p.kind] ?? "#868e96"}` }),
+        el("span", { class: "dot", style: `background:${kindColour(p.kind)}` }),
         el("span", { class: "name" }, `${p.name ?? t("unnamed")} · ${kindName(p.kind)}`),
         el("span", { class: "dist" }, `${Math.round(d)} ${t("metres")} ${t("crowFlies")}`),
       );
       list.append(li);
     }
     const cov = document.getElementById("static-coverage")!;
-    const hit = map.queryRenderedFeatures(e.point, { layers: ["neighbourhoods-fill"] })[0];
+    const hit = map.queryRenderedFeatures(e.point, { layers: [layerId("neighbourhoods")] })[0];
     const n = indicators.neighbourhoods?.find((x) => x.id === hit?.properties?.id);
     cov.hidden = !n;
     if (n) {
