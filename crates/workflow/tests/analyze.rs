@@ -192,3 +192,27 @@ fn read_only_is_told_apart_from_other_failures() {
         source: denied
     }));
 }
+
+#[test]
+fn a_failed_write_back_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = worked_city_file(dir.path(), "city.gpkg");
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(
+            "CREATE TRIGGER refuse BEFORE INSERT ON gpkg_contents \
+             WHEN NEW.table_name = 'gap_areas' BEGIN SELECT RAISE(ABORT, 'refused'); END;",
+        )
+        .unwrap();
+    let err = analyze_file(&path, &Standards::default_din18034(), true, &NoProgress).unwrap_err();
+    match &err {
+        AnalyzeError::WriteBack { source, .. } => assert!(!is_read_only(source)),
+        other => panic!("expected a write-back error, got {other:?}"),
+    }
+    assert!(
+        err.to_string()
+            .starts_with("result layers not written into")
+    );
+    // Without write-back the same file analyses fine.
+    assert!(analyze_file(&path, &Standards::default_din18034(), false, &NoProgress).is_ok());
+}
