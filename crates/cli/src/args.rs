@@ -135,7 +135,7 @@ mod tests {
                 .to_string()
                 .contains("--speed-kmh 0")
         );
-        let cli = parse(&["--metres", "-1"]).unwrap();
+        let cli = parse(&["--metres=-1"]).unwrap();
         assert!(cli.reach.metres().is_err());
     }
 
