@@ -2,6 +2,7 @@
 //!
 //! Exit status: 0 on success, 1 on a user error, 2 on an internal error.
 
+mod args;
 mod commands;
 mod output;
 mod progress;

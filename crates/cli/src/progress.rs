@@ -1,8 +1,10 @@
 //! Progress bars for long work, shown only when stderr is a terminal.
 //!
-//! Libraries report progress through plain callbacks; this module draws them.
+//! Libraries report progress through plain callbacks or [`workflow::Progress`]; this module
+//! draws them.
 
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -12,13 +14,15 @@ pub fn bar(len: u64, message: &str) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         pb.set_draw_target(ProgressDrawTarget::hidden());
     }
-    pb.set_style(
-        ProgressStyle::with_template("{msg:<24} [{bar:32}] {percent:>3}% {elapsed_precise}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
+    pb.set_style(bar_style());
     pb.set_message(message.to_string());
     pb
+}
+
+fn bar_style() -> ProgressStyle {
+    ProgressStyle::with_template("{msg:<24} [{bar:32}] {percent:>3}% {elapsed_precise}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ")
 }
 
 /// A spinner for work of unknown length, hidden when stderr is not a terminal.
@@ -30,4 +34,56 @@ pub fn spinner(message: &str) -> ProgressBar {
     pb.set_message(message.to_string());
     pb.enable_steady_tick(std::time::Duration::from_millis(120));
     pb
+}
+
+/// A workflow's progress ([`workflow::Progress`]) on stderr: a spinner with the stage's message,
+/// a bar once the stage's length is known; hidden when stderr is not a terminal, cleared when
+/// the work is done or the value dropped.
+pub struct Terminal {
+    bar: ProgressBar,
+    counting: AtomicBool,
+}
+
+impl Terminal {
+    /// A hidden-until-used display for one workflow call.
+    pub fn new() -> Terminal {
+        Terminal {
+            bar: spinner(""),
+            counting: AtomicBool::new(false),
+        }
+    }
+}
+
+impl workflow::Progress for Terminal {
+    fn stage(&self, message: &str) {
+        if self.counting.swap(false, Ordering::Relaxed) {
+            self.bar.set_style(ProgressStyle::default_spinner());
+            self.bar.unset_length();
+        }
+        self.bar.set_message(message.to_string());
+        self.bar.set_position(0);
+    }
+
+    fn length(&self, len: u64) {
+        if !self.counting.swap(true, Ordering::Relaxed) {
+            self.bar.set_style(bar_style());
+        }
+        self.bar.set_length(len);
+    }
+
+    fn position(&self, pos: u64) {
+        self.bar.set_position(pos);
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        if !self.bar.is_finished() {
+            self.bar.finish_and_clear();
+        }
+    }
 }

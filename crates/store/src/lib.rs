@@ -14,7 +14,7 @@ pub mod wkb;
 use std::path::{Path, PathBuf};
 
 use model::scenario::CandidateSite;
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 pub use layer::{Column, ColumnType, Feature, GeometryType, Layer, Value};
 pub use scenario::{Scenario, ScenarioInfo, ScenarioStore, ScenarioStoreError};
@@ -96,7 +96,14 @@ impl StoreError {
     }
 }
 
+/// How long a connection waits for another one's lock before it fails with "database is locked".
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Opens an existing GeoPackage (read-write or read-only) and checks its application id.
+///
+/// Writers take their lock when their transaction begins ([`TransactionBehavior::Immediate`]):
+/// a transaction that reads first and asks for the write lock later would fail at once, without
+/// waiting, when another writer holds it (SQLite's deadlock rule).
 fn open(path: &Path, write: bool) -> Result<Connection, StoreError> {
     if !path.is_file() {
         return Err(StoreError::Io {
@@ -110,6 +117,9 @@ fn open(path: &Path, write: bool) -> Result<Connection, StoreError> {
         OpenFlags::SQLITE_OPEN_READ_ONLY
     };
     let conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        .map_err(|e| StoreError::from(e).in_file(path))?;
+    // Another writer of the file (a second `analyze`, the server) is waited for, not failed on.
+    conn.busy_timeout(BUSY_TIMEOUT)
         .map_err(|e| StoreError::from(e).in_file(path))?;
     let app: Result<i32, _> = conn.pragma_query_value(None, "application_id", |r| r.get(0));
     match app {
@@ -258,7 +268,7 @@ pub fn read_city(path: &Path) -> Result<model::City, StoreError> {
 pub fn write_layer(path: &Path, layer: &Layer) -> Result<(), StoreError> {
     let mut conn = open(path, true)?;
     let run = |conn: &mut Connection| -> Result<(), StoreError> {
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         layer::write_layer_tx(&tx, layer)?;
         tx.commit()?;
         Ok(())
@@ -282,7 +292,7 @@ pub fn read_meta(path: &Path) -> Result<Vec<(String, String)>, StoreError> {
 pub fn write_meta(path: &Path, entries: &[(String, String)]) -> Result<(), StoreError> {
     let mut conn = open(path, true)?;
     let run = |conn: &mut Connection| -> Result<(), StoreError> {
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         write_meta_tx(&tx, entries)?;
         tx.commit()?;
         Ok(())

@@ -1,1 +1,20 @@
-//! Workflows over a city GeoPackage: import a city, analyse it and write the results back; callable from the CLI, the server and tests.
+//! Workflows over a city GeoPackage: import a city, analyse it and write the results back;
+//! callable from the CLI, the server and tests.
+//!
+//! Each workflow is one function taking its options and a [`Progress`] and returning what it
+//! made; printing and argument parsing stay with the caller.
+//!
+//! - [`import::import_city`]: OSM extract (+ boundaries, population) → a new GeoPackage.
+//! - [`analyze::analyze_file`]: GeoPackage → indicators, optionally written back as the result
+//!   layers declared in [`analyze::NEIGHBOURHOOD_INDICATORS`] and [`analyze::GAP_AREAS`].
+//! - [`load`]: the city and its walking graph (or a scenario engine) for other commands.
+
+pub mod analyze;
+pub mod import;
+pub mod load;
+pub mod progress;
+
+pub use analyze::{AnalyzeError, Analyzed, ResultLayer, analyze_file, write_results};
+pub use import::{ImportError, ImportOptions, ImportOutcome, import_city};
+pub use load::{LoadError, Loaded};
+pub use progress::{NoProgress, Progress};

@@ -1,4 +1,5 @@
-//! `spielraum demo`: imports the bundled demo city when needed, analyses it and serves the map.
+//! `spielraum demo`: imports the bundled demo city when needed (`workflow::import_city`),
+//! analyses it (`workflow::analyze_file`) and serves the map.
 //!
 //! The demo data lives in `geodata/` (found next to the current folder or the executable).
 
@@ -7,8 +8,10 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use anyhow::{Context, Result, bail};
+use workflow::{Analyzed, ImportOptions, import_city};
 
 use super::{analyze, import, serve};
+use crate::progress::Terminal;
 
 /// The bundled extract and the official totals its building estimate is calibrated to.
 const EXTRACT: &str = "liechtenstein-2015.osm.pbf";
@@ -54,18 +57,25 @@ pub fn run(args: Args) -> Result<()> {
             "Importing the demo city ({EXTRACT}) into {} …",
             city_path.display()
         );
-        import::run(import::Args {
+        let options = ImportOptions {
             input: extract,
             out: city_path.clone(),
             admin_level: Some(8),
             boundaries: None,
             population: Vec::new(),
             population_totals: totals.is_file().then_some(totals),
-        })?;
+        };
+        let outcome = import_city(&options, &Terminal::new())?;
+        import::print(&outcome, &city_path);
     } else {
         println!("Using {} (up to date)", city_path.display());
     }
-    let (city, graph, result) = analyze::analyze_city(&city_path, &options.standards, true)?;
+    let Analyzed {
+        city,
+        graph,
+        analysis: result,
+        ..
+    } = analyze::analyze(&city_path, &options.standards, true)?;
     println!(
         "Loaded {} facilities, {} neighbourhoods, {} population units; standard {}.",
         city.facilities.len(),

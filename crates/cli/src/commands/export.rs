@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 
 use super::serve;
+use crate::args::StandardsArg;
 use crate::progress;
 
 /// Arguments of `spielraum export`.
@@ -27,11 +28,10 @@ pub struct Args {
     pub max_zoom: Option<u8>,
     /// Indicators to publish: the output of `spielraum analyze --format json` (default: computed
     /// now with --standards, as `serve` does).
-    #[arg(long, value_name = "FILE.json")]
+    #[arg(long, value_name = "FILE.json", conflicts_with = "standards")]
     pub indicators: Option<PathBuf>,
-    /// Planning standard for the indicators computed now (default: DIN 18034).
-    #[arg(long, value_name = "FILE.toml", conflicts_with = "indicators")]
-    pub standards: Option<PathBuf>,
+    #[command(flatten)]
+    pub standards: StandardsArg,
 }
 
 /// Runs `spielraum export`.
@@ -56,10 +56,7 @@ pub fn run(args: Args) -> Result<()> {
     let indicators = match &args.indicators {
         Some(_) => serve::read_indicators(args.indicators.as_ref())?,
         None => {
-            let standards = match &args.standards {
-                Some(path) => analysis::Standards::from_file(path)?,
-                None => analysis::Standards::default_din18034(),
-            };
+            let standards = args.standards.resolve()?;
             spinner.set_message("computing indicators");
             serve::compute_indicators(&city, &standards).0
         }

@@ -1,17 +1,15 @@
-//! `spielraum import`: reads an OSM extract (and optional boundaries), writes one GeoPackage.
+//! `spielraum import`: argument parsing and output only.
 //!
-//! Three steps kept apart: read the inputs, build the city, write it atomically.
+//! [`workflow::import_city`] reads the OSM extract (and optional boundaries) and writes one GeoPackage.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
-use anyhow::{Context, Result, bail};
-use ingest::osm::{OsmImport, OsmOptions};
-use ingest::population::{PopulationOptions, PopulationOutcome, build_population};
+use anyhow::Result;
 use model::scenario::CandidateSite;
 use model::{City, FacilityKind};
+use workflow::{ImportOptions, ImportOutcome, import_city};
 
-use crate::progress;
+use crate::progress::Terminal;
 
 /// Arguments of `spielraum import`.
 #[derive(clap::Args, Debug)]
@@ -36,137 +34,34 @@ pub struct Args {
     pub population_totals: Option<PathBuf>,
 }
 
-/// The inputs read from disk, before they are combined.
-pub struct Inputs {
-    /// The OSM import.
-    pub osm: OsmImport,
-    /// Neighbourhoods from `--boundaries`, if given.
-    pub boundaries: Option<Vec<model::Neighbourhood>>,
+impl Args {
+    /// The workflow's options.
+    pub fn options(&self) -> ImportOptions {
+        ImportOptions {
+            input: self.input.clone(),
+            out: self.out.clone(),
+            admin_level: self.admin_level,
+            boundaries: self.boundaries.clone(),
+            population: self.population.clone(),
+            population_totals: self.population_totals.clone(),
+        }
+    }
 }
 
 /// Runs `spielraum import`.
 pub fn run(args: Args) -> Result<()> {
-    check_paths(&args)?;
-    let mut inputs = read_inputs(&args)?;
-    let candidates = std::mem::take(&mut inputs.osm.candidates);
-    let (mut city, warnings) = build_city(inputs);
-    let population = add_population(&args, &mut city)?;
-    store::write_city_with_candidates(&args.out, &city, &candidates)
-        .with_context(|| format!("cannot write --out {}", args.out.display()))?;
-    print_warnings(&warnings);
-    print_summary(&city, &args.out, warnings.len());
-    print_candidates(&candidates);
-    println!("{}", population.summary);
+    let outcome = import_city(&args.options(), &Terminal::new())?;
+    print(&outcome, &args.out);
     Ok(())
 }
 
-/// Fails early on paths that cannot work, before any long reading.
-fn check_paths(args: &Args) -> Result<()> {
-    if !args.input.is_file() {
-        bail!(
-            "{}: no such file (expected an .osm.pbf extract)",
-            args.input.display()
-        );
-    }
-    if let Some(b) = args.boundaries.as_ref().filter(|b| !b.is_file()) {
-        bail!("--boundaries {}: no such file", b.display());
-    }
-    let dir = match args.out.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    if !dir.is_dir() {
-        bail!(
-            "--out {}: folder {} does not exist",
-            args.out.display(),
-            dir.display()
-        );
-    }
-    if args.out.is_dir() {
-        bail!(
-            "--out {}: is a folder, expected a file name",
-            args.out.display()
-        );
-    }
-    Ok(())
-}
-
-/// Step 1: reads the extract and the optional boundaries.
-pub fn read_inputs(args: &Args) -> Result<Inputs> {
-    let bar = progress::bar(1, "reading OSM");
-    let phase = Mutex::new(String::new());
-    let report = |name: &str, done: u64, total: u64| {
-        if let Ok(mut p) = phase.lock()
-            && *p != name
-        {
-            *p = name.to_string();
-            bar.set_message(name.to_string());
-            bar.set_position(0);
-        }
-        bar.set_length(total.max(1));
-        bar.set_position(done);
-    };
-    let opts = OsmOptions {
-        admin_level: args.admin_level,
-    };
-    let osm = ingest::osm::read_osm(&args.input, &opts, &report)?;
-    bar.finish_and_clear();
-    let boundaries = match &args.boundaries {
-        Some(p) => Some(ingest::boundaries::read_boundaries_geojson(p).context("--boundaries")?),
-        None => None,
-    };
-    Ok(Inputs { osm, boundaries })
-}
-
-/// Step 2: combines the inputs into one city, with the warnings to show.
-pub fn build_city(inputs: Inputs) -> (City, Vec<String>) {
-    let Inputs { osm, boundaries } = inputs;
-    let mut city = osm.city;
-    let mut warnings = osm.warnings;
-    if let Some(b) = boundaries {
-        city.neighbourhoods = b;
-        city.metadata.retain(|(k, _)| k != "admin_level");
-        city.metadata
-            .push(("neighbourhoods_source".into(), "boundaries".into()));
-        warnings.retain(|w| !w.contains("admin_level"));
-    }
-    if !warnings.is_empty() {
-        // All of them, one per line, for planners and tests (stderr shows only the first few).
-        city.metadata
-            .push(("import_warnings".into(), warnings.join("\n")));
-    }
-    (city, warnings)
-}
-
-/// Step 3: residents by age band (from `--population` files, else from buildings), assigned to
-/// the neighbourhoods and calibrated to `--population-totals`.
-pub fn add_population(args: &Args, city: &mut City) -> Result<PopulationOutcome> {
-    let spinner = progress::spinner("population");
-    let options = PopulationOptions {
-        files: args.population.clone(),
-        totals: args.population_totals.clone(),
-        ..PopulationOptions::default()
-    };
-    let outcome = build_population(&options, &city.buildings, &city.neighbourhoods)?;
-    spinner.finish_and_clear();
-    for (n, residents) in city
-        .neighbourhoods
-        .iter_mut()
-        .zip(&outcome.neighbourhood_population)
-    {
-        n.population = Some(*residents);
-    }
-    city.population.clone_from(&outcome.units);
-    let sources: Vec<&str> = outcome.summary.sources.iter().map(|s| s.as_str()).collect();
-    city.metadata
-        .push(("population_source".into(), sources.join(",")));
-    if let Some(t) = &args.population_totals {
-        let name = t
-            .file_name()
-            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-        city.metadata.push(("population_totals".into(), name));
-    }
-    Ok(outcome)
+/// What `spielraum import` prints: warnings on stderr, then a summary of the city, its
+/// candidate sites and its population on stdout.
+pub fn print(outcome: &ImportOutcome, out: &Path) {
+    print_warnings(&outcome.warnings);
+    print_summary(&outcome.city, out, outcome.warnings.len());
+    print_candidates(&outcome.candidates);
+    println!("{}", outcome.population.summary);
 }
 
 fn print_warnings(warnings: &[String]) {

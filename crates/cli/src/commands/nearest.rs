@@ -1,34 +1,19 @@
 //! `spielraum nearest`: argument parsing and output only.
 //!
-//! Reads origins (CSV `id,lon,lat`), asks `network` for the nearest public facility of a kind, writes CSV.
+//! Reads origins (CSV `id,lon,lat`), loads the city with `workflow::load`, asks `network` for the
+//! nearest public facility of a kind, writes CSV.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use model::{Facility, FacilityKind};
-use network::{Profile, Targets, WalkGraph};
+use network::{Profile, Targets};
+use workflow::{Loaded, Progress};
 
+use crate::args::ProfileArg;
 use crate::output::write_output;
-use crate::progress;
-
-/// Walking profile chosen on the command line.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ProfileArg {
-    /// Every walkable way (docs/domain.md).
-    Default,
-    /// Main roads and railways crossed only at mapped crossings, bridges and tunnels.
-    ChildSafe,
-}
-
-impl From<ProfileArg> for Profile {
-    fn from(p: ProfileArg) -> Profile {
-        match p {
-            ProfileArg::Default => Profile::Default,
-            ProfileArg::ChildSafe => Profile::ChildSafe,
-        }
-    }
-}
+use crate::progress::Terminal;
 
 /// Arguments of `spielraum nearest`.
 #[derive(clap::Args, Debug)]
@@ -44,8 +29,7 @@ pub struct Args {
     /// Output CSV `id,distance_m,facility_id` (complete or not at all); stdout when omitted.
     #[arg(long, value_name = "FILE.csv")]
     pub out: Option<PathBuf>,
-    /// Walking profile.
-    #[arg(long, value_enum, default_value = "default")]
+    #[command(flatten)]
     pub profile: ProfileArg,
 }
 
@@ -126,22 +110,21 @@ fn parse_origins(text: &str, name: &str) -> Result<Vec<Origin>> {
     Ok(out)
 }
 
-/// Loads the city and builds the walking graph, with errors naming the file.
-pub fn load_graph(path: &Path, profile: Profile) -> Result<(model::City, WalkGraph)> {
-    let city =
-        store::read_city(path).with_context(|| format!("cannot read city {}", path.display()))?;
-    let graph = WalkGraph::build(&city.walk_ways, &city.tagged_nodes, profile)
-        .with_context(|| format!("{}", path.display()))?;
-    Ok((city, graph))
+/// Loads the city and builds the walking graph for `profile` (stage "reading city"), with
+/// errors naming the file.
+pub fn load_graph(path: &Path, profile: Profile, progress: &Terminal) -> Result<Loaded> {
+    Ok(workflow::load::city_and_graph_for_profile(
+        path, profile, progress,
+    )?)
 }
 
 /// Runs `spielraum nearest`.
 pub fn run(args: Args) -> Result<()> {
     let kind: FacilityKind = args.kind.parse().context("--kind")?;
     let origins = read_origins(&args.origins)?;
-    let spinner = progress::spinner("reading city");
-    let (city, graph) = load_graph(&args.city, args.profile.into())?;
-    spinner.set_message("walking");
+    let progress = Terminal::new();
+    let Loaded { city, graph } = load_graph(&args.city, args.profile.profile(), &progress)?;
+    progress.stage("walking");
     let facilities: Vec<&Facility> = city
         .facilities
         .iter()
@@ -153,7 +136,7 @@ pub fn run(args: Args) -> Result<()> {
         .map(|o| geo_types::Coord { x: o.lon, y: o.lat })
         .collect();
     let hits = network::nearest(&graph, &targets, &points, f64::INFINITY);
-    spinner.finish_and_clear();
+    progress.finish();
 
     let render = |w: &mut dyn Write| -> Result<()> {
         let mut csv = csv::Writer::from_writer(w);

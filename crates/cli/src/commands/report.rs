@@ -4,10 +4,11 @@
 
 use std::path::PathBuf;
 
-use analysis::Standards;
 use anyhow::{Result, bail};
+use workflow::Analyzed;
 
-use super::analyze::analyze_city;
+use super::analyze::analyze;
+use crate::args::StandardsArg;
 use crate::output::write_atomically;
 
 /// Output formats of `spielraum report`.
@@ -45,9 +46,8 @@ pub struct Args {
     /// Language of the report.
     #[arg(long, value_enum, default_value = "de")]
     pub lang: LangArg,
-    /// Planning standard (TOML, see docs/standards.md); default: the shipped DIN 18034.
-    #[arg(long, value_name = "FILE.toml")]
-    pub standards: Option<PathBuf>,
+    #[command(flatten)]
+    pub standards: StandardsArg,
     /// The report file (written completely or not at all; an existing file is replaced).
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
@@ -77,11 +77,13 @@ pub fn run(args: Args) -> Result<()> {
             FormatArg::Pdf
         }
     });
-    let standards = match &args.standards {
-        Some(path) => Standards::from_file(path)?,
-        None => Standards::default_din18034(),
-    };
-    let (city, graph, analysis) = analyze_city(&args.city, &standards, false)?;
+    let standards = args.standards.resolve()?;
+    let Analyzed {
+        city,
+        graph,
+        analysis,
+        ..
+    } = analyze(&args.city, &standards, false)?;
     let options = report::ReportOptions {
         format: match format {
             FormatArg::Pdf => report::Format::Pdf,

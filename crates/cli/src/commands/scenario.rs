@@ -5,9 +5,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use analysis::{ScenarioEngine, Standards};
 use anyhow::{Context, Result, bail};
 use geo_types::{Geometry, Point};
 use model::scenario::{Access, Edit, PlannedFacility};
@@ -15,9 +13,12 @@ use model::{FacilityKind, OsmId};
 use serde_json::{Value as Json, json};
 use store::{ScenarioInfo, ScenarioStore};
 
-use super::Internal;
+use workflow::Progress;
+
+use super::analyze::scenario_engine;
+use crate::args::StandardsArg;
 use crate::output::{for_a_person, write_output};
-use crate::progress;
+use crate::progress::Terminal;
 
 /// Arguments of `spielraum scenario`.
 #[derive(clap::Args, Debug)]
@@ -161,9 +162,8 @@ pub enum Sub {
     Compare {
         #[command(flatten)]
         target: Target,
-        /// Planning standard (TOML, see docs/standards.md); default: the shipped DIN 18034.
-        #[arg(long, value_name = "FILE.toml")]
-        standards: Option<PathBuf>,
+        #[command(flatten)]
+        standards: StandardsArg,
         /// Output format [default: table on a terminal, json otherwise].
         #[arg(long, value_enum)]
         format: Option<Format>,
@@ -312,7 +312,7 @@ pub fn run(args: Args) -> Result<()> {
             standards,
             format,
             out,
-        } => compare(&target, standards.as_deref(), format, out.as_deref()),
+        } => compare(&target, &standards, format, out.as_deref()),
     }
 }
 
@@ -385,28 +385,19 @@ fn describe(edit: &Edit, position: usize) -> String {
 /// Runs `spielraum scenario compare`.
 fn compare(
     target: &Target,
-    standards: Option<&Path>,
+    standards: &StandardsArg,
     format: Option<Format>,
     out: Option<&Path>,
 ) -> Result<()> {
-    let standards = match standards {
-        Some(path) => Standards::from_file(path)?,
-        None => Standards::default_din18034(),
-    };
+    let standards = standards.resolve()?;
     let scenario = open(&target.city)?.get(&target.scenario)?;
-    let spinner = progress::spinner("reading city");
-    let city = store::read_city(&target.city)?;
-    spinner.set_message("building walking network");
-    let graph = analysis::build_graph(&city, &standards)
-        .with_context(|| format!("{}", target.city.display()))?;
-    spinner.set_message("walking distances");
-    let engine = ScenarioEngine::new(Arc::new(city), Arc::new(graph), standards)
-        .map_err(|e| Internal(e.to_string()))?;
-    spinner.set_message("applying the scenario");
+    let progress = Terminal::new();
+    let engine = scenario_engine(&target.city, standards, &progress)?;
+    progress.stage("applying the scenario");
     let comparison = engine
         .compare(&scenario.edits)
         .with_context(|| format!("scenario '{}'", scenario.info.name))?;
-    spinner.finish_and_clear();
+    progress.finish();
     let mut result = comparison.to_json();
     result["scenario"] = serde_json::to_value(&scenario.info)?;
     print(format, out, |w, format| match format {

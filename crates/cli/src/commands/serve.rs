@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
+use crate::args::StandardsArg;
+
 /// Arguments of `spielraum serve`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -18,11 +20,10 @@ pub struct Args {
     pub addr: SocketAddr,
     /// Indicators to show: the output of `spielraum analyze --format json` (default: computed
     /// at start with --standards).
-    #[arg(long, value_name = "FILE.json")]
+    #[arg(long, value_name = "FILE.json", conflicts_with = "standards")]
     pub indicators: Option<PathBuf>,
-    /// Planning standard for the indicators computed at start (default: DIN 18034).
-    #[arg(long, value_name = "FILE.toml", conflicts_with = "indicators")]
-    pub standards: Option<PathBuf>,
+    #[command(flatten)]
+    pub standards: StandardsArg,
     /// Allow editing scenarios over HTTP with the token in this file (`Authorization: Bearer
     /// TOKEN`); default: $SPIELRAUM_EDIT_TOKEN, else the server is read-only.
     #[arg(long, value_name = "FILE")]
@@ -131,10 +132,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let city = store::read_city(&args.city)
         .with_context(|| format!("cannot read {}", args.city.display()))?;
     let name = args.city.display().to_string();
-    let standards = match &args.standards {
-        Some(path) => analysis::Standards::from_file(path)?,
-        None => analysis::Standards::default_din18034(),
-    };
+    let standards = args.standards.resolve()?;
     let options = serve_options(
         standards,
         args.edit_token_file.as_deref(),

@@ -1,19 +1,20 @@
 //! `spielraum suggest`: where new facilities would serve the most children unserved today.
 //!
-//! Reads the city and the candidate sites, asks `analysis::ScenarioEngine::suggest`, prints a
-//! table or JSON.
+//! Reads the candidate sites, loads the city with `workflow::load`, asks
+//! `analysis::ScenarioEngine::suggest`, prints a table or JSON.
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use analysis::{ScenarioEngine, Standards, SuggestOptions, Suggestion, suggestions_json};
+use analysis::{SuggestOptions, Suggestion, suggestions_json};
 use anyhow::{Context, Result};
 use model::{AgeBand, FacilityKind};
+use workflow::Progress;
 
-use super::Internal;
+use super::analyze::scenario_engine;
+use crate::args::StandardsArg;
 use crate::output::{for_a_person, write_output};
-use crate::progress;
+use crate::progress::Terminal;
 
 /// Output formats of `spielraum suggest`.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,9 +44,8 @@ pub struct Args {
     /// most 5000 m²; the standard's point area for point sites].
     #[arg(long, value_name = "M2")]
     pub area: Option<f64>,
-    /// Planning standard (TOML, see docs/standards.md); default: the shipped DIN 18034.
-    #[arg(long, value_name = "FILE.toml")]
-    pub standards: Option<PathBuf>,
+    #[command(flatten)]
+    pub standards: StandardsArg,
     /// Output format [default: table on a terminal, json otherwise].
     #[arg(long, value_enum)]
     pub format: Option<Format>,
@@ -57,30 +57,21 @@ pub struct Args {
 /// Runs `spielraum suggest`.
 pub fn run(args: Args) -> Result<()> {
     let kind: FacilityKind = args.kind.parse().context("--kind")?;
-    let standards = match &args.standards {
-        Some(path) => Standards::from_file(path)?,
-        None => Standards::default_din18034(),
-    };
+    let standards = args.standards.resolve()?;
     let sites = match &args.candidates {
         Some(file) => ingest::candidates::read_candidate_file(file)?,
         None => store::read_candidate_sites(&args.city)?,
     };
-    let spinner = progress::spinner("reading city");
-    let city = store::read_city(&args.city)?;
-    spinner.set_message("building walking network");
-    let graph = analysis::build_graph(&city, &standards)
-        .with_context(|| format!("{}", args.city.display()))?;
-    spinner.set_message("walking distances");
-    let engine = ScenarioEngine::new(Arc::new(city), Arc::new(graph), standards)
-        .map_err(|e| Internal(e.to_string()))?;
-    spinner.set_message("choosing sites");
+    let progress = Terminal::new();
+    let engine = scenario_engine(&args.city, standards, &progress)?;
+    progress.stage("choosing sites");
     let options = SuggestOptions {
         kind,
         count: usize::try_from(args.count).unwrap_or(usize::MAX),
         area_m2: args.area,
     };
     let suggestions = engine.suggest(&sites, &options)?;
-    spinner.finish_and_clear();
+    progress.finish();
 
     let format = args.format.unwrap_or(if for_a_person(args.out.as_deref()) {
         Format::Table

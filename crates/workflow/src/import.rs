@@ -1,0 +1,219 @@
+//! The import workflow: an OSM extract (and optional boundaries and population files) becomes
+//! one new GeoPackage, written atomically. Steps: check paths, read, build the city, add people, write.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use ingest::boundaries::BoundaryError;
+use ingest::osm::{OsmError, OsmImport, OsmOptions};
+use ingest::population::{PopulationError, PopulationOptions, PopulationOutcome};
+use model::City;
+use model::scenario::CandidateSite;
+use store::StoreError;
+
+use crate::Progress;
+
+/// What to import and where to write it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// The OpenStreetMap extract (.osm.pbf).
+    pub input: PathBuf,
+    /// The GeoPackage to write (replaced atomically when the import succeeds).
+    pub out: PathBuf,
+    /// The OSM admin_level of the neighbourhoods (`None`: the most detailed level that tiles
+    /// the extract).
+    pub admin_level: Option<u8>,
+    /// Neighbourhoods from a GeoJSON FeatureCollection of polygons instead of OSM boundaries.
+    pub boundaries: Option<PathBuf>,
+    /// Residents from population files (Zensus grid or age table, CSV or GeoJSON points);
+    /// empty: estimated from buildings.
+    pub population: Vec<PathBuf>,
+    /// Known residents per neighbourhood (CSV `name_or_id,population`) the estimate is scaled to.
+    pub population_totals: Option<PathBuf>,
+}
+
+/// What an import wrote, for the caller to report.
+#[derive(Debug, Clone)]
+pub struct ImportOutcome {
+    /// The city as written (facilities, neighbourhoods with residents, population, …).
+    pub city: City,
+    /// Objects skipped and why, all of them (the GeoPackage's `import_warnings` holds them too).
+    pub warnings: Vec<String>,
+    /// The candidate sites for new facilities written to the `candidate_sites` layer.
+    pub candidates: Vec<CandidateSite>,
+    /// The population: its units, residents per neighbourhood and the summary to show.
+    pub population: PopulationOutcome,
+}
+
+/// Why an import failed. Nothing is written then; an existing `out` file is untouched.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The extract does not exist.
+    #[error("{}: no such file (expected an .osm.pbf extract)", .0.display())]
+    MissingInput(PathBuf),
+    /// The boundaries file does not exist.
+    #[error("--boundaries {}: no such file", .0.display())]
+    MissingBoundaries(PathBuf),
+    /// The folder of the output file does not exist.
+    #[error("--out {}: folder {} does not exist", out.display(), folder.display())]
+    MissingOutFolder {
+        /// The output file.
+        out: PathBuf,
+        /// Its folder.
+        folder: PathBuf,
+    },
+    /// The output names a folder.
+    #[error("--out {}: is a folder, expected a file name", .0.display())]
+    OutIsFolder(PathBuf),
+    /// The extract could not be read.
+    #[error(transparent)]
+    Osm(#[from] OsmError),
+    /// The boundaries file could not be read.
+    #[error("--boundaries")]
+    Boundaries(#[source] BoundaryError),
+    /// The population could not be built (a bad population or totals file).
+    #[error(transparent)]
+    Population(#[from] PopulationError),
+    /// The GeoPackage could not be written.
+    #[error("cannot write --out {}", out.display())]
+    Write {
+        /// The output file.
+        out: PathBuf,
+        /// What the store said.
+        #[source]
+        source: StoreError,
+    },
+}
+
+/// Imports a city: checks the paths, reads the extract and the optional boundaries, builds the
+/// city, adds its residents and writes the GeoPackage `options.out` atomically.
+pub fn import_city(
+    options: &ImportOptions,
+    progress: &dyn Progress,
+) -> Result<ImportOutcome, ImportError> {
+    check_paths(options)?;
+    let mut osm = read_osm(options, progress)?;
+    let boundaries = match &options.boundaries {
+        Some(p) => {
+            Some(ingest::boundaries::read_boundaries_geojson(p).map_err(ImportError::Boundaries)?)
+        }
+        None => None,
+    };
+    let candidates = std::mem::take(&mut osm.candidates);
+    let (mut city, warnings) = build_city(osm, boundaries);
+    progress.stage("population");
+    let population = add_population(options, &mut city)?;
+    progress.finish();
+    store::write_city_with_candidates(&options.out, &city, &candidates).map_err(|source| {
+        ImportError::Write {
+            out: options.out.clone(),
+            source,
+        }
+    })?;
+    Ok(ImportOutcome {
+        city,
+        warnings,
+        candidates,
+        population,
+    })
+}
+
+/// Fails early on paths that cannot work, before any long reading.
+fn check_paths(options: &ImportOptions) -> Result<(), ImportError> {
+    if !options.input.is_file() {
+        return Err(ImportError::MissingInput(options.input.clone()));
+    }
+    if let Some(b) = options.boundaries.as_ref().filter(|b| !b.is_file()) {
+        return Err(ImportError::MissingBoundaries(b.clone()));
+    }
+    let folder = match options.out.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if !folder.is_dir() {
+        return Err(ImportError::MissingOutFolder {
+            out: options.out.clone(),
+            folder: folder.to_path_buf(),
+        });
+    }
+    if options.out.is_dir() {
+        return Err(ImportError::OutIsFolder(options.out.clone()));
+    }
+    Ok(())
+}
+
+/// Reads the extract, telling each of its phases as a stage with a bar.
+fn read_osm(options: &ImportOptions, progress: &dyn Progress) -> Result<OsmImport, ImportError> {
+    progress.stage("reading OSM");
+    progress.length(1);
+    let phase = Mutex::new(String::new());
+    let report = |name: &str, done: u64, total: u64| {
+        if let Ok(mut p) = phase.lock()
+            && *p != name
+        {
+            *p = name.to_string();
+            progress.stage(name);
+        }
+        progress.length(total.max(1));
+        progress.position(done);
+    };
+    let opts = OsmOptions {
+        admin_level: options.admin_level,
+    };
+    Ok(ingest::osm::read_osm(&options.input, &opts, &report)?)
+}
+
+/// Combines the inputs into one city, with the warnings to show.
+fn build_city(
+    osm: OsmImport,
+    boundaries: Option<Vec<model::Neighbourhood>>,
+) -> (City, Vec<String>) {
+    let mut city = osm.city;
+    let mut warnings = osm.warnings;
+    if let Some(b) = boundaries {
+        city.neighbourhoods = b;
+        city.metadata.retain(|(k, _)| k != "admin_level");
+        city.metadata
+            .push(("neighbourhoods_source".into(), "boundaries".into()));
+        warnings.retain(|w| !w.contains("admin_level"));
+    }
+    if !warnings.is_empty() {
+        // All of them, one per line, for planners and tests (a terminal shows only the first few).
+        city.metadata
+            .push(("import_warnings".into(), warnings.join("\n")));
+    }
+    (city, warnings)
+}
+
+/// Residents by age band (from population files, else from buildings), assigned to the
+/// neighbourhoods and calibrated to the totals file.
+fn add_population(
+    options: &ImportOptions,
+    city: &mut City,
+) -> Result<PopulationOutcome, ImportError> {
+    let population = PopulationOptions {
+        files: options.population.clone(),
+        totals: options.population_totals.clone(),
+        ..PopulationOptions::default()
+    };
+    let outcome =
+        ingest::population::build_population(&population, &city.buildings, &city.neighbourhoods)?;
+    for (n, residents) in city
+        .neighbourhoods
+        .iter_mut()
+        .zip(&outcome.neighbourhood_population)
+    {
+        n.population = Some(*residents);
+    }
+    city.population.clone_from(&outcome.units);
+    let sources: Vec<&str> = outcome.summary.sources.iter().map(|s| s.as_str()).collect();
+    city.metadata
+        .push(("population_source".into(), sources.join(",")));
+    if let Some(t) = &options.population_totals {
+        let name = t
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        city.metadata.push(("population_totals".into(), name));
+    }
+    Ok(outcome)
+}
