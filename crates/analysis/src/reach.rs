@@ -19,6 +19,11 @@ pub fn network_profile(standards: &Standards) -> Profile {
     }
 }
 
+/// Whether `graph` was built with the profile `standards` asks for (see [`WalkGraph::profile`]).
+pub fn graph_fits(graph: &WalkGraph, standards: &Standards) -> bool {
+    graph.profile() == network_profile(standards)
+}
+
 /// Builds the walking graph of `city` with the standard's profile.
 pub fn build_graph(city: &City, standards: &Standards) -> Result<WalkGraph, AnalysisError> {
     WalkGraph::build(

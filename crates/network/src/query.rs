@@ -55,7 +55,7 @@ impl Search {
         }
     }
 
-    fn reset(&mut self) {
+    pub fn reset(&mut self) {
         for v in self.touched.drain(..) {
             self.dist[v as usize] = f64::INFINITY;
         }
@@ -63,7 +63,7 @@ impl Search {
     }
 
     /// Offers distance `d` to node `v` (kept if better and within `max_m`).
-    fn offer(&mut self, v: u32, d: f64, max_m: f64) -> bool {
+    pub fn offer(&mut self, v: u32, d: f64, max_m: f64) -> bool {
         if d <= max_m && d < self.dist[v as usize] {
             if self.dist[v as usize].is_infinite() {
                 self.touched.push(v);
@@ -102,7 +102,7 @@ impl Search {
 }
 
 /// Distance along edge `e` from its end `v` to a snap point on it.
-fn along_from(graph: &WalkGraph, e: u32, v: u32, s: &Snap) -> f64 {
+pub(crate) fn along_from(graph: &WalkGraph, e: u32, v: u32, s: &Snap) -> f64 {
     if graph.edge_nodes[e as usize][0] == v {
         s.to_a_m
     } else {
@@ -111,7 +111,7 @@ fn along_from(graph: &WalkGraph, e: u32, v: u32, s: &Snap) -> f64 {
 }
 
 /// Distance between two snap points on the same edge, along the edge, both offsets included.
-fn same_edge(o: &Snap, t: &Snap) -> f64 {
+pub(crate) fn same_edge(o: &Snap, t: &Snap) -> f64 {
     o.offset_m + (o.to_a_m - t.to_a_m).abs() + t.offset_m
 }
 
