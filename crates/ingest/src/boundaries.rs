@@ -47,12 +47,7 @@ pub fn read_boundaries_geojson(path: &Path) -> Result<Vec<Neighbourhood>, Bounda
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn write(text: &str) -> tempfile::NamedTempFile {
-        let f = tempfile::NamedTempFile::new().unwrap();
-        std::fs::write(f.path(), text).unwrap();
-        f
-    }
+    use crate::geojson::write_temp as write;
 
     #[test]
     fn reads_names_ids_and_both_polygon_types() {

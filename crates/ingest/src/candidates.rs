@@ -51,12 +51,7 @@ pub fn read_candidate_file(path: &Path) -> Result<Vec<CandidateSite>, CandidateE
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn write(text: &str) -> tempfile::NamedTempFile {
-        let f = tempfile::NamedTempFile::new().unwrap();
-        std::fs::write(f.path(), text).unwrap();
-        f
-    }
+    use crate::geojson::write_temp as write;
 
     #[test]
     fn reads_points_and_polygons_with_ids() {

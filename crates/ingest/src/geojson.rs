@@ -133,15 +133,18 @@ pub fn feature_geometry(feature: &Feature) -> Result<Geometry<f64>, String> {
         .map_err(|e: geojson::Error| e.to_string())
 }
 
+/// A temporary file holding `text`, for the readers' tests.
+#[cfg(test)]
+pub(crate) fn write_temp(text: &str) -> tempfile::NamedTempFile {
+    let f = tempfile::NamedTempFile::new().expect("a temporary file");
+    std::fs::write(f.path(), text).expect("writing the temporary file");
+    f
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn write(text: &str) -> tempfile::NamedTempFile {
-        let f = tempfile::NamedTempFile::new().unwrap();
-        std::fs::write(f.path(), text).unwrap();
-        f
-    }
+    use write_temp as write;
 
     #[test]
     fn collections_only_where_asked() {
