@@ -213,6 +213,39 @@ impl WalkGraph {
     /// Builds the graph from walkable ways (railways only act as barriers for `ChildSafe`).
     ///
     /// Ways failing the foot/access rules are skipped; `nodes` supplies crossing tags.
+    ///
+    /// # Runtime
+    /// O(n log n) for n way segments (hashing the vertices, one R-tree bulk load).
+    ///
+    /// # Examples
+    /// A footway and a residential street meeting at node 2, and a motorway, which is not walkable:
+    /// ```
+    /// use geo_types::{Coord, coord};
+    /// use model::WalkWay;
+    /// use spielraum_network::{Profile, WalkGraph};
+    ///
+    /// let way = |id, highway: &str, nodes: Vec<i64>, coords: Vec<Coord<f64>>| WalkWay {
+    ///     id,
+    ///     nodes,
+    ///     coords,
+    ///     tags: vec![("highway".into(), highway.into())],
+    /// };
+    /// let (a, b, c) = (coord! {x: 0.0, y: 0.0}, coord! {x: 0.001, y: 0.0}, coord! {x: 0.001, y: 0.001});
+    /// let ways = [
+    ///     way(10, "footway", vec![1, 2], vec![a, b]),
+    ///     way(11, "residential", vec![2, 3], vec![b, c]),
+    ///     way(12, "motorway", vec![3, 4], vec![c, coord! {x: 0.002, y: 0.001}]),
+    /// ];
+    /// let graph = WalkGraph::build(&ways, &[], Profile::Default)?;
+    /// assert_eq!((graph.node_count(), graph.edge_count()), (3, 2));
+    /// // 0.001° east along the equator plus 0.001° north: 2 × 111.195 m.
+    /// assert!((graph.total_length_m() - 222.39).abs() < 0.01);
+    /// assert_eq!(graph.profile(), Profile::Default);
+    /// // No major road to cross here, so the child-safe graph is the same network.
+    /// let safe = WalkGraph::build(&ways, &[], Profile::ChildSafe)?;
+    /// assert_eq!((safe.edge_count(), safe.profile()), (2, Profile::ChildSafe));
+    /// # Ok::<(), spielraum_network::NetworkError>(())
+    /// ```
     pub fn build(
         ways: &[WalkWay],
         nodes: &[TaggedNode],
@@ -300,6 +333,29 @@ impl WalkGraph {
     ///
     /// Errors: an edge naming a node that `coords` does not have, a coordinate that is not a valid
     /// lon/lat, more nodes than `u32` can number, or no edge between two distinct nodes.
+    ///
+    /// # Examples
+    /// A path of three nodes and a separate edge: only the larger piece is kept.
+    /// ```
+    /// use geo_types::coord;
+    /// use spielraum_network::{NetworkError, Profile, WalkGraph};
+    ///
+    /// let coords = vec![
+    ///     coord! {x: 0.0, y: 0.0},
+    ///     coord! {x: 0.001, y: 0.0},
+    ///     coord! {x: 0.002, y: 0.0},
+    ///     coord! {x: 0.0, y: 0.01},
+    ///     coord! {x: 0.001, y: 0.01},
+    /// ];
+    /// let graph = WalkGraph::from_edges(coords.clone(), &[[0, 1], [1, 2], [3, 4]])?;
+    /// assert_eq!((graph.node_count(), graph.edge_count()), (3, 2));
+    /// assert_eq!(graph.profile(), Profile::Default);
+    /// assert_eq!(
+    ///     WalkGraph::from_edges(coords, &[[0, 7]]).unwrap_err(),
+    ///     NetworkError::EdgeNodeOutOfRange { edge: 0, node: 7, nodes: 5 }
+    /// );
+    /// # Ok::<(), NetworkError>(())
+    /// ```
     pub fn from_edges(
         coords: Vec<Coord<f64>>,
         edges: &[[u32; 2]],

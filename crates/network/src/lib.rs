@@ -26,6 +26,15 @@ pub use targets::{OUTLINE_SPACING_M, Targets, access_points, area_of, facility_p
 pub const DEFAULT_WALKING_SPEED_KMH: f64 = 4.5;
 
 /// Metres walked in `minutes` at `speed_kmh`.
+///
+/// # Examples
+/// ```
+/// use spielraum_network::{DEFAULT_WALKING_SPEED_KMH, minutes_to_metres};
+///
+/// // 4.5 km/h is 75 m a minute.
+/// assert_eq!(minutes_to_metres(10.0, DEFAULT_WALKING_SPEED_KMH), 750.0);
+/// assert_eq!(minutes_to_metres(3.0, 6.0), 300.0);
+/// ```
 pub fn minutes_to_metres(minutes: f64, speed_kmh: f64) -> f64 {
     minutes * speed_kmh * 1000.0 / 60.0
 }

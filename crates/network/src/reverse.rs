@@ -151,7 +151,7 @@ impl Origins {
     /// let homes = Origins::new(&graph, &[coord! {x: 0.0005, y: 0.0001}, coord! {x: 0.5, y: 0.5}]);
     /// let playground = [coord! {x: 0.002, y: 0.0}];
     ///
-    /// // 11.12 m to the street, 55.60 m to the middle node, 111.20 m to the playground.
+    /// // 11.12 m to the street, 55.60 m along to the middle node, 111.20 m on to the playground.
     /// let metre = 1.0 / 111_195.08; // degrees of longitude on the equator
     /// let expected = (0.0001 + 0.0005 + 0.001) / metre;
     /// let hits = homes.reaching(&graph, &playground, &[], 500.0);
@@ -159,7 +159,7 @@ impl Origins {
     /// assert_eq!(hits[0].0, 0);
     /// assert!((hits[0].1 - expected).abs() < 0.01, "{}", hits[0].1);
     ///
-    /// // The far home (0.5°, 55 km away) is found only without a bound; 177.9 m is too short.
+    /// // The far home (0.5°, 55 km away) is found only without a bound; 177 m is too short for the near one (177.9 m).
     /// assert_eq!(homes.reaching(&graph, &playground, &[], f64::INFINITY).len(), 2);
     /// assert!(homes.reaching(&graph, &playground, &[], 177.0).is_empty());
     /// # Ok::<(), spielraum_network::NetworkError>(())
