@@ -152,6 +152,56 @@ fn representative_point(g: &Geometry<f64>) -> Option<Point<f64>> {
 ///
 /// `reach[i]` lists the facilities unit `i` can reach (any kind; filtering by band,
 /// kind, access, area and distance happens here).
+///
+/// # Examples
+/// One neighbourhood, one playground and two homes: 10 under-sixes and 5 children of 6–11 live
+/// 150 m from the playground, 30 under-sixes and 15 children of 6–11 live 350 m from it. By
+/// DIN 18034 (200 m under 6, 400 m for 6–11) 10 of 40 under-sixes are served (25 %) and all
+/// 20 children of 6–11 (100 %); nobody is 12–17, so that share is undefined.
+/// ```
+/// use geo_types::{Geometry, MultiPolygon, Point, polygon};
+/// use model::{AgeBand, City, Facility, FacilityKind, Neighbourhood, OsmId, PopulationSource, PopulationUnit};
+/// use spielraum_analysis::{Candidate, Standards, analyze_reach};
+///
+/// let home = |lon, ages: [f64; 3]| PopulationUnit {
+///     location: Point::new(lon, 0.005),
+///     residents: ages.iter().sum::<f64>() + 20.0,
+///     ages,
+///     source: PopulationSource::Points,
+/// };
+/// let city = City {
+///     facilities: vec![Facility {
+///         osm_id: OsmId::Node(1),
+///         kind: FacilityKind::Playground,
+///         name: None,
+///         access: None,
+///         geometry: Geometry::Point(Point::new(0.005, 0.005)),
+///         area_m2: None,
+///     }],
+///     neighbourhoods: vec![Neighbourhood {
+///         id: "1".into(),
+///         name: "Altstadt".into(),
+///         admin_level: None,
+///         geometry: MultiPolygon(vec![polygon![
+///             (x: 0.0, y: 0.0), (x: 0.01, y: 0.0), (x: 0.01, y: 0.01), (x: 0.0, y: 0.01)
+///         ]]),
+///         population: None,
+///     }],
+///     population: vec![home(0.004, [10.0, 5.0, 0.0]), home(0.008, [30.0, 15.0, 0.0])],
+///     ..City::default()
+/// };
+/// // Walking distances as a network search would give them.
+/// let at = |distance_m| vec![Candidate { facility: 0, distance_m }];
+/// let analysis = analyze_reach(&city, &Standards::default_din18034(), &[at(150.0), at(350.0)])?;
+///
+/// let altstadt = &analysis.neighbourhoods[0];
+/// assert_eq!(altstadt.population, [40.0, 20.0, 0.0]);
+/// assert_eq!(altstadt.served_children, [10.0, 20.0, 0.0]);
+/// assert_eq!(altstadt.served_share(AgeBand::Age0To5), Some(0.25));
+/// assert_eq!(altstadt.served_share(AgeBand::Age6To11), Some(1.0));
+/// assert_eq!(altstadt.served_share(AgeBand::Age12To17), None);
+/// # Ok::<(), spielraum_analysis::AnalysisError>(())
+/// ```
 pub fn analyze_reach(
     city: &City,
     standards: &Standards,

@@ -3,7 +3,7 @@
 //!
 //! The arithmetic is explained for planners in docs/methods.md; the standards format in docs/standards.md.
 
-mod catchment;
+mod engine_error;
 pub mod export;
 pub mod gaps;
 pub mod indicators;
@@ -21,7 +21,8 @@ pub use indicators::{
     analyze_reach_weighted, weighted_area_m2,
 };
 pub use reach::{
-    analyze, analyze_scenario, build_graph, compute_reach, compute_reach_for, network_profile,
+    analyze, analyze_scenario, build_graph, compute_reach, compute_reach_for, graph_fits,
+    network_profile,
 };
 pub use scenario::{Comparison, ScenarioEngine, ScenarioEngineError};
 pub use standards::{

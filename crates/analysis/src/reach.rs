@@ -19,6 +19,25 @@ pub fn network_profile(standards: &Standards) -> Profile {
     }
 }
 
+/// Whether `graph` was built with the profile `standards` asks for (see [`WalkGraph::profile`]).
+///
+/// # Examples
+/// ```
+/// use geo_types::coord;
+/// use network::WalkGraph;
+/// use spielraum_analysis::{Standards, WalkProfile, graph_fits};
+///
+/// let graph = WalkGraph::from_edges(vec![coord! {x: 0.0, y: 0.0}, coord! {x: 0.001, y: 0.0}], &[[0, 1]])?;
+/// let mut standard = Standards::default_din18034();
+/// assert!(graph_fits(&graph, &standard));
+/// standard.profile = WalkProfile::ChildSafe;
+/// assert!(!graph_fits(&graph, &standard)); // build it again with the child-safe rules
+/// # Ok::<(), network::NetworkError>(())
+/// ```
+pub fn graph_fits(graph: &WalkGraph, standards: &Standards) -> bool {
+    graph.profile() == network_profile(standards)
+}
+
 /// Builds the walking graph of `city` with the standard's profile.
 pub fn build_graph(city: &City, standards: &Standards) -> Result<WalkGraph, AnalysisError> {
     WalkGraph::build(
@@ -31,6 +50,51 @@ pub fn build_graph(city: &City, standards: &Standards) -> Result<WalkGraph, Anal
 
 /// Walking distances from every population unit to every candidate facility within the
 /// standard's largest catchment (public facilities of a kind some band counts).
+///
+/// # Runtime
+/// One [`network::within`] search per unit, bounded by the catchment: O((v + e) log v) each
+/// for the v nodes and e edges within it, spread over all cores.
+///
+/// # Examples
+/// A street of two edges on the equator, 0.001° (111.195 m) each, a playground at its east end.
+/// One home stands 0.0001° north of the middle of the first edge: 11.12 m to the street, then
+/// 55.60 + 111.20 m along it, 177.92 m in all. The other stands 0.01° (1112 m) west of the
+/// street, beyond the 1000 m catchment of DIN 18034.
+/// ```
+/// use geo_types::{Geometry, Point, coord};
+/// use model::{City, Facility, FacilityKind, OsmId, PopulationSource, PopulationUnit};
+/// use network::WalkGraph;
+/// use spielraum_analysis::{Standards, compute_reach};
+///
+/// let graph = WalkGraph::from_edges(
+///     vec![coord! {x: 0.0, y: 0.0}, coord! {x: 0.001, y: 0.0}, coord! {x: 0.002, y: 0.0}],
+///     &[[0, 1], [1, 2]],
+/// )?;
+/// let home = |lon, lat| PopulationUnit {
+///     location: Point::new(lon, lat),
+///     residents: 3.0,
+///     ages: [1.0, 0.0, 0.0],
+///     source: PopulationSource::Points,
+/// };
+/// let city = City {
+///     facilities: vec![Facility {
+///         osm_id: OsmId::Node(1),
+///         kind: FacilityKind::Playground,
+///         name: None,
+///         access: None,
+///         geometry: Geometry::Point(Point::new(0.002, 0.0)),
+///         area_m2: None,
+///     }],
+///     population: vec![home(0.0005, 0.0001), home(-0.01, 0.0)],
+///     ..City::default()
+/// };
+/// let reach = compute_reach(&city, &graph, &Standards::default_din18034());
+/// let metre = 1.0 / 111_195.08; // degrees along the equator and along a meridian
+/// assert_eq!(reach[0].len(), 1);
+/// assert!((reach[0][0].distance_m - 0.0016 / metre).abs() < 0.01, "{}", reach[0][0].distance_m);
+/// assert!(reach[1].is_empty());
+/// # Ok::<(), network::NetworkError>(())
+/// ```
 pub fn compute_reach(city: &City, graph: &WalkGraph, standards: &Standards) -> Reach {
     compute_reach_for(&city.facilities, &city.population, graph, standards)
 }

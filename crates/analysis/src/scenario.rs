@@ -7,40 +7,19 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use model::scenario::{CandidateSite, Edit, ScenarioError, apply_edits};
+use model::scenario::{CandidateSite, Edit, apply_edits};
 use model::{City, Facility};
-use network::WalkGraph;
+use network::{Origins, ReverseSearch, WalkGraph};
 use serde_json::{Map, Value, json};
 
-use crate::catchment::UnitIndex;
+pub use crate::engine_error::ScenarioEngineError;
 use crate::indicators::{
-    Analysis, AnalysisError, Candidate, FacilityFacts, Fixed, Indicators, Reach, indicators,
+    Analysis, AnalysisError, Candidate, FacilityFacts, Fixed, Indicators, NeighbourhoodIndicators,
+    Reach, indicators,
 };
-use crate::reach::{compute_reach, is_candidate};
+use crate::reach::{compute_reach, graph_fits, is_candidate};
 use crate::standards::Standards;
-use crate::suggest::{SuggestOptions, Suggestion, suggest};
-
-/// Why a comparison or a suggestion cannot be answered (all caused by the request: answer 4xx).
-#[derive(Debug, thiserror::Error, PartialEq)]
-pub enum ScenarioEngineError {
-    /// An edit is invalid or names a facility that is not there.
-    #[error(transparent)]
-    Scenario(#[from] ScenarioError),
-    /// A suggestion asked for no sites.
-    #[error("count must be at least 1 (got {0})")]
-    InvalidCount(usize),
-    /// A suggestion's assumed area is negative or not a number.
-    #[error("invalid area {0} m² for a suggested facility (expected a number ≥ 0)")]
-    InvalidArea(f64),
-    /// The kind asked for serves no age band in the standard, so no child would gain.
-    #[error("facility kind '{kind}' serves no age band in standard '{standard}'")]
-    KindServesNoBand {
-        /// The kind asked for.
-        kind: model::FacilityKind,
-        /// The standard's name.
-        standard: String,
-    },
-}
+use crate::suggest::{SuggestBase, SuggestOptions, Suggestion, suggest};
 
 /// The base analysis of one city and everything needed to answer scenarios quickly.
 ///
@@ -50,7 +29,8 @@ pub struct ScenarioEngine {
     graph: Arc<WalkGraph>,
     standards: Standards,
     fixed: Fixed,
-    units: UnitIndex,
+    /// The population units snapped to `graph`, for searches from a facility's side.
+    units: Origins,
     /// Walking distances of the base facilities (indices into `city.facilities`).
     reach: Reach,
     /// For each base facility, the units whose reach list holds it (ascending).
@@ -75,12 +55,21 @@ pub struct Comparison {
 }
 
 impl ScenarioEngine {
-    /// Computes the base analysis of `city` on `graph` (built with the standard's profile).
+    /// Computes the base analysis of `city` on `graph` (built with the standard's profile; a
+    /// graph of another profile is used as it is, with a warning).
     pub fn new(
         city: Arc<City>,
         graph: Arc<WalkGraph>,
         standards: Standards,
     ) -> Result<ScenarioEngine, AnalysisError> {
+        if !graph_fits(&graph, &standards) {
+            tracing::warn!(
+                "the walking graph was built with the {:?} profile, standard '{}' asks for {:?}",
+                graph.profile(),
+                standards.name,
+                crate::reach::network_profile(&standards)
+            );
+        }
         let reach = compute_reach(&city, &graph, &standards);
         let fixed = Fixed::new(&city);
         let facts = FacilityFacts::new(
@@ -101,7 +90,8 @@ impl ScenarioEngine {
                 listed_by[c.facility].push(u as u32);
             }
         }
-        let units = UnitIndex::new(&graph, &city.population);
+        let locations: Vec<_> = city.population.iter().map(|u| u.location.0).collect();
+        let units = Origins::new(&graph, &locations);
         Ok(ScenarioEngine {
             city,
             graph,
@@ -238,11 +228,22 @@ impl ScenarioEngine {
         let max_m = self.standards.max_catchment_m();
         let mut extra: Vec<(u32, Candidate)> = which
             .par_iter()
-            .flat_map_iter(|&n| {
-                self.units
-                    .reach(&self.graph, &facilities[n], max_m)
-                    .into_iter()
-                    .map(move |(u, d)| {
+            .map_init(
+                || ReverseSearch::new(&self.graph, &self.units),
+                |scratch, &n| {
+                    let f = &facilities[n];
+                    let area: Vec<_> = network::area_of(f).into_iter().collect();
+                    let mut hits = Vec::new();
+                    let access = network::access_points(f);
+                    self.units.reaching_with(
+                        &self.graph,
+                        scratch,
+                        &access,
+                        &area,
+                        max_m,
+                        &mut hits,
+                    );
+                    hits.into_iter().map(move |(u, d)| {
                         (
                             u,
                             Candidate {
@@ -251,7 +252,9 @@ impl ScenarioEngine {
                             },
                         )
                     })
-            })
+                },
+            )
+            .flatten_iter()
             .collect();
         extra.sort_by_key(|(u, c)| (*u, c.facility));
         extra
@@ -264,22 +267,15 @@ impl ScenarioEngine {
         sites: &[CandidateSite],
         options: &SuggestOptions,
     ) -> Result<Vec<Suggestion>, ScenarioEngineError> {
-        suggest(self, sites, options)
-    }
-
-    /// Units in the walking reach of `facility` (within `max_m`), sorted by unit.
-    pub(crate) fn units_reaching(&self, facility: &Facility, max_m: f64) -> Vec<(u32, f64)> {
-        self.units.reach(&self.graph, facility, max_m)
-    }
-
-    /// Unserved children per unit and band in the base.
-    pub(crate) fn base_gap(&self) -> &[[f64; 3]] {
-        &self.base_gap
-    }
-
-    /// The neighbourhood of each unit.
-    pub(crate) fn home(&self) -> &[Option<usize>] {
-        &self.fixed.home
+        let base = SuggestBase {
+            city: &self.city,
+            graph: &self.graph,
+            units: &self.units,
+            standards: &self.standards,
+            home: &self.fixed.home,
+            base_gap: &self.base_gap,
+        };
+        suggest(&base, sites, options)
     }
 }
 
@@ -364,7 +360,7 @@ fn a_int(k: &str, m: &Map<String, Value>) -> Option<i64> {
 /// served shares, net play area, 2SFCA per child (child-weighted), number of gap areas.
 fn totals(a: &Analysis) -> Map<String, Value> {
     let rows = &a.neighbourhoods;
-    let sum = |f: &dyn Fn(&crate::NeighbourhoodIndicators) -> f64| rows.iter().map(f).sum::<f64>();
+    let sum = |f: &dyn Fn(&NeighbourhoodIndicators) -> f64| rows.iter().map(f).sum::<f64>();
     let mut m = Map::new();
     let persons = |x: f64| json!(x.round() as i64);
     m.insert(

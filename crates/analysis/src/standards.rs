@@ -292,6 +292,30 @@ impl Standards {
     }
 
     /// The shipped default: DIN 18034 (see [`DIN18034_TOML`]).
+    ///
+    /// # Examples
+    /// DIN 18034 asks for play space within 200 m (under 6), 400 m (6–11) and 1000 m (12–17):
+    /// ```
+    /// use model::{AgeBand, FacilityKind};
+    /// use spielraum_analysis::{Standards, WalkProfile};
+    ///
+    /// let din = Standards::default_din18034();
+    /// assert_eq!(din.name, "din18034");
+    /// assert_eq!(din.profile, WalkProfile::Default);
+    /// let thresholds: Vec<f64> = AgeBand::ALL.iter().map(|b| din.band(*b).threshold_m()).collect();
+    /// assert_eq!(thresholds, [200.0, 400.0, 1000.0]);
+    /// assert_eq!(din.max_catchment_m(), 1000.0);
+    /// // 200 m at the under-sixes' 3.5 km/h (58.3 m a minute): 3.43 minutes.
+    /// assert!((din.band(AgeBand::Age0To5).threshold_minutes() - 200.0 / (3500.0 / 60.0)).abs() < 1e-9);
+    ///
+    /// // Only playgrounds serve the under-sixes; open spaces serve the older bands.
+    /// let young = din.band(AgeBand::Age0To5);
+    /// assert!(young.serves(FacilityKind::Playground, 0.0, 200.0));
+    /// assert!(!young.serves(FacilityKind::Playground, 0.0, 200.1));
+    /// assert!(!young.serves(FacilityKind::OpenSpace, 5000.0, 50.0));
+    /// assert!(din.band(AgeBand::Age6To11).serves(FacilityKind::OpenSpace, 0.0, 400.0));
+    /// assert!(!din.counts_for_any_band(FacilityKind::School));
+    /// ```
     pub fn default_din18034() -> Standards {
         // The embedded file is tested to parse (see the tests), so this cannot fail at run time.
         Standards::from_toml_str(DIN18034_TOML, "din18034.toml")

@@ -9,11 +9,13 @@ use std::collections::BinaryHeap;
 
 use geo_types::Geometry;
 use model::scenario::CandidateSite;
-use model::{AgeBand, Facility, FacilityKind, OsmId};
+use model::{AgeBand, City, Facility, FacilityKind, OsmId};
+use network::{Origins, WalkGraph};
 use rayon::prelude::*;
 use serde_json::{Value, json};
 
-use crate::scenario::{ScenarioEngine, ScenarioEngineError};
+use crate::engine_error::ScenarioEngineError;
+use crate::standards::Standards;
 
 /// Area assumed for a new facility on a polygon site when none is given: the site's own area,
 /// at most this (m²). A playground rarely fills a whole field.
@@ -213,16 +215,32 @@ fn planned_facility(
     }
 }
 
-/// See [`ScenarioEngine::suggest`]. Elements are (unit, band) with weight = the unit's children
+/// What a suggestion reads of the base analysis (lent by [`crate::ScenarioEngine::suggest`]).
+pub(crate) struct SuggestBase<'a> {
+    /// The city.
+    pub city: &'a City,
+    /// Its walking graph.
+    pub graph: &'a WalkGraph,
+    /// Its population units snapped to `graph`.
+    pub units: &'a Origins,
+    /// The standard.
+    pub standards: &'a Standards,
+    /// The neighbourhood of each unit.
+    pub home: &'a [Option<usize>],
+    /// Unserved children per unit and band in the base.
+    pub base_gap: &'a [[f64; 3]],
+}
+
+/// See [`crate::ScenarioEngine::suggest`]. Elements are (unit, band) with weight = the unit's children
 /// of that band, for units unserved in that band today; a site covers an element when a public
 /// facility of `kind` there (area at weight 1, as a planned public facility in a scenario) would
 /// serve the band by the standard's rules.
 pub(crate) fn suggest(
-    engine: &ScenarioEngine,
+    base: &SuggestBase<'_>,
     sites: &[CandidateSite],
     options: &SuggestOptions,
 ) -> Result<Vec<Suggestion>, ScenarioEngineError> {
-    let standards = engine.standards();
+    let standards = base.standards;
     if options.count == 0 {
         return Err(ScenarioEngineError::InvalidCount(0));
     }
@@ -245,7 +263,7 @@ pub(crate) fn suggest(
         .iter()
         .map(|b| standards.band(*b).catchment_m())
         .fold(0.0, f64::max);
-    let gap = engine.base_gap();
+    let gap = base.base_gap;
     let weights: Vec<f64> = gap.iter().flatten().copied().collect();
     let sets: Vec<Vec<u32>> = sites
         .par_iter()
@@ -254,7 +272,7 @@ pub(crate) fn suggest(
             let f = planned_facility(site, i, options, standards.point_area_m2);
             let area = f.area_m2.unwrap_or(0.0);
             let mut set = Vec::new();
-            for (u, d) in engine.units_reaching(&f, max_m) {
+            for (u, d) in base.units.reaching_facility(base.graph, &f, max_m) {
                 for b in &bands {
                     let e = u as usize * 3 + b.index();
                     if weights[e] > 0.0 && standards.band(*b).serves(options.kind, area, d) {
@@ -267,8 +285,7 @@ pub(crate) fn suggest(
         .collect();
     let coverage = Coverage { weights, sets };
     let chosen = coverage.lazy_greedy(options.count);
-    let city = engine.city();
-    let home = engine.home();
+    let (city, home) = (base.city, base.home);
     let mut covered = vec![false; coverage.weights.len()];
     let mut out = Vec::with_capacity(chosen.len());
     for (rank, &s) in chosen.iter().enumerate() {

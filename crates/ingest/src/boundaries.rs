@@ -2,105 +2,35 @@
 //!
 //! Name from `name`/`NAME`/`Name`, id from the feature id, an `id` property or the running number.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use geo::{Orient, orient::Direction};
 use geo_types::{Geometry, MultiPolygon};
-use geojson::GeoJson;
 use model::Neighbourhood;
 
+use crate::geojson::{
+    Accept, FeatureFile, GeoJsonError, feature_geometry, feature_id, text_property,
+};
+
 /// Errors reading a boundaries GeoJSON; each names the file (and the feature).
-#[derive(Debug, thiserror::Error)]
-pub enum BoundaryError {
-    /// The file cannot be read.
-    #[error("{path}: cannot read: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// The file is not GeoJSON.
-    #[error("{path}: not valid GeoJSON: {message}")]
-    Parse {
-        /// The file.
-        path: PathBuf,
-        /// What the parser said.
-        message: String,
-    },
-    /// The GeoJSON is not a FeatureCollection.
-    #[error("{path}: expected a GeoJSON FeatureCollection of polygons")]
-    NotCollection {
-        /// The file.
-        path: PathBuf,
-    },
-    /// One feature is unusable.
-    #[error("{path}: feature {index}: {message}")]
-    Feature {
-        /// The file.
-        path: PathBuf,
-        /// The feature's index in the collection (0-based).
-        index: usize,
-        /// What is wrong.
-        message: String,
-    },
-}
+pub type BoundaryError = GeoJsonError;
 
 /// Reads neighbourhoods from a GeoJSON FeatureCollection of Polygon/MultiPolygon features.
 pub fn read_boundaries_geojson(path: &Path) -> Result<Vec<Neighbourhood>, BoundaryError> {
-    let text = std::fs::read_to_string(path).map_err(|source| BoundaryError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let gj: GeoJson = text
-        .parse()
-        .map_err(|e: geojson::Error| BoundaryError::Parse {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
-    let GeoJson::FeatureCollection(fc) = gj else {
-        return Err(BoundaryError::NotCollection {
-            path: path.to_path_buf(),
-        });
-    };
-    let bad = |index: usize, message: String| BoundaryError::Feature {
-        path: path.to_path_buf(),
-        index,
-        message,
-    };
-    let mut out = Vec::new();
-    for (index, f) in fc.features.into_iter().enumerate() {
-        let prop = |k: &str| f.properties.as_ref().and_then(|p| p.get(k)).cloned();
-        let text_of = |v: serde_json::Value| match v {
-            serde_json::Value::String(s) => Some(s),
-            serde_json::Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        };
+    let file = FeatureFile::read(path, Accept::CollectionOf("polygons"))?;
+    let mut out = Vec::with_capacity(file.features.len());
+    for (index, f) in file.features.iter().enumerate() {
         let name = ["name", "NAME", "Name"]
             .into_iter()
-            .find_map(|k| prop(k).and_then(text_of))
-            .ok_or_else(|| bad(index, "has no name property (name, NAME or Name)".into()))?;
-        let id = match &f.id {
-            Some(geojson::feature::Id::String(s)) => s.clone(),
-            Some(geojson::feature::Id::Number(n)) => n.to_string(),
-            None => prop("id")
-                .and_then(text_of)
-                .unwrap_or_else(|| (index + 1).to_string()),
-        };
-        let geometry = f
-            .geometry
-            .ok_or_else(|| bad(index, "has no geometry".into()))?;
-        let geometry: Geometry<f64> = geometry
-            .try_into()
-            .map_err(|e: geojson::Error| bad(index, e.to_string()))?;
+            .find_map(|k| text_property(f, k))
+            .ok_or_else(|| file.error(index, "has no name property (name, NAME or Name)"))?;
+        let id = feature_id(f).unwrap_or_else(|| (index + 1).to_string());
+        let geometry = feature_geometry(f).map_err(|e| file.error(index, e))?;
         let mp = match geometry {
             Geometry::Polygon(p) => MultiPolygon(vec![p]),
             Geometry::MultiPolygon(mp) => mp,
             _ => {
-                return Err(bad(
-                    index,
-                    "geometry is not a Polygon or MultiPolygon".into(),
-                ));
+                return Err(file.error(index, "geometry is not a Polygon or MultiPolygon"));
             }
         };
         out.push(Neighbourhood {
@@ -117,12 +47,7 @@ pub fn read_boundaries_geojson(path: &Path) -> Result<Vec<Neighbourhood>, Bounda
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn write(text: &str) -> tempfile::NamedTempFile {
-        let f = tempfile::NamedTempFile::new().unwrap();
-        std::fs::write(f.path(), text).unwrap();
-        f
-    }
+    use crate::geojson::write_temp as write;
 
     #[test]
     fn reads_names_ids_and_both_polygon_types() {

@@ -3,109 +3,44 @@
 //! Points, Polygons and MultiPolygons; id from the feature id, an `id` property or `c1`, `c2`, …
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use geo_types::Geometry;
-use geojson::GeoJson;
 use model::scenario::{CandidateSite, validate_geometry};
 
+use crate::geojson::{
+    Accept, FeatureFile, GeoJsonError, feature_geometry, feature_id, text_property,
+};
+
 /// Errors reading a candidate file; each names the file (and the feature).
-#[derive(Debug, thiserror::Error)]
-pub enum CandidateError {
-    /// The file cannot be read.
-    #[error("{path}: cannot read: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// The file is not GeoJSON.
-    #[error("{path}: not valid GeoJSON: {message}")]
-    Parse {
-        /// The file.
-        path: PathBuf,
-        /// What the parser said.
-        message: String,
-    },
-    /// One feature is unusable.
-    #[error("{path}: feature {index}: {message}")]
-    Feature {
-        /// The file.
-        path: PathBuf,
-        /// The feature's index in the file (0-based).
-        index: usize,
-        /// What is wrong.
-        message: String,
-    },
-}
+pub type CandidateError = GeoJsonError;
 
 /// Reads candidate sites from a GeoJSON FeatureCollection (or a single Feature or Geometry) of
 /// Points, Polygons and MultiPolygons in WGS84. `source` is `file`; the area is the polygon's
 /// own (0 for points); the name comes from a `name` property.
 pub fn read_candidate_file(path: &Path) -> Result<Vec<CandidateSite>, CandidateError> {
-    let text = std::fs::read_to_string(path).map_err(|source| CandidateError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let gj: GeoJson = text
-        .parse()
-        .map_err(|e: geojson::Error| CandidateError::Parse {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
-    let features = match gj {
-        GeoJson::FeatureCollection(fc) => fc.features,
-        GeoJson::Feature(f) => vec![f],
-        GeoJson::Geometry(g) => vec![geojson::Feature::from(g)],
-    };
-    let bad = |index: usize, message: String| CandidateError::Feature {
-        path: path.to_path_buf(),
-        index,
-        message,
-    };
+    let file = FeatureFile::read(path, Accept::Any)?;
     let mut seen = HashSet::new();
-    let mut out = Vec::with_capacity(features.len());
-    for (index, f) in features.into_iter().enumerate() {
-        let prop = |k: &str| f.properties.as_ref().and_then(|p| p.get(k));
-        let text_of = |v: &serde_json::Value| match v {
-            serde_json::Value::String(s) => Some(s.clone()),
-            serde_json::Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        };
-        let id = match &f.id {
-            Some(geojson::feature::Id::String(s)) => s.clone(),
-            Some(geojson::feature::Id::Number(n)) => n.to_string(),
-            None => prop("id")
-                .and_then(text_of)
-                .unwrap_or_else(|| format!("c{}", index + 1)),
-        };
+    let mut out = Vec::with_capacity(file.features.len());
+    for (index, f) in file.features.iter().enumerate() {
+        let id = feature_id(f).unwrap_or_else(|| format!("c{}", index + 1));
         if !seen.insert(id.clone()) {
-            return Err(bad(index, format!("id '{id}' is used twice")));
+            return Err(file.error(index, format!("id '{id}' is used twice")));
         }
-        let geometry = f
-            .geometry
-            .clone()
-            .ok_or_else(|| bad(index, "has no geometry".into()))?;
-        let geometry: Geometry<f64> = geometry
-            .try_into()
-            .map_err(|e: geojson::Error| bad(index, e.to_string()))?;
+        let geometry = feature_geometry(f).map_err(|e| file.error(index, e))?;
         if !matches!(
             geometry,
             Geometry::Point(_) | Geometry::Polygon(_) | Geometry::MultiPolygon(_)
         ) {
-            return Err(bad(
-                index,
-                "geometry is not a Point, Polygon or MultiPolygon".into(),
-            ));
+            return Err(file.error(index, "geometry is not a Point, Polygon or MultiPolygon"));
         }
         // The same checks as for a planned facility: WGS84 range, valid polygons.
-        validate_geometry(&geometry).map_err(|e| bad(index, e.to_string()))?;
+        validate_geometry(&geometry).map_err(|e| file.error(index, e.to_string()))?;
         let area_m2 = model::geodesy::area_m2(&geometry); // 0 for points
         out.push(CandidateSite {
             id,
             source: "file".into(),
-            name: prop("name").and_then(text_of),
+            name: text_property(f, "name"),
             geometry,
             area_m2,
         });
@@ -116,12 +51,7 @@ pub fn read_candidate_file(path: &Path) -> Result<Vec<CandidateSite>, CandidateE
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn write(text: &str) -> tempfile::NamedTempFile {
-        let f = tempfile::NamedTempFile::new().unwrap();
-        std::fs::write(f.path(), text).unwrap();
-        f
-    }
+    use crate::geojson::write_temp as write;
 
     #[test]
     fn reads_points_and_polygons_with_ids() {

@@ -1,7 +1,7 @@
-//! Ingest for Spielraum.
-//!
-//! (Being built: see the crate description.)
+//! Readers for Spielraum: OpenStreetMap PBF extracts, GeoJSON boundaries and candidate sites,
+//! population files; each turns a user's file into `model` types, with errors naming the file.
 pub mod boundaries;
 pub mod candidates;
+pub mod geojson;
 pub mod osm;
 pub mod population;

@@ -146,6 +146,38 @@ impl FacilityIndex {
     }
 
     /// The `k` facilities nearest to `lonlat`, as (position, metres), nearest first.
+    ///
+    /// # Examples
+    /// Two playgrounds on the equator, 0.001° (111.2 m) and 0.004° (444.8 m) east of the query
+    /// point, and a park whose edge is 0.002° (222.4 m) west of it:
+    /// ```
+    /// use geo_types::{Geometry, Point, Rect, coord};
+    /// use spielraum_model::index::FacilityIndex;
+    /// use spielraum_model::{Facility, FacilityKind, OsmId};
+    ///
+    /// let facility = |id, kind, geometry| Facility {
+    ///     osm_id: OsmId::Node(id),
+    ///     kind,
+    ///     name: None,
+    ///     access: None,
+    ///     geometry,
+    ///     area_m2: None,
+    /// };
+    /// let park = Rect::new(coord! {x: -0.005, y: -0.001}, coord! {x: -0.002, y: 0.001});
+    /// let facilities = [
+    ///     facility(1, FacilityKind::Playground, Geometry::Point(Point::new(0.004, 0.0))),
+    ///     facility(2, FacilityKind::Playground, Geometry::Point(Point::new(0.001, 0.0))),
+    ///     facility(3, FacilityKind::OpenSpace, Geometry::Rect(park)),
+    /// ];
+    /// let index = FacilityIndex::new(&facilities);
+    /// let near = index.nearest_k(coord! {x: 0.0, y: 0.0}, 2);
+    /// let metre = 1.0 / 111_195.08; // degrees along the equator
+    /// assert_eq!((near[0].0, near[1].0), (1, 2));
+    /// assert!((near[0].1 - 0.001 / metre).abs() < 0.01);
+    /// assert!((near[1].1 - 0.002 / metre).abs() < 0.01);
+    /// // Within 300 m: the same two.
+    /// assert_eq!(index.within(coord! {x: 0.0, y: 0.0}, 300.0).len(), 2);
+    /// ```
     pub fn nearest_k(&self, lonlat: Coord<f64>, k: usize) -> Vec<(usize, f64)> {
         let p = self.projection.project(lonlat);
         self.tree

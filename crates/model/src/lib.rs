@@ -74,6 +74,23 @@ pub enum ModelError {
 }
 
 /// The kinds of place where children play, learn or meet.
+///
+/// # Examples
+/// Kinds are written as on the command line and in files:
+/// ```
+/// use spielraum_model::FacilityKind;
+///
+/// let kind: FacilityKind = "open_space".parse()?;
+/// assert_eq!(kind, FacilityKind::OpenSpace);
+/// assert_eq!(FacilityKind::Playground.to_string(), "playground");
+/// // Every kind reads back from its own name.
+/// for k in FacilityKind::ALL {
+///     assert_eq!(k.as_str().parse::<FacilityKind>()?, k);
+/// }
+/// let err = "park".parse::<FacilityKind>().unwrap_err();
+/// assert!(err.to_string().starts_with("unknown facility kind 'park'"));
+/// # Ok::<(), spielraum_model::ModelError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FacilityKind {
@@ -124,6 +141,16 @@ impl FromStr for FacilityKind {
 }
 
 /// An OpenStreetMap object id with its type, written `n123`, `w123`, `r123`.
+///
+/// # Examples
+/// ```
+/// use spielraum_model::OsmId;
+///
+/// assert_eq!("w4711".parse::<OsmId>()?, OsmId::Way(4711));
+/// assert_eq!(OsmId::Relation(51701).to_string(), "r51701");
+/// assert!("x1".parse::<OsmId>().is_err());
+/// # Ok::<(), spielraum_model::ModelError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum OsmId {
     /// A node.
@@ -178,6 +205,26 @@ pub struct Facility {
 
 impl Facility {
     /// Whether the facility is open to the public (counts for `nearest` and coverage).
+    ///
+    /// # Examples
+    /// ```
+    /// use geo_types::{Geometry, Point};
+    /// use spielraum_model::{Facility, FacilityKind, OsmId};
+    ///
+    /// let mut school_yard = Facility {
+    ///     osm_id: OsmId::Way(7),
+    ///     kind: FacilityKind::School,
+    ///     name: None,
+    ///     access: None,
+    ///     geometry: Geometry::Point(Point::new(9.52, 47.14)),
+    ///     area_m2: None,
+    /// };
+    /// assert!(school_yard.is_public()); // no access tag: public
+    /// school_yard.access = Some("private".into());
+    /// assert!(!school_yard.is_public());
+    /// school_yard.access = Some("customers".into());
+    /// assert!(school_yard.is_public()); // only `no` and `private` close it
+    /// ```
     pub fn is_public(&self) -> bool {
         !matches!(self.access.as_deref(), Some("no") | Some("private"))
     }
@@ -239,6 +286,23 @@ impl PopulationSource {
 }
 
 /// The age bands of the planning standards.
+///
+/// # Examples
+/// A band names its column in files and its slot in per-band arrays:
+/// ```
+/// use spielraum_model::AgeBand;
+///
+/// let band: AgeBand = "age_6_11".parse()?;
+/// assert_eq!(band, AgeBand::Age6To11);
+/// assert_eq!(band.index(), 1);
+///
+/// let children = [12.0, 30.0, 7.0]; // per band, youngest first
+/// assert_eq!(children[AgeBand::Age12To17.index()], 7.0);
+/// let names: Vec<&str> = AgeBand::ALL.iter().map(|b| b.as_str()).collect();
+/// assert_eq!(names, ["age_0_5", "age_6_11", "age_12_17"]);
+/// assert!("age_18_99".parse::<AgeBand>().is_err());
+/// # Ok::<(), spielraum_model::ModelError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum AgeBand {
     /// Under 6.

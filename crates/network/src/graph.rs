@@ -11,7 +11,63 @@ use model::{BARRIER_RAILWAYS, TaggedNode, WALKABLE_HIGHWAYS, WalkWay};
 use rstar::RTree;
 use rstar::primitives::{GeomWithData, Line};
 
-use crate::NetworkError;
+/// Errors in building the walking graph.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum NetworkError {
+    /// A way whose node list and coordinate list differ in length.
+    #[error("way {way}: {nodes} node ids but {coords} coordinates")]
+    WayLengthMismatch {
+        /// OSM way id.
+        way: i64,
+        /// Number of node ids.
+        nodes: usize,
+        /// Number of coordinates.
+        coords: usize,
+    },
+    /// A way with a coordinate that is not a valid lon/lat.
+    #[error("way {way}: node {node} has an invalid coordinate ({lon}, {lat})")]
+    InvalidCoordinate {
+        /// OSM way id.
+        way: i64,
+        /// OSM node id.
+        node: i64,
+        /// Longitude given.
+        lon: f64,
+        /// Latitude given.
+        lat: f64,
+    },
+    /// `WalkGraph::from_edges`: an edge names a node that is not in the coordinate list.
+    #[error("edge {edge} names node {node}, but there are only {nodes} nodes")]
+    EdgeNodeOutOfRange {
+        /// Index of the edge in the edge list.
+        edge: usize,
+        /// The node id it names.
+        node: u32,
+        /// Number of coordinates given.
+        nodes: usize,
+    },
+    /// `WalkGraph::from_edges`: a node coordinate that is not a valid lon/lat.
+    #[error("node {node} has an invalid coordinate ({lon}, {lat})")]
+    InvalidNodeCoordinate {
+        /// Index of the node in the coordinate list.
+        node: usize,
+        /// Longitude given.
+        lon: f64,
+        /// Latitude given.
+        lat: f64,
+    },
+    /// `WalkGraph::from_edges`: more nodes than `u32` ids can number.
+    #[error("{nodes} nodes: more than u32 ids can number")]
+    TooManyNodes {
+        /// Number of coordinates given.
+        nodes: usize,
+    },
+    /// No walkable way at all: nothing to build a graph from.
+    #[error(
+        "no walkable ways: the walking network is empty (was the extract imported with its roads?)"
+    )]
+    Empty,
+}
 
 /// Which walking rules the graph follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -96,6 +152,8 @@ pub(crate) type SegmentEntry = GeomWithData<Line<[f64; 2]>, u32>;
 #[derive(Debug)]
 pub struct WalkGraph {
     pub(crate) id: u64,
+    /// The walking rules the graph was built with.
+    pub(crate) profile: Profile,
     pub(crate) coords: Vec<Coord<f64>>,
     /// CSR offsets into `adj` (length `node_count + 1`).
     pub(crate) offsets: Vec<u32>,
@@ -155,6 +213,39 @@ impl WalkGraph {
     /// Builds the graph from walkable ways (railways only act as barriers for `ChildSafe`).
     ///
     /// Ways failing the foot/access rules are skipped; `nodes` supplies crossing tags.
+    ///
+    /// # Runtime
+    /// O(n log n) for n way segments (hashing the vertices, one R-tree bulk load).
+    ///
+    /// # Examples
+    /// A footway and a residential street meeting at node 2, and a motorway, which is not walkable:
+    /// ```
+    /// use geo_types::{Coord, coord};
+    /// use model::WalkWay;
+    /// use spielraum_network::{Profile, WalkGraph};
+    ///
+    /// let way = |id, highway: &str, nodes: Vec<i64>, coords: Vec<Coord<f64>>| WalkWay {
+    ///     id,
+    ///     nodes,
+    ///     coords,
+    ///     tags: vec![("highway".into(), highway.into())],
+    /// };
+    /// let (a, b, c) = (coord! {x: 0.0, y: 0.0}, coord! {x: 0.001, y: 0.0}, coord! {x: 0.001, y: 0.001});
+    /// let ways = [
+    ///     way(10, "footway", vec![1, 2], vec![a, b]),
+    ///     way(11, "residential", vec![2, 3], vec![b, c]),
+    ///     way(12, "motorway", vec![3, 4], vec![c, coord! {x: 0.002, y: 0.001}]),
+    /// ];
+    /// let graph = WalkGraph::build(&ways, &[], Profile::Default)?;
+    /// assert_eq!((graph.node_count(), graph.edge_count()), (3, 2));
+    /// // 0.001° east along the equator plus 0.001° north: 2 × 111.195 m.
+    /// assert!((graph.total_length_m() - 222.39).abs() < 0.01);
+    /// assert_eq!(graph.profile(), Profile::Default);
+    /// // No major road to cross here, so the child-safe graph is the same network.
+    /// let safe = WalkGraph::build(&ways, &[], Profile::ChildSafe)?;
+    /// assert_eq!((safe.edge_count(), safe.profile()), (2, Profile::ChildSafe));
+    /// # Ok::<(), spielraum_network::NetworkError>(())
+    /// ```
     pub fn build(
         ways: &[WalkWay],
         nodes: &[TaggedNode],
@@ -221,6 +312,7 @@ impl WalkGraph {
             });
         }
         let mut graph = Self::from_sided_edges(coords, &edges, &sides);
+        graph.profile = profile;
         if profile == Profile::ChildSafe {
             let k = graph.cos_lat0;
             let lines = ways
@@ -237,9 +329,33 @@ impl WalkGraph {
 
     /// Builds the graph from node coordinates and undirected edges (lengths are great-circle),
     /// keeping the largest connected component. Used by `build` and by generated benchmark networks.
+    /// Its [`profile`](WalkGraph::profile) is [`Profile::Default`]: every edge is walkable.
     ///
     /// Errors: an edge naming a node that `coords` does not have, a coordinate that is not a valid
     /// lon/lat, more nodes than `u32` can number, or no edge between two distinct nodes.
+    ///
+    /// # Examples
+    /// A path of three nodes and a separate edge: only the larger piece is kept.
+    /// ```
+    /// use geo_types::coord;
+    /// use spielraum_network::{NetworkError, Profile, WalkGraph};
+    ///
+    /// let coords = vec![
+    ///     coord! {x: 0.0, y: 0.0},
+    ///     coord! {x: 0.001, y: 0.0},
+    ///     coord! {x: 0.002, y: 0.0},
+    ///     coord! {x: 0.0, y: 0.01},
+    ///     coord! {x: 0.001, y: 0.01},
+    /// ];
+    /// let graph = WalkGraph::from_edges(coords.clone(), &[[0, 1], [1, 2], [3, 4]])?;
+    /// assert_eq!((graph.node_count(), graph.edge_count()), (3, 2));
+    /// assert_eq!(graph.profile(), Profile::Default);
+    /// assert_eq!(
+    ///     WalkGraph::from_edges(coords, &[[0, 7]]).unwrap_err(),
+    ///     NetworkError::EdgeNodeOutOfRange { edge: 0, node: 7, nodes: 5 }
+    /// );
+    /// # Ok::<(), NetworkError>(())
+    /// ```
     pub fn from_edges(
         coords: Vec<Coord<f64>>,
         edges: &[[u32; 2]],
@@ -327,6 +443,7 @@ impl WalkGraph {
             .collect();
         WalkGraph {
             id: NEXT_GRAPH_ID.fetch_add(1, Ordering::Relaxed),
+            profile: Profile::Default,
             coords: kept_coords,
             offsets,
             adj,
@@ -337,6 +454,14 @@ impl WalkGraph {
             rtree: RTree::bulk_load(segments),
             barrier_lines: RTree::new(),
         }
+    }
+
+    /// The walking rules the graph was built with: the profile given to [`WalkGraph::build`], or
+    /// [`Profile::Default`] for [`WalkGraph::from_edges`].
+    ///
+    /// Whether a graph fits a standard is `graph.profile() == wanted`, with no record kept aside.
+    pub fn profile(&self) -> Profile {
+        self.profile
     }
 
     /// Number of nodes (OSM nodes, plus side copies at child-safe barriers).

@@ -137,11 +137,18 @@ fn chains(graph: &WalkGraph, whole: &HashSet<u32>) -> Vec<LineString<f64>> {
 
 /// The walkable area within max_m of origin, following the streets (buffered reached edge pieces,
 /// partial edges included up to the remaining distance), not a convex hull. Default options.
+///
+/// # Runtime
+/// As [`isochrone_with`].
 pub fn isochrone(graph: &WalkGraph, origin: Coord<f64>, max_m: f64) -> MultiPolygon<f64> {
     isochrone_with(graph, origin, max_m, &IsochroneOptions::default())
 }
 
 /// [`isochrone`] with explicit options.
+///
+/// # Runtime
+/// One Dijkstra bounded by `max_m` (O((v + e) log v) for the v nodes and e edges within reach),
+/// then a raster of about ((2 max_m + 2 buffer) / cell)² cells with cell = buffer / 5.
 ///
 /// The buffer is drawn on a raster in a local equirectangular plane (metres) around the origin:
 /// cells of buffer/5 whose centre lies within the buffer of a reached piece are filled and the

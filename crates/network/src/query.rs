@@ -55,7 +55,7 @@ impl Search {
         }
     }
 
-    fn reset(&mut self) {
+    pub fn reset(&mut self) {
         for v in self.touched.drain(..) {
             self.dist[v as usize] = f64::INFINITY;
         }
@@ -63,7 +63,7 @@ impl Search {
     }
 
     /// Offers distance `d` to node `v` (kept if better and within `max_m`).
-    fn offer(&mut self, v: u32, d: f64, max_m: f64) -> bool {
+    pub fn offer(&mut self, v: u32, d: f64, max_m: f64) -> bool {
         if d <= max_m && d < self.dist[v as usize] {
             if self.dist[v as usize].is_infinite() {
                 self.touched.push(v);
@@ -102,7 +102,7 @@ impl Search {
 }
 
 /// Distance along edge `e` from its end `v` to a snap point on it.
-fn along_from(graph: &WalkGraph, e: u32, v: u32, s: &Snap) -> f64 {
+pub(crate) fn along_from(graph: &WalkGraph, e: u32, v: u32, s: &Snap) -> f64 {
     if graph.edge_nodes[e as usize][0] == v {
         s.to_a_m
     } else {
@@ -111,7 +111,7 @@ fn along_from(graph: &WalkGraph, e: u32, v: u32, s: &Snap) -> f64 {
 }
 
 /// Distance between two snap points on the same edge, along the edge, both offsets included.
-fn same_edge(o: &Snap, t: &Snap) -> f64 {
+pub(crate) fn same_edge(o: &Snap, t: &Snap) -> f64 {
     o.offset_m + (o.to_a_m - t.to_a_m).abs() + t.offset_m
 }
 
@@ -178,6 +178,40 @@ fn matches(graph: &WalkGraph, targets: &Targets) -> bool {
 
 /// Nearest target for every origin, within max_m (f64::INFINITY = unbounded). Parallel over origins
 /// reading one multi-source distance field, which is cached in `targets` for later calls.
+///
+/// # Runtime
+/// The first call (and a call with a larger `max_m` than the cached field's) runs one multi-source
+/// Dijkstra: O((v + e) log v) for the v nodes and e edges within `max_m` of any target. Then
+/// O(log m) per origin (one snap on a graph of m edges) plus the access points on its own edge,
+/// spread over all cores.
+///
+/// # Examples
+/// Three nodes on the equator, 0.001° (111.195 m) apart. Target 0 stands at the east end;
+/// target 1 stands 0.0005° (55.6 m) north of the west end, which counts as its straight
+/// connector. From the middle of the first edge, target 1 is 55.6 + 55.6 = 111.2 m away and
+/// target 0 is 55.6 + 111.2 = 166.8 m away.
+/// ```
+/// use geo_types::coord;
+/// use spielraum_network::{Targets, WalkGraph, nearest};
+///
+/// let graph = WalkGraph::from_edges(
+///     vec![coord! {x: 0.0, y: 0.0}, coord! {x: 0.001, y: 0.0}, coord! {x: 0.002, y: 0.0}],
+///     &[[0, 1], [1, 2]],
+/// )?;
+/// let targets = Targets::from_points(
+///     &graph,
+///     &[vec![coord! {x: 0.002, y: 0.0}], vec![coord! {x: 0.0, y: 0.0005}]],
+/// );
+/// let origin = [coord! {x: 0.0005, y: 0.0}];
+/// let metre = 1.0 / 111_195.08; // degrees along the equator (and along a meridian)
+///
+/// let hit = nearest(&graph, &targets, &origin, f64::INFINITY)[0].expect("reachable");
+/// assert_eq!(hit.target, 1);
+/// assert!((hit.distance_m - 0.001 / metre).abs() < 0.01, "{}", hit.distance_m);
+/// // 100 m is not enough.
+/// assert_eq!(nearest(&graph, &targets, &origin, 100.0), vec![None]);
+/// # Ok::<(), spielraum_network::NetworkError>(())
+/// ```
 pub fn nearest(
     graph: &WalkGraph,
     targets: &Targets,
@@ -306,6 +340,31 @@ fn per_origin(
 }
 
 /// The k nearest targets per origin (each target once, at its minimum distance), sorted by distance.
+///
+/// # Runtime
+/// Per origin, one Dijkstra bounded by `max_m` that stops once k targets are final:
+/// O((v + e) log v + t) for the v nodes and e edges it settles and the t access points on them,
+/// spread over all cores.
+///
+/// # Examples
+/// The graph and targets of [`nearest`]: the first of two is target 1 (111.2 m).
+/// ```
+/// use geo_types::coord;
+/// use spielraum_network::{Targets, WalkGraph, k_nearest};
+///
+/// let graph = WalkGraph::from_edges(
+///     vec![coord! {x: 0.0, y: 0.0}, coord! {x: 0.001, y: 0.0}, coord! {x: 0.002, y: 0.0}],
+///     &[[0, 1], [1, 2]],
+/// )?;
+/// let targets = Targets::from_points(
+///     &graph,
+///     &[vec![coord! {x: 0.002, y: 0.0}], vec![coord! {x: 0.0, y: 0.0005}]],
+/// );
+/// let hits = k_nearest(&graph, &targets, &[coord! {x: 0.0005, y: 0.0}], 1, f64::INFINITY);
+/// assert_eq!(hits[0].len(), 1);
+/// assert_eq!(hits[0][0].target, 1);
+/// # Ok::<(), spielraum_network::NetworkError>(())
+/// ```
 pub fn k_nearest(
     graph: &WalkGraph,
     targets: &Targets,
@@ -317,6 +376,39 @@ pub fn k_nearest(
 }
 
 /// All targets within max_m of each origin (each once, min distance), sorted by distance.
+///
+/// The reverse question (which origins reach one target) is [`crate::Origins::reaching`].
+///
+/// # Runtime
+/// Per origin, one Dijkstra bounded by `max_m`: O((v + e) log v + t) for the v nodes and e edges
+/// within `max_m` and the t access points on them, spread over all cores.
+///
+/// # Examples
+/// The graph and targets of [`nearest`]: within 150 m only target 1 (111.2 m), within 200 m
+/// also target 0 (166.8 m).
+/// ```
+/// use geo_types::coord;
+/// use spielraum_network::{Targets, WalkGraph, within};
+///
+/// let graph = WalkGraph::from_edges(
+///     vec![coord! {x: 0.0, y: 0.0}, coord! {x: 0.001, y: 0.0}, coord! {x: 0.002, y: 0.0}],
+///     &[[0, 1], [1, 2]],
+/// )?;
+/// let targets = Targets::from_points(
+///     &graph,
+///     &[vec![coord! {x: 0.002, y: 0.0}], vec![coord! {x: 0.0, y: 0.0005}]],
+/// );
+/// let origin = [coord! {x: 0.0005, y: 0.0}];
+/// let names = |max_m| -> Vec<usize> {
+///     within(&graph, &targets, &origin, max_m)[0].iter().map(|h| h.target).collect()
+/// };
+/// assert_eq!(names(150.0), [1]);
+/// assert_eq!(names(200.0), [1, 0]);
+/// let metre = 1.0 / 111_195.08;
+/// let far = within(&graph, &targets, &origin, 200.0)[0][1].distance_m;
+/// assert!((far - 0.0015 / metre).abs() < 0.01, "{far}");
+/// # Ok::<(), spielraum_network::NetworkError>(())
+/// ```
 pub fn within(
     graph: &WalkGraph,
     targets: &Targets,

@@ -55,6 +55,9 @@ impl Targets {
 
     /// Facilities: a point is its own access point; an area is reached at its outline (all rings,
     /// densified to <= 25 m spacing); an origin inside an area facility is at distance 0 from it.
+    ///
+    /// # Runtime
+    /// O(a log m) for a access points on a graph of m edges (one snap each, in parallel).
     pub fn from_facilities(graph: &WalkGraph, facilities: &[&Facility]) -> Targets {
         let points: Vec<Vec<Coord<f64>>> = facilities.iter().map(|f| access_points(f)).collect();
         let areas = facilities
@@ -135,8 +138,31 @@ impl Targets {
     }
 }
 
-/// The area of a facility with one (polygons), `None` for points and lines.
-fn area_of(facility: &Facility) -> Option<MultiPolygon<f64>> {
+/// The area of a facility with one (Polygon, MultiPolygon, Rect) as a multipolygon, `None` for
+/// points and lines. An origin inside it is at distance 0 from the facility.
+///
+/// # Examples
+/// ```
+/// use geo_types::{Geometry, Point, Rect, coord};
+/// use model::{Facility, FacilityKind, OsmId};
+/// use spielraum_network::area_of;
+///
+/// let mut park = Facility {
+///     osm_id: OsmId::Way(1),
+///     kind: FacilityKind::OpenSpace,
+///     name: None,
+///     access: None,
+///     geometry: Geometry::Rect(Rect::new(coord! {x: 0.0, y: 0.0}, coord! {x: 1.0, y: 2.0})),
+///     area_m2: None,
+/// };
+/// let area = area_of(&park).expect("a rectangle is an area");
+/// assert_eq!(area.0.len(), 1);
+/// assert_eq!(area.0[0].exterior().0.len(), 5); // four corners, closed
+///
+/// park.geometry = Geometry::Point(Point::new(0.5, 0.5));
+/// assert!(area_of(&park).is_none());
+/// ```
+pub fn area_of(facility: &Facility) -> Option<MultiPolygon<f64>> {
     match &facility.geometry {
         Geometry::Polygon(p) => Some(MultiPolygon::new(vec![p.clone()])),
         Geometry::MultiPolygon(mp) => Some(mp.clone()),

@@ -1,4 +1,5 @@
-//! Property tests: `nearest`, `k_nearest`, `within` against a brute-force reference on random graphs.
+//! Property tests: `nearest`, `k_nearest`, `within` against a brute-force reference on random
+//! graphs, and the reverse search (`Origins`) against `within` run from every origin.
 //!
 //! Reference: its own tag rules and largest component, exhaustive snapping over all segments,
 //! Floyd–Warshall over all nodes (tests/common), its own outline densification for square areas.
@@ -12,7 +13,10 @@ use geo_types::{Geometry, MultiPoint, Point, Polygon};
 use model::{Facility, FacilityKind, OsmId, WalkWay};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
-use spielraum_network::{Profile, Targets, WalkGraph, k_nearest, nearest, within};
+use spielraum_network::{
+    Origins, Profile, ReverseSearch, Targets, WalkGraph, access_points, area_of, k_nearest,
+    nearest, within,
+};
 
 /// A random graph near Vaduz (47.14°N) in a box of about 600 m — a forest of random trees plus
 /// random extra edges, so often several components — with random way tags, origins and targets.
@@ -380,6 +384,66 @@ proptest! {
                 prop_assert!((h.distance_m - d).abs() < EPS);
                 prop_assert!((want[h.target] - h.distance_m).abs() < EPS);
             }
+        }
+    }
+
+    #[test]
+    fn reverse_search_matches_forward_within(case in case()) {
+        // Both profiles: child-safe graphs snap differently (pavements, barriers), and the reverse
+        // search must follow the same snaps.
+        let profile = if case.k % 2 == 0 { Profile::Default } else { Profile::ChildSafe };
+        let Ok(graph) = WalkGraph::build(&ways(&case), &[], profile) else {
+            return Ok(());
+        };
+        prop_assert_eq!(graph.profile(), profile);
+        let origins: Vec<Coord<f64>> = case.origins.iter().map(|p| lonlat(*p)).collect();
+        let facilities: Vec<Facility> =
+            case.targets.iter().enumerate().map(|(i, t)| facility(t, i)).collect();
+        let targets = Targets::from_facilities(&graph, &facilities.iter().collect::<Vec<_>>());
+        let max_m = case.max_m;
+        let forward = within(&graph, &targets, &origins, max_m);
+        let index = Origins::new(&graph, &origins);
+        prop_assert_eq!(index.len(), origins.len());
+        // One scratch for every facility: a search leaves it clean for the next one.
+        let mut scratch = ReverseSearch::new(&graph, &index);
+        let mut hits = Vec::new();
+        for (t, f) in facilities.iter().enumerate() {
+            let area: Vec<_> = area_of(f).into_iter().collect();
+            index.reaching_with(&graph, &mut scratch, &access_points(f), &area, max_m, &mut hits);
+            // The origins whose forward search reaches facility t, ascending, with their distance.
+            let want: Vec<(u32, f64)> = forward
+                .iter()
+                .enumerate()
+                .filter_map(|(o, hs)| {
+                    hs.iter().find(|h| h.target == t).map(|h| (o as u32, h.distance_m))
+                })
+                .collect();
+            prop_assert_eq!(
+                hits.iter().map(|h| h.0).collect::<Vec<_>>(),
+                want.iter().map(|h| h.0).collect::<Vec<_>>(),
+                "facility {}", t
+            );
+            for ((o, got), (_, d)) in hits.iter().zip(&want) {
+                prop_assert!((got - d).abs() < 1e-9, "facility {t}, origin {o}: {got} vs {d}");
+            }
+            prop_assert_eq!(&index.reaching_facility(&graph, f, max_m), &hits);
+        }
+        // All facilities at once (one multi-source search): the distance to the nearest one.
+        let access: Vec<Coord<f64>> = facilities.iter().flat_map(access_points).collect();
+        let areas: Vec<_> = facilities.iter().filter_map(area_of).collect();
+        let all = index.reaching(&graph, &access, &areas, max_m);
+        let near = nearest(&graph, &targets, &origins, max_m);
+        let want: Vec<(u32, f64)> = near
+            .iter()
+            .enumerate()
+            .filter_map(|(o, h)| h.map(|h| (o as u32, h.distance_m)))
+            .collect();
+        prop_assert_eq!(
+            all.iter().map(|h| h.0).collect::<Vec<_>>(),
+            want.iter().map(|h| h.0).collect::<Vec<_>>()
+        );
+        for ((o, got), (_, d)) in all.iter().zip(&want) {
+            prop_assert!((got - d).abs() < 1e-9, "origin {o}: {got} vs {d}");
         }
     }
 }
