@@ -32,8 +32,6 @@ pub(crate) struct Inner {
     pub tiles: TileCache,
     /// The walking graph and the public facilities on it, or why there is none.
     pub reach: Result<(Arc<network::WalkGraph>, network::Targets), String>,
-    /// The profile the walking graph was built with, when this state built it.
-    pub graph_profile: Option<network::Profile>,
     pub data_bounds: Option<[f64; 4]>,
     pub web_dir: Option<PathBuf>,
     /// Scenarios and suggestions, once [`AppState::with_scenarios`] set them up.
@@ -78,9 +76,8 @@ pub(crate) struct Scenarios {
 
 impl Scenarios {
     fn new(inner: &Inner, setup: ScenarioSetup) -> Scenarios {
-        let profile = analysis::network_profile(&setup.standards);
         let graph = match &inner.reach {
-            Ok((g, _)) if inner.graph_profile.is_none_or(|p| p == profile) => Ok(g.clone()),
+            Ok((g, _)) if analysis::graph_fits(g, &setup.standards) => Ok(g.clone()),
             Ok(_) => analysis::build_graph(&inner.city, &setup.standards)
                 .map(Arc::new)
                 .map_err(|e| e.to_string()),
@@ -134,7 +131,7 @@ impl AppState {
             network::Profile::Default,
         )
         .map_err(|e| e.to_string());
-        AppState::build(city, graph, Some(network::Profile::Default), indicators)
+        AppState::build(city, graph, indicators)
     }
 
     /// As [`AppState::new`], with a walking graph built already from `city` (e.g. the one
@@ -144,13 +141,12 @@ impl AppState {
         graph: network::WalkGraph,
         indicators: Option<AnalysisDocument>,
     ) -> AppState {
-        AppState::build(city, Ok(graph), None, indicators)
+        AppState::build(city, Ok(graph), indicators)
     }
 
     fn build(
         city: City,
         graph: Result<network::WalkGraph, String>,
-        graph_profile: Option<network::Profile>,
         indicators: Option<AnalysisDocument>,
     ) -> AppState {
         let tiles = TileCache::new(
@@ -173,7 +169,6 @@ impl AppState {
             indicators,
             tiles,
             reach,
-            graph_profile,
             web_dir: find_web_dir(),
             scenarios: None,
         }))
@@ -201,9 +196,8 @@ impl AppState {
 
     /// The same state answering the scenario and suggestion routes (`/api/scenarios…`,
     /// `/api/compare`, `/api/suggest`): builds the scenario engine once on this state's city and
-    /// walking graph (the graph must be the one `setup.standards` asks for, e.g. the one given to
-    /// [`AppState::with_graph`]; a state from [`AppState::new`] rebuilds it when the standard
-    /// walks another profile). Without it those routes answer 503.
+    /// walking graph, or on one built for the standard's profile when the state's graph walks
+    /// another (the graph records its profile). Without it those routes answer 503.
     pub fn with_scenarios(self, setup: ScenarioSetup) -> AppState {
         self.change("with_scenarios", |inner| {
             inner.scenarios = Some(Scenarios::new(inner, setup));
