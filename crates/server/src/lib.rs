@@ -28,7 +28,7 @@ use tower_http::cors::{Any, CorsLayer};
 pub use auth::EditToken;
 pub use openapi::{ROUTES, openapi_document};
 pub use scenario::{DEFAULT_SUGGESTIONS, MAX_COMPARE_EDITS, MAX_SUGGESTIONS, ScenarioSetup};
-pub use state::{AppState, data_bounds, find_web_dir, tile_layers};
+pub use state::{AppState, data_bounds, tile_layers};
 /// The planning map's MapLibre style and kind colours (also drawn by the static report maps).
 pub use style::{KIND_COLOURS, style_document};
 

@@ -1,5 +1,5 @@
 //! The server's prepared state: the city, indicators per neighbourhood, the neighbourhood
-//! GeoJSON, the tile cache, the walking graph for reach queries, and where the web app lives.
+//! GeoJSON, the tile cache, the walking graph for reach queries, and where the web app comes from.
 //!
 //! Built once at start; shared read-only (behind an `Arc`) by every request.
 
@@ -28,7 +28,8 @@ pub(crate) struct Inner {
     /// The profile the walking graph was built with, when this state built it.
     pub graph_profile: Option<network::Profile>,
     pub data_bounds: Option<[f64; 4]>,
-    pub web_dir: Option<PathBuf>,
+    /// The web app: the one the binary carries, or a folder (`SPIELRAUM_WEB_DIR`).
+    pub web: webapp::WebApp,
     /// Scenarios and suggestions, once [`AppState::with_scenarios`] set them up.
     pub scenarios: Option<crate::scenario::Scenarios>,
 }
@@ -38,7 +39,7 @@ impl std::fmt::Debug for AppState {
         f.debug_struct("AppState")
             .field("facilities", &self.0.city.facilities.len())
             .field("neighbourhoods", &self.0.city.neighbourhoods.len())
-            .field("web_dir", &self.0.web_dir)
+            .field("web", &self.0.web)
             .finish()
     }
 }
@@ -165,24 +166,6 @@ pub fn tile_layers(city: &City, indicators: Option<&Json>) -> Vec<tiles::SourceL
     city_layers(city, &opts)
 }
 
-/// Where the built web app is: `$SPIELRAUM_WEB_DIR`, else `web/dist` under the current
-/// directory, else `web/dist` above the executable (`target/<profile>/spielraum`).
-pub fn find_web_dir() -> Option<PathBuf> {
-    let mut candidates = Vec::new();
-    if let Some(d) = std::env::var_os("SPIELRAUM_WEB_DIR") {
-        candidates.push(PathBuf::from(d));
-    }
-    candidates.push(PathBuf::from("web/dist"));
-    if let Ok(exe) = std::env::current_exe() {
-        for up in exe.ancestors().skip(1).take(4) {
-            candidates.push(up.join("web/dist"));
-        }
-    }
-    candidates
-        .into_iter()
-        .find(|d| d.join("index.html").is_file())
-}
-
 /// `/api/neighbourhoods` properties of one neighbourhood: `id`, `name`, the flat indicator
 /// properties (as in tiles and the GeoJSON export), the nested objects of `analyze --format
 /// json` (`population`, `served_share`, …) as they are, and `has_indicators`.
@@ -271,16 +254,17 @@ impl AppState {
             tiles,
             reach,
             graph_profile,
-            web_dir: find_web_dir(),
+            web: webapp::WebApp::from_env(),
             scenarios: None,
         }))
     }
 
-    /// The same state serving the web app from `dir` (a built `web/dist`).
+    /// The same state serving the web app from the folder `dir` (a built `web/dist`) instead
+    /// of the one the binary carries.
     pub fn with_web_dir(self, dir: PathBuf) -> AppState {
         match Arc::try_unwrap(self.0) {
             Ok(mut inner) => {
-                inner.web_dir = Some(dir);
+                inner.web = webapp::WebApp::Folder(dir);
                 AppState(Arc::new(inner))
             }
             Err(arc) => {

@@ -15,9 +15,6 @@ use crate::progress;
 const ATTRIBUTION: &str =
     "© <a href=\"https://www.openstreetmap.org/copyright\">OpenStreetMap contributors</a> (ODbL)";
 
-/// The page of the bundle, as built by Vite into `web/dist`.
-const STATIC_PAGE: &str = "static.html";
-
 /// Arguments of `spielraum export`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -52,9 +49,10 @@ pub fn run(args: Args) -> Result<()> {
     {
         bail!("--min-zoom {min} is above --max-zoom {max}");
     }
-    let web = server::find_web_dir()
-        .filter(|d| d.join(STATIC_PAGE).is_file())
-        .context("the static page is missing from web/dist: build the web page first: cd web && npm ci && npm run build")?;
+    let web = webapp::WebApp::from_env();
+    let page = web.get(webapp::STATIC_PAGE).with_context(|| {
+        format!("the static page is missing from {web}: build the web page first: cd web && npm ci && npm run build, then build spielraum again")
+    })?;
     if !args.city.is_file() {
         bail!("cannot read {}: no such file", args.city.display());
     }
@@ -139,7 +137,7 @@ pub fn run(args: Args) -> Result<()> {
     let readme = readme(&name, &summary, &opts, &city);
     std::fs::write(tmp.path().join("README.md"), readme)
         .with_context(|| format!("cannot write {}", tmp.path().join("README.md").display()))?;
-    copy_page(&web, tmp.path())?;
+    copy_page(&web, &page.bytes, tmp.path())?;
 
     put_in_place(tmp, &args.out)?;
     let size = std::fs::metadata(args.out.join("tiles.pmtiles"))
@@ -241,22 +239,23 @@ fn facilities_geojson(city: &model::City) -> Json {
 }
 
 /// Copies the built page (`static.html` as `index.html`, and Vite's `assets/`).
-fn copy_page(web: &Path, to: &Path) -> Result<()> {
-    let copy = |from: &Path, to: &Path| {
-        std::fs::copy(from, to)
-            .with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))
+fn copy_page(web: &webapp::WebApp, page: &[u8], to: &Path) -> Result<()> {
+    let write = |path: &Path, bytes: &[u8]| {
+        std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
     };
-    copy(&web.join(STATIC_PAGE), &to.join("index.html"))?;
-    let assets = to.join("assets");
+    write(&to.join("index.html"), page)?;
+    let assets = to.join(webapp::ASSETS_DIR);
     std::fs::create_dir(&assets).with_context(|| format!("cannot write {}", assets.display()))?;
-    let dir = web.join("assets");
-    for entry in
-        std::fs::read_dir(&dir).with_context(|| format!("cannot read {}", dir.display()))?
-    {
-        let entry = entry.with_context(|| format!("cannot read {}", dir.display()))?;
-        if entry.file_type().map(|t| t.is_file()).unwrap_or(false) {
-            copy(&entry.path(), &assets.join(entry.file_name()))?;
+    for path in web.assets()? {
+        let file = web
+            .get(&path)
+            .with_context(|| format!("cannot read {path} of {web}"))?;
+        let out = to.join(&path);
+        if let Some(parent) = out.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot write {}", parent.display()))?;
         }
+        write(&out, &file.bytes)?;
     }
     Ok(())
 }
