@@ -124,3 +124,103 @@ fn tiles_are_kept_in_the_geopackage_across_a_restart() {
     assert_eq!(status, 200);
     assert_eq!(again, vec![0x1A, 0x00]);
 }
+
+/// A plain HTTP/1.1 GET; returns (status, lower-case header lines, body).
+fn get_with_headers(addr: &str, path: &str) -> (u16, String, Vec<u8>) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let body = raw[split + 4..].to_vec();
+    let chunked = head.contains("transfer-encoding: chunked");
+    (status, head, if chunked { unchunk(&body) } else { body })
+}
+
+/// The `/assets/…` paths a page loads (`src="./assets/…"`, `href="/assets/…"`).
+fn assets_of(page: &str) -> Vec<String> {
+    page.split(['"', '\''])
+        .filter_map(|v| v.strip_prefix("./").or(Some(v)))
+        .filter_map(|v| v.strip_prefix("/").or(Some(v)))
+        .filter(|v| v.starts_with("assets/"))
+        .map(|v| format!("/{v}"))
+        .collect()
+}
+
+#[test]
+fn the_binary_alone_in_an_empty_folder_serves_the_whole_map() {
+    let data = tempfile::tempdir().unwrap();
+    let pbf = spielraum_e2e::pbf_from_opl(data.path(), OPL);
+    let city = data.path().join("m.gpkg");
+    let o = spielraum_e2e::import(&pbf, &city, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    // As a city's IT department installs it: the executable, nothing beside it.
+    let install = tempfile::tempdir().unwrap();
+    let bin = install.path().join("spielraum");
+    std::fs::copy(spielraum_bin(), &bin).unwrap();
+    let mut server = Command::new(&bin)
+        .args(["serve", city.to_str().unwrap(), "--addr", "127.0.0.1:0"])
+        .current_dir(install.path())
+        .env_remove("SPIELRAUM_WEB_DIR")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(server.stderr.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("server exited before listening")
+            .unwrap();
+        if let Some(rest) = line.split("http://").nth(1) {
+            break rest.split('/').next().unwrap().to_string();
+        }
+    };
+
+    let mut failures = Vec::new();
+    let mut assets = Vec::new();
+    for page in ["/", "/embed"] {
+        let (status, head, body) = get_with_headers(&addr, page);
+        if status != 200 || !head.contains("\r\ncontent-type: text/html; charset=utf-8") {
+            failures.push(format!("{page}: {status}\n{head}"));
+            continue;
+        }
+        let found = assets_of(&String::from_utf8_lossy(&body));
+        if !found.iter().any(|a| a.ends_with(".js")) {
+            failures.push(format!("{page} loads no script from /assets/"));
+        }
+        assets.extend(found);
+    }
+    assets.sort();
+    assets.dedup();
+    for asset in &assets {
+        let content_type = match asset.rsplit('.').next() {
+            Some("js") => "text/javascript; charset=utf-8",
+            Some("css") => "text/css; charset=utf-8",
+            other => panic!("{asset}: unexpected kind of asset {other:?}"),
+        };
+        let (status, head, body) = get_with_headers(&addr, asset);
+        if status != 200
+            || !head.contains(&format!("\r\ncontent-type: {content_type}"))
+            || body.is_empty()
+        {
+            failures.push(format!("{asset}: {status}\n{head}"));
+        }
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // Nothing was written beside the binary.
+    let beside: Vec<_> = std::fs::read_dir(install.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(beside, ["spielraum"]);
+}

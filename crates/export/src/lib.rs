@@ -15,9 +15,6 @@ use serde_json::{Value as Json, json};
 pub const ATTRIBUTION: &str =
     "© <a href=\"https://www.openstreetmap.org/copyright\">OpenStreetMap contributors</a> (ODbL)";
 
-/// The page of the bundle, as built by Vite into `web/dist`.
-pub const STATIC_PAGE: &str = "static.html";
-
 /// Why a site could not be exported. Messages name the flag or file and what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
@@ -134,14 +131,14 @@ impl Site {
         })
     }
 
-    /// Writes the whole site for `city` with `indicators` and the built page in `web` (a
-    /// `web/dist` holding [`STATIC_PAGE`] and `assets/`), then puts it in place. `progress` is
+    /// Writes the whole site for `city` with `indicators` and the static page of the web app
+    /// `web` (its `static.html` as `index.html`, and its `assets/`), then puts it in place. `progress` is
     /// told (tiles done, tiles in all) while the archive is written.
     pub fn finish(
         self,
         city: &City,
         indicators: Option<&AnalysisDocument>,
-        web: &Path,
+        web: &webapp::WebApp,
         options: &SiteOptions,
         progress: &(dyn Fn(u64, u64) + Sync),
     ) -> Result<SiteSummary, ExportError> {
@@ -252,25 +249,33 @@ pub fn static_style(city: &City, tile_bounds: [f64; 4]) -> Json {
     style
 }
 
-/// Copies the built page (`static.html` as `index.html`, and Vite's `assets/`).
-fn copy_page(web: &Path, to: &Path) -> Result<(), ExportError> {
-    let copy = |from: &Path, to: &Path| {
-        std::fs::copy(from, to).map_err(io(format!(
-            "cannot copy {} to {}",
-            from.display(),
-            to.display()
-        )))
+/// Writes the web app's static page as `index.html` and every file of its `assets/`.
+fn copy_page(web: &webapp::WebApp, to: &Path) -> Result<(), ExportError> {
+    let missing = |path: &str| ExportError::Io {
+        what: format!("cannot read {path} of {web}"),
+        source: std::io::Error::from(std::io::ErrorKind::NotFound),
     };
-    copy(&web.join(STATIC_PAGE), &to.join("index.html"))?;
-    let assets = to.join("assets");
+    let write = |path: &Path, bytes: &[u8]| {
+        std::fs::write(path, bytes).map_err(io(format!("cannot write {}", path.display())))
+    };
+    let page = web
+        .get(webapp::STATIC_PAGE)
+        .ok_or_else(|| missing(webapp::STATIC_PAGE))?;
+    write(&to.join("index.html"), &page.bytes)?;
+    let assets = to.join(webapp::ASSETS_DIR);
     std::fs::create_dir(&assets).map_err(io(format!("cannot write {}", assets.display())))?;
-    let dir = web.join("assets");
-    let read = || io(format!("cannot read {}", dir.display()));
-    for entry in std::fs::read_dir(&dir).map_err(read())? {
-        let entry = entry.map_err(read())?;
-        if entry.file_type().map(|t| t.is_file()).unwrap_or(false) {
-            copy(&entry.path(), &assets.join(entry.file_name()))?;
+    let listed = web.assets().map_err(|e| ExportError::Io {
+        what: format!("cannot list the assets of {web}"),
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    for path in listed {
+        let file = web.get(&path).ok_or_else(|| missing(&path))?;
+        let out = to.join(&path);
+        if let Some(parent) = out.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(io(format!("cannot write {}", parent.display())))?;
         }
+        write(&out, &file.bytes)?;
     }
     Ok(())
 }

@@ -34,7 +34,7 @@ use crate::error::json_error;
 pub use auth::EditToken;
 pub use openapi::{ROUTES, openapi_document};
 pub use scenario::{DEFAULT_SUGGESTIONS, MAX_COMPARE_EDITS, MAX_SUGGESTIONS};
-pub use state::{AppState, ScenarioSetup, find_web_dir};
+pub use state::{AppState, ScenarioSetup};
 
 /// Errors of starting or running the server.
 #[derive(Debug, thiserror::Error)]

@@ -33,7 +33,8 @@ pub(crate) struct Inner {
     /// The walking graph and the public facilities on it, or why there is none.
     pub reach: Result<(Arc<network::WalkGraph>, network::Targets), String>,
     pub data_bounds: Option<[f64; 4]>,
-    pub web_dir: Option<PathBuf>,
+    /// The web app: the one the binary carries, or a folder (`SPIELRAUM_WEB_DIR`).
+    pub web: webapp::WebApp,
     /// Scenarios and suggestions, once [`AppState::with_scenarios`] set them up.
     pub scenarios: Option<Scenarios>,
 }
@@ -43,7 +44,7 @@ impl std::fmt::Debug for AppState {
         f.debug_struct("AppState")
             .field("facilities", &self.0.city.facilities.len())
             .field("neighbourhoods", &self.0.city.neighbourhoods.len())
-            .field("web_dir", &self.0.web_dir)
+            .field("web", &self.0.web)
             .finish()
     }
 }
@@ -101,24 +102,6 @@ impl Scenarios {
     }
 }
 
-/// Where the built web app is: `$SPIELRAUM_WEB_DIR`, else `web/dist` under the current
-/// directory, else `web/dist` above the executable (`target/<profile>/spielraum`).
-pub fn find_web_dir() -> Option<PathBuf> {
-    let mut candidates = Vec::new();
-    if let Some(d) = std::env::var_os("SPIELRAUM_WEB_DIR") {
-        candidates.push(PathBuf::from(d));
-    }
-    candidates.push(PathBuf::from("web/dist"));
-    if let Ok(exe) = std::env::current_exe() {
-        for up in exe.ancestors().skip(1).take(4) {
-            candidates.push(up.join("web/dist"));
-        }
-    }
-    candidates
-        .into_iter()
-        .find(|d| d.join("index.html").is_file())
-}
-
 impl AppState {
     /// Prepares the state: indexes tiles, builds the walking graph (default profile), renders
     /// the neighbourhood GeoJSON. `indicators` are the analysis' (e.g. `analysis.document()`,
@@ -169,7 +152,7 @@ impl AppState {
             indicators,
             tiles,
             reach,
-            web_dir: find_web_dir(),
+            web: webapp::WebApp::from_env(),
             scenarios: None,
         }))
     }
@@ -189,9 +172,12 @@ impl AppState {
         }
     }
 
-    /// The same state serving the web app from `dir` (a built `web/dist`).
+    /// The same state serving the web app from the folder `dir` (a built `web/dist`) instead
+    /// of the one the binary carries.
     pub fn with_web_dir(self, dir: PathBuf) -> AppState {
-        self.change("with_web_dir", |inner| inner.web_dir = Some(dir))
+        self.change("with_web_dir", |inner| {
+            inner.web = webapp::WebApp::Folder(dir);
+        })
     }
 
     /// The same state answering the scenario and suggestion routes (`/api/scenarios…`,

@@ -1,68 +1,110 @@
-//! The built web app: `/` (planner map), `/embed` (iframe map) and `/assets/…` from `web/dist`.
+//! The web app: `/` (planner map), `/embed` (iframe map) and `/assets/…`, from the app the
+//! binary carries (or the `SPIELRAUM_WEB_DIR` folder), with entity tags and cache headers.
 //!
-//! Without a built app, `/` and `/embed` answer 503 with a page saying how to build it.
+//! Pages are revalidated on every load (`no-cache`); content-hashed assets are cached for a
+//! year (`immutable`). Without a built app, `/` and `/embed` answer 503 with a page saying how
+//! to build it.
 
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use webapp::{Asset, WebApp};
 
 use crate::error::json_error;
 use crate::state::AppState;
 
 const NOT_BUILT: &str = "<!doctype html><meta charset=utf-8><title>Spielraum</title>\
 <h1>Spielraum: web app not built</h1><p>Run <code>npm ci &amp;&amp; npm run build</code> in \
-<code>web/</code> (or set <code>SPIELRAUM_WEB_DIR</code> to a built <code>web/dist</code>) and reload. \
+<code>web/</code> and build <code>spielraum</code> again (it carries the app), or set \
+<code>SPIELRAUM_WEB_DIR</code> to a built <code>web/dist</code>, and reload. \
 The API (<a href=/openapi.json>/openapi.json</a>) and the tiles work without it.</p>";
 
-async fn page(s: &AppState, name: &str) -> Response {
-    let Some(dir) = &s.0.web_dir else {
-        return (StatusCode::SERVICE_UNAVAILABLE, Html(NOT_BUILT)).into_response();
+/// `Cache-Control` of pages and of assets whose name has no content hash: always revalidate.
+const REVALIDATE: &str = "no-cache";
+/// `Cache-Control` of content-hashed assets: the name changes whenever the content does.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// Whether `If-None-Match` lists `etag` (weak comparison, as RFC 9110 asks for this header)
+/// or is `*`.
+fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
+    let opaque = |tag: &str| tag.trim().trim_start_matches("W/").to_string();
+    let ours = opaque(etag);
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|tag| tag.trim() == "*" || opaque(tag) == ours)
+}
+
+/// The answer for one file of the app: 304 when the client has it, else the bytes.
+fn send(file: Asset, cache_control: &'static str, headers: &HeaderMap) -> Response {
+    let etag = HeaderValue::from_str(&file.etag).ok();
+    let mut out = if etag.is_some() && not_modified(headers, &file.etag) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let mut r = file.bytes.into_response();
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(file.content_type),
+        );
+        r
     };
-    match tokio::fs::read_to_string(dir.join(name)).await {
-        Ok(text) => ([(header::CACHE_CONTROL, "no-cache")], Html(text)).into_response(),
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, Html(NOT_BUILT)).into_response(),
+    let h = out.headers_mut();
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(cache_control),
+    );
+    if let Some(etag) = etag {
+        h.insert(header::ETAG, etag);
+    }
+    out
+}
+
+/// Reads a file of the app; a folder app is read off the async runtime.
+async fn read(web: &WebApp, path: String) -> Option<Asset> {
+    match web {
+        WebApp::Embedded => web.get(&path),
+        WebApp::Folder(_) => {
+            let web = web.clone();
+            tokio::task::spawn_blocking(move || web.get(&path))
+                .await
+                .ok()
+                .flatten()
+        }
     }
 }
 
-pub(crate) async fn index(State(s): State<AppState>) -> Response {
-    page(&s, "index.html").await
-}
-
-pub(crate) async fn embed(State(s): State<AppState>) -> Response {
-    page(&s, "embed.html").await
-}
-
-fn content_type(path: &str) -> &'static str {
-    match path.rsplit('.').next().unwrap_or("") {
-        "js" | "mjs" => "text/javascript; charset=utf-8",
-        "css" => "text/css; charset=utf-8",
-        "svg" => "image/svg+xml",
-        "png" => "image/png",
-        "json" => "application/json",
-        "woff2" => "font/woff2",
-        "html" => "text/html; charset=utf-8",
-        _ => "application/octet-stream",
+async fn page(s: &AppState, name: &str, headers: &HeaderMap) -> Response {
+    match read(&s.0.web, name.to_string()).await {
+        Some(file) => send(file, REVALIDATE, headers),
+        None => (StatusCode::SERVICE_UNAVAILABLE, Html(NOT_BUILT)).into_response(),
     }
 }
 
-pub(crate) async fn asset(State(s): State<AppState>, Path(path): Path<String>) -> Response {
-    let safe = !path.is_empty()
-        && path
-            .split('/')
-            .all(|seg| !seg.is_empty() && seg != "." && seg != ".." && !seg.contains('\\'));
-    let Some(dir) = s.0.web_dir.as_ref().filter(|_| safe) else {
-        return json_error(StatusCode::NOT_FOUND, format!("no such asset: {path}"));
-    };
-    match tokio::fs::read(dir.join("assets").join(&path)).await {
-        Ok(bytes) => (
-            [
-                (header::CONTENT_TYPE, content_type(&path)),
-                // Vite puts a content hash in every asset name.
-                (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
-            ],
-            bytes,
-        )
-            .into_response(),
-        Err(_) => json_error(StatusCode::NOT_FOUND, format!("no such asset: {path}")),
+pub(crate) async fn index(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    page(&s, webapp::INDEX_PAGE, &headers).await
+}
+
+pub(crate) async fn embed(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    page(&s, webapp::EMBED_PAGE, &headers).await
+}
+
+pub(crate) async fn asset(
+    State(s): State<AppState>,
+    Path(path): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    // `WebApp::get` refuses `..`, empty segments, backslashes and links out of the folder.
+    match read(&s.0.web, format!("{}/{path}", webapp::ASSETS_DIR)).await {
+        Some(file) => {
+            let cache = if file.content_hashed {
+                IMMUTABLE
+            } else {
+                REVALIDATE
+            };
+            send(file, cache, &headers)
+        }
+        None => json_error(StatusCode::NOT_FOUND, format!("no such asset: {path}")),
     }
 }

@@ -532,3 +532,234 @@ async fn without_a_built_web_app_the_page_says_how_to_build_it() {
     );
     s.stop().await;
 }
+
+/// A raw HTTP/1.1 GET of `target` exactly as given (a client library would resolve `..`
+/// before sending): the status and the body.
+async fn raw_get(base: &str, target: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = base.trim_start_matches("http://");
+    let mut s = tokio::net::TcpStream::connect(host).await.unwrap();
+    let request = format!("GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    s.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).await.unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let status = text.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string());
+    (status, body.unwrap_or_default())
+}
+
+/// SHA-256 of "abc" (FIPS 180-2, appendix B.1) and of the empty string, as entity tags.
+const ETAG_ABC: &str = "\"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\"";
+const ETAG_EMPTY: &str = "\"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\"";
+
+/// A built app in `dist/` of a temporary folder that also holds `secret.txt` outside it.
+fn web_app_beside_a_secret() -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dist = tmp.path().join("dist");
+    std::fs::create_dir_all(dist.join("assets/img")).unwrap();
+    std::fs::write(dist.join("index.html"), "<!doctype html><title>map</title>").unwrap();
+    std::fs::write(dist.join("embed.html"), "").unwrap();
+    std::fs::write(dist.join("assets/main-Ab12Cd34.js"), "abc").unwrap();
+    std::fs::write(dist.join("assets/common-Xy12Zz34.css"), "").unwrap();
+    std::fs::write(dist.join("assets/logo.svg"), "<svg/>").unwrap();
+    std::fs::write(dist.join("assets/img/icon-Q1w2E3r4.png"), "png").unwrap();
+    std::fs::write(tmp.path().join("secret.txt"), "top secret").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(tmp.path().join("secret.txt"), dist.join("assets/out.txt")).unwrap();
+    (tmp, dist)
+}
+
+#[tokio::test]
+async fn web_app_content_types_etags_and_cache_headers() {
+    let (_tmp, dist) = web_app_beside_a_secret();
+    let s = start(AppState::new(City::default(), None).with_web_dir(dist)).await;
+    let header = |r: &reqwest::Response, name: &str| {
+        r.headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_string())
+    };
+    let immutable = "public, max-age=31536000, immutable";
+    for (path, content_type, cache, etag) in [
+        (
+            "/assets/main-Ab12Cd34.js",
+            "text/javascript; charset=utf-8",
+            immutable,
+            Some(ETAG_ABC),
+        ),
+        (
+            "/assets/common-Xy12Zz34.css",
+            "text/css; charset=utf-8",
+            immutable,
+            Some(ETAG_EMPTY),
+        ),
+        (
+            "/assets/img/icon-Q1w2E3r4.png",
+            "image/png",
+            immutable,
+            None,
+        ),
+        ("/assets/logo.svg", "image/svg+xml", "no-cache", None),
+        ("/", "text/html; charset=utf-8", "no-cache", None),
+        (
+            "/embed",
+            "text/html; charset=utf-8",
+            "no-cache",
+            Some(ETAG_EMPTY),
+        ),
+    ] {
+        let r = s.get(path).await;
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        assert_eq!(
+            header(&r, "content-type").as_deref(),
+            Some(content_type),
+            "{path}"
+        );
+        assert_eq!(
+            header(&r, "cache-control").as_deref(),
+            Some(cache),
+            "{path}"
+        );
+        let tag = header(&r, "etag").unwrap();
+        if let Some(want) = etag {
+            assert_eq!(tag, want, "{path}");
+        }
+        // A strong tag: quoted, 64 hex digits, no W/.
+        assert!(
+            tag.len() == 66
+                && tag.starts_with('"')
+                && tag.ends_with('"')
+                && tag[1..65].bytes().all(|b| b.is_ascii_hexdigit()),
+            "{path}: {tag}"
+        );
+
+        // The client has it: 304 with the tag and the caching rule, no body.
+        for if_none_match in [
+            tag.clone(),
+            format!("W/{tag}"),
+            format!("\"other\", {tag}"),
+            "*".to_string(),
+        ] {
+            let r = s
+                .client
+                .get(format!("{}{path}", s.base))
+                .header("If-None-Match", &if_none_match)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                r.status(),
+                StatusCode::NOT_MODIFIED,
+                "{path} {if_none_match}"
+            );
+            assert_eq!(header(&r, "etag").as_deref(), Some(tag.as_str()));
+            assert_eq!(header(&r, "cache-control").as_deref(), Some(cache));
+            assert!(r.bytes().await.unwrap().is_empty());
+        }
+        // Another version: the whole file again.
+        let r = s
+            .client
+            .get(format!("{}{path}", s.base))
+            .header("If-None-Match", ETAG_ABC.replace('b', "c"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+    }
+    assert_eq!(
+        s.get("/assets/main-Ab12Cd34.js")
+            .await
+            .text()
+            .await
+            .unwrap(),
+        "abc"
+    );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn web_app_refuses_paths_out_of_its_folder() {
+    let (_tmp, dist) = web_app_beside_a_secret();
+    let s = start(AppState::new(City::default(), None).with_web_dir(dist.clone())).await;
+    let abs = dist.join("../secret.txt");
+    let abs = abs.to_str().unwrap();
+    for target in [
+        "/assets/../secret.txt".to_string(),
+        "/assets/../../secret.txt".to_string(),
+        "/assets/img/../../../secret.txt".to_string(),
+        "/assets/%2e%2e/%2e%2e/secret.txt".to_string(),
+        "/assets/..%2f..%2fsecret.txt".to_string(),
+        "/assets/%2e%2e%2f%2e%2e%2fsecret.txt".to_string(),
+        "/assets/img%5c..%5c..%5c..%5csecret.txt".to_string(),
+        format!("/assets/{abs}"),
+        format!("/assets/{}", abs.replace('/', "%2f")),
+        "/assets/out.txt".to_string(), // a link out of the folder
+        "/assets/".to_string(),
+        "/assets/img".to_string(),
+        "/assets//logo.svg".to_string(),
+        "/assets/./logo.svg".to_string(),
+    ] {
+        let (status, body) = raw_get(&s.base, &target).await;
+        assert_eq!(status, 404, "{target}: {body}");
+        assert!(!body.contains("top secret"), "{target}");
+        let json: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+        assert!(json["error"].is_string(), "{target}: {body}");
+    }
+    // The same request for a file inside the folder is answered.
+    let (status, body) = raw_get(&s.base, "/assets/logo.svg").await;
+    assert_eq!((status, body.as_str()), (200, "<svg/>"));
+    s.stop().await;
+}
+
+/// Without `SPIELRAUM_WEB_DIR`, the server answers with the app this build carries: the files
+/// of `web/dist` as they are on disk, or the 503 page when `web/dist` is not built.
+#[tokio::test]
+async fn web_app_embedded_in_the_build_is_web_dist() {
+    let dist = std::env::var_os("SPIELRAUM_WEB_DIR")
+        .filter(|d| !d.is_empty())
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web/dist"));
+    let s = start(AppState::new(City::default(), None)).await;
+    let Ok(index) = std::fs::read_to_string(dist.join("index.html")) else {
+        let r = s.get("/").await;
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(r.text().await.unwrap().contains("npm ci"));
+        s.stop().await;
+        return;
+    };
+    for (path, file) in [("/", "index.html"), ("/embed", "embed.html")] {
+        let r = s.get(path).await;
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        let want = std::fs::read(dist.join(file)).unwrap();
+        assert_eq!(r.bytes().await.unwrap(), want, "{path}");
+    }
+    // Every asset the planner page loads, byte for byte, cached for good.
+    // Vite writes them relative to the page (`./assets/…`), which is at the root.
+    let assets: Vec<&str> = index
+        .split('"')
+        .filter_map(|p| p.strip_prefix("./").or(Some(p)))
+        .filter(|p| p.starts_with("assets/"))
+        .collect();
+    assert!(!assets.is_empty(), "index.html loads no assets");
+    for file in assets {
+        let path = format!("/{file}");
+        let path = path.as_str();
+        let r = s.get(path).await;
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        let ext = path.rsplit('.').next().unwrap();
+        let want_type = match ext {
+            "js" => "text/javascript; charset=utf-8",
+            "css" => "text/css; charset=utf-8",
+            other => panic!("unexpected asset type {other}"),
+        };
+        assert_eq!(r.headers()["content-type"], want_type, "{path}");
+        assert_eq!(
+            r.headers()["cache-control"],
+            "public, max-age=31536000, immutable",
+            "{path}"
+        );
+        let want = std::fs::read(dist.join(file)).unwrap();
+        assert_eq!(r.bytes().await.unwrap(), want, "{path}");
+    }
+    s.stop().await;
+}

@@ -42,9 +42,12 @@ pub fn run(args: Args) -> Result<()> {
     {
         bail!("--min-zoom {min} is above --max-zoom {max}");
     }
-    let web = server::find_web_dir()
-        .filter(|d| d.join(export::STATIC_PAGE).is_file())
-        .context("the static page is missing from web/dist: build the web page first: cd web && npm ci && npm run build")?;
+    let web = webapp::WebApp::from_env();
+    if web.get(webapp::STATIC_PAGE).is_none() {
+        bail!(
+            "the static page is missing from {web}: build the web page first: cd web && npm ci && npm run build, then build spielraum again"
+        );
+    }
     if !args.city.is_file() {
         bail!("cannot read {}: no such file", args.city.display());
     }
