@@ -1,7 +1,6 @@
 //! The demo extract: every indicator for all 11 municipalities, totals, a crow-fly bound, snapshots.
 
-#[path = "common/demo.rs"]
-mod demo;
+use crate::common::demo;
 
 use geo::{Distance, Euclidean};
 use geo_types::{Coord, Geometry, LineString, MultiPolygon, Point, Polygon};

@@ -4,8 +4,7 @@
 
 use std::sync::Arc;
 
-#[path = "common/town.rs"]
-mod town;
+use crate::common::town;
 
 use model::scenario::{Access, Edit, PlannedFacility, apply_edits};
 use model::{City, OsmId};

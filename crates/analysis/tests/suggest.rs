@@ -4,8 +4,7 @@
 //! References: `Coverage::exact` (all k-subsets); `analyze_scenario` with the chosen sites added
 //! as planned public facilities (children unserved before and after, summed over gap areas).
 
-#[path = "common/town.rs"]
-mod town;
+use crate::common::town;
 
 use std::sync::Arc;
 

@@ -2,7 +2,7 @@
 //!
 //! A star of spokes with distinct hand-worked lengths: the total length tells which spokes were kept.
 
-mod common;
+use crate::common;
 
 use common::cell;
 use model::WalkWay;

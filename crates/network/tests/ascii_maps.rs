@@ -2,7 +2,7 @@
 //!
 //! Distances below are worked out by hand from the grid in the comments; tolerance 1 mm.
 
-mod common;
+use crate::common;
 
 use common::{AsciiMap, cell};
 use geo_types::Coord;

@@ -4,7 +4,7 @@
 //! Reference: its own tag rules and largest component, exhaustive snapping over all segments,
 //! Floyd–Warshall over all nodes (tests/common), its own outline densification for square areas.
 
-mod common;
+use crate::common;
 
 use common::Reference;
 use common::haversine;

@@ -3,7 +3,7 @@
 //!
 //! Reference distances come from the brute-force reference in tests/common.
 
-mod common;
+use crate::common;
 
 use common::{AsciiMap, Reference, cell, haversine};
 use geo::Intersects;

@@ -1,16 +1,16 @@
-//! Shared helpers for the end-to-end tests (see the files in this folder).
-//!
-//! They locate the built `spielraum` binary and the demo data, and run external tools.
+//! Shared helpers for the end-to-end tests (see the files in this folder): the `spielraum`
+//! binary cargo built for them, the repository's demo data, and external tools.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// The workspace root (the folder holding the top-level `Cargo.toml`).
+/// The workspace root (the folder holding the top-level `Cargo.toml`), two levels above
+/// this package (`crates/cli`).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from(".."))
+    let cli = Path::new(env!("CARGO_MANIFEST_DIR"));
+    cli.ancestors()
+        .nth(2)
+        .map_or_else(|| cli.join("../.."), Path::to_path_buf)
 }
 
 /// The demo extract shipped in `geodata/`.
@@ -18,38 +18,21 @@ pub fn demo_pbf() -> PathBuf {
     workspace_root().join("geodata/liechtenstein-2015.osm.pbf")
 }
 
-/// The `spielraum` binary: `$SPIELRAUM_BIN`, else the newest of `target/{release,debug}/spielraum`.
-///
-/// Panics with what to do when it is not built (the binary lives in another package,
-/// so cargo does not build it for these tests).
+/// The `spielraum` binary of this package, which cargo builds before it runs these tests.
 pub fn spielraum_bin() -> PathBuf {
-    if let Some(p) = std::env::var_os("SPIELRAUM_BIN") {
-        return PathBuf::from(p);
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target"));
-    let newest = ["release", "debug"]
-        .iter()
-        .map(|profile| target.join(profile).join("spielraum"))
-        .filter_map(|p| {
-            let modified = p.metadata().and_then(|m| m.modified()).ok()?;
-            Some((modified, p))
-        })
-        .max();
-    match newest {
-        Some((_, p)) => p,
-        None => panic!(
-            "the spielraum binary is not built (looked in {}): build it first: cargo build -p spielraum",
-            target.display()
-        ),
-    }
+    PathBuf::from(env!("CARGO_BIN_EXE_spielraum"))
 }
 
 /// Runs `spielraum` with `args` and returns its output.
+///
+/// The web app is the repository's `web/dist` unless `$SPIELRAUM_WEB_DIR` says otherwise, so
+/// the binary finds it wherever the target folder is.
 pub fn spielraum(args: &[&str]) -> Output {
-    Command::new(spielraum_bin())
-        .args(args)
+    let mut cmd = Command::new(spielraum_bin());
+    if std::env::var_os("SPIELRAUM_WEB_DIR").is_none() {
+        cmd.env("SPIELRAUM_WEB_DIR", workspace_root().join("web/dist"));
+    }
+    cmd.args(args)
         .output()
         .expect("cannot run the spielraum binary")
 }

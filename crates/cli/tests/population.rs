@@ -5,10 +5,10 @@
 
 use std::path::Path;
 
-use spielraum_e2e::{demo_pbf, workspace_root};
+use crate::helpers::{demo_pbf, workspace_root};
 
 fn import(out: &Path, extra: &[&str]) -> std::process::Output {
-    spielraum_e2e::import(&demo_pbf(), out, extra)
+    crate::helpers::import(&demo_pbf(), out, extra)
 }
 
 #[test]

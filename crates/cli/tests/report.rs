@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use crate::helpers::{demo_pbf, import, spielraum, tool_stdout};
 use serde_json::Value;
-use spielraum_e2e::{demo_pbf, import, spielraum, tool_stdout};
 
 /// The demo city imported once, with its `analyze --format json` output.
 struct Demo {

@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::helpers::spielraum;
 use serde_json::Value;
-use spielraum_e2e::spielraum;
 
 /// A footway along the equator, n1 (0, 0) to n4 (0.003, 0), 0.001° = 111.195 m apart, and a grass
 /// field (w3, `landuse=grass`: a candidate site from OSM) 0.0002–0.0004° east, 0.0001–0.0003° north.
@@ -37,11 +37,11 @@ const CANDIDATES: &str = r#"{"type": "FeatureCollection", "features": [
 ]}"#;
 
 fn city(dir: &Path) -> PathBuf {
-    let pbf = spielraum_e2e::pbf_from_opl(dir, OPL);
+    let pbf = crate::helpers::pbf_from_opl(dir, OPL);
     let population = dir.join("population.csv");
     std::fs::write(&population, POPULATION).unwrap();
     let gpkg = dir.join("small.gpkg");
-    let o = spielraum_e2e::import(&pbf, &gpkg, &["--population", population.to_str().unwrap()]);
+    let o = crate::helpers::import(&pbf, &gpkg, &["--population", population.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     gpkg
 }

@@ -6,11 +6,11 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use spielraum_e2e::{demo_pbf, spielraum, tool_stdout};
+use crate::helpers::{demo_pbf, spielraum, tool_stdout};
 
 /// Imports `pbf` into `out` and returns the summary printed on stdout.
 fn import(pbf: &Path, out: &Path, extra: &[&str]) -> String {
-    let o = spielraum_e2e::import(pbf, out, extra);
+    let o = crate::helpers::import(pbf, out, extra);
     assert!(
         o.status.success(),
         "import failed: {}",
@@ -375,7 +375,7 @@ r5 Ttype=boundary,boundary=administrative,admin_level=8,name=Beta Mw7@outer,w5@o
 #[test]
 fn hand_drawn_multipolygons_and_boundaries() {
     let dir = tempfile::tempdir().unwrap();
-    let pbf = spielraum_e2e::pbf_from_opl(dir.path(), OPL);
+    let pbf = crate::helpers::pbf_from_opl(dir.path(), OPL);
     let gpkg = dir.path().join("small.gpkg");
     import(&pbf, &gpkg, &["--admin-level", "8"]);
     let ids = ogr_values(

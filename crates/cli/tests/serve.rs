@@ -8,7 +8,7 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-use spielraum_e2e::spielraum_bin;
+use crate::helpers::spielraum_bin;
 
 /// A footway with a playground on the equator (see walk.rs for the same kind of map).
 const OPL: &str = "\
@@ -76,9 +76,9 @@ fn unchunk(mut b: &[u8]) -> Vec<u8> {
 #[test]
 fn tiles_are_kept_in_the_geopackage_across_a_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let pbf = spielraum_e2e::pbf_from_opl(dir.path(), OPL);
+    let pbf = crate::helpers::pbf_from_opl(dir.path(), OPL);
     let city = dir.path().join("m.gpkg");
-    let o = spielraum_e2e::import(&pbf, &city, &[]);
+    let o = crate::helpers::import(&pbf, &city, &[]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 
     // The z14 tile holding lon 0.0005, lat 0.00025: x = 8192, y = 8191 (just north of the equator).

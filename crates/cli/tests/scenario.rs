@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::OnceLock;
 
+use crate::helpers::{demo_pbf, spielraum, tool, tool_stdout};
 use serde_json::Value as Json;
-use spielraum_e2e::{demo_pbf, spielraum, tool, tool_stdout};
 
 /// The demo city, imported once for all tests of this file (each test works on a copy).
 fn demo_gpkg() -> &'static Path {
@@ -18,7 +18,7 @@ fn demo_gpkg() -> &'static Path {
     let (_, path) = CITY.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("demo.gpkg");
-        let out = spielraum_e2e::import(&demo_pbf(), &path, &[]);
+        let out = crate::helpers::import(&demo_pbf(), &path, &[]);
         assert!(
             out.status.success(),
             "import failed: {}",
@@ -203,7 +203,7 @@ fn candidate_sites_match_an_independent_osmium_count() {
     }
     // The summary prints the same counts.
     let summary = String::from_utf8_lossy(
-        &spielraum_e2e::import(&demo_pbf(), &dir.path().join("again.gpkg"), &[]).stdout,
+        &crate::helpers::import(&demo_pbf(), &dir.path().join("again.gpkg"), &[]).stdout,
     )
     .into_owned();
     let line = summary
@@ -580,9 +580,9 @@ r1 Ttype=multipolygon,landuse=brownfield,name=Ziegelei Mw1@outer,w2@inner
 #[test]
 fn hand_drawn_candidate_sites() {
     let dir = tempfile::tempdir().unwrap();
-    let pbf = spielraum_e2e::pbf_from_opl(dir.path(), CANDIDATES_OPL);
+    let pbf = crate::helpers::pbf_from_opl(dir.path(), CANDIDATES_OPL);
     let gpkg = dir.path().join("small.gpkg");
-    let out = spielraum_e2e::import(&pbf, &gpkg, &[]);
+    let out = crate::helpers::import(&pbf, &gpkg, &[]);
     assert!(
         out.status.success(),
         "{}",

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::OnceLock;
 
-use spielraum_e2e::{demo_pbf, import, spielraum, workspace_root};
+use crate::helpers::{demo_pbf, import, spielraum, workspace_root};
 
 /// The demo city, imported once for all tests of this file (kept until the process ends).
 fn demo_city() -> &'static Path {

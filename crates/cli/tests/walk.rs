@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use spielraum_e2e::{demo_pbf, spielraum, tool_stdout, workspace_root};
+use crate::helpers::{demo_pbf, spielraum, tool_stdout, workspace_root};
 
 /// A map on the equator, where 0.001° of longitude or latitude is
 /// 2π · 6 371 008.8 m / 360 / 1000 = 111.195 m (great circle, R = 6 371 008.8 m).
@@ -35,9 +35,9 @@ w2 v1 Thighway=motorway Nn1,n5
 const DEG_M: f64 = 111_195.08;
 
 fn small_city(dir: &Path) -> PathBuf {
-    let pbf = spielraum_e2e::pbf_from_opl(dir, OPL);
+    let pbf = crate::helpers::pbf_from_opl(dir, OPL);
     let gpkg = dir.join("small.gpkg");
-    let o = spielraum_e2e::import(&pbf, &gpkg, &[]);
+    let o = crate::helpers::import(&pbf, &gpkg, &[]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     gpkg
 }
@@ -260,7 +260,7 @@ fn nearest_to_a_reader_that_stops_early_succeeds() {
     // Far more rows than a pipe holds (64 KiB), so the writer meets the closed pipe.
     let rows: String = (0..20_000).map(|i| format!("{i},0.0,-0.0003\n")).collect();
     std::fs::write(&origins, format!("id,lon,lat\n{rows}")).unwrap();
-    let mut child = Command::new(spielraum_e2e::spielraum_bin())
+    let mut child = Command::new(crate::helpers::spielraum_bin())
         .args(["nearest", city.to_str().unwrap(), "--kind", "playground"])
         .args(["--origins", origins.to_str().unwrap()])
         .stdout(Stdio::piped())

@@ -1,0 +1,9 @@
+//! The integration tests of the analysis crate, one test binary (modules below, one per file);
+//! shared helpers in `common/`.
+
+mod ascii_town;
+mod common;
+mod demo;
+mod scenario;
+mod suggest;
+mod worked_example;

@@ -1,0 +1,13 @@
+//! End-to-end tests of the `spielraum` binary, one test binary (modules below, one per
+//! subcommand area): the CLI, its GeoPackage (read back with GDAL and SQLite), its HTTP server.
+//! Shared helpers in `helpers.rs`; the browser tests are `tests/browser/*.mjs` at the root.
+
+mod export;
+mod helpers;
+mod import;
+mod population;
+mod report;
+mod scenario;
+mod serve;
+mod suggest;
+mod walk;

@@ -1,0 +1,5 @@
+//! The integration tests of the readers, one test binary (modules below, one per file);
+//! small input files in `data/`.
+
+mod population;
+mod population_demo;

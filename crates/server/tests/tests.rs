@@ -1,0 +1,6 @@
+//! The HTTP tests of the server over a real listener, one test binary (modules below, one per
+//! file); snapshots of whole answers in `snapshots/`.
+
+mod answers;
+mod http;
+mod scenario;
