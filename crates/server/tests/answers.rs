@@ -10,6 +10,7 @@
 //! Two small cities drawn by hand, the same as in `http.rs` and `scenario.rs`: a footway along
 //! 47.14° N from 9.500° E to 9.520° E, two neighbourhoods split at 9.51° E.
 
+use analysis::AnalysisDocument;
 use geo_types::{Coord, LineString, MultiPolygon, Point, Polygon};
 use model::scenario::CandidateSite;
 use model::{
@@ -83,11 +84,16 @@ fn map_city() -> City {
 }
 
 /// Indicators of `analyze --format json` for the western neighbourhood only (as in `http.rs`).
-fn indicators() -> Value {
-    json!({ "standard": "din18034", "neighbourhoods": [
+fn indicators() -> AnalysisDocument {
+    serde_json::from_value(json!({ "standard": "din18034", "neighbourhoods": [
         { "id": "west", "name": "Westend", "served_share": { "age_0_5": 0.75, "age_6_11": 0.5, "age_12_17": null },
-          "population": { "total": 1200, "age_0_5": 80, "age_6_11": 90, "age_12_17": 100 }, "need_rank": 2 }
-    ]})
+          "population": { "total": 1200, "age_0_5": 80, "age_6_11": 90, "age_12_17": 100 },
+          "gap_children": { "age_0_5": 20, "age_6_11": 45, "age_12_17": 100 },
+          "play_area_m2": 0.0, "play_area_m2_per_child": 0.0, "play_area_m2_per_child_2sfca": null,
+          "play_area_m2_per_child_2sfca_by_band": { "age_0_5": null, "age_6_11": null, "age_12_17": null },
+          "play_area_m2_per_resident": 0.0, "need_score": 0.5, "need_rank": 2 }
+    ]}))
+    .unwrap()
 }
 
 /// The scenario city of `scenario.rs`: playground n1 at 9.500, children aged 0–5 at 9.501 (10,
