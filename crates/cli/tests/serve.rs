@@ -156,9 +156,9 @@ fn assets_of(page: &str) -> Vec<String> {
 #[test]
 fn the_binary_alone_in_an_empty_folder_serves_the_whole_map() {
     let data = tempfile::tempdir().unwrap();
-    let pbf = spielraum_e2e::pbf_from_opl(data.path(), OPL);
+    let pbf = crate::helpers::pbf_from_opl(data.path(), OPL);
     let city = data.path().join("m.gpkg");
-    let o = spielraum_e2e::import(&pbf, &city, &[]);
+    let o = crate::helpers::import(&pbf, &city, &[]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 
     // As a city's IT department installs it: the executable, nothing beside it.
