@@ -7,16 +7,9 @@
 //! reach GeoJSON moved into their own crate; each part of a body was checked by hand against the
 //! city below when they were taken (see the assertions next to each snapshot).
 //!
-//! Two small cities drawn by hand, the same as in `http.rs` and `scenario.rs`: a footway along
-//! 47.14° N from 9.500° E to 9.520° E, two neighbourhoods split at 9.51° E.
+//! On the two small cities drawn by hand in `http.rs` and `scenario.rs`: a footway along 47.14° N
+//! from 9.500° E to 9.520° E, two neighbourhoods split at 9.51° E.
 
-use analysis::AnalysisDocument;
-use geo_types::{Coord, LineString, MultiPolygon, Point, Polygon};
-use model::scenario::CandidateSite;
-use model::{
-    BasemapFeature, City, Facility, FacilityKind, Neighbourhood, OsmId, PopulationSource,
-    PopulationUnit, WalkWay,
-};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use spielraum_server::{AppState, EditToken, ScenarioSetup, serve};
@@ -24,123 +17,17 @@ use spielraum_server::{AppState, EditToken, ScenarioSetup, serve};
 /// The Host header of every request: the style's tile URLs are built from it.
 const HOST: &str = "maps.example:9000";
 
-fn square(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
-    MultiPolygon(vec![Polygon::new(
-        LineString::from(vec![(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]),
-        vec![],
-    )])
-}
-
-fn footway() -> WalkWay {
-    let lons = [9.500, 9.505, 9.510, 9.515, 9.519, 9.520];
-    WalkWay {
-        id: 10,
-        nodes: (1..=lons.len() as i64).collect(),
-        coords: lons.iter().map(|&x| Coord { x, y: 47.14 }).collect(),
-        tags: vec![("highway".into(), "footway".into())],
-    }
-}
-
-/// The map city of `http.rs`: a playground at 9.505, a kindergarten at 9.519, one main road.
-fn map_city() -> City {
-    let facility = |id: i64, kind, lon: f64, name: &str| Facility {
-        osm_id: OsmId::Node(id),
-        kind,
-        name: Some(name.into()),
-        access: None,
-        geometry: Point::new(lon, 47.14).into(),
-        area_m2: None,
-    };
-    City {
-        facilities: vec![
-            facility(1, FacilityKind::Playground, 9.505, "Spielplatz West"),
-            facility(2, FacilityKind::Kindergarten, 9.519, "Kita Ost"),
-        ],
-        neighbourhoods: vec![
-            Neighbourhood {
-                id: "west".into(),
-                name: "Westend".into(),
-                admin_level: None,
-                geometry: square(9.49, 47.13, 9.51, 47.15),
-                population: Some(1200.0),
-            },
-            Neighbourhood {
-                id: "ost".into(),
-                name: "Ostend".into(),
-                admin_level: None,
-                geometry: square(9.51, 47.13, 9.53, 47.15),
-                population: Some(800.0),
-            },
-        ],
-        walk_ways: vec![footway()],
-        basemap: vec![BasemapFeature {
-            layer: "roads".into(),
-            class: "primary".into(),
-            name: Some("Hauptstrasse".into()),
-            geometry: LineString::from(vec![(9.49, 47.141), (9.53, 47.141)]).into(),
-        }],
-        ..City::default()
-    }
-}
-
-/// Indicators of `analyze --format json` for the western neighbourhood only (as in `http.rs`).
-fn indicators() -> AnalysisDocument {
-    serde_json::from_value(json!({ "standard": "din18034", "neighbourhoods": [
-        { "id": "west", "name": "Westend", "served_share": { "age_0_5": 0.75, "age_6_11": 0.5, "age_12_17": null },
-          "population": { "total": 1200, "age_0_5": 80, "age_6_11": 90, "age_12_17": 100 },
-          "gap_children": { "age_0_5": 20, "age_6_11": 45, "age_12_17": 100 },
-          "play_area_m2": 0.0, "play_area_m2_per_child": 0.0, "play_area_m2_per_child_2sfca": null,
-          "play_area_m2_per_child_2sfca_by_band": { "age_0_5": null, "age_6_11": null, "age_12_17": null },
-          "play_area_m2_per_resident": 0.0, "need_score": 0.5, "need_rank": 2 }
-    ]}))
-    .unwrap()
-}
-
 /// The scenario city of `scenario.rs`: playground n1 at 9.500, children aged 0–5 at 9.501 (10,
 /// served), 9.515 (20) and 9.519 (30); candidates c1 at 9.5017, c2 at 9.515, c3 at 9.519.
 fn scenario_state() -> AppState {
-    let unit = |lon: f64, children: f64| PopulationUnit {
-        location: Point::new(lon, 47.14),
-        residents: children * 5.0,
-        ages: [children, 0.0, 0.0],
-        source: PopulationSource::Points,
-    };
-    let hood = |id: &str, x0: f64, x1: f64| Neighbourhood {
-        id: id.into(),
-        name: id.to_uppercase(),
-        admin_level: None,
-        geometry: square(x0, 47.13, x1, 47.15),
-        population: None,
-    };
-    let city = City {
-        facilities: vec![Facility {
-            osm_id: OsmId::Node(1),
-            kind: FacilityKind::Playground,
-            name: Some("Spielplatz West".into()),
-            access: None,
-            geometry: Point::new(9.500, 47.14).into(),
-            area_m2: None,
-        }],
-        neighbourhoods: vec![hood("west", 9.49, 9.51), hood("east", 9.51, 9.53)],
-        population: vec![unit(9.501, 10.0), unit(9.515, 20.0), unit(9.519, 30.0)],
-        walk_ways: vec![footway()],
-        ..City::default()
-    };
-    let site = |id: &str, lon: f64| CandidateSite {
-        id: id.into(),
-        source: "file".into(),
-        name: None,
-        geometry: Point::new(lon, 47.14).into(),
-        area_m2: 0.0,
-    };
     let setup = ScenarioSetup {
         standards: analysis::Standards::default_din18034(),
         store: None,
-        candidates: vec![site("c1", 9.5017), site("c2", 9.515), site("c3", 9.519)],
+        candidates: crate::scenario::candidates(),
         edit_token: EditToken::read_only(),
         private: false,
     };
-    AppState::new(city, None).with_scenarios(setup)
+    AppState::new(crate::scenario::city(), None).with_scenarios(setup)
 }
 
 struct Server {
@@ -246,7 +133,11 @@ macro_rules! json_snapshot {
 
 #[tokio::test]
 async fn style_json_exact_text() {
-    let s = start(AppState::new(map_city(), Some(indicators()))).await;
+    let s = start(AppState::new(
+        crate::http::city(),
+        Some(crate::http::indicators()),
+    ))
+    .await;
     let a = s.get("/style.json").await;
     assert_eq!(a.status, StatusCode::OK);
     let style = a.json();
@@ -265,7 +156,7 @@ async fn style_json_exact_text() {
 
 #[tokio::test]
 async fn openapi_json() {
-    let s = start(AppState::new(map_city(), None)).await;
+    let s = start(AppState::new(crate::http::city(), None)).await;
     let a = s.get("/openapi.json").await;
     assert_eq!(a.status, StatusCode::OK);
     assert_eq!(
@@ -278,7 +169,11 @@ async fn openapi_json() {
 
 #[tokio::test]
 async fn neighbourhoods_exact_text() {
-    let s = start(AppState::new(map_city(), Some(indicators()))).await;
+    let s = start(AppState::new(
+        crate::http::city(),
+        Some(crate::http::indicators()),
+    ))
+    .await;
     let a = s.get("/api/neighbourhoods").await;
     assert_eq!(a.status, StatusCode::OK);
     let fc = a.json();
@@ -301,7 +196,11 @@ async fn neighbourhoods_exact_text() {
 
 #[tokio::test]
 async fn facilities() {
-    let s = start(AppState::new(map_city(), Some(indicators()))).await;
+    let s = start(AppState::new(
+        crate::http::city(),
+        Some(crate::http::indicators()),
+    ))
+    .await;
     let a = s.get("/api/facilities").await;
     assert_eq!(a.status, StatusCode::OK);
     let fc = a.json();
@@ -318,7 +217,11 @@ async fn facilities() {
 
 #[tokio::test]
 async fn reach_ten_minutes_from_the_west_end() {
-    let s = start(AppState::new(map_city(), Some(indicators()))).await;
+    let s = start(AppState::new(
+        crate::http::city(),
+        Some(crate::http::indicators()),
+    ))
+    .await;
     let a = s.get("/api/reach?lon=9.500&lat=47.14&minutes=10").await;
     assert_eq!(a.status, StatusCode::OK);
     let fc = a.json();
@@ -334,7 +237,7 @@ async fn reach_ten_minutes_from_the_west_end() {
 
 #[tokio::test]
 async fn health_and_an_unknown_path() {
-    let s = start(AppState::new(map_city(), None)).await;
+    let s = start(AppState::new(crate::http::city(), None)).await;
     let a = s.get("/health").await;
     assert_eq!(a.json(), json!({ "status": "ok" }));
     json_snapshot!("health", a.snapshot());

@@ -16,14 +16,16 @@ use spielraum_server::{AppState, ROUTES, serve};
 /// Metres per degree of longitude at 47.14° N: 111 319.49 · cos(47.14°) = 75 713 m (±0.1 %).
 const M_PER_DEG_LON: f64 = 75_713.0;
 
-fn square(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
+pub(crate) fn square(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
     MultiPolygon(vec![Polygon::new(
         LineString::from(vec![(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]),
         vec![],
     )])
 }
 
-fn city() -> City {
+/// A playground at 9.505, a kindergarten at 9.519, one main road, a footway along 47.14° N from
+/// 9.500° E to 9.520° E, two neighbourhoods split at 9.51° E.
+pub(crate) fn city() -> City {
     let lons = [9.500, 9.505, 9.510, 9.515, 9.519, 9.520];
     let facility = |id: i64, kind, lon: f64, name: &str| Facility {
         osm_id: OsmId::Node(id),
@@ -70,13 +72,15 @@ fn city() -> City {
     }
 }
 
-fn indicators() -> AnalysisDocument {
+/// Indicators of `analyze --format json` for the western neighbourhood only.
+pub(crate) fn indicators() -> AnalysisDocument {
     serde_json::from_value(json!({ "standard": "din18034", "neighbourhoods": [
         { "id": "west", "name": "Westend", "served_share": { "age_0_5": 0.75, "age_6_11": 0.5, "age_12_17": null },
           "population": { "total": 1200, "age_0_5": 80, "age_6_11": 90, "age_12_17": 100 },
           "gap_children": { "age_0_5": 20, "age_6_11": 45, "age_12_17": 100 },
           "play_area_m2": 0.0, "play_area_m2_per_child": 0.0, "play_area_m2_per_child_2sfca": null,
-          "need_rank": 2 }
+          "play_area_m2_per_child_2sfca_by_band": { "age_0_5": null, "age_6_11": null, "age_12_17": null },
+          "play_area_m2_per_resident": 0.0, "need_score": 0.5, "need_rank": 2 }
     ]}))
     .unwrap()
 }

@@ -31,7 +31,8 @@ fn square(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
     )])
 }
 
-fn city() -> City {
+/// Playground n1 at 9.500, children aged 0–5 at 9.501 (10, served), 9.515 (20) and 9.519 (30).
+pub(crate) fn city() -> City {
     let lons = [9.500, 9.505, 9.510, 9.515, 9.519, 9.520];
     let unit = |lon: f64, children: f64| PopulationUnit {
         location: Point::new(lon, 47.14),
@@ -78,7 +79,7 @@ fn site(id: &str, lon: f64) -> CandidateSite {
 }
 
 /// Candidates: at U3 (gains its 30 children), at U2 (20), next to U1 (already served: 0).
-fn candidates() -> Vec<CandidateSite> {
+pub(crate) fn candidates() -> Vec<CandidateSite> {
     vec![site("c1", 9.5017), site("c2", 9.515), site("c3", 9.519)]
 }
 
