@@ -1,6 +1,13 @@
 //! Walking reach around a point: the isochrone and the public facilities inside it, as GeoJSON.
 //! Shared by `/api/reach` and `spielraum reach`, so both answer with the same features.
 
+use geo_types::Coord;
+use model::{City, Facility, FacilityKind};
+use network::{Targets, WalkGraph};
+use serde_json::{Map, Value as Json};
+
+use crate::geojson::{facility_properties, feature};
+
 /// Walking time of a reach query when none is given, in minutes: `/api/reach` without
 /// `minutes` and `spielraum reach` without `--minutes`/`--metres` (interfaces.md).
 pub const DEFAULT_REACH_MINUTES: f64 = 15.0;
@@ -31,13 +38,6 @@ impl Walk {
         self.metres / network::minutes_to_metres(1.0, self.speed_kmh)
     }
 }
-
-use geo_types::Coord;
-use model::{City, Facility, FacilityKind};
-use network::{Targets, WalkGraph};
-use serde_json::{Map, Value as Json};
-
-use crate::geojson::{facility_properties, feature};
 
 /// The facilities reach queries look for: the public ones, in city order. Index `i` of this
 /// list is target `i` of [`public_targets`].
