@@ -4,16 +4,14 @@
 //! prints a table/JSON/CSV/GeoJSON.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use analysis::{Analysis, ScenarioEngine, Standards};
+use analysis::Analysis;
 use anyhow::Result;
-use workflow::{AnalyzeError, Analyzed, LoadError, analyze_file};
 
-use super::Internal;
 use crate::args::StandardsArg;
 use crate::output::{for_a_person, write_output};
-use crate::progress::Terminal;
+use crate::shared::analyze;
 
 /// Output formats of `spielraum analyze`.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,38 +71,6 @@ pub fn run(args: Args) -> Result<()> {
         Ok(())
     };
     write_output(args.out.as_deref(), render)
-}
-
-/// [`workflow::analyze_file`] with a progress display; a fault of the analysis is internal, a
-/// read-only file a warning (the numbers are still worth having).
-pub fn analyze(path: &Path, standards: &Standards, write_back: bool) -> Result<Analyzed> {
-    let mut analyzed =
-        analyze_file(path, standards, write_back, &Terminal::new()).map_err(|e| match e {
-            AnalyzeError::Analysis(_) | AnalyzeError::Schema { .. } => {
-                anyhow::Error::new(Internal(e.to_string()))
-            }
-            e => anyhow::Error::new(e),
-        })?;
-    if let Some(e) = analyzed.not_written.take() {
-        eprintln!(
-            "spielraum: warning: result layers not written into {}: {:#}",
-            path.display(),
-            anyhow::Error::new(e)
-        );
-    }
-    Ok(analyzed)
-}
-
-/// [`workflow::load::scenario_engine`], a fault of the engine being internal.
-pub fn scenario_engine(
-    path: &Path,
-    standards: Standards,
-    progress: &Terminal,
-) -> Result<ScenarioEngine> {
-    workflow::load::scenario_engine(path, standards, progress).map_err(|e| match e {
-        LoadError::Engine(_) => anyhow::Error::new(Internal(e.to_string())),
-        e => anyhow::Error::new(e),
-    })
 }
 
 /// The readable table: one line per neighbourhood, most need first.

@@ -10,8 +10,8 @@ use std::time::SystemTime;
 use anyhow::{Context, Result, bail};
 use workflow::{Analyzed, ImportOptions, import_city};
 
-use super::{analyze, import, serve};
 use crate::progress::Terminal;
+use crate::shared::{analyze, print_import, serve, serve_options};
 
 /// The bundled extract and the official totals its building estimate is calibrated to.
 const EXTRACT: &str = "liechtenstein-2015.osm.pbf";
@@ -41,7 +41,7 @@ pub fn run(args: Args) -> Result<()> {
         Some(dir) => dir.clone(),
         None => find_data_dir()?,
     };
-    let options = serve::serve_options(
+    let options = serve_options(
         analysis::Standards::default_din18034(),
         args.edit_token_file.as_deref(),
         false,
@@ -66,7 +66,7 @@ pub fn run(args: Args) -> Result<()> {
             population_totals: totals.is_file().then_some(totals),
         };
         let outcome = import_city(&options, &Terminal::new())?;
-        import::print(&outcome, &city_path);
+        print_import(&outcome, &city_path);
     } else {
         println!("Using {} (up to date)", city_path.display());
     }
@@ -75,7 +75,7 @@ pub fn run(args: Args) -> Result<()> {
         graph,
         analysis: result,
         ..
-    } = analyze::analyze(&city_path, &options.standards, true)?;
+    } = analyze(&city_path, &options.standards, true)?;
     println!(
         "Loaded {} facilities, {} neighbourhoods, {} population units; standard {}.",
         city.facilities.len(),
@@ -89,7 +89,7 @@ pub fn run(args: Args) -> Result<()> {
     if args.no_serve {
         return Ok(());
     }
-    serve::serve(
+    serve(
         &city_path,
         city,
         Some(graph),

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 
-use super::serve;
 use crate::args::StandardsArg;
 use crate::progress;
+use crate::shared::{compute_indicators, read_indicators};
 
 /// Arguments of `spielraum export`.
 #[derive(clap::Args, Debug)]
@@ -57,11 +57,11 @@ pub fn run(args: Args) -> Result<()> {
     let city = store::read_city(&args.city)
         .with_context(|| format!("cannot read {}", args.city.display()))?;
     let indicators = match &args.indicators {
-        Some(_) => serve::read_indicators(args.indicators.as_ref())?,
+        Some(_) => read_indicators(args.indicators.as_ref())?,
         None => {
             let standards = args.standards.resolve()?;
             spinner.set_message("computing indicators");
-            serve::compute_indicators(&city, &standards).0
+            compute_indicators(&city, &standards).0
         }
     };
     spinner.finish_and_clear();

@@ -8,12 +8,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use model::{Facility, FacilityKind};
-use network::{Profile, Targets};
+use network::Targets;
 use workflow::{Loaded, Progress};
 
 use crate::args::ProfileArg;
 use crate::output::write_output;
 use crate::progress::Terminal;
+use crate::shared::load_graph;
 
 /// Arguments of `spielraum nearest`.
 #[derive(clap::Args, Debug)]
@@ -108,14 +109,6 @@ fn parse_origins(text: &str, name: &str) -> Result<Vec<Origin>> {
         });
     }
     Ok(out)
-}
-
-/// Loads the city and builds the walking graph for `profile` (stage "reading city"), with
-/// errors naming the file.
-pub fn load_graph(path: &Path, profile: Profile, progress: &Terminal) -> Result<Loaded> {
-    Ok(workflow::load::city_and_graph_for_profile(
-        path, profile, progress,
-    )?)
 }
 
 /// Runs `spielraum nearest`.

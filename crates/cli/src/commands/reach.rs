@@ -11,9 +11,9 @@ use map::reach::public_targets;
 use map::reach_geojson;
 use workflow::{Loaded, Progress};
 
-use super::nearest::load_graph;
 use crate::args::{ProfileArg, ReachArg};
 use crate::progress::Terminal;
+use crate::shared::load_graph;
 
 /// Arguments of `spielraum reach`.
 #[derive(clap::Args, Debug)]

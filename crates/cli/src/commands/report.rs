@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use anyhow::{Result, bail};
 use workflow::Analyzed;
 
-use super::analyze::analyze;
 use crate::args::StandardsArg;
 use crate::output::write_atomically;
+use crate::shared::analyze;
 
 /// Output formats of `spielraum report`.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

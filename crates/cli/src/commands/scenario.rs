@@ -15,10 +15,10 @@ use store::{ScenarioInfo, ScenarioStore};
 
 use workflow::Progress;
 
-use super::analyze::scenario_engine;
 use crate::args::StandardsArg;
 use crate::output::{for_a_person, write_output};
 use crate::progress::Terminal;
+use crate::shared::scenario_engine;
 
 /// Arguments of `spielraum scenario`.
 #[derive(clap::Args, Debug)]

@@ -11,10 +11,10 @@ use anyhow::{Context, Result};
 use model::{AgeBand, FacilityKind};
 use workflow::Progress;
 
-use super::analyze::scenario_engine;
 use crate::args::StandardsArg;
 use crate::output::{for_a_person, write_output};
 use crate::progress::Terminal;
+use crate::shared::scenario_engine;
 
 /// Output formats of `spielraum suggest`.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

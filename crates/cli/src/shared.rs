@@ -1,0 +1,228 @@
+//! What several commands share, so that no command calls another: library calls with the CLI's
+//! error classes (internal faults exit 2) and warnings, serving a GeoPackage, the import summary.
+//!
+//! Commands use this module; it uses none of them.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use analysis::Standards;
+use analysis::scenario::ScenarioEngine;
+use anyhow::{Context, Result};
+use model::scenario::CandidateSite;
+use model::{City, FacilityKind};
+use network::Profile;
+use workflow::{AnalyzeError, Analyzed, ImportOutcome, LoadError, Loaded, analyze_file};
+
+use crate::progress::Terminal;
+
+/// Marks an error as internal (exit status 2) rather than the user's (exit status 1).
+#[derive(Debug)]
+pub struct Internal(pub String);
+
+impl std::fmt::Display for Internal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Internal {}
+
+/// [`workflow::analyze_file`] with a progress display; a fault of the analysis is internal, a
+/// read-only file a warning (the numbers are still worth having).
+pub fn analyze(path: &Path, standards: &Standards, write_back: bool) -> Result<Analyzed> {
+    let mut analyzed =
+        analyze_file(path, standards, write_back, &Terminal::new()).map_err(|e| match e {
+            AnalyzeError::Analysis(_) | AnalyzeError::Schema { .. } => {
+                anyhow::Error::new(Internal(e.to_string()))
+            }
+            e => anyhow::Error::new(e),
+        })?;
+    if let Some(e) = analyzed.not_written.take() {
+        eprintln!(
+            "spielraum: warning: result layers not written into {}: {:#}",
+            path.display(),
+            anyhow::Error::new(e)
+        );
+    }
+    Ok(analyzed)
+}
+
+/// [`workflow::load::scenario_engine`], a fault of the engine being internal.
+pub fn scenario_engine(
+    path: &Path,
+    standards: Standards,
+    progress: &Terminal,
+) -> Result<ScenarioEngine> {
+    workflow::load::scenario_engine(path, standards, progress).map_err(|e| match e {
+        LoadError::Engine(_) => anyhow::Error::new(Internal(e.to_string())),
+        e => anyhow::Error::new(e),
+    })
+}
+
+/// Loads the city and builds the walking graph for `profile` (stage "reading city"), with
+/// errors naming the file.
+pub fn load_graph(path: &Path, profile: Profile, progress: &Terminal) -> Result<Loaded> {
+    Ok(workflow::load::city_and_graph_for_profile(
+        path, profile, progress,
+    )?)
+}
+
+/// How the server handles scenarios: the standard they are computed with and the edit token
+/// of `--edit-token-file` (else `$SPIELRAUM_EDIT_TOKEN`); `private`: reading needs the token
+/// too, so a token must be given.
+pub fn serve_options(
+    standards: analysis::Standards,
+    edit_token_file: Option<&Path>,
+    private: bool,
+) -> anyhow::Result<server::gpkg::ServeOptions> {
+    let edit_token =
+        server::EditToken::from_file_or_env(edit_token_file).map_err(anyhow::Error::new)?;
+    if private && !edit_token.enabled() {
+        anyhow::bail!(
+            "--private-scenarios needs a token: give --edit-token-file FILE or set SPIELRAUM_EDIT_TOKEN"
+        );
+    }
+    Ok(server::gpkg::ServeOptions {
+        standards,
+        edit_token,
+        private,
+    })
+}
+
+/// Computes the indicators the map shows (with the gap outlines for the `gaps` tile layer) and
+/// returns the walking graph it built (for the map's reach queries). Failures are reported on
+/// stderr and give `None`: the map is still served, without indicators.
+pub fn compute_indicators(
+    city: &model::City,
+    standards: &analysis::Standards,
+) -> (
+    Option<analysis::AnalysisDocument>,
+    Option<network::WalkGraph>,
+) {
+    let graph = match analysis::build_graph(city, standards) {
+        Ok(g) => g,
+        Err(e) => {
+            eprintln!("spielraum: warning: no indicators on the map: {e}");
+            return (None, None);
+        }
+    };
+    match analysis::analyze(city, &graph, standards, &|_| {}) {
+        Ok(a) => (Some(a.document()), Some(graph)),
+        Err(e) => {
+            eprintln!("spielraum: warning: no indicators on the map: {e}");
+            (None, Some(graph))
+        }
+    }
+}
+
+/// Reads `--indicators` (the `analyze --format json` output), if given.
+pub fn read_indicators(
+    path: Option<&PathBuf>,
+) -> anyhow::Result<Option<analysis::AnalysisDocument>> {
+    let Some(path) = path else { return Ok(None) };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read --indicators {}", path.display()))?;
+    let doc = analysis::AnalysisDocument::from_json_str(&text).with_context(|| {
+        format!(
+            "--indicators {} is not an `analyze --format json` document",
+            path.display()
+        )
+    })?;
+    Ok(Some(doc))
+}
+
+/// Serves the city of the GeoPackage at `path` until Ctrl-C, printing the address once it
+/// listens (shared with `demo`).
+///
+/// `graph` is the walking graph already built for the indicators, if any (else built here).
+pub fn serve(
+    path: &Path,
+    city: model::City,
+    graph: Option<network::WalkGraph>,
+    indicators: Option<analysis::AnalysisDocument>,
+    options: server::gpkg::ServeOptions,
+    addr: SocketAddr,
+    name: &str,
+) -> anyhow::Result<()> {
+    let prepared = server::gpkg::open(path, city, graph, indicators, options);
+    for w in &prepared.warnings {
+        eprintln!("spielraum: warning: {w}");
+    }
+    for n in &prepared.notes {
+        eprintln!("{n}");
+    }
+    server::serve_state(prepared.state, addr, |bound| {
+        eprintln!("Serving {name} on http://{bound}/ (Ctrl-C to stop)");
+    })
+    .map_err(|e| match e {
+        server::ServerError::Bind { .. } => anyhow::anyhow!("--addr: {e}"),
+        other => anyhow::Error::new(Internal(other.to_string())),
+    })
+}
+
+/// What `spielraum import` (and `demo` on a new import) prints: warnings on stderr, then a summary of the city, its
+/// candidate sites and its population on stdout.
+pub fn print_import(outcome: &ImportOutcome, out: &Path) {
+    print_warnings(&outcome.warnings);
+    print_summary(&outcome.city, out, outcome.warnings.len());
+    print_candidates(&outcome.candidates);
+    println!("{}", outcome.population.summary);
+}
+
+fn print_warnings(warnings: &[String]) {
+    const SHOWN: usize = 10;
+    for w in warnings.iter().take(SHOWN) {
+        eprintln!("warning: {w}");
+    }
+    if warnings.len() > SHOWN {
+        eprintln!("warning: … and {} more", warnings.len() - SHOWN);
+    }
+}
+
+/// `candidate_sites N (source n, …)`, sources by name.
+fn print_candidates(candidates: &[CandidateSite]) {
+    let mut by_source = std::collections::BTreeMap::<&str, usize>::new();
+    for c in candidates {
+        *by_source.entry(c.source.as_str()).or_default() += 1;
+    }
+    let parts: Vec<String> = by_source.iter().map(|(s, n)| format!("{s} {n}")).collect();
+    println!(
+        "  {:<16}{} ({})",
+        "candidate_sites",
+        candidates.len(),
+        parts.join(", ")
+    );
+}
+
+fn print_summary(city: &City, out: &Path, warnings: usize) {
+    println!("wrote {}", out.display());
+    for kind in FacilityKind::ALL {
+        let n = city.facilities.iter().filter(|f| f.kind == kind).count();
+        println!("  {:<16}{n}", kind.as_str());
+    }
+    let level = city
+        .metadata
+        .iter()
+        .find(|(k, _)| k == "admin_level")
+        .map_or_else(
+            || "from --boundaries or none".to_string(),
+            |(_, v)| format!("admin_level {v}"),
+        );
+    let names: Vec<&str> = city
+        .neighbourhoods
+        .iter()
+        .map(|n| n.name.as_str())
+        .collect();
+    println!(
+        "  {:<16}{} ({level}): {}",
+        "neighbourhoods",
+        city.neighbourhoods.len(),
+        names.join(", ")
+    );
+    println!("  {:<16}{}", "buildings", city.buildings.len());
+    println!("  {:<16}{}", "walk_ways", city.walk_ways.len());
+    println!("  {:<16}{}", "tagged_nodes", city.tagged_nodes.len());
+    println!("  {:<16}{}", "basemap", city.basemap.len());
+    println!("  {:<16}{warnings}", "warnings");
+}
