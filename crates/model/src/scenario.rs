@@ -114,9 +114,7 @@ pub enum ScenarioError {
     #[error("invalid area {0} m² (expected a number ≥ 0)")]
     InvalidArea(f64),
     /// A geometry with more vertices than [`MAX_VERTICES_PER_GEOMETRY`].
-    #[error(
-        "invalid geometry: {count} vertices, more than the limit of {limit} per geometry"
-    )]
+    #[error("invalid geometry: {count} vertices, more than the limit of {limit} per geometry")]
     TooManyVertices {
         /// How many vertices the geometry has.
         count: usize,

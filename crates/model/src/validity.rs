@@ -92,16 +92,16 @@ pub fn polygon_problem(polygon: &Polygon<f64>) -> Option<InvalidPolygon> {
         .iter()
         .map(|(_, ring)| PreparedGeometry::from(Polygon::new((*ring).clone(), vec![])))
         .collect();
-    let boxes: Vec<Option<AABB<[f64; 2]>>> =
-        holes.iter().map(|(_, ring)| bounds(ring.0.iter())).collect();
+    let boxes: Vec<Option<AABB<[f64; 2]>>> = holes
+        .iter()
+        .map(|(_, ring)| bounds(ring.0.iter()))
+        .collect();
     let tree = box_tree(&boxes);
     for (k, (i, _)) in holes.iter().enumerate() {
         let role = RingRole::Interior(*i);
         let m = exterior.relate(&prepared[k]);
         if !m.is_contains() {
-            return Some(InvalidPolygon::InteriorRingNotContainedInExteriorRing(
-                role,
-            ));
+            return Some(InvalidPolygon::InteriorRingNotContainedInExteriorRing(role));
         }
         if m.get(CoordPos::OnBoundary, CoordPos::OnBoundary) == Dimensions::OneDimensional {
             return Some(InvalidPolygon::IntersectingRingsOnALine(

@@ -118,9 +118,10 @@ fn all_pairs_self_intersection(ring: &LineString<f64>) -> bool {
     use geo::Intersects;
     let lines: Vec<Line<f64>> = ring.lines().collect();
     lines.iter().enumerate().any(|(i, a)| {
-        lines.iter().enumerate().any(|(j, b)| {
-            i != j && a.intersects(b) && a.start != b.end && a.end != b.start
-        })
+        lines
+            .iter()
+            .enumerate()
+            .any(|(j, b)| i != j && a.intersects(b) && a.start != b.end && a.end != b.start)
     })
 }
 
@@ -209,10 +210,7 @@ fn known_shapes_get_known_messages() {
         assert_eq!(got, reference(&g).map(|p| p.to_string()));
     };
     let bowtie = polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 1.0), (x: 1.0, y: 0.0), (x: 0.0, y: 1.0)];
-    check(
-        bowtie.into(),
-        Some("exterior ring has a self-intersection"),
-    );
+    check(bowtie.into(), Some("exterior ring has a self-intersection"));
     let spike = polygon![(x: 0., y: 0.), (x: 4., y: 0.), (x: 4., y: 4.), (x: 2., y: 4.), (x: 2., y: 6.), (x: 2., y: 4.), (x: 0., y: 4.)];
     check(spike.into(), Some("exterior ring has a self-intersection"));
     let line = polygon![(x: 0., y: 0.), (x: 1., y: 1.)];
@@ -234,7 +232,8 @@ fn known_shapes_get_known_messages() {
         on_a_line.into(),
         Some("exterior ring and interior ring at index 0 intersect on a line"),
     );
-    let square = |x: f64| polygon![(x: x, y: 0.), (x: x + 2., y: 0.), (x: x + 2., y: 2.), (x: x, y: 2.)];
+    let square =
+        |x: f64| polygon![(x: x, y: 0.), (x: x + 2., y: 0.), (x: x + 2., y: 2.), (x: x, y: 2.)];
     check(
         MultiPolygon(vec![square(0.), square(1.)]).into(),
         Some("polygons at indices 0 and 1 overlap"),
@@ -280,7 +279,14 @@ fn the_vertex_limit_comes_first_and_names_both_numbers() {
     );
     // Checked before the coordinates: a huge geometry out of range gets the limit error.
     let far = Polygon::new(
-        LineString((0..25_000).map(|i| Coord { x: 500.0 + i as f64, y: 0.0 }).collect()),
+        LineString(
+            (0..25_000)
+                .map(|i| Coord {
+                    x: 500.0 + i as f64,
+                    y: 0.0,
+                })
+                .collect(),
+        ),
         vec![],
     );
     assert!(matches!(
