@@ -72,6 +72,53 @@ fn diagonal_comb(n: usize) -> Geometry<f64> {
     Polygon::new(LineString(ring), vec![]).into()
 }
 
+/// A square with `n` small triangular holes in a grid (valid): every hole is related to the
+/// shell, holes only to their neighbours.
+fn holes(n: usize) -> Geometry<f64> {
+    let side = (n as f64).sqrt().ceil() as usize;
+    let extent = side as f64 * 1e-4 + 1e-4;
+    let shell = LineString::from(vec![
+        (9.5, 47.1),
+        (9.5 + extent, 47.1),
+        (9.5 + extent, 47.1 + extent),
+        (9.5, 47.1 + extent),
+    ]);
+    let Geometry::MultiPolygon(parts) = triangles(n) else {
+        unreachable!("triangles are a MultiPolygon")
+    };
+    let rings = parts
+        .0
+        .into_iter()
+        .map(|p| {
+            let mut ring = p.exterior().clone();
+            ring.0.iter_mut().for_each(|c| {
+                c.x += 5e-5;
+                c.y += 5e-5;
+            });
+            ring
+        })
+        .collect();
+    Polygon::new(shell, rings).into()
+}
+
+/// A wavy circle of `n` vertices with `parts` small triangles around it, inside its bounding box
+/// but outside it (valid): every triangle is related to the large part.
+fn circle_and_triangles(n: usize, parts: usize) -> Geometry<f64> {
+    let Geometry::Polygon(circle) = wavy_circle(n) else {
+        unreachable!("a circle is a Polygon")
+    };
+    let mut all = vec![circle];
+    for i in 0..parts {
+        let a = i as f64 / parts as f64 * std::f64::consts::TAU;
+        let (x, y) = (9.5 + 0.0135 * a.cos(), 47.1 + 0.0135 * a.sin());
+        all.push(Polygon::new(
+            LineString::from(vec![(x, y), (x + 1e-5, y), (x, y + 1e-5)]),
+            vec![],
+        ));
+    }
+    MultiPolygon(all).into()
+}
+
 fn time(f: impl Fn() -> bool, runs: usize) -> (Duration, bool) {
     let mut best = Duration::MAX;
     let mut valid = false;
@@ -91,6 +138,8 @@ fn main() {
         ("polygon, 16,000 vertices", wavy_circle(16_000)),
         ("polygon, 32,000 vertices", wavy_circle(32_000)),
         ("8,000 triangles", triangles(8_000)),
+        ("4,000 holes in a square", holes(4_000)),
+        ("circle 8,000 + 3,000 triangles", circle_and_triangles(8_000, 3_000)),
         ("diagonal comb, 20,000 vertices", diagonal_comb(20_000)),
     ];
     println!("{:<32} {:>12} {:>12}  valid", "shape", "geo", "near-linear");
