@@ -139,7 +139,10 @@ fn main() {
         ("polygon, 32,000 vertices", wavy_circle(32_000)),
         ("8,000 triangles", triangles(8_000)),
         ("4,000 holes in a square", holes(4_000)),
-        ("circle 8,000 + 3,000 triangles", circle_and_triangles(8_000, 3_000)),
+        (
+            "circle 8,000 + 3,000 triangles",
+            circle_and_triangles(8_000, 3_000),
+        ),
         ("diagonal comb, 20,000 vertices", diagonal_comb(20_000)),
     ];
     println!("{:<32} {:>12} {:>12}  valid", "shape", "geo", "near-linear");

@@ -30,7 +30,7 @@ type Boxed = GeomWithData<Rectangle<[f64; 2]>, usize>;
 /// in near-linear time for Points, Polygons and MultiPolygons.
 ///
 /// Other geometry types, and geometries with a non-finite coordinate, are handed to geo's own
-/// validation (whose verdict on NaN segments is its own).
+/// validation (whose verdict on NaN segments is its own); so is a Point (valid when finite).
 ///
 /// ```
 /// use geo_types::{Geometry, polygon};
@@ -39,15 +39,8 @@ type Boxed = GeomWithData<Rectangle<[f64; 2]>, usize>;
 /// assert_eq!(problem.unwrap().to_string(), "exterior ring has a self-intersection");
 /// ```
 pub fn first_problem(geometry: &Geometry<f64>) -> Option<InvalidGeometry> {
-    use geo::CoordsIter;
-    if geometry
-        .coords_iter()
-        .any(|c| !(c.x.is_finite() && c.y.is_finite()))
-    {
-        return geometry.validation_errors().into_iter().next();
-    }
     match geometry {
-        Geometry::Point(_) => None,
+        Geometry::Point(p) if p.x().is_finite() && p.y().is_finite() => None,
         Geometry::Polygon(p) => polygon_problem(p).map(InvalidGeometry::InvalidPolygon),
         Geometry::MultiPolygon(mp) => {
             multi_polygon_problem(mp).map(InvalidGeometry::InvalidMultiPolygon)
@@ -56,8 +49,17 @@ pub fn first_problem(geometry: &Geometry<f64>) -> Option<InvalidGeometry> {
     }
 }
 
-/// The first problem of a polygon with finite coordinates, as geo's `Validation` reports it.
+/// Whether every coordinate of the rings is finite (else geo's own validation decides).
+fn all_finite<'a>(mut rings: impl Iterator<Item = &'a LineString<f64>>) -> bool {
+    rings.all(|r| r.0.iter().all(|c| c.x.is_finite() && c.y.is_finite()))
+}
+
+/// The first problem of a polygon, as geo's `Validation` reports it (a polygon with a
+/// non-finite coordinate is handed to geo's validation).
 pub fn polygon_problem(polygon: &Polygon<f64>) -> Option<InvalidPolygon> {
+    if !all_finite(std::iter::once(polygon.exterior()).chain(polygon.interiors())) {
+        return polygon.validation_errors().into_iter().next();
+    }
     if polygon.exterior().0.is_empty() {
         return None;
     }
@@ -123,9 +125,17 @@ pub fn polygon_problem(polygon: &Polygon<f64>) -> Option<InvalidPolygon> {
     None
 }
 
-/// The first problem of a MultiPolygon with finite coordinates, as geo's `Validation` reports
-/// it: each part in order, then its overlaps with the parts after it.
+/// The first problem of a MultiPolygon, as geo's `Validation` reports it: each part in order,
+/// then its overlaps with the parts after it (a MultiPolygon with a non-finite coordinate is
+/// handed to geo's validation).
 pub fn multi_polygon_problem(multi: &MultiPolygon<f64>) -> Option<InvalidMultiPolygon> {
+    let rings = multi
+        .0
+        .iter()
+        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()));
+    if !all_finite(rings) {
+        return multi.validation_errors().into_iter().next();
+    }
     let boxes: Vec<Option<AABB<[f64; 2]>>> = multi
         .0
         .iter()
@@ -181,7 +191,8 @@ fn too_few_points(ring: &LineString<f64>) -> bool {
 }
 
 /// geo's ring self-intersection test: two different segments that intersect, unless one ends
-/// where the other starts. Only segments whose bounding boxes meet are compared.
+/// where the other starts. Only segments whose bounding boxes meet are compared; the
+/// coordinates must be finite (the test has no meaning for NaN).
 pub fn ring_self_intersects(ring: &LineString<f64>) -> bool {
     let lines: Vec<Line<f64>> = ring.lines().collect();
     // Identical segments: two copies of a real segment always count (they intersect and neither

@@ -245,6 +245,24 @@ fn known_shapes_get_known_messages() {
     check(MultiPolygon(vec![square(0.), square(3.)]).into(), None);
 }
 
+/// Non-finite coordinates are geo's to judge: the same verdict, and no panic in the R-trees.
+#[test]
+fn non_finite_coordinates_get_geos_verdict() {
+    for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+        let p = polygon![(x: 0., y: 0.), (x: 4., y: 0.), (x: bad, y: 4.), (x: 0., y: 4.)];
+        let square = polygon![(x: 5., y: 0.), (x: 6., y: 0.), (x: 6., y: 1.), (x: 5., y: 1.)];
+        for g in [
+            Geometry::Polygon(p.clone()),
+            Geometry::MultiPolygon(MultiPolygon(vec![square, p])),
+            Geometry::Point(geo_types::Point::new(bad, 0.)),
+        ] {
+            let got = first_problem(&g);
+            assert!(got.is_some(), "{g:?}");
+            assert_eq!(got, reference(&g), "{g:?}");
+        }
+    }
+}
+
 /// A regular polygon of `n` vertices (valid), the kind of outline the limit is about.
 fn circle(n: usize) -> Polygon<f64> {
     let ring = (0..n)
