@@ -168,7 +168,8 @@ fn validate_area(area: f64) -> Result<(), ScenarioError> {
 /// all parts together, closing points included), checked before anything else.
 ///
 /// A generous playground or park outline has a few hundred vertices; 20,000 keeps any real one
-/// and bounds the validation's time (a few milliseconds at the limit on real shapes).
+/// and bounds the validation's time (about 10 ms at the limit for real outlines, under 2 s for
+/// shapes built to defeat the check: docs/benchmarks.md).
 pub const MAX_VERTICES_PER_GEOMETRY: usize = 20_000;
 
 /// Checks a planned facility's or a candidate site's geometry: at most
