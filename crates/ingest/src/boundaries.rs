@@ -1,6 +1,7 @@
 //! Neighbourhoods from a GeoJSON FeatureCollection of polygons (instead of OSM boundaries).
 //!
-//! Name from `name`/`NAME`/`Name`, id from the feature id, an `id` property or the running number.
+//! Name from `name`/`NAME`/`Name`, id from the feature id, an `id` property or the running number;
+//! every polygon must be non-empty, have closed rings (as GeoJSON requires) and be valid.
 
 use std::path::Path;
 
@@ -25,7 +26,13 @@ pub fn read_boundaries_geojson(path: &Path) -> Result<Vec<Neighbourhood>, Bounda
             .find_map(|k| text_property(f, k))
             .ok_or_else(|| file.error(index, "has no name property (name, NAME or Name)"))?;
         let id = feature_id(f).unwrap_or_else(|| (index + 1).to_string());
+        if let Some(problem) = f.geometry.as_ref().and_then(|g| ring_problem(&g.value)) {
+            return Err(file.error(index, problem));
+        }
         let geometry = feature_geometry(f).map_err(|e| file.error(index, e))?;
+        if let Some(problem) = model::validity::first_problem(&geometry) {
+            return Err(file.error(index, format!("invalid polygon: {problem}")));
+        }
         let mp = match geometry {
             Geometry::Polygon(p) => MultiPolygon(vec![p]),
             Geometry::MultiPolygon(mp) => mp,
@@ -42,6 +49,51 @@ pub fn read_boundaries_geojson(path: &Path) -> Result<Vec<Neighbourhood>, Bounda
         });
     }
     Ok(out)
+}
+
+/// What is wrong with a (Multi)Polygon's rings as written in the file, before conversion (which
+/// would close them silently): no polygon or no points at all, or a ring that does not end where
+/// it starts. Other geometry types are left to the caller.
+fn ring_problem(value: &geojson::GeometryValue) -> Option<String> {
+    let polygons: Vec<&geojson::PolygonType> = match value {
+        geojson::GeometryValue::Polygon { coordinates } => vec![coordinates],
+        geojson::GeometryValue::MultiPolygon { coordinates } => coordinates.iter().collect(),
+        _ => return None,
+    };
+    let points: usize = polygons.iter().flat_map(|p| p.iter()).map(Vec::len).sum();
+    if points == 0 {
+        return Some("geometry is empty (no coordinates)".into());
+    }
+    for (p, rings) in polygons.iter().enumerate() {
+        let which = |r: usize| {
+            let ring = if r == 0 {
+                "exterior ring".to_string()
+            } else {
+                format!("interior ring {}", r - 1)
+            };
+            if polygons.len() > 1 {
+                format!("polygon {p}, {ring}")
+            } else {
+                ring
+            }
+        };
+        if rings.first().is_none_or(|r| r.is_empty()) {
+            return Some(format!("{} is empty", which(0)));
+        }
+        for (r, ring) in rings.iter().enumerate() {
+            match (ring.first(), ring.last()) {
+                (Some(first), Some(last)) if first.as_slice() != last.as_slice() => {
+                    return Some(format!(
+                        "{} is not closed (GeoJSON rings end at their first position)",
+                        which(r)
+                    ));
+                }
+                (None, _) | (_, None) => return Some(format!("{} is empty", which(r))),
+                _ => {}
+            }
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -84,5 +136,100 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("/nonexistent/b.geojson"), "{e}");
+    }
+
+    /// The reader's error for one feature with `geometry` (as GeoJSON text).
+    fn error_for(geometry: &str) -> String {
+        let f = write(&format!(
+            r#"{{"type":"FeatureCollection","features":[
+              {{"type":"Feature","properties":{{"name":"ok"}},
+               "geometry":{{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}}}},
+              {{"type":"Feature","properties":{{"name":"bad"}},"geometry":{geometry}}}]}}"#
+        ));
+        let e = read_boundaries_geojson(f.path()).unwrap_err().to_string();
+        let prefix = format!("{}: feature 1: ", f.path().display());
+        assert!(e.starts_with(&prefix), "{e}");
+        assert_eq!(e.lines().count(), 1, "{e}");
+        e[prefix.len()..].to_string()
+    }
+
+    #[test]
+    fn invalid_polygons_are_refused() {
+        let bowtie = r#"{"type":"Polygon","coordinates":[[[0,0],[1,1],[1,0],[0,1],[0,0]]]}"#;
+        assert_eq!(
+            error_for(bowtie),
+            "invalid polygon: exterior ring has a self-intersection"
+        );
+        // Two parts sharing an edge.
+        let touching = r#"{"type":"MultiPolygon","coordinates":[
+            [[[0,0],[1,0],[1,1],[0,1],[0,0]]], [[[1,0],[2,0],[2,1],[1,1],[1,0]]]]}"#;
+        assert_eq!(
+            error_for(touching),
+            "invalid polygon: polygons at indices 0 and 1 touch on a line"
+        );
+        let hole_outside = r#"{"type":"Polygon","coordinates":[
+            [[0,0],[1,0],[1,1],[0,1],[0,0]], [[2,2],[3,2],[3,3],[2,2]]]}"#;
+        assert_eq!(
+            error_for(hole_outside),
+            "invalid polygon: interior ring at index 0 is not contained within the polygon's exterior"
+        );
+        let flat = r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[0,0]]]}"#;
+        assert_eq!(
+            error_for(flat),
+            "invalid polygon: exterior ring must have at least 3 distinct points"
+        );
+    }
+
+    #[test]
+    fn unclosed_rings_are_refused() {
+        let open = r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1]]]}"#;
+        assert_eq!(
+            error_for(open),
+            "exterior ring is not closed (GeoJSON rings end at their first position)"
+        );
+        let open_hole = r#"{"type":"MultiPolygon","coordinates":[
+            [[[0,0],[1,0],[1,1],[0,0]]],
+            [[[5,5],[9,5],[9,9],[5,9],[5,5]], [[6,6],[7,6],[7,7]]]]}"#;
+        assert_eq!(
+            error_for(open_hole),
+            "polygon 1, interior ring 0 is not closed (GeoJSON rings end at their first position)"
+        );
+    }
+
+    #[test]
+    fn empty_geometries_are_refused() {
+        for empty in [
+            r#"{"type":"Polygon","coordinates":[]}"#,
+            r#"{"type":"Polygon","coordinates":[[]]}"#,
+            r#"{"type":"MultiPolygon","coordinates":[]}"#,
+            r#"{"type":"MultiPolygon","coordinates":[[[]]]}"#,
+        ] {
+            assert_eq!(
+                error_for(empty),
+                "geometry is empty (no coordinates)",
+                "{empty}"
+            );
+        }
+        // A part without points next to a real one.
+        let one_empty =
+            r#"{"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,0]]], []]}"#;
+        assert_eq!(error_for(one_empty), "polygon 1, exterior ring is empty");
+    }
+
+    #[test]
+    fn short_positions_are_errors_not_crashes() {
+        let short = r#"{"type":"Polygon","coordinates":[[[0],[1,0],[1,1],[0]]]}"#;
+        let f = write(&format!(
+            r#"{{"type":"FeatureCollection","features":[
+              {{"type":"Feature","properties":{{"name":"bad"}},"geometry":{short}}}]}}"#
+        ));
+        let e = read_boundaries_geojson(f.path()).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            format!(
+                "{}: feature 0: a position has 1 number(s), longitude and latitude expected",
+                f.path().display()
+            )
+        );
     }
 }

@@ -109,6 +109,18 @@ mod tests {
               {"type":"Feature","id":1,"properties":{},"geometry":{"type":"Point","coordinates":[9,47]}},
               {"type":"Feature","properties":{"id":"1"},"geometry":{"type":"Point","coordinates":[9,47]}}]}"#);
         assert!(twice.contains("feature 1: id '1' is used twice"), "{twice}");
+        // Positions of one number crashed the conversion once; now they are errors.
+        let short = err(r#"{"type":"Point","coordinates":[9.5]}"#);
+        assert!(
+            short.contains("must contain two or more elements"),
+            "{short}"
+        );
+        let short =
+            err(r#"{"type":"MultiPolygon","coordinates":[[[[9,47],[9.1,47],[9.1],[9,47]]]]}"#);
+        assert!(
+            short.contains("feature 0: a position has 1 number(s)"),
+            "{short}"
+        );
         let none = err(r#"{"type":"Feature","properties":{},"geometry":null}"#);
         assert!(none.contains("has no geometry"), "{none}");
         let e = read_candidate_file(Path::new("/nonexistent/c.geojson"))

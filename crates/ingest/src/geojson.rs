@@ -3,10 +3,15 @@
 //!
 //! Also the small readings both need of a feature: its id, a text property, its geometry.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use geo_types::Geometry;
 use geojson::{Feature, GeoJson};
+
+/// The largest GeoJSON file read (512 MiB), checked before reading: parsing holds the whole
+/// document in memory, a few times its size on disk.
+pub const MAX_GEOJSON_BYTES: u64 = 512 * 1024 * 1024;
 
 /// Errors reading a GeoJSON file; each names the file (and the feature).
 #[derive(Debug, thiserror::Error)]
@@ -18,6 +23,16 @@ pub enum GeoJsonError {
         path: PathBuf,
         /// The I/O error.
         source: std::io::Error,
+    },
+    /// The file is larger than [`MAX_GEOJSON_BYTES`].
+    #[error("{path}: the file has {size} bytes, more than the limit of {limit} bytes (512 MiB)")]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its size in bytes.
+        size: u64,
+        /// The limit, [`MAX_GEOJSON_BYTES`].
+        limit: u64,
     },
     /// The file is not GeoJSON.
     #[error("{path}: not valid GeoJSON: {message}")]
@@ -68,17 +83,39 @@ pub struct FeatureFile {
 
 impl FeatureFile {
     /// Reads and parses `path`, taking the top-level objects `accept` allows.
+    ///
+    /// Files over [`MAX_GEOJSON_BYTES`] are refused before reading, and a file whose first
+    /// character (after white space) is not `{` before parsing; the rest is parsed from a
+    /// buffered reader, without a copy of the text in memory.
     pub fn read(path: &Path, accept: Accept) -> Result<FeatureFile, GeoJsonError> {
-        let text = std::fs::read_to_string(path).map_err(|source| GeoJsonError::Io {
+        let io = |source| GeoJsonError::Io {
             path: path.to_path_buf(),
             source,
-        })?;
-        let gj: GeoJson = text
-            .parse()
-            .map_err(|e: geojson::Error| GeoJsonError::Parse {
+        };
+        let parse = |message: String| GeoJsonError::Parse {
+            path: path.to_path_buf(),
+            message,
+        };
+        let file = std::fs::File::open(path).map_err(io)?;
+        let size = file.metadata().map_err(io)?.len();
+        if size > MAX_GEOJSON_BYTES {
+            return Err(GeoJsonError::TooLarge {
                 path: path.to_path_buf(),
-                message: e.to_string(),
-            })?;
+                size,
+                limit: MAX_GEOJSON_BYTES,
+            });
+        }
+        let mut reader = BufReader::with_capacity(64 * 1024, file);
+        if let Some(first) = first_character(&mut reader).map_err(io)?
+            && first != b'{'
+        {
+            return Err(parse(format!(
+                "the file does not start like a JSON object ('{{' expected, found {})",
+                describe_byte(first)
+            )));
+        }
+        let gj: GeoJson = serde_json::from_reader(reader)
+            .map_err(|e| parse(geojson::Error::from(e).to_string()))?;
         let features = match (gj, accept) {
             (GeoJson::FeatureCollection(fc), _) => fc.features,
             (GeoJson::Feature(f), Accept::Any) => vec![f],
@@ -106,6 +143,28 @@ impl FeatureFile {
     }
 }
 
+/// The first byte after leading white space, without consuming anything but that white space's
+/// buffer look-up (`None` if the file is empty or white space only up to the first buffer).
+///
+/// Only the first buffer is looked at: a file opening with over 64 KiB of white space is left to
+/// the parser, which reads it without keeping it.
+fn first_character(reader: &mut BufReader<std::fs::File>) -> std::io::Result<Option<u8>> {
+    let buffer = reader.fill_buf()?;
+    Ok(buffer
+        .iter()
+        .copied()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r')))
+}
+
+/// A byte for an error message: the character if printable ASCII, else its hex value.
+fn describe_byte(byte: u8) -> String {
+    if byte.is_ascii_graphic() {
+        format!("'{}'", byte as char)
+    } else {
+        format!("byte 0x{byte:02x}")
+    }
+}
+
 /// A property as text: a string as it is, a number written out; `None` if absent or other JSON.
 pub fn text_property(feature: &Feature, key: &str) -> Option<String> {
     match feature.properties.as_ref()?.get(key)? {
@@ -128,9 +187,37 @@ pub fn feature_id(feature: &Feature) -> Option<String> {
 /// cannot be converted.
 pub fn feature_geometry(feature: &Feature) -> Result<Geometry<f64>, String> {
     let geometry = feature.geometry.clone().ok_or("has no geometry")?;
+    if let Some(short) = shortest_position(&geometry.value)
+        && short < 2
+    {
+        // The conversion would index past the end of such a position.
+        return Err(format!(
+            "a position has {short} number(s), longitude and latitude expected"
+        ));
+    }
     geometry
         .try_into()
         .map_err(|e: geojson::Error| e.to_string())
+}
+
+/// The fewest numbers any position of `value` has (`None` if it has no positions).
+fn shortest_position(value: &geojson::GeometryValue) -> Option<usize> {
+    use geojson::GeometryValue as V;
+    let len = |p: &geojson::Position| p.len();
+    match value {
+        V::Point { coordinates } => Some(len(coordinates)),
+        V::MultiPoint { coordinates } | V::LineString { coordinates } => {
+            coordinates.iter().map(len).min()
+        }
+        V::MultiLineString { coordinates } | V::Polygon { coordinates } => {
+            coordinates.iter().flatten().map(len).min()
+        }
+        V::MultiPolygon { coordinates } => coordinates.iter().flatten().flatten().map(len).min(),
+        V::GeometryCollection { geometries } => geometries
+            .iter()
+            .filter_map(|g| shortest_position(&g.value))
+            .min(),
+    }
 }
 
 /// A temporary file holding `text`, for the readers' tests.
@@ -187,5 +274,75 @@ mod tests {
         );
         let e = file.error(1, "is odd").to_string();
         assert_eq!(e, format!("{}: feature 1: is odd", f.path().display()));
+    }
+
+    #[test]
+    fn files_over_the_limit_are_refused_before_reading() {
+        // A sparse file: no disk space used, and never read.
+        let f = tempfile::NamedTempFile::new().unwrap();
+        f.as_file().set_len(MAX_GEOJSON_BYTES + 1).unwrap();
+        let e = FeatureFile::read(f.path(), Accept::Any)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            format!(
+                "{}: the file has 536870913 bytes, more than the limit of 536870912 bytes (512 MiB)",
+                f.path().display()
+            )
+        );
+    }
+
+    #[test]
+    fn files_not_starting_like_json_fail_at_once() {
+        let first_line = |text: &str| {
+            let f = write(text);
+            let e = FeatureFile::read(f.path(), Accept::Any)
+                .unwrap_err()
+                .to_string();
+            let prefix = format!("{}: not valid GeoJSON: ", f.path().display());
+            assert!(e.starts_with(&prefix), "{e}");
+            e[prefix.len()..].to_string()
+        };
+        assert_eq!(
+            first_line("  \n[1, 2, 3]"),
+            "the file does not start like a JSON object ('{' expected, found '[')"
+        );
+        assert_eq!(
+            first_line("\u{feff}{}"),
+            "the file does not start like a JSON object ('{' expected, found byte 0xef)"
+        );
+        // Empty and broken files keep the parser's own message.
+        assert_eq!(
+            first_line(""),
+            "Error while deserializing GeoJSON: EOF while parsing a value at line 1 column 0"
+        );
+        assert_eq!(
+            first_line("{\"type\": \"FeatureCollection\", \"features\": ["),
+            "Error while deserializing GeoJSON: EOF while parsing a list at line 1 column 43"
+        );
+        // A large file of zeros is refused at its first byte (the sparse file is never read).
+        let f = tempfile::NamedTempFile::new().unwrap();
+        f.as_file().set_len(MAX_GEOJSON_BYTES).unwrap();
+        let start = std::time::Instant::now();
+        let e = FeatureFile::read(f.path(), Accept::Any)
+            .unwrap_err()
+            .to_string();
+        assert!(e.ends_with("found byte 0x00)"), "{e}");
+        assert!(start.elapsed().as_secs_f64() < 1.0, "{:?}", start.elapsed());
+    }
+
+    #[test]
+    fn a_collection_spread_over_many_buffers_is_read_whole() {
+        // Far more than the 64 KiB buffer: the reader must stream through it all.
+        let feature = r#"{"type":"Feature","properties":{"name":"x"},"geometry":{"type":"Point","coordinates":[9.5,47.1]}}"#;
+        let text = format!(
+            r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+            vec![feature; 5000].join(",")
+        );
+        assert!(text.len() > 400_000);
+        let f = write(&text);
+        let file = FeatureFile::read(f.path(), Accept::Any).unwrap();
+        assert_eq!(file.features.len(), 5000);
     }
 }

@@ -6,6 +6,7 @@
 pub mod geodesy;
 pub mod index;
 pub mod scenario;
+pub mod validity;
 
 use std::fmt;
 use std::str::FromStr;

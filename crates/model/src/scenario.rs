@@ -5,7 +5,6 @@
 
 use std::collections::HashSet;
 
-use geo::Validation;
 use geo_types::Geometry;
 use serde::{Deserialize, Serialize};
 
@@ -114,6 +113,14 @@ pub enum ScenarioError {
     /// A negative or non-finite area.
     #[error("invalid area {0} m² (expected a number ≥ 0)")]
     InvalidArea(f64),
+    /// A geometry with more vertices than [`MAX_VERTICES_PER_GEOMETRY`].
+    #[error("invalid geometry: {count} vertices, more than the limit of {limit} per geometry")]
+    TooManyVertices {
+        /// How many vertices the geometry has.
+        count: usize,
+        /// The limit, [`MAX_VERTICES_PER_GEOMETRY`].
+        limit: usize,
+    },
     /// An access value that does not exist.
     #[error("unknown access '{0}' (expected one of: public, restricted, private)")]
     UnknownAccess(String),
@@ -157,16 +164,33 @@ fn validate_area(area: f64) -> Result<(), ScenarioError> {
     }
 }
 
-/// Checks a planned facility's or a candidate site's geometry: a Point, Polygon or MultiPolygon
-/// with WGS84 coordinates and valid polygons.
+/// The most vertices one planned facility's or candidate site's geometry may have (all rings of
+/// all parts together, closing points included), checked before anything else.
+///
+/// A generous playground or park outline has a few hundred vertices; 20,000 keeps any real one
+/// and bounds the validation's time (about 10 ms at the limit for real outlines, under 2 s for
+/// shapes built to defeat the check: docs/benchmarks.md).
+pub const MAX_VERTICES_PER_GEOMETRY: usize = 20_000;
+
+/// Checks a planned facility's or a candidate site's geometry: at most
+/// [`MAX_VERTICES_PER_GEOMETRY`] vertices, a Point, Polygon or MultiPolygon with WGS84
+/// coordinates and valid polygons (the checks and messages of geo's `Validation`, in
+/// near-linear time: [`crate::validity`]).
 pub fn validate_geometry(geometry: &Geometry<f64>) -> Result<(), ScenarioError> {
     use geo::CoordsIter;
+    let count = geometry.coords_count();
+    if count > MAX_VERTICES_PER_GEOMETRY {
+        return Err(ScenarioError::TooManyVertices {
+            count,
+            limit: MAX_VERTICES_PER_GEOMETRY,
+        });
+    }
     let bad = |why: &str| Err(ScenarioError::InvalidGeometry(why.to_string()));
     match geometry {
         Geometry::Point(_) | Geometry::Polygon(_) | Geometry::MultiPolygon(_) => {}
         _ => return bad("a planned facility is a Point, Polygon or MultiPolygon"),
     }
-    if geometry.coords_count() == 0 {
+    if count == 0 {
         return bad("no coordinates");
     }
     for c in geometry.coords_iter() {
@@ -177,7 +201,7 @@ pub fn validate_geometry(geometry: &Geometry<f64>) -> Result<(), ScenarioError> 
             )));
         }
     }
-    if let Some(problem) = geometry.validation_errors().first() {
+    if let Some(problem) = crate::validity::first_problem(geometry) {
         return Err(ScenarioError::InvalidGeometry(problem.to_string()));
     }
     Ok(())

@@ -1,7 +1,6 @@
 //! Neighbourhoods from administrative boundaries: which `admin_level` to use and
 //! which boundaries at that level are complete and valid.
 
-use geo::Validation;
 use geo_types::MultiPolygon;
 use model::{Neighbourhood, OsmId};
 use rayon::prelude::*;
@@ -58,7 +57,10 @@ pub fn choose(
         .into_par_iter()
         .filter(|c| c.level == level)
         .map(|c| {
-            let valid = c.result.as_ref().is_ok_and(|(_, g)| g.is_valid());
+            let valid = c.result.as_ref().is_ok_and(|(_, g)| {
+                // geo's verdict, in near-linear time (boundaries have many vertices).
+                model::validity::multi_polygon_problem(g).is_none()
+            });
             (c, valid)
         })
         .collect();

@@ -1,0 +1,3 @@
+//! The integration tests of the domain types, one test binary (modules below, one per file).
+
+mod validity;
