@@ -133,14 +133,23 @@ fn precheck(edits: &[Json], bounds: Option<[f64; 4]>) -> Result<(), Failure> {
     check_edits(edits, bounds).map_err(|(status, m)| Failure::Plain(status, m))
 }
 
+fn counted(field: &str, text: &str) -> usize {
+    if field == "name" {
+        text.trim().chars().count()
+    } else {
+        text.chars().count()
+    }
+}
+
 /// A scenario name or description within its length limit (422 beyond, without echoing it).
 fn within(field: &str, text: &Option<String>, max: usize) -> Result<(), Failure> {
     match text {
-        Some(t) if t.chars().count() > max => Err(Failure::Plain(
+        // Names are kept trimmed, so their surrounding whitespace does not count.
+        Some(t) if counted(field, t) > max => Err(Failure::Plain(
             StatusCode::UNPROCESSABLE_ENTITY,
             format!(
                 "the {field} has {} characters; at most {max} are allowed",
-                t.chars().count()
+                counted(field, t)
             ),
         )),
         _ => Ok(()),
