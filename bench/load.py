@@ -102,6 +102,17 @@ request = function()
   end
   return wrk.format(r[1], r[2])
 end
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init() statuses = {} end
+function response(status) statuses[status] = (statuses[status] or 0) + 1 end
+function done()
+  local total = {}
+  for _, t in ipairs(threads) do
+    for k, v in pairs(t:get("statuses")) do total[k] = (total[k] or 0) + v end
+  end
+  for k, v in pairs(total) do io.write(string.format("status %d: %d\n", k, v)) end
+end
 """)
 
 
@@ -121,6 +132,7 @@ def wrk(base, script, connections, seconds):
         "p99_ms": p99,
         "non_2xx": int(grab(r"Non-2xx or 3xx responses: (\d+)")),
         "socket_errors": sum(int(x) for x in errors.groups()) if errors else 0,
+        "statuses": {int(k): int(v) for k, v in re.findall(r"status (\d+): (\d+)", out)},
         "raw": out,
     }
 
@@ -210,12 +222,12 @@ def main():
         sampler.phase = "mixed"
         m = wrk(base, os.path.join(tmp, "mixed.lua"), 32, soak_s)
         print(f"mixed {soak_s} s at 32 connections: {m['requests']} requests, {m['rps']:.0f} req/s, p99 {m['p99_ms']:.1f} ms, "
-              f"non-2xx {m['non_2xx']}, socket errors {m['socket_errors']}")
+              f"non-2xx {m['non_2xx']}, socket errors {m['socket_errors']}, by status {m['statuses']}")
 
         sampler.phase = "flood"
         f = wrk(base, os.path.join(tmp, "flood.lua"), 256, flood_s)
         print(f"reach flood {flood_s} s at 256 connections (minutes=60): {f['requests']} answers, {f['rps']:.0f} req/s, "
-              f"p99 {f['p99_ms']:.1f} ms, 503 refusals (non-2xx) {f['non_2xx']}, socket errors {f['socket_errors']}")
+              f"p99 {f['p99_ms']:.1f} ms, non-2xx {f['non_2xx']}, socket errors {f['socket_errors']}, by status {f['statuses']}")
         sampler.phase = "after-flood"
         time.sleep(2)
 

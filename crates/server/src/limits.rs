@@ -27,7 +27,7 @@ pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Most connections open at once; further clients wait in the listen backlog.
 pub const MAX_CONNECTIONS: usize = 1024;
 /// Requests of one expensive class waiting for a permit; more answer 503 at once.
-pub const QUEUE_PER_CLASS: usize = 16;
+pub const QUEUE_PER_CLASS: usize = 64;
 /// Largest request body, in bytes (2 MiB); larger ones answer 413.
 pub const MAX_BODY_BYTES: usize = 2 << 20;
 /// Most vertices (positions) of one geometry in an edit; more answer 422.
