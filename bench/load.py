@@ -111,14 +111,17 @@ function done()
   for _, t in ipairs(threads) do
     for k, v in pairs(t:get("statuses")) do total[k] = (total[k] or 0) + v end
   end
-  for k, v in pairs(total) do io.write(string.format("status %d: %d\n", k, v)) end
+  for k, v in pairs(total) do io.write(string.format("status %d: %d\\n", k, v)) end
 end
 """)
 
 
 def wrk(base, script, connections, seconds):
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "30s",
-                          "-s", script, base], capture_output=True, text=True).stdout
+    run = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "30s",
+                          "-s", script, base], capture_output=True, text=True)
+    out = run.stdout
+    if run.returncode != 0 or "error" in run.stderr.lower():
+        sys.exit(f"wrk failed: {run.stderr}")
     def grab(pattern, default="0"):
         m = re.search(pattern, out)
         return m.group(1) if m else default
