@@ -241,7 +241,10 @@ fn the_binary_sends_security_headers_and_refuses_far_origins() {
     server.kill().unwrap();
     server.wait().unwrap();
     for head in [&index, &embed] {
-        assert!(head.contains("content-security-policy: default-src 'self'"), "{head}");
+        assert!(
+            head.contains("content-security-policy: default-src 'self'"),
+            "{head}"
+        );
         assert!(head.contains("x-content-type-options: nosniff"), "{head}");
         assert!(head.contains("referrer-policy: "), "{head}");
     }
