@@ -5,7 +5,9 @@
 //! [`AppState::new`] prepares everything once; [`router`] builds the axum app;
 //! [`serve`] runs it until a shutdown signal; [`gpkg::open`] prepares a GeoPackage's state for
 //! the CLI. Route modules (`api`, `scenario`, `tile`, `style`, `web`, `openapi`) read the state
-//! (`state`) and answer errors through `error`; none of them is used by another.
+//! (`state`) and answer errors through `error`; none of them is used by another. The request
+//! budget (timeouts, connection cap, per-class concurrency gates, cheap limits) lives in
+//! [`limits`]; `conn` runs the accept loop and the budget's middleware under it.
 
 mod api;
 pub mod auth;
