@@ -224,3 +224,31 @@ fn the_binary_alone_in_an_empty_folder_serves_the_whole_map() {
         .collect();
     assert_eq!(beside, ["spielraum"]);
 }
+
+#[test]
+fn the_binary_sends_security_headers_and_refuses_far_origins() {
+    let dir = tempfile::tempdir().unwrap();
+    let pbf = crate::helpers::pbf_from_opl(dir.path(), OPL);
+    let city = dir.path().join("m.gpkg");
+    let o = crate::helpers::import(&pbf, &city, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (mut server, addr) = start(&city);
+    let (_, index, _) = get_with_headers(&addr, "/");
+    let (_, embed, _) = get_with_headers(&addr, "/embed");
+    // The data lie at the equator near lon 0; (10, 10) is over 1,000 km away, (0.01, 0.01) 1.6 km.
+    let (far, _) = get(&addr, "/api/reach?lon=10&lat=10");
+    let (near, _) = get(&addr, "/api/reach?lon=0.01&lat=0.01");
+    server.kill().unwrap();
+    server.wait().unwrap();
+    for head in [&index, &embed] {
+        assert!(
+            head.contains("content-security-policy: default-src 'self'"),
+            "{head}"
+        );
+        assert!(head.contains("x-content-type-options: nosniff"), "{head}");
+        assert!(head.contains("referrer-policy: "), "{head}");
+    }
+    assert!(index.contains("frame-ancestors 'none'") && index.contains("x-frame-options: deny"));
+    assert!(embed.contains("frame-ancestors *") && !embed.contains("x-frame-options"));
+    assert_eq!((far, near), (422, 200));
+}

@@ -12,7 +12,8 @@ use map::{DEFAULT_REACH_MINUTES, MAX_REACH_MINUTES, Walk, reach_geojson};
 use model::FacilityKind;
 use serde_json::Value as Json;
 
-use crate::error::json_error;
+use crate::error::{json_error, quoted};
+use crate::limits::{BOUNDS_MARGIN_M, Class, near_data};
 use crate::state::AppState;
 
 pub(crate) async fn health() -> Response {
@@ -34,7 +35,10 @@ fn number(q: &HashMap<String, String>, key: &str) -> Result<Option<f64>, String>
         None => Ok(None),
         Some(v) => match v.trim().parse::<f64>() {
             Ok(x) if x.is_finite() => Ok(Some(x)),
-            _ => Err(format!("parameter '{key}' must be a number, got '{v}'")),
+            _ => Err(format!(
+                "parameter '{key}' must be a number, got '{}'",
+                quoted(v)
+            )),
         },
     }
 }
@@ -46,8 +50,12 @@ fn bad_request(message: String) -> Response {
 /// Parses `minLon,minLat,maxLon,maxLat` (WGS84 degrees, min < max).
 fn parse_bbox(v: &str) -> Result<[f64; 4], String> {
     let parts: Vec<&str> = v.split(',').collect();
-    let bad =
-        || format!("parameter 'bbox' must be minLon,minLat,maxLon,maxLat in degrees, got '{v}'");
+    let bad = || {
+        format!(
+            "parameter 'bbox' must be minLon,minLat,maxLon,maxLat in degrees, got '{}'",
+            quoted(v)
+        )
+    };
     if parts.len() != 4 {
         return Err(bad());
     }
@@ -122,35 +130,39 @@ pub(crate) async fn reach(State(s): State<AppState>, Query(q): Params) -> Respon
             ),
         );
     }
+    if !near_data(s.0.data_bounds, lon, lat) {
+        return json_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!(
+                "the origin ({lon}, {lat}) lies more than {} km outside the city's data",
+                BOUNDS_MARGIN_M / 1000.0
+            ),
+        );
+    }
     let kind = match parse_kind(&q) {
         Ok(k) => k,
         Err(e) => return bad_request(e),
     };
     let state = s.clone();
-    let result = tokio::task::spawn_blocking(move || {
-        let inner = &state.0;
-        let (graph, targets) = inner.reach.as_ref().map_err(|e| e.clone())?;
-        let walk = Walk::minutes(minutes, network::DEFAULT_WALKING_SPEED_KMH);
-        let origin = Coord { x: lon, y: lat };
-        Ok::<_, String>(reach_geojson(
-            &inner.city,
-            graph,
-            targets,
-            origin,
-            walk,
-            kind,
-        ))
-    })
-    .await;
+    let result =
+        s.0.gates
+            .of(Class::Reach)
+            .run(move || {
+                let inner = &state.0;
+                let (graph, targets) = inner.reach.as_ref().map_err(|e| e.clone())?;
+                let walk = Walk::minutes(minutes, network::DEFAULT_WALKING_SPEED_KMH);
+                let origin = Coord { x: lon, y: lat };
+                let fc = reach_geojson(&inner.city, graph, targets, origin, walk, kind);
+                // The answer is written here too, off the async workers.
+                Ok::<_, String>(fc.to_string())
+            })
+            .await;
     match result {
-        Ok(Ok(fc)) => geojson(&fc),
+        Ok(Ok(body)) => ([(header::CONTENT_TYPE, "application/geo+json")], body).into_response(),
         Ok(Err(e)) => json_error(
             StatusCode::SERVICE_UNAVAILABLE,
             format!("walking network unavailable: {e}"),
         ),
-        Err(_) => json_error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal error while computing the reach",
-        ),
+        Err(refused) => refused.into_response(),
     }
 }

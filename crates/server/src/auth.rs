@@ -88,7 +88,7 @@ impl EditToken {
         self.0.is_some()
     }
 
-    /// Checks the request's `Authorization: Bearer …` header: `Ok` when it carries the token;
+    /// Checks the request's `Authorization: Bearer …` header (scheme in any case): `Ok` when it carries the token;
     /// else the status and message to answer (403 read-only server, 401 no token, 403 wrong
     /// token).
     pub fn check(&self, headers: &HeaderMap) -> Result<(), (StatusCode, &'static str)> {
@@ -102,8 +102,9 @@ impl EditToken {
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
+                // The scheme is case-insensitive (RFC 9110 §11.1).
+                let (scheme, token) = v.trim_start().split_once([' ', '\t'])?;
+                scheme.eq_ignore_ascii_case("bearer").then_some(token)
             })
             .map(str::trim);
         let Some(given) = given.filter(|g| !g.is_empty()) else {
@@ -139,6 +140,8 @@ mod tests {
     fn token_cases() {
         let t = EditToken::new("  secret-token\n", "test").unwrap();
         assert!(t.check(&headers(Some("Bearer secret-token"))).is_ok());
+        assert!(t.check(&headers(Some("BEARER secret-token"))).is_ok());
+        assert!(t.check(&headers(Some("bEaReR  secret-token"))).is_ok());
         let status = |h| t.check(&h).unwrap_err().0;
         assert_eq!(status(headers(None)), StatusCode::UNAUTHORIZED);
         assert_eq!(status(headers(Some("Basic abc"))), StatusCode::UNAUTHORIZED);

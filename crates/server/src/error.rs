@@ -13,3 +13,16 @@ pub(crate) fn json_error(status: StatusCode, message: impl Into<String>) -> Resp
     )
         .into_response()
 }
+
+/// `text` cut to `max` characters (with `…` when cut): user input quoted in an error message.
+pub(crate) fn quote(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_string(),
+    }
+}
+
+/// User input cut to [`crate::limits::MAX_QUOTED_CHARS`] characters for an error message.
+pub(crate) fn quoted(text: &str) -> String {
+    quote(text, crate::limits::MAX_QUOTED_CHARS)
+}

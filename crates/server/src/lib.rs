@@ -5,13 +5,17 @@
 //! [`AppState::new`] prepares everything once; [`router`] builds the axum app;
 //! [`serve`] runs it until a shutdown signal; [`gpkg::open`] prepares a GeoPackage's state for
 //! the CLI. Route modules (`api`, `scenario`, `tile`, `style`, `web`, `openapi`) read the state
-//! (`state`) and answer errors through `error`; none of them is used by another.
+//! (`state`) and answer errors through `error`; none of them is used by another. The request
+//! budget (timeouts, connection cap, per-class concurrency gates, cheap limits) lives in
+//! [`limits`]; `conn` runs the accept loop and the budget's middleware under it.
 
 mod api;
 pub mod auth;
+mod conn;
 pub mod edit_json;
 mod error;
 pub mod gpkg;
+pub mod limits;
 mod openapi;
 mod scenario;
 mod state;
@@ -29,9 +33,10 @@ use axum::routing::{get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{Any, CorsLayer};
 
-use crate::error::json_error;
+use crate::error::{json_error, quoted};
 
 pub use auth::EditToken;
+pub use limits::Limits;
 pub use openapi::{ROUTES, openapi_document};
 pub use scenario::{DEFAULT_SUGGESTIONS, MAX_COMPARE_EDITS, MAX_SUGGESTIONS};
 pub use state::{AppState, ScenarioSetup};
@@ -60,7 +65,7 @@ pub enum ServerError {
 async fn not_found(uri: axum::http::Uri) -> Response {
     json_error(
         StatusCode::NOT_FOUND,
-        format!("no such path: {}", uri.path()),
+        format!("no such path: {}", quoted(uri.path())),
     )
 }
 
@@ -72,8 +77,13 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
 }
 
 /// The application: every route of the HTTP interface, CORS for embedding, 404 JSON for
-/// unknown paths, and a catch-panic layer so a bad request can never stop the server.
+/// unknown paths, the request budget (body-read and total timeouts, body size), framework
+/// errors as JSON, and a catch-panic layer so a bad request can never stop the server.
 pub fn router(state: AppState) -> Router {
+    let budget = conn::Budget {
+        body: state.0.limits.body_read_timeout,
+        total: state.0.limits.request_timeout,
+    };
     let cors = CorsLayer::new()
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS])
@@ -106,22 +116,23 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(openapi::openapi))
         .route("/assets/{*path}", get(web::asset))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(budget, conn::budget))
+        .layer(axum::middleware::from_fn(conn::json_errors))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(cors)
         .with_state(state)
 }
 
 /// Serves `state` on an already bound listener until `shutdown` completes (graceful:
-/// requests in flight finish).
+/// requests in flight finish), under the state's request budget ([`AppState::with_limits`]):
+/// header-read and idle timeouts and the connection cap here, the rest in [`router`].
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(ServerError::Serve)
+    let limits = state.0.limits.clone();
+    conn::run(listener, router(state), limits, shutdown).await
 }
 
 /// A future that resolves when Ctrl-C (SIGINT) or SIGTERM arrives. The handlers are

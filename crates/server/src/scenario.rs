@@ -19,7 +19,8 @@ use serde_json::{Value as Json, json};
 use store::scenario::{Scenario, ScenarioStore, ScenarioStoreError};
 
 use crate::edit_json::{edit_from_json, edit_to_json, edits_from_json};
-use crate::error::json_error;
+use crate::error::{json_error, quoted};
+use crate::limits::{Class, MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, Refused, check_edits};
 use crate::state::{AppState, Scenarios};
 
 /// Most edits `/api/compare` takes in one request.
@@ -29,12 +30,19 @@ pub const MAX_SUGGESTIONS: usize = 50;
 /// Suggestions when `count` is not given.
 pub const DEFAULT_SUGGESTIONS: usize = 5;
 
-/// A failed request: status and message, answered as `{"error": message}`.
-pub(crate) struct Failure(StatusCode, String);
+/// A failed request: status and message, answered as `{"error": message}`, or refused by a
+/// concurrency gate (503 with `Retry-After`).
+pub(crate) enum Failure {
+    Plain(StatusCode, String),
+    Refused(Refused),
+}
 
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
-        json_error(self.0, self.1)
+        match self {
+            Failure::Plain(status, message) => json_error(status, message),
+            Failure::Refused(r) => r.into_response(),
+        }
     }
 }
 
@@ -48,14 +56,14 @@ impl From<ScenarioStoreError> for Failure {
             E::ReadOnly(_) => StatusCode::FORBIDDEN,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        Failure(status, e.to_string())
+        Failure::Plain(status, e.to_string())
     }
 }
 
 type Answer = Result<Response, Failure>;
 
 fn unavailable(what: &str) -> Failure {
-    Failure(StatusCode::SERVICE_UNAVAILABLE, what.to_string())
+    Failure::Plain(StatusCode::SERVICE_UNAVAILABLE, what.to_string())
 }
 
 fn scenarios(s: &AppState) -> Result<&Scenarios, Failure> {
@@ -82,7 +90,7 @@ fn authorise(s: &AppState, headers: &HeaderMap) -> Result<(), Failure> {
     scenarios(s)?
         .token
         .check(headers)
-        .map_err(|(status, message)| Failure(status, message.to_string()))
+        .map_err(|(status, message)| Failure::Plain(status, message.to_string()))
 }
 
 /// Checks the token of a reading request where reading is private; public otherwise.
@@ -99,11 +107,53 @@ async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, Failure> + Send + 'static,
 ) -> Result<T, Failure> {
     tokio::task::spawn_blocking(work).await.unwrap_or_else(|_| {
-        Err(Failure(
+        Err(Failure::Plain(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal error while handling the scenario".into(),
         ))
     })
+}
+
+/// Runs expensive work of `class` through its gate on the blocking pool.
+async fn gated<T: Send + 'static>(
+    s: &AppState,
+    class: Class,
+    work: impl FnOnce() -> Result<T, Failure> + Send + 'static,
+) -> Result<T, Failure> {
+    s.0.gates
+        .of(class)
+        .run(work)
+        .await
+        .unwrap_or_else(|r| Err(Failure::Refused(r)))
+}
+
+/// The cheap checks of JSON edits: vertex counts before any geometry is read (`bounds`
+/// `None`), or, once the geometries are valid, their positions near the data (`bounds`).
+fn precheck(edits: &[Json], bounds: Option<[f64; 4]>) -> Result<(), Failure> {
+    check_edits(edits, bounds).map_err(|(status, m)| Failure::Plain(status, m))
+}
+
+fn counted(field: &str, text: &str) -> usize {
+    if field == "name" {
+        text.trim().chars().count()
+    } else {
+        text.chars().count()
+    }
+}
+
+/// A scenario name or description within its length limit (422 beyond, without echoing it).
+fn within(field: &str, text: &Option<String>, max: usize) -> Result<(), Failure> {
+    match text {
+        // Names are kept trimmed, so their surrounding whitespace does not count.
+        Some(t) if counted(field, t) > max => Err(Failure::Plain(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!(
+                "the {field} has {} characters; at most {max} are allowed",
+                counted(field, t)
+            ),
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn with_store<T>(
@@ -118,7 +168,7 @@ fn with_store<T>(
 
 fn parse_body(body: &Bytes) -> Result<Json, Failure> {
     serde_json::from_slice(body).map_err(|e| {
-        Failure(
+        Failure::Plain(
             StatusCode::BAD_REQUEST,
             format!("the request body is not JSON: {e}"),
         )
@@ -151,14 +201,16 @@ fn compare(engine: &ScenarioEngine, edits: &[Edit]) -> Result<Json, Failure> {
     engine
         .compare(edits)
         .map(|c| c.to_json())
-        .map_err(|e| Failure(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))
+        .map_err(|e| Failure::Plain(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))
 }
 
 pub(crate) async fn list(State(s): State<AppState>, headers: HeaderMap) -> Answer {
     authorise_read(&s, &headers)?;
-    let editing = scenarios(&s)?.token.enabled();
+    let token = scenarios(&s)?.token.enabled();
     let store = store(&s)?;
-    let list = blocking(move || with_store(&store, |st| st.list())).await?;
+    let (list, writable) =
+        blocking(move || with_store(&store, |st| Ok((st.list()?, st.is_writable())))).await?;
+    let editing = token && writable;
     ok(
         StatusCode::OK,
         json!({ "scenarios": list, "editing": editing }),
@@ -169,7 +221,7 @@ fn text_field(v: &Json, field: &str) -> Result<Option<String>, Failure> {
     match v.get(field) {
         None | Some(Json::Null) => Ok(None),
         Some(Json::String(t)) => Ok(Some(t.clone())),
-        Some(other) => Err(Failure(
+        Some(other) => Err(Failure::Plain(
             StatusCode::BAD_REQUEST,
             format!("field \"{field}\" must be a string, got {other}"),
         )),
@@ -180,14 +232,17 @@ pub(crate) async fn create(State(s): State<AppState>, headers: HeaderMap, body: 
     authorise(&s, &headers)?;
     let v = parse_body(&body)?;
     let name = text_field(&v, "name")?.ok_or_else(|| {
-        Failure(
+        Failure::Plain(
             StatusCode::BAD_REQUEST,
             "a new scenario needs \"name\"".into(),
         )
     })?;
-    let description = text_field(&v, "description")?.unwrap_or_default();
+    within("name", &Some(name.clone()), MAX_NAME_CHARS)?;
+    let description = text_field(&v, "description")?;
+    within("description", &description, MAX_DESCRIPTION_CHARS)?;
+    let description = description.unwrap_or_default();
     let store = store(&s)?;
-    let created = blocking(move || {
+    let created = gated(&s, Class::Write, move || {
         with_store(&store, |st| {
             let info = st.create(&name, &description)?;
             st.get(&info.id.to_string())
@@ -217,15 +272,17 @@ pub(crate) async fn update(
     authorise(&s, &headers)?;
     let v = parse_body(&body)?;
     if !v.is_object() {
-        return Err(Failure(
+        return Err(Failure::Plain(
             StatusCode::BAD_REQUEST,
             "expected {\"name\": …, \"description\": …}".into(),
         ));
     }
     let name = text_field(&v, "name")?;
+    within("name", &name, MAX_NAME_CHARS)?;
     let description = text_field(&v, "description")?;
+    within("description", &description, MAX_DESCRIPTION_CHARS)?;
     let store = store(&s)?;
-    let updated = blocking(move || {
+    let updated = gated(&s, Class::Write, move || {
         with_store(&store, |st| {
             let info = st.update(&id, name.as_deref(), description.as_deref())?;
             st.get(&info.id.to_string())
@@ -242,7 +299,10 @@ pub(crate) async fn delete(
 ) -> Answer {
     authorise(&s, &headers)?;
     let store = store(&s)?;
-    let info = blocking(move || with_store(&store, |st| st.delete(&id))).await?;
+    let info = gated(&s, Class::Write, move || {
+        with_store(&store, |st| st.delete(&id))
+    })
+    .await?;
     ok(StatusCode::OK, json!({ "deleted": info }))
 }
 
@@ -262,10 +322,13 @@ pub(crate) async fn add_edit(
 ) -> Answer {
     authorise(&s, &headers)?;
     let v = parse_body(&body)?;
-    let edit = edit_from_json(&v).map_err(|e| Failure(e.status(), e.to_string()))?;
+    precheck(std::slice::from_ref(&v), None)?;
     let (store, engine) = (store(&s)?, engine(&s)?);
     let city = s.0.city.clone();
-    let out = blocking(move || {
+    let bounds = s.0.data_bounds;
+    let out = gated(&s, Class::Write, move || {
+        let edit = edit_from_json(&v).map_err(|e| Failure::Plain(e.status(), e.to_string()))?;
+        precheck(std::slice::from_ref(&v), bounds)?;
         let scenario = with_store(&store, |st| {
             let info = st.add_edit_checked(&id, &edit, &city.facilities)?;
             st.get(&info.id.to_string())
@@ -283,13 +346,16 @@ pub(crate) async fn remove_edit(
 ) -> Answer {
     authorise(&s, &headers)?;
     let position: usize = position.parse().map_err(|_| {
-        Failure(
+        Failure::Plain(
             StatusCode::BAD_REQUEST,
-            format!("edit position must be a whole number from 0, got '{position}'"),
+            format!(
+                "edit position must be a whole number from 0, got '{}'",
+                quoted(&position)
+            ),
         )
     })?;
     let (store, engine) = (store(&s)?, engine(&s)?);
-    let out = blocking(move || {
+    let out = gated(&s, Class::Write, move || {
         let scenario = with_store(&store, |st| {
             let info = st.remove_edit(&id, position)?;
             st.get(&info.id.to_string())
@@ -307,7 +373,7 @@ pub(crate) async fn compare_stored(
 ) -> Answer {
     authorise_read(&s, &headers)?;
     let (store, engine) = (store(&s)?, engine(&s)?);
-    let out = blocking(move || {
+    let out = gated(&s, Class::Compare, move || {
         let scenario = with_store(&store, |st| st.get(&id))?;
         compare(&engine, &scenario.edits)
     })
@@ -324,25 +390,45 @@ pub(crate) async fn compare_unsaved(
 ) -> Answer {
     authorise_read(&s, &headers)?;
     let v = parse_body(&body)?;
-    let edits = edits_from_json(&v).map_err(|(i, e)| {
-        let at = if i == 0 {
-            String::new()
-        } else {
-            format!("edit {i}: ")
-        };
-        Failure(e.status(), format!("{at}{e}"))
-    })?;
-    if edits.len() > MAX_COMPARE_EDITS {
-        return Err(Failure(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!(
-                "at most {MAX_COMPARE_EDITS} edits per comparison, got {}",
-                edits.len()
-            ),
-        ));
+    // The cheap limits first: the edit count and vertex counts on the JSON as sent, before any
+    // geometry is read or validated.
+    let raw = match &v {
+        Json::Array(list) => Some(list),
+        Json::Object(m) => m.get("edits").and_then(Json::as_array),
+        _ => None,
+    };
+    if let Some(raw) = raw {
+        if raw.len() > MAX_COMPARE_EDITS {
+            return Err(Failure::Plain(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "at most {MAX_COMPARE_EDITS} edits per comparison, got {}",
+                    raw.len()
+                ),
+            ));
+        }
+        precheck(raw, None)?;
     }
     let engine = engine(&s)?;
-    let out = blocking(move || compare(&engine, &edits)).await?;
+    let bounds = s.0.data_bounds;
+    let out = gated(&s, Class::Compare, move || {
+        let edits = edits_from_json(&v).map_err(|(i, e)| {
+            let at = if i == 0 {
+                String::new()
+            } else {
+                format!("edit {i}: ")
+            };
+            Failure::Plain(e.status(), format!("{at}{e}"))
+        })?;
+        if let Some(raw) = v
+            .as_array()
+            .or_else(|| v.get("edits").and_then(Json::as_array))
+        {
+            precheck(raw, bounds)?;
+        }
+        compare(&engine, &edits)
+    })
+    .await?;
     ok(StatusCode::OK, out)
 }
 
@@ -353,7 +439,7 @@ pub(crate) async fn suggest(
     Query(q): Query<HashMap<String, String>>,
 ) -> Answer {
     authorise_read(&s, &headers)?;
-    let bad = |m: String| Failure(StatusCode::BAD_REQUEST, m);
+    let bad = |m: String| Failure::Plain(StatusCode::BAD_REQUEST, m);
     let kind: FacilityKind = match q.get("kind").map(String::as_str) {
         None | Some("") => FacilityKind::Playground,
         Some(k) => k
@@ -369,7 +455,8 @@ pub(crate) async fn suggest(
             .filter(|c| (1..=MAX_SUGGESTIONS).contains(c))
             .ok_or_else(|| {
                 bad(format!(
-                    "parameter 'count' must be a whole number from 1 to {MAX_SUGGESTIONS}, got '{c}'"
+                    "parameter 'count' must be a whole number from 1 to {MAX_SUGGESTIONS}, got '{}'",
+                    quoted(c)
                 ))
             })?,
     };
@@ -382,14 +469,15 @@ pub(crate) async fn suggest(
                 .filter(|a| a.is_finite() && *a >= 0.0)
                 .ok_or_else(|| {
                     bad(format!(
-                        "parameter 'area_m2' must be a number ≥ 0, got '{a}'"
+                        "parameter 'area_m2' must be a number ≥ 0, got '{}'",
+                        quoted(a)
                     ))
                 })?,
         ),
     };
     let engine = engine(&s)?;
     let candidates = scenarios(&s)?.candidates.clone();
-    let out = blocking(move || {
+    let out = gated(&s, Class::Suggest, move || {
         let options = SuggestOptions {
             kind,
             count,
@@ -397,7 +485,7 @@ pub(crate) async fn suggest(
         };
         let found = engine
             .suggest(&candidates, &options)
-            .map_err(|e| Failure(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
+            .map_err(|e| Failure::Plain(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
         let mut out = analysis::suggest::suggestions_json(&found);
         // The site's own outline too, so the map can draw it.
         if let Some(Json::Array(items)) = out.get_mut("suggestions") {

@@ -16,6 +16,7 @@ use store::scenario::ScenarioStore;
 use tiles::{TileCache, TileSet};
 
 use crate::auth::EditToken;
+use crate::limits::{Gates, Limits};
 
 /// Memory bound of the tile cache (raw + gzip bytes).
 const TILE_CACHE_BYTES: usize = 256 << 20;
@@ -37,6 +38,10 @@ pub(crate) struct Inner {
     pub web: webapp::WebApp,
     /// Scenarios and suggestions, once [`AppState::with_scenarios`] set them up.
     pub scenarios: Option<Scenarios>,
+    /// The request budget.
+    pub limits: Limits,
+    /// The concurrency gates of the expensive routes (from `limits`).
+    pub gates: Gates,
 }
 
 impl std::fmt::Debug for AppState {
@@ -154,6 +159,8 @@ impl AppState {
             reach,
             web: webapp::WebApp::from_env(),
             scenarios: None,
+            gates: Gates::new(&Limits::default()),
+            limits: Limits::default(),
         }))
     }
 
@@ -194,6 +201,20 @@ impl AppState {
     /// tile table), so tiles rendered once survive a restart.
     pub fn with_tile_store(self, store: Box<dyn tiles::TileStore>) -> AppState {
         self.change("with_tile_store", |inner| inner.tiles.set_store(store))
+    }
+
+    /// The same state under another request budget (timeouts, connection cap, permits and
+    /// queue of the expensive routes); the default is [`Limits::default`].
+    pub fn with_limits(self, limits: Limits) -> AppState {
+        self.change("with_limits", |inner| {
+            inner.gates = Gates::new(&limits);
+            inner.limits = limits;
+        })
+    }
+
+    /// The request budget this state is served under.
+    pub fn limits(&self) -> &Limits {
+        &self.0.limits
     }
 
     /// How many tiles this server has rendered (not found in memory or the tile store).

@@ -7,7 +7,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tiles::{TileError, TileId};
 
-use crate::error::json_error;
+use crate::error::{json_error, quoted};
+use crate::limits::Class;
 use crate::state::AppState;
 
 /// The MVT media type.
@@ -35,13 +36,16 @@ pub(crate) async fn tile(
     else {
         return json_error(
             StatusCode::NOT_FOUND,
-            format!("no such tile: {file} (tiles end in .mvt)"),
+            format!("no such tile: {} (tiles end in .mvt)", quoted(&file)),
         );
     };
     let (Ok(z), Ok(x), Ok(y)) = (z.parse::<u8>(), x.parse::<u32>(), y.parse::<u32>()) else {
         return json_error(
             StatusCode::BAD_REQUEST,
-            format!("tile address must be numbers /tiles/z/x/y.mvt, got /tiles/{z}/{x}/{file}"),
+            format!(
+                "tile address must be numbers /tiles/z/x/y.mvt, got {}",
+                quoted(&format!("/tiles/{z}/{x}/{file}"))
+            ),
         );
     };
     let id = match TileId::new(z, x, y) {
@@ -55,14 +59,10 @@ pub(crate) async fn tile(
         Some(t) => t,
         None => {
             let state = s.clone();
-            match tokio::task::spawn_blocking(move || state.0.tiles.get(id)).await {
+            let gate = s.0.gates.of(Class::Tile);
+            match gate.run(move || state.0.tiles.get(id)).await {
                 Ok(t) => t,
-                Err(_) => {
-                    return json_error(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "internal error while rendering the tile",
-                    );
-                }
+                Err(refused) => return refused.into_response(),
             }
         }
     };

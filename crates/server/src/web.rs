@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use webapp::{Asset, WebApp};
 
-use crate::error::json_error;
+use crate::error::{json_error, quoted};
 use crate::state::AppState;
 
 const NOT_BUILT: &str = "<!doctype html><meta charset=utf-8><title>Spielraum</title>\
@@ -23,6 +23,40 @@ The API (<a href=/openapi.json>/openapi.json</a>) and the tiles work without it.
 const REVALIDATE: &str = "no-cache";
 /// `Cache-Control` of content-hashed assets: the name changes whenever the content does.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// `Content-Security-Policy` of the pages without `frame-ancestors`: our own scripts, styles
+/// and data; MapLibre's workers from `blob:` URLs, its inline styles, and images from `data:`
+/// and `blob:` URLs (sprites, canvases).
+pub(crate) const CSP: &str = "default-src 'self'; script-src 'self'; worker-src 'self' blob:; \
+child-src 'self' blob:; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; \
+font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; \
+form-action 'self'";
+
+/// `Referrer-Policy` of the pages.
+const REFERRER_POLICY: &str = "strict-origin-when-cross-origin";
+
+/// Adds the security headers of an HTML page: CSP, `nosniff`, `Referrer-Policy`; a page that
+/// may be framed (`/embed`) by any site says `frame-ancestors *`, any other page may not be
+/// framed at all (`frame-ancestors 'none'`, `X-Frame-Options: DENY`).
+fn secure(mut page: Response, framable: bool) -> Response {
+    let h = page.headers_mut();
+    let frame = if framable { "*" } else { "'none'" };
+    if let Ok(v) = HeaderValue::from_str(&format!("{CSP}; frame-ancestors {frame}")) {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static(REFERRER_POLICY),
+    );
+    if !framable {
+        h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
+    page
+}
 
 /// Whether `If-None-Match` lists `etag` (weak comparison, as RFC 9110 asks for this header)
 /// or is `*`.
@@ -75,19 +109,20 @@ async fn read(web: &WebApp, path: String) -> Option<Asset> {
     }
 }
 
-async fn page(s: &AppState, name: &str, headers: &HeaderMap) -> Response {
-    match read(&s.0.web, name.to_string()).await {
+async fn page(s: &AppState, name: &str, headers: &HeaderMap, framable: bool) -> Response {
+    let page = match read(&s.0.web, name.to_string()).await {
         Some(file) => send(file, REVALIDATE, headers),
         None => (StatusCode::SERVICE_UNAVAILABLE, Html(NOT_BUILT)).into_response(),
-    }
+    };
+    secure(page, framable)
 }
 
 pub(crate) async fn index(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    page(&s, webapp::INDEX_PAGE, &headers).await
+    page(&s, webapp::INDEX_PAGE, &headers, false).await
 }
 
 pub(crate) async fn embed(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    page(&s, webapp::EMBED_PAGE, &headers).await
+    page(&s, webapp::EMBED_PAGE, &headers, true).await
 }
 
 pub(crate) async fn asset(
@@ -105,6 +140,9 @@ pub(crate) async fn asset(
             };
             send(file, cache, &headers)
         }
-        None => json_error(StatusCode::NOT_FOUND, format!("no such asset: {path}")),
+        None => json_error(
+            StatusCode::NOT_FOUND,
+            format!("no such asset: {}", quoted(&path)),
+        ),
     }
 }
