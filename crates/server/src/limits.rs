@@ -30,8 +30,10 @@ pub const MAX_CONNECTIONS: usize = 1024;
 pub const QUEUE_PER_CLASS: usize = 64;
 /// Largest request body, in bytes (2 MiB); larger ones answer 413.
 pub const MAX_BODY_BYTES: usize = 2 << 20;
-/// Most vertices (positions) of one geometry in an edit; more answer 422.
-pub const MAX_VERTICES_PER_GEOMETRY: usize = 10_000;
+/// Most vertices (positions) of one geometry in an edit over HTTP; more answer 422. Half the
+/// limit of files and the CLI (`model::scenario::MAX_VERTICES_PER_GEOMETRY`), counted on the raw
+/// JSON before any geometry is built, so an anonymous request stays cheap to refuse.
+pub const MAX_VERTICES_PER_GEOMETRY: usize = model::scenario::MAX_VERTICES_PER_GEOMETRY / 2;
 /// Most vertices of all geometries of one request; more answer 413.
 pub const MAX_VERTICES_PER_REQUEST: usize = 50_000;
 /// How far outside the data's bounds a reach origin or a new geometry may lie, in metres.
