@@ -18,7 +18,7 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 pub use layer::{Column, ColumnType, Feature, GeometryType, Layer, Value};
 pub use scenario::{Scenario, ScenarioInfo, ScenarioStore, ScenarioStoreError};
-pub use tile_table::TileTable;
+pub use tile_table::{TileLimits, TileTable};
 
 /// Errors of the GeoPackage store; each names the file.
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +56,15 @@ pub enum StoreError {
     /// Data that does not fit the layer (wrong number of values, undecodable geometry, bad value).
     #[error("{0}")]
     Shape(String),
+    /// The volume holding the file has too little free space for an optional write (the tile
+    /// cache); nothing was written.
+    #[error("{path}: the disk is nearly full ({free} bytes free), nothing more is written to it")]
+    DiskNearlyFull {
+        /// The GeoPackage.
+        path: PathBuf,
+        /// The bytes free when this was checked.
+        free: u64,
+    },
     /// One of the above, with the file it happened in.
     #[error("{path}: {source}")]
     InFile {
