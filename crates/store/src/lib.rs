@@ -4,6 +4,7 @@
 //! results (indicators, gap areas), [`read_meta`]/[`write_meta`] for the `spielraum_meta` table,
 //! [`TileTable`] for the server's persistent tile cache, [`ScenarioStore`] for planning scenarios.
 
+pub mod carry;
 mod city;
 pub mod layer;
 mod rtree;
@@ -16,6 +17,7 @@ use std::path::{Path, PathBuf};
 use model::scenario::CandidateSite;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
+pub use carry::{CARRIED_TABLES, Carried, CarriedScenario, Carry};
 pub use layer::{Column, ColumnType, Feature, GeometryType, Layer, Value};
 pub use scenario::{Scenario, ScenarioInfo, ScenarioStore, ScenarioStoreError};
 pub use tile_table::{TileLimits, TileTable};
@@ -64,6 +66,14 @@ pub enum StoreError {
         path: PathBuf,
         /// The bytes free when this was checked.
         free: u64,
+    },
+    /// The user data of the file being replaced (scenarios) cannot be copied into the new file.
+    #[error("{path}: its scenarios cannot be carried over into the new file ({reason})")]
+    CannotCarry {
+        /// The file being replaced.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
     },
     /// One of the above, with the file it happened in.
     #[error("{path}: {source}")]
@@ -162,7 +172,25 @@ pub fn write_city_with_candidates(
         .iter()
         .map(|name| city::city_layer(city, name))
         .chain(std::iter::once_with(|| city::candidate_layer(candidates)));
-    write_new(path, layers, &city.metadata)
+    write_new(path, layers, &city.metadata, None).map(|_| ())
+}
+
+/// [`write_city_with_candidates`] onto a file that may hold user data: with [`Carry::Keep`] the
+/// [`CARRIED_TABLES`] of the file being replaced are copied into the new one within the atomic
+/// write (see [`carry`]), and the scenarios' edits are checked against the new city's
+/// facilities; with [`Carry::Replace`] they are dropped (and counted).
+pub fn write_city_carrying(
+    path: &Path,
+    city: &model::City,
+    candidates: &[CandidateSite],
+    carry: Carry,
+) -> Result<Carried, StoreError> {
+    let layers = city::CITY_LAYERS
+        .iter()
+        .map(|name| city::city_layer(city, name))
+        .chain(std::iter::once_with(|| city::candidate_layer(candidates)));
+    let facilities = city.facilities.iter().map(|f| f.osm_id).collect();
+    write_new(path, layers, &city.metadata, Some((carry, &facilities)))
 }
 
 /// Reads only the `facilities` layer (quicker than [`read_city`] when that is all one needs).
@@ -187,12 +215,36 @@ pub fn read_candidate_sites(path: &Path) -> Result<Vec<CandidateSite>, StoreErro
     city::candidates_from_layer(&layer).map_err(|e| e.in_file(path))
 }
 
-/// Writes a new GeoPackage holding `layers` and `meta` atomically (see [`write_city`]).
+/// Writes a new GeoPackage holding `layers` and `meta` atomically (see [`write_city`]), carrying
+/// the user data of the file it replaces over if asked to (checked against the facilities).
 fn write_new(
     path: &Path,
     layers: impl Iterator<Item = Layer>,
     meta: &[(String, String)],
-) -> Result<(), StoreError> {
+    carry: Option<(Carry, &std::collections::HashSet<model::OsmId>)>,
+) -> Result<Carried, StoreError> {
+    let mut carried = Carried::default();
+    let mut keep = None;
+    // Held from before the copy until the new file has replaced the old one: no edit can be
+    // committed to the old file in between (writers wait on the busy timeout).
+    let mut old_lock = None;
+    match carry {
+        Some((Carry::Keep, facilities)) if path.is_file() => {
+            let writable = std::fs::metadata(path).is_ok_and(|m| !m.permissions().readonly());
+            if writable && let Ok(conn) = open(path, true) {
+                conn.execute_batch("BEGIN IMMEDIATE")
+                    .map_err(|e| StoreError::from(e).in_file(path))?;
+                old_lock = Some(conn);
+            }
+            if let Some(tables) = carry::tables_in(path)?.filter(|t| !t.is_empty()) {
+                keep = Some((tables, facilities));
+            }
+        }
+        Some((Carry::Replace, _)) if path.is_file() => {
+            carried.dropped = carry::scenario_count(path);
+        }
+        _ => {}
+    }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -224,6 +276,9 @@ fn write_new(
             Ok(())
         };
         fill(&mut conn).map_err(|e| e.in_file(path))?;
+        if let Some((tables, facilities)) = &keep {
+            carried = carry::copy_into(&mut conn, path, tables, facilities)?;
+        }
         conn.close()
             .map_err(|(_, e)| StoreError::from(e).in_file(path))?;
     }
@@ -249,7 +304,11 @@ fn write_new(
         path: path.to_path_buf(),
         source: e.error,
     })?;
-    Ok(())
+    if let Some(conn) = old_lock {
+        // The old file is gone from its name; nothing was written to it.
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    Ok(carried)
 }
 
 /// Reads the whole city back from a GeoPackage written by [`write_city`].
@@ -531,7 +590,7 @@ mod tests {
             geometry: None,
             values: vec![],
         });
-        let err = write_new(&path, layers.into_iter(), &[]).unwrap_err();
+        let err = write_new(&path, layers.into_iter(), &[], None).unwrap_err();
         assert!(err.to_string().contains("c.gpkg"), "{err}");
         assert_eq!(std::fs::read(&path).unwrap(), before);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);

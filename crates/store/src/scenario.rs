@@ -550,6 +550,19 @@ impl EditRow {
     }
 }
 
+/// Every scenario of the file open on `conn`, by id.
+pub(crate) fn list_conn(conn: &Connection) -> rusqlite::Result<Vec<ScenarioInfo>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {INFO_COLUMNS} FROM {SCENARIOS_TABLE} ORDER BY id"
+    ))?;
+    stmt.query_map([], info_row)?.collect()
+}
+
+/// The edits of `info` in the file open on `conn` (errors name `path`).
+pub(crate) fn edits_conn(path: &Path, conn: &Connection, info: &ScenarioInfo) -> Result<Vec<Edit>> {
+    read_edits(path, conn, info)
+}
+
 /// The edits of `info`, checking that positions run 0, 1, … without gaps.
 fn read_edits(path: &Path, conn: &Connection, info: &ScenarioInfo) -> Result<Vec<Edit>> {
     let mut stmt = conn

@@ -32,6 +32,9 @@ pub struct Args {
     /// Known residents per neighbourhood (CSV `name_or_id,population`): the estimate is scaled to them.
     #[arg(long, value_name = "FILE.csv")]
     pub population_totals: Option<PathBuf>,
+    /// Drop the scenarios stored in the --out file instead of carrying them over into the new import.
+    #[arg(long)]
+    pub replace_scenarios: bool,
 }
 
 impl Args {
@@ -44,6 +47,7 @@ impl Args {
             boundaries: self.boundaries.clone(),
             population: self.population.clone(),
             population_totals: self.population_totals.clone(),
+            replace_scenarios: self.replace_scenarios,
         }
     }
 }
@@ -62,6 +66,35 @@ pub fn print(outcome: &ImportOutcome, out: &Path) {
     print_summary(&outcome.city, out, outcome.warnings.len());
     print_candidates(&outcome.candidates);
     println!("{}", outcome.population.summary);
+    print_carried(&outcome.carried);
+}
+
+/// The scenarios kept from the replaced file (a warning for each with edits on facilities the
+/// new city lacks) or dropped; nothing when the file held none.
+fn print_carried(carried: &store::Carried) {
+    for s in carried.with_missing() {
+        let ids: Vec<String> = s.missing.iter().map(|id| id.to_string()).collect();
+        eprintln!(
+            "warning: scenario '{}': {} of the facilities its edits change {} no longer in the city: {}",
+            s.name,
+            s.missing.len(),
+            if s.missing.len() == 1 { "is" } else { "are" },
+            ids.join(", ")
+        );
+    }
+    if !carried.scenarios.is_empty() {
+        println!(
+            "scenarios kept: {} ({} with edits on facilities no longer in the city)",
+            carried.scenarios.len(),
+            carried.with_missing().count()
+        );
+    }
+    if carried.dropped > 0 {
+        println!(
+            "scenarios dropped: {} (--replace-scenarios)",
+            carried.dropped
+        );
+    }
 }
 
 fn print_warnings(warnings: &[String]) {
