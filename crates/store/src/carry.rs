@@ -401,4 +401,27 @@ mod tests {
         assert!(matches!(err, StoreError::CannotCarry { .. }), "{err}");
         assert_eq!(crate::read_facilities(&path).unwrap().len(), 1, "untouched");
     }
+
+    #[test]
+    fn a_store_open_on_the_replaced_file_refuses_changes_but_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("city.gpkg");
+        crate::write_city(&path, &city_with(&[])).unwrap();
+        let mut running = ScenarioStore::open(&path).unwrap();
+        running.create("a", "").unwrap();
+        assert!(!running.is_replaced());
+        crate::write_city_carrying(&path, &city_with(&[]), &[], Carry::Keep).unwrap();
+        let err = running.create("b", "").unwrap_err();
+        assert!(
+            matches!(err, crate::ScenarioStoreError::Replaced(_)),
+            "{err}"
+        );
+        assert!(err.to_string().contains("the GeoPackage was replaced"));
+        assert!(running.is_replaced());
+        assert_eq!(running.list().unwrap().len(), 1, "reading goes on");
+        // The new file has the scenario and takes changes from a store opened on it.
+        let mut reopened = ScenarioStore::open(&path).unwrap();
+        reopened.create("b", "").unwrap();
+        assert_eq!(reopened.list().unwrap().len(), 2);
+    }
 }
