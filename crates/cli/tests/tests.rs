@@ -2,6 +2,7 @@
 //! subcommand area): the CLI, its GeoPackage (read back with GDAL and SQLite), its HTTP server.
 //! Shared helpers in `helpers.rs`; the browser tests are `tests/browser/*.mjs` at the root.
 
+mod concurrent;
 mod export;
 mod helpers;
 mod import;

@@ -334,10 +334,19 @@ pub fn read_city(path: &Path) -> Result<model::City, StoreError> {
 /// Writes `layer` into the existing GeoPackage at `path` in one transaction, replacing a
 /// previous layer of the same name (its table, index and registry rows).
 pub fn write_layer(path: &Path, layer: &Layer) -> Result<(), StoreError> {
+    write_layers(path, std::slice::from_ref(layer))
+}
+
+/// Writes `layers` into the existing GeoPackage at `path` in ONE transaction (all or none),
+/// each replacing a previous layer of the same name. The transaction waits for other writers
+/// (busy timeout); if it cannot get the lock in time it fails and the file keeps its layers.
+pub fn write_layers(path: &Path, layers: &[Layer]) -> Result<(), StoreError> {
     let mut conn = open(path, true)?;
     let run = |conn: &mut Connection| -> Result<(), StoreError> {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        layer::write_layer_tx(&tx, layer)?;
+        for layer in layers {
+            layer::write_layer_tx(&tx, layer)?;
+        }
         tx.commit()?;
         Ok(())
     };
