@@ -22,6 +22,58 @@ pub use layer::{Column, ColumnType, Feature, GeometryType, Layer, Value};
 pub use scenario::{Scenario, ScenarioInfo, ScenarioStore, ScenarioStoreError};
 pub use tile_table::{TileLimits, TileTable};
 
+#[cfg(test)]
+mod stale_tests {
+    use super::*;
+    use std::time::{Duration, SystemTime};
+
+    fn file_aged(dir: &Path, name: &str, age: Duration) -> std::fs::File {
+        let path = dir.join(name);
+        std::fs::write(&path, b"half a GeoPackage").unwrap();
+        let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        f.set_modified(SystemTime::now() - age).unwrap();
+        f
+    }
+
+    #[test]
+    fn a_write_removes_stale_temporaries_of_its_own_naming_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let hour = Duration::from_secs(3600);
+        drop(file_aged(d, ".spielraum-abc123.gpkg.tmp", hour));
+        drop(file_aged(
+            d,
+            ".spielraum-fresh1.gpkg.tmp",
+            Duration::from_secs(5),
+        ));
+        // Old, but its writer is alive (holds the lock).
+        let held = file_aged(d, ".spielraum-alive1.gpkg.tmp", hour);
+        assert!(try_lock_exclusive(&held));
+        drop(file_aged(d, ".other-abc123.gpkg.tmp", hour));
+        drop(file_aged(d, ".spielraum-abc123.gpkg", hour));
+        write_city(&d.join("city.gpkg"), &model::City::default()).unwrap();
+        let mut left: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            [
+                ".other-abc123.gpkg.tmp",
+                ".spielraum-abc123.gpkg",
+                ".spielraum-alive1.gpkg.tmp",
+                ".spielraum-fresh1.gpkg.tmp",
+                "city.gpkg"
+            ]
+        );
+        drop(held);
+        // Once its writer is gone, the old one is stale too.
+        assert_eq!(remove_stale_temporaries(d), 1);
+        assert!(!d.join(".spielraum-alive1.gpkg.tmp").exists());
+    }
+}
+
 /// Errors of the GeoPackage store; each names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -215,6 +267,71 @@ pub fn read_candidate_sites(path: &Path) -> Result<Vec<CandidateSite>, StoreErro
     city::candidates_from_layer(&layer).map_err(|e| e.in_file(path))
 }
 
+/// The name of a GeoPackage being written: `.spielraum-XXXXXX.gpkg.tmp` in the folder of the
+/// file it will replace.
+const TMP_PREFIX: &str = ".spielraum-";
+/// See [`TMP_PREFIX`].
+const TMP_SUFFIX: &str = ".gpkg.tmp";
+/// A temporary file unchanged for this long and not locked is left over by a killed writer.
+const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Removes the temporary GeoPackages a killed writer left in `dir`, and returns how many.
+///
+/// Rule: a file named `.spielraum-*.gpkg.tmp` is stale when it was last modified more than
+/// [`STALE_AFTER`] (60 s) ago and no process holds the exclusive lock (`flock`) every writer
+/// keeps on its temporary file until it is renamed; a live writer keeps either. Only files of
+/// this naming are considered; failures are ignored (the next writer tries again).
+pub fn remove_stale_temporaries(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if !(name.starts_with(TMP_PREFIX) && name.ends_with(TMP_SUFFIX)) {
+            continue;
+        }
+        let path = entry.path();
+        let old = entry.metadata().ok().filter(|m| m.is_file()).and_then(|m| {
+            m.modified()
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .map(|age| age > STALE_AFTER)
+        });
+        if old != Some(true) {
+            continue;
+        }
+        let Ok(file) = std::fs::OpenOptions::new().read(true).open(&path) else {
+            continue;
+        };
+        if try_lock_exclusive(&file) && std::fs::remove_file(&path).is_ok() {
+            tracing::info!("removed {}, left by an interrupted writer", path.display());
+            removed += 1;
+        }
+    }
+    removed
+}
+
+/// Takes the exclusive advisory lock of `file` (kept until the file is closed), if the
+/// platform has one; a failure only weakens the stale-file rule to the age alone.
+fn lock_exclusive(file: &std::fs::File) {
+    let _ = try_lock_exclusive(file);
+}
+
+/// Whether the exclusive advisory lock of `file` could be taken now (no other holder).
+fn try_lock_exclusive(file: &std::fs::File) -> bool {
+    #[cfg(unix)]
+    {
+        rustix::fs::flock(file, rustix::fs::FlockOperation::NonBlockingLockExclusive).is_ok()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = file;
+        true
+    }
+}
+
 /// Writes a new GeoPackage holding `layers` and `meta` atomically (see [`write_city`]), carrying
 /// the user data of the file it replaces over if asked to (checked against the facilities).
 fn write_new(
@@ -253,11 +370,14 @@ fn write_new(
         path: dir.to_path_buf(),
         source,
     };
+    remove_stale_temporaries(dir);
     let tmp = tempfile::Builder::new()
-        .prefix(".spielraum-")
-        .suffix(".gpkg.tmp")
+        .prefix(TMP_PREFIX)
+        .suffix(TMP_SUFFIX)
         .tempfile_in(dir)
         .map_err(io)?;
+    // Marks the file as in use until it is renamed or deleted (see remove_stale_temporaries).
+    lock_exclusive(tmp.as_file());
     {
         let mut conn =
             Connection::open(tmp.path()).map_err(|e| StoreError::from(e).in_file(path))?;
