@@ -2,7 +2,6 @@
 //! subcommand area): the CLI, its GeoPackage (read back with GDAL and SQLite), its HTTP server.
 //! Shared helpers in `helpers.rs`; the browser tests are `tests/browser/*.mjs` at the root.
 
-mod concurrent;
 mod export;
 mod helpers;
 mod import;
@@ -10,5 +9,6 @@ mod population;
 mod report;
 mod scenario;
 mod serve;
+mod store;
 mod suggest;
 mod walk;
