@@ -3,6 +3,11 @@
 //! [`write_city`]/[`read_city`] for the import's result, [`write_layer`]/[`read_layer`] for later
 //! results (indicators, gap areas), [`read_meta`]/[`write_meta`] for the `spielraum_meta` table,
 //! [`TileTable`] for the server's persistent tile cache, [`ScenarioStore`] for planning scenarios.
+//!
+//! New files are written atomically (a locked temporary file renamed into place; stale ones of
+//! killed writers are removed, see [`remove_stale_temporaries`]); [`write_city_carrying`] keeps
+//! the user data of the file it replaces ([`carry`]); [`write_layers`] writes several layers in
+//! one transaction.
 
 pub mod carry;
 mod city;
