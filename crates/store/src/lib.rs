@@ -283,7 +283,7 @@ const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
 /// Removes the temporary GeoPackages a killed writer left in `dir`, and returns how many.
 ///
 /// Rule: a file named `.spielraum-*.gpkg.tmp` is stale when it was last modified more than
-/// [`STALE_AFTER`] (60 s) ago and no process holds the exclusive lock (`flock`) every writer
+/// 60 s ago and no process holds the exclusive lock (`flock`) every writer
 /// keeps on its temporary file until it is renamed; a live writer keeps either. Only files of
 /// this naming are considered; failures are ignored (the next writer tries again).
 pub fn remove_stale_temporaries(dir: &Path) -> usize {
