@@ -168,6 +168,35 @@ pub fn print_import(outcome: &ImportOutcome, out: &Path) {
     print_summary(&outcome.city, out, outcome.warnings.len());
     print_candidates(&outcome.candidates);
     println!("{}", outcome.population.summary);
+    print_carried(&outcome.carried);
+}
+
+/// The scenarios kept from the replaced file (a warning for each with edits on facilities the
+/// new city lacks) or dropped; nothing when the file held none.
+fn print_carried(carried: &store::Carried) {
+    for s in carried.with_missing() {
+        let ids: Vec<String> = s.missing.iter().map(|id| id.to_string()).collect();
+        eprintln!(
+            "warning: scenario '{}': {} of the facilities its edits change {} no longer in the city: {}",
+            s.name,
+            s.missing.len(),
+            if s.missing.len() == 1 { "is" } else { "are" },
+            ids.join(", ")
+        );
+    }
+    if !carried.scenarios.is_empty() {
+        println!(
+            "scenarios kept: {} ({} with edits on facilities no longer in the city)",
+            carried.scenarios.len(),
+            carried.with_missing().count()
+        );
+    }
+    if carried.dropped > 0 {
+        println!(
+            "scenarios dropped: {} (--replace-scenarios)",
+            carried.dropped
+        );
+    }
 }
 
 fn print_warnings(warnings: &[String]) {

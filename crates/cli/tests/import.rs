@@ -522,3 +522,97 @@ fn bad_input_fails_with_one_line_and_no_output() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("/nonexistent-folder"));
 }
+
+/// Counts the rows of a table with SQLite directly.
+fn rows(gpkg: &Path, table: &str) -> i64 {
+    let conn = rusqlite::Connection::open(gpkg).unwrap();
+    conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn a_re_import_keeps_the_scenarios_or_refuses_or_drops_them_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let pbf = crate::helpers::pbf_from_opl(dir.path(), OPL);
+    let gpkg = dir.path().join("small.gpkg");
+    let g = gpkg.to_str().unwrap();
+    import(&pbf, &gpkg, &["--admin-level", "8"]);
+    for args in [
+        &["scenario", "new", g, "Plan"][..],
+        &["scenario", "remove", g, "1", "--facility", "r1"],
+        &["scenario", "open", g, "1", "--facility", "w4"],
+    ] {
+        let o = spielraum(args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+
+    // A newer extract without the playground r1 (its ways stay): the scenario is kept and its
+    // edit on r1 reported.
+    let newer = tempfile::tempdir().unwrap();
+    let without_r1: String = OPL
+        .lines()
+        .filter(|l| !l.starts_with("r1 "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let pbf2 = crate::helpers::pbf_from_opl(newer.path(), &without_r1);
+    let o = crate::helpers::import(&pbf2, &gpkg, &["--admin-level", "8"]);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr),
+    );
+    assert!(o.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("scenarios kept: 1 (1 with edits on facilities no longer in the city)"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains(
+            "warning: scenario 'Plan': 1 of the facilities its edits change is no longer in the city: r1"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(
+        ogr_values(&gpkg, "SELECT osm_id FROM facilities", "osm_id", None),
+        vec!["w4"],
+        "the new import"
+    );
+    assert_eq!(rows(&gpkg, "spielraum_scenarios"), 1);
+    assert_eq!(rows(&gpkg, "spielraum_scenario_edits"), 2);
+    let list = spielraum(&["scenario", "list", g]);
+    assert!(String::from_utf8_lossy(&list.stdout).contains("Plan"));
+
+    // Rows that cannot be read back (a gap in the edit positions): refused, file untouched.
+    rusqlite::Connection::open(&gpkg)
+        .unwrap()
+        .execute(
+            "UPDATE spielraum_scenario_edits SET position = position + 5",
+            [],
+        )
+        .unwrap();
+    let before = std::fs::read(&gpkg).unwrap();
+    let o = crate::helpers::import(&pbf, &gpkg, &["--admin-level", "8"]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("cannot be carried over") && stderr.contains("--replace-scenarios"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read(&gpkg).unwrap(),
+        before,
+        "the file is untouched"
+    );
+
+    // --replace-scenarios drops them, and says so.
+    let stdout = import(&pbf, &gpkg, &["--admin-level", "8", "--replace-scenarios"]);
+    assert!(stdout.contains("scenarios dropped: 1"), "{stdout}");
+    let conn = rusqlite::Connection::open(&gpkg).unwrap();
+    let tables: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'spielraum_scenario%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(tables, 0);
+}

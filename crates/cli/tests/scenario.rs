@@ -623,3 +623,89 @@ fn hand_drawn_candidate_sites() {
         area("w4")
     );
 }
+
+/// A plain HTTP/1.1 request with the edit token; returns (status, body).
+fn request(addr: &str, method: &str, path: &str, body: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
+         Authorization: Bearer replace-test-token\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let status = text.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let body = text.split("\r\n\r\n").nth(1).unwrap_or("").to_string();
+    (status, body)
+}
+
+#[test]
+fn a_running_server_refuses_edits_once_its_file_was_replaced() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let pbf = crate::helpers::pbf_from_opl(
+        dir.path(),
+        "n1 v1 x0.0 y0.0\nn2 v1 x0.001 y0.0\nn10 v1 Tleisure=playground x0.001 y0.0005\n\
+         w1 v1 Thighway=footway Nn1,n2\n",
+    );
+    let city = dir.path().join("m.gpkg");
+    let o = crate::helpers::import(&pbf, &city, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    let mut server = std::process::Command::new(crate::helpers::spielraum_bin())
+        .args(["serve", city.to_str().unwrap(), "--addr", "127.0.0.1:0"])
+        .env("SPIELRAUM_EDIT_TOKEN", "replace-test-token")
+        .env(
+            "SPIELRAUM_WEB_DIR",
+            crate::helpers::workspace_root().join("web/dist"),
+        )
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(server.stderr.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("server exited before listening")
+            .unwrap();
+        if let Some(rest) = line.split("http://").nth(1) {
+            break rest.split('/').next().unwrap().to_string();
+        }
+    };
+    let (status, body) = request(&addr, "POST", "/api/scenarios", r#"{"name":"vorher"}"#);
+    assert_eq!(status, 201, "{body}");
+
+    // Re-imported onto the same file while the server runs: the scenario is carried over.
+    let o = crate::helpers::import(&pbf, &city, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("scenarios kept: 1"));
+
+    let (status, body) = request(&addr, "POST", "/api/scenarios", r#"{"name":"nachher"}"#);
+    let (read_status, list) = request(&addr, "GET", "/api/scenarios", "");
+    let (health, _) = request(&addr, "GET", "/health", "");
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert_eq!(status, 409, "{body}");
+    let answer: Json = serde_json::from_str(&body).unwrap();
+    assert!(
+        answer["error"]
+            .as_str()
+            .unwrap()
+            .contains("the GeoPackage was replaced; restart the server"),
+        "{answer}"
+    );
+    assert_eq!((read_status, health), (200, 200), "reading goes on");
+    assert!(list.contains("vorher"), "{list}");
+    // Nothing was written to the new file behind the server's back; a new server edits it.
+    let listed = ok(&["scenario", "list", city.to_str().unwrap()]);
+    assert!(
+        listed.contains("vorher") && !listed.contains("nachher"),
+        "{listed}"
+    );
+}

@@ -9,5 +9,6 @@ mod population;
 mod report;
 mod scenario;
 mod serve;
+mod store;
 mod suggest;
 mod walk;

@@ -51,7 +51,7 @@ impl From<ScenarioStoreError> for Failure {
         use ScenarioStoreError as E;
         let status = match &e {
             E::UnknownScenario(_) | E::UnknownEdit { .. } => StatusCode::NOT_FOUND,
-            E::DuplicateName(_) => StatusCode::CONFLICT,
+            E::DuplicateName(_) | E::Replaced(_) => StatusCode::CONFLICT,
             E::BadName { .. } | E::InvalidEdit { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             E::ReadOnly(_) => StatusCode::FORBIDDEN,
             _ => StatusCode::INTERNAL_SERVER_ERROR,

@@ -3,7 +3,13 @@
 //! [`write_city`]/[`read_city`] for the import's result, [`write_layer`]/[`read_layer`] for later
 //! results (indicators, gap areas), [`read_meta`]/[`write_meta`] for the `spielraum_meta` table,
 //! [`TileTable`] for the server's persistent tile cache, [`ScenarioStore`] for planning scenarios.
+//!
+//! New files are written atomically (a locked temporary file renamed into place; stale ones of
+//! killed writers are removed, see [`remove_stale_temporaries`]); [`write_city_carrying`] keeps
+//! the user data of the file it replaces ([`carry`]); [`write_layers`] writes several layers in
+//! one transaction.
 
+pub mod carry;
 mod city;
 pub mod layer;
 mod rtree;
@@ -16,9 +22,62 @@ use std::path::{Path, PathBuf};
 use model::scenario::CandidateSite;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
+pub use carry::{CARRIED_TABLES, Carried, CarriedScenario, Carry};
 pub use layer::{Column, ColumnType, Feature, GeometryType, Layer, Value};
 pub use scenario::{Scenario, ScenarioInfo, ScenarioStore, ScenarioStoreError};
-pub use tile_table::TileTable;
+pub use tile_table::{TileLimits, TileTable};
+
+#[cfg(test)]
+mod stale_tests {
+    use super::*;
+    use std::time::{Duration, SystemTime};
+
+    fn file_aged(dir: &Path, name: &str, age: Duration) -> std::fs::File {
+        let path = dir.join(name);
+        std::fs::write(&path, b"half a GeoPackage").unwrap();
+        let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        f.set_modified(SystemTime::now() - age).unwrap();
+        f
+    }
+
+    #[test]
+    fn a_write_removes_stale_temporaries_of_its_own_naming_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let hour = Duration::from_secs(3600);
+        drop(file_aged(d, ".spielraum-abc123.gpkg.tmp", hour));
+        drop(file_aged(
+            d,
+            ".spielraum-fresh1.gpkg.tmp",
+            Duration::from_secs(5),
+        ));
+        // Old, but its writer is alive (holds the lock).
+        let held = file_aged(d, ".spielraum-alive1.gpkg.tmp", hour);
+        assert!(try_lock_exclusive(&held));
+        drop(file_aged(d, ".other-abc123.gpkg.tmp", hour));
+        drop(file_aged(d, ".spielraum-abc123.gpkg", hour));
+        write_city(&d.join("city.gpkg"), &model::City::default()).unwrap();
+        let mut left: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            [
+                ".other-abc123.gpkg.tmp",
+                ".spielraum-abc123.gpkg",
+                ".spielraum-alive1.gpkg.tmp",
+                ".spielraum-fresh1.gpkg.tmp",
+                "city.gpkg"
+            ]
+        );
+        drop(held);
+        // Once its writer is gone, the old one is stale too.
+        assert_eq!(remove_stale_temporaries(d), 1);
+        assert!(!d.join(".spielraum-alive1.gpkg.tmp").exists());
+    }
+}
 
 /// Errors of the GeoPackage store; each names the file.
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +115,23 @@ pub enum StoreError {
     /// Data that does not fit the layer (wrong number of values, undecodable geometry, bad value).
     #[error("{0}")]
     Shape(String),
+    /// The volume holding the file has too little free space for an optional write (the tile
+    /// cache); nothing was written.
+    #[error("{path}: the disk is nearly full ({free} bytes free), nothing more is written to it")]
+    DiskNearlyFull {
+        /// The GeoPackage.
+        path: PathBuf,
+        /// The bytes free when this was checked.
+        free: u64,
+    },
+    /// The user data of the file being replaced (scenarios) cannot be copied into the new file.
+    #[error("{path}: its scenarios cannot be carried over into the new file ({reason})")]
+    CannotCarry {
+        /// The file being replaced.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
     /// One of the above, with the file it happened in.
     #[error("{path}: {source}")]
     InFile {
@@ -153,7 +229,25 @@ pub fn write_city_with_candidates(
         .iter()
         .map(|name| city::city_layer(city, name))
         .chain(std::iter::once_with(|| city::candidate_layer(candidates)));
-    write_new(path, layers, &city.metadata)
+    write_new(path, layers, &city.metadata, None).map(|_| ())
+}
+
+/// [`write_city_with_candidates`] onto a file that may hold user data: with [`Carry::Keep`] the
+/// [`CARRIED_TABLES`] of the file being replaced are copied into the new one within the atomic
+/// write (see [`carry`]), and the scenarios' edits are checked against the new city's
+/// facilities; with [`Carry::Replace`] they are dropped (and counted).
+pub fn write_city_carrying(
+    path: &Path,
+    city: &model::City,
+    candidates: &[CandidateSite],
+    carry: Carry,
+) -> Result<Carried, StoreError> {
+    let layers = city::CITY_LAYERS
+        .iter()
+        .map(|name| city::city_layer(city, name))
+        .chain(std::iter::once_with(|| city::candidate_layer(candidates)));
+    let facilities = city.facilities.iter().map(|f| f.osm_id).collect();
+    write_new(path, layers, &city.metadata, Some((carry, &facilities)))
 }
 
 /// Reads only the `facilities` layer (quicker than [`read_city`] when that is all one needs).
@@ -178,12 +272,101 @@ pub fn read_candidate_sites(path: &Path) -> Result<Vec<CandidateSite>, StoreErro
     city::candidates_from_layer(&layer).map_err(|e| e.in_file(path))
 }
 
-/// Writes a new GeoPackage holding `layers` and `meta` atomically (see [`write_city`]).
+/// The name of a GeoPackage being written: `.spielraum-XXXXXX.gpkg.tmp` in the folder of the
+/// file it will replace.
+const TMP_PREFIX: &str = ".spielraum-";
+/// See [`TMP_PREFIX`].
+const TMP_SUFFIX: &str = ".gpkg.tmp";
+/// A temporary file unchanged for this long and not locked is left over by a killed writer.
+const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Removes the temporary GeoPackages a killed writer left in `dir`, and returns how many.
+///
+/// Rule: a file named `.spielraum-*.gpkg.tmp` is stale when it was last modified more than
+/// 60 s ago and no process holds the exclusive lock (`flock`) every writer
+/// keeps on its temporary file until it is renamed; a live writer keeps either. Only files of
+/// this naming are considered; failures are ignored (the next writer tries again).
+pub fn remove_stale_temporaries(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if !(name.starts_with(TMP_PREFIX) && name.ends_with(TMP_SUFFIX)) {
+            continue;
+        }
+        let path = entry.path();
+        let old = entry.metadata().ok().filter(|m| m.is_file()).and_then(|m| {
+            m.modified()
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .map(|age| age > STALE_AFTER)
+        });
+        if old != Some(true) {
+            continue;
+        }
+        let Ok(file) = std::fs::OpenOptions::new().read(true).open(&path) else {
+            continue;
+        };
+        if try_lock_exclusive(&file) && std::fs::remove_file(&path).is_ok() {
+            tracing::info!("removed {}, left by an interrupted writer", path.display());
+            removed += 1;
+        }
+    }
+    removed
+}
+
+/// Takes the exclusive advisory lock of `file` (kept until the file is closed), if the
+/// platform has one; a failure only weakens the stale-file rule to the age alone.
+fn lock_exclusive(file: &std::fs::File) {
+    let _ = try_lock_exclusive(file);
+}
+
+/// Whether the exclusive advisory lock of `file` could be taken now (no other holder).
+fn try_lock_exclusive(file: &std::fs::File) -> bool {
+    #[cfg(unix)]
+    {
+        rustix::fs::flock(file, rustix::fs::FlockOperation::NonBlockingLockExclusive).is_ok()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = file;
+        true
+    }
+}
+
+/// Writes a new GeoPackage holding `layers` and `meta` atomically (see [`write_city`]), carrying
+/// the user data of the file it replaces over if asked to (checked against the facilities).
 fn write_new(
     path: &Path,
     layers: impl Iterator<Item = Layer>,
     meta: &[(String, String)],
-) -> Result<(), StoreError> {
+    carry: Option<(Carry, &std::collections::HashSet<model::OsmId>)>,
+) -> Result<Carried, StoreError> {
+    let mut carried = Carried::default();
+    let mut keep = None;
+    // Held from before the copy until the new file has replaced the old one: no edit can be
+    // committed to the old file in between (writers wait on the busy timeout).
+    let mut old_lock = None;
+    match carry {
+        Some((Carry::Keep, facilities)) if path.is_file() => {
+            let writable = std::fs::metadata(path).is_ok_and(|m| !m.permissions().readonly());
+            if writable && let Ok(conn) = open(path, true) {
+                conn.execute_batch("BEGIN IMMEDIATE")
+                    .map_err(|e| StoreError::from(e).in_file(path))?;
+                old_lock = Some(conn);
+            }
+            if let Some(tables) = carry::tables_in(path)?.filter(|t| !t.is_empty()) {
+                keep = Some((tables, facilities));
+            }
+        }
+        Some((Carry::Replace, _)) if path.is_file() => {
+            carried.dropped = carry::scenario_count(path);
+        }
+        _ => {}
+    }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -192,11 +375,14 @@ fn write_new(
         path: dir.to_path_buf(),
         source,
     };
+    remove_stale_temporaries(dir);
     let tmp = tempfile::Builder::new()
-        .prefix(".spielraum-")
-        .suffix(".gpkg.tmp")
+        .prefix(TMP_PREFIX)
+        .suffix(TMP_SUFFIX)
         .tempfile_in(dir)
         .map_err(io)?;
+    // Marks the file as in use until it is renamed or deleted (see remove_stale_temporaries).
+    lock_exclusive(tmp.as_file());
     {
         let mut conn =
             Connection::open(tmp.path()).map_err(|e| StoreError::from(e).in_file(path))?;
@@ -215,6 +401,9 @@ fn write_new(
             Ok(())
         };
         fill(&mut conn).map_err(|e| e.in_file(path))?;
+        if let Some((tables, facilities)) = &keep {
+            carried = carry::copy_into(&mut conn, path, tables, facilities)?;
+        }
         conn.close()
             .map_err(|(_, e)| StoreError::from(e).in_file(path))?;
     }
@@ -240,7 +429,11 @@ fn write_new(
         path: path.to_path_buf(),
         source: e.error,
     })?;
-    Ok(())
+    if let Some(conn) = old_lock {
+        // The old file is gone from its name; nothing was written to it.
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    Ok(carried)
 }
 
 /// Reads the whole city back from a GeoPackage written by [`write_city`].
@@ -266,10 +459,19 @@ pub fn read_city(path: &Path) -> Result<model::City, StoreError> {
 /// Writes `layer` into the existing GeoPackage at `path` in one transaction, replacing a
 /// previous layer of the same name (its table, index and registry rows).
 pub fn write_layer(path: &Path, layer: &Layer) -> Result<(), StoreError> {
+    write_layers(path, std::slice::from_ref(layer))
+}
+
+/// Writes `layers` into the existing GeoPackage at `path` in ONE transaction (all or none),
+/// each replacing a previous layer of the same name. The transaction waits for other writers
+/// (busy timeout); if it cannot get the lock in time it fails and the file keeps its layers.
+pub fn write_layers(path: &Path, layers: &[Layer]) -> Result<(), StoreError> {
     let mut conn = open(path, true)?;
     let run = |conn: &mut Connection| -> Result<(), StoreError> {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        layer::write_layer_tx(&tx, layer)?;
+        for layer in layers {
+            layer::write_layer_tx(&tx, layer)?;
+        }
         tx.commit()?;
         Ok(())
     };
@@ -522,7 +724,7 @@ mod tests {
             geometry: None,
             values: vec![],
         });
-        let err = write_new(&path, layers.into_iter(), &[]).unwrap_err();
+        let err = write_new(&path, layers.into_iter(), &[], None).unwrap_err();
         assert!(err.to_string().contains("c.gpkg"), "{err}");
         assert_eq!(std::fs::read(&path).unwrap(), before);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);

@@ -43,6 +43,12 @@ pub enum ScenarioStoreError {
         /// What SQLite said.
         source: rusqlite::Error,
     },
+    /// The file was replaced (re-imported) since it was opened: changes would go to the old,
+    /// unlinked file and be lost, so none is accepted until it is opened again.
+    #[error(
+        "{0}: the GeoPackage was replaced; restart the server (or reopen the file) to change scenarios"
+    )]
+    Replaced(PathBuf),
     /// The file is read-only: scenarios can be read but not changed.
     #[error("{0}: the file is read-only, scenarios cannot be changed")]
     ReadOnly(PathBuf),
@@ -124,6 +130,10 @@ pub struct ScenarioStore {
     path: PathBuf,
     conn: Connection,
     writable: bool,
+    /// The identity of the file opened (device and inode), to notice its replacement.
+    identity: Option<(u64, u64)>,
+    /// Set once the file at `path` is found to be another one.
+    replaced: bool,
 }
 
 type Result<T, E = ScenarioStoreError> = std::result::Result<T, E>;
@@ -135,11 +145,14 @@ impl ScenarioStore {
     /// [`ScenarioStoreError::ReadOnly`].
     pub fn open(path: &Path) -> Result<ScenarioStore> {
         let writable = std::fs::metadata(path).is_ok_and(|m| !m.permissions().readonly());
+        let identity = file_identity(path);
         let conn = crate::open(path, writable)?;
         let mut store = ScenarioStore {
             path: path.to_path_buf(),
             conn,
             writable,
+            identity,
+            replaced: false,
         };
         store.init().map_err(|e| store.sql(e))?;
         Ok(store)
@@ -153,6 +166,16 @@ impl ScenarioStore {
     /// Whether changes can be made.
     pub fn is_writable(&self) -> bool {
         self.writable
+    }
+
+    /// Whether the file at the store's path is no longer the one it opened (a re-import
+    /// replaced it). Once true it stays true: changes then fail with
+    /// [`ScenarioStoreError::Replaced`]; reading goes on from the file opened.
+    pub fn is_replaced(&mut self) -> bool {
+        if !self.replaced && self.identity.is_some() {
+            self.replaced = file_identity(&self.path) != self.identity;
+        }
+        self.replaced
     }
 
     fn init(&mut self) -> rusqlite::Result<()> {
@@ -393,10 +416,20 @@ impl ScenarioStore {
         if !self.writable {
             return Err(ScenarioStoreError::ReadOnly(self.path.clone()));
         }
+        if self.is_replaced() {
+            return Err(ScenarioStoreError::Replaced(self.path.clone()));
+        }
+        let identity = self.identity;
         let result = match self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
         {
+            // Checked again holding the write lock: a re-import holds the old file's lock until
+            // the new file has taken its name, so a change committed here is never lost.
+            Ok(_) if file_identity(&self.path) != identity => {
+                self.replaced = true;
+                Err(ScenarioStoreError::Replaced(self.path.clone()))
+            }
             Ok(tx) => match change(&tx) {
                 // Dropping `tx` on an error rolls it back.
                 Ok(out) => tx.commit().map(|()| out).map_err(ScenarioStoreError::from),
@@ -548,6 +581,33 @@ impl EditRow {
             other => return Err(format!("unknown edit '{other}'")),
         })
     }
+}
+
+/// The device and inode of the file at `path` (`None` where unknown).
+fn file_identity(path: &Path) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+/// Every scenario of the file open on `conn`, by id.
+pub(crate) fn list_conn(conn: &Connection) -> rusqlite::Result<Vec<ScenarioInfo>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {INFO_COLUMNS} FROM {SCENARIOS_TABLE} ORDER BY id"
+    ))?;
+    stmt.query_map([], info_row)?.collect()
+}
+
+/// The edits of `info` in the file open on `conn` (errors name `path`).
+pub(crate) fn edits_conn(path: &Path, conn: &Connection, info: &ScenarioInfo) -> Result<Vec<Edit>> {
+    read_edits(path, conn, info)
 }
 
 /// The edits of `info`, checking that positions run 0, 1, … without gaps.

@@ -3,6 +3,11 @@
 //!
 //! When the memory bound is exceeded the memory cache is emptied (simple and predictable; the
 //! persistent store and fast rendering refill it).
+//!
+//! Only tiles that the map can ask for are kept: inside the data's bounds and at zoom at most
+//! [`KEEP_MAX_ZOOM`] (the style's max zoom; beyond it MapLibre overzooms). Other requests are
+//! answered, rendered each time, but neither stored nor kept in memory; empty tiles are never
+//! stored and are all one shared value in memory.
 
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -61,6 +66,9 @@ pub trait TileStore: Send + Sync + std::fmt::Debug {
     fn save(&self, t: TileId, raw: &[u8]);
 }
 
+/// The highest zoom whose tiles are kept (in memory and in the store): the map style's max zoom.
+pub const KEEP_MAX_ZOOM: u8 = 16;
+
 /// A [`TileSet`] with a memory cache (and optionally a [`TileStore`]) in front of it.
 #[derive(Debug)]
 pub struct TileCache {
@@ -70,19 +78,40 @@ pub struct TileCache {
     max_bytes: usize,
     store: Option<Box<dyn TileStore>>,
     rendered: std::sync::atomic::AtomicU64,
+    keep_max_zoom: u8,
+    bounds: Option<[f64; 4]>,
+    empty: Arc<CachedTile>,
 }
 
 impl TileCache {
     /// A cache over `tiles` holding at most about `max_bytes` of tile data.
     pub fn new(tiles: TileSet, max_bytes: usize) -> TileCache {
         TileCache {
-            tiles,
             map: RwLock::new(HashMap::new()),
             bytes: Default::default(),
             max_bytes,
             store: None,
             rendered: Default::default(),
+            keep_max_zoom: KEEP_MAX_ZOOM,
+            bounds: tiles.bounds(),
+            empty: Arc::new(CachedTile::new(Vec::new())),
+            tiles,
         }
+    }
+
+    /// Keeps tiles up to zoom `z` instead of [`KEEP_MAX_ZOOM`] (for a style with another max zoom).
+    pub fn set_keep_max_zoom(&mut self, z: u8) {
+        self.keep_max_zoom = z;
+    }
+
+    /// Whether tile `t` is kept once rendered: at zoom at most the kept max zoom and touching
+    /// the data's bounds.
+    pub fn keeps(&self, t: TileId) -> bool {
+        let Some([w, s, e, n]) = self.bounds else {
+            return false;
+        };
+        let [tw, ts, te, tn] = t.lonlat_bounds();
+        t.z <= self.keep_max_zoom && tw <= e && te >= w && ts <= n && tn >= s
     }
 
     /// Backs the memory cache with a persistent store: misses are looked up there first, and
@@ -111,22 +140,23 @@ impl TileCache {
         self.map.read().ok().and_then(|m| m.get(&t).cloned())
     }
 
-    /// The tile, from the cache or rendered now (and then cached).
+    /// The tile, from the cache or rendered now (and then cached if it is [kept](Self::keeps)).
     pub fn get(&self, t: TileId) -> Arc<CachedTile> {
         if let Some(hit) = self.get_cached(t) {
             return hit;
         }
+        if !self.keeps(t) {
+            return self.wrap(self.render(t));
+        }
         let stored = self.store.as_ref().and_then(|s| s.load(t));
         let raw = stored.unwrap_or_else(|| {
-            self.rendered
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let raw = self.tiles.render(t);
-            if let Some(s) = &self.store {
+            let raw = self.render(t);
+            if let Some(s) = self.store.as_ref().filter(|_| !raw.is_empty()) {
                 s.save(t, &raw);
             }
             raw
         });
-        let tile = Arc::new(CachedTile::new(raw));
+        let tile = self.wrap(raw);
         let size = tile.raw.len() + tile.gzip.len() + 64;
         if let Ok(mut m) = self.map.write() {
             use std::sync::atomic::Ordering::Relaxed;
@@ -139,6 +169,26 @@ impl TileCache {
             }
         }
         tile
+    }
+
+    fn render(&self, t: TileId) -> Vec<u8> {
+        self.rendered
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.tiles.render(t)
+    }
+
+    /// Encoded bytes as a tile to send; every empty tile is the one shared value.
+    fn wrap(&self, raw: Vec<u8>) -> Arc<CachedTile> {
+        if raw.is_empty() {
+            self.empty.clone()
+        } else {
+            Arc::new(CachedTile::new(raw))
+        }
+    }
+
+    /// How many tiles are cached in memory.
+    pub fn cached_len(&self) -> usize {
+        self.map.read().map(|m| m.len()).unwrap_or(0)
     }
 }
 
@@ -198,5 +248,87 @@ mod tests {
         assert_eq!(second.rendered(), 0, "read from the store, not rendered");
         assert_eq!(a.raw, b.raw);
         assert_eq!(a.etag, b.etag);
+    }
+
+    #[test]
+    fn out_of_range_requests_are_answered_but_not_kept() {
+        let shared = Arc::new(Mutex::new(HashMap::new()));
+        let mut cache = TileCache::new(one_point(), usize::MAX);
+        cache.set_store(Box::new(SharedStore(shared.clone())));
+        // Pseudo-random tiles (a fixed linear congruential sequence): z22 anywhere, and low
+        // zooms far from the one point at 9.52°E 47.14°N.
+        let mut seed = 12345u64;
+        let mut next = |m: u32| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((seed >> 33) % u64::from(m)) as u32
+        };
+        for _ in 0..500 {
+            let z22 = TileId::new(22, next(1 << 22), next(1 << 22)).unwrap();
+            let t = cache.get(z22);
+            assert!(t.raw.is_empty());
+        }
+        // z17 over the point itself: data, answered, but beyond the style's max zoom.
+        let deep = TileId::containing(9.52, 47.14, 17);
+        assert!(!cache.get(deep).raw.is_empty());
+        // z10 tiles in the southern hemisphere: inside the zoom range, outside the bounds.
+        for _ in 0..100 {
+            let far = TileId::new(10, next(1 << 10), 512 + next(512)).unwrap();
+            assert!(cache.get(far).raw.is_empty());
+        }
+        assert_eq!(shared.lock().unwrap().len(), 0, "nothing stored");
+        assert_eq!(cache.cached_len(), 0, "nothing kept in memory");
+        assert!(!cache.keeps(deep));
+        assert!(cache.keeps(TileId::containing(9.52, 47.14, 16)));
+    }
+
+    #[test]
+    fn empty_tiles_are_never_stored_and_share_one_value() {
+        let shared = Arc::new(Mutex::new(HashMap::new()));
+        let mut cache = TileCache::new(one_point(), usize::MAX);
+        cache.set_store(Box::new(SharedStore(shared.clone())));
+        // At z16 the point's tile has data; the tile two to its east is inside the zoom range
+        // but (a point's bounds being the point) outside the bounds; the z2 tile holding the
+        // point has data too.
+        let t = TileId::containing(9.52, 47.14, 16);
+        assert!(!cache.get(t).raw.is_empty());
+        let east = TileId::new(16, t.x + 2, t.y).unwrap();
+        let a = cache.get(east);
+        let b = cache.get(TileId::new(16, t.x, t.y + 2).unwrap());
+        assert!(a.raw.is_empty() && Arc::ptr_eq(&a, &b));
+        assert_eq!(
+            a.etag,
+            CachedTile::new(Vec::new()).etag,
+            "the same bytes as before"
+        );
+        assert_eq!(shared.lock().unwrap().len(), 1, "only the tile with data");
+    }
+
+    #[test]
+    fn an_empty_tile_inside_the_bounds_is_kept_in_memory_only() {
+        // Two points 0.5° apart: the z16 tile halfway between them is inside the bounds, empty.
+        let set = TileSet::new(vec![SourceLayer {
+            name: "facilities".into(),
+            features: [9.0, 9.5]
+                .iter()
+                .map(|&lon| SourceFeature {
+                    id: Some(1),
+                    geometry: geo_types::Geometry::Point(geo_types::Point::new(lon, 47.0)),
+                    properties: vec![],
+                    min_zoom: 0,
+                })
+                .collect(),
+        }]);
+        let shared = Arc::new(Mutex::new(HashMap::new()));
+        let mut cache = TileCache::new(set, usize::MAX);
+        cache.set_store(Box::new(SharedStore(shared.clone())));
+        let mid = TileId::containing(9.25, 47.0, 16);
+        assert!(cache.keeps(mid));
+        assert!(cache.get(mid).raw.is_empty());
+        assert_eq!(cache.rendered(), 1);
+        cache.get(mid);
+        assert_eq!(cache.rendered(), 1, "kept in memory");
+        assert_eq!(shared.lock().unwrap().len(), 0, "not stored");
     }
 }

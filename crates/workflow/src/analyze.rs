@@ -152,7 +152,8 @@ pub fn analyze_file(
 }
 
 /// Writes the layers [`NEIGHBOURHOOD_INDICATORS`] and [`GAP_AREAS`] into the GeoPackage at
-/// `path`, replacing earlier ones; each layer in one transaction that waits for other writers.
+/// `path`, replacing earlier ones; both in one transaction that waits for other writers, so the
+/// file never holds the layers of two different runs.
 pub fn write_results(path: &Path, analysis: &Analysis) -> Result<(), AnalyzeError> {
     let indicators = layer(
         &NEIGHBOURHOOD_INDICATORS,
@@ -167,13 +168,10 @@ pub fn write_results(path: &Path, analysis: &Analysis) -> Result<(), AnalyzeErro
         analysis.gap_area_rows(),
         analysis.gap_areas.iter().map(|g| g.geometry.clone().into()),
     )?;
-    for l in [indicators, gaps] {
-        store::write_layer(path, &l).map_err(|source| AnalyzeError::WriteBack {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    }
-    Ok(())
+    store::write_layers(path, &[indicators, gaps]).map_err(|source| AnalyzeError::WriteBack {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Whether a store error means the file cannot be written at all (read-only file, folder or

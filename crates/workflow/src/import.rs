@@ -30,6 +30,8 @@ pub struct ImportOptions {
     pub population: Vec<PathBuf>,
     /// Known residents per neighbourhood (CSV `name_or_id,population`) the estimate is scaled to.
     pub population_totals: Option<PathBuf>,
+    /// Drop the scenarios of the file `out` replaces instead of carrying them over.
+    pub replace_scenarios: bool,
 }
 
 /// What an import wrote, for the caller to report.
@@ -43,6 +45,8 @@ pub struct ImportOutcome {
     pub candidates: Vec<CandidateSite>,
     /// The population: its units, residents per neighbourhood and the summary to show.
     pub population: PopulationOutcome,
+    /// The scenarios carried over from the file `out` replaced (or how many were dropped).
+    pub carried: store::Carried,
 }
 
 /// Why an import failed. Nothing is written then; an existing `out` file is untouched.
@@ -74,6 +78,19 @@ pub enum ImportError {
     /// The population could not be built (a bad population or totals file).
     #[error(transparent)]
     Population(#[from] PopulationError),
+    /// The file being replaced holds scenarios that cannot be carried over; nothing is written.
+    #[error(
+        "--out {}: it holds scenarios that cannot be carried over into the new import; \
+         nothing was written (use --replace-scenarios to drop them)",
+        out.display()
+    )]
+    CannotCarry {
+        /// The output file.
+        out: PathBuf,
+        /// Why they cannot be carried over.
+        #[source]
+        source: StoreError,
+    },
     /// The GeoPackage could not be written.
     #[error("cannot write --out {}", out.display())]
     Write {
@@ -86,7 +103,9 @@ pub enum ImportError {
 }
 
 /// Imports a city: checks the paths, reads the extract and the optional boundaries, builds the
-/// city, adds its residents and writes the GeoPackage `options.out` atomically.
+/// city, adds its residents and writes the GeoPackage `options.out` atomically, carrying the
+/// scenarios of the file it replaces over (see [`store::carry`]) unless
+/// [`ImportOptions::replace_scenarios`] is set.
 pub fn import_city(
     options: &ImportOptions,
     progress: &dyn Progress,
@@ -104,17 +123,30 @@ pub fn import_city(
     progress.stage("population");
     let population = add_population(options, &mut city)?;
     progress.finish();
-    store::write_city_with_candidates(&options.out, &city, &candidates).map_err(|source| {
-        ImportError::Write {
-            out: options.out.clone(),
-            source,
-        }
-    })?;
+    let carry = if options.replace_scenarios {
+        store::Carry::Replace
+    } else {
+        store::Carry::Keep
+    };
+    let carried =
+        store::write_city_carrying(&options.out, &city, &candidates, carry).map_err(|source| {
+            match source {
+                StoreError::CannotCarry { .. } => ImportError::CannotCarry {
+                    out: options.out.clone(),
+                    source,
+                },
+                source => ImportError::Write {
+                    out: options.out.clone(),
+                    source,
+                },
+            }
+        })?;
     Ok(ImportOutcome {
         city,
         warnings,
         candidates,
         population,
+        carried,
     })
 }
 

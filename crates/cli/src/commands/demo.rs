@@ -64,6 +64,7 @@ pub fn run(args: Args) -> Result<()> {
             boundaries: None,
             population: Vec::new(),
             population_totals: totals.is_file().then_some(totals),
+            replace_scenarios: false,
         };
         let outcome = import_city(&options, &Terminal::new())?;
         print_import(&outcome, &city_path);

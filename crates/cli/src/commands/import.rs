@@ -31,6 +31,9 @@ pub struct Args {
     /// Known residents per neighbourhood (CSV `name_or_id,population`): the estimate is scaled to them.
     #[arg(long, value_name = "FILE.csv")]
     pub population_totals: Option<PathBuf>,
+    /// Drop the scenarios stored in the --out file instead of carrying them over into the new import.
+    #[arg(long)]
+    pub replace_scenarios: bool,
 }
 
 impl Args {
@@ -43,6 +46,7 @@ impl Args {
             boundaries: self.boundaries.clone(),
             population: self.population.clone(),
             population_totals: self.population_totals.clone(),
+            replace_scenarios: self.replace_scenarios,
         }
     }
 }
