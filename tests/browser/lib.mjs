@@ -77,7 +77,8 @@ export function launchBrowser() {
 /**
  * Opens `url` in a new context and waits until its map (`window.spielraumMap`) has loaded
  * and drawn its tiles. Requests `allowed(url)` refuses are aborted and listed in `outside`;
- * page errors and console errors are listed in `errors`; every request URL in `requests`.
+ * page errors, console errors and Content-Security-Policy violations (workers included) are
+ * listed in `errors`; every request URL in `requests`.
  * `prepare(page)` runs before the page loads (to record more).
  */
 export async function openMap(browser, url, { locale, viewport = { width: 1400, height: 900 }, allowed, prepare } = {}) {
@@ -88,6 +89,13 @@ export async function openMap(browser, url, { locale, viewport = { width: 1400, 
   const requests = [];
   page.on("pageerror", (e) => errors.push(String(e)));
   page.on("console", (m) => m.type() === "error" && errors.push(`console: ${m.text()}`));
+  // A violation of the server's Content-Security-Policy is an error even where the browser only logs it.
+  await page.exposeFunction("__spielraumCspViolation", (v) => errors.push(`CSP violation: ${v}`));
+  await page.addInitScript(() =>
+    document.addEventListener("securitypolicyviolation", (e) =>
+      window.__spielraumCspViolation(`${e.violatedDirective} blocked ${e.blockedURI || "inline"}`),
+    ),
+  );
   page.on("request", (r) => requests.push(r.url()));
   await page.route("**/*", (route) => {
     if (allowed(route.request().url())) return route.continue();
