@@ -5,7 +5,10 @@ fn main() {
     let name = std::env::args().nth(1).unwrap_or_default();
     let Some(target) = spielraum_fuzz::target(&name) else {
         let names: Vec<&str> = spielraum_fuzz::TARGETS.iter().map(|(n, _)| *n).collect();
-        eprintln!("usage: spielraum-fuzz-afl TARGET  (one of: {})", names.join(", "));
+        eprintln!(
+            "usage: spielraum-fuzz-afl TARGET  (one of: {})",
+            names.join(", ")
+        );
         std::process::exit(2);
     };
     afl::fuzz!(|data: &[u8]| {
