@@ -128,9 +128,30 @@ pub fn feature_id(feature: &Feature) -> Option<String> {
 /// cannot be converted.
 pub fn feature_geometry(feature: &Feature) -> Result<Geometry<f64>, String> {
     let geometry = feature.geometry.clone().ok_or("has no geometry")?;
+    if !positions_complete(&geometry.value) {
+        return Err("has a position with fewer than two coordinates".into());
+    }
     geometry
         .try_into()
         .map_err(|e: geojson::Error| e.to_string())
+}
+
+/// Whether every position of `value` has at least two numbers (the conversion to `geo`
+/// indexes the first two and panics on shorter ones).
+fn positions_complete(value: &geojson::GeometryValue) -> bool {
+    use geojson::GeometryValue as V;
+    let ok = |p: &geojson::Position| p.len() >= 2;
+    match value {
+        V::Point { coordinates } => ok(coordinates),
+        V::MultiPoint { coordinates } | V::LineString { coordinates } => coordinates.iter().all(ok),
+        V::MultiLineString { coordinates } | V::Polygon { coordinates } => {
+            coordinates.iter().flatten().all(ok)
+        }
+        V::MultiPolygon { coordinates } => coordinates.iter().flatten().flatten().all(ok),
+        V::GeometryCollection { geometries } => {
+            geometries.iter().all(|g| positions_complete(&g.value))
+        }
+    }
 }
 
 /// A temporary file holding `text`, for the readers' tests.
