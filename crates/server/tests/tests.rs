@@ -2,5 +2,6 @@
 //! file); snapshots of whole answers in `snapshots/`.
 
 mod answers;
+mod fuzz_found;
 mod http;
 mod scenario;
