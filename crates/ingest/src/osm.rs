@@ -162,24 +162,39 @@ fn scan(
             if !wanted(i) {
                 return Ok(None);
             }
-            match blob.decode().map_err(invalid)? {
-                BlobDecode::OsmHeader(h) => Ok(Some((
-                    i,
-                    Part {
-                        is_header: true,
-                        header_ts: h.osmosis_replication_timestamp(),
-                        ..Part::default()
-                    },
-                ))),
-                BlobDecode::OsmData(block) => Ok(Some((
-                    i,
-                    Part {
-                        kinds: kinds_of(&block),
-                        ..f(&block)
-                    },
-                ))),
-                BlobDecode::Unknown(_) => Ok(None),
-            }
+            // The decoder panics on some damaged blocks (an unknown relation member type):
+            // that is a damaged file, reported as such, not a crash of the import.
+            let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                match blob.decode().map_err(invalid)? {
+                    BlobDecode::OsmHeader(h) => Ok(Some((
+                        i,
+                        Part {
+                            is_header: true,
+                            header_ts: h.osmosis_replication_timestamp(),
+                            ..Part::default()
+                        },
+                    ))),
+                    BlobDecode::OsmData(block) => Ok(Some((
+                        i,
+                        Part {
+                            kinds: kinds_of(&block),
+                            ..f(&block)
+                        },
+                    ))),
+                    BlobDecode::Unknown(_) => Ok(None),
+                }
+            }));
+            decoded.unwrap_or_else(|panic| {
+                let what = panic
+                    .downcast_ref::<String>()
+                    .map(String::as_str)
+                    .or_else(|| panic.downcast_ref::<&str>().copied())
+                    .unwrap_or("the decoder failed");
+                Err(OsmError::Invalid {
+                    path: path.to_path_buf(),
+                    message: format!("damaged block {i}: {what}"),
+                })
+            })
         })
         .filter_map(Result::transpose)
         .collect::<Result<_, _>>()?;

@@ -1,5 +1,6 @@
 //! The integration tests of the readers, one test binary (modules below, one per file);
 //! small input files in `data/`.
 
+mod fuzz_found;
 mod population;
 mod population_demo;

@@ -143,8 +143,31 @@ fn geometry(v: &Json) -> Result<geo_types::Geometry<f64>, EditJsonError> {
     };
     let g: geojson::Geometry =
         serde_json::from_value(v.clone()).map_err(|e| EditJsonError::Geometry(e.to_string()))?;
+    if !positions_complete(&g.value) {
+        return Err(EditJsonError::Geometry(
+            "a position has fewer than two coordinates".into(),
+        ));
+    }
     geo_types::Geometry::<f64>::try_from(&g.value)
         .map_err(|e| EditJsonError::Geometry(e.to_string()))
+}
+
+/// Whether every position of `value` has at least two numbers (the conversion to `geo`
+/// indexes the first two and panics on shorter ones).
+fn positions_complete(value: &geojson::GeometryValue) -> bool {
+    use geojson::GeometryValue as V;
+    let ok = |p: &geojson::Position| p.len() >= 2;
+    match value {
+        V::Point { coordinates } => ok(coordinates),
+        V::MultiPoint { coordinates } | V::LineString { coordinates } => coordinates.iter().all(ok),
+        V::MultiLineString { coordinates } | V::Polygon { coordinates } => {
+            coordinates.iter().flatten().all(ok)
+        }
+        V::MultiPolygon { coordinates } => coordinates.iter().flatten().flatten().all(ok),
+        V::GeometryCollection { geometries } => {
+            geometries.iter().all(|g| positions_complete(&g.value))
+        }
+    }
 }
 
 /// Reads one edit and checks it on its own ([`Edit::validate`]: geometry, area). Whether the
