@@ -102,12 +102,15 @@ impl Class {
     }
 }
 
-/// One gate per [`Class`].
+/// One gate per [`Class`], all drawing on one pool of CPU permits (`permits` of them, one per
+/// core by default): however the expensive requests mix, no more of them run at once than there
+/// are cores, so the async workers (and `/health`) keep a core's share.
 pub(crate) struct Gates([Gate; 5]);
 
 impl Gates {
     pub(crate) fn new(limits: &Limits) -> Gates {
-        let gate = |class| Gate::new(class, limits.permits.max(1), limits.queue);
+        let cpu = Arc::new(Semaphore::new(limits.permits.max(1)));
+        let gate = |class| Gate::new(class, limits.permits.max(1), limits.queue, cpu.clone());
         Gates([
             gate(Class::Reach),
             gate(Class::Compare),
@@ -130,6 +133,8 @@ pub(crate) struct Gate {
     admit: Arc<Semaphore>,
     /// Running requests.
     run: Arc<Semaphore>,
+    /// The CPU permits all gates share.
+    cpu: Arc<Semaphore>,
 }
 
 /// Why gated work did not run to its end.
@@ -164,11 +169,12 @@ pub(crate) fn busy(message: String) -> Response {
 }
 
 impl Gate {
-    fn new(class: Class, permits: usize, queue: usize) -> Gate {
+    fn new(class: Class, permits: usize, queue: usize, cpu: Arc<Semaphore>) -> Gate {
         Gate {
             class,
             admit: Arc::new(Semaphore::new(permits + queue)),
             run: Arc::new(Semaphore::new(permits)),
+            cpu,
         }
     }
 
@@ -190,8 +196,14 @@ impl Gate {
             .acquire_owned()
             .await
             .map_err(|_| Refused::Failed)?;
+        let cpu = self
+            .cpu
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| Refused::Failed)?;
         tokio::task::spawn_blocking(move || {
-            let _permits = (admitted, running);
+            let _permits = (admitted, running, cpu);
             work()
         })
         .await
