@@ -75,3 +75,25 @@ pub fn tool_stdout(name: &str, args: &[&str]) -> String {
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// Waits for a `spielraum serve` started with `--addr 127.0.0.1:0` and stderr piped to say where
+/// it listens ("Serving … on http://ADDR/"), and returns `ADDR`. The rest of stderr is left
+/// unread (the pipe stays open, so the server never blocks on a full pipe for the few lines it
+/// writes).
+pub fn listening_address(server: &mut std::process::Child) -> String {
+    use std::io::BufRead;
+    let stderr = server.stderr.take().expect("stderr must be piped");
+    let mut lines = std::io::BufReader::new(stderr).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("server exited before listening")
+            .unwrap();
+        if let Some(rest) = line.split("http://").nth(1) {
+            break rest.split('/').next().unwrap().to_string();
+        }
+    };
+    // Keep reading in the background so later warnings cannot fill the pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    addr
+}

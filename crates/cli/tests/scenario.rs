@@ -646,7 +646,6 @@ fn request(addr: &str, method: &str, path: &str, body: &str) -> (u16, String) {
 
 #[test]
 fn a_running_server_refuses_edits_once_its_file_was_replaced() {
-    use std::io::BufRead;
     let dir = tempfile::tempdir().unwrap();
     let pbf = crate::helpers::pbf_from_opl(
         dir.path(),
@@ -668,16 +667,7 @@ fn a_running_server_refuses_edits_once_its_file_was_replaced() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let mut lines = std::io::BufReader::new(server.stderr.take().unwrap()).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("server exited before listening")
-            .unwrap();
-        if let Some(rest) = line.split("http://").nth(1) {
-            break rest.split('/').next().unwrap().to_string();
-        }
-    };
+    let addr = crate::helpers::listening_address(&mut server);
     let (status, body) = request(&addr, "POST", "/api/scenarios", r#"{"name":"vorher"}"#);
     assert_eq!(status, 201, "{body}");
 

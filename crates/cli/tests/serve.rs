@@ -3,7 +3,7 @@
 //!
 //! Needs: `cargo build -p spielraum` first, and `apt-get install -y osmium-tool`.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -26,17 +26,7 @@ fn start(city: &Path) -> (Child, String) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let mut lines = BufReader::new(stderr).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("server exited before listening")
-            .unwrap();
-        if let Some(rest) = line.split("http://").nth(1) {
-            break rest.split('/').next().unwrap().to_string();
-        }
-    };
+    let addr = crate::helpers::listening_address(&mut child);
     (child, addr)
 }
 
@@ -173,16 +163,7 @@ fn the_binary_alone_in_an_empty_folder_serves_the_whole_map() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(server.stderr.take().unwrap()).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("server exited before listening")
-            .unwrap();
-        if let Some(rest) = line.split("http://").nth(1) {
-            break rest.split('/').next().unwrap().to_string();
-        }
-    };
+    let addr = crate::helpers::listening_address(&mut server);
 
     let mut failures = Vec::new();
     let mut assets = Vec::new();

@@ -109,7 +109,6 @@ fn get_status(addr: &str, path: &str) -> u16 {
 
 #[test]
 fn random_out_of_range_tile_requests_add_no_rows() {
-    use std::io::BufRead;
     let dir = tempfile::tempdir().unwrap();
     // A footway with a playground on the equator, about 100 m long.
     let pbf = crate::helpers::pbf_from_opl(
@@ -126,16 +125,7 @@ fn random_out_of_range_tile_requests_add_no_rows() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut lines = std::io::BufReader::new(server.stderr.take().unwrap()).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("server exited before listening")
-            .unwrap();
-        if let Some(rest) = line.split("http://").nth(1) {
-            break rest.split('/').next().unwrap().to_string();
-        }
-    };
+    let addr = crate::helpers::listening_address(&mut server);
     // The z14 tile holding the data (x = 8192, y = 8191: just north of the equator) is kept.
     assert_eq!(get_status(&addr, "/tiles/14/8192/8191.mvt"), 200);
     // Pseudo-random z22 tiles anywhere, and z12 tiles in the southern hemisphere far from the

@@ -54,6 +54,7 @@ impl From<ScenarioStoreError> for Failure {
             E::DuplicateName(_) | E::Replaced(_) => StatusCode::CONFLICT,
             E::BadName { .. } | E::InvalidEdit { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             E::ReadOnly(_) => StatusCode::FORBIDDEN,
+            E::DiskNearlyFull { .. } => StatusCode::INSUFFICIENT_STORAGE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         Failure::Plain(status, e.to_string())

@@ -6,7 +6,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use analysis::Standards;
@@ -343,6 +343,21 @@ async fn idle_connections_are_closed_and_the_cap_holds() {
     assert_eq!(status, StatusCode::OK);
 }
 
+/// How much the test process may grow during the reach flood (server and clients together).
+const FLOOD_RSS_BOUND: u64 = 512 << 20;
+
+/// This process's resident memory in bytes (`VmRSS` of `/proc/self/status`).
+fn rss_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reach_flood_answers_503_and_health_stays_fast() {
     let _turn = TIMED.lock().await;
@@ -354,6 +369,18 @@ async fn reach_flood_answers_503_and_health_stays_fast() {
     let s = run_apart(AppState::new(grid_city(60), None).with_limits(limits));
     let stop = Arc::new(AtomicBool::new(false));
     let probe = probe_health(s.base.clone(), stop.clone());
+    let rss_before = rss_bytes();
+    assert!(rss_before > 0, "cannot read VmRSS from /proc/self/status");
+    let peak = Arc::new(AtomicU64::new(rss_before));
+    let sampler = {
+        let (stop, peak) = (stop.clone(), peak.clone());
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::SeqCst) {
+                peak.fetch_max(rss_bytes(), Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        })
+    };
     let mut flood = Vec::new();
     for i in 0..256 {
         let url = format!(
@@ -381,6 +408,15 @@ async fn reach_flood_answers_503_and_health_stays_fast() {
     }
     stop.store(true, Ordering::SeqCst);
     let mut latencies = probe.join().unwrap();
+    sampler.join().unwrap();
+    // The whole test process (server, 256 clients and their answers) grows by less than
+    // FLOOD_RSS_BOUND: without the gate this flood grew the server alone past 1.5 GB.
+    let grown = peak.load(Ordering::SeqCst).saturating_sub(rss_before);
+    assert!(
+        grown < FLOOD_RSS_BOUND,
+        "memory grew by {} MiB during the flood",
+        grown >> 20
+    );
     let (mut ok, mut busy) = (0, 0);
     {
         for (status, retry, bytes) in answers {

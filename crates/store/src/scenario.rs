@@ -49,6 +49,17 @@ pub enum ScenarioStoreError {
         "{0}: the GeoPackage was replaced; restart the server (or reopen the file) to change scenarios"
     )]
     Replaced(PathBuf),
+    /// The volume holding the file is nearly full: a change is refused before SQLite would
+    /// fail half-way (the rule of [`crate::TileLimits::nearly_full`]).
+    #[error(
+        "{path}: the disk holding it is nearly full ({free_mib} MiB free); free some space to change scenarios"
+    )]
+    DiskNearlyFull {
+        /// The GeoPackage.
+        path: PathBuf,
+        /// Free space on its volume, MiB.
+        free_mib: u64,
+    },
     /// The file is read-only: scenarios can be read but not changed.
     #[error("{0}: the file is read-only, scenarios cannot be changed")]
     ReadOnly(PathBuf),
@@ -134,6 +145,8 @@ pub struct ScenarioStore {
     identity: Option<(u64, u64)>,
     /// Set once the file at `path` is found to be another one.
     replaced: bool,
+    /// When the volume counts as nearly full (the tile table's rule and defaults).
+    space: crate::TileLimits,
 }
 
 type Result<T, E = ScenarioStoreError> = std::result::Result<T, E>;
@@ -153,6 +166,7 @@ impl ScenarioStore {
             writable,
             identity,
             replaced: false,
+            space: crate::TileLimits::default(),
         };
         store.init().map_err(|e| store.sql(e))?;
         Ok(store)
@@ -411,10 +425,23 @@ impl ScenarioStore {
         })
     }
 
+    /// Changes when the volume counts as nearly full (tests set a high threshold).
+    pub fn set_space_limits(&mut self, limits: crate::TileLimits) {
+        self.space = limits;
+    }
+
     /// Runs `change` in one IMMEDIATE transaction, committed only if it succeeds.
     fn write<T>(&mut self, change: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
         if !self.writable {
             return Err(ScenarioStoreError::ReadOnly(self.path.clone()));
+        }
+        if let Some((free, total)) = crate::tile_table::volume_space(&self.path)
+            && self.space.nearly_full(free, total)
+        {
+            return Err(ScenarioStoreError::DiskNearlyFull {
+                path: self.path.clone(),
+                free_mib: free >> 20,
+            });
         }
         if self.is_replaced() {
             return Err(ScenarioStoreError::Replaced(self.path.clone()));
@@ -754,6 +781,33 @@ mod tests {
                 area_m2: 1234.25,
             },
         ]
+    }
+
+    #[test]
+    fn on_a_nearly_full_disk_changes_are_refused_and_nothing_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = city_file(dir.path());
+        let mut store = ScenarioStore::open(&path).unwrap();
+        store.create("Vorher", "").unwrap();
+        let (free, total) = crate::tile_table::volume_space(&path).expect("statvfs works here");
+        assert!(free > 0 && total >= free);
+        // Asking for more free space than the volume has makes it "nearly full".
+        store.set_space_limits(crate::TileLimits {
+            min_free_bytes: u64::MAX,
+            min_free_percent: 100.0,
+            ..crate::TileLimits::default()
+        });
+        let err = store.create("Nachher", "").unwrap_err();
+        assert!(
+            matches!(err, ScenarioStoreError::DiskNearlyFull { .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("nearly full"), "{err}");
+        let names: Vec<String> = store.list().unwrap().into_iter().map(|s| s.name).collect();
+        assert_eq!(names, vec!["Vorher".to_string()]);
+        // Back to the defaults (this volume has room): changes go through again.
+        store.set_space_limits(crate::TileLimits::default());
+        store.create("Nachher", "").unwrap();
     }
 
     #[test]
