@@ -32,22 +32,8 @@ fn start(city: &Path) -> (Child, String) {
 
 /// A plain HTTP/1.1 GET; returns (status, body).
 fn get(addr: &str, path: &str) -> (u16, Vec<u8>) {
-    let mut s = TcpStream::connect(addr).unwrap();
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).unwrap();
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-    let head = String::from_utf8_lossy(&raw[..split]).to_string();
-    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
-    let body = raw[split + 4..].to_vec();
-    let chunked = head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked");
-    (status, if chunked { unchunk(&body) } else { body })
+    let (status, _, body) = get_with_headers(addr, path);
+    (status, body)
 }
 
 fn unchunk(mut b: &[u8]) -> Vec<u8> {
