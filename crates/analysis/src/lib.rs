@@ -21,8 +21,8 @@ pub use indicators::{
     analyze_reach_weighted, weighted_area_m2,
 };
 pub use reach::{
-    analyze, analyze_scenario, build_graph, compute_reach, compute_reach_for, graph_fits,
-    network_profile,
+    analyze, analyze_scenario, build_graph, compute_reach, compute_reach_for, compute_reach_from,
+    graph_fits, network_profile, unit_origins,
 };
 pub use scenario::{Comparison, ScenarioEngine, ScenarioEngineError};
 pub use standards::{

@@ -4,7 +4,8 @@
 
 use model::scenario::ScenarioFacilities;
 use model::{City, Facility, PopulationUnit};
-use network::{Profile, Targets, WalkGraph};
+use network::{Origins, Profile, ReverseSearch, WalkGraph};
+use rayon::prelude::*;
 
 use crate::indicators::{
     Analysis, AnalysisError, Candidate, Reach, analyze_reach, analyze_reach_weighted,
@@ -52,8 +53,11 @@ pub fn build_graph(city: &City, standards: &Standards) -> Result<WalkGraph, Anal
 /// standard's largest catchment (public facilities of a kind some band counts).
 ///
 /// # Runtime
-/// One [`network::within`] search per unit, bounded by the catchment: O((v + e) log v) each
-/// for the v nodes and e edges within it, spread over all cores.
+/// Searched from the facilities' side: the units are snapped once (O(n log m) for n units on a
+/// graph of m edges), then one Dijkstra per candidate facility bounded by the catchment,
+/// O((v + e) log v + p) for the v nodes, e edges and p units within it, spread over all cores.
+/// There are far fewer facilities than homes, so this is much cheaper than one search per
+/// home; the distances equal [`network::within`] from each unit (tests/reach.rs checks it).
 ///
 /// # Examples
 /// A street of two edges on the equator, 0.001° (111.195 m) each, a playground at its east end.
@@ -106,25 +110,95 @@ pub fn compute_reach_for(
     graph: &WalkGraph,
     standards: &Standards,
 ) -> Reach {
+    compute_reach_from(
+        facilities,
+        &unit_origins(population, graph),
+        graph,
+        standards,
+    )
+}
+
+/// The population units snapped once to `graph`, for searches from the facilities' side.
+///
+/// # Runtime
+/// O(n log m) for n units on a graph of m edges, spread over all cores.
+pub fn unit_origins(population: &[PopulationUnit], graph: &WalkGraph) -> Origins {
+    let locations: Vec<_> = population.iter().map(|u| u.location.0).collect();
+    Origins::new(graph, &locations)
+}
+
+/// [`compute_reach_for`] with the units already snapped ([`unit_origins`]).
+///
+/// Each unit's list is sorted by distance, then facility index.
+pub fn compute_reach_from(
+    facilities: &[Facility],
+    units: &Origins,
+    graph: &WalkGraph,
+    standards: &Standards,
+) -> Reach {
     let candidates: Vec<usize> = facilities
         .iter()
         .enumerate()
         .filter(|(_, f)| is_candidate(f, standards))
         .map(|(i, _)| i)
         .collect();
-    let chosen: Vec<&Facility> = candidates.iter().map(|&i| &facilities[i]).collect();
-    let targets = Targets::from_facilities(graph, &chosen);
-    let origins: Vec<_> = population.iter().map(|u| u.location.0).collect();
-    network::within(graph, &targets, &origins, standards.max_catchment_m())
-        .into_iter()
-        .map(|hits| {
-            hits.into_iter()
-                .map(|h| Candidate {
-                    facility: candidates[h.target],
-                    distance_m: h.distance_m,
-                })
-                .collect()
+    let found = catchments(
+        facilities,
+        &candidates,
+        units,
+        graph,
+        standards.max_catchment_m(),
+    );
+    let mut count = vec![0usize; units.len()];
+    for (u, _) in found.iter().flatten() {
+        count[*u as usize] += 1;
+    }
+    let mut reach: Reach = count.into_iter().map(Vec::with_capacity).collect();
+    for (u, c) in found.into_iter().flatten() {
+        reach[u as usize].push(c);
+    }
+    reach.par_iter_mut().for_each(|list| {
+        list.sort_by(|a, b| {
+            a.distance_m
+                .total_cmp(&b.distance_m)
+                .then(a.facility.cmp(&b.facility))
         })
+    });
+    reach
+}
+
+/// The catchment of each facility in `which` (indices into `facilities`): every unit that can walk
+/// to it within `max_m`, as (unit, candidate) ascending by unit, one list per entry of `which`.
+/// One bounded Dijkstra per facility ([`Origins::reaching_with`]), in parallel.
+pub(crate) fn catchments(
+    facilities: &[Facility],
+    which: &[usize],
+    units: &Origins,
+    graph: &WalkGraph,
+    max_m: f64,
+) -> Vec<Vec<(u32, Candidate)>> {
+    which
+        .par_iter()
+        .map_init(
+            || (ReverseSearch::new(graph, units), Vec::new()),
+            |(scratch, hits), &n| {
+                let f = &facilities[n];
+                let area: Vec<_> = network::area_of(f).into_iter().collect();
+                let access = network::access_points(f);
+                units.reaching_with(graph, scratch, &access, &area, max_m, hits);
+                hits.iter()
+                    .map(|&(u, d)| {
+                        (
+                            u,
+                            Candidate {
+                                facility: n,
+                                distance_m: d,
+                            },
+                        )
+                    })
+                    .collect()
+            },
+        )
         .collect()
 }
 

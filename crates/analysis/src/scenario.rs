@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use model::scenario::{CandidateSite, Edit, apply_edits};
 use model::{City, Facility};
-use network::{Origins, ReverseSearch, WalkGraph};
+use network::{Origins, WalkGraph};
 use serde_json::{Map, Value, json};
 
 pub use crate::engine_error::ScenarioEngineError;
@@ -17,7 +17,7 @@ use crate::indicators::{
     Analysis, AnalysisError, Candidate, FacilityFacts, Fixed, Indicators, NeighbourhoodIndicators,
     Reach, indicators,
 };
-use crate::reach::{compute_reach, graph_fits, is_candidate};
+use crate::reach::{catchments, compute_reach_from, graph_fits, is_candidate, unit_origins};
 use crate::standards::Standards;
 use crate::suggest::{SuggestBase, SuggestOptions, Suggestion, suggest};
 
@@ -70,7 +70,8 @@ impl ScenarioEngine {
                 crate::reach::network_profile(&standards)
             );
         }
-        let reach = compute_reach(&city, &graph, &standards);
+        let units = unit_origins(&city.population, &graph);
+        let reach = compute_reach_from(&city.facilities, &units, &graph, &standards);
         let fixed = Fixed::new(&city);
         let facts = FacilityFacts::new(
             &city.facilities,
@@ -90,8 +91,6 @@ impl ScenarioEngine {
                 listed_by[c.facility].push(u as u32);
             }
         }
-        let locations: Vec<_> = city.population.iter().map(|u| u.location.0).collect();
-        let units = Origins::new(&graph, &locations);
         Ok(ScenarioEngine {
             city,
             graph,
@@ -224,38 +223,12 @@ impl ScenarioEngine {
     /// Walking distances from every unit to the facilities `which` (indices into `facilities`),
     /// as (unit, candidate) sorted by unit.
     fn search(&self, facilities: &[Facility], which: &[usize]) -> Vec<(u32, Candidate)> {
-        use rayon::prelude::*;
         let max_m = self.standards.max_catchment_m();
-        let mut extra: Vec<(u32, Candidate)> = which
-            .par_iter()
-            .map_init(
-                || ReverseSearch::new(&self.graph, &self.units),
-                |scratch, &n| {
-                    let f = &facilities[n];
-                    let area: Vec<_> = network::area_of(f).into_iter().collect();
-                    let mut hits = Vec::new();
-                    let access = network::access_points(f);
-                    self.units.reaching_with(
-                        &self.graph,
-                        scratch,
-                        &access,
-                        &area,
-                        max_m,
-                        &mut hits,
-                    );
-                    hits.into_iter().map(move |(u, d)| {
-                        (
-                            u,
-                            Candidate {
-                                facility: n,
-                                distance_m: d,
-                            },
-                        )
-                    })
-                },
-            )
-            .flatten_iter()
-            .collect();
+        let mut extra: Vec<(u32, Candidate)> =
+            catchments(facilities, which, &self.units, &self.graph, max_m)
+                .into_iter()
+                .flatten()
+                .collect();
         extra.sort_by_key(|(u, c)| (*u, c.facility));
         extra
     }

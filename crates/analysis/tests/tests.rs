@@ -4,6 +4,7 @@
 mod ascii_town;
 mod common;
 mod demo;
+mod reach;
 mod scenario;
 mod suggest;
 mod worked_example;
