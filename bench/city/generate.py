@@ -463,7 +463,7 @@ def generate(cfg, seed, out):
     A = np.concatenate(seg_a)
     B = np.concatenate(seg_b)
     S_cls = np.concatenate(seg_cls).astype(np.int8)
-    n_h, n_v, n_d = len(hi), len(vi), len(dseg)
+    n_h, n_v = len(hi), len(vi)
     ax, ay = X[A[:, 0], A[:, 1]], Y[A[:, 0], A[:, 1]]
     bx, by = X[B[:, 0], B[:, 1]], Y[B[:, 0], B[:, 1]]
     step = np.where(S_cls == RAIL, 60.0, STEP)
@@ -566,7 +566,7 @@ def generate(cfg, seed, out):
 
     for j in range(ny):
         segs = [int(h_index[i, j]) if h_index[i, j] >= 0 else None for i in range(nx - 1)]
-        emit_line([s for s in segs], [int(S_cls[s]) if s is not None else NONE for s in segs])
+        emit_line(segs, [int(S_cls[s]) if s is not None else NONE for s in segs])
     for i in range(nx):
         segs = [int(v_index[i, j]) if v_index[i, j] >= 0 else None for j in range(ny - 1)]
         emit_line(segs, [int(S_cls[s]) if s is not None else NONE for s in segs])
@@ -618,11 +618,11 @@ def generate(cfg, seed, out):
     use[(use == C_RES) & (crho > 0.8) & (cnoise > 0.3)] = C_FOREST
     use[(use == C_RES) & industrial(cxm, cym)] = C_IND
     use[diag_cells & (use != C_WATER)] = C_GRASS
-    O = cfg["others"]
-    quota = {"park": round(0.22 * O), "school": round(0.17 * O), "kindergarten": round(0.33 * O),
-             "pitch": round(0.15 * O), "garden": round(0.05 * O), "recreation": round(0.04 * O),
-             "village_green": round(0.02 * O)}
-    quota["common"] = O - sum(quota.values())
+    others = cfg["others"]
+    quota = {k: round(share * others) for k, share in (
+        ("park", 0.22), ("school", 0.17), ("kindergarten", 0.33), ("pitch", 0.15),
+        ("garden", 0.05), ("recreation", 0.04), ("village_green", 0.02))}
+    quota["common"] = others - sum(quota.values())
 
     def pick_cells(mask, n):
         cand = np.flatnonzero(mask.ravel())
@@ -896,7 +896,7 @@ def generate(cfg, seed, out):
 
     # Playgrounds: in park quadrants first, then courtyards (areas and points); a few private ones.
     P_ = cfg["playgrounds"]
-    park_slots = [s for s in slots]
+    park_slots = list(slots)
     rng.shuffle(park_slots)
     n_in_parks = min(len(park_slots), round(0.3 * P_))
     for cx, cy, ux, uy, half, _ in park_slots[:n_in_parks]:
@@ -1079,8 +1079,8 @@ def generate(cfg, seed, out):
         ring = [[round(LON0 + x / M_PER_DEG_LON, 7), round(LAT0 + y / M_PER_DEG_LAT, 7)]
                 for x, y in v.tolist()]
         ring.append(ring[0])
-        features.append({"type": "Feature", "properties": {"id": f"PR{k + 1:04d}",
-                                                            "name": area_names[k]},
+        props = {"id": f"PR{k + 1:04d}", "name": area_names[k]}
+        features.append({"type": "Feature", "properties": props,
                          "geometry": {"type": "Polygon", "coordinates": [ring]}})
         osm.node(seeds[k, 0], seeds[k, 1], [("name", area_names[k]), ("place", "suburb")])
     osm.node(0.0, 0.0, [("name", "Spielstadt"), ("place", "city")])

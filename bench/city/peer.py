@@ -239,14 +239,23 @@ def densify(ring):
     return out + [tuple(pts[-1])]
 
 
+WGS84_A = 6_378_137.0
+WGS84_E2 = 0.00669437999014  # first eccentricity squared (f = 1/298.257223563)
+
+
 def area_m2(rings):
-    """Area of a facility's rings on a local equal-area plane (approximate: for minimum areas)."""
+    """Area of a facility's rings on the WGS84 ellipsoid (the documented definition of facility
+    areas): the shoelace formula in the ellipsoid's Lambert cylindrical equal-area projection,
+    x = a·λ, y = a·q(φ)/2 with the authalic q (Snyder, Map Projections, eq. 3-12)."""
+    e = math.sqrt(WGS84_E2)
     total = 0.0
     for outer, inners in rings:
         for ring, sign in [(outer, 1)] + [(r, -1) for r in inners]:
             p = np.asarray(ring, dtype=float)
-            k = math.cos(math.radians(float(p[:, 1].mean())))
-            x, y = np.radians(p[:, 0]) * R * k, np.radians(p[:, 1]) * R
+            s = np.sin(np.radians(p[:, 1]))
+            q = (1 - WGS84_E2) * (s / (1 - WGS84_E2 * s * s)
+                                  - np.log((1 - e * s) / (1 + e * s)) / (2 * e))
+            x, y = WGS84_A * np.radians(p[:, 0]), WGS84_A * q / 2
             total += sign * abs(0.5 * np.sum(x[:-1] * y[1:] - x[1:] * y[:-1]))
     return total
 
