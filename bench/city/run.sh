@@ -43,7 +43,9 @@ fi
 CITY="$WORK/$SIZE-$SEED"
 OUT="$CITY/run"
 mkdir -p "$OUT"
-if [ ! -f "$CITY/manifest.json" ]; then
+GEN_VERSION=$(awk -F' = ' '/^VERSION = / { print $2 }' "$HERE/generate.py")
+if [ ! -f "$CITY/manifest.json" ] || ! "$PY" -c 'import json, sys
+sys.exit(json.load(open(sys.argv[1]))["version"] != int(sys.argv[2]))' "$CITY/manifest.json" "$GEN_VERSION"; then
     echo "== generating the $SIZE city (seed $SEED) ==" >&2
     /usr/bin/time -f "%e %M" -o "$OUT/gen.time" "$PY" "$HERE/generate.py" --size "$SIZE" \
         --seed "$SEED" --out "$CITY"
@@ -136,4 +138,5 @@ sed 's/^/  /' "$OUT/agreement.log"
 [ "$AGREE" = 0 ] && echo "  => they agree" || echo "  => THEY DISAGREE (differences > 0.001 or areas missing)"
 echo "peer steps:"
 grep "^peer:" "$OUT/peer.log" | sed 's/^/  /'
-echo "outputs in $OUT"
+if [ -n "${BENCH_WORK:-}" ]; then echo "outputs in $OUT"
+else echo "(outputs removed with the temporary folder; BENCH_WORK=/dir keeps them)"; fi
