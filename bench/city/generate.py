@@ -164,7 +164,7 @@ class Osm:
 
     def write_pbf(self, path, rng):
         """Pipes the OPL text through `osmium cat`. Every object carries metadata as in a real
-        extract (version, changeset, timestamp, user), drawn from a pool of edit sessions."""
+        extract (version, changeset, timestamp, user), drawn from a pool of changesets."""
         cmd = ["osmium", "cat", "-F", "opl", "-", "-o", path, "-f", "pbf", "--overwrite",
                f"--output-header=osmosis_replication_timestamp={TIMESTAMP}"]
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE)
@@ -172,17 +172,17 @@ class Osm:
         users = [f"mapper{k}" for k in range(1, 801)]
         start = 1_262_304_000  # 2010-01-01
         span = 1_748_736_000 - start  # until 2025-06-01
-        sessions = []
+        changesets = []
         for k in range(20_000):
             ts = time.strftime("%Y-%m-%dT%H:%M:%SZ",
                                time.gmtime(start + int(span * (k + rng.random()) / 20_000)))
             u = int(rng.integers(len(users)))
-            sessions.append(f" dV c{1_000_000 + 7 * k} t{ts} i{1000 + u} u{users[u]}")
+            changesets.append(f" dV c{1_000_000 + 7 * k} t{ts} i{1000 + u} u{users[u]}")
 
         def meta(n):
             version = 1 + rng.geometric(0.45, n)
-            sess = rng.integers(len(sessions), size=n)
-            return [f" v{v}{sessions[k]}" for v, k in zip(version.tolist(), sess.tolist())]
+            cs = rng.integers(len(changesets), size=n)
+            return [f" v{v}{changesets[k]}" for v, k in zip(version.tolist(), cs.tolist())]
 
         chunk = 200_000
         tags = self.node_tags
