@@ -5,9 +5,10 @@ Target (issue 8): one edit -> updated indicators for the whole demo extract in u
 100 random edits, in a warm server. The engine's own time is benched in crates/analysis/benches;
 this measures what a browser sees (HTTP, JSON parse and render of the comparison included).
 
-Usage: python3 bench/scenario_http.py [CITY.gpkg] [--edits 100] [--seed 1]
+Usage: python3 bench/scenario_http.py [CITY.gpkg] [--edits 100] [--seed 1] [--url http://HOST:PORT]
   SPIELRAUM_BIN (default target/release/spielraum); CITY.gpkg default: a fresh import of the demo
-  extract in a temporary folder. Needs only the Python standard library.
+  extract in a temporary folder. --url: use a server already serving CITY.gpkg (it is only read
+  here) instead of starting one. Needs only the Python standard library.
 """
 import argparse
 import json
@@ -37,11 +38,16 @@ def main():
     ap.add_argument("city", nargs="?")
     ap.add_argument("--edits", type=int, default=100)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--url", help="a server already serving CITY.gpkg (none is started)")
     args = ap.parse_args()
+    if args.url and not args.city:
+        sys.exit("--url needs the CITY.gpkg that server serves")
     binary = os.environ.get("SPIELRAUM_BIN", os.path.join(ROOT, "target/release/spielraum"))
     tmp = tempfile.mkdtemp(prefix="spielraum-bench-")
     city = os.path.join(tmp, "city.gpkg")
-    if args.city:
+    if args.url:
+        city = args.city
+    elif args.city:
         shutil.copy(args.city, city)
     else:
         subprocess.run([binary, "import", os.path.join(ROOT, "geodata/liechtenstein-2015.osm.pbf"), "--out", city,
@@ -72,11 +78,13 @@ def main():
         else:
             edits.append({"op": "enlarge", "osm_id": rng.choice(facilities), "area_m2": rng.choice([800, 3000])})
 
-    server = subprocess.Popen([binary, "serve", city, "--addr", "127.0.0.1:0"], stderr=subprocess.PIPE, text=True)
+    server = None
+    if not args.url:
+        server = subprocess.Popen([binary, "serve", city, "--addr", "127.0.0.1:0"], stderr=subprocess.PIPE, text=True)
     try:
-        base = None
+        base = args.url.rstrip("/") if args.url else None
         t0 = time.time()
-        for line in server.stderr:
+        for line in server.stderr if server else []:
             m = re.search(r"on (http://[^/\s]+)/", line)
             if m:
                 base = m.group(1)
@@ -97,14 +105,16 @@ def main():
             recomputed.append(json.loads(body)["recomputed_units"])
         times.sort()
         p95 = times[min(len(times) - 1, int(round(0.95 * len(times))) - 1)]
-        print(f"machine: {os.cpu_count()} cores; city: {os.path.basename(args.city or 'demo import')}; server start {start_s:.1f} s")
+        started = f"server start {start_s:.1f} s" if server else f"server at {base}"
+        print(f"machine: {os.cpu_count()} cores; city: {os.path.basename(args.city or 'demo import')}; {started}")
         print(f"POST /api/compare, one random edit, {len(times)} edits (seed {args.seed}): "
               f"p50 {statistics.median(times):.1f} ms, p95 {p95:.1f} ms, max {times[-1]:.1f} ms; "
               f"recomputed units median {statistics.median(recomputed):.0f}")
         print(f"target p95 < 20 ms: {'met' if p95 < 20 else 'NOT met'}")
     finally:
-        server.terminate()
-        server.wait()
+        if server:
+            server.terminate()
+            server.wait()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
