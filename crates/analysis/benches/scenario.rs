@@ -97,7 +97,10 @@ fn osm_sites(gpkg: &std::path::Path) -> Vec<CandidateSite> {
 }
 
 fn main() {
-    let gpkg = demo::geodata().join("liechtenstein.gpkg");
+    // Another city: SPIELRAUM_SCENARIO_GPKG=/path/city.gpkg (e.g. one from bench/city/run.sh).
+    let gpkg = std::env::var_os("SPIELRAUM_SCENARIO_GPKG")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| demo::geodata().join("liechtenstein.gpkg"));
     let city = if gpkg.exists() {
         store::read_city(&gpkg).expect("demo GeoPackage reads")
     } else {
@@ -131,7 +134,7 @@ fn main() {
         let edit = random_edit(&city, &mut rng);
         let t = Instant::now();
         let cmp = engine.compare(&[edit]).expect("valid edit");
-        let json = cmp.to_json();
+        let json = cmp.to_json(spielraum_analysis::Rows::Changed);
         times.push(t.elapsed());
         units.push(cmp.recomputed_units);
         std::hint::black_box(json);

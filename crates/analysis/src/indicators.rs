@@ -5,14 +5,14 @@
 use geo::InteriorPoint;
 use geo_types::{Geometry, MultiPolygon, Point};
 use model::index::AreaLocator;
-use model::{AgeBand, City};
+use model::{AgeBand, City, PopulationUnit};
 
 use std::collections::HashSet;
 
 use model::{Facility, OsmId};
 
-use crate::gaps::{GapArea, gap_areas};
-use crate::standards::Standards;
+use crate::gaps::{GapArea, GapGrid, GapInputs, GapMap, gap_anchor};
+use crate::standards::{BandRule, Standards};
 
 /// A facility within walking reach of a population unit.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -235,12 +235,35 @@ pub fn analyze_reach_weighted(
             });
         }
     }
+    Ok(analyze_anchored(city, standards, reach, full_weight, None))
+}
+
+/// [`analyze_reach_weighted`] on checked input, with the gap grid at latitude `anchor` (`None`:
+/// at the analysis's own, [`crate::gaps::gap_anchor`]).
+pub(crate) fn analyze_anchored(
+    city: &City,
+    standards: &Standards,
+    reach: &[Vec<Candidate>],
+    full_weight: &HashSet<OsmId>,
+    anchor: Option<f64>,
+) -> Analysis {
     let fixed = Fixed::new(city);
     let facts = FacilityFacts::new(&city.facilities, standards, full_weight, &fixed.locator);
     let view = |i: usize, f: &mut dyn FnMut(Candidate)| reach[i].iter().for_each(|c| f(*c));
     let mut out = indicators(city, &fixed, &facts, standards, &view, &city.facilities);
-    out.analysis.gap_areas = fixed.gap_areas(city, &out.gap_per_unit);
-    Ok(out.analysis)
+    let gap = out.gap_per_unit(&city.population);
+    let anchor = anchor.unwrap_or_else(|| gap_anchor(&city.population, &gap));
+    out.analysis.gap_areas = fixed.gap_map(city, &gap, anchor).areas();
+    out.analysis
+}
+
+/// The latitude of the gap grid of the analysis of `city` from `reach` ([`gap_anchor`]).
+pub(crate) fn gap_anchor_of(city: &City, standards: &Standards, reach: &[Vec<Candidate>]) -> f64 {
+    let fixed = Fixed::new(city);
+    let facts = FacilityFacts::new(&city.facilities, standards, &HashSet::new(), &fixed.locator);
+    let view = |i: usize, f: &mut dyn FnMut(Candidate)| reach[i].iter().for_each(|c| f(*c));
+    let out = indicators(city, &fixed, &facts, standards, &view, &city.facilities);
+    gap_anchor(&city.population, &out.gap_per_unit(&city.population))
 }
 
 /// The effective area of a facility: the standard's, or weight 1 when it is in `full_weight`.
@@ -261,6 +284,8 @@ pub(crate) struct Fixed {
     pub locator: AreaLocator,
     /// The neighbourhood of each population unit.
     pub home: Vec<Option<usize>>,
+    /// The units of each neighbourhood, ascending.
+    pub units_of: Vec<Vec<u32>>,
 }
 
 impl Fixed {
@@ -270,18 +295,32 @@ impl Fixed {
             .population
             .iter()
             .map(|u| locator.locate(u.location))
-            .collect();
-        Fixed { locator, home }
+            .collect::<Vec<_>>();
+        let mut units_of = vec![Vec::new(); city.neighbourhoods.len()];
+        for (i, n) in home.iter().enumerate() {
+            if let Some(n) = n {
+                units_of[*n].push(i as u32);
+            }
+        }
+        Fixed {
+            locator,
+            home,
+            units_of,
+        }
     }
 
-    /// Gap areas from the unserved children per unit.
-    pub fn gap_areas(&self, city: &City, gap_per_unit: &[[f64; 3]]) -> Vec<GapArea> {
-        gap_areas(
-            &city.population,
-            gap_per_unit,
-            &self.home,
-            &city.neighbourhoods,
-        )
+    /// What the gap areas look up.
+    pub fn gap_inputs<'a>(&'a self, city: &'a City) -> GapInputs<'a> {
+        GapInputs {
+            units: &city.population,
+            home: &self.home,
+            neighbourhoods: &city.neighbourhoods,
+        }
+    }
+
+    /// Gap areas from the unserved children per unit, on the grid at latitude `anchor`.
+    pub fn gap_map(&self, city: &City, gap_per_unit: &[[f64; 3]], anchor: f64) -> GapMap {
+        GapGrid::new(&city.population, anchor).map(&self.gap_inputs(city), &|i| gap_per_unit[i])
     }
 }
 
@@ -327,10 +366,135 @@ impl FacilityFacts {
     }
 }
 
-/// The indicators without gap areas, and each unit's unserved children per band.
+/// What one unit contributes: per band whether a facility serves it, and the sum of the 2SFCA
+/// ratios of the facilities that do (A_ib).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct UnitValues {
+    pub served: [bool; 3],
+    pub access: [f64; 3],
+}
+
+impl UnitValues {
+    /// The unserved children of `unit` per band.
+    pub fn gap(&self, unit: &PopulationUnit) -> [f64; 3] {
+        std::array::from_fn(|b| if self.served[b] { 0.0 } else { unit.ages[b] })
+    }
+}
+
+/// The rules of one analysis over one facility list: whether a candidate serves a band.
+pub(crate) struct Rules<'a> {
+    pub facilities: &'a [Facility],
+    pub facts: &'a FacilityFacts,
+    pub bands: &'a [BandRule],
+}
+
+impl Rules<'_> {
+    /// Whether candidate `c` serves band `b`.
+    pub fn serves(&self, b: usize, c: &Candidate) -> bool {
+        let f = &self.facilities[c.facility];
+        f.is_public() && self.bands[b].serves(f.kind, self.facts.area[c.facility], c.distance_m)
+    }
+
+    /// 2SFCA step 1 for one facility: its area ÷ the children (all bands) it serves, from the
+    /// (unit, candidate) pairs of its catchment in ascending unit order (0 without children).
+    pub fn ratio(
+        &self,
+        facility: usize,
+        catchment: &[(u32, Candidate)],
+        units: &[PopulationUnit],
+    ) -> f64 {
+        let mut demand = 0.0;
+        for b in 0..3 {
+            for (u, c) in catchment {
+                if self.serves(b, c) {
+                    demand += units[*u as usize].ages[b];
+                }
+            }
+        }
+        supply_ratio(self.facts.area[facility], demand)
+    }
+
+    /// The values of a unit from the candidates `reach` calls back with.
+    pub fn unit(
+        &self,
+        each: &mut dyn FnMut(&mut dyn FnMut(Candidate)),
+        ratio: &[f64],
+    ) -> UnitValues {
+        let mut v = UnitValues::default();
+        each(&mut |c| {
+            for b in 0..3 {
+                if self.serves(b, &c) {
+                    v.served[b] = true;
+                    v.access[b] += ratio[c.facility];
+                }
+            }
+        });
+        v
+    }
+}
+
+/// 2SFCA step 1: area ÷ demand (0 without demand).
+fn supply_ratio(area: f64, demand: f64) -> f64 {
+    if demand > 0.0 { area / demand } else { 0.0 }
+}
+
+/// Adds a unit to its neighbourhood's row and to the row's Σ c_ib · A_ib.
+pub(crate) fn add_to_row(
+    row: &mut NeighbourhoodIndicators,
+    access_sum: &mut [f64; 3],
+    unit: &PopulationUnit,
+    v: &UnitValues,
+) {
+    row.population_total += unit.residents;
+    for b in 0..3 {
+        row.population[b] += unit.ages[b];
+        if v.served[b] {
+            row.served_children[b] += unit.ages[b];
+        } else {
+            row.gap_children[b] += unit.ages[b];
+        }
+        access_sum[b] += unit.ages[b] * v.access[b];
+    }
+}
+
+/// The 2SFCA values of a row from its Σ c_ib · A_ib (2SFCA step 2, aggregated).
+pub(crate) fn finish_row(row: &mut NeighbourhoodIndicators, sums: &[f64; 3]) {
+    row.play_area_m2_per_child_2sfca_by_band =
+        std::array::from_fn(|b| (row.population[b] > 0.0).then(|| sums[b] / row.population[b]));
+    let children = row.children();
+    row.play_area_m2_per_child_2sfca =
+        (children > 0.0).then(|| sums.iter().sum::<f64>() / children);
+}
+
+/// Net play area: public facilities of the play-area kinds, by their interior point (rows' play
+/// area set from scratch).
+pub(crate) fn set_play_area(rows: &mut [NeighbourhoodIndicators], facts: &FacilityFacts) {
+    for row in rows.iter_mut() {
+        row.play_area_m2 = 0.0;
+    }
+    for (n, a) in facts.play_area_home.iter().zip(&facts.area) {
+        if let Some(n) = n {
+            rows[*n].play_area_m2 += a;
+        }
+    }
+}
+
+/// The indicators without gap areas, each unit's values and the 2SFCA ratio of each facility.
 pub(crate) struct Indicators {
     pub analysis: Analysis,
-    pub gap_per_unit: Vec<[f64; 3]>,
+    pub units: Vec<UnitValues>,
+    pub ratio: Vec<f64>,
+}
+
+impl Indicators {
+    /// Each unit's unserved children per band.
+    pub fn gap_per_unit(&self, units: &[PopulationUnit]) -> Vec<[f64; 3]> {
+        self.units
+            .iter()
+            .zip(units)
+            .map(|(v, u)| v.gap(u))
+            .collect()
+    }
 }
 
 /// Calls `f` for every facility unit `i` can reach.
@@ -346,20 +510,18 @@ pub(crate) fn indicators(
     facilities: &[Facility],
 ) -> Indicators {
     let units = &city.population;
-    let nf = facilities.len();
-    let rules = standards.bands.clone();
-    // Whether facility `c` serves band `b` of the unit.
-    let serves = |b: usize, c: &Candidate| {
-        let f = &facilities[c.facility];
-        f.is_public() && rules[b].serves(f.kind, facts.area[c.facility], c.distance_m)
+    let rules = Rules {
+        facilities,
+        facts,
+        bands: &standards.bands,
     };
 
     // 2SFCA step 1: R_j = area_j ÷ children (all bands) whose catchment holds j.
-    let mut demand = vec![0.0; nf];
+    let mut demand = vec![0.0; facilities.len()];
     for b in 0..3 {
         for (i, unit) in units.iter().enumerate() {
             reach(i, &mut |c| {
-                if serves(b, &c) {
+                if rules.serves(b, &c) {
                     demand[c.facility] += unit.ages[b];
                 }
             });
@@ -369,7 +531,7 @@ pub(crate) fn indicators(
         .area
         .iter()
         .zip(&demand)
-        .map(|(a, d)| if *d > 0.0 { a / d } else { 0.0 })
+        .map(|(a, d)| supply_ratio(*a, *d))
         .collect();
 
     let mut rows: Vec<NeighbourhoodIndicators> = city
@@ -377,57 +539,21 @@ pub(crate) fn indicators(
         .iter()
         .map(|n| NeighbourhoodIndicators::empty(n.id.clone(), n.name.clone(), n.geometry.clone()))
         .collect();
-    // Σ c_ib · A_ib per neighbourhood and band (2SFCA step 2, aggregated).
     let mut access_sum = vec![[0.0; 3]; rows.len()];
     let mut unassigned_residents = 0.0;
-    let mut gap_per_unit: Vec<[f64; 3]> = vec![[0.0; 3]; units.len()];
-    for (i, unit) in units.iter().enumerate() {
-        let mut served = [false; 3];
-        let mut a_i = [0.0; 3];
-        reach(i, &mut |c| {
-            for b in 0..3 {
-                if serves(b, &c) {
-                    served[b] = true;
-                    a_i[b] += ratio[c.facility];
-                }
-            }
-        });
-        for b in 0..3 {
-            if !served[b] {
-                gap_per_unit[i][b] = unit.ages[b];
-            }
-        }
-        let Some(n) = fixed.home[i] else {
-            unassigned_residents += unit.residents;
-            continue;
-        };
-        let row = &mut rows[n];
-        row.population_total += unit.residents;
-        for b in 0..3 {
-            row.population[b] += unit.ages[b];
-            if served[b] {
-                row.served_children[b] += unit.ages[b];
-            } else {
-                row.gap_children[b] += unit.ages[b];
-            }
-            access_sum[n][b] += unit.ages[b] * a_i[b];
+    let values: Vec<UnitValues> = (0..units.len())
+        .map(|i| rules.unit(&mut |f| reach(i, f), &ratio))
+        .collect();
+    for (i, (unit, v)) in units.iter().zip(&values).enumerate() {
+        match fixed.home[i] {
+            Some(n) => add_to_row(&mut rows[n], &mut access_sum[n], unit, v),
+            None => unassigned_residents += unit.residents,
         }
     }
     for (row, sums) in rows.iter_mut().zip(&access_sum) {
-        row.play_area_m2_per_child_2sfca_by_band =
-            std::array::from_fn(|b| (row.population[b] > 0.0).then(|| sums[b] / row.population[b]));
-        let children = row.children();
-        row.play_area_m2_per_child_2sfca =
-            (children > 0.0).then(|| sums.iter().sum::<f64>() / children);
+        finish_row(row, sums);
     }
-
-    // Net play area: public facilities of the play-area kinds, by their interior point.
-    for (n, a) in facts.play_area_home.iter().zip(&facts.area) {
-        if let Some(n) = n {
-            rows[*n].play_area_m2 += a;
-        }
-    }
-
+    set_play_area(&mut rows, facts);
     rank_need(&mut rows, standards);
     Indicators {
         analysis: Analysis {
@@ -438,14 +564,15 @@ pub(crate) fn indicators(
             unassigned_residents,
             metadata: city.metadata.clone(),
         },
-        gap_per_unit,
+        units: values,
+        ratio,
     }
 }
 
 /// Need score (docs/methods.md): the weighted mean of each band's gap share and the
 /// play-area deficit `max(0, 1 − area per resident ÷ target)`; rank 1 = highest score,
 /// ties broken by more gap children, then by id.
-fn rank_need(rows: &mut [NeighbourhoodIndicators], standards: &Standards) {
+pub(crate) fn rank_need(rows: &mut [NeighbourhoodIndicators], standards: &Standards) {
     let w = &standards.need;
     let target = standards.play_area.target_m2_per_resident;
     let weight_sum = w.bands.iter().sum::<f64>() + if target.is_some() { w.play_area } else { 0.0 };

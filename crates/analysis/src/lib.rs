@@ -24,7 +24,7 @@ pub use reach::{
     analyze, analyze_scenario, build_graph, compute_reach, compute_reach_for, compute_reach_from,
     graph_fits, network_profile, unit_origins,
 };
-pub use scenario::{Comparison, ScenarioEngine, ScenarioEngineError};
+pub use scenario::{Comparison, Rows, ScenarioEngine, ScenarioEngineError};
 pub use standards::{
     BandRule, DistanceRule, NeedWeights, PlayAreaRule, Standards, StandardsError, WalkProfile,
 };

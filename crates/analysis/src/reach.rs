@@ -8,7 +8,7 @@ use network::{Origins, Profile, ReverseSearch, WalkGraph};
 use rayon::prelude::*;
 
 use crate::indicators::{
-    Analysis, AnalysisError, Candidate, Reach, analyze_reach, analyze_reach_weighted,
+    Analysis, AnalysisError, Candidate, Reach, analyze_anchored, analyze_reach, gap_anchor_of,
 };
 use crate::standards::{Standards, WalkProfile};
 
@@ -208,7 +208,8 @@ pub(crate) fn is_candidate(facility: &Facility, standards: &Standards) -> bool {
 }
 
 /// The full analysis of a scenario from scratch: the city with the scenario's facilities, walking
-/// distances recomputed for all of them, its full-weight facilities at area weight 1.
+/// distances recomputed for all of them, its full-weight facilities at area weight 1, gap areas
+/// drawn on the base city's grid (docs/methods.md, "Scenarios").
 ///
 /// The reference for [`crate::ScenarioEngine::compare`], which patches the base instead.
 pub fn analyze_scenario(
@@ -217,7 +218,10 @@ pub fn analyze_scenario(
     standards: &Standards,
     scenario: &ScenarioFacilities,
 ) -> Result<Analysis, AnalysisError> {
-    let reach = compute_reach_for(&scenario.facilities, &city.population, graph, standards);
+    let units = unit_origins(&city.population, graph);
+    let base_reach = compute_reach_from(&city.facilities, &units, graph, standards);
+    let anchor = gap_anchor_of(city, standards, &base_reach);
+    let reach = compute_reach_from(&scenario.facilities, &units, graph, standards);
     let scenario_city = City {
         facilities: scenario.facilities.clone(),
         neighbourhoods: city.neighbourhoods.clone(),
@@ -225,7 +229,13 @@ pub fn analyze_scenario(
         metadata: city.metadata.clone(),
         ..City::default()
     };
-    analyze_reach_weighted(&scenario_city, standards, &reach, &scenario.full_weight)
+    Ok(analyze_anchored(
+        &scenario_city,
+        standards,
+        &reach,
+        &scenario.full_weight,
+        Some(anchor),
+    ))
 }
 
 /// The full analysis: walking distances on `graph`, then every indicator.

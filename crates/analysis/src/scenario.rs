@@ -7,15 +7,18 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use geo_types::MultiPolygon;
 use model::scenario::{CandidateSite, Edit, apply_edits};
 use model::{City, Facility};
 use network::{Origins, WalkGraph};
 use serde_json::{Map, Value, json};
 
 pub use crate::engine_error::ScenarioEngineError;
+use crate::export::NeighbourhoodRow;
+use crate::gaps::{GapGrid, GapMap, gap_anchor};
 use crate::indicators::{
     Analysis, AnalysisError, Candidate, FacilityFacts, Fixed, Indicators, NeighbourhoodIndicators,
-    Reach, indicators,
+    Reach, Rules, UnitValues, add_to_row, finish_row, indicators, rank_need, set_play_area,
 };
 use crate::reach::{catchments, compute_reach_from, graph_fits, is_candidate, unit_origins};
 use crate::standards::Standards;
@@ -36,22 +39,40 @@ pub struct ScenarioEngine {
     /// For each base facility, the units whose reach list holds it (ascending).
     listed_by: Vec<Vec<u32>>,
     facts: FacilityFacts,
-    base: Analysis,
+    base: Arc<Analysis>,
+    /// Each unit's values in the base.
+    base_units: Vec<UnitValues>,
+    /// The 2SFCA ratio of each base facility.
+    base_ratio: Vec<f64>,
     /// Unserved children per unit and band in the base.
     base_gap: Vec<[f64; 3]>,
+    /// The base's gap grid and areas, re-clustered locally by each scenario.
+    gap_grid: GapGrid,
+    gap_map: GapMap,
 }
 
 /// Before and after of every indicator under one scenario.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Comparison {
     /// The base analysis.
-    pub before: Analysis,
+    pub before: Arc<Analysis>,
     /// The analysis with the edits applied.
     pub after: Analysis,
+    /// Neighbourhoods (indices) whose indicators differ between before and after, ascending.
+    pub changed: Vec<usize>,
     /// Population units whose reachable facilities changed (the only distances recomputed).
     pub recomputed_units: usize,
     /// Facilities whose walking distances were searched (added, or opened to the public).
     pub searched_facilities: usize,
+}
+
+/// Which neighbourhoods a comparison's JSON lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rows {
+    /// Only those whose indicators changed (the totals cover all).
+    Changed,
+    /// Every neighbourhood.
+    All,
 }
 
 impl ScenarioEngine {
@@ -80,11 +101,16 @@ impl ScenarioEngine {
             &fixed.locator,
         );
         let view = |i: usize, f: &mut dyn FnMut(Candidate)| reach[i].iter().for_each(|c| f(*c));
+        let out = indicators(&city, &fixed, &facts, &standards, &view, &city.facilities);
+        let base_gap = out.gap_per_unit(&city.population);
+        let gap_grid = GapGrid::new(&city.population, gap_anchor(&city.population, &base_gap));
+        let gap_map = gap_grid.map(&fixed.gap_inputs(&city), &|i| base_gap[i]);
         let Indicators {
             mut analysis,
-            gap_per_unit,
-        } = indicators(&city, &fixed, &facts, &standards, &view, &city.facilities);
-        analysis.gap_areas = fixed.gap_areas(&city, &gap_per_unit);
+            units: base_units,
+            ratio: base_ratio,
+        } = out;
+        analysis.gap_areas = gap_map.areas();
         let mut listed_by = vec![Vec::new(); city.facilities.len()];
         for (u, list) in reach.iter().enumerate() {
             for c in list {
@@ -100,8 +126,12 @@ impl ScenarioEngine {
             reach,
             listed_by,
             facts,
-            base: analysis,
-            base_gap: gap_per_unit,
+            base: Arc::new(analysis),
+            base_units,
+            base_ratio,
+            base_gap,
+            gap_grid,
+            gap_map,
         })
     }
 
@@ -127,10 +157,16 @@ impl ScenarioEngine {
 
     /// Every indicator before and after `edits` (applied in order; the first bad edit fails the
     /// whole request and nothing is computed).
+    ///
+    /// Only what an edit can change is computed again: the catchments of added or opened
+    /// facilities, the 2SFCA ratios of changed facilities, the units that list a changed
+    /// facility, the neighbourhoods those units live in and the gap areas around them; the
+    /// result equals [`crate::analyze_scenario`] (tests/scenario.rs).
     pub fn compare(&self, edits: &[Edit]) -> Result<Comparison, ScenarioEngineError> {
         let scenario = apply_edits(&self.city.facilities, edits)?;
         let facilities = &scenario.facilities;
         let base = &self.city.facilities;
+        let population = &self.city.population;
         // Base facility index -> index in the scenario (removals keep the order of the rest).
         let mut base_to_new: Vec<Option<u32>> = vec![None; base.len()];
         let mut j = 0;
@@ -140,81 +176,174 @@ impl ScenarioEngine {
                 j += 1;
             }
         }
-        let from_base: Vec<Option<usize>> = {
-            let mut v = vec![None; facilities.len()];
-            for (i, n) in base_to_new.iter().enumerate() {
-                if let Some(n) = n {
-                    v[*n as usize] = Some(i);
-                }
+        let mut from_base: Vec<Option<usize>> = vec![None; facilities.len()];
+        for (i, n) in base_to_new.iter().enumerate() {
+            if let Some(n) = n {
+                from_base[*n as usize] = Some(i);
             }
-            v
-        };
+        }
+        let unchanged =
+            |n: usize| from_base[n].filter(|_| !scenario.changed.contains(&facilities[n].osm_id));
         // Facts: copied for untouched facilities, recomputed for changed ones.
         let mut facts = FacilityFacts::default();
         let mut searched: Vec<usize> = Vec::new();
         for (n, f) in facilities.iter().enumerate() {
-            match from_base[n] {
-                Some(i) if !scenario.changed.contains(&f.osm_id) => {
-                    facts.area.push(self.facts.area[i]);
-                    facts.play_area_home.push(self.facts.play_area_home[i]);
-                }
-                origin => {
-                    facts.push(
-                        f,
-                        &self.standards,
-                        &scenario.full_weight,
-                        &self.fixed.locator,
-                    );
-                    // Distances are in the base lists only for base candidates.
-                    let known = origin.is_some_and(|i| is_candidate(&base[i], &self.standards));
-                    if !known && is_candidate(f, &self.standards) {
-                        searched.push(n);
-                    }
-                }
+            if let Some(i) = unchanged(n) {
+                facts.area.push(self.facts.area[i]);
+                facts.play_area_home.push(self.facts.play_area_home[i]);
+                continue;
+            }
+            facts.push(
+                f,
+                &self.standards,
+                &scenario.full_weight,
+                &self.fixed.locator,
+            );
+            // Distances are in the base lists only for base candidates.
+            let known = from_base[n].is_some_and(|i| is_candidate(&base[i], &self.standards));
+            if !known && is_candidate(f, &self.standards) {
+                searched.push(n);
             }
         }
         let extra = self.search(facilities, &searched);
+        let extra_of = |u: u32| {
+            let from = extra.partition_point(|(r, _)| *r < u);
+            let to = extra.partition_point(|(r, _)| *r <= u);
+            &extra[from..to]
+        };
         // Units whose lists changed: those listing a removed or changed base facility, and
         // those reaching a searched one.
-        let mut touched: HashSet<u32> = extra.iter().map(|(u, _)| *u).collect();
+        let mut touched: Vec<u32> = extra.iter().map(|(u, _)| *u).collect();
         for (i, f) in base.iter().enumerate() {
             if base_to_new[i].is_none() || scenario.changed.contains(&f.osm_id) {
                 touched.extend(self.listed_by[i].iter().copied());
             }
         }
-        let start = row_starts(self.city.population.len(), &extra);
-        let view = |i: usize, f: &mut dyn FnMut(Candidate)| {
-            for c in &self.reach[i] {
-                if let Some(n) = base_to_new[c.facility] {
-                    f(Candidate {
-                        facility: n as usize,
-                        distance_m: c.distance_m,
-                    });
-                }
-            }
-            for (_, c) in &extra[start[i]..start[i + 1]] {
-                f(*c);
-            }
-        };
-        let Indicators {
-            mut analysis,
-            gap_per_unit,
-        } = indicators(
-            &self.city,
-            &self.fixed,
-            &facts,
-            &self.standards,
-            &view,
+        touched.sort_unstable();
+        touched.dedup();
+
+        let rules = Rules {
             facilities,
-        );
-        analysis.gap_areas = if gap_per_unit == self.base_gap {
+            facts: &facts,
+            bands: &self.standards.bands,
+        };
+        // 2SFCA ratios: the base's for unchanged facilities (same catchment, same area), from
+        // the catchment for the others.
+        let ratio: Vec<f64> = (0..facilities.len())
+            .map(|n| {
+                if let Some(i) = unchanged(n) {
+                    return self.base_ratio[i];
+                }
+                let catchment: Vec<(u32, Candidate)> = match from_base[n] {
+                    Some(i) if is_candidate(&base[i], &self.standards) => self.listed_by[i]
+                        .iter()
+                        .filter_map(|&u| {
+                            let c = self.reach[u as usize].iter().find(|c| c.facility == i)?;
+                            Some((
+                                u,
+                                Candidate {
+                                    facility: n,
+                                    distance_m: c.distance_m,
+                                },
+                            ))
+                        })
+                        .collect(),
+                    _ => extra
+                        .iter()
+                        .filter(|(_, c)| c.facility == n)
+                        .copied()
+                        .collect(),
+                };
+                rules.ratio(n, &catchment, population)
+            })
+            .collect();
+        // The touched units' values, from their lists as a full search would give them
+        // (sorted by distance, then facility).
+        let values: Vec<UnitValues> = touched
+            .iter()
+            .map(|&u| {
+                let mut list: Vec<Candidate> = self.reach[u as usize]
+                    .iter()
+                    .filter_map(|c| {
+                        base_to_new[c.facility].map(|n| Candidate {
+                            facility: n as usize,
+                            distance_m: c.distance_m,
+                        })
+                    })
+                    .chain(extra_of(u).iter().map(|(_, c)| *c))
+                    .collect();
+                list.sort_by(|a, b| {
+                    a.distance_m
+                        .total_cmp(&b.distance_m)
+                        .then(a.facility.cmp(&b.facility))
+                });
+                rules.unit(&mut |f| list.iter().for_each(|c| f(*c)), &ratio)
+            })
+            .collect();
+        let value_of = |u: usize| match touched.binary_search(&(u as u32)) {
+            Ok(k) => &values[k],
+            Err(_) => &self.base_units[u],
+        };
+
+        // Rows: rebuilt for the neighbourhoods the touched units live in, the base's elsewhere.
+        let mut homes: Vec<usize> = touched
+            .iter()
+            .filter_map(|&u| self.fixed.home[u as usize])
+            .collect();
+        homes.sort_unstable();
+        homes.dedup();
+        let mut rows = self.base.neighbourhoods.clone();
+        for &n in &homes {
+            let old = &mut rows[n];
+            let geometry = std::mem::replace(&mut old.geometry, MultiPolygon(Vec::new()));
+            let mut row =
+                NeighbourhoodIndicators::empty(old.id.clone(), old.name.clone(), geometry);
+            let mut sums = [0.0; 3];
+            for &u in &self.fixed.units_of[n] {
+                let u = u as usize;
+                add_to_row(&mut row, &mut sums, &population[u], value_of(u));
+            }
+            finish_row(&mut row, &sums);
+            rows[n] = row;
+        }
+        set_play_area(&mut rows, &facts);
+        rank_need(&mut rows, &self.standards);
+
+        // Gap areas: re-clustered around the units whose unserved children changed.
+        let gap_of = |u: usize| value_of(u).gap(&population[u]);
+        let moved: Vec<u32> = touched
+            .iter()
+            .copied()
+            .filter(|&u| gap_of(u as usize) != self.base_gap[u as usize])
+            .collect();
+        let gap_areas = if moved.is_empty() {
             self.base.gap_areas.clone()
         } else {
-            self.fixed.gap_areas(&self.city, &gap_per_unit)
+            self.gap_grid.update(
+                &self.gap_map,
+                &self.fixed.gap_inputs(&self.city),
+                &gap_of,
+                &moved,
+            )
         };
+        let changed = rows
+            .iter()
+            .zip(&self.base.neighbourhoods)
+            .enumerate()
+            .filter(|(_, (a, b))| !same_values(a, b))
+            .map(|(n, _)| n)
+            .collect();
         Ok(Comparison {
             before: self.base.clone(),
-            after: analysis,
+            after: Analysis {
+                standard: self.base.standard.clone(),
+                standard_title: self.base.standard_title.clone(),
+                neighbourhoods: rows,
+                gap_areas,
+                unassigned_residents: self.base.unassigned_residents,
+                metadata: self.base.metadata.clone(),
+            },
+            changed,
             recomputed_units: touched.len(),
             searched_facilities: searched.len(),
         })
@@ -252,30 +381,41 @@ impl ScenarioEngine {
     }
 }
 
-/// `start[u]..start[u + 1]`: the entries of unit `u` in `rows` (sorted by unit).
-fn row_starts(units: usize, rows: &[(u32, Candidate)]) -> Vec<usize> {
-    (0..=units)
-        .map(|u| rows.partition_point(|(r, _)| (*r as usize) < u))
-        .collect()
+/// Whether two rows of one neighbourhood hold the same indicators (the outline is not compared).
+fn same_values(a: &NeighbourhoodIndicators, b: &NeighbourhoodIndicators) -> bool {
+    a.population_total == b.population_total
+        && a.population == b.population
+        && a.served_children == b.served_children
+        && a.gap_children == b.gap_children
+        && a.play_area_m2 == b.play_area_m2
+        && a.play_area_m2_per_child_2sfca_by_band == b.play_area_m2_per_child_2sfca_by_band
+        && a.play_area_m2_per_child_2sfca == b.play_area_m2_per_child_2sfca
+        && a.need_score == b.need_score
+        && a.need_rank == b.need_rank
 }
 
 impl Comparison {
-    /// `{"standard", "recomputed_units", "neighbourhoods": [{"id", "name", "before", "after",
-    /// "change"}], "totals": {"before", "after", "change"}}` with flat properties
-    /// ([`crate::export::flat_properties`]); `change` holds after − before of every numeric one.
-    pub fn to_json(&self) -> Value {
-        let before = self.before.neighbourhood_rows();
-        let after = self.after.neighbourhood_rows();
-        let neighbourhoods: Vec<Value> = self
-            .after
-            .neighbourhoods
-            .iter()
-            .zip(before.iter().zip(&after))
-            .map(|(n, (b, a))| {
-                let (b, a) = (properties(b), properties(a));
+    /// `{"standard", "recomputed_units", "searched_facilities", "rows", "neighbourhoods": [{"id",
+    /// "name", "before", "after", "change"}], "totals": {"before", "after", "change"}}` with flat
+    /// properties ([`crate::export::flat_properties`]); `change` holds after − before of every
+    /// numeric one. `rows` says which neighbourhoods are listed (`"changed"` or `"all"`); the
+    /// totals always cover the whole city.
+    pub fn to_json(&self, rows: Rows) -> Value {
+        let listed: Vec<usize> = match rows {
+            Rows::Changed => self.changed.clone(),
+            Rows::All => (0..self.after.neighbourhoods.len()).collect(),
+        };
+        let row_of = |a: &Analysis, n: usize| {
+            properties(&NeighbourhoodRow::from(&a.neighbourhoods[n]).flat())
+        };
+        let neighbourhoods: Vec<Value> = listed
+            .into_iter()
+            .map(|n| {
+                let (b, a) = (row_of(&self.before, n), row_of(&self.after, n));
+                let hood = &self.after.neighbourhoods[n];
                 json!({
-                    "id": n.id,
-                    "name": n.name,
+                    "id": hood.id,
+                    "name": hood.name,
                     "change": change(&b, &a),
                     "before": b,
                     "after": a,
@@ -287,6 +427,7 @@ impl Comparison {
             "standard": self.after.standard,
             "recomputed_units": self.recomputed_units,
             "searched_facilities": self.searched_facilities,
+            "rows": match rows { Rows::Changed => "changed", Rows::All => "all" },
             "neighbourhoods": neighbourhoods,
             "totals": {"change": change(&tb, &ta), "before": tb, "after": ta},
         })

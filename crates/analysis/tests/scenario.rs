@@ -10,7 +10,9 @@ use crate::common::town;
 use model::scenario::{Access, Edit, PlannedFacility, apply_edits};
 use model::{City, OsmId};
 use proptest::prelude::*;
-use spielraum_analysis::{Analysis, ScenarioEngine, Standards, analyze_scenario, build_graph};
+use spielraum_analysis::{
+    Analysis, Rows, ScenarioEngine, Standards, analyze_scenario, build_graph,
+};
 use town::{RawFacility, STANDARD, facility, raw_facility, town};
 
 /// An edit drawn at random; ids refer to base facilities (1-based) or, out of range, to none.
@@ -72,7 +74,7 @@ proptest! {
     fn incremental_equals_full_recompute(
         missing in proptest::collection::vec(proptest::bool::weighted(0.15), 1..20),
         units in proptest::collection::vec(
-            ((0.0..900.0f64, 0.0..900.0f64), [0.0..6.0f64, 0.0..6.0, 0.0..6.0]), 1..30),
+            ((0.0..900.0f64, 0.0..900.0f64), [0.0..6.0f64, 0.0..6.0, 0.0..6.0]), 1..60),
         facilities in proptest::collection::vec(raw_facility(), 0..8),
         edits in proptest::collection::vec(raw_edit(8), 0..5),
         child_safe in any::<bool>(),
@@ -91,8 +93,19 @@ proptest! {
                 let full = analyze_scenario(&city, &graph, &standards, &scenario).unwrap();
                 let cmp = engine.compare(&edits).unwrap();
                 assert_same(&cmp.after, &full);
-                assert_eq!(&cmp.before, engine.base());
+                // Summed in the same order as the full recompute: equal to the last bit.
+                prop_assert_eq!(&cmp.after, &full);
+                prop_assert_eq!(&*cmp.before, engine.base());
                 prop_assert!(cmp.recomputed_units <= city.population.len());
+                // The neighbourhoods listed as changed are exactly those whose published row differs.
+                let rows = |a: &Analysis| a.neighbourhood_rows();
+                let differ: Vec<usize> = (0..full.neighbourhoods.len())
+                    .filter(|&n| rows(&full)[n] != rows(engine.base())[n])
+                    .collect();
+                let listed: Vec<usize> = cmp.changed.iter().copied()
+                    .filter(|&n| rows(&full)[n] != rows(engine.base())[n])
+                    .collect();
+                prop_assert_eq!(listed, differ);
             }
             Err(e) => {
                 // The same error, nothing computed.
@@ -122,11 +135,20 @@ fn opening_a_school_yard_counts_its_full_area() {
     // 12–17 within 300 m at any area (served before and after).
     assert_eq!(cmp.after.neighbourhoods[0].served_children, [0.0, 2.0, 3.0]);
     assert_eq!(cmp.recomputed_units, 1);
-    let json = cmp.to_json();
+    let json = cmp.to_json(Rows::Changed);
+    assert_eq!(json["rows"], "changed");
+    assert_eq!(json["neighbourhoods"][0]["id"], "west");
     assert_eq!(json["neighbourhoods"][0]["change"]["play_area_m2"], 700.0);
+    // The east neighbourhood has no unit and no facility: unchanged, listed only when all are asked for.
+    assert_eq!(json["neighbourhoods"].as_array().unwrap().len(), 1);
+    let all = cmp.to_json(Rows::All);
+    assert_eq!(all["neighbourhoods"].as_array().unwrap().len(), 2);
+    assert_eq!(all["neighbourhoods"][1]["id"], "east");
+    assert_eq!(all["totals"], json["totals"]);
     let none = engine.compare(&[]).unwrap();
     assert_eq!(&none.after, engine.base());
     assert_eq!(none.recomputed_units, 0);
+    assert!(none.changed.is_empty());
     let remove = Edit::Remove {
         osm_id: OsmId::Way(1),
     };

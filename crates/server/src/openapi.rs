@@ -46,6 +46,16 @@ fn error(desc: &str) -> Value {
     json_body(desc, "Error")
 }
 
+/// `?neighbourhoods=changed|all` of the comparison routes.
+fn rows_param() -> Value {
+    q(
+        "neighbourhoods",
+        false,
+        "string",
+        "changed (default): only the neighbourhoods whose indicators changed; all: every neighbourhood",
+    )
+}
+
 fn id_param() -> Value {
     json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string" }, "description": "Scenario id (a number) or name" })
 }
@@ -105,12 +115,13 @@ fn scenario_paths() -> Value {
                 "responses": with(edit_errors(&[("404", "No such scenario or edit")]), "200", json_body("{\"scenario\": Scenario, \"comparison\": Comparison}", "Changed")) }
         },
         "/api/scenarios/{id}/compare": {
-            "parameters": [id_param()],
+            "parameters": [id_param(), rows_param()],
             "get": { "summary": "Before/after of every indicator per neighbourhood under the stored scenario (public)",
-                "responses": { "200": json_body("Comparison", "Comparison"), "404": error("No such scenario"), "422": error("An edit no longer applies") } }
+                "responses": { "200": json_body("Comparison", "Comparison"), "400": error("Unknown `neighbourhoods` value"), "404": error("No such scenario"), "422": error("An edit no longer applies") } }
         },
         "/api/compare": {
             "post": { "summary": "Before/after under unsaved edits: the instant answer while drawing (public, changes nothing)",
+                "parameters": [rows_param()],
                 "requestBody": body("EditList"),
                 "responses": { "200": json_body("Comparison", "Comparison"), "400": error("Malformed"), "413": error("Too many edits"),
                     "422": error("An edit is invalid (the message says which, counted from 1)") } }
@@ -227,7 +238,7 @@ fn scenario_schemas() -> serde_json::Map<String, Value> {
         ("ScenarioFields", json!({ "type": "object", "properties": { "name": { "type": "string" }, "description": { "type": "string" } } })),
         ("Scenario", json!({ "allOf": [{ "$ref": "#/components/schemas/ScenarioInfo" }, { "type": "object", "properties": { "edits": { "type": "array", "items": { "$ref": "#/components/schemas/Edit" }, "description": "each with its position (from 0)" } } }] })),
         ("ScenarioList", json!({ "type": "object", "properties": { "scenarios": { "type": "array", "items": { "$ref": "#/components/schemas/ScenarioInfo" } }, "editing": { "type": "boolean" } } })),
-        ("Comparison", json!({ "type": "object", "description": "{standard, recomputed_units, searched_facilities, neighbourhoods: [{id, name, before, after, change}], totals: {before, after, change}}; before/after hold the flat indicator properties, change after − before" })),
+        ("Comparison", json!({ "type": "object", "description": "{standard, recomputed_units, searched_facilities, rows, neighbourhoods: [{id, name, before, after, change}], totals: {before, after, change}}; before/after hold the flat indicator properties, change after − before; rows = \"changed\" (only neighbourhoods whose indicators changed are listed, the default) or \"all\"; totals cover the whole city" })),
         ("Changed", json!({ "type": "object", "properties": { "scenario": { "$ref": "#/components/schemas/Scenario" }, "comparison": { "$ref": "#/components/schemas/Comparison" } } })),
         ("Deleted", json!({ "type": "object", "properties": { "deleted": { "$ref": "#/components/schemas/ScenarioInfo" } } })),
         ("Suggestions", any),

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use analysis::scenario::ScenarioEngine;
+use analysis::scenario::{Rows, ScenarioEngine};
 use analysis::suggest::SuggestOptions;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -197,12 +197,28 @@ fn scenario_json(s: &Scenario) -> Json {
     v
 }
 
-/// The comparison of `edits` against the base city, as JSON.
-fn compare(engine: &ScenarioEngine, edits: &[Edit]) -> Result<Json, Failure> {
+/// The comparison of `edits` against the base city, as JSON listing the neighbourhoods `rows`
+/// says (the totals always cover the city).
+fn compare(engine: &ScenarioEngine, edits: &[Edit], rows: Rows) -> Result<Json, Failure> {
     engine
         .compare(edits)
-        .map(|c| c.to_json())
+        .map(|c| c.to_json(rows))
         .map_err(|e| Failure::Plain(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))
+}
+
+/// `?neighbourhoods=changed|all` (default `changed`): which neighbourhoods a comparison lists.
+fn rows_asked(q: &HashMap<String, String>) -> Result<Rows, Failure> {
+    match q.get("neighbourhoods").map(String::as_str) {
+        None | Some("changed") => Ok(Rows::Changed),
+        Some("all") => Ok(Rows::All),
+        Some(other) => Err(Failure::Plain(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "neighbourhoods must be 'changed' or 'all', not {}",
+                quoted(other)
+            ),
+        )),
+    }
 }
 
 pub(crate) async fn list(State(s): State<AppState>, headers: HeaderMap) -> Answer {
@@ -311,7 +327,7 @@ pub(crate) async fn delete(
 fn changed(engine: &ScenarioEngine, scenario: &Scenario) -> Result<Json, Failure> {
     Ok(json!({
         "scenario": scenario_json(scenario),
-        "comparison": compare(engine, &scenario.edits)?,
+        "comparison": compare(engine, &scenario.edits, Rows::Changed)?,
     }))
 }
 
@@ -370,13 +386,15 @@ pub(crate) async fn remove_edit(
 pub(crate) async fn compare_stored(
     State(s): State<AppState>,
     Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Answer {
     authorise_read(&s, &headers)?;
+    let rows = rows_asked(&q)?;
     let (store, engine) = (store(&s)?, engine(&s)?);
     let out = gated(&s, Class::Compare, move || {
         let scenario = with_store(&store, |st| st.get(&id))?;
-        compare(&engine, &scenario.edits)
+        compare(&engine, &scenario.edits, rows)
     })
     .await?;
     ok(StatusCode::OK, out)
@@ -386,10 +404,12 @@ pub(crate) async fn compare_stored(
 /// changes nothing.
 pub(crate) async fn compare_unsaved(
     State(s): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Answer {
     authorise_read(&s, &headers)?;
+    let rows = rows_asked(&q)?;
     let v = parse_body(&body)?;
     // The cheap limits first: the edit count and vertex counts on the JSON as sent, before any
     // geometry is read or validated.
@@ -427,7 +447,7 @@ pub(crate) async fn compare_unsaved(
         {
             precheck(raw, bounds)?;
         }
-        compare(&engine, &edits)
+        compare(&engine, &edits, rows)
     })
     .await?;
     ok(StatusCode::OK, out)

@@ -398,7 +398,7 @@ fn compare(
         .compare(&scenario.edits)
         .with_context(|| format!("scenario '{}'", scenario.info.name))?;
     progress.finish();
-    let mut result = comparison.to_json();
+    let mut result = comparison.to_json(analysis::Rows::All);
     result["scenario"] = serde_json::to_value(&scenario.info)?;
     print(format, out, |w, format| match format {
         Format::Json => write_json(w, &result),
