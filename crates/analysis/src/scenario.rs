@@ -150,6 +150,16 @@ impl ScenarioEngine {
         &self.graph
     }
 
+    /// The city, shared (e.g. with a server's map).
+    pub fn shared_city(&self) -> Arc<City> {
+        self.city.clone()
+    }
+
+    /// The walking graph, shared.
+    pub fn shared_graph(&self) -> Arc<WalkGraph> {
+        self.graph.clone()
+    }
+
     /// The standard every answer uses.
     pub fn standards(&self) -> &Standards {
         &self.standards

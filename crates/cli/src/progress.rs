@@ -4,7 +4,9 @@
 //! draws them.
 
 use std::io::IsTerminal;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -39,9 +41,14 @@ pub fn spinner(message: &str) -> ProgressBar {
 /// A workflow's progress ([`workflow::Progress`]) on stderr: a spinner with the stage's message,
 /// a bar once the stage's length is known; hidden when stderr is not a terminal, cleared when
 /// the work is done or the value dropped.
+///
+/// With `SPIELRAUM_STAGE_TIMES=1` in the environment each finished stage also prints its wall
+/// time on stderr (`stage: walking distances 0.41 s`), for benchmarks.
 pub struct Terminal {
     bar: ProgressBar,
     counting: AtomicBool,
+    /// The stage running and since when, when stage times are asked for.
+    timing: Option<Mutex<Option<(String, Instant)>>>,
 }
 
 impl Terminal {
@@ -50,12 +57,26 @@ impl Terminal {
         Terminal {
             bar: spinner(""),
             counting: AtomicBool::new(false),
+            timing: std::env::var_os("SPIELRAUM_STAGE_TIMES").map(|_| Mutex::new(None)),
         }
+    }
+
+    /// Prints the time of the stage that ran (if timed) and starts timing `next`.
+    fn lap(&self, next: Option<&str>) {
+        let Some(timing) = &self.timing else { return };
+        let mut current = timing.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((stage, since)) = current.take() {
+            self.bar.suspend(|| {
+                eprintln!("stage: {stage} {:.2} s", since.elapsed().as_secs_f64());
+            });
+        }
+        *current = next.map(|n| (n.to_string(), Instant::now()));
     }
 }
 
 impl workflow::Progress for Terminal {
     fn stage(&self, message: &str) {
+        self.lap(Some(message));
         if self.counting.swap(false, Ordering::Relaxed) {
             self.bar.set_style(ProgressStyle::default_spinner());
             self.bar.unset_length();
@@ -76,12 +97,14 @@ impl workflow::Progress for Terminal {
     }
 
     fn finish(&self) {
+        self.lap(None);
         self.bar.finish_and_clear();
     }
 }
 
 impl Drop for Terminal {
     fn drop(&mut self) {
+        self.lap(None);
         if !self.bar.is_finished() {
             self.bar.finish_and_clear();
         }

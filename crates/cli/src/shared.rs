@@ -12,7 +12,7 @@ use anyhow::{Context, Result};
 use model::scenario::CandidateSite;
 use model::{City, FacilityKind};
 use network::Profile;
-use workflow::{AnalyzeError, Analyzed, ImportOutcome, LoadError, Loaded, analyze_file};
+use workflow::{AnalyzeError, Analyzed, ImportOutcome, LoadError, Loaded, Progress, analyze_file};
 
 use crate::progress::Terminal;
 
@@ -46,6 +46,23 @@ pub fn analyze(path: &Path, standards: &Standards, write_back: bool) -> Result<A
         );
     }
     Ok(analyzed)
+}
+
+/// Writes the result layers of `analysis` into the GeoPackage at `path`; a read-only file is a
+/// warning (the numbers are still worth having), another failure an error.
+pub fn write_results_or_warn(path: &Path, analysis: &analysis::Analysis) -> Result<()> {
+    match workflow::write_results(path, analysis) {
+        Ok(()) => Ok(()),
+        Err(AnalyzeError::WriteBack { source, .. }) if workflow::analyze::is_read_only(&source) => {
+            eprintln!(
+                "spielraum: warning: result layers not written into {}: {:#}",
+                path.display(),
+                anyhow::Error::new(source)
+            );
+            Ok(())
+        }
+        Err(e) => Err(anyhow::Error::new(e)),
+    }
 }
 
 /// [`workflow::load::scenario_engine`], a fault of the engine being internal.
@@ -132,6 +149,58 @@ pub fn read_indicators(
     Ok(Some(doc))
 }
 
+/// The scenario engine of `city` (walking graph, distances and base analysis, computed once for
+/// the map's indicators and the scenario routes), with progress; when the graph or the analysis
+/// fails, a warning and the city back, to be served without indicators.
+pub fn serving_engine(
+    city: City,
+    standards: &Standards,
+    progress: &Terminal,
+) -> Result<std::sync::Arc<ScenarioEngine>, (City, Option<network::WalkGraph>)> {
+    use std::sync::Arc;
+    progress.stage("building walking network");
+    let graph = match analysis::build_graph(&city, standards) {
+        Ok(g) => Arc::new(g),
+        Err(e) => {
+            progress.finish();
+            eprintln!("spielraum: warning: no indicators on the map: {e}");
+            return Err((city, None));
+        }
+    };
+    progress.stage("walking distances and indicators");
+    let city = Arc::new(city);
+    match ScenarioEngine::new(city.clone(), graph.clone(), standards.clone()) {
+        Ok(engine) => Ok(Arc::new(engine)),
+        Err(e) => {
+            progress.finish();
+            eprintln!("spielraum: warning: no indicators on the map: {e}");
+            let city = Arc::try_unwrap(city).unwrap_or_else(|c| (*c).clone());
+            Err((city, Arc::try_unwrap(graph).ok()))
+        }
+    }
+}
+
+/// Serves `city` (of the GeoPackage at `path`) with its indicators computed here, once, by the
+/// scenario engine.
+pub fn serve_computed(
+    path: &Path,
+    city: City,
+    options: server::gpkg::ServeOptions,
+    addr: SocketAddr,
+    name: &str,
+    progress: &Terminal,
+) -> Result<()> {
+    match serving_engine(city, &options.standards, progress) {
+        Ok(engine) => {
+            progress.stage("preparing the map");
+            let prepared = server::gpkg::open_with_engine(path, engine, options);
+            progress.finish();
+            serve_prepared(prepared, addr, name)
+        }
+        Err((city, graph)) => serve(path, city, graph, None, options, addr, name),
+    }
+}
+
 /// Serves the city of the GeoPackage at `path` until Ctrl-C, printing the address once it
 /// listens (shared with `demo`).
 ///
@@ -145,7 +214,19 @@ pub fn serve(
     addr: SocketAddr,
     name: &str,
 ) -> anyhow::Result<()> {
-    let prepared = server::gpkg::open(path, city, graph, indicators, options);
+    serve_prepared(
+        server::gpkg::open(path, city, graph, indicators, options),
+        addr,
+        name,
+    )
+}
+
+/// Serves a prepared state until Ctrl-C, its warnings and notes printed first.
+pub fn serve_prepared(
+    prepared: server::gpkg::Prepared,
+    addr: SocketAddr,
+    name: &str,
+) -> Result<()> {
     for w in &prepared.warnings {
         eprintln!("spielraum: warning: {w}");
     }

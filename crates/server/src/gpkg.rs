@@ -7,7 +7,9 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use analysis::{AnalysisDocument, Standards};
+use std::sync::Arc;
+
+use analysis::{AnalysisDocument, ScenarioEngine, Standards};
 use model::City;
 
 use crate::auth::EditToken;
@@ -46,13 +48,38 @@ pub fn open(
     indicators: Option<AnalysisDocument>,
     options: ServeOptions,
 ) -> Prepared {
-    let mut warnings = Vec::new();
-    let mut notes = Vec::new();
     let version = tile_version(&city, indicators.as_ref());
     let state = match graph {
         Some(graph) => AppState::with_graph(city, graph, indicators),
         None => AppState::new(city, indicators),
     };
+    prepare(path, state, &version, options, None)
+}
+
+/// [`open`] for a city whose scenario engine is built already: the engine's walking graph for
+/// reach queries, its base analysis as the map's indicators and the engine itself for the
+/// scenario routes, so nothing is computed twice.
+pub fn open_with_engine(
+    path: &Path,
+    engine: Arc<ScenarioEngine>,
+    options: ServeOptions,
+) -> Prepared {
+    let indicators = Some(engine.base().document());
+    let version = tile_version(engine.city(), indicators.as_ref());
+    let state = AppState::with_shared(engine.shared_city(), engine.shared_graph(), indicators);
+    prepare(path, state, &version, options, Some(engine))
+}
+
+/// The scenario store, candidate sites and tile table of the GeoPackage at `path` added to `state`.
+fn prepare(
+    path: &Path,
+    state: AppState,
+    version: &str,
+    options: ServeOptions,
+    engine: Option<Arc<ScenarioEngine>>,
+) -> Prepared {
+    let mut warnings = Vec::new();
+    let mut notes = Vec::new();
     let store = match store::ScenarioStore::open(path) {
         Ok(s) => Some(s),
         Err(e) => {
@@ -70,14 +97,18 @@ pub fn open(
     if options.edit_token.enabled() {
         notes.push("Scenario editing is enabled (bearer token).".into());
     }
-    let state = state.with_scenarios(ScenarioSetup {
+    let setup = ScenarioSetup {
         standards: options.standards,
         store,
         candidates,
         edit_token: options.edit_token,
         private: options.private,
-    });
-    let state = match store::TileTable::open(path, &version) {
+    };
+    let state = match engine {
+        Some(engine) => state.with_scenarios_on(setup, engine),
+        None => state.with_scenarios(setup),
+    };
+    let state = match store::TileTable::open(path, version) {
         Ok(table) => state.with_tile_store(Box::new(GpkgTiles {
             table,
             warned: AtomicBool::new(false),

@@ -81,7 +81,11 @@ pub(crate) struct Scenarios {
 }
 
 impl Scenarios {
-    fn new(inner: &Inner, setup: ScenarioSetup) -> Scenarios {
+    /// The scenario state of `inner`: on `engine` when one was built already, else on one built here.
+    fn new(inner: &Inner, setup: ScenarioSetup, engine: Option<Arc<ScenarioEngine>>) -> Scenarios {
+        if let Some(engine) = engine {
+            return Scenarios::with(Ok(engine), setup);
+        }
         let graph = match &inner.reach {
             Ok((g, _)) if analysis::graph_fits(g, &setup.standards) => Ok(g.clone()),
             Ok(_) => analysis::build_graph(&inner.city, &setup.standards)
@@ -90,13 +94,17 @@ impl Scenarios {
             Err(e) => Err(e.clone()),
         };
         let engine = graph.and_then(|g| {
-            ScenarioEngine::new(inner.city.clone(), g, setup.standards)
+            ScenarioEngine::new(inner.city.clone(), g, setup.standards.clone())
                 .map(Arc::new)
                 .map_err(|e| e.to_string())
         });
         if let Err(e) = &engine {
             tracing::warn!("scenarios unavailable, their routes will answer 503: {e}");
         }
+        Scenarios::with(engine, setup)
+    }
+
+    fn with(engine: Result<Arc<ScenarioEngine>, String>, setup: ScenarioSetup) -> Scenarios {
         Scenarios {
             engine,
             store: setup.store.map(|s| Arc::new(Mutex::new(s))),
@@ -118,8 +126,9 @@ impl AppState {
             &city.tagged_nodes,
             network::Profile::Default,
         )
+        .map(Arc::new)
         .map_err(|e| e.to_string());
-        AppState::build(city, graph, indicators)
+        AppState::build(Arc::new(city), graph, indicators)
     }
 
     /// As [`AppState::new`], with a walking graph built already from `city` (e.g. the one
@@ -129,12 +138,22 @@ impl AppState {
         graph: network::WalkGraph,
         indicators: Option<AnalysisDocument>,
     ) -> AppState {
+        AppState::build(Arc::new(city), Ok(Arc::new(graph)), indicators)
+    }
+
+    /// As [`AppState::with_graph`] with the city and graph shared (e.g. with a
+    /// [`ScenarioEngine`] built on them: [`AppState::with_scenarios_on`]).
+    pub fn with_shared(
+        city: Arc<City>,
+        graph: Arc<network::WalkGraph>,
+        indicators: Option<AnalysisDocument>,
+    ) -> AppState {
         AppState::build(city, Ok(graph), indicators)
     }
 
     fn build(
-        city: City,
-        graph: Result<network::WalkGraph, String>,
+        city: Arc<City>,
+        graph: Result<Arc<network::WalkGraph>, String>,
         indicators: Option<AnalysisDocument>,
     ) -> AppState {
         let tiles = TileCache::new(
@@ -146,14 +165,14 @@ impl AppState {
         }
         let reach = graph.map(|g| {
             let targets = map::reach::public_targets(&city, &g);
-            (Arc::new(g), targets)
+            (g, targets)
         });
         let neighbourhoods = map::geojson::neighbourhoods_geojson(&city, indicators.as_ref());
         let data_bounds = map::data_bounds(&city).or_else(|| tiles.tiles().bounds());
         AppState(Arc::new(Inner {
             data_bounds,
             neighbourhoods_json: Bytes::from(neighbourhoods.to_string()),
-            city: Arc::new(city),
+            city,
             indicators,
             tiles,
             reach,
@@ -193,7 +212,15 @@ impl AppState {
     /// another (the graph records its profile). Without it those routes answer 503.
     pub fn with_scenarios(self, setup: ScenarioSetup) -> AppState {
         self.change("with_scenarios", |inner| {
-            inner.scenarios = Some(Scenarios::new(inner, setup));
+            inner.scenarios = Some(Scenarios::new(inner, setup, None));
+        })
+    }
+
+    /// [`AppState::with_scenarios`] on an engine built already for this state's city and the
+    /// setup's standard (nothing computed again).
+    pub fn with_scenarios_on(self, setup: ScenarioSetup, engine: Arc<ScenarioEngine>) -> AppState {
+        self.change("with_scenarios_on", |inner| {
+            inner.scenarios = Some(Scenarios::new(inner, setup, Some(engine)));
         })
     }
 

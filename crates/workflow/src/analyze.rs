@@ -76,7 +76,7 @@ pub const GAP_AREAS: ResultLayer = ResultLayer {
 /// An analysed city.
 #[derive(Debug)]
 pub struct Analyzed {
-    /// The city as stored.
+    /// The city as stored, without buildings and basemap (an analysis reads neither).
     pub city: City,
     /// Its walking graph (the standard's profile).
     pub graph: WalkGraph,

@@ -51,15 +51,16 @@ pub enum LoadError {
     Engine(AnalysisError),
 }
 
-/// Reads the city and builds its walking graph with the standard's walking profile
-/// (stages "reading city", "building walking network").
+/// Reads what an analysis needs of the city (no buildings, no basemap:
+/// [`store::read_city_for_analysis`]) and builds its walking graph with the standard's walking
+/// profile (stages "reading city", "building walking network").
 pub fn city_and_graph(
     path: &Path,
     standards: &Standards,
     progress: &dyn Progress,
 ) -> Result<Loaded, LoadError> {
     progress.stage("reading city");
-    let city = store::read_city(path)?;
+    let city = store::read_city_for_analysis(path)?;
     progress.stage("building walking network");
     let graph = analysis::build_graph(&city, standards).map_err(|e| LoadError::Graph {
         path: path.to_path_buf(),

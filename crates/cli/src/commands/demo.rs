@@ -8,10 +8,12 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use anyhow::{Context, Result, bail};
-use workflow::{Analyzed, ImportOptions, import_city};
+use workflow::{ImportOptions, Progress, import_city};
 
 use crate::progress::Terminal;
-use crate::shared::{analyze, print_import, serve, serve_options};
+use crate::shared::{
+    print_import, serve_options, serve_prepared, serving_engine, write_results_or_warn,
+};
 
 /// The bundled extract and the official totals its building estimate is calibrated to.
 const EXTRACT: &str = "liechtenstein-2015.osm.pbf";
@@ -71,18 +73,26 @@ pub fn run(args: Args) -> Result<()> {
     } else {
         println!("Using {} (up to date)", city_path.display());
     }
-    let Analyzed {
-        city,
-        graph,
-        analysis: result,
-        ..
-    } = analyze(&city_path, &options.standards, true)?;
-    println!(
-        "Loaded {} facilities, {} neighbourhoods, {} population units; standard {}.",
+    let progress = Terminal::new();
+    progress.stage("reading city");
+    let city = store::read_city(&city_path)
+        .with_context(|| format!("cannot read {}", city_path.display()))?;
+    let (facilities, neighbourhoods, units) = (
         city.facilities.len(),
         city.neighbourhoods.len(),
         city.population.len(),
-        result.standard
+    );
+    // One analysis for the result layers, the map and the scenarios.
+    let engine = match serving_engine(city, &options.standards, &progress) {
+        Ok(engine) => engine,
+        Err(_) => bail!("the demo city cannot be analysed (see the warning above)"),
+    };
+    progress.stage("writing result layers");
+    write_results_or_warn(&city_path, engine.base())?;
+    progress.finish();
+    println!(
+        "Loaded {facilities} facilities, {neighbourhoods} neighbourhoods, {units} population units; standard {}.",
+        engine.base().standard
     );
     println!(
         "Data: OpenStreetMap extract of 2015 (© OpenStreetMap contributors, ODbL 1.0); residents estimated from buildings, calibrated to the 2020 municipal totals."
@@ -90,15 +100,11 @@ pub fn run(args: Args) -> Result<()> {
     if args.no_serve {
         return Ok(());
     }
-    serve(
-        &city_path,
-        city,
-        Some(graph),
-        Some(result.document()),
-        options,
-        args.addr,
-        "the demo city",
-    )
+    let progress = Terminal::new();
+    progress.stage("preparing the map");
+    let prepared = server::gpkg::open_with_engine(&city_path, engine, options);
+    progress.finish();
+    serve_prepared(prepared, args.addr, "the demo city")
 }
 
 /// `./geodata`, else `geodata/` in a folder above the executable (e.g. `target/release/../../geodata`).

@@ -9,7 +9,9 @@ use std::path::PathBuf;
 use anyhow::Context;
 
 use crate::args::StandardsArg;
-use crate::shared::{compute_indicators, read_indicators, serve, serve_options};
+use crate::progress::Terminal;
+use crate::shared::{read_indicators, serve, serve_computed, serve_options};
+use workflow::Progress;
 
 /// Arguments of `spielraum serve`.
 #[derive(clap::Args, Debug)]
@@ -37,6 +39,8 @@ pub struct Args {
 
 /// Runs `spielraum serve`.
 pub fn run(args: Args) -> anyhow::Result<()> {
+    let progress = Terminal::new();
+    progress.stage("reading city");
     let city = store::read_city(&args.city)
         .with_context(|| format!("cannot read {}", args.city.display()))?;
     let name = args.city.display().to_string();
@@ -47,14 +51,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         args.private_scenarios,
     )?;
     if args.indicators.is_some() {
+        progress.finish();
         let indicators = read_indicators(args.indicators.as_ref())?;
         return serve(
             &args.city, city, None, indicators, options, args.addr, &name,
         );
     }
-    // One walking graph for the indicators, the map's reach queries and the scenarios.
-    let (indicators, graph) = compute_indicators(&city, &options.standards);
-    serve(
-        &args.city, city, graph, indicators, options, args.addr, &name,
-    )
+    // One walking graph and one analysis for the indicators, the map's reach queries and the
+    // scenarios.
+    serve_computed(&args.city, city, options, args.addr, &name, &progress)
 }
