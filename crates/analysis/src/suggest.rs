@@ -10,7 +10,7 @@ use std::collections::BinaryHeap;
 use geo_types::Geometry;
 use model::scenario::CandidateSite;
 use model::{AgeBand, City, Facility, FacilityKind, OsmId};
-use network::{Origins, WalkGraph};
+use network::{Origins, ReverseSearch, WalkGraph};
 use rayon::prelude::*;
 use serde_json::{Value, json};
 
@@ -265,23 +265,32 @@ pub(crate) fn suggest(
         .fold(0.0, f64::max);
     let gap = base.base_gap;
     let weights: Vec<f64> = gap.iter().flatten().copied().collect();
+    // One search state per thread, reused for every site (allocating it per site costs more
+    // than the search itself on a large city).
     let sets: Vec<Vec<u32>> = sites
         .par_iter()
         .enumerate()
-        .map(|(i, site)| {
-            let f = planned_facility(site, i, options, standards.point_area_m2);
-            let area = f.area_m2.unwrap_or(0.0);
-            let mut set = Vec::new();
-            for (u, d) in base.units.reaching_facility(base.graph, &f, max_m) {
-                for b in &bands {
-                    let e = u as usize * 3 + b.index();
-                    if weights[e] > 0.0 && standards.band(*b).serves(options.kind, area, d) {
-                        set.push(e as u32);
+        .map_init(
+            || (ReverseSearch::new(base.graph, base.units), Vec::new()),
+            |(scratch, hits), (i, site)| {
+                let f = planned_facility(site, i, options, standards.point_area_m2);
+                let area = f.area_m2.unwrap_or(0.0);
+                let mut set = Vec::new();
+                let region: Vec<_> = network::area_of(&f).into_iter().collect();
+                let access = network::access_points(&f);
+                base.units
+                    .reaching_with(base.graph, scratch, &access, &region, max_m, hits);
+                for &(u, d) in hits.iter() {
+                    for b in &bands {
+                        let e = u as usize * 3 + b.index();
+                        if weights[e] > 0.0 && standards.band(*b).serves(options.kind, area, d) {
+                            set.push(e as u32);
+                        }
                     }
                 }
-            }
-            set
-        })
+                set
+            },
+        )
         .collect();
     let coverage = Coverage { weights, sets };
     let chosen = coverage.lazy_greedy(options.count);

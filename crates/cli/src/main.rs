@@ -22,6 +22,10 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Worker threads for the parallel work (walking distances, import, tiles); default: one per
+    /// CPU core.
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    threads: Option<u16>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -60,6 +64,14 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(err) => return usage_error(&err),
     };
+    if let Some(n) = cli.threads
+        && let Err(e) = rayon::ThreadPoolBuilder::new()
+            .num_threads(usize::from(n))
+            .build_global()
+    {
+        eprintln!("spielraum: --threads {n}: {e}");
+        return ExitCode::FAILURE;
+    }
     let result = std::panic::catch_unwind(|| match cli.command {
         Command::Import(args) => commands::import::run(args),
         Command::Nearest(args) => commands::nearest::run(args),

@@ -199,6 +199,26 @@ fn analyze_json_keeps_the_contract_and_adds_up_on_the_demo_city() {
     let layers = tool_stdout("ogrinfo", &["-q", gpkg.to_str().unwrap()]);
     assert!(layers.contains("neighbourhood_indicators"), "{layers}");
     assert!(layers.contains("gap_areas"), "{layers}");
+
+    // One worker thread gives the same document byte for byte; no threads is a usage error.
+    let one = dir.path().join("one.json");
+    let o = spielraum(&[
+        "analyze",
+        gpkg.to_str().unwrap(),
+        "--threads",
+        "1",
+        "--format",
+        "json",
+        "--no-write-back",
+        "--out",
+        one.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read(&one).unwrap(), std::fs::read(&out).unwrap());
+    let o = spielraum(&["analyze", gpkg.to_str().unwrap(), "--threads", "0"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("--threads"), "{err}");
 }
 
 #[test]

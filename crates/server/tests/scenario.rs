@@ -12,7 +12,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use analysis::{ScenarioEngine, Standards};
+use analysis::{Rows, ScenarioEngine, Standards};
 use geo_types::{Coord, LineString, MultiPolygon, Point, Polygon};
 use model::WalkWay;
 use model::scenario::{Access, CandidateSite, Edit, PlannedFacility};
@@ -399,9 +399,9 @@ async fn create_add_compare_round_trip() {
         "20 of 50"
     );
     assert_eq!(east["change"]["served_share_age_0_5"], json!(0.4));
-    let west = hood(comparison, "west");
-    assert_eq!(west["after"]["served_share_age_0_5"], json!(1.0));
-    assert_eq!(west["change"]["served_share_age_0_5"], json!(0.0));
+    // West keeps every indicator: listed only when all neighbourhoods are asked for.
+    assert_eq!(comparison["rows"], "changed");
+    assert_eq!(comparison["neighbourhoods"].as_array().unwrap().len(), 1);
 
     // The same as the engine computes directly on the same city, graph and standard.
     let c = Arc::new(city());
@@ -415,16 +415,26 @@ async fn create_add_compare_round_trip() {
         area_m2: None,
         access: Access::Public,
     });
-    let direct = engine
-        .compare(std::slice::from_ref(&edit))
-        .unwrap()
-        .to_json();
+    let compared = engine.compare(std::slice::from_ref(&edit)).unwrap();
+    let direct = compared.to_json(Rows::Changed);
     assert_eq!(comparison, &direct);
     assert_eq!(s.stored()[0].2, vec![edit.clone()]);
 
     // The stored scenario compares the same; so do the same edits unsaved.
     let (st, stored) = s.get(&format!("/api/scenarios/{id}/compare")).await;
     assert_eq!((st, &stored), (StatusCode::OK, &direct));
+    let (st, all) = s
+        .get(&format!("/api/scenarios/{id}/compare?neighbourhoods=all"))
+        .await;
+    assert_eq!((st, &all), (StatusCode::OK, &compared.to_json(Rows::All)));
+    let west = hood(&all, "west");
+    assert_eq!(west["after"]["served_share_age_0_5"], json!(1.0));
+    assert_eq!(west["change"]["served_share_age_0_5"], json!(0.0));
+    assert_eq!(all["totals"], direct["totals"]);
+    let (st, bad) = s
+        .get(&format!("/api/scenarios/{id}/compare?neighbourhoods=some"))
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{bad}");
     let unsaved = json!({ "edits": [playground_at(9.5155)] }).to_string();
     let (st, instant) = s.call("POST", "/api/compare", Some(&unsaved), None).await;
     assert_eq!((st, &instant), (StatusCode::OK, &direct));
@@ -452,9 +462,11 @@ async fn create_add_compare_round_trip() {
         .await;
     assert_eq!(st, StatusCode::OK, "{v}");
     assert_eq!(v["scenario"]["edits"], json!([]));
-    let east = hood(&v["comparison"], "east");
-    assert_eq!(east["after"]["served_share_age_0_5"], json!(0.0));
-    assert_eq!(east["change"]["served_share_age_0_5"], json!(0.0));
+    assert_eq!(v["comparison"]["neighbourhoods"], json!([]));
+    assert_eq!(
+        v["comparison"]["totals"]["before"],
+        v["comparison"]["totals"]["after"]
+    );
 
     let (st, v) = s
         .edit("DELETE", &format!("/api/scenarios/{id}"), None)
