@@ -2,7 +2,7 @@
 //!
 //! Owns the local grid (equirectangular around the gaps' mean latitude) and the cell clustering.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::BTreeSet;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
@@ -85,16 +85,25 @@ pub(crate) struct GapGrid {
     cell: Vec<Key>,
     /// The units in each cell, ascending.
     units_in: HashMap<Key, Vec<u32>>,
+    /// The cells holding a unit (only they can hold gaps), numbered.
+    slot: HashMap<Key, u32>,
+    /// Each numbered cell.
+    keys: Vec<Key>,
+    /// Each numbered cell's eight neighbours, in the order the clustering visits them
+    /// (`u32::MAX`: no unit there).
+    next: Vec<[u32; 8]>,
 }
 
 /// The gap areas of one analysis with the cells they were built from, for [`GapGrid::update`].
 #[derive(Default)]
 pub(crate) struct GapMap {
-    cells: BTreeMap<Key, Cell>,
+    cells: HashMap<Key, Cell>,
     /// Each cluster's cells (breadth-first from its smallest cell) and its area, ranked.
     clusters: Vec<(Vec<Key>, GapArea)>,
     /// The cluster of each cell.
     cluster_of: HashMap<Key, usize>,
+    /// Whether each numbered cell ([`GapGrid`]) holds gap children.
+    present: Vec<bool>,
 }
 
 impl GapMap {
@@ -122,11 +131,56 @@ impl GapGrid {
         for (i, k) in cell.iter().enumerate() {
             units_in.entry(*k).or_default().push(i as u32);
         }
+        let mut keys: Vec<Key> = units_in.keys().copied().collect();
+        keys.sort_unstable();
+        let slot: HashMap<Key, u32> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (*k, i as u32))
+            .collect();
+        let next = keys
+            .iter()
+            .map(|&(x, y)| {
+                let mut n = [u32::MAX; 8];
+                let mut j = 0;
+                for dx in -1..=1 {
+                    for dy in -1..=1 {
+                        if (dx, dy) != (0, 0) {
+                            n[j] = slot.get(&(x + dx, y + dy)).copied().unwrap_or(u32::MAX);
+                            j += 1;
+                        }
+                    }
+                }
+                n
+            })
+            .collect();
         GapGrid {
             grid,
             cell,
             units_in,
+            slot,
+            keys,
+            next,
         }
+    }
+
+    /// The cells 8-connected to cell `start` among those `present` (breadth first, `start`
+    /// first); marks them in `seen` with `mark`.
+    fn cluster(&self, start: u32, present: &[bool], seen: &mut [u32], mark: u32) -> Vec<Key> {
+        let mut members = vec![start];
+        seen[start as usize] = mark;
+        let mut head = 0;
+        while head < members.len() {
+            let c = members[head];
+            head += 1;
+            for &n in &self.next[c as usize] {
+                if n != u32::MAX && present[n as usize] && seen[n as usize] != mark {
+                    seen[n as usize] = mark;
+                    members.push(n);
+                }
+            }
+        }
+        members.into_iter().map(|c| self.keys[c as usize]).collect()
     }
 
     /// The cell of the units in `key` with unserved children (`gap(i)` per band); `None` when
@@ -150,18 +204,23 @@ impl GapGrid {
 
     /// Clusters the units with unserved children (`gap(i)` per band) into ranked gap areas.
     pub fn map(&self, inputs: &GapInputs, gap: &dyn Fn(usize) -> [f64; 3]) -> GapMap {
-        let mut cells: BTreeMap<Key, Cell> = BTreeMap::new();
+        let mut cells: HashMap<Key, Cell> = HashMap::default();
         for i in 0..inputs.units.len() {
             let g = gap(i);
             if g.iter().sum::<f64>() > 0.0 {
                 add_unit(cells.entry(self.cell[i]).or_default(), g, inputs.home[i]);
             }
         }
-        let mut seen: HashSet<Key> = HashSet::default();
+        let mut present = vec![false; self.keys.len()];
+        for k in cells.keys() {
+            present[self.slot[k] as usize] = true;
+        }
+        let mut seen = vec![0u32; self.keys.len()];
         let mut clusters: Vec<Vec<Key>> = Vec::new();
-        for &start in cells.keys() {
-            if seen.insert(start) {
-                clusters.push(cluster_from(start, &mut seen, &|k| cells.contains_key(&k)));
+        // Numbered in key order: each cluster is met first at its smallest cell.
+        for start in 0..self.keys.len() {
+            if present[start] && seen[start] == 0 {
+                clusters.push(self.cluster(start as u32, &present, &mut seen, 1));
             }
         }
         let areas = self.areas_of(clusters, &|k| cells.get(&k), inputs.neighbourhoods);
@@ -169,6 +228,7 @@ impl GapGrid {
             cells,
             clusters: areas,
             cluster_of: HashMap::default(),
+            present,
         };
         for (c, (members, _)) in map.clusters.iter().enumerate() {
             for k in members {
@@ -251,20 +311,24 @@ impl GapGrid {
                 }
             }
         }
-        let mut seen: HashSet<Key> = HashSet::default();
+        let mut present = base.present.clone();
+        for (k, c) in &fresh {
+            present[self.slot[k] as usize] = c.is_some();
+        }
+        let mut seen = vec![0u32; self.keys.len()];
+        let mut mark = 0;
         let mut clusters: Vec<Vec<Key>> = Vec::new();
-        for &s in &seeds {
-            if lookup(s).is_none() || seen.contains(&s) {
+        for s in seeds.iter().filter_map(|k| self.slot.get(k).copied()) {
+            // Found from any cell (marks of 2 and up); built again from its smallest cell, as
+            // the full clustering does, which marks it 1: done.
+            if !present[s as usize] || seen[s as usize] == 1 {
                 continue;
             }
-            // Found from any cell; built again from its smallest cell, as the full clustering does.
-            let mut found = HashSet::from_iter([s]);
-            let members = cluster_from(s, &mut found, &|k| lookup(k).is_some());
-            let start = *members.iter().min().expect("a cluster has a cell");
-            let mut again = HashSet::from_iter([start]);
-            let members = cluster_from(start, &mut again, &|k| lookup(k).is_some());
+            mark += 1;
+            let members = self.cluster(s, &present, &mut seen, mark + 1);
+            let start = self.slot[members.iter().min().expect("a cluster has a cell")];
+            let members = self.cluster(start, &present, &mut seen, 1);
             for k in &members {
-                seen.insert(*k);
                 if let Some(&c) = base.cluster_of.get(k) {
                     replaced.insert(c);
                 }
@@ -326,73 +390,105 @@ impl Grid {
     /// itself (as a polygon union gives them). Straight runs keep only their ends; each ring
     /// starts at its lowest-leftmost corner.
     fn outline(&self, members: &[Key]) -> MultiPolygon<f64> {
-        let cells: HashSet<Key> = members.iter().copied().collect();
-        // Pieces joined side by side (4-connected).
-        let mut piece: HashMap<Key, usize> = HashMap::default();
-        for &start in members {
-            if piece.contains_key(&start) {
+        // A bitmap over the members' bounding box with a free border of one cell.
+        let x0 = members.iter().map(|k| k.0).min().unwrap_or(0) - 1;
+        let y0 = members.iter().map(|k| k.1).min().unwrap_or(0) - 1;
+        let w = (members.iter().map(|k| k.0).max().unwrap_or(0) - x0 + 2) as usize;
+        let h = (members.iter().map(|k| k.1).max().unwrap_or(0) - y0 + 2) as usize;
+        let at = |x: i64, y: i64| (y - y0) as usize * w + (x - x0) as usize;
+        let mut filled = vec![false; w * h];
+        for &(x, y) in members {
+            filled[at(x, y)] = true;
+        }
+        // Pieces joined side by side (4-connected): a number per filled cell.
+        let mut piece = vec![u32::MAX; w * h];
+        let mut pieces = 0;
+        for start in 0..w * h {
+            if !filled[start] || piece[start] != u32::MAX {
                 continue;
             }
-            let id = piece.len();
-            piece.insert(start, id);
+            piece[start] = pieces;
             let mut stack = vec![start];
-            while let Some((x, y)) = stack.pop() {
-                for n in [(x + 1, y), (x - 1, y), (x, y + 1), (x, y - 1)] {
-                    if cells.contains(&n) && !piece.contains_key(&n) {
-                        piece.insert(n, id);
+            while let Some(i) = stack.pop() {
+                for n in [i + 1, i - 1, i + w, i - w] {
+                    if filled[n] && piece[n] == u32::MAX {
+                        piece[n] = pieces;
                         stack.push(n);
                     }
                 }
             }
+            pieces += 1;
         }
-        // Directed free sides, by start corner; the cell is on the left.
-        let mut out: HashMap<Key, Vec<Key>> = HashMap::default();
-        for &(x, y) in members {
-            let sides = [
-                ((x, y - 1), (x, y), (x + 1, y)),
-                ((x + 1, y), (x + 1, y), (x + 1, y + 1)),
-                ((x, y + 1), (x + 1, y + 1), (x, y + 1)),
-                ((x - 1, y), (x, y + 1), (x, y)),
-            ];
-            for (neighbour, from, to) in sides {
-                if !cells.contains(&neighbour) {
-                    out.entry(from).or_default().push(to);
+        // Directed free sides by start corner (corners on a (w + 1) × (h + 1) grid, at most two
+        // sides leave a corner); the cell is on the left.
+        let cw = w + 1;
+        let corner = |x: i64, y: i64| (y - y0) as usize * cw + (x - x0) as usize;
+        let mut out: Vec<[Key; 2]> = vec![[(0, 0); 2]; cw * (h + 1)];
+        let mut count = vec![0u8; cw * (h + 1)];
+        let mut push = |from: Key, to: Key| {
+            let c = corner(from.0, from.1);
+            out[c][count[c] as usize] = to;
+            count[c] += 1;
+        };
+        for y in y0..y0 + h as i64 {
+            for x in x0..x0 + w as i64 {
+                if !filled[at(x, y)] {
+                    continue;
+                }
+                if !filled[at(x, y - 1)] {
+                    push((x, y), (x + 1, y));
+                }
+                if !filled[at(x + 1, y)] {
+                    push((x + 1, y), (x + 1, y + 1));
+                }
+                if !filled[at(x, y + 1)] {
+                    push((x + 1, y + 1), (x, y + 1));
+                }
+                if !filled[at(x - 1, y)] {
+                    push((x, y + 1), (x, y));
                 }
             }
         }
-        let mut starts: Vec<Key> = out.keys().copied().collect();
-        starts.sort_by_key(|&(x, y)| (y, x));
+        let piece_of = |(x, y): Key| piece[at(x, y)];
         let mut rings: Vec<Vec<Key>> = Vec::new();
-        for start in starts {
-            while let Some(first) = out.get_mut(&start).and_then(Vec::pop) {
-                let mut ring = vec![start];
-                let (mut prev, mut at) = (start, first);
-                while at != start {
-                    ring.push(at);
-                    let next = out.get_mut(&at).expect("a free side continues");
-                    let k = if next.len() == 1 {
-                        0
-                    } else {
-                        // Two cells meet at this corner only. The incoming side's cell and the
-                        // one diagonal to it: stay on the cell (turn left) unless they are one
-                        // piece, then go round the empty side (turn right).
-                        let (dx, dy) = (at.0 - prev.0, at.1 - prev.1);
-                        let here = (
-                            prev.0.min(at.0) - i64::from(dy > 0),
-                            prev.1.min(at.1) - i64::from(dx < 0),
-                        );
-                        let there = (2 * at.0 - 1 - here.0, 2 * at.1 - 1 - here.1);
-                        let turn = if piece.get(&here) == piece.get(&there) {
-                            (at.0 + dy, at.1 - dx)
+        for cy in y0..=y0 + h as i64 {
+            for cx in x0..=x0 + w as i64 {
+                let start = (cx, cy);
+                while count[corner(cx, cy)] > 0 {
+                    let c = corner(cx, cy);
+                    count[c] -= 1;
+                    let first = out[c][count[c] as usize];
+                    let mut ring = vec![start];
+                    let (mut prev, mut here_at) = (start, first);
+                    while here_at != start {
+                        ring.push(here_at);
+                        let c = corner(here_at.0, here_at.1);
+                        let k = if count[c] == 1 {
+                            0
                         } else {
-                            (at.0 - dy, at.1 + dx)
+                            // Two cells meet at this corner only. The incoming side's cell and
+                            // the one diagonal to it: stay on the cell (turn left) unless they
+                            // are one piece, then go round the empty side (turn right).
+                            let (dx, dy) = (here_at.0 - prev.0, here_at.1 - prev.1);
+                            let here = (
+                                prev.0.min(here_at.0) - i64::from(dy > 0),
+                                prev.1.min(here_at.1) - i64::from(dx < 0),
+                            );
+                            let there = (2 * here_at.0 - 1 - here.0, 2 * here_at.1 - 1 - here.1);
+                            let turn = if piece_of(here) == piece_of(there) {
+                                (here_at.0 + dy, here_at.1 - dx)
+                            } else {
+                                (here_at.0 - dy, here_at.1 + dx)
+                            };
+                            usize::from(out[c][1] == turn)
                         };
-                        next.iter().position(|&n| n == turn).unwrap_or(0)
-                    };
-                    let n = next.swap_remove(k);
-                    (prev, at) = (at, n);
+                        let n = out[c][k];
+                        out[c][k] = out[c][count[c] as usize - 1];
+                        count[c] -= 1;
+                        (prev, here_at) = (here_at, n);
+                    }
+                    rings.push(simplified(ring));
                 }
-                rings.push(simplified(ring));
             }
         }
         // Exteriors (positive area) take the holes whose left-hand cell they contain, the
@@ -521,25 +617,6 @@ fn add_unit(cell: &mut Cell, gap: [f64; 3], home: Option<usize>) {
     if let Some(n) = home {
         cell.neighbourhoods.insert(n);
     }
-}
-
-/// The cells 8-connected to `start` (breadth first, `start` first) that `present` says exist;
-/// marks them in `seen`.
-fn cluster_from(start: Key, seen: &mut HashSet<Key>, present: &dyn Fn(Key) -> bool) -> Vec<Key> {
-    let mut members = vec![start];
-    let mut queue = VecDeque::from([start]);
-    while let Some((x, y)) = queue.pop_front() {
-        for dx in -1..=1 {
-            for dy in -1..=1 {
-                let next = (x + dx, y + dy);
-                if present(next) && seen.insert(next) {
-                    members.push(next);
-                    queue.push_back(next);
-                }
-            }
-        }
-    }
-    members
 }
 
 /// More unserved children first, then west to east, then south to north.
