@@ -9,6 +9,8 @@ use model::{AgeBand, City, PopulationUnit};
 
 use std::collections::HashSet;
 
+use rayon::prelude::*;
+
 use model::{Facility, OsmId};
 
 use crate::gaps::{GapArea, GapGrid, GapInputs, GapMap, gap_anchor};
@@ -293,7 +295,7 @@ impl Fixed {
         let locator = AreaLocator::new(city.neighbourhoods.iter().map(|n| &n.geometry));
         let home = city
             .population
-            .iter()
+            .par_iter()
             .map(|u| locator.locate(u.location))
             .collect::<Vec<_>>();
         let mut units_of = vec![Vec::new(); city.neighbourhoods.len()];
@@ -542,6 +544,7 @@ pub(crate) fn indicators(
     let mut access_sum = vec![[0.0; 3]; rows.len()];
     let mut unassigned_residents = 0.0;
     let values: Vec<UnitValues> = (0..units.len())
+        .into_par_iter()
         .map(|i| rules.unit(&mut |f| reach(i, f), &ratio))
         .collect();
     for (i, (unit, v)) in units.iter().zip(&values).enumerate() {

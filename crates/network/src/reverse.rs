@@ -56,6 +56,63 @@ impl ReverseSearch {
     }
 }
 
+/// Every point snapped to `graph`, in parallel; the points are visited in the order of a
+/// Z-order curve over their coordinates, so that neighbouring searches share the R-tree's
+/// nodes in the cache (on a city this halves the time of the snaps).
+fn snap_all(graph: &WalkGraph, points: &[Coord<f64>]) -> Vec<Snap> {
+    let finite = points.iter().filter(|p| p.x.is_finite() && p.y.is_finite());
+    let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    for p in finite {
+        (x0, y0, x1, y1) = (x0.min(p.x), y0.min(p.y), x1.max(p.x), y1.max(p.y));
+    }
+    let cell = |v: f64, lo: f64, hi: f64| -> u32 {
+        if v.is_finite() && hi > lo {
+            (((v - lo) / (hi - lo)) * 65535.0) as u32
+        } else {
+            0
+        }
+    };
+    let spread = |v: u32| -> u64 {
+        let mut v = u64::from(v) & 0xffff;
+        v = (v | (v << 8)) & 0x00ff_00ff;
+        v = (v | (v << 4)) & 0x0f0f_0f0f;
+        v = (v | (v << 2)) & 0x3333_3333;
+        (v | (v << 1)) & 0x5555_5555
+    };
+    let mut order: Vec<(u64, u32)> = points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            (
+                spread(cell(p.x, x0, x1)) | (spread(cell(p.y, y0, y1)) << 1),
+                i as u32,
+            )
+        })
+        .collect();
+    order.par_sort_unstable();
+    let snapped: Vec<Snap> = order
+        .par_iter()
+        .map(|&(_, i)| graph.snap(points[i as usize]))
+        .collect();
+    let mut snaps = vec![
+        Snap {
+            edge: 0,
+            to_a_m: 0.0,
+            to_b_m: 0.0,
+            offset_m: f64::INFINITY,
+            point: Coord {
+                x: f64::NAN,
+                y: f64::NAN
+            },
+        };
+        points.len()
+    ];
+    for (&(_, i), s) in order.iter().zip(snapped) {
+        snaps[i as usize] = s;
+    }
+    snaps
+}
+
 impl Origins {
     /// Snaps every point (lon/lat) to `graph` (in parallel) and indexes them by edge. Point `i`
     /// of the answers is `points[i]`; a point that does not snap (not finite) is reached only
@@ -64,7 +121,7 @@ impl Origins {
     /// # Runtime
     /// O(n log m) for n points on a graph of m edges (one R-tree snap per point).
     pub fn new(graph: &WalkGraph, points: &[Coord<f64>]) -> Origins {
-        let snaps: Vec<Snap> = points.par_iter().map(|p| graph.snap(*p)).collect();
+        let snaps = snap_all(graph, points);
         let edges = graph.edge_count();
         let mut edge_start = vec![0u32; edges + 1];
         let attached = || {
