@@ -43,7 +43,8 @@ impl GapArea {
 #[derive(Default)]
 struct Cell {
     gap: [f64; 3],
-    neighbourhoods: BTreeSet<usize>,
+    /// The neighbourhoods of the cell's units with gaps, ascending (usually one).
+    neighbourhoods: Vec<u32>,
 }
 
 /// The local grid: metres east/north of the origin, scaled at latitude `lat0`.
@@ -79,30 +80,32 @@ type Key = (i64, i64);
 /// The 100 m grid of one city's gap areas, anchored at one latitude ([`gap_anchor`]): the base
 /// analysis's, so that each scenario of the city uses the same cells as its base and a change
 /// can be re-clustered locally ([`GapGrid::update`]).
+///
+/// Only cells holding a unit can hold gaps: they are numbered (slots, in key order), with their
+/// units and their eight neighbours, so that clustering runs on arrays.
 pub(crate) struct GapGrid {
     grid: Grid,
-    /// The cell of each unit.
-    cell: Vec<Key>,
-    /// The units in each cell, ascending.
-    units_in: HashMap<Key, Vec<u32>>,
-    /// The cells holding a unit (only they can hold gaps), numbered.
-    slot: HashMap<Key, u32>,
-    /// Each numbered cell.
+    /// The slot of each unit's cell.
+    unit_slot: Vec<u32>,
+    /// The units in each slot, ascending.
+    units_in: Vec<Vec<u32>>,
+    /// The cell of each slot.
     keys: Vec<Key>,
-    /// Each numbered cell's eight neighbours, in the order the clustering visits them
-    /// (`u32::MAX`: no unit there).
+    /// Each slot's eight neighbours, in the order the clustering visits them (`u32::MAX`: no
+    /// unit there).
     next: Vec<[u32; 8]>,
 }
 
 /// The gap areas of one analysis with the cells they were built from, for [`GapGrid::update`].
 #[derive(Default)]
 pub(crate) struct GapMap {
-    cells: HashMap<Key, Cell>,
-    /// Each cluster's cells (breadth-first from its smallest cell) and its area, ranked.
-    clusters: Vec<(Vec<Key>, GapArea)>,
-    /// The cluster of each cell.
-    cluster_of: HashMap<Key, usize>,
-    /// Whether each numbered cell ([`GapGrid`]) holds gap children.
+    /// Per slot, its gap children (`None`: none).
+    cells: Vec<Option<Cell>>,
+    /// Each cluster's slots (breadth-first from its smallest cell) and its area, ranked.
+    clusters: Vec<(Vec<u32>, GapArea)>,
+    /// Per slot, its cluster (`u32::MAX`: none).
+    cluster_of: Vec<u32>,
+    /// Per slot, whether it holds gap children.
     present: Vec<bool>,
 }
 
@@ -127,17 +130,19 @@ impl GapGrid {
             cos_lat0: lat0.to_radians().cos(),
         };
         let cell: Vec<Key> = units.iter().map(|u| grid.cell_of(u.location)).collect();
-        let mut units_in: HashMap<Key, Vec<u32>> = HashMap::default();
-        for (i, k) in cell.iter().enumerate() {
-            units_in.entry(*k).or_default().push(i as u32);
-        }
-        let mut keys: Vec<Key> = units_in.keys().copied().collect();
+        let mut keys = cell.clone();
         keys.sort_unstable();
+        keys.dedup();
         let slot: HashMap<Key, u32> = keys
             .iter()
             .enumerate()
             .map(|(i, k)| (*k, i as u32))
             .collect();
+        let unit_slot: Vec<u32> = cell.iter().map(|k| slot[k]).collect();
+        let mut units_in = vec![Vec::new(); keys.len()];
+        for (i, s) in unit_slot.iter().enumerate() {
+            units_in[*s as usize].push(i as u32);
+        }
         let next = keys
             .iter()
             .map(|&(x, y)| {
@@ -156,17 +161,16 @@ impl GapGrid {
             .collect();
         GapGrid {
             grid,
-            cell,
+            unit_slot,
             units_in,
-            slot,
             keys,
             next,
         }
     }
 
-    /// The cells 8-connected to cell `start` among those `present` (breadth first, `start`
+    /// The slots 8-connected to slot `start` among those `present` (breadth first, `start`
     /// first); marks them in `seen` with `mark`.
-    fn cluster(&self, start: u32, present: &[bool], seen: &mut [u32], mark: u32) -> Vec<Key> {
+    fn cluster(&self, start: u32, present: &[bool], seen: &mut [u32], mark: u32) -> Vec<u32> {
         let mut members = vec![start];
         seen[start as usize] = mark;
         let mut head = 0;
@@ -180,19 +184,19 @@ impl GapGrid {
                 }
             }
         }
-        members.into_iter().map(|c| self.keys[c as usize]).collect()
+        members
     }
 
-    /// The cell of the units in `key` with unserved children (`gap(i)` per band); `None` when
+    /// The cell of the units in `slot` with unserved children (`gap(i)` per band); `None` when
     /// there are none.
     fn cell(
         &self,
-        key: Key,
+        slot: u32,
         gap: &dyn Fn(usize) -> [f64; 3],
         home: &[Option<usize>],
     ) -> Option<Cell> {
         let mut cell: Option<Cell> = None;
-        for &i in self.units_in.get(&key).into_iter().flatten() {
+        for &i in &self.units_in[slot as usize] {
             let i = i as usize;
             let g = gap(i);
             if g.iter().sum::<f64>() > 0.0 {
@@ -204,38 +208,41 @@ impl GapGrid {
 
     /// Clusters the units with unserved children (`gap(i)` per band) into ranked gap areas.
     pub fn map(&self, inputs: &GapInputs, gap: &dyn Fn(usize) -> [f64; 3]) -> GapMap {
-        let mut cells: HashMap<Key, Cell> = HashMap::default();
+        let mut cells: Vec<Option<Cell>> = Vec::new();
+        cells.resize_with(self.keys.len(), || None);
         for i in 0..inputs.units.len() {
             let g = gap(i);
             if g.iter().sum::<f64>() > 0.0 {
-                add_unit(cells.entry(self.cell[i]).or_default(), g, inputs.home[i]);
+                let cell = cells[self.unit_slot[i] as usize].get_or_insert_default();
+                add_unit(cell, g, inputs.home[i]);
             }
         }
-        let mut present = vec![false; self.keys.len()];
-        for k in cells.keys() {
-            present[self.slot[k] as usize] = true;
-        }
+        let present: Vec<bool> = cells.iter().map(Option::is_some).collect();
         let mut seen = vec![0u32; self.keys.len()];
-        let mut clusters: Vec<Vec<Key>> = Vec::new();
-        // Numbered in key order: each cluster is met first at its smallest cell.
+        let mut clusters: Vec<Vec<u32>> = Vec::new();
+        // Slots are numbered in key order: each cluster is met first at its smallest cell.
         for start in 0..self.keys.len() {
             if present[start] && seen[start] == 0 {
                 clusters.push(self.cluster(start as u32, &present, &mut seen, 1));
             }
         }
-        let areas = self.areas_of(clusters, &|k| cells.get(&k), inputs.neighbourhoods);
-        let mut map = GapMap {
-            cells,
-            clusters: areas,
-            cluster_of: HashMap::default(),
-            present,
-        };
-        for (c, (members, _)) in map.clusters.iter().enumerate() {
-            for k in members {
-                map.cluster_of.insert(*k, c);
+        let areas = self.areas_of(
+            clusters,
+            &|s| cells[s as usize].as_ref(),
+            inputs.neighbourhoods,
+        );
+        let mut cluster_of = vec![u32::MAX; self.keys.len()];
+        for (c, (members, _)) in areas.iter().enumerate() {
+            for s in members {
+                cluster_of[*s as usize] = c as u32;
             }
         }
-        map
+        GapMap {
+            cells,
+            clusters: areas,
+            cluster_of,
+            present,
+        }
     }
 
     /// The gap areas after the unserved children of `changed` units became `gap(i)` (every other
@@ -248,48 +255,43 @@ impl GapGrid {
         gap: &dyn Fn(usize) -> [f64; 3],
         changed: &[u32],
     ) -> Vec<GapArea> {
-        let changed_cells: BTreeSet<Key> = changed.iter().map(|&u| self.cell[u as usize]).collect();
-        if changed_cells.is_empty() {
+        let changed_slots: BTreeSet<u32> = changed
+            .iter()
+            .map(|&u| self.unit_slot[u as usize])
+            .collect();
+        if changed_slots.is_empty() {
             return base.areas();
         }
-        let fresh: HashMap<Key, Option<Cell>> = changed_cells
+        let fresh: HashMap<u32, Option<Cell>> = changed_slots
             .iter()
-            .map(|&k| (k, self.cell(k, gap, inputs.home)))
+            .map(|&s| (s, self.cell(s, gap, inputs.home)))
             .collect();
-        let lookup = |k: Key| -> Option<&Cell> {
-            match fresh.get(&k) {
+        let lookup = |s: u32| -> Option<&Cell> {
+            match fresh.get(&s) {
                 Some(c) => c.as_ref(),
-                None => base.cells.get(&k),
+                None => base.cells[s as usize].as_ref(),
             }
         };
+        let of = |s: u32| Some(base.cluster_of[s as usize]).filter(|&c| c != u32::MAX);
         if fresh
             .iter()
-            .all(|(k, c)| c.is_some() == base.cells.contains_key(k))
+            .all(|(s, c)| c.is_some() == base.present[*s as usize])
         {
             // No cell appeared or emptied: the same clusters with the same outlines; only the
             // children of those holding a changed cell are counted again.
-            let recount: HashSet<usize> = changed_cells
-                .iter()
-                .filter_map(|k| base.cluster_of.get(k).copied())
-                .collect();
+            let recount: HashSet<u32> = changed_slots.iter().filter_map(|&s| of(s)).collect();
             let mut areas: Vec<(Key, GapArea)> = base
                 .clusters
                 .iter()
                 .enumerate()
                 .map(|(c, (members, area))| {
-                    let area = if recount.contains(&c) {
+                    let area = if recount.contains(&(c as u32)) {
                         let geometry = Some(area.geometry.clone());
-                        area_of(
-                            members,
-                            &lookup,
-                            inputs.neighbourhoods,
-                            &self.grid,
-                            geometry,
-                        )
+                        self.area_of(members, &lookup, inputs.neighbourhoods, geometry)
                     } else {
                         area.clone()
                     };
-                    (members[0], area)
+                    (self.keys[members[0] as usize], area)
                 })
                 .collect();
             areas.sort_by_key(|(k, _)| *k);
@@ -298,54 +300,43 @@ impl GapGrid {
         }
         // Seeds: the changed cells and their neighbours. A cluster that changes holds one of
         // them: a changed cell, or (where a cell emptied) a cell next to it.
-        let mut seeds: BTreeSet<Key> = BTreeSet::new();
-        let mut replaced: HashSet<usize> = HashSet::default();
-        for &(x, y) in &changed_cells {
-            for dx in -1..=1 {
-                for dy in -1..=1 {
-                    let k = (x + dx, y + dy);
-                    seeds.insert(k);
-                    if let Some(&c) = base.cluster_of.get(&k) {
-                        replaced.insert(c);
-                    }
-                }
-            }
+        let mut seeds: BTreeSet<u32> = BTreeSet::new();
+        for &s in &changed_slots {
+            seeds.insert(s);
+            seeds.extend(self.next[s as usize].iter().filter(|&&n| n != u32::MAX));
         }
+        let mut replaced: HashSet<u32> = seeds.iter().filter_map(|&s| of(s)).collect();
         let mut present = base.present.clone();
-        for (k, c) in &fresh {
-            present[self.slot[k] as usize] = c.is_some();
+        for (s, c) in &fresh {
+            present[*s as usize] = c.is_some();
         }
         let mut seen = vec![0u32; self.keys.len()];
         let mut mark = 0;
-        let mut clusters: Vec<Vec<Key>> = Vec::new();
-        for s in seeds.iter().filter_map(|k| self.slot.get(k).copied()) {
+        let mut clusters: Vec<Vec<u32>> = Vec::new();
+        for s in seeds {
             // Found from any cell (marks of 2 and up); built again from its smallest cell, as
             // the full clustering does, which marks it 1: done.
             if !present[s as usize] || seen[s as usize] == 1 {
                 continue;
             }
             mark += 1;
-            let members = self.cluster(s, &present, &mut seen, mark + 1);
-            let start = self.slot[members.iter().min().expect("a cluster has a cell")];
+            let found = self.cluster(s, &present, &mut seen, mark + 1);
+            let start = *found.iter().min().expect("a cluster has a cell");
             let members = self.cluster(start, &present, &mut seen, 1);
-            for k in &members {
-                if let Some(&c) = base.cluster_of.get(k) {
-                    replaced.insert(c);
-                }
-            }
+            replaced.extend(members.iter().filter_map(|&m| of(m)));
             clusters.push(members);
         }
         let mut rebuilt: Vec<(Key, GapArea)> = self
             .areas_of(clusters, &lookup, inputs.neighbourhoods)
             .into_iter()
-            .map(|(m, a)| (m[0], a))
+            .map(|(m, a)| (self.keys[m[0] as usize], a))
             .collect();
         rebuilt.extend(
             base.clusters
                 .iter()
                 .enumerate()
-                .filter(|(c, _)| !replaced.contains(c))
-                .map(|(_, (m, a))| (m[0], a.clone())),
+                .filter(|(c, _)| !replaced.contains(&(*c as u32)))
+                .map(|(_, (m, a))| (self.keys[m[0] as usize], a.clone())),
         );
         // The full clustering meets clusters in the order of their smallest cells.
         rebuilt.sort_by_key(|(k, _)| *k);
@@ -353,23 +344,69 @@ impl GapGrid {
         rebuilt.into_iter().map(|(_, a)| a).collect()
     }
 
-    /// The ranked gap areas of `clusters` (given in the order of their smallest cells; cells
-    /// from `cells`), each with its cells.
+    /// The ranked gap areas of `clusters` (slots, given in the order of their smallest cells;
+    /// cells from `cells`), each with its slots.
     fn areas_of<'c>(
         &self,
-        clusters: Vec<Vec<Key>>,
-        cells: &(dyn Fn(Key) -> Option<&'c Cell> + Sync),
+        clusters: Vec<Vec<u32>>,
+        cells: &(dyn Fn(u32) -> Option<&'c Cell> + Sync),
         neighbourhoods: &[Neighbourhood],
-    ) -> Vec<(Vec<Key>, GapArea)> {
-        let mut areas: Vec<(Vec<Key>, GapArea)> = clusters
+    ) -> Vec<(Vec<u32>, GapArea)> {
+        let mut areas: Vec<(Vec<u32>, GapArea)> = clusters
             .into_par_iter()
             .map(|members| {
-                let area = area_of(&members, cells, neighbourhoods, &self.grid, None);
+                let area = self.area_of(&members, cells, neighbourhoods, None);
                 (members, area)
             })
             .collect();
         rank(&mut areas);
         areas
+    }
+
+    /// The (unranked) gap area of the slots `members` (cells from `cells`; the first is the
+    /// cluster's smallest): children summed in the members' order; the outline traced unless
+    /// given.
+    fn area_of<'c>(
+        &self,
+        members: &[u32],
+        cells: &(dyn Fn(u32) -> Option<&'c Cell> + Sync),
+        neighbourhoods: &[Neighbourhood],
+        geometry: Option<MultiPolygon<f64>>,
+    ) -> GapArea {
+        let mut total = [0.0; 3];
+        let mut ns: Vec<u32> = Vec::new();
+        let mut best = (f64::MIN, members[0]);
+        for &slot in members {
+            let c = cells(slot).expect("a member cell has gap children");
+            for (sum, g) in total.iter_mut().zip(c.gap) {
+                *sum += g;
+            }
+            for &n in &c.neighbourhoods {
+                if let Err(at) = ns.binary_search(&n) {
+                    ns.insert(at, n);
+                }
+            }
+            let sum: f64 = c.gap.iter().sum();
+            if sum > best.0 {
+                best = (sum, slot);
+            }
+        }
+        let geometry = geometry.unwrap_or_else(|| {
+            let keys: Vec<Key> = members.iter().map(|&s| self.keys[s as usize]).collect();
+            self.grid.outline(&keys)
+        });
+        GapArea {
+            rank: 0,
+            rank_by_band: [0; 3],
+            gap_children: total,
+            cells: members.len(),
+            neighbourhoods: ns
+                .into_iter()
+                .map(|n| neighbourhoods[n as usize].id.clone())
+                .collect(),
+            geometry,
+            centre: Point(self.grid.rect_of(self.keys[best.1 as usize]).center()),
+        }
     }
 }
 
@@ -502,23 +539,25 @@ impl Grid {
                 .sum()
         };
         let (exteriors, holes): (Vec<_>, Vec<_>) = rings.into_iter().partition(|r| area2(r) > 0);
-        let mut polygons: Vec<(i64, Vec<Key>, Vec<Vec<Key>>)> = exteriors
-            .into_iter()
-            .map(|r| (area2(&r), r, Vec::new()))
-            .collect();
-        for hole in holes {
-            // The cell left of the hole's first side, by its centre (twice the corner grid).
-            let (a, b) = (hole[0], hole[1]);
+        // Every ring runs along one piece (pieces meeting at a corner are walked apart), and each
+        // piece has one exterior: a hole belongs to the exterior of the piece left of its sides.
+        let left_piece = |r: &[Key]| {
+            // The cell left of the ring's first side, by its lower-left corner.
+            let (a, b) = (r[0], r[1]);
             let (dx, dy) = ((b.0 - a.0).signum(), (b.1 - a.1).signum());
-            let centre = (a.0 * 2 + dx - dy, a.1 * 2 + dy + dx);
-            let owner = polygons
-                .iter()
-                .enumerate()
-                .filter(|(_, (_, r, _))| contains_doubled(r, centre))
-                .min_by_key(|(_, (area, _, _))| *area)
-                .map(|(i, _)| i);
-            if let Some(i) = owner {
-                polygons[i].2.push(hole);
+            let (x2, y2) = (a.0 * 2 + dx - dy, a.1 * 2 + dy + dx);
+            piece_of(((x2 - 1) / 2, (y2 - 1) / 2))
+        };
+        let owner: HashMap<u32, usize> = exteriors
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (left_piece(r), i))
+            .collect();
+        let mut polygons: Vec<(Vec<Key>, Vec<Vec<Key>>)> =
+            exteriors.into_iter().map(|r| (r, Vec::new())).collect();
+        for hole in holes {
+            if let Some(&i) = owner.get(&left_piece(&hole)) {
+                polygons[i].1.push(hole);
             }
         }
         let ring = |r: &[Key]| {
@@ -529,7 +568,7 @@ impl Grid {
         MultiPolygon(
             polygons
                 .iter()
-                .map(|(_, ext, holes)| {
+                .map(|(ext, holes)| {
                     Polygon::new(ring(ext), holes.iter().map(|h| ring(h)).collect())
                 })
                 .collect(),
@@ -557,65 +596,16 @@ fn simplified(ring: Vec<Key>) -> Vec<Key> {
         .collect()
 }
 
-/// Whether the point `p` (in half-cell units: twice the corner grid) lies inside `ring` (corners);
-/// `p` is a cell centre, never on a side.
-fn contains_doubled(ring: &[Key], p: Key) -> bool {
-    let mut inside = false;
-    for i in 0..ring.len() {
-        let (a, b) = (ring[i], ring[(i + 1) % ring.len()]);
-        let (ax, ay, bx, by) = (a.0 * 2, a.1 * 2, b.0 * 2, b.1 * 2);
-        // Vertical sides only matter for a ray towards +x.
-        if ax == bx && (ay > p.1) != (by > p.1) && ax > p.0 {
-            inside = !inside;
-        }
-    }
-    inside
-}
-
-/// The (unranked) gap area of the cells `members` (from `cells`; the first is the cluster's
-/// smallest): children summed in the members' order; the outline traced unless given.
-fn area_of<'c>(
-    members: &[Key],
-    cells: &(dyn Fn(Key) -> Option<&'c Cell> + Sync),
-    neighbourhoods: &[Neighbourhood],
-    grid: &Grid,
-    geometry: Option<MultiPolygon<f64>>,
-) -> GapArea {
-    let mut total = [0.0; 3];
-    let mut ns = BTreeSet::new();
-    let mut best = (f64::MIN, members[0]);
-    for key in members {
-        let c = cells(*key).expect("a member cell has gap children");
-        for (sum, g) in total.iter_mut().zip(c.gap) {
-            *sum += g;
-        }
-        ns.extend(c.neighbourhoods.iter().copied());
-        let sum: f64 = c.gap.iter().sum();
-        if sum > best.0 {
-            best = (sum, *key);
-        }
-    }
-    GapArea {
-        rank: 0,
-        rank_by_band: [0; 3],
-        gap_children: total,
-        cells: members.len(),
-        neighbourhoods: ns
-            .into_iter()
-            .map(|n| neighbourhoods[n].id.clone())
-            .collect(),
-        geometry: geometry.unwrap_or_else(|| grid.outline(members)),
-        centre: Point(grid.rect_of(best.1).center()),
-    }
-}
-
 /// Adds a unit's unserved children to its cell.
 fn add_unit(cell: &mut Cell, gap: [f64; 3], home: Option<usize>) {
     for (sum, g) in cell.gap.iter_mut().zip(gap) {
         *sum += g;
     }
     if let Some(n) = home {
-        cell.neighbourhoods.insert(n);
+        let n = n as u32;
+        if let Err(at) = cell.neighbourhoods.binary_search(&n) {
+            cell.neighbourhoods.insert(at, n);
+        }
     }
 }
 
