@@ -416,12 +416,8 @@ impl Rules<'_> {
         supply_ratio(self.facts.area[facility], demand)
     }
 
-    /// The values of a unit from the candidates `reach` calls back with.
-    pub fn unit(
-        &self,
-        each: &mut dyn FnMut(&mut dyn FnMut(Candidate)),
-        ratio: &[f64],
-    ) -> UnitValues {
+    /// The values of a unit from the candidates `each` calls back with.
+    pub fn unit(&self, each: &mut Candidates, ratio: &[f64]) -> UnitValues {
         let mut v = UnitValues::default();
         each(&mut |c| {
             for b in 0..3 {
@@ -434,6 +430,9 @@ impl Rules<'_> {
         v
     }
 }
+
+/// Calls back with each candidate of one unit.
+pub(crate) type Candidates<'a> = dyn FnMut(&mut dyn FnMut(Candidate)) + 'a;
 
 /// 2SFCA step 1: area ÷ demand (0 without demand).
 fn supply_ratio(area: f64, demand: f64) -> f64 {
@@ -448,14 +447,14 @@ pub(crate) fn add_to_row(
     v: &UnitValues,
 ) {
     row.population_total += unit.residents;
-    for b in 0..3 {
+    for (b, sum) in access_sum.iter_mut().enumerate() {
         row.population[b] += unit.ages[b];
         if v.served[b] {
             row.served_children[b] += unit.ages[b];
         } else {
             row.gap_children[b] += unit.ages[b];
         }
-        access_sum[b] += unit.ages[b] * v.access[b];
+        *sum += unit.ages[b] * v.access[b];
     }
 }
 

@@ -156,7 +156,7 @@ pub fn serving_engine(
     city: City,
     standards: &Standards,
     progress: &Terminal,
-) -> Result<std::sync::Arc<ScenarioEngine>, (City, Option<network::WalkGraph>)> {
+) -> Result<std::sync::Arc<ScenarioEngine>, Box<(City, Option<network::WalkGraph>)>> {
     use std::sync::Arc;
     progress.stage("building walking network");
     let graph = match analysis::build_graph(&city, standards) {
@@ -164,7 +164,7 @@ pub fn serving_engine(
         Err(e) => {
             progress.finish();
             eprintln!("spielraum: warning: no indicators on the map: {e}");
-            return Err((city, None));
+            return Err(Box::new((city, None)));
         }
     };
     progress.stage("walking distances and indicators");
@@ -175,7 +175,7 @@ pub fn serving_engine(
             progress.finish();
             eprintln!("spielraum: warning: no indicators on the map: {e}");
             let city = Arc::try_unwrap(city).unwrap_or_else(|c| (*c).clone());
-            Err((city, Arc::try_unwrap(graph).ok()))
+            Err(Box::new((city, Arc::try_unwrap(graph).ok())))
         }
     }
 }
@@ -197,7 +197,10 @@ pub fn serve_computed(
             progress.finish();
             serve_prepared(prepared, addr, name)
         }
-        Err((city, graph)) => serve(path, city, graph, None, options, addr, name),
+        Err(unanalysed) => {
+            let (city, graph) = *unanalysed;
+            serve(path, city, graph, None, options, addr, name)
+        }
     }
 }
 
