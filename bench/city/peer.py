@@ -39,12 +39,10 @@ import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 
-R = 6_371_008.8
-WALKABLE = {
-    "footway", "path", "pedestrian", "steps", "living_street", "residential", "service",
-    "unclassified", "track", "cycleway", "bridleway", "corridor", "road", "tertiary",
-    "tertiary_link", "secondary", "secondary_link", "primary", "primary_link", "trunk", "trunk_link",
-}
+# The walking rules (whitelist, foot/access, great-circle lengths) are the other peer's, one copy.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from compare_networkx import R, WALKABLE, hav, walkable  # noqa: E402
+
 BANDS = ["age_0_5", "age_6_11", "age_12_17"]
 AGE_SHARES = [0.056, 0.055, 0.054]
 OUTLINE_SPACING_M = 25.0
@@ -59,24 +57,6 @@ def step(name, since):
     print(f"peer: {name:<34} {now - since:7.2f} s   (total {now - T0:6.2f} s, peak {rss} MiB)",
           file=sys.stderr, flush=True)
     return now
-
-
-def hav(lon1, lat1, lon2, lat2):
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    h = (np.sin((p2 - p1) / 2) ** 2
-         + np.cos(p1) * np.cos(p2) * np.sin(np.radians(np.subtract(lon2, lon1)) / 2) ** 2)
-    return 2 * R * np.arcsin(np.sqrt(h))
-
-
-def walkable(tags):
-    hw = tags.get("highway")
-    if hw not in WALKABLE:
-        return False
-    foot = tags.get("foot")
-    if foot in ("no", "private"):
-        return False
-    return not (tags.get("access") in ("no", "private")
-                and foot not in ("yes", "designated", "permissive"))
 
 
 def facility_kind(tags):

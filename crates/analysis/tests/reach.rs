@@ -9,7 +9,7 @@ use model::{City, Facility};
 use network::{Targets, WalkGraph, within};
 use proptest::prelude::*;
 use spielraum_analysis::{Candidate, Reach, Standards, analyze_reach, build_graph, compute_reach};
-use town::{STANDARD, raw_facility, town};
+use town::{raw_town, town_and_standard};
 
 /// The per-unit path: a bounded Dijkstra from every unit to the public facilities some band counts.
 fn per_unit_reach(city: &City, graph: &WalkGraph, standards: &Standards) -> Reach {
@@ -63,19 +63,8 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
-    fn facility_side_equals_per_unit_search(
-        missing in proptest::collection::vec(proptest::bool::weighted(0.15), 1..20),
-        units in proptest::collection::vec(
-            ((-100.0..1000.0f64, -100.0..1000.0f64), [0.0..6.0f64, 0.0..6.0, 0.0..6.0]), 1..40),
-        facilities in proptest::collection::vec(raw_facility(), 0..10),
-        child_safe in any::<bool>(),
-    ) {
-        prop_assume!(missing.contains(&false), "no street at all");
-        let mut standards = Standards::from_toml_str(STANDARD, "test").unwrap();
-        if child_safe {
-            standards.profile = spielraum_analysis::WalkProfile::ChildSafe;
-        }
-        let city = town(&missing, &units, &facilities);
+    fn facility_side_equals_per_unit_search(raw in raw_town(40, 10, true)) {
+        let (city, standards) = town_and_standard(&raw);
         let graph = build_graph(&city, &standards).unwrap();
         let new = compute_reach(&city, &graph, &standards);
         let old = per_unit_reach(&city, &graph, &standards);

@@ -13,7 +13,7 @@ use proptest::prelude::*;
 use spielraum_analysis::{
     Analysis, Rows, ScenarioEngine, Standards, analyze_scenario, build_graph,
 };
-use town::{RawFacility, STANDARD, facility, raw_facility, town};
+use town::{RawFacility, STANDARD, facility, raw_facility, raw_town, town, town_and_standard};
 
 /// An edit drawn at random; ids refer to base facilities (1-based) or, out of range, to none.
 #[derive(Debug, Clone)]
@@ -72,19 +72,10 @@ proptest! {
 
     #[test]
     fn incremental_equals_full_recompute(
-        missing in proptest::collection::vec(proptest::bool::weighted(0.15), 1..20),
-        units in proptest::collection::vec(
-            ((0.0..900.0f64, 0.0..900.0f64), [0.0..6.0f64, 0.0..6.0, 0.0..6.0]), 1..60),
-        facilities in proptest::collection::vec(raw_facility(), 0..8),
+        raw in raw_town(60, 8, false),
         edits in proptest::collection::vec(raw_edit(8), 0..5),
-        child_safe in any::<bool>(),
     ) {
-        prop_assume!(missing.contains(&false), "no street at all");
-        let mut standards = Standards::from_toml_str(STANDARD, "test").unwrap();
-        if child_safe {
-            standards.profile = spielraum_analysis::WalkProfile::ChildSafe;
-        }
-        let city = town(&missing, &units, &facilities);
+        let (city, standards) = town_and_standard(&raw);
         let engine = engine(&city, &standards);
         let edits: Vec<Edit> = edits.iter().map(edit).collect();
         let graph = build_graph(&city, &standards).unwrap();

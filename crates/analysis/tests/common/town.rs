@@ -157,3 +157,43 @@ pub fn raw_facility() -> impl Strategy<Value = RawFacility> {
         0..4usize,
     )
 }
+
+/// A random [`town`]'s streets (true: that street is missing; at least one is there), homes
+/// (position in metres from the south-west corner, children per band) and facilities, and
+/// whether the walking profile is child-safe.
+pub type RawTown = (
+    Vec<bool>,
+    Vec<((f64, f64), [f64; 3])>,
+    Vec<RawFacility>,
+    bool,
+);
+
+/// A random town of up to `homes` homes (some up to 100 m outside the street grid when
+/// `outside`) and up to `facilities` facilities.
+pub fn raw_town(homes: usize, facilities: usize, outside: bool) -> impl Strategy<Value = RawTown> {
+    let (lo, hi) = if outside {
+        (-100.0, 1000.0)
+    } else {
+        (0.0, 900.0)
+    };
+    (
+        proptest::collection::vec(proptest::bool::weighted(0.15), 1..20)
+            .prop_filter("no street at all", |m| m.contains(&false)),
+        proptest::collection::vec(
+            ((lo..hi, lo..hi), [0.0..6.0f64, 0.0..6.0, 0.0..6.0]),
+            1..homes,
+        ),
+        proptest::collection::vec(raw_facility(), 0..facilities),
+        any::<bool>(),
+    )
+}
+
+/// The town and the test standard (child-safe when asked) of a [`raw_town`].
+pub fn town_and_standard(raw: &RawTown) -> (City, spielraum_analysis::Standards) {
+    let (missing, units, facilities, child_safe) = raw;
+    let mut standards = spielraum_analysis::Standards::from_toml_str(STANDARD, "test").unwrap();
+    if *child_safe {
+        standards.profile = spielraum_analysis::WalkProfile::ChildSafe;
+    }
+    (town(missing, units, facilities), standards)
+}
