@@ -9,9 +9,10 @@ use model::{
     PopulationUnit, TaggedNode, WalkWay,
 };
 use rayon::prelude::*;
+use rusqlite::Connection;
 
 use crate::StoreError;
-use crate::layer::{Column, ColumnType, Feature, GeometryType, Layer, Value};
+use crate::layer::{Column, ColumnType, Feature, GeometryType, Layer, LayerWriter, Value};
 
 /// The layers `read_city` needs, in the order `write_city` writes them.
 pub(crate) const CITY_LAYERS: [&str; 7] = [
@@ -49,171 +50,247 @@ fn tags_json(tags: &[(String, String)]) -> Value {
     Value::Text(serde_json::Value::Object(map).to_string())
 }
 
-/// The layer `name` (one of [`CITY_LAYERS`]) of a city, built only when it is written.
-pub(crate) fn city_layer(city: &City, name: &str) -> Layer {
+/// The empty layer `name` (one of [`CITY_LAYERS`]): its geometry type and columns.
+fn city_schema(name: &str) -> Layer {
     match name {
-        "facilities" => with(
-            layer(
-                "facilities",
-                Some(GeometryType::Geometry),
-                &[
-                    ("osm_id", Text),
-                    ("kind", Text),
-                    ("name", Text),
-                    ("area_m2", Real),
-                    ("access", Text),
-                ],
-            ),
-            &city.facilities,
-            |f| Feature {
-                geometry: Some(f.geometry.clone()),
-                values: vec![
-                    Value::Text(f.osm_id.to_string()),
-                    Value::Text(f.kind.as_str().into()),
-                    Value::opt_text(f.name.as_deref()),
-                    Value::opt_real(f.area_m2),
-                    Value::opt_text(f.access.as_deref()),
-                ],
-            },
+        "facilities" => layer(
+            "facilities",
+            Some(GeometryType::Geometry),
+            &[
+                ("osm_id", Text),
+                ("kind", Text),
+                ("name", Text),
+                ("area_m2", Real),
+                ("access", Text),
+            ],
         ),
-        "neighbourhoods" => with(
-            layer(
-                "neighbourhoods",
-                Some(GeometryType::MultiPolygon),
-                &[
-                    ("id", Text),
-                    ("name", Text),
-                    ("admin_level", Integer),
-                    ("population", Real),
-                ],
-            ),
-            &city.neighbourhoods,
-            |n| Feature {
-                geometry: Some(Geometry::MultiPolygon(n.geometry.clone())),
-                values: vec![
-                    Value::Text(n.id.clone()),
-                    Value::Text(n.name.clone()),
-                    n.admin_level
-                        .map_or(Value::Null, |l| Value::Integer(i64::from(l))),
-                    Value::opt_real(n.population),
-                ],
-            },
+        "neighbourhoods" => layer(
+            "neighbourhoods",
+            Some(GeometryType::MultiPolygon),
+            &[
+                ("id", Text),
+                ("name", Text),
+                ("admin_level", Integer),
+                ("population", Real),
+            ],
         ),
-        "population" => with(
-            layer(
-                "population",
-                Some(GeometryType::Point),
-                &[
-                    ("residents", Real),
-                    ("age_0_5", Real),
-                    ("age_6_11", Real),
-                    ("age_12_17", Real),
-                    ("source", Text),
-                ],
-            ),
-            &city.population,
-            |p| Feature {
-                geometry: Some(Geometry::Point(p.location)),
-                values: vec![
-                    Value::Real(p.residents),
-                    Value::Real(p.ages[0]),
-                    Value::Real(p.ages[1]),
-                    Value::Real(p.ages[2]),
-                    Value::Text(p.source.as_str().into()),
-                ],
-            },
+        "population" => layer(
+            "population",
+            Some(GeometryType::Point),
+            &[
+                ("residents", Real),
+                ("age_0_5", Real),
+                ("age_6_11", Real),
+                ("age_12_17", Real),
+                ("source", Text),
+            ],
         ),
-        "buildings" => with(
-            layer(
-                "buildings",
-                Some(GeometryType::Point),
-                &[
-                    ("osm_id", Text),
-                    ("building", Text),
-                    ("levels", Real),
-                    ("footprint_m2", Real),
-                    ("in_residential_landuse", Integer),
-                ],
-            ),
-            &city.buildings,
-            |b| Feature {
-                geometry: Some(Geometry::Point(b.centre)),
-                values: vec![
-                    Value::Text(b.osm_id.to_string()),
-                    Value::Text(b.building.clone()),
-                    Value::opt_real(b.levels),
-                    Value::Real(b.footprint_m2),
-                    Value::Integer(i64::from(b.in_residential_landuse)),
-                ],
-            },
+        "buildings" => layer(
+            "buildings",
+            Some(GeometryType::Point),
+            &[
+                ("osm_id", Text),
+                ("building", Text),
+                ("levels", Real),
+                ("footprint_m2", Real),
+                ("in_residential_landuse", Integer),
+            ],
         ),
-        "basemap" => with(
-            layer(
-                "basemap",
-                Some(GeometryType::Geometry),
-                &[("layer", Text), ("class", Text), ("name", Text)],
-            ),
-            &city.basemap,
-            |b| Feature {
-                geometry: Some(b.geometry.clone()),
-                values: vec![
-                    Value::Text(b.layer.clone()),
-                    Value::Text(b.class.clone()),
-                    Value::opt_text(b.name.as_deref()),
-                ],
-            },
+        "basemap" => layer(
+            "basemap",
+            Some(GeometryType::Geometry),
+            &[("layer", Text), ("class", Text), ("name", Text)],
         ),
-        "walk_ways" => with(
-            layer(
-                "walk_ways",
-                None,
-                &[
-                    ("id", Integer),
-                    ("nodes", Blob),
-                    ("coords", Blob),
-                    ("tags", Text),
-                ],
-            ),
-            &city.walk_ways,
-            |w| Feature {
-                geometry: None,
-                values: vec![
-                    Value::Integer(w.id),
-                    Value::Blob(w.nodes.iter().flat_map(|n| n.to_le_bytes()).collect()),
-                    Value::Blob(
-                        w.coords
-                            .iter()
-                            .flat_map(|c| c.x.to_le_bytes().into_iter().chain(c.y.to_le_bytes()))
-                            .collect(),
-                    ),
-                    tags_json(&w.tags),
-                ],
-            },
+        "walk_ways" => layer(
+            "walk_ways",
+            None,
+            &[
+                ("id", Integer),
+                ("nodes", Blob),
+                ("coords", Blob),
+                ("tags", Text),
+            ],
         ),
-        "tagged_nodes" => with(
-            layer(
-                "tagged_nodes",
-                None,
-                &[
-                    ("id", Integer),
-                    ("lon", Real),
-                    ("lat", Real),
-                    ("tags", Text),
-                ],
-            ),
-            &city.tagged_nodes,
-            |n| Feature {
-                geometry: None,
-                values: vec![
-                    Value::Integer(n.id),
-                    Value::Real(n.coord.x),
-                    Value::Real(n.coord.y),
-                    tags_json(&n.tags),
-                ],
-            },
+        "tagged_nodes" => layer(
+            "tagged_nodes",
+            None,
+            &[
+                ("id", Integer),
+                ("lon", Real),
+                ("lat", Real),
+                ("tags", Text),
+            ],
         ),
         _ => layer(name, None, &[]),
     }
+}
+
+fn facility_feature(f: &Facility) -> Feature {
+    Feature {
+        geometry: Some(f.geometry.clone()),
+        values: vec![
+            Value::Text(f.osm_id.to_string()),
+            Value::Text(f.kind.as_str().into()),
+            Value::opt_text(f.name.as_deref()),
+            Value::opt_real(f.area_m2),
+            Value::opt_text(f.access.as_deref()),
+        ],
+    }
+}
+
+fn neighbourhood_feature(n: &Neighbourhood) -> Feature {
+    Feature {
+        geometry: Some(Geometry::MultiPolygon(n.geometry.clone())),
+        values: vec![
+            Value::Text(n.id.clone()),
+            Value::Text(n.name.clone()),
+            n.admin_level
+                .map_or(Value::Null, |l| Value::Integer(i64::from(l))),
+            Value::opt_real(n.population),
+        ],
+    }
+}
+
+fn population_feature(p: &PopulationUnit) -> Feature {
+    Feature {
+        geometry: Some(Geometry::Point(p.location)),
+        values: vec![
+            Value::Real(p.residents),
+            Value::Real(p.ages[0]),
+            Value::Real(p.ages[1]),
+            Value::Real(p.ages[2]),
+            Value::Text(p.source.as_str().into()),
+        ],
+    }
+}
+
+fn building_feature(b: &Building) -> Feature {
+    Feature {
+        geometry: Some(Geometry::Point(b.centre)),
+        values: vec![
+            Value::Text(b.osm_id.to_string()),
+            Value::Text(b.building.clone()),
+            Value::opt_real(b.levels),
+            Value::Real(b.footprint_m2),
+            Value::Integer(i64::from(b.in_residential_landuse)),
+        ],
+    }
+}
+
+fn basemap_feature(b: &BasemapFeature) -> Feature {
+    Feature {
+        geometry: Some(b.geometry.clone()),
+        values: vec![
+            Value::Text(b.layer.clone()),
+            Value::Text(b.class.clone()),
+            Value::opt_text(b.name.as_deref()),
+        ],
+    }
+}
+
+fn walk_way_feature(w: &WalkWay) -> Feature {
+    Feature {
+        geometry: None,
+        values: vec![
+            Value::Integer(w.id),
+            Value::Blob(w.nodes.iter().flat_map(|n| n.to_le_bytes()).collect()),
+            Value::Blob(
+                w.coords
+                    .iter()
+                    .flat_map(|c| c.x.to_le_bytes().into_iter().chain(c.y.to_le_bytes()))
+                    .collect(),
+            ),
+            tags_json(&w.tags),
+        ],
+    }
+}
+
+fn tagged_node_feature(n: &TaggedNode) -> Feature {
+    Feature {
+        geometry: None,
+        values: vec![
+            Value::Integer(n.id),
+            Value::Real(n.coord.x),
+            Value::Real(n.coord.y),
+            tags_json(&n.tags),
+        ],
+    }
+}
+
+/// The layer `name` (one of [`CITY_LAYERS`]) of a city, built only when it is written.
+#[cfg(test)]
+pub(crate) fn city_layer(city: &City, name: &str) -> Layer {
+    let l = city_schema(name);
+    match name {
+        "facilities" => with(l, &city.facilities, facility_feature),
+        "neighbourhoods" => with(l, &city.neighbourhoods, neighbourhood_feature),
+        "population" => with(l, &city.population, population_feature),
+        "buildings" => with(l, &city.buildings, building_feature),
+        "basemap" => with(l, &city.basemap, basemap_feature),
+        "walk_ways" => with(l, &city.walk_ways, walk_way_feature),
+        "tagged_nodes" => with(l, &city.tagged_nodes, tagged_node_feature),
+        _ => l,
+    }
+}
+
+/// Items converted to features and inserted at a time (bounds the memory of the rows).
+const ROWS_CHUNK: usize = 4096;
+
+/// Appends `items` to a layer being written, converting a chunk at a time (in parallel).
+fn insert_all<T: Sync>(
+    conn: &Connection,
+    w: &mut LayerWriter,
+    items: &[T],
+    f: impl Fn(&T) -> Feature + Sync + Send,
+) -> Result<(), StoreError> {
+    for chunk in items.chunks(ROWS_CHUNK) {
+        let features: Vec<Feature> = chunk.par_iter().map(&f).collect();
+        w.insert(conn, &features)?;
+    }
+    Ok(())
+}
+
+/// Starts the city layer `name` (one of [`CITY_LAYERS`]) in `conn`'s transaction.
+pub(crate) fn create_city_layer(conn: &Connection, name: &str) -> Result<LayerWriter, StoreError> {
+    let l = city_schema(name);
+    LayerWriter::create(conn, &l.name, l.geometry_type, &l.columns)
+}
+
+/// Appends the rows `city` holds for layer `name` (one of [`CITY_LAYERS`]) to `w`.
+pub(crate) fn insert_city_rows(
+    conn: &Connection,
+    w: &mut LayerWriter,
+    city: &City,
+    name: &str,
+) -> Result<(), StoreError> {
+    match name {
+        "facilities" => insert_all(conn, w, &city.facilities, facility_feature),
+        "neighbourhoods" => insert_all(conn, w, &city.neighbourhoods, neighbourhood_feature),
+        "population" => insert_all(conn, w, &city.population, population_feature),
+        "buildings" => insert_all(conn, w, &city.buildings, building_feature),
+        "basemap" => insert_all(conn, w, &city.basemap, basemap_feature),
+        "walk_ways" => insert_all(conn, w, &city.walk_ways, walk_way_feature),
+        "tagged_nodes" => insert_all(conn, w, &city.tagged_nodes, tagged_node_feature),
+        _ => Ok(()),
+    }
+}
+
+/// Appends walkable ways to the `walk_ways` layer being written.
+pub(crate) fn insert_walk_ways(
+    conn: &Connection,
+    w: &mut LayerWriter,
+    ways: &[WalkWay],
+) -> Result<(), StoreError> {
+    insert_all(conn, w, ways, walk_way_feature)
+}
+
+/// Appends basemap features to the `basemap` layer being written.
+pub(crate) fn insert_basemap(
+    conn: &Connection,
+    w: &mut LayerWriter,
+    features: &[BasemapFeature],
+) -> Result<(), StoreError> {
+    insert_all(conn, w, features, basemap_feature)
 }
 
 /// Column access by name for one feature, with errors naming layer, row and column.

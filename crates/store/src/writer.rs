@@ -1,0 +1,229 @@
+//! Writing a new GeoPackage: a locked temporary file in the target's folder, filled in one
+//! transaction and renamed over the target only when complete ([`NewFile`]), and the city
+//! written into it, its two big layers streamed in batches while they are read ([`CityWriter`]).
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use model::scenario::CandidateSite;
+use model::{BasemapFeature, City, OsmId, WalkWay};
+use rusqlite::Connection;
+
+use crate::carry::{self, Carried, Carry};
+use crate::layer::{self, LayerWriter};
+use crate::{StoreError, city};
+
+/// A GeoPackage being written: a temporary file (locked, see
+/// [`crate::remove_stale_temporaries`]) with an open transaction, holding the GeoPackage core
+/// tables. Dropped without [`NewFile::finish`], it is deleted and the target is untouched.
+pub(crate) struct NewFile {
+    path: PathBuf,
+    tmp: tempfile::NamedTempFile,
+    conn: Connection,
+}
+
+impl NewFile {
+    /// Starts a new file that will replace `path`.
+    pub(crate) fn create(path: &Path) -> Result<NewFile, StoreError> {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let io = |source| StoreError::Io {
+            path: dir.to_path_buf(),
+            source,
+        };
+        crate::remove_stale_temporaries(dir);
+        let tmp = tempfile::Builder::new()
+            .prefix(crate::TMP_PREFIX)
+            .suffix(crate::TMP_SUFFIX)
+            .tempfile_in(dir)
+            .map_err(io)?;
+        // Marks the file as in use until it is renamed or deleted (see remove_stale_temporaries).
+        crate::lock_exclusive(tmp.as_file());
+        let conn = Connection::open(tmp.path()).map_err(|e| StoreError::from(e).in_file(path))?;
+        let begin = |conn: &Connection| -> Result<(), StoreError> {
+            conn.execute_batch(
+                "PRAGMA page_size = 16384; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
+                 PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; BEGIN;",
+            )?;
+            layer::init_geopackage(conn)?;
+            Ok(())
+        };
+        begin(&conn).map_err(|e| e.in_file(path))?;
+        Ok(NewFile {
+            path: path.to_path_buf(),
+            tmp,
+            conn,
+        })
+    }
+
+    /// The connection, inside the file's transaction.
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The file it will replace.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Completes the file: `fill` writes what is still to write, then `meta` goes into
+    /// `spielraum_meta`, the transaction is committed, the user data of the file being replaced
+    /// is carried over if asked to (checked against `facilities`), and the file is renamed over
+    /// the target. On error nothing is renamed and the target is untouched.
+    pub(crate) fn finish(
+        self,
+        meta: &[(String, String)],
+        carry: Option<(Carry, &HashSet<OsmId>)>,
+        fill: impl FnOnce(&Connection) -> Result<(), StoreError>,
+    ) -> Result<Carried, StoreError> {
+        let NewFile {
+            path,
+            tmp,
+            mut conn,
+        } = self;
+        let path = path.as_path();
+        let mut carried = Carried::default();
+        let mut keep = None;
+        // Held from before the copy until the new file has replaced the old one: no edit can be
+        // committed to the old file in between (writers wait on the busy timeout).
+        let mut old_lock = None;
+        match carry {
+            Some((Carry::Keep, facilities)) if path.is_file() => {
+                let writable = std::fs::metadata(path).is_ok_and(|m| !m.permissions().readonly());
+                if writable && let Ok(conn) = crate::open(path, true) {
+                    conn.execute_batch("BEGIN IMMEDIATE")
+                        .map_err(|e| StoreError::from(e).in_file(path))?;
+                    old_lock = Some(conn);
+                }
+                if let Some(tables) = carry::tables_in(path)?.filter(|t| !t.is_empty()) {
+                    keep = Some((tables, facilities));
+                }
+            }
+            Some((Carry::Replace, _)) if path.is_file() => {
+                carried.dropped = carry::scenario_count(path);
+            }
+            _ => {}
+        }
+        let complete = |conn: &Connection| -> Result<(), StoreError> {
+            fill(conn)?;
+            crate::write_meta_tx(conn, meta)?;
+            conn.execute_batch("COMMIT")?;
+            Ok(())
+        };
+        complete(&conn).map_err(|e| e.in_file(path))?;
+        if let Some((tables, facilities)) = &keep {
+            carried = carry::copy_into(&mut conn, path, tables, facilities)?;
+        }
+        conn.close()
+            .map_err(|(_, e)| StoreError::from(e).in_file(path))?;
+        // Temporary files are created 0600; a GeoPackage is an ordinary document.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644)).map_err(
+                |source| StoreError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                },
+            )?;
+        }
+        // A WAL journal left by a killed writer of the file being replaced must not be applied
+        // to the new one (SQLite would take it for the new file's journal).
+        for suffix in ["-wal", "-shm"] {
+            let mut side = path.as_os_str().to_owned();
+            side.push(suffix);
+            let _ = std::fs::remove_file(PathBuf::from(side));
+        }
+        tmp.persist(path).map_err(|e| StoreError::Io {
+            path: path.to_path_buf(),
+            source: e.error,
+        })?;
+        if let Some(conn) = old_lock {
+            // The old file is gone from its name; nothing was written to it.
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        Ok(carried)
+    }
+}
+
+/// A new city GeoPackage written while the city is still being read: the walkable ways and the
+/// basemap (the two big layers) are appended in batches as they come
+/// ([`CityWriter::add_walk_ways`], [`CityWriter::add_basemap`]), the rest of the city at
+/// [`CityWriter::finish`]. The file is the one [`crate::write_city_carrying`] writes for the
+/// whole city (the same rows in the same order, the same R-trees), and it is written as
+/// atomically: a temporary file renamed over the target by `finish` only; dropped before,
+/// the writer deletes it and leaves an existing file untouched.
+pub struct CityWriter {
+    file: NewFile,
+    walk_ways: LayerWriter,
+    basemap: LayerWriter,
+}
+
+impl CityWriter {
+    /// Starts a new city GeoPackage that will replace `path` (its folder must exist).
+    pub fn create(path: &Path) -> Result<CityWriter, StoreError> {
+        let file = NewFile::create(path)?;
+        let start = |name| city::create_city_layer(file.conn(), name).map_err(|e| e.in_file(path));
+        Ok(CityWriter {
+            walk_ways: start("walk_ways")?,
+            basemap: start("basemap")?,
+            file,
+        })
+    }
+
+    /// Appends walkable ways to the `walk_ways` layer (rows in the order given).
+    pub fn add_walk_ways(&mut self, ways: &[WalkWay]) -> Result<(), StoreError> {
+        city::insert_walk_ways(self.file.conn(), &mut self.walk_ways, ways)
+            .map_err(|e| e.in_file(self.file.path()))
+    }
+
+    /// Appends features to the `basemap` layer (rows in the order given).
+    pub fn add_basemap(&mut self, features: &[BasemapFeature]) -> Result<(), StoreError> {
+        city::insert_basemap(self.file.conn(), &mut self.basemap, features)
+            .map_err(|e| e.in_file(self.file.path()))
+    }
+
+    /// Writes the rest of `city` (its walkable ways and basemap, if any, after those added),
+    /// the candidate sites and the metadata, carries the scenarios of the file being replaced
+    /// over as [`crate::write_city_carrying`] does, and renames the file into place.
+    pub fn finish(
+        self,
+        city: &City,
+        candidates: &[CandidateSite],
+        carry: Carry,
+    ) -> Result<Carried, StoreError> {
+        let facilities = city.facilities.iter().map(|f| f.osm_id).collect();
+        self.finish_with(city, candidates, Some((carry, &facilities)))
+    }
+
+    /// [`CityWriter::finish`], with or without carrying user data over.
+    pub(crate) fn finish_with(
+        self,
+        city: &City,
+        candidates: &[CandidateSite],
+        carry: Option<(Carry, &HashSet<OsmId>)>,
+    ) -> Result<Carried, StoreError> {
+        let CityWriter {
+            file,
+            walk_ways,
+            basemap,
+        } = self;
+        let mut streamed = [("walk_ways", Some(walk_ways)), ("basemap", Some(basemap))];
+        file.finish(&city.metadata, carry, |conn| {
+            // In the order of CITY_LAYERS, so that the registry tables list them as always.
+            for name in city::CITY_LAYERS {
+                let mut w = match streamed.iter_mut().find(|(n, _)| *n == name) {
+                    Some((_, w)) => w.take().ok_or_else(|| {
+                        StoreError::Shape(format!("layer {name} is written twice"))
+                    })?,
+                    None => city::create_city_layer(conn, name)?,
+                };
+                city::insert_city_rows(conn, &mut w, city, name)?;
+                w.finish(conn)?;
+            }
+            layer::write_layer_tx(conn, &city::candidate_layer(candidates))
+        })
+    }
+}
