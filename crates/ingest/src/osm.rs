@@ -16,6 +16,7 @@
 //! is the exception, its ways of interest are held in memory and sorted as before.
 
 mod admin;
+mod buildings;
 pub mod nodes;
 mod rings;
 pub mod tags;
@@ -26,10 +27,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use geo::Centroid;
 use geo_types::{Coord, Geometry, LineString, MultiPolygon, Point};
 use model::scenario::CandidateSite;
-use model::{BasemapFeature, Building, City, Facility, OsmId, TaggedNode, WalkWay};
+use model::{BasemapFeature, City, Facility, OsmId, TaggedNode, WalkWay};
 use osmpbf::{Blob, BlobDecode, BlobReader, Element, PrimitiveBlock, RelMemberType};
 use rayon::prelude::*;
 
+use buildings::{BuildingRow, Names};
 use nodes::{IdSet, NodeStore};
 use tags::{Tags, tag};
 
@@ -70,8 +72,10 @@ pub struct Streamed {
 /// Takes the walkable ways and the basemap while the extract is read ([`read_osm_into`]):
 /// called on the reading thread, in order, while the next blobs are built.
 pub trait OsmSink {
-    /// Takes the next rows; an error stops the import ([`OsmError::Sink`]).
-    fn take(&mut self, batch: Streamed) -> Result<(), SinkError>;
+    /// Takes the next rows; an error stops the import ([`OsmError::Sink`]). The sink may move
+    /// them out of `batch`; what it leaves is freed by the import's worker threads, which
+    /// allocated it (that keeps the freeing off the sink's thread).
+    fn take(&mut self, batch: &mut Streamed) -> Result<(), SinkError>;
 }
 
 /// The sink that keeps everything in memory (what [`read_osm`] uses).
@@ -79,11 +83,20 @@ pub trait OsmSink {
 struct Collect(Streamed);
 
 impl OsmSink for Collect {
-    fn take(&mut self, batch: Streamed) -> Result<(), SinkError> {
-        self.0.walk_ways.extend(batch.walk_ways);
-        self.0.basemap.extend(batch.basemap);
+    fn take(&mut self, batch: &mut Streamed) -> Result<(), SinkError> {
+        self.0.walk_ways.append(&mut batch.walk_ways);
+        self.0.basemap.append(&mut batch.basemap);
         Ok(())
     }
+}
+
+/// Hands `batch` to `sink`, then frees what it left on a worker thread.
+fn deliver(sink: &mut dyn OsmSink, mut batch: Streamed) -> Result<(), OsmError> {
+    let taken = sink.take(&mut batch);
+    if !(batch.walk_ways.is_empty() && batch.basemap.is_empty()) {
+        rayon::spawn(move || drop(batch));
+    }
+    taken.map_err(OsmError::Sink)
 }
 
 /// Errors reading a PBF file; each names the file.
@@ -189,6 +202,34 @@ struct Part {
 }
 
 type Progress<'a> = &'a (dyn Fn(&str, u64, u64) + Sync);
+
+/// TEMPORARY: memory at a point.
+pub fn rss(at: &str) {
+    let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let get = |k: &str| {
+        s.lines()
+            .find(|l| l.starts_with(k))
+            .unwrap_or("")
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or("0")
+            .parse::<u64>()
+            .unwrap_or(0)
+            / 1024
+    };
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    let t = START
+        .get_or_init(std::time::Instant::now)
+        .elapsed()
+        .as_secs_f64();
+    if std::env::var_os("RSS_TRACE").is_some() {
+        eprintln!(
+            "RSS {t:6.2}s {at}: {} MB (peak {} MB)",
+            get("VmRSS:"),
+            get("VmHWM:")
+        );
+    }
+}
 
 fn kept_tags<'a>(it: impl Iterator<Item = (&'a str, &'a str)>) -> Tags {
     it.filter(|(k, _)| tags::KEPT_KEYS.contains(k))
@@ -610,6 +651,7 @@ fn read_passes(
     member_ways.sort_unstable();
     member_ways.dedup();
 
+    rss("pass 1 read");
     // Pass 2: the nodes used by the ways of interest and the member ways.
     let parts = scan(
         path,
@@ -636,7 +678,9 @@ fn read_passes(
         }
         refs.push(p.refs);
     }
+    rss("pass 2 read");
     let store = NodeStore::new(merge_sorted(refs));
+    rss("node store made");
     tracing::debug!(
         "node store: {} nodes, {} MB",
         store.ids().len(),
@@ -688,6 +732,7 @@ fn read_passes(
     if !as_planned(&parts, plan) {
         return Ok(None);
     }
+    rss("pass 3 read");
     let mut tagged: Vec<(i64, Coord<f64>, Tags)> = Vec::new();
     for (_, p) in parts {
         newest_ms = newest_ms.max(p.newest_ms);
@@ -711,6 +756,7 @@ struct Context<'a> {
     /// Member ways of the relations kept, sorted.
     member_ways: &'a [i64],
     network: &'a NetworkNodes,
+    names: &'a Names,
 }
 
 /// Blobs (or chunks of ways) built at a time per thread and handed to the sink together.
@@ -762,15 +808,15 @@ fn stream_ways(
     let window = rayon::current_num_threads().max(1) * WINDOW_PER_THREAD;
     let mut blobs = read.way_blobs.clone();
     blobs.sort_by_key(|b| (b.first, b.index));
-    let in_order = blobs.iter().all(|b| b.increasing)
-        && blobs.windows(2).all(|w| w[0].last < w[1].first);
+    let in_order =
+        blobs.iter().all(|b| b.increasing) && blobs.windows(2).all(|w| w[0].last < w[1].first);
     let mut consume = |built: Vec<Build>| -> Result<(), OsmError> {
         for mut b in built {
             let batch = Streamed {
                 walk_ways: std::mem::take(&mut b.walk_ways),
                 basemap: std::mem::take(&mut b.basemap),
             };
-            sink.take(batch).map_err(OsmError::Sink)?;
+            deliver(sink, batch)?;
             out.merge(b);
         }
         Ok(())
@@ -874,6 +920,7 @@ pub fn read_osm_into(
             path: path.to_path_buf(),
         });
     }
+    rss("start");
     let plan = plan_sorted(path)?;
     let read = match read_passes(path, progress, plan.as_deref())? {
         Some(read) => read,
@@ -884,12 +931,14 @@ pub fn read_osm_into(
         })?,
     };
     let network = NetworkNodes::new(&read.tagged);
+    let names = Names::default();
     let mut b = Build::default();
     {
         let cx = Context {
             store: &read.store,
             member_ways: &read.member_ways,
             network: &network,
+            names: &names,
         };
         stream_ways(path, &read, &cx, progress, sink, &mut b)?;
     }
@@ -901,25 +950,31 @@ pub fn read_osm_into(
         newest_ms,
         ..
     } = read;
+    rss("pass 4 done");
     let mut members = std::mem::take(&mut b.members);
     members.sort_by_key(|m| m.0);
-    let mut from_relations = build_from_relations(&rels, &members, &store);
+    let mut from_relations = build_from_relations(&rels, &members, &store, &names);
     drop((members, store, rels));
     let basemap = std::mem::take(&mut from_relations.basemap);
-    sink.take(Streamed {
-        walk_ways: Vec::new(),
-        basemap,
-    })
-    .map_err(OsmError::Sink)?;
+    deliver(
+        sink,
+        Streamed {
+            walk_ways: Vec::new(),
+            basemap,
+        },
+    )?;
     b.merge(from_relations);
     build_from_nodes(tagged, &network, &mut b);
     let basemap = std::mem::take(&mut b.basemap);
-    sink.take(Streamed {
-        walk_ways: Vec::new(),
-        basemap,
-    })
-    .map_err(OsmError::Sink)?;
+    deliver(
+        sink,
+        Streamed {
+            walk_ways: Vec::new(),
+            basemap,
+        },
+    )?;
 
+    rss("relations and nodes built");
     let (neighbourhoods, level, admin_warnings) = admin::choose(b.boundaries, opts.admin_level);
     b.warnings.extend(admin_warnings);
     match level {
@@ -928,11 +983,18 @@ pub fn read_osm_into(
     }
     mark_residential(&mut b.buildings, &b.residential);
     drop(b.residential);
+    b.buildings.sort_by_key(BuildingRow::osm_id);
+    let values = names.into_values();
+    let buildings = b
+        .buildings
+        .into_iter()
+        .map(|r| r.to_building(&values))
+        .collect();
 
     let mut city = City {
         facilities: b.facilities,
         neighbourhoods,
-        buildings: b.buildings,
+        buildings,
         population: Vec::new(),
         walk_ways: Vec::new(),
         tagged_nodes: b.tagged_nodes,
@@ -940,7 +1002,6 @@ pub fn read_osm_into(
         metadata: Vec::new(),
     };
     city.facilities.sort_by_key(|f| f.osm_id);
-    city.buildings.sort_by_key(|b| b.osm_id);
     city.tagged_nodes.sort_by_key(|n| n.id);
     let timestamp = header_ts
         .map(|s| s.saturating_mul(1000))
@@ -983,7 +1044,7 @@ fn metadata(path: &Path, ts_ms: Option<i64>, level: Option<u8>) -> Vec<(String, 
 #[derive(Default)]
 struct Build {
     facilities: Vec<Facility>,
-    buildings: Vec<Building>,
+    buildings: Vec<BuildingRow>,
     walk_ways: Vec<WalkWay>,
     tagged_nodes: Vec<TaggedNode>,
     basemap: Vec<BasemapFeature>,
@@ -1011,7 +1072,7 @@ impl Build {
 
     /// Adds what an area (closed way or multipolygon) with tags `t` makes. The area on the ellipsoid is
     /// computed only for facilities, buildings and candidate sites (not for landuse or water).
-    fn area(&mut self, id: OsmId, t: &Tags, mut mp: MultiPolygon<f64>) {
+    fn area(&mut self, id: OsmId, t: &Tags, mut mp: MultiPolygon<f64>, names: &Names) {
         let facility = tags::facility_kind(t);
         let building = tags::building(t);
         let candidate = tags::candidate_source(t);
@@ -1043,14 +1104,13 @@ impl Build {
         let basemap_area = tags::basemap_area(t);
         if let Some(bv) = building {
             if let Some(centre) = mp.centroid() {
-                self.buildings.push(Building {
-                    osm_id: id,
-                    building: bv.to_string(),
-                    levels: tags::levels(t),
-                    footprint_m2: area.unwrap_or(0.0),
+                self.buildings.extend(BuildingRow::new(
+                    id,
+                    names.intern(bv),
+                    tags::levels(t),
+                    area.unwrap_or(0.0),
                     centre,
-                    in_residential_landuse: false,
-                });
+                ));
             }
             // The polygon itself goes along unless a later layer still needs it.
             let geometry = if residential || basemap_area.is_some() {
@@ -1142,7 +1202,7 @@ fn build_ways(ways: &[Way], cx: &Context) -> Build {
                         .push(admin::Candidate::built(id, level, &w.tags, mp.clone()));
                 }
                 if tags::is_area_of_interest(&w.tags) {
-                    b.area(id, &w.tags, mp);
+                    b.area(id, &w.tags, mp, cx.names);
                 }
             }
             if walk {
@@ -1200,9 +1260,13 @@ fn relation_polygon(
         .map_err(|e| format!("multipolygon has {e}"))
 }
 
-fn build_from_relations(rels: &[Rel], members: &[(i64, Vec<i64>)], store: &NodeStore) -> Build {
-    rels
-        .par_iter()
+fn build_from_relations(
+    rels: &[Rel],
+    members: &[(i64, Vec<i64>)],
+    store: &NodeStore,
+    names: &Names,
+) -> Build {
+    rels.par_iter()
         .fold(Build::default, |mut b, r| {
             let id = OsmId::Relation(r.id);
             if tag(&r.tags, "type") != Some("multipolygon") && tags::admin_level(&r.tags).is_none()
@@ -1224,7 +1288,7 @@ fn build_from_relations(rels: &[Rel], members: &[(i64, Vec<i64>)], store: &NodeS
                             .push(admin::Candidate::built(id, level, &r.tags, mp.clone()));
                     }
                     if tag(&r.tags, "type") == Some("multipolygon") {
-                        b.area(id, &r.tags, mp);
+                        b.area(id, &r.tags, mp, names);
                     }
                 }
                 Err(why) => {
@@ -1275,7 +1339,7 @@ fn build_from_nodes(nodes: Vec<(i64, Coord<f64>, Tags)>, network: &NetworkNodes,
 }
 
 /// Sets `in_residential_landuse` for buildings whose centre lies in a `landuse=residential` area.
-fn mark_residential(buildings: &mut [Building], residential: &[MultiPolygon<f64>]) {
+fn mark_residential(buildings: &mut [BuildingRow], residential: &[MultiPolygon<f64>]) {
     let locator = model::index::AreaLocator::new(residential);
     buildings.par_iter_mut().for_each(|b| {
         b.in_residential_landuse = locator.locate(b.centre).is_some();

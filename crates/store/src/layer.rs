@@ -1,13 +1,15 @@
 //! Generic GeoPackage layers: schema (gpkg_* tables, R-tree index with GDAL's triggers),
 //! writing a whole layer in a transaction and reading it back.
 
+use std::borrow::Cow;
+
 use geo::BoundingRect;
 use geo_types::Geometry;
 use rayon::prelude::*;
-use rusqlite::types::ValueRef;
+use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, params};
 
-use crate::wkb::{decode_gpkg, encode_gpkg};
+use crate::wkb::{decode_gpkg, encode_gpkg, encode_gpkg_into};
 use crate::{StoreError, rtree};
 
 /// The geometry type of a feature layer, as written in `gpkg_geometry_columns`.
@@ -359,6 +361,8 @@ pub(crate) struct LayerWriter {
     bbox: Option<geo_types::Rect<f64>>,
     /// Features inserted so far (to name a bad one).
     count: usize,
+    /// Whether the R-tree is built.
+    indexed: bool,
 }
 
 impl LayerWriter {
@@ -410,9 +414,9 @@ impl LayerWriter {
             rtree_rows: Vec::new(),
             bbox: None,
             count: 0,
+            indexed: false,
         })
     }
-
 
     /// Appends `features` to the layer.
     pub(crate) fn insert(
@@ -438,35 +442,40 @@ impl LayerWriter {
                 .collect();
             for (f, (geom, rect)) in chunk.iter().zip(encoded) {
                 insert.execute(rusqlite::params_from_iter(geom.iter().chain(&f.values)))?;
-                let Some(r) = rect else {
-                    continue;
-                };
-                self.rtree_rows.push((
-                    conn.last_insert_rowid(),
-                    rtree::rounded(r.min().x, r.max().x, r.min().y, r.max().y),
-                ));
-                self.bbox = Some(match self.bbox {
-                    None => r,
-                    Some(b) => geo_types::Rect::new(
-                        (b.min().x.min(r.min().x), b.min().y.min(r.min().y)),
-                        (b.max().x.max(r.max().x), b.max().y.max(r.max().y)),
-                    ),
-                });
+                if let Some(r) = rect {
+                    self.add_to_index(conn.last_insert_rowid(), r);
+                }
             }
         }
         Ok(())
     }
 
-    /// Completes the layer: its R-tree (feature tables), its rows in `gpkg_contents`,
-    /// `gpkg_geometry_columns` and `gpkg_extensions`, and the R-tree triggers.
-    pub(crate) fn finish(self, conn: &Connection) -> Result<(), StoreError> {
+    /// Builds the layer's R-tree (feature tables) from the rows inserted so far and frees
+    /// their entries; rows inserted later are not indexed (so it is called once all are in).
+    pub(crate) fn index(&mut self, conn: &Connection) -> Result<(), StoreError> {
+        if self.indexed {
+            return Ok(());
+        }
+        self.indexed = true;
         let t = self.name.as_str();
         if self.insert.is_some() && self.geometry_type.is_some() {
             conn.execute_batch(&format!(
                 "CREATE VIRTUAL TABLE \"rtree_{t}_{GEOM}\" USING rtree(id, minx, maxx, miny, maxy);"
             ))?;
-            rtree::bulk_load(conn, &format!("rtree_{t}_{GEOM}"), self.rtree_rows)?;
+            rtree::bulk_load(
+                conn,
+                &format!("rtree_{t}_{GEOM}"),
+                std::mem::take(&mut self.rtree_rows),
+            )?;
         }
+        Ok(())
+    }
+
+    /// Completes the layer: its R-tree (unless [`LayerWriter::index`] built it), its rows in
+    /// `gpkg_contents`, `gpkg_geometry_columns` and `gpkg_extensions`, and the R-tree triggers.
+    pub(crate) fn finish(mut self, conn: &Connection) -> Result<(), StoreError> {
+        self.index(conn)?;
+        let t = self.name.as_str();
         let bbox = self.bbox;
         let (data_type, srs) = match self.geometry_type {
             Some(_) => ("features", Some(4326)),
@@ -498,6 +507,87 @@ impl LayerWriter {
             conn.execute_batch(&rtree_triggers(t))?;
         }
         Ok(())
+    }
+}
+
+/// An item written as one row of a layer, its values bound without copying them first.
+pub(crate) trait AsRow {
+    /// Its geometry (`None` for NULL and in attribute tables).
+    fn geometry(&self) -> Option<Cow<'_, Geometry<f64>>>;
+    /// Its values, one per column, in column order.
+    fn values(&self) -> Vec<ToSqlOutput<'_>>;
+}
+
+impl LayerWriter {
+    /// Appends one row per item (in order), encoding each geometry into one reused buffer on
+    /// this thread: no copy of the items, and what is allocated is freed by the same thread.
+    /// Writes exactly what [`LayerWriter::insert`] writes for the same features.
+    pub(crate) fn insert_items<T: AsRow>(
+        &mut self,
+        conn: &Connection,
+        items: &[T],
+    ) -> Result<(), StoreError> {
+        let Some(sql) = &self.insert else {
+            self.count += items.len();
+            return Ok(());
+        };
+        let mut insert = conn.prepare_cached(sql)?;
+        let mut wkb = Vec::new();
+        for item in items {
+            let values = item.values();
+            if values.len() != self.width {
+                return Err(StoreError::Shape(format!(
+                    "layer {}: feature {} has {} values for {} columns",
+                    self.name,
+                    self.count,
+                    values.len(),
+                    self.width
+                )));
+            }
+            self.count += 1;
+            let geometry = item.geometry();
+            let rect = match (&self.geometry_type, &geometry) {
+                (Some(_), Some(g)) => {
+                    wkb.clear();
+                    let rect = encode_gpkg_into(&mut wkb, g);
+                    let geom = ToSqlOutput::Borrowed(ValueRef::Blob(&wkb));
+                    insert.execute(rusqlite::params_from_iter(
+                        std::iter::once(&geom).chain(&values),
+                    ))?;
+                    rect
+                }
+                (Some(_), None) => {
+                    let geom = ToSqlOutput::Borrowed(ValueRef::Null);
+                    insert.execute(rusqlite::params_from_iter(
+                        std::iter::once(&geom).chain(&values),
+                    ))?;
+                    None
+                }
+                (None, g) => {
+                    insert.execute(rusqlite::params_from_iter(&values))?;
+                    g.as_ref().and_then(|g| g.bounding_rect())
+                }
+            };
+            if let Some(r) = rect {
+                self.add_to_index(conn.last_insert_rowid(), r);
+            }
+        }
+        Ok(())
+    }
+
+    /// Records a row's bounds for the R-tree and the layer's bounding box.
+    fn add_to_index(&mut self, id: i64, r: geo_types::Rect<f64>) {
+        self.rtree_rows.push((
+            id,
+            rtree::rounded(r.min().x, r.max().x, r.min().y, r.max().y),
+        ));
+        self.bbox = Some(match self.bbox {
+            None => r,
+            Some(b) => geo_types::Rect::new(
+                (b.min().x.min(r.min().x), b.min().y.min(r.min().y)),
+                (b.max().x.max(r.max().x), b.max().y.max(r.max().y)),
+            ),
+        });
     }
 }
 

@@ -43,9 +43,11 @@ impl NewFile {
         crate::lock_exclusive(tmp.as_file());
         let conn = Connection::open(tmp.path()).map_err(|e| StoreError::from(e).in_file(path))?;
         let begin = |conn: &Connection| -> Result<(), StoreError> {
+            // 16 MiB of page cache: the rows are appended, so the cache only needs the last
+            // pages of each table; a bigger cache was no faster (docs/benchmarks.md, import).
             conn.execute_batch(
                 "PRAGMA page_size = 16384; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
-                 PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; BEGIN;",
+                 PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY; BEGIN;",
             )?;
             layer::init_geopackage(conn)?;
             Ok(())
@@ -175,13 +177,15 @@ impl CityWriter {
 
     /// Appends walkable ways to the `walk_ways` layer (rows in the order given).
     pub fn add_walk_ways(&mut self, ways: &[WalkWay]) -> Result<(), StoreError> {
-        city::insert_walk_ways(self.file.conn(), &mut self.walk_ways, ways)
+        self.walk_ways
+            .insert_items(self.file.conn(), ways)
             .map_err(|e| e.in_file(self.file.path()))
     }
 
     /// Appends features to the `basemap` layer (rows in the order given).
     pub fn add_basemap(&mut self, features: &[BasemapFeature]) -> Result<(), StoreError> {
-        city::insert_basemap(self.file.conn(), &mut self.basemap, features)
+        self.basemap
+            .insert_items(self.file.conn(), features)
             .map_err(|e| e.in_file(self.file.path()))
     }
 
@@ -212,6 +216,15 @@ impl CityWriter {
         } = self;
         let mut streamed = [("walk_ways", Some(walk_ways)), ("basemap", Some(basemap))];
         file.finish(&city.metadata, carry, |conn| {
+            // The streamed rows are complete unless the city holds more: index them now, which
+            // frees their R-tree entries before the other layers are written.
+            if city.walk_ways.is_empty() && city.basemap.is_empty() {
+                for (_, w) in &mut streamed {
+                    if let Some(w) = w {
+                        w.index(conn)?;
+                    }
+                }
+            }
             // In the order of CITY_LAYERS, so that the registry tables list them as always.
             for name in city::CITY_LAYERS {
                 let mut w = match streamed.iter_mut().find(|(n, _)| *n == name) {
@@ -223,7 +236,32 @@ impl CityWriter {
                 city::insert_city_rows(conn, &mut w, city, name)?;
                 w.finish(conn)?;
             }
-            layer::write_layer_tx(conn, &city::candidate_layer(candidates))
+            layer::write_layer_tx(conn, &city::candidate_layer(candidates))?;
+            sequence_in_layer_order(conn)
         })
     }
+}
+
+/// Puts the rows of `sqlite_sequence` (one per table with rows, added by SQLite at a table's
+/// first insert) in the order of the city's layers: the streamed layers got theirs first, and
+/// the file is to hold the same rows in the same order as one written in one go.
+fn sequence_in_layer_order(conn: &Connection) -> Result<(), StoreError> {
+    let mut rows: Vec<(String, i64)> = conn
+        .prepare("SELECT name, seq FROM sqlite_sequence ORDER BY rowid")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let order = |name: &str| {
+        city::CITY_LAYERS
+            .iter()
+            .chain([&city::CANDIDATE_LAYER])
+            .position(|l| *l == name)
+            .unwrap_or(usize::MAX)
+    };
+    rows.sort_by_key(|(name, _)| order(name));
+    conn.execute("DELETE FROM sqlite_sequence", [])?;
+    let mut insert = conn.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES (?1, ?2)")?;
+    for (name, seq) in &rows {
+        insert.execute(rusqlite::params![name, seq])?;
+    }
+    Ok(())
 }

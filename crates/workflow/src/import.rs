@@ -151,6 +151,7 @@ pub fn import_city(
         }
         other => other?,
     };
+    ingest::osm::rss("osm read");
     let FileSink { writer, rows, .. } = sink;
     let writer = match writer {
         Some(w) => w,
@@ -165,8 +166,9 @@ pub fn import_city(
     let candidates = std::mem::take(&mut osm.candidates);
     let (mut city, warnings) = build_city(osm, boundaries);
     progress.stage("population");
-    let population = add_population(options, &mut city)?;
+    let mut population = add_population(options, &mut city)?;
     progress.finish();
+    ingest::osm::rss("population");
     let carry = if options.replace_scenarios {
         store::Carry::Replace
     } else {
@@ -175,6 +177,9 @@ pub fn import_city(
     let carried = writer
         .finish(&city, &candidates, carry)
         .map_err(write_error)?;
+    ingest::osm::rss("written");
+    // Copied only now: the writer's memory is given back.
+    population.units.clone_from(&city.population);
     Ok(ImportOutcome {
         city,
         streamed: rows,
@@ -218,7 +223,7 @@ struct FileSink<'a> {
 }
 
 impl OsmSink for FileSink<'_> {
-    fn take(&mut self, batch: Streamed) -> Result<(), SinkError> {
+    fn take(&mut self, batch: &mut Streamed) -> Result<(), SinkError> {
         let writer = match &mut self.writer {
             Some(w) => w,
             None => self.writer.insert(CityWriter::create(self.out)?),
@@ -294,7 +299,7 @@ fn add_population(
         totals: options.population_totals.clone(),
         ..PopulationOptions::default()
     };
-    let outcome =
+    let mut outcome =
         ingest::population::build_population(&population, &city.buildings, &city.neighbourhoods)?;
     for (n, residents) in city
         .neighbourhoods
@@ -303,7 +308,8 @@ fn add_population(
     {
         n.population = Some(*residents);
     }
-    city.population.clone_from(&outcome.units);
+    // Moved for the write; the outcome gets its copy back afterwards (see import_city).
+    city.population = std::mem::take(&mut outcome.units);
     let sources: Vec<&str> = outcome.summary.sources.iter().map(|s| s.as_str()).collect();
     city.metadata
         .push(("population_source".into(), sources.join(",")));

@@ -180,7 +180,11 @@ mod tests {
                     let edge = rng.random_range(-1000i64..1000) << LOW_BITS;
                     ids.push(edge + rng.random_range(-2..2));
                 }
-                _ => ids.push(*[i64::MIN, i64::MAX, 0, -1, 65_535, 65_536].get(rng.random_range(0..6)).unwrap_or(&0)),
+                _ => ids.push(
+                    *[i64::MIN, i64::MAX, 0, -1, 65_535, 65_536]
+                        .get(rng.random_range(0..6))
+                        .unwrap_or(&0),
+                ),
             }
         }
         ids
@@ -238,7 +242,10 @@ mod tests {
             } else {
                 id.saturating_add(rng.random_range(0..5))
             };
-            assert_eq!(set.rank_from(&mut cursor, id), sorted.binary_search(&id).ok());
+            assert_eq!(
+                set.rank_from(&mut cursor, id),
+                sorted.binary_search(&id).ok()
+            );
         }
     }
 
