@@ -760,18 +760,19 @@ struct Context<'a> {
 }
 
 /// Blobs (or chunks of ways) built at a time per thread and handed to the sink together.
-const WINDOW_PER_THREAD: usize = 2;
+const WINDOW_PER_THREAD: usize = 1;
 /// Ways per chunk when a file's ways are sorted in memory.
 const CHUNK: usize = 8000;
 
 /// Runs `produce` on a thread of its own and `consume` on this one, one item ahead: the sink
-/// writes a batch while the next is built. Stops at the first error of either.
+/// writes a batch while the next is built, and no more than that one waits (a rendezvous
+/// channel), which bounds the memory in flight. Stops at the first error of either.
 fn pipeline<T: Send>(
     mut produce: impl FnMut() -> Option<Result<T, OsmError>> + Send,
     mut consume: impl FnMut(T) -> Result<(), OsmError>,
 ) -> Result<(), OsmError> {
     std::thread::scope(|s| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<T, OsmError>>(1);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<T, OsmError>>(0);
         s.spawn(move || {
             while let Some(item) = produce() {
                 let failed = item.is_err();
@@ -793,6 +794,16 @@ fn pipeline<T: Send>(
     })
 }
 
+/// The blobs with kept ways ordered by their first id, and whether reading them in that order
+/// gives every kept way in strictly increasing id order.
+fn in_id_order(way_blobs: &[WayBlob]) -> (Vec<WayBlob>, bool) {
+    let mut blobs = way_blobs.to_vec();
+    blobs.sort_by_key(|b| (b.first, b.index));
+    let in_order =
+        blobs.iter().all(|b| b.increasing) && blobs.windows(2).all(|w| w[0].last < w[1].first);
+    (blobs, in_order)
+}
+
 /// Pass 4: builds the kept ways in id order, a window of blobs at a time (in parallel), and
 /// hands their walkable ways and basemap features to `sink` in order; the rest goes to `out`.
 /// A file whose blobs do not hold the ways in id order (blobs may come in any order, as long
@@ -806,10 +817,7 @@ fn stream_ways(
     out: &mut Build,
 ) -> Result<(), OsmError> {
     let window = rayon::current_num_threads().max(1) * WINDOW_PER_THREAD;
-    let mut blobs = read.way_blobs.clone();
-    blobs.sort_by_key(|b| (b.first, b.index));
-    let in_order =
-        blobs.iter().all(|b| b.increasing) && blobs.windows(2).all(|w| w[0].last < w[1].first);
+    let (blobs, in_order) = in_id_order(&read.way_blobs);
     let mut consume = |built: Vec<Build>| -> Result<(), OsmError> {
         for mut b in built {
             let batch = Streamed {
@@ -951,6 +959,24 @@ pub fn read_osm_into(
         ..
     } = read;
     rss("pass 4 done");
+    if std::env::var_os("RSS_TRACE").is_some() {
+        let mrefs: usize = b.members.iter().map(|m| m.1.len()).sum();
+        let rpts: usize = b
+            .residential
+            .iter()
+            .map(|m| m.0.iter().map(|p| p.exterior().0.len()).sum::<usize>())
+            .sum();
+        let fac: usize = b.facilities.len();
+        eprintln!(
+            "members {} refs {mrefs}; buildings {}; residential {} pts {rpts}; boundaries {}; facilities {fac}; candidates {}; warnings {}",
+            b.members.len(),
+            b.buildings.len(),
+            b.residential.len(),
+            b.boundaries.len(),
+            b.candidates.len(),
+            b.warnings.len()
+        );
+    }
     let mut members = std::mem::take(&mut b.members);
     members.sort_by_key(|m| m.0);
     let mut from_relations = build_from_relations(&rels, &members, &store, &names);
@@ -1377,6 +1403,8 @@ mod tests {
             plan_sorted(&demo).unwrap().is_some(),
             "osmium writes sorted files"
         );
+        // Blobs in any order still stream: their id ranges do not overlap.
+        assert!(streams_in_id_order(&unsorted));
         let read = |p: &Path| read_osm(p, &OsmOptions::default(), &|_, _, _| {}).unwrap();
         let (a, b) = (read(&demo), read(&unsorted));
         assert_eq!(a.city.facilities, b.city.facilities);
@@ -1394,5 +1422,127 @@ mod tests {
         assert_eq!(sorted(&a.city), sorted(&b.city));
         assert_eq!(a.warnings.len(), b.warnings.len());
         assert!(!a.city.buildings.is_empty() && !a.city.facilities.is_empty());
+    }
+
+    fn demo() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../geodata/liechtenstein-2015.osm.pbf")
+    }
+
+    fn quiet(_: &str, _: u64, _: u64) {}
+
+    /// Whether pass 4 can read the ways of `path` blob by blob in id order.
+    fn streams_in_id_order(path: &Path) -> bool {
+        let plan = plan_sorted(path).unwrap();
+        let read = match read_passes(path, &quiet, plan.as_deref()).unwrap() {
+            Some(r) => r,
+            None => read_passes(path, &quiet, None).unwrap().unwrap(),
+        };
+        assert!(!read.way_blobs.is_empty());
+        in_id_order(&read.way_blobs).1
+    }
+
+    /// The demo written by osmium with its ways in reverse id order (nodes and relations as
+    /// they were): no blob holds its ways in id order, so pass 4 reads them whole and sorts
+    /// them, and the city is the same, row for row and in the same order.
+    #[test]
+    fn ways_out_of_id_order_are_sorted_and_read_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        let opl = dir.path().join("demo.opl");
+        let osmium = |args: &[&str]| {
+            let out = std::process::Command::new("osmium")
+                .args(args)
+                .output()
+                .expect("osmium (Debian package osmium-tool) runs: .ci/run installs it");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        osmium(&[
+            "cat",
+            demo().to_str().unwrap(),
+            "-f",
+            "opl",
+            "-o",
+            opl.to_str().unwrap(),
+        ]);
+        let text = std::fs::read_to_string(&opl).unwrap();
+        let of = |kind: char| text.lines().filter(move |l| l.starts_with(kind));
+        let mut reordered: Vec<&str> = of('n').collect();
+        let ways: Vec<&str> = of('w').collect();
+        assert!(ways.len() > 1000, "the demo has many ways");
+        reordered.extend(ways.iter().rev());
+        reordered.extend(of('r'));
+        let unsorted_opl = dir.path().join("ways-reversed.opl");
+        std::fs::write(&unsorted_opl, reordered.join("\n") + "\n").unwrap();
+        let unsorted = dir.path().join("ways-reversed.osm.pbf");
+        osmium(&[
+            "cat",
+            unsorted_opl.to_str().unwrap(),
+            "-o",
+            unsorted.to_str().unwrap(),
+        ]);
+
+        assert!(streams_in_id_order(&demo()));
+        assert!(!streams_in_id_order(&unsorted));
+        let read = |p: &Path| read_osm(p, &OsmOptions::default(), &quiet).unwrap();
+        let (a, b) = (read(&demo()), read(&unsorted));
+        assert_eq!(a.city.facilities, b.city.facilities);
+        assert_eq!(a.city.neighbourhoods, b.city.neighbourhoods);
+        assert_eq!(a.city.buildings, b.city.buildings);
+        assert_eq!(a.city.walk_ways, b.city.walk_ways);
+        assert_eq!(a.city.tagged_nodes, b.city.tagged_nodes);
+        assert_eq!(a.city.basemap, b.city.basemap);
+        assert_eq!(a.candidates, b.candidates);
+        assert_eq!(a.warnings, b.warnings);
+        assert!(!a.city.walk_ways.is_empty() && !a.city.basemap.is_empty());
+    }
+
+    /// Records what it is given; fails at batch `fail_at` if set.
+    #[derive(Default)]
+    struct Recorder {
+        batches: usize,
+        got: Streamed,
+        fail_at: Option<usize>,
+    }
+
+    impl OsmSink for Recorder {
+        fn take(&mut self, batch: &mut Streamed) -> Result<(), SinkError> {
+            self.batches += 1;
+            if Some(self.batches) == self.fail_at {
+                return Err("the disk is full".into());
+            }
+            // Takes only the basemap, leaving the walkable ways to be freed by the reader.
+            self.got.walk_ways.extend(batch.walk_ways.iter().cloned());
+            self.got.basemap.append(&mut batch.basemap);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_sink_gets_the_big_layers_in_order_and_can_stop_the_import() {
+        let whole = read_osm(&demo(), &OsmOptions::default(), &quiet).unwrap();
+        let mut sink = Recorder::default();
+        let streamed = read_osm_into(&demo(), &OsmOptions::default(), &quiet, &mut sink).unwrap();
+        // In several batches, together the layers read_osm keeps, in the same order.
+        assert!(sink.batches > 2, "{} batches", sink.batches);
+        assert_eq!(sink.got.walk_ways, whole.city.walk_ways);
+        assert_eq!(sink.got.basemap, whole.city.basemap);
+        assert!(streamed.city.walk_ways.is_empty() && streamed.city.basemap.is_empty());
+        assert_eq!(streamed.city.buildings, whole.city.buildings);
+        assert_eq!(streamed.city.facilities, whole.city.facilities);
+        assert_eq!(streamed.warnings, whole.warnings);
+
+        let mut failing = Recorder {
+            fail_at: Some(2),
+            ..Recorder::default()
+        };
+        let err = read_osm_into(&demo(), &OsmOptions::default(), &quiet, &mut failing).unwrap_err();
+        assert!(
+            matches!(&err, OsmError::Sink(e) if e.to_string() == "the disk is full"),
+            "{err}"
+        );
+        assert_eq!(failing.batches, 2, "the import stops at the refused batch");
     }
 }

@@ -265,3 +265,220 @@ fn sequence_in_layer_order(conn: &Connection) -> Result<(), StoreError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo_types::{Coord, Geometry, LineString, MultiPolygon, Point, Polygon};
+    use model::{
+        Building, Facility, FacilityKind, Neighbourhood, PopulationSource, PopulationUnit,
+    };
+    use rand::{Rng, SeedableRng};
+
+    /// A city with every layer filled from a seeded generator (lines, polygons with and
+    /// without holes, points; names present and missing).
+    fn random_city(seed: u64) -> City {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        let mut point = || Coord {
+            x: rng.random_range(9.4..9.7),
+            y: rng.random_range(47.0..47.3),
+        };
+        let ring = |c: Coord<f64>, d: f64| {
+            LineString::from(vec![
+                (c.x, c.y),
+                (c.x + d, c.y),
+                (c.x + d, c.y + d),
+                (c.x, c.y),
+            ])
+        };
+        let mut city = City::default();
+        for i in 0..3000 {
+            let c = point();
+            let geometry = match i % 4 {
+                0 => Geometry::LineString(LineString::from(vec![c, point(), point()])),
+                1 => {
+                    Geometry::MultiPolygon(MultiPolygon(vec![Polygon::new(ring(c, 0.001), vec![])]))
+                }
+                2 => Geometry::MultiPolygon(MultiPolygon(vec![Polygon::new(
+                    ring(c, 0.01),
+                    vec![ring(
+                        Coord {
+                            x: c.x + 0.005,
+                            y: c.y + 0.001,
+                        },
+                        0.001,
+                    )],
+                )])),
+                _ => Geometry::Point(Point(c)),
+            };
+            city.basemap.push(BasemapFeature {
+                layer: ["roads", "buildings", "landuse", "places"][i % 4].into(),
+                class: format!("class{}", i % 7),
+                name: (i % 3 == 0).then(|| format!("Name {i}")),
+                geometry,
+            });
+        }
+        for id in 0..1500 {
+            let coords = vec![point(), point(), point()];
+            city.walk_ways.push(WalkWay {
+                id,
+                nodes: vec![id * 3, id * 3 + 1, -id],
+                coords,
+                tags: vec![
+                    ("highway".into(), "footway".into()),
+                    ("name".into(), format!("Weg {id}")),
+                ],
+            });
+        }
+        for i in 0..200 {
+            let c = point();
+            city.facilities.push(Facility {
+                osm_id: model::OsmId::Way(i),
+                kind: FacilityKind::Playground,
+                name: (i % 2 == 0).then(|| "Spielplatz".into()),
+                access: None,
+                geometry: Geometry::MultiPolygon(MultiPolygon(vec![Polygon::new(
+                    ring(c, 0.0005),
+                    vec![],
+                )])),
+                area_m2: Some(1234.5),
+            });
+            city.buildings.push(Building {
+                osm_id: model::OsmId::Way(10_000 + i),
+                building: "house".into(),
+                levels: (i % 3 == 0).then_some(2.0),
+                footprint_m2: 100.0 + i as f64,
+                centre: Point(point()),
+                in_residential_landuse: i % 2 == 0,
+            });
+            city.population.push(PopulationUnit {
+                location: Point(point()),
+                residents: 3.5,
+                ages: [0.5, 0.25, 0.125],
+                source: PopulationSource::Buildings,
+            });
+        }
+        city.neighbourhoods.push(Neighbourhood {
+            id: "r8".into(),
+            name: "Vaduz".into(),
+            admin_level: Some(8),
+            geometry: MultiPolygon(vec![Polygon::new(ring(point(), 0.2), vec![])]),
+            population: Some(700.0),
+        });
+        city.metadata = vec![("source_file".into(), "x.osm.pbf".into())];
+        city
+    }
+
+    /// Every row of every table (the R-trees' shadow tables included), in row order, but the
+    /// time a layer was written.
+    fn dump(path: &Path) -> Vec<(String, Vec<String>)> {
+        let conn = Connection::open(path).unwrap();
+        let tables: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        tables
+            .into_iter()
+            .map(|t| {
+                let sql = if t == "gpkg_contents" {
+                    "SELECT table_name, data_type, identifier, description, min_x, min_y, max_x, \
+                     max_y, srs_id FROM gpkg_contents ORDER BY rowid"
+                        .to_string()
+                } else {
+                    format!("SELECT * FROM \"{t}\" ORDER BY rowid")
+                };
+                let mut stmt = conn.prepare(&sql).unwrap();
+                let n = stmt.column_count();
+                let rows = stmt
+                    .query_map([], |r| {
+                        Ok((0..n)
+                            .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
+                            .collect::<Vec<_>>()
+                            .join("|"))
+                    })
+                    .unwrap()
+                    .map(Result::unwrap)
+                    .collect();
+                (t, rows)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_city_streamed_in_batches_is_the_file_written_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let city = random_city(3);
+        let whole = dir.path().join("whole.gpkg");
+        crate::write_city(&whole, &city).unwrap();
+
+        let streamed = dir.path().join("streamed.gpkg");
+        let mut w = CityWriter::create(&streamed).unwrap();
+        let mut rest = city.clone();
+        let (ways, basemap) = (
+            std::mem::take(&mut rest.walk_ways),
+            std::mem::take(&mut rest.basemap),
+        );
+        // Uneven batches, the two layers interleaved, some batches empty.
+        for (k, (ways, base)) in ways.chunks(97).zip(basemap.chunks(211)).enumerate() {
+            w.add_basemap(base).unwrap();
+            w.add_walk_ways(if k % 5 == 0 { &[] } else { ways })
+                .unwrap();
+            if k % 5 == 0 {
+                w.add_walk_ways(ways).unwrap();
+            }
+        }
+        // What the zip left over.
+        let k = ways.chunks(97).count().min(basemap.chunks(211).count());
+        w.add_walk_ways(&ways[(97 * k).min(ways.len())..]).unwrap();
+        w.add_basemap(&basemap[(211 * k).min(basemap.len())..])
+            .unwrap();
+        let carried = w.finish(&rest, &[], Carry::Keep).unwrap();
+        assert_eq!(carried, Carried::default());
+
+        // The reference: each layer converted whole into generic features and written by
+        // the generic layer writer (the path of the result layers).
+        let generic = dir.path().join("generic.gpkg");
+        let layers = city::CITY_LAYERS
+            .iter()
+            .map(|n| city::city_layer(&city, n))
+            .chain([city::candidate_layer(&[])]);
+        crate::write_new(&generic, layers, &city.metadata, None).unwrap();
+
+        let (a, b) = (dump(&generic), dump(&streamed));
+        assert_eq!(a.len(), b.len());
+        for ((ta, ra), (tb, rb)) in a.iter().zip(&b) {
+            assert_eq!(ta, tb);
+            assert_eq!(ra, rb, "table {ta}");
+        }
+        assert_eq!(dump(&whole), b);
+        assert!(
+            a.iter()
+                .any(|(t, r)| t == "rtree_basemap_geom" && r.len() == 3000)
+        );
+        assert_eq!(crate::read_city(&streamed).unwrap(), city);
+        // Only the three GeoPackages are left (no temporary files).
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
+    }
+
+    #[test]
+    fn a_writer_dropped_before_finishing_leaves_the_old_file_and_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.gpkg");
+        std::fs::write(&path, b"the previous import").unwrap();
+        let city = random_city(4);
+        let mut w = CityWriter::create(&path).unwrap();
+        w.add_basemap(&city.basemap).unwrap();
+        w.add_walk_ways(&city.walk_ways).unwrap();
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            2,
+            "the temporary file"
+        );
+        drop(w);
+        assert_eq!(std::fs::read(&path).unwrap(), b"the previous import");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}
