@@ -203,34 +203,6 @@ struct Part {
 
 type Progress<'a> = &'a (dyn Fn(&str, u64, u64) + Sync);
 
-/// TEMPORARY: memory at a point.
-pub fn rss(at: &str) {
-    let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let get = |k: &str| {
-        s.lines()
-            .find(|l| l.starts_with(k))
-            .unwrap_or("")
-            .split_whitespace()
-            .nth(1)
-            .unwrap_or("0")
-            .parse::<u64>()
-            .unwrap_or(0)
-            / 1024
-    };
-    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-    let t = START
-        .get_or_init(std::time::Instant::now)
-        .elapsed()
-        .as_secs_f64();
-    if std::env::var_os("RSS_TRACE").is_some() {
-        eprintln!(
-            "RSS {t:6.2}s {at}: {} MB (peak {} MB)",
-            get("VmRSS:"),
-            get("VmHWM:")
-        );
-    }
-}
-
 fn kept_tags<'a>(it: impl Iterator<Item = (&'a str, &'a str)>) -> Tags {
     it.filter(|(k, _)| tags::KEPT_KEYS.contains(k))
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -651,7 +623,6 @@ fn read_passes(
     member_ways.sort_unstable();
     member_ways.dedup();
 
-    rss("pass 1 read");
     // Pass 2: the nodes used by the ways of interest and the member ways.
     let parts = scan(
         path,
@@ -678,9 +649,7 @@ fn read_passes(
         }
         refs.push(p.refs);
     }
-    rss("pass 2 read");
     let store = NodeStore::new(merge_sorted(refs));
-    rss("node store made");
     tracing::debug!(
         "node store: {} nodes, {} MB",
         store.ids().len(),
@@ -732,7 +701,6 @@ fn read_passes(
     if !as_planned(&parts, plan) {
         return Ok(None);
     }
-    rss("pass 3 read");
     let mut tagged: Vec<(i64, Coord<f64>, Tags)> = Vec::new();
     for (_, p) in parts {
         newest_ms = newest_ms.max(p.newest_ms);
@@ -928,7 +896,6 @@ pub fn read_osm_into(
             path: path.to_path_buf(),
         });
     }
-    rss("start");
     let plan = plan_sorted(path)?;
     let read = match read_passes(path, progress, plan.as_deref())? {
         Some(read) => read,
@@ -958,25 +925,6 @@ pub fn read_osm_into(
         newest_ms,
         ..
     } = read;
-    rss("pass 4 done");
-    if std::env::var_os("RSS_TRACE").is_some() {
-        let mrefs: usize = b.members.iter().map(|m| m.1.len()).sum();
-        let rpts: usize = b
-            .residential
-            .iter()
-            .map(|m| m.0.iter().map(|p| p.exterior().0.len()).sum::<usize>())
-            .sum();
-        let fac: usize = b.facilities.len();
-        eprintln!(
-            "members {} refs {mrefs}; buildings {}; residential {} pts {rpts}; boundaries {}; facilities {fac}; candidates {}; warnings {}",
-            b.members.len(),
-            b.buildings.len(),
-            b.residential.len(),
-            b.boundaries.len(),
-            b.candidates.len(),
-            b.warnings.len()
-        );
-    }
     let mut members = std::mem::take(&mut b.members);
     members.sort_by_key(|m| m.0);
     let mut from_relations = build_from_relations(&rels, &members, &store, &names);
@@ -1000,7 +948,6 @@ pub fn read_osm_into(
         },
     )?;
 
-    rss("relations and nodes built");
     let (neighbourhoods, level, admin_warnings) = admin::choose(b.boundaries, opts.admin_level);
     b.warnings.extend(admin_warnings);
     match level {

@@ -151,7 +151,6 @@ pub fn import_city(
         }
         other => other?,
     };
-    ingest::osm::rss("osm read");
     let FileSink { writer, rows, .. } = sink;
     let writer = match writer {
         Some(w) => w,
@@ -168,7 +167,6 @@ pub fn import_city(
     progress.stage("population");
     let mut population = add_population(options, &mut city)?;
     progress.finish();
-    ingest::osm::rss("population");
     let carry = if options.replace_scenarios {
         store::Carry::Replace
     } else {
@@ -177,7 +175,6 @@ pub fn import_city(
     let carried = writer
         .finish(&city, &candidates, carry)
         .map_err(write_error)?;
-    ingest::osm::rss("written");
     // Copied only now: the writer's memory is given back.
     population.units.clone_from(&city.population);
     Ok(ImportOutcome {
