@@ -400,34 +400,16 @@ fn way_refs_of(block: &PrimitiveBlock, member_ways: &[i64]) -> Part {
     part
 }
 
-/// The ids in several sorted lists, merged without duplicates (a k-way merge, so that the
-/// lists are never copied into one).
+/// The ids in several sorted lists, merged without duplicates. Each list is freed as soon as
+/// it is copied, so at most about twice their size is held.
 fn merge_sorted(lists: Vec<Vec<i64>>) -> IdSet {
-    use std::cmp::Reverse;
-    use std::collections::BinaryHeap;
-    let mut heap: BinaryHeap<Reverse<(i64, usize)>> = lists
-        .iter()
-        .enumerate()
-        .filter_map(|(k, l)| l.first().map(|&id| Reverse((id, k))))
-        .collect();
-    let mut next = vec![1usize; lists.len()];
-    let mut lists = lists;
-    let merged = std::iter::from_fn(move || {
-        let Reverse((id, k)) = heap.pop()?;
-        if let Some(&n) = lists[k].get(next[k]) {
-            next[k] += 1;
-            heap.push(Reverse((n, k)));
-        } else {
-            lists[k] = Vec::new(); // done: give its memory back
-        }
-        Some(id)
-    });
-    let mut last = None;
-    IdSet::from_sorted(merged.filter(move |&id| {
-        let new = last != Some(id);
-        last = Some(id);
-        new
-    }))
+    let mut all = Vec::with_capacity(lists.iter().map(Vec::len).sum());
+    for list in lists {
+        all.extend_from_slice(&list);
+    }
+    all.par_sort_unstable();
+    all.dedup();
+    IdSet::from_sorted(all)
 }
 
 /// Nodes with the tags the network reads (crossings, barriers): which of them lie on a

@@ -3,9 +3,11 @@
 //!
 //! An id is split into its high bits (`id >> 16`, one entry per group of 65,536 ids) and its
 //! low 16 bits (a `u16` per id): an OSM extract uses dense runs of ids, so a group holds
-//! hundreds to tens of thousands of ids and the set costs little more than the `u16`s. The
-//! rank of an id in the set (its position in sorted order) indexes the coordinate arrays;
-//! coordinates are the PBF's own `i32` decimicro-degrees, 8 bytes per node.
+//! hundreds to tens of thousands of ids and the set costs little more than the `u16`s. A group
+//! of many ids also gets a table of where each run of 256 low values starts (at most a byte per
+//! id), so that a lookup searches at most 256 of them. The rank of an id in the set (its
+//! position in sorted order) indexes the coordinate arrays; coordinates are the PBF's own `i32`
+//! decimicro-degrees, 8 bytes per node.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -13,6 +15,10 @@ use geo_types::Coord;
 
 /// Low bits of an id kept per entry.
 const LOW_BITS: u32 = 16;
+/// Groups with at least this many ids get a table of runs (see the module docs).
+const DENSE: usize = 1024;
+/// No table of runs for the group.
+const NO_TABLE: u32 = u32::MAX;
 
 /// A sorted set of node ids with ranks: each id is found in O(log groups + log group size).
 #[derive(Debug, Default)]
@@ -23,6 +29,10 @@ pub(crate) struct IdSet {
     starts: Vec<usize>,
     /// The low 16 bits of every id, ascending within each group.
     lows: Vec<u16>,
+    /// Per group: where its table of runs starts in `runs`, or [`NO_TABLE`].
+    tables: Vec<u32>,
+    /// Tables of 257 entries: where the low values `256 * k ..` start, from the group's start.
+    runs: Vec<u32>,
 }
 
 fn split(id: i64) -> (i64, u16) {
@@ -37,6 +47,8 @@ impl IdSet {
             highs: Vec::new(),
             starts: Vec::new(),
             lows: Vec::with_capacity(ids.size_hint().0),
+            tables: Vec::new(),
+            runs: Vec::new(),
         };
         for id in ids {
             let (high, low) = split(id);
@@ -50,6 +62,19 @@ impl IdSet {
         set.starts.push(set.lows.len());
         set.highs.shrink_to_fit();
         set.starts.shrink_to_fit();
+        for g in 0..set.highs.len() {
+            let lows = &set.lows[set.starts[g]..set.starts[g + 1]];
+            if lows.len() < DENSE {
+                set.tables.push(NO_TABLE);
+                continue;
+            }
+            set.tables
+                .push(u32::try_from(set.runs.len()).unwrap_or(NO_TABLE));
+            set.runs.extend((0..=256u32).map(|k| {
+                // At most 65,536 ids in a group: the offset fits.
+                lows.partition_point(|&l| u32::from(l) >> 8 < k) as u32
+            }));
+        }
         set
     }
 
@@ -66,7 +91,16 @@ impl IdSet {
     }
 
     fn rank_in(&self, group: usize, low: u16) -> Option<usize> {
-        let (from, to) = (self.starts[group], self.starts[group + 1]);
+        let (mut from, mut to) = (self.starts[group], self.starts[group + 1]);
+        let table = self.tables[group];
+        if table != NO_TABLE {
+            let run = table as usize + usize::from(low >> 8);
+            let start = self.starts[group];
+            (from, to) = (
+                start + self.runs[run] as usize,
+                start + self.runs[run + 1] as usize,
+            );
+        }
         self.lows[from..to]
             .binary_search(&low)
             .ok()
@@ -91,7 +125,10 @@ impl IdSet {
 
     /// Bytes held (for the log).
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.highs.capacity() * 8 + self.starts.capacity() * 8 + self.lows.capacity() * 2
+        self.highs.capacity() * 8
+            + self.starts.capacity() * 8
+            + self.lows.capacity() * 2
+            + (self.tables.capacity() + self.runs.capacity()) * 4
     }
 }
 
@@ -246,6 +283,32 @@ mod tests {
                 set.rank_from(&mut cursor, id),
                 sorted.binary_search(&id).ok()
             );
+        }
+    }
+
+    /// Dense groups (with tables of runs), a sparse one and the edges of the low bits.
+    #[test]
+    fn dense_and_sparse_groups_give_every_rank() {
+        let mut ids: Vec<i64> = (0..150_000).collect(); // two full groups and a part
+        ids.extend((1 << 20..(1 << 20) + 5000).step_by(5)); // 1000 ids: no table
+        ids.extend((3 << 16) - 3..(3 << 16) + 3); // across a group edge
+        ids.sort_unstable();
+        ids.dedup();
+        let set = IdSet::from_sorted(ids.iter().copied());
+        assert!(set.tables.iter().filter(|&&t| t != NO_TABLE).count() >= 2);
+        assert!(set.tables.contains(&NO_TABLE));
+        for (rank, &id) in ids.iter().enumerate() {
+            assert_eq!(set.rank(id), Some(rank), "{id}");
+        }
+        for missing in [
+            -1,
+            150_000,
+            (1 << 20) + 1,
+            (1 << 20) + 5000,
+            i64::MAX,
+            i64::MIN,
+        ] {
+            assert_eq!(set.rank(missing), None, "{missing}");
         }
     }
 
