@@ -3,8 +3,8 @@
 //!
 //! Passes (each in parallel over the file's blobs; in a sorted file each decodes only the
 //! blobs of its kind): 1. relations of interest; 2. ways of interest, only to learn which nodes
-//! they use; 3. the coordinates of exactly those nodes, into a compact [`nodes::NodeStore`]
-//! (about 10 bytes per node: an id set of 2 bytes per id and the PBF's `i32` coordinates);
+//! they use; 3. the coordinates of exactly those nodes, into a compact node store (`nodes.rs`:
+//! about 10 bytes per node, an id set of 2 bytes per id and the PBF's `i32` coordinates);
 //! 4. the ways again, now built into geometries blob by blob, in id order. The big layers
 //! (walkable ways and the basemap: roads, building footprints, landuse, water, places) go to
 //! an [`OsmSink`] as they are built, a few blobs at a time, so that the caller can write them
@@ -17,7 +17,7 @@
 
 mod admin;
 mod buildings;
-pub mod nodes;
+mod nodes;
 mod rings;
 pub mod tags;
 

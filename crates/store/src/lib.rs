@@ -6,8 +6,9 @@
 //!
 //! New files are written atomically (a locked temporary file renamed into place; stale ones of
 //! killed writers are removed, see [`remove_stale_temporaries`]); [`write_city_carrying`] keeps
-//! the user data of the file it replaces ([`carry`]); [`write_layers`] writes several layers in
-//! one transaction.
+//! the user data of the file it replaces ([`carry`]); [`CityWriter`] writes the same file while
+//! the city is still being read (the import streams its big layers into it);
+//! [`write_layers`] writes several layers in one transaction.
 
 pub mod carry;
 mod city;
