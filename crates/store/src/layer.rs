@@ -341,6 +341,9 @@ impl rusqlite::ToSql for Value {
     }
 }
 
+/// Rows inserted by one statement in [`LayerWriter::insert_items`].
+const ROWS_PER_INSERT: usize = 64;
+
 /// Features encoded (in parallel) and inserted at a time: bounds the memory of the encoded
 /// geometries.
 const INSERT_CHUNK: usize = 4096;
@@ -356,6 +359,8 @@ pub(crate) struct LayerWriter {
     width: usize,
     /// `INSERT …` for the geometry (if any) and the columns; `None` when there is nothing to insert.
     insert: Option<String>,
+    /// The same for [`ROWS_PER_INSERT`] rows at once.
+    insert_many: Option<String>,
     /// Row id and bounds (rounded as SQLite's rtree stores them) of every non-empty geometry.
     rtree_rows: Vec<(i64, [f32; 4])>,
     bbox: Option<geo_types::Rect<f64>>,
@@ -406,11 +411,20 @@ impl LayerWriter {
                 placeholders.join(", ")
             )
         });
+        let row = format!("({})", vec!["?"; names.len()].join(", "));
+        let insert_many = (!names.is_empty()).then(|| {
+            format!(
+                "INSERT INTO \"{t}\" ({}) VALUES {}",
+                names.join(", "),
+                vec![row.as_str(); ROWS_PER_INSERT].join(", ")
+            )
+        });
         Ok(LayerWriter {
             name: t.to_string(),
             geometry_type,
             width: columns.len(),
             insert,
+            insert_many,
             rtree_rows: Vec::new(),
             bbox: None,
             count: 0,
@@ -527,49 +541,69 @@ impl LayerWriter {
         conn: &Connection,
         items: &[T],
     ) -> Result<(), StoreError> {
-        let Some(sql) = &self.insert else {
+        let (Some(one), Some(many)) = (&self.insert, &self.insert_many) else {
             self.count += items.len();
             return Ok(());
         };
-        let mut insert = conn.prepare_cached(sql)?;
-        let mut wkb = Vec::new();
-        for item in items {
-            let values = item.values();
-            if values.len() != self.width {
-                return Err(StoreError::Shape(format!(
-                    "layer {}: feature {} has {} values for {} columns",
-                    self.name,
-                    self.count,
-                    values.len(),
-                    self.width
-                )));
+        let mut insert_one = conn.prepare_cached(one)?;
+        let mut insert_many = conn.prepare_cached(many)?;
+        let mut wkb: Vec<Vec<u8>> = vec![Vec::new(); ROWS_PER_INSERT];
+        let with_geometry = self.geometry_type.is_some();
+        for chunk in items.chunks(ROWS_PER_INSERT) {
+            // The rows' values and bounds, their geometries encoded into the reused buffers.
+            let mut rows = Vec::with_capacity(chunk.len());
+            for (item, buf) in chunk.iter().zip(&mut wkb) {
+                let values = item.values();
+                if values.len() != self.width {
+                    return Err(StoreError::Shape(format!(
+                        "layer {}: feature {} has {} values for {} columns",
+                        self.name,
+                        self.count,
+                        values.len(),
+                        self.width
+                    )));
+                }
+                self.count += 1;
+                buf.clear();
+                let (geom, rect) = match (with_geometry, item.geometry()) {
+                    (true, Some(g)) => (true, encode_gpkg_into(buf, &g)),
+                    (true, None) => (false, None),
+                    (false, g) => (false, g.and_then(|g| g.bounding_rect())),
+                };
+                rows.push((values, geom, rect));
             }
-            self.count += 1;
-            let geometry = item.geometry();
-            let rect = match (&self.geometry_type, &geometry) {
-                (Some(_), Some(g)) => {
-                    wkb.clear();
-                    let rect = encode_gpkg_into(&mut wkb, g);
-                    let geom = ToSqlOutput::Borrowed(ValueRef::Blob(&wkb));
-                    insert.execute(rusqlite::params_from_iter(
-                        std::iter::once(&geom).chain(&values),
-                    ))?;
-                    rect
-                }
-                (Some(_), None) => {
-                    let geom = ToSqlOutput::Borrowed(ValueRef::Null);
-                    insert.execute(rusqlite::params_from_iter(
-                        std::iter::once(&geom).chain(&values),
-                    ))?;
-                    None
-                }
-                (None, g) => {
-                    insert.execute(rusqlite::params_from_iter(&values))?;
-                    g.as_ref().and_then(|g| g.bounding_rect())
-                }
+            let geoms: Vec<ToSqlOutput> = rows
+                .iter()
+                .zip(&wkb)
+                .map(|((_, geom, _), buf)| match geom {
+                    true => ToSqlOutput::Borrowed(ValueRef::Blob(buf)),
+                    false => ToSqlOutput::Borrowed(ValueRef::Null),
+                })
+                .collect();
+            let params = |i: usize| {
+                geoms[i..=i]
+                    .iter()
+                    .filter(|_| with_geometry)
+                    .chain(&rows[i].0)
             };
-            if let Some(r) = rect {
-                self.add_to_index(conn.last_insert_rowid(), r);
+            if chunk.len() == ROWS_PER_INSERT {
+                insert_many.execute(rusqlite::params_from_iter(
+                    (0..chunk.len()).flat_map(params),
+                ))?;
+                // One statement: its rows got consecutive row ids ending at the last one.
+                let last = conn.last_insert_rowid();
+                for (i, (_, _, rect)) in rows.iter().enumerate() {
+                    if let Some(r) = rect {
+                        self.add_to_index(last - (chunk.len() - 1 - i) as i64, *r);
+                    }
+                }
+            } else {
+                for (i, (_, _, rect)) in rows.iter().enumerate() {
+                    insert_one.execute(rusqlite::params_from_iter(params(i)))?;
+                    if let Some(r) = rect {
+                        self.add_to_index(conn.last_insert_rowid(), *r);
+                    }
+                }
             }
         }
         Ok(())
