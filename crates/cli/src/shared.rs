@@ -249,7 +249,7 @@ pub fn serve_prepared(
 /// candidate sites and its population on stdout.
 pub fn print_import(outcome: &ImportOutcome, out: &Path) {
     print_warnings(&outcome.warnings);
-    print_summary(&outcome.city, out, outcome.warnings.len());
+    print_summary(outcome, out);
     print_candidates(&outcome.candidates);
     println!("{}", outcome.population.summary);
     print_carried(&outcome.carried);
@@ -308,7 +308,8 @@ fn print_candidates(candidates: &[CandidateSite]) {
     );
 }
 
-fn print_summary(city: &City, out: &Path, warnings: usize) {
+fn print_summary(outcome: &ImportOutcome, out: &Path) {
+    let city: &City = &outcome.city;
     println!("wrote {}", out.display());
     for kind in FacilityKind::ALL {
         let n = city.facilities.iter().filter(|f| f.kind == kind).count();
@@ -334,8 +335,8 @@ fn print_summary(city: &City, out: &Path, warnings: usize) {
         names.join(", ")
     );
     println!("  {:<16}{}", "buildings", city.buildings.len());
-    println!("  {:<16}{}", "walk_ways", city.walk_ways.len());
+    println!("  {:<16}{}", "walk_ways", outcome.streamed.walk_ways);
     println!("  {:<16}{}", "tagged_nodes", city.tagged_nodes.len());
-    println!("  {:<16}{}", "basemap", city.basemap.len());
-    println!("  {:<16}{warnings}", "warnings");
+    println!("  {:<16}{}", "basemap", outcome.streamed.basemap);
+    println!("  {:<16}{}", "warnings", outcome.warnings.len());
 }

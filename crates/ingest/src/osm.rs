@@ -1,24 +1,38 @@
 //! OpenStreetMap PBF import: facilities, neighbourhoods, buildings, walkable ways and the
-//! basemap of one extract, read in three parallel passes (relations, ways, nodes) into a [`City`];
-//! in a sorted file each pass decodes only the blobs of its kind.
+//! basemap of one extract, read in four passes over the file (see below) into a [`City`].
 //!
-//! Memory grows with what is kept: relations and ways of interest with a few tags, and the
-//! coordinates of only the nodes those ways use (a sorted `(id, lat, lon)` vector).
+//! Passes (each in parallel over the file's blobs; in a sorted file each decodes only the
+//! blobs of its kind): 1. relations of interest; 2. ways of interest, only to learn which nodes
+//! they use; 3. the coordinates of exactly those nodes, into a compact node store (`nodes.rs`:
+//! about 10 bytes per node, an id set of 2 bytes per id and the PBF's `i32` coordinates);
+//! 4. the ways again, now built into geometries blob by blob, in id order. The big layers
+//! (walkable ways and the basemap: roads, building footprints, landuse, water, places) go to
+//! an [`OsmSink`] as they are built, a few blobs at a time, so that the caller can write them
+//! out while the next blobs are built ([`read_osm_into`]); [`read_osm`] collects them into the
+//! city instead. Then the relations (multipolygons, boundaries) and the tagged nodes.
+//!
+//! Memory: the node store, the relation member ways, the buildings (without their polygons,
+//! which go to the basemap) and the smaller layers; a file whose ways are not stored in id order
+//! is the exception, its ways of interest are held in memory and sorted as before.
 
 mod admin;
+mod buildings;
+mod nodes;
 mod rings;
 pub mod tags;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use geo::Centroid;
 use geo_types::{Coord, Geometry, LineString, MultiPolygon, Point};
 use model::scenario::CandidateSite;
-use model::{BasemapFeature, Building, City, Facility, OsmId, TaggedNode, WalkWay};
-use osmpbf::{BlobDecode, BlobReader, Element, PrimitiveBlock, RelMemberType};
+use model::{BasemapFeature, City, Facility, OsmId, TaggedNode, WalkWay};
+use osmpbf::{Blob, BlobDecode, BlobReader, Element, PrimitiveBlock, RelMemberType};
 use rayon::prelude::*;
 
+use buildings::{BuildingRow, Names};
+use nodes::{IdSet, NodeStore};
 use tags::{Tags, tag};
 
 /// Options of the OSM import.
@@ -31,7 +45,8 @@ pub struct OsmOptions {
 /// What the OSM import produced.
 #[derive(Debug, Clone)]
 pub struct OsmImport {
-    /// The city (population empty: another step estimates it).
+    /// The city (population empty: another step estimates it). From [`read_osm_into`] without
+    /// the walkable ways and the basemap, which went to the sink.
     pub city: City,
     /// The admin level used for the neighbourhoods (`None` when there were none).
     pub admin_level: Option<u8>,
@@ -39,6 +54,49 @@ pub struct OsmImport {
     pub warnings: Vec<String>,
     /// Areas where a new facility could go ([`tags::candidate_source`]), by OSM id.
     pub candidates: Vec<CandidateSite>,
+}
+
+/// What a sink refused a batch with (it ends the import).
+pub type SinkError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The next rows of the two big layers, in their final order: walkable ways by id, and basemap
+/// features (from ways by id, then from relations by id, then places in file order).
+#[derive(Debug, Default)]
+pub struct Streamed {
+    /// Walkable ways (and railways), continuing the previous batch.
+    pub walk_ways: Vec<WalkWay>,
+    /// Basemap features, continuing the previous batch.
+    pub basemap: Vec<BasemapFeature>,
+}
+
+/// Takes the walkable ways and the basemap while the extract is read ([`read_osm_into`]):
+/// called on the reading thread, in order, while the next blobs are built.
+pub trait OsmSink {
+    /// Takes the next rows; an error stops the import ([`OsmError::Sink`]). The sink may move
+    /// them out of `batch`; what it leaves is freed by the import's worker threads, which
+    /// allocated it (that keeps the freeing off the sink's thread).
+    fn take(&mut self, batch: &mut Streamed) -> Result<(), SinkError>;
+}
+
+/// The sink that keeps everything in memory (what [`read_osm`] uses).
+#[derive(Debug, Default)]
+struct Collect(Streamed);
+
+impl OsmSink for Collect {
+    fn take(&mut self, batch: &mut Streamed) -> Result<(), SinkError> {
+        self.0.walk_ways.append(&mut batch.walk_ways);
+        self.0.basemap.append(&mut batch.basemap);
+        Ok(())
+    }
+}
+
+/// Hands `batch` to `sink`, then frees what it left on a worker thread.
+fn deliver(sink: &mut dyn OsmSink, mut batch: Streamed) -> Result<(), OsmError> {
+    let taken = sink.take(&mut batch);
+    if !(batch.walk_ways.is_empty() && batch.basemap.is_empty()) {
+        rayon::spawn(move || drop(batch));
+    }
+    taken.map_err(OsmError::Sink)
 }
 
 /// Errors reading a PBF file; each names the file.
@@ -66,6 +124,9 @@ pub enum OsmError {
         /// What the decoder said.
         message: String,
     },
+    /// The [`OsmSink`] refused a batch (its own error, e.g. a failed write).
+    #[error(transparent)]
+    Sink(SinkError),
 }
 
 /// Blob kind bit: the blob holds nodes.
@@ -100,11 +161,25 @@ struct Rel {
     ways: Vec<(i64, bool)>,
 }
 
-/// A way kept from pass 2 (tags filtered to [`tags::KEPT_KEYS`], empty for pure members).
+/// A way kept for building (tags filtered to [`tags::KEPT_KEYS`], empty for pure members).
 struct Way {
     id: i64,
     refs: Vec<i64>,
     tags: Tags,
+}
+
+/// The ids of the ways one blob keeps (see [`kept_way`]), as pass 2 saw them.
+#[derive(Debug, Clone, Copy)]
+struct WayBlob {
+    /// The blob's index in the file.
+    index: usize,
+    /// Where the blob starts in the file.
+    offset: u64,
+    /// The first and last id kept.
+    first: i64,
+    last: i64,
+    /// Whether the ids kept strictly increase through the blob.
+    increasing: bool,
 }
 
 /// Per-blob results, merged after each pass.
@@ -112,12 +187,17 @@ struct Way {
 struct Part {
     /// The element kinds the blob holds ([`NODES`], [`WAYS`], [`RELATIONS`] bits).
     kinds: u8,
+    /// Where the blob starts in the file.
+    offset: Option<u64>,
     is_header: bool,
     header_ts: Option<i64>,
     newest_ms: i64,
     rels: Vec<Rel>,
+    /// Pass 2: the nodes the kept ways use (sorted, without duplicates), and their ids.
+    refs: Vec<i64>,
+    way_ids: Option<(i64, i64, bool)>,
+    /// Ways kept whole (only for a file whose ways are not in id order).
     ways: Vec<Way>,
-    coords: Vec<(i64, i32, i32)>,
     nodes: Vec<(i64, Coord<f64>, Tags)>,
 }
 
@@ -129,6 +209,52 @@ fn kept_tags<'a>(it: impl Iterator<Item = (&'a str, &'a str)>) -> Tags {
         .collect()
 }
 
+fn invalid(path: &Path) -> impl Fn(osmpbf::Error) -> OsmError + '_ {
+    move |e| OsmError::Invalid {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+/// Decodes blob `i` and runs `f` on it if it holds data (`None` for other blobs). The decoder
+/// panics on some damaged blocks (an unknown relation member type): that is a damaged file,
+/// reported as such, not a crash of the import.
+fn decode<T>(
+    path: &Path,
+    i: usize,
+    blob: &Blob,
+    header: impl FnOnce(&osmpbf::HeaderBlock) -> T,
+    f: impl FnOnce(&PrimitiveBlock) -> T,
+) -> Result<Option<T>, OsmError> {
+    let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        match blob.decode().map_err(invalid(path))? {
+            BlobDecode::OsmHeader(h) => Ok(Some(header(&h))),
+            BlobDecode::OsmData(block) => Ok(Some(f(&block))),
+            BlobDecode::Unknown(_) => Ok(None),
+        }
+    }));
+    decoded.unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| panic.downcast_ref::<&str>().copied())
+            .unwrap_or("the decoder failed");
+        Err(OsmError::Invalid {
+            path: path.to_path_buf(),
+            message: format!("damaged block {i}: {what}"),
+        })
+    })
+}
+
+fn file_size(path: &Path) -> Result<u64, OsmError> {
+    Ok(std::fs::metadata(path)
+        .map_err(|source| OsmError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?
+        .len())
+}
+
 /// Runs `f` over every data blob `wanted` by index, in parallel, reporting bytes read.
 fn scan(
     path: &Path,
@@ -137,64 +263,39 @@ fn scan(
     wanted: &(dyn Fn(usize) -> bool + Sync),
     f: &(dyn Fn(&PrimitiveBlock) -> Part + Sync),
 ) -> Result<Vec<(usize, Part)>, OsmError> {
-    let invalid = |e: osmpbf::Error| OsmError::Invalid {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    };
-    let total = std::fs::metadata(path)
-        .map_err(|source| OsmError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?
-        .len();
-    let reader = BlobReader::seekable_from_path(path).map_err(invalid)?;
+    let total = file_size(path)?;
+    let reader = BlobReader::seekable_from_path(path).map_err(invalid(path))?;
     let done = AtomicU64::new(0);
     progress(phase, 0, total);
     let mut parts: Vec<(usize, Part)> = reader
         .enumerate()
         .par_bridge()
         .map(|(i, blob)| -> Result<Option<(usize, Part)>, OsmError> {
-            let blob = blob.map_err(invalid)?;
-            if let Some(off) = blob.offset() {
-                let seen = done.fetch_max(off.0, Ordering::Relaxed).max(off.0);
+            let blob = blob.map_err(invalid(path))?;
+            let offset = blob.offset().map(|o| o.0);
+            if let Some(off) = offset {
+                let seen = done.fetch_max(off, Ordering::Relaxed).max(off);
                 progress(phase, seen, total);
             }
             if !wanted(i) {
                 return Ok(None);
             }
-            // The decoder panics on some damaged blocks (an unknown relation member type):
-            // that is a damaged file, reported as such, not a crash of the import.
-            let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                match blob.decode().map_err(invalid)? {
-                    BlobDecode::OsmHeader(h) => Ok(Some((
-                        i,
-                        Part {
-                            is_header: true,
-                            header_ts: h.osmosis_replication_timestamp(),
-                            ..Part::default()
-                        },
-                    ))),
-                    BlobDecode::OsmData(block) => Ok(Some((
-                        i,
-                        Part {
-                            kinds: kinds_of(&block),
-                            ..f(&block)
-                        },
-                    ))),
-                    BlobDecode::Unknown(_) => Ok(None),
-                }
-            }));
-            decoded.unwrap_or_else(|panic| {
-                let what = panic
-                    .downcast_ref::<String>()
-                    .map(String::as_str)
-                    .or_else(|| panic.downcast_ref::<&str>().copied())
-                    .unwrap_or("the decoder failed");
-                Err(OsmError::Invalid {
-                    path: path.to_path_buf(),
-                    message: format!("damaged block {i}: {what}"),
-                })
-            })
+            let part = decode(
+                path,
+                i,
+                &blob,
+                |h| Part {
+                    is_header: true,
+                    header_ts: h.osmosis_replication_timestamp(),
+                    ..Part::default()
+                },
+                |block| Part {
+                    kinds: kinds_of(block),
+                    offset,
+                    ..f(block)
+                },
+            )?;
+            Ok(part.map(|p| (i, p)))
         })
         .filter_map(Result::transpose)
         .collect::<Result<_, _>>()?;
@@ -245,10 +346,121 @@ fn is_node_of_interest(t: &Tags) -> bool {
     tags::facility_kind(t).is_some() || tags::place(t).is_some() || tags::is_network_node(t)
 }
 
-/// What the three passes over the file read.
+/// The tags a way is kept with: its kept tags if it is of interest, none if it is only a
+/// member of a relation of interest (`member_ways`, sorted), `None` if it is not kept.
+fn kept_way(w: &osmpbf::Way, member_ways: &[i64]) -> Option<Tags> {
+    let t = kept_tags(w.tags());
+    if is_way_of_interest(&t) {
+        Some(t)
+    } else if member_ways.binary_search(&w.id()).is_ok() {
+        Some(Vec::new())
+    } else {
+        None
+    }
+}
+
+/// The kept ways of a block, in block order.
+fn ways_of(block: &PrimitiveBlock, member_ways: &[i64]) -> Vec<Way> {
+    let mut ways = Vec::new();
+    for group in block.groups() {
+        for w in group.ways() {
+            if let Some(tags) = kept_way(&w, member_ways) {
+                ways.push(Way {
+                    id: w.id(),
+                    refs: w.refs().collect(),
+                    tags,
+                });
+            }
+        }
+    }
+    ways
+}
+
+/// Pass 2 on one block: the nodes its kept ways use, the range of their ids, the newest time.
+fn way_refs_of(block: &PrimitiveBlock, member_ways: &[i64]) -> Part {
+    let mut part = Part::default();
+    let mut ids: Option<(i64, i64, bool)> = None;
+    for group in block.groups() {
+        for w in group.ways() {
+            part.newest_ms = part.newest_ms.max(w.info().milli_timestamp().unwrap_or(0));
+            if kept_way(&w, member_ways).is_some() {
+                let id = w.id();
+                part.refs.extend(w.refs());
+                ids = Some(match ids {
+                    None => (id, id, true),
+                    Some((first, last, up)) => (first, id, up && id > last),
+                });
+            }
+        }
+    }
+    part.refs.sort_unstable();
+    part.refs.dedup();
+    part.refs.shrink_to_fit();
+    part.way_ids = ids;
+    part
+}
+
+/// The ids in several sorted lists, merged without duplicates. Each list is freed as soon as
+/// it is copied, so at most about twice their size is held.
+fn merge_sorted(lists: Vec<Vec<i64>>) -> IdSet {
+    let mut all = Vec::with_capacity(lists.iter().map(Vec::len).sum());
+    for list in lists {
+        all.extend_from_slice(&list);
+    }
+    all.par_sort_unstable();
+    all.dedup();
+    IdSet::from_sorted(all)
+}
+
+/// Nodes with the tags the network reads (crossings, barriers): which of them lie on a
+/// walkable way that was built (only those become [`TaggedNode`]s).
+struct NetworkNodes {
+    /// Their ids, sorted.
+    ids: Vec<i64>,
+    on_walk: Vec<AtomicBool>,
+}
+
+impl NetworkNodes {
+    fn new(tagged: &[(i64, Coord<f64>, Tags)]) -> NetworkNodes {
+        let mut ids: Vec<i64> = tagged
+            .iter()
+            .filter(|(_, _, t)| tags::is_network_node(t))
+            .map(|n| n.0)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let on_walk = ids.iter().map(|_| AtomicBool::new(false)).collect();
+        NetworkNodes { ids, on_walk }
+    }
+
+    /// Marks the nodes of a built walkable way.
+    fn mark(&self, refs: &[i64]) {
+        if self.ids.is_empty() {
+            return;
+        }
+        for r in refs {
+            if let Ok(i) = self.ids.binary_search(r) {
+                self.on_walk[i].store(true, Ordering::Relaxed);
+            }
+        }
+    }
+
+    fn on_walk(&self, id: i64) -> bool {
+        self.ids
+            .binary_search(&id)
+            .is_ok_and(|i| self.on_walk[i].load(Ordering::Relaxed))
+    }
+}
+
+/// What the first three passes over the file read.
 struct Read {
     rels: Vec<Rel>,
-    ways: Vec<Way>,
+    /// Member ways of the relations kept, sorted.
+    member_ways: Vec<i64>,
+    /// The blobs with kept ways, in file order.
+    way_blobs: Vec<WayBlob>,
+    /// The element kinds of every blob, by index.
+    kinds: Vec<u8>,
     store: NodeStore,
     tagged: Vec<(i64, Coord<f64>, Tags)>,
     header_ts: Option<i64>,
@@ -393,49 +605,40 @@ fn read_passes(
     member_ways.sort_unstable();
     member_ways.dedup();
 
-    // Pass 2: ways of interest and member ways.
+    // Pass 2: the nodes used by the ways of interest and the member ways.
     let parts = scan(
         path,
         "reading ways",
         progress,
         &|i| kinds.get(i).is_some_and(|k| k & WAYS != 0),
-        &|block| {
-            let mut part = Part::default();
-            for group in block.groups() {
-                for w in group.ways() {
-                    part.newest_ms = part.newest_ms.max(w.info().milli_timestamp().unwrap_or(0));
-                    let t = kept_tags(w.tags());
-                    let member = member_ways.binary_search(&w.id()).is_ok();
-                    if member || is_way_of_interest(&t) {
-                        part.ways.push(Way {
-                            id: w.id(),
-                            refs: w.refs().collect(),
-                            tags: if is_way_of_interest(&t) {
-                                t
-                            } else {
-                                Vec::new()
-                            },
-                        });
-                    }
-                }
-            }
-            part
-        },
+        &|block| way_refs_of(block, &member_ways),
     )?;
     if !as_planned(&parts, plan) {
         return Ok(None);
     }
-    let mut ways: Vec<Way> = Vec::new();
-    for (_, p) in parts {
+    let mut way_blobs = Vec::new();
+    let mut refs = Vec::with_capacity(parts.len());
+    for (index, p) in parts {
         newest_ms = newest_ms.max(p.newest_ms);
-        ways.extend(p.ways);
+        if let (Some((first, last, increasing)), Some(offset)) = (p.way_ids, p.offset) {
+            way_blobs.push(WayBlob {
+                index,
+                offset,
+                first,
+                last,
+                increasing,
+            });
+        }
+        refs.push(p.refs);
     }
-    ways.sort_unstable_by_key(|w| w.id);
-    let mut needed: Vec<i64> = ways.iter().flat_map(|w| w.refs.iter().copied()).collect();
-    needed.par_sort_unstable();
-    needed.dedup();
+    let store = NodeStore::new(merge_sorted(refs));
+    tracing::debug!(
+        "node store: {} nodes, {} MB",
+        store.ids().len(),
+        store.heap_bytes() / 1_000_000
+    );
 
-    // Pass 3: node coordinates and tagged nodes.
+    // Pass 3: node coordinates (into the store) and tagged nodes.
     let parts = scan(
         path,
         "reading nodes",
@@ -443,12 +646,11 @@ fn read_passes(
         &|i| kinds.get(i).is_some_and(|k| k & NODES != 0),
         &|block| {
             let mut part = Part::default();
-            let mut cursor = 0;
+            let mut cursor = None;
             let mut visit = |id: i64, lat: i32, lon: i32, ms: i64, t: Tags| {
                 part.newest_ms = part.newest_ms.max(ms);
-                let is_needed = contains_from(&needed, &mut cursor, id);
-                if is_needed {
-                    part.coords.push((id, lat, lon));
+                if let Some(rank) = store.ids().rank_from(&mut cursor, id) {
+                    store.set(rank, lat, lon);
                 }
                 if !t.is_empty() && is_node_of_interest(&t) {
                     let c = Coord {
@@ -481,33 +683,197 @@ fn read_passes(
     if !as_planned(&parts, plan) {
         return Ok(None);
     }
-    let mut coords: Vec<(i64, i32, i32)> = Vec::with_capacity(needed.len());
     let mut tagged: Vec<(i64, Coord<f64>, Tags)> = Vec::new();
     for (_, p) in parts {
         newest_ms = newest_ms.max(p.newest_ms);
-        coords.extend(p.coords);
         tagged.extend(p.nodes);
     }
-    drop(needed);
-    coords.par_sort_unstable_by_key(|c| c.0);
     Ok(Some(Read {
         rels,
-        ways,
-        store: NodeStore::new(coords),
+        member_ways,
+        way_blobs,
+        kinds,
+        store,
         tagged,
         header_ts,
         newest_ms,
     }))
 }
 
+/// What building the ways needs from the first passes.
+struct Context<'a> {
+    store: &'a NodeStore,
+    /// Member ways of the relations kept, sorted.
+    member_ways: &'a [i64],
+    network: &'a NetworkNodes,
+    names: &'a Names,
+}
+
+/// Blobs (or chunks of ways) built at a time per thread and handed to the sink together.
+const WINDOW_PER_THREAD: usize = 1;
+/// Ways per chunk when a file's ways are sorted in memory.
+const CHUNK: usize = 8000;
+
+/// Runs `produce` on a thread of its own and `consume` on this one, one item ahead: the sink
+/// writes a batch while the next is built, and no more than that one waits (a rendezvous
+/// channel), which bounds the memory in flight. Stops at the first error of either.
+fn pipeline<T: Send>(
+    mut produce: impl FnMut() -> Option<Result<T, OsmError>> + Send,
+    mut consume: impl FnMut(T) -> Result<(), OsmError>,
+) -> Result<(), OsmError> {
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<T, OsmError>>(0);
+        s.spawn(move || {
+            while let Some(item) = produce() {
+                let failed = item.is_err();
+                // A closed channel: the consumer stopped (its error is returned).
+                if tx.send(item).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        let mut result = Ok(());
+        for item in rx.iter() {
+            if let Err(e) = item.and_then(&mut consume) {
+                result = Err(e);
+                break;
+            }
+        }
+        drop(rx);
+        result
+    })
+}
+
+/// The blobs with kept ways ordered by their first id, and whether reading them in that order
+/// gives every kept way in strictly increasing id order.
+fn in_id_order(way_blobs: &[WayBlob]) -> (Vec<WayBlob>, bool) {
+    let mut blobs = way_blobs.to_vec();
+    blobs.sort_by_key(|b| (b.first, b.index));
+    let in_order =
+        blobs.iter().all(|b| b.increasing) && blobs.windows(2).all(|w| w[0].last < w[1].first);
+    (blobs, in_order)
+}
+
+/// Pass 4: builds the kept ways in id order, a window of blobs at a time (in parallel), and
+/// hands their walkable ways and basemap features to `sink` in order; the rest goes to `out`.
+/// A file whose blobs do not hold the ways in id order (blobs may come in any order, as long
+/// as their id ranges do not overlap) has its kept ways read whole and sorted in memory.
+fn stream_ways(
+    path: &Path,
+    read: &Read,
+    cx: &Context,
+    progress: Progress,
+    sink: &mut dyn OsmSink,
+    out: &mut Build,
+) -> Result<(), OsmError> {
+    let window = rayon::current_num_threads().max(1) * WINDOW_PER_THREAD;
+    let (blobs, in_order) = in_id_order(&read.way_blobs);
+    let mut consume = |built: Vec<Build>| -> Result<(), OsmError> {
+        for mut b in built {
+            let batch = Streamed {
+                walk_ways: std::mem::take(&mut b.walk_ways),
+                basemap: std::mem::take(&mut b.basemap),
+            };
+            deliver(sink, batch)?;
+            out.merge(b);
+        }
+        Ok(())
+    };
+    let phase = "building ways";
+    if in_order {
+        let total = file_size(path)?;
+        progress(phase, 0, total);
+        let mut reader = BlobReader::seekable_from_path(path).map_err(invalid(path))?;
+        let mut windows = blobs.chunks(window);
+        let mut done = 0;
+        pipeline(
+            || {
+                let w = windows.next()?;
+                let mut read_blobs = || -> Result<Vec<Build>, OsmError> {
+                    let raw = w
+                        .iter()
+                        .map(|b| reader.blob_from_offset(osmpbf::ByteOffset(b.offset)))
+                        .collect::<Result<Vec<Blob>, _>>()
+                        .map_err(invalid(path))?;
+                    let built = raw
+                        .par_iter()
+                        .zip(w)
+                        .map(|(blob, b)| {
+                            let ways = decode(
+                                path,
+                                b.index,
+                                blob,
+                                |_| Vec::new(),
+                                |block| ways_of(block, cx.member_ways),
+                            )?;
+                            Ok(build_ways(&ways.unwrap_or_default(), cx))
+                        })
+                        .collect::<Result<Vec<Build>, OsmError>>()?;
+                    done = w.iter().map(|b| b.offset).fold(done, u64::max);
+                    progress(phase, done, total);
+                    Ok(built)
+                };
+                Some(read_blobs())
+            },
+            &mut consume,
+        )?;
+        progress(phase, total, total);
+        return Ok(());
+    }
+    tracing::info!("the ways of the extract are not stored in id order: sorting them in memory");
+    let parts = scan(
+        path,
+        "reading ways",
+        progress,
+        &|i| read.kinds.get(i).is_some_and(|k| k & WAYS != 0),
+        &|block| Part {
+            ways: ways_of(block, cx.member_ways),
+            ..Part::default()
+        },
+    )?;
+    let mut ways: Vec<Way> = Vec::new();
+    for (_, p) in parts {
+        ways.extend(p.ways);
+    }
+    ways.sort_unstable_by_key(|w| w.id);
+    let total = ways.len() as u64;
+    progress(phase, 0, total);
+    let mut windows = ways.chunks(CHUNK * window);
+    let mut done = 0;
+    pipeline(
+        || {
+            let w = windows.next()?;
+            let built = w.par_chunks(CHUNK).map(|c| build_ways(c, cx)).collect();
+            done += w.len() as u64;
+            progress(phase, done, total);
+            Some(Ok(built))
+        },
+        &mut consume,
+    )?;
+    Ok(())
+}
+
 /// Reads `path` into a city (see the module docs). `progress(phase, done, total)` is called
 /// from several threads with bytes read.
 pub fn read_osm(path: &Path, opts: &OsmOptions, progress: Progress) -> Result<OsmImport, OsmError> {
-    let meta = std::fs::metadata(path).map_err(|source| OsmError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    if meta.len() == 0 {
+    let mut collect = Collect::default();
+    let mut import = read_osm_into(path, opts, progress, &mut collect)?;
+    import.city.walk_ways = collect.0.walk_ways;
+    import.city.basemap = collect.0.basemap;
+    Ok(import)
+}
+
+/// [`read_osm`], handing the walkable ways and the basemap to `sink` as they are built (in
+/// their final order, see [`Streamed`]) instead of keeping them: the city returned lacks them.
+/// Nothing goes to the sink before the file has been read through once and found sound, so
+/// a damaged or unsorted file is found before anything is written.
+pub fn read_osm_into(
+    path: &Path,
+    opts: &OsmOptions,
+    progress: Progress,
+    sink: &mut dyn OsmSink,
+) -> Result<OsmImport, OsmError> {
+    if file_size(path)? == 0 {
         return Err(OsmError::Empty {
             path: path.to_path_buf(),
         });
@@ -521,21 +887,49 @@ pub fn read_osm(path: &Path, opts: &OsmOptions, progress: Progress) -> Result<Os
             message: "blob kinds changed between passes".into(),
         })?,
     };
+    let network = NetworkNodes::new(&read.tagged);
+    let names = Names::default();
+    let mut b = Build::default();
+    {
+        let cx = Context {
+            store: &read.store,
+            member_ways: &read.member_ways,
+            network: &network,
+            names: &names,
+        };
+        stream_ways(path, &read, &cx, progress, sink, &mut b)?;
+    }
     let Read {
         rels,
-        ways,
         store,
         tagged,
         header_ts,
         newest_ms,
+        ..
     } = read;
+    let mut members = std::mem::take(&mut b.members);
+    members.sort_by_key(|m| m.0);
+    let mut from_relations = build_from_relations(&rels, &members, &store, &names);
+    drop((members, store, rels));
+    let basemap = std::mem::take(&mut from_relations.basemap);
+    deliver(
+        sink,
+        Streamed {
+            walk_ways: Vec::new(),
+            basemap,
+        },
+    )?;
+    b.merge(from_relations);
+    build_from_nodes(tagged, &network, &mut b);
+    let basemap = std::mem::take(&mut b.basemap);
+    deliver(
+        sink,
+        Streamed {
+            walk_ways: Vec::new(),
+            basemap,
+        },
+    )?;
 
-    let mut b = Build::default();
-    build_from_ways(&ways, &store, &mut b);
-    build_from_relations(&rels, &ways, &store, &mut b);
-    let walk = std::mem::take(&mut b.walk_ways);
-    build_from_nodes(tagged, &walk, &mut b);
-    b.walk_ways = walk;
     let (neighbourhoods, level, admin_warnings) = admin::choose(b.boundaries, opts.admin_level);
     b.warnings.extend(admin_warnings);
     match level {
@@ -543,20 +937,26 @@ pub fn read_osm(path: &Path, opts: &OsmOptions, progress: Progress) -> Result<Os
         None => tracing::info!("neighbourhoods: none"),
     }
     mark_residential(&mut b.buildings, &b.residential);
+    drop(b.residential);
+    b.buildings.sort_by_key(BuildingRow::osm_id);
+    let values = names.into_values();
+    let buildings = b
+        .buildings
+        .into_iter()
+        .map(|r| r.to_building(&values))
+        .collect();
 
     let mut city = City {
         facilities: b.facilities,
         neighbourhoods,
-        buildings: b.buildings,
+        buildings,
         population: Vec::new(),
-        walk_ways: b.walk_ways,
+        walk_ways: Vec::new(),
         tagged_nodes: b.tagged_nodes,
-        basemap: b.basemap,
+        basemap: Vec::new(),
         metadata: Vec::new(),
     };
     city.facilities.sort_by_key(|f| f.osm_id);
-    city.buildings.sort_by_key(|b| b.osm_id);
-    city.walk_ways.sort_by_key(|w| w.id);
     city.tagged_nodes.sort_by_key(|n| n.id);
     let timestamp = header_ts
         .map(|s| s.saturating_mul(1000))
@@ -595,61 +995,11 @@ fn metadata(path: &Path, ts_ms: Option<i64>, level: Option<u8>) -> Vec<(String, 
     m
 }
 
-/// Whether the sorted `set` holds `id`, searching forward from `*from` and leaving there the
-/// position found. A block's nodes come in increasing id order, so this is usually a short
-/// gallop through nearby memory instead of a binary search over the whole set; a smaller id
-/// than the previous one restarts from the beginning.
-fn contains_from(set: &[i64], from: &mut usize, id: i64) -> bool {
-    let start = match from.checked_sub(1).and_then(|p| set.get(p)) {
-        Some(&prev) if prev < id => *from,
-        _ => 0,
-    };
-    let rest = &set[start.min(set.len())..];
-    let mut end = 1;
-    while end < rest.len() && rest[end - 1] < id {
-        end *= 2;
-    }
-    let pos = start + rest[..end.min(rest.len())].partition_point(|&x| x < id);
-    *from = pos;
-    set.get(pos) == Some(&id)
-}
-
-/// Node coordinates sorted by id, ids apart from coordinates: the binary searches then touch
-/// half the memory.
-struct NodeStore {
-    ids: Vec<i64>,
-    lat_lon: Vec<(i32, i32)>,
-}
-
-impl NodeStore {
-    /// From `(id, lat, lon)` sorted by id.
-    fn new(sorted: Vec<(i64, i32, i32)>) -> NodeStore {
-        let (ids, lat_lon) = sorted
-            .into_iter()
-            .map(|(id, la, lo)| (id, (la, lo)))
-            .unzip();
-        NodeStore { ids, lat_lon }
-    }
-
-    fn get(&self, id: i64) -> Option<Coord<f64>> {
-        let i = self.ids.binary_search(&id).ok()?;
-        let (lat, lon) = self.lat_lon[i];
-        Some(Coord {
-            x: f64::from(lon) * 1e-7,
-            y: f64::from(lat) * 1e-7,
-        })
-    }
-
-    fn line(&self, refs: &[i64]) -> Result<Vec<Coord<f64>>, i64> {
-        refs.iter().map(|&r| self.get(r).ok_or(r)).collect()
-    }
-}
-
 /// Everything built so far.
 #[derive(Default)]
 struct Build {
     facilities: Vec<Facility>,
-    buildings: Vec<Building>,
+    buildings: Vec<BuildingRow>,
     walk_ways: Vec<WalkWay>,
     tagged_nodes: Vec<TaggedNode>,
     basemap: Vec<BasemapFeature>,
@@ -657,6 +1007,8 @@ struct Build {
     boundaries: Vec<admin::Candidate>,
     candidates: Vec<(OsmId, CandidateSite)>,
     warnings: Vec<String>,
+    /// Member ways of the relations kept: id and nodes.
+    members: Vec<(i64, Vec<i64>)>,
 }
 
 impl Build {
@@ -670,11 +1022,12 @@ impl Build {
         self.boundaries.extend(o.boundaries);
         self.candidates.extend(o.candidates);
         self.warnings.extend(o.warnings);
+        self.members.extend(o.members);
     }
 
     /// Adds what an area (closed way or multipolygon) with tags `t` makes. The area on the ellipsoid is
     /// computed only for facilities, buildings and candidate sites (not for landuse or water).
-    fn area(&mut self, id: OsmId, t: &Tags, mut mp: MultiPolygon<f64>) {
+    fn area(&mut self, id: OsmId, t: &Tags, mut mp: MultiPolygon<f64>, names: &Names) {
         let facility = tags::facility_kind(t);
         let building = tags::building(t);
         let candidate = tags::candidate_source(t);
@@ -706,14 +1059,13 @@ impl Build {
         let basemap_area = tags::basemap_area(t);
         if let Some(bv) = building {
             if let Some(centre) = mp.centroid() {
-                self.buildings.push(Building {
-                    osm_id: id,
-                    building: bv.to_string(),
-                    levels: tags::levels(t),
-                    footprint_m2: area.unwrap_or(0.0),
+                self.buildings.extend(BuildingRow::new(
+                    id,
+                    names.intern(bv),
+                    tags::levels(t),
+                    area.unwrap_or(0.0),
                     centre,
-                    in_residential_landuse: false,
-                });
+                ));
             }
             // The polygon itself goes along unless a later layer still needs it.
             let geometry = if residential || basemap_area.is_some() {
@@ -752,13 +1104,18 @@ fn closed(refs: &[i64]) -> bool {
     refs.len() >= 4 && refs.first() == refs.last()
 }
 
-fn build_from_ways(ways: &[Way], store: &NodeStore, out: &mut Build) {
-    let built = ways
-        .par_iter()
-        .filter(|w| !w.tags.is_empty())
+/// Builds `ways` (sorted by id), in parallel; what they make comes in their order.
+fn build_ways(ways: &[Way], cx: &Context) -> Build {
+    ways.par_iter()
         .fold(Build::default, |mut b, w| {
+            if cx.member_ways.binary_search(&w.id).is_ok() {
+                b.members.push((w.id, w.refs.clone()));
+            }
+            if w.tags.is_empty() {
+                return b;
+            }
             let id = OsmId::Way(w.id);
-            let mut line = match store.line(&w.refs) {
+            let mut line = match cx.store.line(&w.refs) {
                 Ok(l) => l,
                 Err(missing) => {
                     b.skip_facility(id, &w.tags, &format!("way lacks node n{missing}"));
@@ -800,10 +1157,11 @@ fn build_from_ways(ways: &[Way], store: &NodeStore, out: &mut Build) {
                         .push(admin::Candidate::built(id, level, &w.tags, mp.clone()));
                 }
                 if tags::is_area_of_interest(&w.tags) {
-                    b.area(id, &w.tags, mp);
+                    b.area(id, &w.tags, mp, cx.names);
                 }
             }
             if walk {
+                cx.network.mark(&w.refs);
                 b.walk_ways.push(WalkWay {
                     id: w.id,
                     nodes: w.refs.clone(),
@@ -824,19 +1182,22 @@ fn build_from_ways(ways: &[Way], store: &NodeStore, out: &mut Build) {
         .reduce(Build::default, |mut a, b| {
             a.merge(b);
             a
-        });
-    out.merge(built);
+        })
 }
 
 /// Assembles a relation's rings; `Err` says why it cannot be done.
-fn relation_polygon(r: &Rel, ways: &[Way], store: &NodeStore) -> Result<MultiPolygon<f64>, String> {
+fn relation_polygon(
+    r: &Rel,
+    members: &[(i64, Vec<i64>)],
+    store: &NodeStore,
+) -> Result<MultiPolygon<f64>, String> {
     let mut outer: Vec<&[i64]> = Vec::new();
     let mut inner: Vec<&[i64]> = Vec::new();
     for &(wid, is_inner) in &r.ways {
-        let Ok(i) = ways.binary_search_by_key(&wid, |w| w.id) else {
+        let Ok(i) = members.binary_search_by_key(&wid, |w| w.0) else {
             return Err(format!("member way w{wid} is missing from the extract"));
         };
-        let refs = ways[i].refs.as_slice();
+        let refs = members[i].1.as_slice();
         if let Err(missing) = store.line(refs) {
             return Err(format!("member way w{wid} lacks node n{missing}"));
         }
@@ -854,9 +1215,13 @@ fn relation_polygon(r: &Rel, ways: &[Way], store: &NodeStore) -> Result<MultiPol
         .map_err(|e| format!("multipolygon has {e}"))
 }
 
-fn build_from_relations(rels: &[Rel], ways: &[Way], store: &NodeStore, out: &mut Build) {
-    let built = rels
-        .par_iter()
+fn build_from_relations(
+    rels: &[Rel],
+    members: &[(i64, Vec<i64>)],
+    store: &NodeStore,
+    names: &Names,
+) -> Build {
+    rels.par_iter()
         .fold(Build::default, |mut b, r| {
             let id = OsmId::Relation(r.id);
             if tag(&r.tags, "type") != Some("multipolygon") && tags::admin_level(&r.tags).is_none()
@@ -871,14 +1236,14 @@ fn build_from_relations(rels: &[Rel], ways: &[Way], store: &NodeStore, out: &mut
                 );
                 return b;
             }
-            match relation_polygon(r, ways, store) {
+            match relation_polygon(r, members, store) {
                 Ok(mp) => {
                     if let Some(level) = tags::admin_level(&r.tags) {
                         b.boundaries
                             .push(admin::Candidate::built(id, level, &r.tags, mp.clone()));
                     }
                     if tag(&r.tags, "type") == Some("multipolygon") {
-                        b.area(id, &r.tags, mp);
+                        b.area(id, &r.tags, mp, names);
                     }
                 }
                 Err(why) => {
@@ -894,17 +1259,11 @@ fn build_from_relations(rels: &[Rel], ways: &[Way], store: &NodeStore, out: &mut
         .reduce(Build::default, |mut a, b| {
             a.merge(b);
             a
-        });
-    out.merge(built);
+        })
 }
 
-fn build_from_nodes(nodes: Vec<(i64, Coord<f64>, Tags)>, walk_ways: &[WalkWay], out: &mut Build) {
-    let mut on_walk: Vec<i64> = walk_ways
-        .iter()
-        .flat_map(|w| w.nodes.iter().copied())
-        .collect();
-    on_walk.par_sort_unstable();
-    on_walk.dedup();
+/// Facilities, places and the tagged nodes on walkable ways from the nodes of interest.
+fn build_from_nodes(nodes: Vec<(i64, Coord<f64>, Tags)>, network: &NetworkNodes, out: &mut Build) {
     for (id, c, t) in nodes {
         if let Some(kind) = tags::facility_kind(&t) {
             out.facilities.push(Facility {
@@ -924,7 +1283,7 @@ fn build_from_nodes(nodes: Vec<(i64, Coord<f64>, Tags)>, walk_ways: &[WalkWay], 
                 geometry: Geometry::Point(Point(c)),
             });
         }
-        if tags::is_network_node(&t) && on_walk.binary_search(&id).is_ok() {
+        if tags::is_network_node(&t) && network.on_walk(id) {
             out.tagged_nodes.push(TaggedNode {
                 id,
                 coord: c,
@@ -935,7 +1294,7 @@ fn build_from_nodes(nodes: Vec<(i64, Coord<f64>, Tags)>, walk_ways: &[WalkWay], 
 }
 
 /// Sets `in_residential_landuse` for buildings whose centre lies in a `landuse=residential` area.
-fn mark_residential(buildings: &mut [Building], residential: &[MultiPolygon<f64>]) {
+fn mark_residential(buildings: &mut [BuildingRow], residential: &[MultiPolygon<f64>]) {
     let locator = model::index::AreaLocator::new(residential);
     buildings.par_iter_mut().for_each(|b| {
         b.in_residential_landuse = locator.locate(b.centre).is_some();
@@ -973,6 +1332,8 @@ mod tests {
             plan_sorted(&demo).unwrap().is_some(),
             "osmium writes sorted files"
         );
+        // Blobs in any order still stream: their id ranges do not overlap.
+        assert!(streams_in_id_order(&unsorted));
         let read = |p: &Path| read_osm(p, &OsmOptions::default(), &|_, _, _| {}).unwrap();
         let (a, b) = (read(&demo), read(&unsorted));
         assert_eq!(a.city.facilities, b.city.facilities);
@@ -992,26 +1353,125 @@ mod tests {
         assert!(!a.city.buildings.is_empty() && !a.city.facilities.is_empty());
     }
 
+    fn demo() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../geodata/liechtenstein-2015.osm.pbf")
+    }
+
+    fn quiet(_: &str, _: u64, _: u64) {}
+
+    /// Whether pass 4 can read the ways of `path` blob by blob in id order.
+    fn streams_in_id_order(path: &Path) -> bool {
+        let plan = plan_sorted(path).unwrap();
+        let read = match read_passes(path, &quiet, plan.as_deref()).unwrap() {
+            Some(r) => r,
+            None => read_passes(path, &quiet, None).unwrap().unwrap(),
+        };
+        assert!(!read.way_blobs.is_empty());
+        in_id_order(&read.way_blobs).1
+    }
+
+    /// The demo written by osmium with its ways in reverse id order (nodes and relations as
+    /// they were): no blob holds its ways in id order, so pass 4 reads them whole and sorts
+    /// them, and the city is the same, row for row and in the same order.
     #[test]
-    fn contains_from_agrees_with_binary_search() {
-        use rand::{Rng, SeedableRng};
-        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
-        for len in [0, 1, 2, 5, 100, 1000] {
-            let mut set: Vec<i64> = (0..len).map(|_| rng.random_range(-50..2000)).collect();
-            set.sort_unstable();
-            set.dedup();
-            // Mostly increasing queries (as in a block) with jumps back, and out-of-range ids.
-            let mut cursor = 0;
-            let mut id = -60;
-            for _ in 0..3000 {
-                id = if rng.random_bool(0.05) {
-                    rng.random_range(-60..2100)
-                } else {
-                    id + rng.random_range(0..4)
-                };
-                let want = set.binary_search(&id).is_ok();
-                assert_eq!(contains_from(&set, &mut cursor, id), want, "{id} in {len}");
+    fn ways_out_of_id_order_are_sorted_and_read_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        let opl = dir.path().join("demo.opl");
+        let osmium = |args: &[&str]| {
+            let out = std::process::Command::new("osmium")
+                .args(args)
+                .output()
+                .expect("osmium (Debian package osmium-tool) runs: .ci/run installs it");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        osmium(&[
+            "cat",
+            demo().to_str().unwrap(),
+            "-f",
+            "opl",
+            "-o",
+            opl.to_str().unwrap(),
+        ]);
+        let text = std::fs::read_to_string(&opl).unwrap();
+        let of = |kind: char| text.lines().filter(move |l| l.starts_with(kind));
+        let mut reordered: Vec<&str> = of('n').collect();
+        let ways: Vec<&str> = of('w').collect();
+        assert!(ways.len() > 1000, "the demo has many ways");
+        reordered.extend(ways.iter().rev());
+        reordered.extend(of('r'));
+        let unsorted_opl = dir.path().join("ways-reversed.opl");
+        std::fs::write(&unsorted_opl, reordered.join("\n") + "\n").unwrap();
+        let unsorted = dir.path().join("ways-reversed.osm.pbf");
+        osmium(&[
+            "cat",
+            unsorted_opl.to_str().unwrap(),
+            "-o",
+            unsorted.to_str().unwrap(),
+        ]);
+
+        assert!(streams_in_id_order(&demo()));
+        assert!(!streams_in_id_order(&unsorted));
+        let read = |p: &Path| read_osm(p, &OsmOptions::default(), &quiet).unwrap();
+        let (a, b) = (read(&demo()), read(&unsorted));
+        assert_eq!(a.city.facilities, b.city.facilities);
+        assert_eq!(a.city.neighbourhoods, b.city.neighbourhoods);
+        assert_eq!(a.city.buildings, b.city.buildings);
+        assert_eq!(a.city.walk_ways, b.city.walk_ways);
+        assert_eq!(a.city.tagged_nodes, b.city.tagged_nodes);
+        assert_eq!(a.city.basemap, b.city.basemap);
+        assert_eq!(a.candidates, b.candidates);
+        assert_eq!(a.warnings, b.warnings);
+        assert!(!a.city.walk_ways.is_empty() && !a.city.basemap.is_empty());
+    }
+
+    /// Records what it is given; fails at batch `fail_at` if set.
+    #[derive(Default)]
+    struct Recorder {
+        batches: usize,
+        got: Streamed,
+        fail_at: Option<usize>,
+    }
+
+    impl OsmSink for Recorder {
+        fn take(&mut self, batch: &mut Streamed) -> Result<(), SinkError> {
+            self.batches += 1;
+            if Some(self.batches) == self.fail_at {
+                return Err("the disk is full".into());
             }
+            // Takes only the basemap, leaving the walkable ways to be freed by the reader.
+            self.got.walk_ways.extend(batch.walk_ways.iter().cloned());
+            self.got.basemap.append(&mut batch.basemap);
+            Ok(())
         }
+    }
+
+    #[test]
+    fn the_sink_gets_the_big_layers_in_order_and_can_stop_the_import() {
+        let whole = read_osm(&demo(), &OsmOptions::default(), &quiet).unwrap();
+        let mut sink = Recorder::default();
+        let streamed = read_osm_into(&demo(), &OsmOptions::default(), &quiet, &mut sink).unwrap();
+        // In several batches, together the layers read_osm keeps, in the same order.
+        assert!(sink.batches > 2, "{} batches", sink.batches);
+        assert_eq!(sink.got.walk_ways, whole.city.walk_ways);
+        assert_eq!(sink.got.basemap, whole.city.basemap);
+        assert!(streamed.city.walk_ways.is_empty() && streamed.city.basemap.is_empty());
+        assert_eq!(streamed.city.buildings, whole.city.buildings);
+        assert_eq!(streamed.city.facilities, whole.city.facilities);
+        assert_eq!(streamed.warnings, whole.warnings);
+
+        let mut failing = Recorder {
+            fail_at: Some(2),
+            ..Recorder::default()
+        };
+        let err = read_osm_into(&demo(), &OsmOptions::default(), &quiet, &mut failing).unwrap_err();
+        assert!(
+            matches!(&err, OsmError::Sink(e) if e.to_string() == "the disk is full"),
+            "{err}"
+        );
+        assert_eq!(failing.batches, 2, "the import stops at the refused batch");
     }
 }

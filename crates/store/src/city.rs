@@ -9,9 +9,12 @@ use model::{
     PopulationUnit, TaggedNode, WalkWay,
 };
 use rayon::prelude::*;
+use rusqlite::Connection;
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use std::borrow::Cow;
 
 use crate::StoreError;
-use crate::layer::{Column, ColumnType, Feature, GeometryType, Layer, Value};
+use crate::layer::{AsRow, Column, ColumnType, Feature, GeometryType, Layer, LayerWriter, Value};
 
 /// The layers `read_city` needs, in the order `write_city` writes them.
 pub(crate) const CITY_LAYERS: [&str; 7] = [
@@ -41,178 +44,291 @@ fn with<T: Sync>(mut l: Layer, items: &[T], f: impl Fn(&T) -> Feature + Sync + S
     l
 }
 
-fn tags_json(tags: &[(String, String)]) -> Value {
+/// The empty layer `name` (one of [`CITY_LAYERS`]): its geometry type and columns.
+fn city_schema(name: &str) -> Layer {
+    match name {
+        "facilities" => layer(
+            "facilities",
+            Some(GeometryType::Geometry),
+            &[
+                ("osm_id", Text),
+                ("kind", Text),
+                ("name", Text),
+                ("area_m2", Real),
+                ("access", Text),
+            ],
+        ),
+        "neighbourhoods" => layer(
+            "neighbourhoods",
+            Some(GeometryType::MultiPolygon),
+            &[
+                ("id", Text),
+                ("name", Text),
+                ("admin_level", Integer),
+                ("population", Real),
+            ],
+        ),
+        "population" => layer(
+            "population",
+            Some(GeometryType::Point),
+            &[
+                ("residents", Real),
+                ("age_0_5", Real),
+                ("age_6_11", Real),
+                ("age_12_17", Real),
+                ("source", Text),
+            ],
+        ),
+        "buildings" => layer(
+            "buildings",
+            Some(GeometryType::Point),
+            &[
+                ("osm_id", Text),
+                ("building", Text),
+                ("levels", Real),
+                ("footprint_m2", Real),
+                ("in_residential_landuse", Integer),
+            ],
+        ),
+        "basemap" => layer(
+            "basemap",
+            Some(GeometryType::Geometry),
+            &[("layer", Text), ("class", Text), ("name", Text)],
+        ),
+        "walk_ways" => layer(
+            "walk_ways",
+            None,
+            &[
+                ("id", Integer),
+                ("nodes", Blob),
+                ("coords", Blob),
+                ("tags", Text),
+            ],
+        ),
+        "tagged_nodes" => layer(
+            "tagged_nodes",
+            None,
+            &[
+                ("id", Integer),
+                ("lon", Real),
+                ("lat", Real),
+                ("tags", Text),
+            ],
+        ),
+        _ => layer(name, None, &[]),
+    }
+}
+
+fn text(s: &str) -> ToSqlOutput<'_> {
+    ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes()))
+}
+
+fn opt_text(s: Option<&str>) -> ToSqlOutput<'_> {
+    s.map_or(ToSqlOutput::Borrowed(ValueRef::Null), text)
+}
+
+fn owned_text(s: String) -> ToSqlOutput<'static> {
+    ToSqlOutput::Owned(rusqlite::types::Value::Text(s))
+}
+
+fn real(v: f64) -> ToSqlOutput<'static> {
+    ToSqlOutput::Borrowed(ValueRef::Real(v))
+}
+
+fn opt_real(v: Option<f64>) -> ToSqlOutput<'static> {
+    v.map_or(ToSqlOutput::Borrowed(ValueRef::Null), real)
+}
+
+fn integer(v: i64) -> ToSqlOutput<'static> {
+    ToSqlOutput::Borrowed(ValueRef::Integer(v))
+}
+
+fn blob(b: Vec<u8>) -> ToSqlOutput<'static> {
+    ToSqlOutput::Owned(rusqlite::types::Value::Blob(b))
+}
+
+fn tags_text(tags: &[(String, String)]) -> ToSqlOutput<'static> {
     let map: serde_json::Map<String, serde_json::Value> = tags
         .iter()
         .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
         .collect();
-    Value::Text(serde_json::Value::Object(map).to_string())
+    owned_text(serde_json::Value::Object(map).to_string())
 }
 
-/// The layer `name` (one of [`CITY_LAYERS`]) of a city, built only when it is written.
+impl AsRow for Facility {
+    fn geometry(&self) -> Option<Cow<'_, Geometry<f64>>> {
+        Some(Cow::Borrowed(&self.geometry))
+    }
+
+    fn values(&self) -> Vec<ToSqlOutput<'_>> {
+        vec![
+            owned_text(self.osm_id.to_string()),
+            text(self.kind.as_str()),
+            opt_text(self.name.as_deref()),
+            opt_real(self.area_m2),
+            opt_text(self.access.as_deref()),
+        ]
+    }
+}
+
+impl AsRow for Neighbourhood {
+    fn geometry(&self) -> Option<Cow<'_, Geometry<f64>>> {
+        Some(Cow::Owned(Geometry::MultiPolygon(self.geometry.clone())))
+    }
+
+    fn values(&self) -> Vec<ToSqlOutput<'_>> {
+        vec![
+            text(&self.id),
+            text(&self.name),
+            self.admin_level
+                .map_or(ToSqlOutput::Borrowed(ValueRef::Null), |l| {
+                    integer(i64::from(l))
+                }),
+            opt_real(self.population),
+        ]
+    }
+}
+
+impl AsRow for PopulationUnit {
+    fn geometry(&self) -> Option<Cow<'_, Geometry<f64>>> {
+        Some(Cow::Owned(Geometry::Point(self.location)))
+    }
+
+    fn values(&self) -> Vec<ToSqlOutput<'_>> {
+        vec![
+            real(self.residents),
+            real(self.ages[0]),
+            real(self.ages[1]),
+            real(self.ages[2]),
+            text(self.source.as_str()),
+        ]
+    }
+}
+
+impl AsRow for Building {
+    fn geometry(&self) -> Option<Cow<'_, Geometry<f64>>> {
+        Some(Cow::Owned(Geometry::Point(self.centre)))
+    }
+
+    fn values(&self) -> Vec<ToSqlOutput<'_>> {
+        vec![
+            owned_text(self.osm_id.to_string()),
+            text(&self.building),
+            opt_real(self.levels),
+            real(self.footprint_m2),
+            integer(i64::from(self.in_residential_landuse)),
+        ]
+    }
+}
+
+impl AsRow for BasemapFeature {
+    fn geometry(&self) -> Option<Cow<'_, Geometry<f64>>> {
+        Some(Cow::Borrowed(&self.geometry))
+    }
+
+    fn values(&self) -> Vec<ToSqlOutput<'_>> {
+        vec![
+            text(&self.layer),
+            text(&self.class),
+            opt_text(self.name.as_deref()),
+        ]
+    }
+}
+
+impl AsRow for WalkWay {
+    fn geometry(&self) -> Option<Cow<'_, Geometry<f64>>> {
+        None
+    }
+
+    fn values(&self) -> Vec<ToSqlOutput<'_>> {
+        vec![
+            integer(self.id),
+            blob(self.nodes.iter().flat_map(|n| n.to_le_bytes()).collect()),
+            blob(
+                self.coords
+                    .iter()
+                    .flat_map(|c| c.x.to_le_bytes().into_iter().chain(c.y.to_le_bytes()))
+                    .collect(),
+            ),
+            tags_text(&self.tags),
+        ]
+    }
+}
+
+impl AsRow for TaggedNode {
+    fn geometry(&self) -> Option<Cow<'_, Geometry<f64>>> {
+        None
+    }
+
+    fn values(&self) -> Vec<ToSqlOutput<'_>> {
+        vec![
+            integer(self.id),
+            real(self.coord.x),
+            real(self.coord.y),
+            tags_text(&self.tags),
+        ]
+    }
+}
+
+/// The layer `name` (one of [`CITY_LAYERS`]) of a city as a whole [`Layer`].
+#[cfg(test)]
 pub(crate) fn city_layer(city: &City, name: &str) -> Layer {
+    fn feature<T: AsRow + Sync>(item: &T) -> Feature {
+        let values = item
+            .values()
+            .into_iter()
+            .map(|v| match v {
+                ToSqlOutput::Borrowed(ValueRef::Null) => Value::Null,
+                ToSqlOutput::Borrowed(ValueRef::Integer(i)) => Value::Integer(i),
+                ToSqlOutput::Borrowed(ValueRef::Real(r)) => Value::Real(r),
+                ToSqlOutput::Borrowed(ValueRef::Text(t)) => {
+                    Value::Text(String::from_utf8_lossy(t).into_owned())
+                }
+                ToSqlOutput::Owned(rusqlite::types::Value::Text(t)) => Value::Text(t),
+                ToSqlOutput::Owned(rusqlite::types::Value::Blob(b)) => Value::Blob(b),
+                other => panic!("unexpected value {other:?}"),
+            })
+            .collect();
+        Feature {
+            geometry: item.geometry().map(Cow::into_owned),
+            values,
+        }
+    }
+    let l = city_schema(name);
     match name {
-        "facilities" => with(
-            layer(
-                "facilities",
-                Some(GeometryType::Geometry),
-                &[
-                    ("osm_id", Text),
-                    ("kind", Text),
-                    ("name", Text),
-                    ("area_m2", Real),
-                    ("access", Text),
-                ],
-            ),
-            &city.facilities,
-            |f| Feature {
-                geometry: Some(f.geometry.clone()),
-                values: vec![
-                    Value::Text(f.osm_id.to_string()),
-                    Value::Text(f.kind.as_str().into()),
-                    Value::opt_text(f.name.as_deref()),
-                    Value::opt_real(f.area_m2),
-                    Value::opt_text(f.access.as_deref()),
-                ],
-            },
-        ),
-        "neighbourhoods" => with(
-            layer(
-                "neighbourhoods",
-                Some(GeometryType::MultiPolygon),
-                &[
-                    ("id", Text),
-                    ("name", Text),
-                    ("admin_level", Integer),
-                    ("population", Real),
-                ],
-            ),
-            &city.neighbourhoods,
-            |n| Feature {
-                geometry: Some(Geometry::MultiPolygon(n.geometry.clone())),
-                values: vec![
-                    Value::Text(n.id.clone()),
-                    Value::Text(n.name.clone()),
-                    n.admin_level
-                        .map_or(Value::Null, |l| Value::Integer(i64::from(l))),
-                    Value::opt_real(n.population),
-                ],
-            },
-        ),
-        "population" => with(
-            layer(
-                "population",
-                Some(GeometryType::Point),
-                &[
-                    ("residents", Real),
-                    ("age_0_5", Real),
-                    ("age_6_11", Real),
-                    ("age_12_17", Real),
-                    ("source", Text),
-                ],
-            ),
-            &city.population,
-            |p| Feature {
-                geometry: Some(Geometry::Point(p.location)),
-                values: vec![
-                    Value::Real(p.residents),
-                    Value::Real(p.ages[0]),
-                    Value::Real(p.ages[1]),
-                    Value::Real(p.ages[2]),
-                    Value::Text(p.source.as_str().into()),
-                ],
-            },
-        ),
-        "buildings" => with(
-            layer(
-                "buildings",
-                Some(GeometryType::Point),
-                &[
-                    ("osm_id", Text),
-                    ("building", Text),
-                    ("levels", Real),
-                    ("footprint_m2", Real),
-                    ("in_residential_landuse", Integer),
-                ],
-            ),
-            &city.buildings,
-            |b| Feature {
-                geometry: Some(Geometry::Point(b.centre)),
-                values: vec![
-                    Value::Text(b.osm_id.to_string()),
-                    Value::Text(b.building.clone()),
-                    Value::opt_real(b.levels),
-                    Value::Real(b.footprint_m2),
-                    Value::Integer(i64::from(b.in_residential_landuse)),
-                ],
-            },
-        ),
-        "basemap" => with(
-            layer(
-                "basemap",
-                Some(GeometryType::Geometry),
-                &[("layer", Text), ("class", Text), ("name", Text)],
-            ),
-            &city.basemap,
-            |b| Feature {
-                geometry: Some(b.geometry.clone()),
-                values: vec![
-                    Value::Text(b.layer.clone()),
-                    Value::Text(b.class.clone()),
-                    Value::opt_text(b.name.as_deref()),
-                ],
-            },
-        ),
-        "walk_ways" => with(
-            layer(
-                "walk_ways",
-                None,
-                &[
-                    ("id", Integer),
-                    ("nodes", Blob),
-                    ("coords", Blob),
-                    ("tags", Text),
-                ],
-            ),
-            &city.walk_ways,
-            |w| Feature {
-                geometry: None,
-                values: vec![
-                    Value::Integer(w.id),
-                    Value::Blob(w.nodes.iter().flat_map(|n| n.to_le_bytes()).collect()),
-                    Value::Blob(
-                        w.coords
-                            .iter()
-                            .flat_map(|c| c.x.to_le_bytes().into_iter().chain(c.y.to_le_bytes()))
-                            .collect(),
-                    ),
-                    tags_json(&w.tags),
-                ],
-            },
-        ),
-        "tagged_nodes" => with(
-            layer(
-                "tagged_nodes",
-                None,
-                &[
-                    ("id", Integer),
-                    ("lon", Real),
-                    ("lat", Real),
-                    ("tags", Text),
-                ],
-            ),
-            &city.tagged_nodes,
-            |n| Feature {
-                geometry: None,
-                values: vec![
-                    Value::Integer(n.id),
-                    Value::Real(n.coord.x),
-                    Value::Real(n.coord.y),
-                    tags_json(&n.tags),
-                ],
-            },
-        ),
-        _ => layer(name, None, &[]),
+        "facilities" => with(l, &city.facilities, feature),
+        "neighbourhoods" => with(l, &city.neighbourhoods, feature),
+        "population" => with(l, &city.population, feature),
+        "buildings" => with(l, &city.buildings, feature),
+        "basemap" => with(l, &city.basemap, feature),
+        "walk_ways" => with(l, &city.walk_ways, feature),
+        "tagged_nodes" => with(l, &city.tagged_nodes, feature),
+        _ => l,
+    }
+}
+
+/// Starts the city layer `name` (one of [`CITY_LAYERS`]) in `conn`'s transaction.
+pub(crate) fn create_city_layer(conn: &Connection, name: &str) -> Result<LayerWriter, StoreError> {
+    let l = city_schema(name);
+    LayerWriter::create(conn, &l.name, l.geometry_type, &l.columns)
+}
+
+/// Appends the rows `city` holds for layer `name` (one of [`CITY_LAYERS`]) to `w`.
+pub(crate) fn insert_city_rows(
+    conn: &Connection,
+    w: &mut LayerWriter,
+    city: &City,
+    name: &str,
+) -> Result<(), StoreError> {
+    match name {
+        "facilities" => w.insert_items(conn, &city.facilities),
+        "neighbourhoods" => w.insert_items(conn, &city.neighbourhoods),
+        "population" => w.insert_items(conn, &city.population),
+        "buildings" => w.insert_items(conn, &city.buildings),
+        "basemap" => w.insert_items(conn, &city.basemap),
+        "walk_ways" => w.insert_items(conn, &city.walk_ways),
+        "tagged_nodes" => w.insert_items(conn, &city.tagged_nodes),
+        _ => Ok(()),
     }
 }
 

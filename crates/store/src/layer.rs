@@ -1,13 +1,15 @@
 //! Generic GeoPackage layers: schema (gpkg_* tables, R-tree index with GDAL's triggers),
 //! writing a whole layer in a transaction and reading it back.
 
+use std::borrow::Cow;
+
 use geo::BoundingRect;
 use geo_types::Geometry;
 use rayon::prelude::*;
-use rusqlite::types::ValueRef;
-use rusqlite::{Connection, Transaction, params};
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{Connection, params};
 
-use crate::wkb::{decode_gpkg, encode_gpkg};
+use crate::wkb::{decode_gpkg, encode_gpkg, encode_gpkg_into};
 use crate::{StoreError, rtree};
 
 /// The geometry type of a feature layer, as written in `gpkg_geometry_columns`.
@@ -284,7 +286,7 @@ pub(crate) fn check_name(name: &str) -> Result<(), StoreError> {
 }
 
 /// Drops `name` with its index, triggers and registry rows, if it exists.
-fn drop_layer(tx: &Transaction, name: &str) -> rusqlite::Result<()> {
+fn drop_layer(tx: &Connection, name: &str) -> rusqlite::Result<()> {
     tx.execute_batch(&format!(
         "DROP TABLE IF EXISTS \"rtree_{name}_{GEOM}\"; DROP TABLE IF EXISTS \"{name}\";"
     ))?;
@@ -339,55 +341,114 @@ impl rusqlite::ToSql for Value {
     }
 }
 
-/// Writes `layer` inside `tx`, replacing a previous table of that name.
-pub(crate) fn write_layer_tx(tx: &Transaction, layer: &Layer) -> Result<(), StoreError> {
-    let t = layer.name.as_str();
-    check_name(t)?;
-    for c in &layer.columns {
-        check_name(&c.name)?;
-        if c.name == GEOM || c.name == "fid" {
-            return Err(StoreError::BadName(c.name.clone()));
-        }
-    }
-    let width = layer.columns.len();
-    if let Some(i) = layer.features.iter().position(|f| f.values.len() != width) {
-        return Err(StoreError::Shape(format!(
-            "layer {t}: feature {i} has {} values for {width} columns",
-            layer.features[i].values.len()
-        )));
-    }
-    drop_layer(tx, t)?;
-    let mut defs = vec!["fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL".to_string()];
-    if let Some(gt) = layer.geometry_type {
-        defs.push(format!("\"{GEOM}\" {}", gt.as_str()));
-    }
-    defs.extend(
-        layer
-            .columns
-            .iter()
-            .map(|c| format!("\"{}\" {}", c.name, c.ty.as_str())),
-    );
-    tx.execute_batch(&format!("CREATE TABLE \"{t}\" ({});", defs.join(", ")))?;
+/// Rows inserted by one statement in [`LayerWriter::insert_items`].
+const ROWS_PER_INSERT: usize = 64;
 
-    let mut names: Vec<String> = Vec::new();
-    if layer.geometry_type.is_some() {
-        names.push(format!("\"{GEOM}\""));
+/// Features encoded (in parallel) and inserted at a time: bounds the memory of the encoded
+/// geometries.
+const INSERT_CHUNK: usize = 4096;
+
+/// One layer being written inside an open transaction: created by [`LayerWriter::create`],
+/// filled by any number of [`LayerWriter::insert`] calls (rows keep the order of the calls),
+/// completed by [`LayerWriter::finish`] (R-tree, registry rows, triggers). It holds no borrow of
+/// the connection, so several layers can be filled in turn; what it keeps between calls is the
+/// R-tree entry of every row (24 bytes) and the layer's bounding box.
+pub(crate) struct LayerWriter {
+    name: String,
+    geometry_type: Option<GeometryType>,
+    width: usize,
+    /// `INSERT …` for the geometry (if any) and the columns; `None` when there is nothing to insert.
+    insert: Option<String>,
+    /// The same for [`ROWS_PER_INSERT`] rows at once.
+    insert_many: Option<String>,
+    /// Row id and bounds (rounded as SQLite's rtree stores them) of every non-empty geometry.
+    rtree_rows: Vec<(i64, [f32; 4])>,
+    bbox: Option<geo_types::Rect<f64>>,
+    /// Features inserted so far (to name a bad one).
+    count: usize,
+    /// Whether the R-tree is built.
+    indexed: bool,
+}
+
+impl LayerWriter {
+    /// Creates the table of a layer inside `conn`'s transaction, replacing a previous table of
+    /// that name.
+    pub(crate) fn create(
+        conn: &Connection,
+        name: &str,
+        geometry_type: Option<GeometryType>,
+        columns: &[Column],
+    ) -> Result<LayerWriter, StoreError> {
+        let t = name;
+        check_name(t)?;
+        for c in columns {
+            check_name(&c.name)?;
+            if c.name == GEOM || c.name == "fid" {
+                return Err(StoreError::BadName(c.name.clone()));
+            }
+        }
+        drop_layer(conn, t)?;
+        let mut defs = vec!["fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL".to_string()];
+        if let Some(gt) = geometry_type {
+            defs.push(format!("\"{GEOM}\" {}", gt.as_str()));
+        }
+        defs.extend(
+            columns
+                .iter()
+                .map(|c| format!("\"{}\" {}", c.name, c.ty.as_str())),
+        );
+        conn.execute_batch(&format!("CREATE TABLE \"{t}\" ({});", defs.join(", ")))?;
+        let mut names: Vec<String> = Vec::new();
+        if geometry_type.is_some() {
+            names.push(format!("\"{GEOM}\""));
+        }
+        names.extend(columns.iter().map(|c| format!("\"{}\"", c.name)));
+        let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
+        let insert = (!names.is_empty()).then(|| {
+            format!(
+                "INSERT INTO \"{t}\" ({}) VALUES ({})",
+                names.join(", "),
+                placeholders.join(", ")
+            )
+        });
+        let row = format!("({})", vec!["?"; names.len()].join(", "));
+        let insert_many = (!names.is_empty()).then(|| {
+            format!(
+                "INSERT INTO \"{t}\" ({}) VALUES {}",
+                names.join(", "),
+                vec![row.as_str(); ROWS_PER_INSERT].join(", ")
+            )
+        });
+        Ok(LayerWriter {
+            name: t.to_string(),
+            geometry_type,
+            width: columns.len(),
+            insert,
+            insert_many,
+            rtree_rows: Vec::new(),
+            bbox: None,
+            count: 0,
+            indexed: false,
+        })
     }
-    names.extend(layer.columns.iter().map(|c| format!("\"{}\"", c.name)));
-    let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
-    let mut bbox: Option<geo_types::Rect<f64>> = None;
-    if !names.is_empty() {
-        let mut insert = tx.prepare(&format!(
-            "INSERT INTO \"{t}\" ({}) VALUES ({})",
-            names.join(", "),
-            placeholders.join(", ")
-        ))?;
-        let mut rtree_rows: Vec<(i64, geo_types::Rect<f64>)> = Vec::new();
+
+    /// Appends `features` to the layer.
+    pub(crate) fn insert(
+        &mut self,
+        conn: &Connection,
+        features: &[Feature],
+    ) -> Result<(), StoreError> {
+        check_width(&self.name, self.width, features, self.count)?;
+        self.count += features.len();
+        let Some(sql) = &self.insert else {
+            return Ok(());
+        };
+        let mut insert = conn.prepare_cached(sql)?;
         // Geometries are encoded in parallel, a chunk at a time (bounded memory), then inserted.
-        for chunk in layer.features.chunks(4096) {
+        for chunk in features.chunks(INSERT_CHUNK) {
             let encoded: Vec<(Option<Value>, Option<geo_types::Rect<f64>>)> = chunk
                 .par_iter()
-                .map(|f| match (&layer.geometry_type, &f.geometry) {
+                .map(|f| match (&self.geometry_type, &f.geometry) {
                     (Some(_), Some(g)) => (Some(Value::Blob(encode_gpkg(g))), g.bounding_rect()),
                     (Some(_), None) => (Some(Value::Null), None),
                     (None, g) => (None, g.as_ref().and_then(|g| g.bounding_rect())),
@@ -395,65 +456,200 @@ pub(crate) fn write_layer_tx(tx: &Transaction, layer: &Layer) -> Result<(), Stor
                 .collect();
             for (f, (geom, rect)) in chunk.iter().zip(encoded) {
                 insert.execute(rusqlite::params_from_iter(geom.iter().chain(&f.values)))?;
-                let Some(r) = rect else {
-                    continue;
-                };
-                rtree_rows.push((tx.last_insert_rowid(), r));
-                bbox = Some(match bbox {
-                    None => r,
-                    Some(b) => geo_types::Rect::new(
-                        (b.min().x.min(r.min().x), b.min().y.min(r.min().y)),
-                        (b.max().x.max(r.max().x), b.max().y.max(r.max().y)),
-                    ),
-                });
+                if let Some(r) = rect {
+                    self.add_to_index(conn.last_insert_rowid(), r);
+                }
             }
         }
-        if layer.geometry_type.is_some() {
-            tx.execute_batch(&format!(
+        Ok(())
+    }
+
+    /// Builds the layer's R-tree (feature tables) from the rows inserted so far and frees
+    /// their entries; rows inserted later are not indexed (so it is called once all are in).
+    pub(crate) fn index(&mut self, conn: &Connection) -> Result<(), StoreError> {
+        if self.indexed {
+            return Ok(());
+        }
+        self.indexed = true;
+        let t = self.name.as_str();
+        if self.insert.is_some() && self.geometry_type.is_some() {
+            conn.execute_batch(&format!(
                 "CREATE VIRTUAL TABLE \"rtree_{t}_{GEOM}\" USING rtree(id, minx, maxx, miny, maxy);"
             ))?;
-            let entries = rtree_rows
-                .into_iter()
-                .map(|(id, r)| {
-                    (
-                        id,
-                        rtree::rounded(r.min().x, r.max().x, r.min().y, r.max().y),
-                    )
+            rtree::bulk_load(
+                conn,
+                &format!("rtree_{t}_{GEOM}"),
+                std::mem::take(&mut self.rtree_rows),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Completes the layer: its R-tree (unless [`LayerWriter::index`] built it), its rows in
+    /// `gpkg_contents`, `gpkg_geometry_columns` and `gpkg_extensions`, and the R-tree triggers.
+    pub(crate) fn finish(mut self, conn: &Connection) -> Result<(), StoreError> {
+        self.index(conn)?;
+        let t = self.name.as_str();
+        let bbox = self.bbox;
+        let (data_type, srs) = match self.geometry_type {
+            Some(_) => ("features", Some(4326)),
+            None => ("attributes", None),
+        };
+        conn.execute(
+            "INSERT INTO gpkg_contents (table_name, data_type, identifier, min_x, min_y, max_x, max_y, srs_id)
+             VALUES (?1, ?2, ?1, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                t,
+                data_type,
+                bbox.map(|b| b.min().x),
+                bbox.map(|b| b.min().y),
+                bbox.map(|b| b.max().x),
+                bbox.map(|b| b.max().y),
+                srs
+            ],
+        )?;
+        if let Some(gt) = self.geometry_type {
+            conn.execute(
+                "INSERT INTO gpkg_geometry_columns VALUES (?1, ?2, ?3, 4326, 0, 0)",
+                params![t, GEOM, gt.as_str()],
+            )?;
+            conn.execute(
+                "INSERT INTO gpkg_extensions VALUES (?1, ?2, 'gpkg_rtree_index',
+             'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')",
+                params![t, GEOM],
+            )?;
+            conn.execute_batch(&rtree_triggers(t))?;
+        }
+        Ok(())
+    }
+}
+
+/// An item written as one row of a layer, its values bound without copying them first.
+pub(crate) trait AsRow {
+    /// Its geometry (`None` for NULL and in attribute tables).
+    fn geometry(&self) -> Option<Cow<'_, Geometry<f64>>>;
+    /// Its values, one per column, in column order.
+    fn values(&self) -> Vec<ToSqlOutput<'_>>;
+}
+
+impl LayerWriter {
+    /// Appends one row per item (in order), encoding each geometry into one reused buffer on
+    /// this thread: no copy of the items, and what is allocated is freed by the same thread.
+    /// Writes exactly what [`LayerWriter::insert`] writes for the same features.
+    pub(crate) fn insert_items<T: AsRow>(
+        &mut self,
+        conn: &Connection,
+        items: &[T],
+    ) -> Result<(), StoreError> {
+        let (Some(one), Some(many)) = (&self.insert, &self.insert_many) else {
+            self.count += items.len();
+            return Ok(());
+        };
+        let mut insert_one = conn.prepare_cached(one)?;
+        let mut insert_many = conn.prepare_cached(many)?;
+        let mut wkb: Vec<Vec<u8>> = vec![Vec::new(); ROWS_PER_INSERT];
+        let with_geometry = self.geometry_type.is_some();
+        for chunk in items.chunks(ROWS_PER_INSERT) {
+            // The rows' values and bounds, their geometries encoded into the reused buffers.
+            let mut rows = Vec::with_capacity(chunk.len());
+            for (item, buf) in chunk.iter().zip(&mut wkb) {
+                let values = item.values();
+                if values.len() != self.width {
+                    return Err(StoreError::Shape(format!(
+                        "layer {}: feature {} has {} values for {} columns",
+                        self.name,
+                        self.count,
+                        values.len(),
+                        self.width
+                    )));
+                }
+                self.count += 1;
+                buf.clear();
+                let (geom, rect) = match (with_geometry, item.geometry()) {
+                    (true, Some(g)) => (true, encode_gpkg_into(buf, &g)),
+                    (true, None) => (false, None),
+                    (false, g) => (false, g.and_then(|g| g.bounding_rect())),
+                };
+                rows.push((values, geom, rect));
+            }
+            let geoms: Vec<ToSqlOutput> = rows
+                .iter()
+                .zip(&wkb)
+                .map(|((_, geom, _), buf)| match geom {
+                    true => ToSqlOutput::Borrowed(ValueRef::Blob(buf)),
+                    false => ToSqlOutput::Borrowed(ValueRef::Null),
                 })
                 .collect();
-            rtree::bulk_load(tx, &format!("rtree_{t}_{GEOM}"), entries)?;
+            let params = |i: usize| {
+                geoms[i..=i]
+                    .iter()
+                    .filter(|_| with_geometry)
+                    .chain(&rows[i].0)
+            };
+            if chunk.len() == ROWS_PER_INSERT {
+                insert_many.execute(rusqlite::params_from_iter(
+                    (0..chunk.len()).flat_map(params),
+                ))?;
+                // One statement: its rows got consecutive row ids ending at the last one.
+                let last = conn.last_insert_rowid();
+                for (i, (_, _, rect)) in rows.iter().enumerate() {
+                    if let Some(r) = rect {
+                        self.add_to_index(last - (chunk.len() - 1 - i) as i64, *r);
+                    }
+                }
+            } else {
+                for (i, (_, _, rect)) in rows.iter().enumerate() {
+                    insert_one.execute(rusqlite::params_from_iter(params(i)))?;
+                    if let Some(r) = rect {
+                        self.add_to_index(conn.last_insert_rowid(), *r);
+                    }
+                }
+            }
         }
+        Ok(())
     }
-    let (data_type, srs) = match layer.geometry_type {
-        Some(_) => ("features", Some(4326)),
-        None => ("attributes", None),
-    };
-    tx.execute(
-        "INSERT INTO gpkg_contents (table_name, data_type, identifier, min_x, min_y, max_x, max_y, srs_id)
-         VALUES (?1, ?2, ?1, ?3, ?4, ?5, ?6, ?7)",
-        params![
-            t,
-            data_type,
-            bbox.map(|b| b.min().x),
-            bbox.map(|b| b.min().y),
-            bbox.map(|b| b.max().x),
-            bbox.map(|b| b.max().y),
-            srs
-        ],
-    )?;
-    if let Some(gt) = layer.geometry_type {
-        tx.execute(
-            "INSERT INTO gpkg_geometry_columns VALUES (?1, ?2, ?3, 4326, 0, 0)",
-            params![t, GEOM, gt.as_str()],
-        )?;
-        tx.execute(
-            "INSERT INTO gpkg_extensions VALUES (?1, ?2, 'gpkg_rtree_index',
-             'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')",
-            params![t, GEOM],
-        )?;
-        tx.execute_batch(&rtree_triggers(t))?;
+
+    /// Records a row's bounds for the R-tree and the layer's bounding box.
+    fn add_to_index(&mut self, id: i64, r: geo_types::Rect<f64>) {
+        self.rtree_rows.push((
+            id,
+            rtree::rounded(r.min().x, r.max().x, r.min().y, r.max().y),
+        ));
+        self.bbox = Some(match self.bbox {
+            None => r,
+            Some(b) => geo_types::Rect::new(
+                (b.min().x.min(r.min().x), b.min().y.min(r.min().y)),
+                (b.max().x.max(r.max().x), b.max().y.max(r.max().y)),
+            ),
+        });
     }
-    Ok(())
+}
+
+/// Checks that every feature has one value per column (numbering them from `first`).
+fn check_width(
+    name: &str,
+    width: usize,
+    features: &[Feature],
+    first: usize,
+) -> Result<(), StoreError> {
+    match features.iter().position(|f| f.values.len() != width) {
+        Some(i) => Err(StoreError::Shape(format!(
+            "layer {name}: feature {} has {} values for {width} columns",
+            first + i,
+            features[i].values.len(),
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Writes `layer` inside the open transaction of `conn`, replacing a previous table of that
+/// name. A feature with the wrong number of values fails it before anything is changed.
+pub(crate) fn write_layer_tx(conn: &Connection, layer: &Layer) -> Result<(), StoreError> {
+    check_name(&layer.name)?;
+    check_width(&layer.name, layer.columns.len(), &layer.features, 0)?;
+    let mut w = LayerWriter::create(conn, &layer.name, layer.geometry_type, &layer.columns)?;
+    w.insert(conn, &layer.features)?;
+    w.finish(conn)
 }
 
 /// Reads layer `name` from an open GeoPackage.

@@ -6,8 +6,9 @@
 //!
 //! New files are written atomically (a locked temporary file renamed into place; stale ones of
 //! killed writers are removed, see [`remove_stale_temporaries`]); [`write_city_carrying`] keeps
-//! the user data of the file it replaces ([`carry`]); [`write_layers`] writes several layers in
-//! one transaction.
+//! the user data of the file it replaces ([`carry`]); [`CityWriter`] writes the same file while
+//! the city is still being read (the import streams its big layers into it);
+//! [`write_layers`] writes several layers in one transaction.
 
 pub mod carry;
 mod city;
@@ -16,6 +17,7 @@ mod rtree;
 pub mod scenario;
 pub mod tile_table;
 pub mod wkb;
+mod writer;
 
 use std::path::{Path, PathBuf};
 
@@ -26,6 +28,7 @@ pub use carry::{CARRIED_TABLES, Carried, CarriedScenario, Carry};
 pub use layer::{Column, ColumnType, Feature, GeometryType, Layer, Value};
 pub use scenario::{Scenario, ScenarioInfo, ScenarioStore, ScenarioStoreError};
 pub use tile_table::{TileLimits, TileTable};
+pub use writer::CityWriter;
 
 #[cfg(test)]
 mod stale_tests {
@@ -225,11 +228,9 @@ pub fn write_city_with_candidates(
     city: &model::City,
     candidates: &[CandidateSite],
 ) -> Result<(), StoreError> {
-    let layers = city::CITY_LAYERS
-        .iter()
-        .map(|name| city::city_layer(city, name))
-        .chain(std::iter::once_with(|| city::candidate_layer(candidates)));
-    write_new(path, layers, &city.metadata, None).map(|_| ())
+    CityWriter::create(path)?
+        .finish_with(city, candidates, None)
+        .map(|_| ())
 }
 
 /// [`write_city_with_candidates`] onto a file that may hold user data: with [`Carry::Keep`] the
@@ -242,12 +243,7 @@ pub fn write_city_carrying(
     candidates: &[CandidateSite],
     carry: Carry,
 ) -> Result<Carried, StoreError> {
-    let layers = city::CITY_LAYERS
-        .iter()
-        .map(|name| city::city_layer(city, name))
-        .chain(std::iter::once_with(|| city::candidate_layer(candidates)));
-    let facilities = city.facilities.iter().map(|f| f.osm_id).collect();
-    write_new(path, layers, &city.metadata, Some((carry, &facilities)))
+    CityWriter::create(path)?.finish(city, candidates, carry)
 }
 
 /// Reads only the `facilities` layer (quicker than [`read_city`] when that is all one needs).
@@ -339,101 +335,19 @@ fn try_lock_exclusive(file: &std::fs::File) -> bool {
 
 /// Writes a new GeoPackage holding `layers` and `meta` atomically (see [`write_city`]), carrying
 /// the user data of the file it replaces over if asked to (checked against the facilities).
+#[cfg(test)]
 fn write_new(
     path: &Path,
     layers: impl Iterator<Item = Layer>,
     meta: &[(String, String)],
     carry: Option<(Carry, &std::collections::HashSet<model::OsmId>)>,
 ) -> Result<Carried, StoreError> {
-    let mut carried = Carried::default();
-    let mut keep = None;
-    // Held from before the copy until the new file has replaced the old one: no edit can be
-    // committed to the old file in between (writers wait on the busy timeout).
-    let mut old_lock = None;
-    match carry {
-        Some((Carry::Keep, facilities)) if path.is_file() => {
-            let writable = std::fs::metadata(path).is_ok_and(|m| !m.permissions().readonly());
-            if writable && let Ok(conn) = open(path, true) {
-                conn.execute_batch("BEGIN IMMEDIATE")
-                    .map_err(|e| StoreError::from(e).in_file(path))?;
-                old_lock = Some(conn);
-            }
-            if let Some(tables) = carry::tables_in(path)?.filter(|t| !t.is_empty()) {
-                keep = Some((tables, facilities));
-            }
+    writer::NewFile::create(path)?.finish(meta, carry, |conn| {
+        for l in layers {
+            layer::write_layer_tx(conn, &l)?;
         }
-        Some((Carry::Replace, _)) if path.is_file() => {
-            carried.dropped = carry::scenario_count(path);
-        }
-        _ => {}
-    }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let io = |source| StoreError::Io {
-        path: dir.to_path_buf(),
-        source,
-    };
-    remove_stale_temporaries(dir);
-    let tmp = tempfile::Builder::new()
-        .prefix(TMP_PREFIX)
-        .suffix(TMP_SUFFIX)
-        .tempfile_in(dir)
-        .map_err(io)?;
-    // Marks the file as in use until it is renamed or deleted (see remove_stale_temporaries).
-    lock_exclusive(tmp.as_file());
-    {
-        let mut conn =
-            Connection::open(tmp.path()).map_err(|e| StoreError::from(e).in_file(path))?;
-        let fill = |conn: &mut Connection| -> Result<(), StoreError> {
-            conn.execute_batch(
-                "PRAGMA page_size = 16384; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
-                 PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
-            )?;
-            let tx = conn.transaction()?;
-            layer::init_geopackage(&tx)?;
-            for l in layers {
-                layer::write_layer_tx(&tx, &l)?;
-            }
-            write_meta_tx(&tx, meta)?;
-            tx.commit()?;
-            Ok(())
-        };
-        fill(&mut conn).map_err(|e| e.in_file(path))?;
-        if let Some((tables, facilities)) = &keep {
-            carried = carry::copy_into(&mut conn, path, tables, facilities)?;
-        }
-        conn.close()
-            .map_err(|(_, e)| StoreError::from(e).in_file(path))?;
-    }
-    // Temporary files are created 0600; a GeoPackage is an ordinary document.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644)).map_err(
-            |source| StoreError::Io {
-                path: path.to_path_buf(),
-                source,
-            },
-        )?;
-    }
-    // A WAL journal left by a killed writer of the file being replaced must not be applied
-    // to the new one (SQLite would take it for the new file's journal).
-    for suffix in ["-wal", "-shm"] {
-        let mut side = path.as_os_str().to_owned();
-        side.push(suffix);
-        let _ = std::fs::remove_file(PathBuf::from(side));
-    }
-    tmp.persist(path).map_err(|e| StoreError::Io {
-        path: path.to_path_buf(),
-        source: e.error,
-    })?;
-    if let Some(conn) = old_lock {
-        // The old file is gone from its name; nothing was written to it.
-        let _ = conn.execute_batch("ROLLBACK");
-    }
-    Ok(carried)
+        Ok(())
+    })
 }
 
 /// Reads the whole city back from a GeoPackage written by [`write_city`].

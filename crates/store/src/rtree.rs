@@ -15,7 +15,7 @@
 //! `SELECT * FROM rtree_…` returns the same values as after ordinary inserts, and SQLite's
 //! `rtreecheck()` accepts the result (tested).
 
-use rusqlite::{Transaction, params};
+use rusqlite::{Connection, params};
 
 /// One entry: id and bounds `[minx, maxx, miny, maxy]` already rounded to f32.
 type Entry = (i64, [f32; 4]);
@@ -98,7 +98,7 @@ fn node_blob(size: usize, depth: u16, cells: &[Entry]) -> Vec<u8> {
 
 /// Fills the freshly created (empty) rtree virtual table `rtree` with `entries` in one go.
 pub(crate) fn bulk_load(
-    tx: &Transaction,
+    tx: &Connection,
     rtree: &str,
     mut entries: Vec<Entry>,
 ) -> rusqlite::Result<()> {

@@ -34,9 +34,20 @@ pub const SRS_WGS84: i32 = 4326;
 /// Encodes `geometry` as a GeoPackage binary geometry (header with xy envelope, SRS 4326, WKB).
 pub fn encode_gpkg(geometry: &Geometry<f64>) -> Vec<u8> {
     let mut out = Vec::with_capacity(64);
+    encode_gpkg_into(&mut out, geometry);
+    out
+}
+
+/// [`encode_gpkg`] appended to `out` (a buffer used again for every row); returns the
+/// geometry's bounding box (the envelope written), `None` for an empty geometry.
+pub(crate) fn encode_gpkg_into(
+    out: &mut Vec<u8>,
+    geometry: &Geometry<f64>,
+) -> Option<geo_types::Rect<f64>> {
     out.extend_from_slice(b"GP");
     out.push(0); // version 1 (encoded as 0)
-    match geometry.bounding_rect() {
+    let rect = geometry.bounding_rect();
+    match rect {
         Some(r) => {
             out.push(0b0000_0011); // little endian, envelope [minx, maxx, miny, maxy]
             out.extend_from_slice(&SRS_WGS84.to_le_bytes());
@@ -49,8 +60,8 @@ pub fn encode_gpkg(geometry: &Geometry<f64>) -> Vec<u8> {
             out.extend_from_slice(&SRS_WGS84.to_le_bytes());
         }
     }
-    write_wkb(&mut out, geometry);
-    out
+    write_wkb(out, geometry);
+    rect
 }
 
 /// Decodes a GeoPackage binary geometry.

@@ -1,15 +1,16 @@
 //! The import workflow: an OSM extract (and optional boundaries and population files) becomes
-//! one new GeoPackage, written atomically. Steps: check paths, read, build the city, add people, write.
+//! one new GeoPackage, written atomically. Steps: check paths, read (the walkable ways and the
+//! basemap go into the new file as they are built), build the city, add people, write the rest.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use ingest::boundaries::BoundaryError;
-use ingest::osm::{OsmError, OsmImport, OsmOptions};
+use ingest::osm::{OsmError, OsmImport, OsmOptions, OsmSink, SinkError, Streamed};
 use ingest::population::{PopulationError, PopulationOptions, PopulationOutcome};
 use model::City;
 use model::scenario::CandidateSite;
-use store::StoreError;
+use store::{CityWriter, StoreError};
 
 use crate::Progress;
 
@@ -37,8 +38,12 @@ pub struct ImportOptions {
 /// What an import wrote, for the caller to report.
 #[derive(Debug, Clone)]
 pub struct ImportOutcome {
-    /// The city as written (facilities, neighbourhoods with residents, population, …).
+    /// The city as written (facilities, neighbourhoods with residents, population, …), without
+    /// its walkable ways and basemap: those went into the file as they were read
+    /// ([`ImportOutcome::streamed`] counts them).
     pub city: City,
+    /// How many walkable ways and basemap features were written.
+    pub streamed: StreamedRows,
     /// Objects skipped and why, all of them (the GeoPackage's `import_warnings` holds them too).
     pub warnings: Vec<String>,
     /// The candidate sites for new facilities written to the `candidate_sites` layer.
@@ -47,6 +52,15 @@ pub struct ImportOutcome {
     pub population: PopulationOutcome,
     /// The scenarios carried over from the file `out` replaced (or how many were dropped).
     pub carried: store::Carried,
+}
+
+/// The rows of the layers an import writes while it reads (not kept in [`ImportOutcome::city`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StreamedRows {
+    /// Rows of the `walk_ways` layer.
+    pub walk_ways: usize,
+    /// Rows of the `basemap` layer.
+    pub basemap: usize,
 }
 
 /// Why an import failed. Nothing is written then; an existing `out` file is untouched.
@@ -111,7 +125,37 @@ pub fn import_city(
     progress: &dyn Progress,
 ) -> Result<ImportOutcome, ImportError> {
     check_paths(options)?;
-    let mut osm = read_osm(options, progress)?;
+    let write_error = |source| match source {
+        StoreError::CannotCarry { .. } => ImportError::CannotCarry {
+            out: options.out.clone(),
+            source,
+        },
+        source => ImportError::Write {
+            out: options.out.clone(),
+            source,
+        },
+    };
+    // The file is created when the first rows arrive, once the extract has been read through
+    // and found sound.
+    let mut sink = FileSink {
+        out: &options.out,
+        writer: None,
+        rows: StreamedRows::default(),
+    };
+    let mut osm = match read_osm(options, progress, &mut sink) {
+        Err(ImportError::Osm(OsmError::Sink(e))) => {
+            return Err(match e.downcast::<StoreError>() {
+                Ok(source) => write_error(*source),
+                Err(e) => ImportError::Osm(OsmError::Sink(e)),
+            });
+        }
+        other => other?,
+    };
+    let FileSink { writer, rows, .. } = sink;
+    let writer = match writer {
+        Some(w) => w,
+        None => CityWriter::create(&options.out).map_err(write_error)?,
+    };
     let boundaries = match &options.boundaries {
         Some(p) => {
             Some(ingest::boundaries::read_boundaries_geojson(p).map_err(ImportError::Boundaries)?)
@@ -121,28 +165,21 @@ pub fn import_city(
     let candidates = std::mem::take(&mut osm.candidates);
     let (mut city, warnings) = build_city(osm, boundaries);
     progress.stage("population");
-    let population = add_population(options, &mut city)?;
+    let mut population = add_population(options, &mut city)?;
     progress.finish();
     let carry = if options.replace_scenarios {
         store::Carry::Replace
     } else {
         store::Carry::Keep
     };
-    let carried =
-        store::write_city_carrying(&options.out, &city, &candidates, carry).map_err(|source| {
-            match source {
-                StoreError::CannotCarry { .. } => ImportError::CannotCarry {
-                    out: options.out.clone(),
-                    source,
-                },
-                source => ImportError::Write {
-                    out: options.out.clone(),
-                    source,
-                },
-            }
-        })?;
+    let carried = writer
+        .finish(&city, &candidates, carry)
+        .map_err(write_error)?;
+    // Copied only now: the writer's memory is given back.
+    population.units.clone_from(&city.population);
     Ok(ImportOutcome {
         city,
+        streamed: rows,
         warnings,
         candidates,
         population,
@@ -174,8 +211,34 @@ fn check_paths(options: &ImportOptions) -> Result<(), ImportError> {
     Ok(())
 }
 
-/// Reads the extract, telling each of its phases as a stage with a bar.
-fn read_osm(options: &ImportOptions, progress: &dyn Progress) -> Result<OsmImport, ImportError> {
+/// Writes the walkable ways and the basemap into the new GeoPackage as they are read.
+struct FileSink<'a> {
+    out: &'a Path,
+    /// Created with the first rows.
+    writer: Option<CityWriter>,
+    rows: StreamedRows,
+}
+
+impl OsmSink for FileSink<'_> {
+    fn take(&mut self, batch: &mut Streamed) -> Result<(), SinkError> {
+        let writer = match &mut self.writer {
+            Some(w) => w,
+            None => self.writer.insert(CityWriter::create(self.out)?),
+        };
+        writer.add_walk_ways(&batch.walk_ways)?;
+        writer.add_basemap(&batch.basemap)?;
+        self.rows.walk_ways += batch.walk_ways.len();
+        self.rows.basemap += batch.basemap.len();
+        Ok(())
+    }
+}
+
+/// Reads the extract into `sink` and a city, telling each of its phases as a stage with a bar.
+fn read_osm(
+    options: &ImportOptions,
+    progress: &dyn Progress,
+    sink: &mut dyn OsmSink,
+) -> Result<OsmImport, ImportError> {
     progress.stage("reading OSM");
     progress.length(1);
     let phase = Mutex::new(String::new());
@@ -192,7 +255,12 @@ fn read_osm(options: &ImportOptions, progress: &dyn Progress) -> Result<OsmImpor
     let opts = OsmOptions {
         admin_level: options.admin_level,
     };
-    Ok(ingest::osm::read_osm(&options.input, &opts, &report)?)
+    Ok(ingest::osm::read_osm_into(
+        &options.input,
+        &opts,
+        &report,
+        sink,
+    )?)
 }
 
 /// Combines the inputs into one city, with the warnings to show.
@@ -228,7 +296,7 @@ fn add_population(
         totals: options.population_totals.clone(),
         ..PopulationOptions::default()
     };
-    let outcome =
+    let mut outcome =
         ingest::population::build_population(&population, &city.buildings, &city.neighbourhoods)?;
     for (n, residents) in city
         .neighbourhoods
@@ -237,7 +305,8 @@ fn add_population(
     {
         n.population = Some(*residents);
     }
-    city.population.clone_from(&outcome.units);
+    // Moved for the write; the outcome gets its copy back afterwards (see import_city).
+    city.population = std::mem::take(&mut outcome.units);
     let sources: Vec<&str> = outcome.summary.sources.iter().map(|s| s.as_str()).collect();
     city.metadata
         .push(("population_source".into(), sources.join(",")));

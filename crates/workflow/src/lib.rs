@@ -15,6 +15,6 @@ pub mod load;
 pub mod progress;
 
 pub use analyze::{AnalyzeError, Analyzed, ResultLayer, analyze_file, write_results};
-pub use import::{ImportError, ImportOptions, ImportOutcome, import_city};
+pub use import::{ImportError, ImportOptions, ImportOutcome, StreamedRows, import_city};
 pub use load::{LoadError, Loaded};
 pub use progress::{NoProgress, Progress};

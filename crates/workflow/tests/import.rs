@@ -79,6 +79,13 @@ fn the_written_city_is_the_one_returned() {
         outcome.city.neighbourhoods.len()
     );
     assert_eq!(stored.population.len(), outcome.population.units.len());
+    assert_eq!(stored.population, outcome.city.population);
+    assert_eq!(stored.buildings, outcome.city.buildings);
+    // The big layers went into the file as they were read: counted, not kept.
+    assert_eq!(stored.walk_ways.len(), outcome.streamed.walk_ways);
+    assert_eq!(stored.basemap.len(), outcome.streamed.basemap);
+    assert!(outcome.streamed.walk_ways > 1000 && outcome.streamed.basemap > 1000);
+    assert!(outcome.city.walk_ways.is_empty() && outcome.city.basemap.is_empty());
     assert_eq!(
         store::read_candidate_sites(&out).unwrap().len(),
         outcome.candidates.len()
