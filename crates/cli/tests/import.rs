@@ -431,6 +431,42 @@ fn hand_drawn_multipolygons_and_boundaries() {
     assert_eq!(names, vec!["Nord", "Süd"]);
 }
 
+/// An extract without administrative boundaries: a warning, unless the neighbourhoods come
+/// from a file (then the extract needs none).
+#[test]
+fn boundaries_from_a_file_need_none_in_the_extract() {
+    let dir = tempfile::tempdir().unwrap();
+    let opl = "\
+n1 x9.500 y47.100 Tleisure=playground
+n2 x9.500 y47.101
+n3 x9.502 y47.101
+w1 Thighway=footway Nn2,n3
+";
+    let pbf = crate::helpers::pbf_from_opl(dir.path(), opl);
+    let warning = "no complete administrative boundaries";
+    let plain = dir.path().join("plain.gpkg");
+    let o = crate::helpers::import(&pbf, &plain, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains(warning));
+    let gj = dir.path().join("areas.geojson");
+    std::fs::write(
+        &gj,
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"1","name":"Eins"},
+           "geometry":{"type":"Polygon","coordinates":[[[9.49,47.09],[9.51,47.09],[9.51,47.11],[9.49,47.11],[9.49,47.09]]]}}]}"#,
+    )
+    .unwrap();
+    let given = dir.path().join("given.gpkg");
+    let o = crate::helpers::import(&pbf, &given, &["--boundaries", gj.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(!stderr.contains(warning), "{stderr}");
+    assert!(warnings(&given).iter().all(|w| !w.contains(warning)));
+    assert_eq!(
+        ogr_values(&given, "SELECT name FROM neighbourhoods", "name", None),
+        ["Eins"]
+    );
+}
+
 /// Runs an import expected to fail: exit 1, one line on stderr, nothing new in the folder,
 /// an existing output byte-identical.
 fn assert_fails_cleanly(args_for: impl Fn(&str) -> Vec<String>, what: &str) {

@@ -45,7 +45,7 @@ fn with<T: Sync>(mut l: Layer, items: &[T], f: impl Fn(&T) -> Feature + Sync + S
 }
 
 /// The empty layer `name` (one of [`CITY_LAYERS`]): its geometry type and columns.
-fn city_schema(name: &str) -> Layer {
+pub(crate) fn city_schema(name: &str) -> Layer {
     match name {
         "facilities" => layer(
             "facilities",

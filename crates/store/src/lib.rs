@@ -392,7 +392,7 @@ fn read_city_layers(path: &Path, wanted: &[&str]) -> Result<model::City, StoreEr
         .into_par_iter()
         .map(|(name, reader, exists)| match reader {
             Some(reader) => layer::read_layer_conn(&reader, name),
-            None if exists => Ok(city::city_layer(&model::City::default(), name)),
+            None if exists => Ok(city::city_schema(name)),
             None => Err(StoreError::MissingLayer(name.to_string())),
         })
         .collect();

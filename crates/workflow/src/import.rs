@@ -275,7 +275,10 @@ fn build_city(
         city.metadata.retain(|(k, _)| k != "admin_level");
         city.metadata
             .push(("neighbourhoods_source".into(), "boundaries".into()));
-        warnings.retain(|w| !w.contains("admin_level"));
+        // What the extract's own boundaries lacked does not matter any more.
+        warnings.retain(|w| {
+            !w.contains("admin_level") && !w.starts_with("no complete administrative boundaries")
+        });
     }
     if !warnings.is_empty() {
         // All of them, one per line, for planners and tests (a terminal shows only the first few).
