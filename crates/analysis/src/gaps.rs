@@ -314,15 +314,33 @@ impl GapGrid {
         let mut mark = 0;
         let mut clusters: Vec<Vec<u32>> = Vec::new();
         for s in seeds {
-            // Found from any cell (marks of 2 and up); built again from its smallest cell, as
-            // the full clustering does, which marks it 1: done.
+            // A cluster is built breadth first from its smallest cell, as the full clustering
+            // does; its cells are then marked 1 (done), every search uses its own mark (2 up).
             if !present[s as usize] || seen[s as usize] == 1 {
                 continue;
             }
-            mark += 1;
-            let found = self.cluster(s, &present, &mut seen, mark + 1);
-            let start = *found.iter().min().expect("a cluster has a cell");
-            let members = self.cluster(start, &present, &mut seen, 1);
+            let mut search = |from: u32, seen: &mut [u32]| {
+                mark += 1;
+                (self.cluster(from, &present, seen, mark + 1), mark + 1)
+            };
+            // Most often the cell's base cluster still starts at the same smallest cell.
+            let hint = of(s)
+                .map(|c| base.clusters[c as usize].0[0])
+                .filter(|&m| present[m as usize]);
+            let mut members = match hint {
+                Some(h) => match search(h, &mut seen) {
+                    (found, m) if seen[s as usize] == m => found,
+                    _ => search(s, &mut seen).0,
+                },
+                None => search(s, &mut seen).0,
+            };
+            let start = *members.iter().min().expect("a cluster has a cell");
+            if start != members[0] {
+                members = search(start, &mut seen).0;
+            }
+            for &m in &members {
+                seen[m as usize] = 1;
+            }
             replaced.extend(members.iter().filter_map(|&m| of(m)));
             clusters.push(members);
         }
