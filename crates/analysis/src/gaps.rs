@@ -323,10 +323,11 @@ impl GapGrid {
                 mark += 1;
                 (self.cluster(from, &present, seen, mark + 1), mark + 1)
             };
-            // Most often the cell's base cluster still starts at the same smallest cell.
+            // Most often the cell's base cluster still starts at the same smallest cell (unless
+            // that cell is gone or already in a finished cluster: the base cluster split).
             let hint = of(s)
                 .map(|c| base.clusters[c as usize].0[0])
-                .filter(|&m| present[m as usize]);
+                .filter(|&m| present[m as usize] && seen[m as usize] != 1);
             let mut members = match hint {
                 Some(h) => match search(h, &mut seen) {
                     (found, m) if seen[s as usize] == m => found,
