@@ -911,24 +911,18 @@ pub fn read_osm_into(
     members.sort_by_key(|m| m.0);
     let mut from_relations = build_from_relations(&rels, &members, &store, &names);
     drop((members, store, rels));
-    let basemap = std::mem::take(&mut from_relations.basemap);
+    // The basemap features of relations, then of nodes, go to the sink like the ways'.
+    let basemap_only = |basemap| Streamed {
+        walk_ways: Vec::new(),
+        basemap,
+    };
     deliver(
         sink,
-        Streamed {
-            walk_ways: Vec::new(),
-            basemap,
-        },
+        basemap_only(std::mem::take(&mut from_relations.basemap)),
     )?;
     b.merge(from_relations);
     build_from_nodes(tagged, &network, &mut b);
-    let basemap = std::mem::take(&mut b.basemap);
-    deliver(
-        sink,
-        Streamed {
-            walk_ways: Vec::new(),
-            basemap,
-        },
-    )?;
+    deliver(sink, basemap_only(std::mem::take(&mut b.basemap)))?;
 
     let (neighbourhoods, level, admin_warnings) = admin::choose(b.boundaries, opts.admin_level);
     b.warnings.extend(admin_warnings);
