@@ -1,6 +1,7 @@
 //! Gap areas: unserved children clustered into 100 m cells, contiguous cells merged and ranked.
 //!
-//! Owns the local grid (equirectangular around the gaps' mean latitude) and the cell clustering.
+//! Owns the local grid (equirectangular at one anchor latitude), the clustering on numbered
+//! cells, the local re-clustering of a scenario and the outlines traced from the cells.
 
 use std::collections::BTreeSet;
 
