@@ -249,10 +249,7 @@ pub(crate) fn analyze_anchored(
     full_weight: &HashSet<OsmId>,
     anchor: Option<f64>,
 ) -> Analysis {
-    let fixed = Fixed::new(city);
-    let facts = FacilityFacts::new(&city.facilities, standards, full_weight, &fixed.locator);
-    let view = |i: usize, f: &mut dyn FnMut(Candidate)| reach[i].iter().for_each(|c| f(*c));
-    let mut out = indicators(city, &fixed, &facts, standards, &view, &city.facilities);
+    let (fixed, _, mut out) = indicators_of(city, standards, reach, full_weight);
     let gap = out.gap_per_unit(&city.population);
     let anchor = anchor.unwrap_or_else(|| gap_anchor(&city.population, &gap));
     out.analysis.gap_areas = fixed.gap_map(city, &gap, anchor).areas();
@@ -261,11 +258,23 @@ pub(crate) fn analyze_anchored(
 
 /// The latitude of the gap grid of the analysis of `city` from `reach` ([`gap_anchor`]).
 pub(crate) fn gap_anchor_of(city: &City, standards: &Standards, reach: &[Vec<Candidate>]) -> f64 {
+    let (_, _, out) = indicators_of(city, standards, reach, &HashSet::new());
+    gap_anchor(&city.population, &out.gap_per_unit(&city.population))
+}
+
+/// The indicators (gap areas left empty) of `city`'s own facilities from `reach`, with what
+/// they were computed from: where units live, the facilities' facts.
+pub(crate) fn indicators_of(
+    city: &City,
+    standards: &Standards,
+    reach: &[Vec<Candidate>],
+    full_weight: &HashSet<OsmId>,
+) -> (Fixed, FacilityFacts, Indicators) {
     let fixed = Fixed::new(city);
-    let facts = FacilityFacts::new(&city.facilities, standards, &HashSet::new(), &fixed.locator);
+    let facts = FacilityFacts::new(&city.facilities, standards, full_weight, &fixed.locator);
     let view = |i: usize, f: &mut dyn FnMut(Candidate)| reach[i].iter().for_each(|c| f(*c));
     let out = indicators(city, &fixed, &facts, standards, &view, &city.facilities);
-    gap_anchor(&city.population, &out.gap_per_unit(&city.population))
+    (fixed, facts, out)
 }
 
 /// The effective area of a facility: the standard's, or weight 1 when it is in `full_weight`.

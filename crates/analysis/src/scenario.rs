@@ -18,7 +18,7 @@ use crate::export::NeighbourhoodRow;
 use crate::gaps::{GapGrid, GapMap, gap_anchor};
 use crate::indicators::{
     Analysis, AnalysisError, Candidate, FacilityFacts, Fixed, Indicators, NeighbourhoodIndicators,
-    Reach, Rules, UnitValues, add_to_row, finish_row, indicators, rank_need, set_play_area,
+    Reach, Rules, UnitValues, add_to_row, finish_row, indicators_of, rank_need, set_play_area,
 };
 use crate::reach::{catchments, compute_reach_from, graph_fits, is_candidate, unit_origins};
 use crate::standards::Standards;
@@ -93,15 +93,7 @@ impl ScenarioEngine {
         }
         let units = unit_origins(&city.population, &graph);
         let reach = compute_reach_from(&city.facilities, &units, &graph, &standards);
-        let fixed = Fixed::new(&city);
-        let facts = FacilityFacts::new(
-            &city.facilities,
-            &standards,
-            &HashSet::new(),
-            &fixed.locator,
-        );
-        let view = |i: usize, f: &mut dyn FnMut(Candidate)| reach[i].iter().for_each(|c| f(*c));
-        let out = indicators(&city, &fixed, &facts, &standards, &view, &city.facilities);
+        let (fixed, facts, out) = indicators_of(&city, &standards, &reach, &HashSet::new());
         let base_gap = out.gap_per_unit(&city.population);
         let gap_grid = GapGrid::new(&city.population, gap_anchor(&city.population, &base_gap));
         let gap_map = gap_grid.map(&fixed.gap_inputs(&city), &|i| base_gap[i]);
