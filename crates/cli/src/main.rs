@@ -12,6 +12,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// mimalloc (v2) instead of the system allocator: the analysis, the import and the scenario
+/// engine allocate many small vectors from several threads; faster and a lower peak at city
+/// size (docs/decisions/0002-allocator.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Where can a city's children reach a place to play?
 ///
 /// Spielraum imports OpenStreetMap data into one GeoPackage, computes walking
