@@ -259,6 +259,13 @@ fn pdf_for_all_neighbourhoods_has_their_names_and_numbers() {
     }
     let methods = page_text(&pdf, rows.len() + 3);
     assert!(methods.contains("Methoden und Quellen"));
+    // The sources the import recorded: credited on the title page, listed on the methods page.
+    assert!(title.contains("Datenquellen") && title.contains("© OpenStreetMap contributors"));
+    assert!(methods.contains("Datenquellen dieser Auswertung"));
+    assert!(
+        methods.contains("liechtenstein-2015.osm.pbf (OSM PBF, EPSG:4326,"),
+        "{methods}"
+    );
 }
 
 #[test]

@@ -19,7 +19,7 @@ w1 v1 Thighway=footway Nn1,n2
 ";
 
 /// Starts `spielraum serve CITY --addr 127.0.0.1:0` and returns it with its address.
-fn start(city: &Path) -> (Child, String) {
+pub(crate) fn start(city: &Path) -> (Child, String) {
     let mut child = Command::new(spielraum_bin())
         .args(["serve", city.to_str().unwrap(), "--addr", "127.0.0.1:0"])
         .stdout(Stdio::null())
@@ -31,7 +31,7 @@ fn start(city: &Path) -> (Child, String) {
 }
 
 /// A plain HTTP/1.1 GET; returns (status, body).
-fn get(addr: &str, path: &str) -> (u16, Vec<u8>) {
+pub(crate) fn get(addr: &str, path: &str) -> (u16, Vec<u8>) {
     let (status, _, body) = get_with_headers(addr, path);
     (status, body)
 }

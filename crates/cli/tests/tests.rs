@@ -9,6 +9,7 @@ mod population;
 mod report;
 mod scenario;
 mod serve;
+mod sources;
 mod store;
 mod suggest;
 mod walk;

@@ -15,6 +15,16 @@ use serde_json::{Value as Json, json};
 pub const ATTRIBUTION: &str =
     "© <a href=\"https://www.openstreetmap.org/copyright\">OpenStreetMap contributors</a> (ODbL)";
 
+/// The attribution of `city`'s map: [`ATTRIBUTION`], then the credits of its other recorded
+/// sources (as the live map shows them: [`map::style::attribution_html`]).
+pub fn attribution(city: &City) -> String {
+    let all = map::style::attribution_html(&city.sources);
+    let others = all
+        .strip_prefix(map::style::OSM_ATTRIBUTION_HTML)
+        .unwrap_or_default();
+    format!("{ATTRIBUTION}{others}")
+}
+
 /// Why a site could not be exported. Messages name the flag or file and what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
@@ -161,7 +171,7 @@ impl Site {
             description: format!(
                 "Spielraum map of {name}: facilities, neighbourhoods, gaps, basemap"
             ),
-            attribution: ATTRIBUTION.into(),
+            attribution: attribution(city),
         };
         let dir = self.tmp.path();
         let archive = dir.join("tiles.pmtiles");
@@ -240,11 +250,12 @@ fn put_in_place(tmp: tempfile::TempDir, out: &Path) -> Result<(), ExportError> {
 /// The map's style with its vector source read from `tiles.pmtiles` beside the page
 /// (`pmtiles://` + a URL relative to the page; the page makes it absolute at run time).
 pub fn static_style(city: &City, tile_bounds: [f64; 4]) -> Json {
-    let mut style = map::style_document("", Some(tile_bounds), map::data_bounds(city));
+    let credit = attribution(city);
+    let mut style = map::style_document("", Some(tile_bounds), map::data_bounds(city), &credit);
     style["sources"]["spielraum"] = json!({
         "type": "vector",
         "url": "pmtiles://tiles.pmtiles",
-        "attribution": ATTRIBUTION,
+        "attribution": credit,
     });
     style
 }
@@ -293,10 +304,34 @@ fn readme(
         .find(|(k, _)| k == "source_timestamp")
         .map(|(_, v)| format!(" (OpenStreetMap data of {v})"))
         .unwrap_or_default();
+    let sources: String = city
+        .sources
+        .iter()
+        .map(|s| {
+            let mut line = format!("- {}: {} ({}", s.layer, s.location, s.format);
+            for (label, v) in [
+                ("CRS", Some(&s.crs).filter(|c| !c.is_empty())),
+                ("retrieved", Some(&s.retrieved).filter(|r| !r.is_empty())),
+                ("data of", s.data_as_of.as_ref()),
+                ("licence", s.licence.as_ref()),
+                ("credit", s.attribution.as_ref()),
+            ] {
+                if let Some(v) = v {
+                    line.push_str(&format!("; {label} {v}"));
+                }
+            }
+            line + ")\n"
+        })
+        .collect();
     format!(
         include_str!("readme.md"),
         name = name,
         data = data,
+        sources = if sources.is_empty() {
+            "- not recorded (imported before sources were recorded)\n".to_string()
+        } else {
+            sources
+        },
         tiles = summary.tiles(),
         min = opts.min_zoom,
         max = opts.max_zoom,

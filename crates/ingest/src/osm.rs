@@ -949,6 +949,7 @@ pub fn read_osm_into(
         tagged_nodes: b.tagged_nodes,
         basemap: Vec::new(),
         metadata: Vec::new(),
+        sources: Vec::new(),
     };
     city.facilities.sort_by_key(|f| f.osm_id);
     city.tagged_nodes.sort_by_key(|n| n.id);

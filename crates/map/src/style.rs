@@ -137,19 +137,60 @@ fn road_layers() -> Vec<Value> {
     out
 }
 
+/// The OpenStreetMap credit with its link, as the map's attribution control shows it.
+pub const OSM_ATTRIBUTION_HTML: &str =
+    "© <a href=\"https://www.openstreetmap.org/copyright\">OpenStreetMap contributors</a>";
+
+/// The map's attribution (HTML) for a city's recorded sources: OpenStreetMap with its link,
+/// then every other source's credit ([`model::provenance::credits`]), escaped, joined by " | ".
+///
+/// # Examples
+/// ```
+/// use spielraum_map::style::{OSM_ATTRIBUTION_HTML, attribution_html};
+/// use model::provenance::{DataSource, SourceKind};
+/// assert_eq!(attribution_html(&[]), OSM_ATTRIBUTION_HTML);
+/// let lor = DataSource {
+///     layer: "neighbourhoods".into(), kind: SourceKind::File, location: "lor.shp".into(),
+///     format: "Shapefile".into(), crs: "EPSG:25833".into(), retrieved: String::new(),
+///     data_as_of: None, licence: None, attribution: Some("© AfS <Berlin>".into()),
+/// };
+/// assert_eq!(
+///     attribution_html(&[lor]),
+///     format!("{OSM_ATTRIBUTION_HTML} | © AfS &lt;Berlin&gt;")
+/// );
+/// ```
+pub fn attribution_html(sources: &[model::provenance::DataSource]) -> String {
+    let mut out = OSM_ATTRIBUTION_HTML.to_string();
+    for credit in model::provenance::credits(sources).iter().skip(1) {
+        out.push_str(" | ");
+        for c in credit.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '"' => out.push_str("&quot;"),
+                c => out.push(c),
+            }
+        }
+    }
+    out
+}
+
 /// The style document for a map served from `origin`: tiles cover `tile_bounds`, the map
-/// opens on `data_bounds` (also given as metadata `spielraum:bounds` for the web app).
+/// opens on `data_bounds` (also given as metadata `spielraum:bounds` for the web app); the
+/// vector source carries `attribution` (HTML, see [`attribution_html`]).
 pub fn style_document(
     origin: &str,
     tile_bounds: Option<[f64; 4]>,
     data_bounds: Option<[f64; 4]>,
+    attribution: &str,
 ) -> Value {
     let mut source = json!({
         "type": "vector",
         "tiles": [format!("{origin}/tiles/{{z}}/{{x}}/{{y}}.mvt")],
         "minzoom": 0,
         "maxzoom": 16,
-        "attribution": "© <a href=\"https://www.openstreetmap.org/copyright\">OpenStreetMap contributors</a>"
+        "attribution": attribution
     });
     if let Some(b) = tile_bounds {
         source["bounds"] = json!([

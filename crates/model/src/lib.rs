@@ -5,6 +5,7 @@
 
 pub mod geodesy;
 pub mod index;
+pub mod provenance;
 pub mod scenario;
 pub mod validity;
 
@@ -472,4 +473,6 @@ pub struct City {
     /// Facts about the import: `source_file`, `source_timestamp`, `admin_level`,
     /// `population_source`, `imported_at`, … (key, value).
     pub metadata: Vec<(String, String)>,
+    /// Where each layer's data came from (the `data_sources` table).
+    pub sources: Vec<provenance::DataSource>,
 }

@@ -5,6 +5,7 @@
 
 use analysis::{Analysis, NeighbourhoodRow, Standards};
 use model::AgeBand;
+use model::provenance::DataSource;
 
 use crate::chart::Bar;
 use crate::i18n::{Lang, text};
@@ -63,6 +64,7 @@ pub(crate) struct Content {
 pub(crate) fn build(
     analysis: &Analysis,
     standards: &Standards,
+    sources: &[DataSource],
     chosen: &[usize],
     lang: Lang,
     generated: &str,
@@ -143,6 +145,11 @@ pub(crate) fn build(
             lang.t(&text::POPULATION_SOURCE).to_string(),
             format!("{population}{}", totals.replace(" ,", ",")),
         ),
+        (
+            lang.t(&crate::i18n::T("Datenquellen", "Data sources"))
+                .to_string(),
+            model::provenance::credits(sources).join("; "),
+        ),
         (lang.t(&text::GENERATED).to_string(), generated.to_string()),
     ];
 
@@ -194,10 +201,20 @@ pub(crate) fn build(
         .filter_map(|&i| Some((i, *rows.get(i)?)))
         .map(|(i, r)| section(i, r, standards, target, rows.len(), lang))
         .collect();
-    let methods = text::METHOD_PARAGRAPHS
+    let mut methods: Vec<(String, String)> = text::METHOD_PARAGRAPHS
         .iter()
         .map(|(h, p)| (lang.t(h).to_string(), lang.t(p).to_string()))
         .collect();
+    if !sources.is_empty() {
+        methods.push((
+            lang.t(&crate::i18n::T(
+                "Datenquellen dieser Auswertung",
+                "Data sources of this analysis",
+            ))
+            .to_string(),
+            sources_paragraph(sources, lang),
+        ));
+    }
     Content {
         lang,
         title: lang.t(&text::TITLE).into(),
@@ -212,6 +229,57 @@ pub(crate) fn build(
         sections,
         methods,
     }
+}
+
+/// Every recorded source once, with the layers it fed: "layers: file (format, CRS, retrieved …,
+/// licence …, credit)", joined by "; ".
+fn sources_paragraph(sources: &[DataSource], lang: Lang) -> String {
+    let t = |de: &'static str, en: &'static str| lang.t(&crate::i18n::T(de, en)).to_string();
+    let mut groups: Vec<(Vec<&str>, &DataSource)> = Vec::new();
+    for s in sources {
+        let same = |g: &DataSource| {
+            DataSource {
+                layer: s.layer.clone(),
+                ..g.clone()
+            } == *s
+        };
+        match groups.iter_mut().find(|(_, g)| same(g)) {
+            Some((layers, _)) => layers.push(&s.layer),
+            None => groups.push((vec![&s.layer], s)),
+        }
+    }
+    groups
+        .iter()
+        .map(|(layers, s)| {
+            let mut parts = vec![s.format.clone()];
+            if !s.crs.is_empty() {
+                parts.push(s.crs.clone());
+            }
+            if !s.retrieved.is_empty() {
+                parts.push(format!(
+                    "{} {}",
+                    t("Stand der Datei", "retrieved"),
+                    s.retrieved
+                ));
+            }
+            if let Some(d) = &s.data_as_of {
+                parts.push(format!("{} {d}", t("Daten vom", "data of")));
+            }
+            if let Some(l) = &s.licence {
+                parts.push(format!("{} {l}", t("Lizenz", "licence")));
+            }
+            if let Some(a) = &s.attribution {
+                parts.push(a.clone());
+            }
+            format!(
+                "{}: {} ({})",
+                layers.join(", "),
+                s.location,
+                parts.join(", ")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// One neighbourhood's tables and charts from its published row.

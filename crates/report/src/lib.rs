@@ -119,6 +119,7 @@ pub fn render(
     let content = content::build(
         analysis,
         standards,
+        &city.sources,
         &chosen,
         options.lang,
         &options.generated,

@@ -31,7 +31,7 @@ pub(crate) struct StyleLayer {
 
 /// The web map's style layers, in drawing order.
 pub(crate) fn web_style_layers() -> Vec<StyleLayer> {
-    let doc = map::style_document("", None, None);
+    let doc = map::style_document("", None, None, map::style::OSM_ATTRIBUTION_HTML);
     let layers = doc.get("layers").and_then(Value::as_array);
     layers
         .into_iter()

@@ -30,6 +30,7 @@ pub(crate) async fn style(State(s): State<AppState>, headers: HeaderMap) -> Resp
         &origin(&headers),
         s.0.tiles.tiles().bounds(),
         s.0.data_bounds,
+        &map::style::attribution_html(&s.0.city.sources),
     ))
     .into_response()
 }

@@ -3,6 +3,7 @@
 //! Every layer goes through the generic [`Layer`] code; this module only converts.
 
 use geo_types::{Coord, Geometry, MultiPolygon, Point};
+use model::provenance::{DataSource, SourceKind};
 use model::scenario::CandidateSite;
 use model::{
     BasemapFeature, Building, City, Facility, Neighbourhood, OsmId, PopulationSource,
@@ -599,6 +600,61 @@ pub(crate) fn city_from_layers(
         tagged_nodes,
         basemap,
         metadata,
+        sources: Vec::new(),
+    })
+}
+
+/// The name of the table of data sources (an attributes table: QGIS and GDAL list it).
+pub(crate) const SOURCES_LAYER: &str = "data_sources";
+
+/// The columns of [`SOURCES_LAYER`], in order.
+const SOURCE_COLUMNS: [&str; 9] = [
+    "layer",
+    "kind",
+    "location",
+    "format",
+    "crs",
+    "retrieved",
+    "data_as_of",
+    "licence",
+    "attribution",
+];
+
+/// The `data_sources` table: one row per source and layer it fed.
+pub(crate) fn sources_layer(sources: &[DataSource]) -> Layer {
+    let columns: Vec<(&str, ColumnType)> = SOURCE_COLUMNS.iter().map(|&c| (c, Text)).collect();
+    with(layer(SOURCES_LAYER, None, &columns), sources, |s| Feature {
+        geometry: None,
+        values: vec![
+            Value::Text(s.layer.clone()),
+            Value::Text(s.kind.as_str().to_string()),
+            Value::Text(s.location.clone()),
+            Value::Text(s.format.clone()),
+            Value::Text(s.crs.clone()),
+            Value::Text(s.retrieved.clone()),
+            Value::opt_text(s.data_as_of.as_deref()),
+            Value::opt_text(s.licence.as_deref()),
+            Value::opt_text(s.attribution.as_deref()),
+        ],
+    })
+}
+
+/// The sources of a table written by [`sources_layer`].
+pub(crate) fn sources_from_layer(l: &Layer) -> Result<Vec<DataSource>, StoreError> {
+    rows(l, &SOURCE_COLUMNS, |r| {
+        let kind = r.text("kind")?;
+        Ok(DataSource {
+            layer: r.text("layer")?,
+            kind: SourceKind::parse(&kind)
+                .ok_or_else(|| r.bad("kind", &format!("holds unknown kind '{kind}'")))?,
+            location: r.text("location")?,
+            format: r.text("format")?,
+            crs: r.text("crs")?,
+            retrieved: r.text("retrieved")?,
+            data_as_of: r.opt_text("data_as_of")?,
+            licence: r.opt_text("licence")?,
+            attribution: r.opt_text("attribution")?,
+        })
     })
 }
 

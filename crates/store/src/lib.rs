@@ -410,7 +410,17 @@ fn read_city_layers(path: &Path, wanted: &[&str]) -> Result<model::City, StoreEr
         }
     }
     let meta = read_meta_conn(&conn).map_err(|e| e.in_file(path))?;
-    city::city_from_layers(layers, meta).map_err(|e| e.in_file(path))
+    let mut city = city::city_from_layers(layers, meta).map_err(|e| e.in_file(path))?;
+    city.sources = read_sources(&conn).map_err(|e| e.in_file(path))?;
+    Ok(city)
+}
+
+/// The `data_sources` table; empty for a file written before sources were recorded.
+fn read_sources(conn: &Connection) -> Result<Vec<model::provenance::DataSource>, StoreError> {
+    if !layer_exists(conn, city::SOURCES_LAYER)? {
+        return Ok(Vec::new());
+    }
+    city::sources_from_layer(&layer::read_layer_conn(conn, city::SOURCES_LAYER)?)
 }
 
 /// Whether the GeoPackage lists a feature table `name`.
@@ -583,6 +593,30 @@ mod tests {
                 geometry: Geometry::LineString(LineString::from(vec![(9.5, 47.1), (9.6, 47.2)])),
             }],
             metadata: tags(&[("source_file", "x.osm.pbf"), ("admin_level", "8")]),
+            sources: vec![
+                model::provenance::DataSource {
+                    layer: "facilities".into(),
+                    kind: model::provenance::SourceKind::OpenStreetMap,
+                    location: "x.osm.pbf".into(),
+                    format: "OSM PBF".into(),
+                    crs: "EPSG:4326".into(),
+                    retrieved: "2026-12-01T10:00:00Z".into(),
+                    data_as_of: Some("2026-11-30T21:00:00Z".into()),
+                    licence: Some("ODbL 1.0".into()),
+                    attribution: None,
+                },
+                model::provenance::DataSource {
+                    layer: "neighbourhoods".into(),
+                    kind: model::provenance::SourceKind::Url,
+                    location: "https://example.org/ogc/collections/lor?f=json".into(),
+                    format: "OGC API Features".into(),
+                    crs: "EPSG:25833".into(),
+                    retrieved: "2026-12-02T08:15:00Z".into(),
+                    data_as_of: None,
+                    licence: None,
+                    attribution: Some("© Amt für Statistik Berlin-Brandenburg".into()),
+                },
+            ],
         }
     }
 

@@ -237,6 +237,7 @@ impl CityWriter {
                 w.finish(conn)?;
             }
             layer::write_layer_tx(conn, &city::candidate_layer(candidates))?;
+            layer::write_layer_tx(conn, &city::sources_layer(&city.sources))?;
             sequence_in_layer_order(conn)
         })
     }
@@ -444,7 +445,10 @@ mod tests {
         let layers = city::CITY_LAYERS
             .iter()
             .map(|n| city::city_layer(&city, n))
-            .chain([city::candidate_layer(&[])]);
+            .chain([
+                city::candidate_layer(&[]),
+                city::sources_layer(&city.sources),
+            ]);
         crate::write_new(&generic, layers, &city.metadata, None).unwrap();
 
         let (a, b) = (dump(&generic), dump(&streamed));

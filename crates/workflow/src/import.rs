@@ -33,6 +33,8 @@ pub struct ImportOptions {
     pub population_totals: Option<PathBuf>,
     /// Drop the scenarios of the file `out` replaces instead of carrying them over.
     pub replace_scenarios: bool,
+    /// Licences and credits the user gives for inputs (recorded in `data_sources`).
+    pub source_notes: Vec<crate::sources::SourceNote>,
 }
 
 /// What an import wrote, for the caller to report.
@@ -83,6 +85,16 @@ pub enum ImportError {
     /// The output names a folder.
     #[error("--out {}: is a folder, expected a file name", .0.display())]
     OutIsFolder(PathBuf),
+    /// A `--licence` or `--attribution` names no input of the import.
+    #[error("{flag} {input}=…: names no input of this import (inputs: {})", inputs.join(", "))]
+    UnknownSourceNote {
+        /// The flag.
+        flag: String,
+        /// The input it names.
+        input: String,
+        /// The inputs there are.
+        inputs: Vec<String>,
+    },
     /// The extract could not be read.
     #[error(transparent)]
     Osm(#[from] OsmError),
@@ -166,6 +178,7 @@ pub fn import_city(
     let (mut city, warnings) = build_city(osm, boundaries);
     progress.stage("population");
     let mut population = add_population(options, &mut city)?;
+    crate::sources::record(options, &mut city);
     progress.finish();
     let carry = if options.replace_scenarios {
         store::Carry::Replace
@@ -207,6 +220,13 @@ fn check_paths(options: &ImportOptions) -> Result<(), ImportError> {
     }
     if options.out.is_dir() {
         return Err(ImportError::OutIsFolder(options.out.clone()));
+    }
+    if let Some((flag, input, inputs)) = crate::sources::unknown_note(options) {
+        return Err(ImportError::UnknownSourceNote {
+            flag,
+            input,
+            inputs,
+        });
     }
     Ok(())
 }

@@ -8,11 +8,13 @@
 //! - [`analyze::analyze_file`]: GeoPackage → indicators, optionally written back as the result
 //!   layers declared in [`analyze::NEIGHBOURHOOD_INDICATORS`] and [`analyze::GAP_AREAS`].
 //! - [`load`]: the city and its walking graph (or a scenario engine) for other commands.
+//! - [`sources`]: which input fed which layer (the `data_sources` table an import writes).
 
 pub mod analyze;
 pub mod import;
 pub mod load;
 pub mod progress;
+pub mod sources;
 
 pub use analyze::{AnalyzeError, Analyzed, ResultLayer, analyze_file, write_results};
 pub use import::{ImportError, ImportOptions, ImportOutcome, StreamedRows, import_city};

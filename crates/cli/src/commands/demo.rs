@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use anyhow::{Context, Result, bail};
+use workflow::sources::SourceNote;
 use workflow::{ImportOptions, Progress, import_city};
 
 use crate::progress::Terminal;
@@ -59,14 +60,22 @@ pub fn run(args: Args) -> Result<()> {
             "Importing the demo city ({EXTRACT}) into {} …",
             city_path.display()
         );
+        // The totals' source (geodata/README.md), credited on the map and in reports.
+        let credit = SourceNote {
+            input: TOTALS.into(),
+            text: "Amt für Statistik Liechtenstein (residents 2020)".into(),
+            licence: false,
+        };
+        let has_totals = totals.is_file();
         let options = ImportOptions {
             input: extract,
             out: city_path.clone(),
             admin_level: Some(8),
             boundaries: None,
             population: Vec::new(),
-            population_totals: totals.is_file().then_some(totals),
+            population_totals: has_totals.then_some(totals),
             replace_scenarios: false,
+            source_notes: has_totals.then_some(credit).into_iter().collect(),
         };
         let outcome = import_city(&options, &Terminal::new())?;
         print_import(&outcome, &city_path);

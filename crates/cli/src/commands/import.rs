@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
+use workflow::sources::SourceNote;
 use workflow::{ImportOptions, import_city};
 
 use crate::progress::Terminal;
@@ -34,6 +35,23 @@ pub struct Args {
     /// Drop the scenarios stored in the --out file instead of carrying them over into the new import.
     #[arg(long)]
     pub replace_scenarios: bool,
+    /// The licence of an input, recorded in the GeoPackage's `data_sources` table (INPUT: its
+    /// path as given or its file name); may be given more than once.
+    #[arg(long, value_name = "INPUT=TEXT", value_parser = note_parser(true))]
+    pub licence: Vec<SourceNote>,
+    /// The credit maps and reports show for an input (e.g. "© Amt für Statistik
+    /// Berlin-Brandenburg"); may be given more than once.
+    #[arg(long, value_name = "INPUT=TEXT", value_parser = note_parser(false))]
+    pub attribution: Vec<SourceNote>,
+}
+
+/// Parses `INPUT=TEXT` into a licence (`true`) or credit note.
+fn note_parser(licence: bool) -> impl Fn(&str) -> Result<SourceNote, String> + Clone {
+    move |arg| {
+        SourceNote::parse(arg, licence).ok_or_else(|| {
+            format!("'{arg}': expected INPUT=TEXT (an input's file name, '=', the text)")
+        })
+    }
 }
 
 impl Args {
@@ -47,6 +65,12 @@ impl Args {
             population: self.population.clone(),
             population_totals: self.population_totals.clone(),
             replace_scenarios: self.replace_scenarios,
+            source_notes: self
+                .licence
+                .iter()
+                .chain(&self.attribution)
+                .cloned()
+                .collect(),
         }
     }
 }

@@ -1,0 +1,243 @@
+//! Provenance of an import: which input fed which layer, in which format and CRS, retrieved
+//! when, under which licence and credit ([`model::provenance::DataSource`], stored in the
+//! GeoPackage's `data_sources` table).
+//!
+//! Owns the records an import makes and the user's licence and credit notes
+//! (`--licence INPUT=TEXT`, `--attribution INPUT=TEXT`) for its inputs.
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use model::City;
+use model::provenance::{DataSource, SourceKind};
+
+use crate::import::ImportOptions;
+
+/// A licence or credit the user gives for one input (`--licence`, `--attribution`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceNote {
+    /// The input it is about: a path as given on the command line or its file name.
+    pub input: String,
+    /// What the note says.
+    pub text: String,
+    /// Whether it is the licence (else the credit to show).
+    pub licence: bool,
+}
+
+impl SourceNote {
+    /// Parses `INPUT=TEXT` (the text may hold `=`); `None` without `=` or with an empty side.
+    pub fn parse(arg: &str, licence: bool) -> Option<SourceNote> {
+        let (input, text) = arg.split_once('=')?;
+        let (input, text) = (input.trim(), text.trim());
+        (!input.is_empty() && !text.is_empty()).then(|| SourceNote {
+            input: input.to_string(),
+            text: text.to_string(),
+            licence,
+        })
+    }
+}
+
+/// The OSM licence.
+const OSM_LICENCE: &str = "ODbL 1.0";
+
+/// The layers an OpenStreetMap extract feeds (neighbourhoods too unless boundaries are given,
+/// population when estimated from buildings).
+const OSM_LAYERS: [&str; 6] = [
+    "facilities",
+    "buildings",
+    "walk_ways",
+    "tagged_nodes",
+    "basemap",
+    "candidate_sites",
+];
+
+/// Every input of an import, with the layer it fed, its format and CRS.
+fn inputs(
+    options: &ImportOptions,
+    city: &City,
+) -> Vec<(String, SourceKind, PathBuf, String, String)> {
+    let osm = |layer: &str| {
+        (
+            layer.to_string(),
+            SourceKind::OpenStreetMap,
+            options.input.clone(),
+            "OSM PBF".to_string(),
+            "EPSG:4326".to_string(),
+        )
+    };
+    let mut out: Vec<_> = OSM_LAYERS.iter().map(|l| osm(l)).collect();
+    match &options.boundaries {
+        Some(b) => out.push((
+            "neighbourhoods".into(),
+            SourceKind::File,
+            b.clone(),
+            "GeoJSON".into(),
+            "EPSG:4326".into(),
+        )),
+        None if !city.neighbourhoods.is_empty() => out.push(osm("neighbourhoods")),
+        None => {}
+    }
+    if options.population.is_empty() {
+        out.push(osm("population"));
+    }
+    for p in &options.population {
+        let (format, crs) = population_format(p);
+        out.push((
+            "population".into(),
+            SourceKind::File,
+            p.clone(),
+            format.into(),
+            crs.into(),
+        ));
+    }
+    if let Some(t) = &options.population_totals {
+        out.push((
+            "population".into(),
+            SourceKind::File,
+            t.clone(),
+            "CSV (residents per neighbourhood)".into(),
+            String::new(),
+        ));
+    }
+    out
+}
+
+/// The format and CRS of a `--population` file, from its first line (as the reader tells them).
+fn population_format(path: &Path) -> (&'static str, &'static str) {
+    use std::io::BufRead;
+    let first = std::fs::File::open(path)
+        .ok()
+        .and_then(|f| std::io::BufReader::new(f).lines().next())
+        .and_then(Result::ok)
+        .unwrap_or_default();
+    let first = first.trim_start_matches('\u{feff}').trim_start();
+    if first.starts_with('{') {
+        ("GeoJSON points", "EPSG:4326")
+    } else if first.starts_with("GITTER_ID_100m") {
+        ("Zensus 2022 100 m grid (CSV)", "EPSG:3035")
+    } else {
+        ("CSV points", "EPSG:4326")
+    }
+}
+
+/// Whether `note` is about the input at `path` (the path as given or its file name).
+fn names(note: &SourceNote, path: &Path) -> bool {
+    Path::new(&note.input) == path
+        || path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy() == note.input)
+}
+
+/// The note that names no input of the import, if any: `(flag, INPUT, the inputs there are)`.
+pub fn unknown_note(options: &ImportOptions) -> Option<(String, String, Vec<String>)> {
+    let mut paths: Vec<&PathBuf> = vec![&options.input];
+    paths.extend(&options.boundaries);
+    paths.extend(&options.population);
+    paths.extend(&options.population_totals);
+    options
+        .source_notes
+        .iter()
+        .find(|n| !paths.iter().any(|p| names(n, p)))
+        .map(|n| {
+            let flag = if n.licence {
+                "--licence"
+            } else {
+                "--attribution"
+            };
+            let inputs = paths.iter().map(|p| p.display().to_string()).collect();
+            (flag.to_string(), n.input.clone(), inputs)
+        })
+}
+
+/// RFC 3339 (UTC, seconds) of a time.
+fn rfc3339(t: SystemTime) -> String {
+    humantime::format_rfc3339_seconds(t).to_string()
+}
+
+/// Records where each layer of `city` came from in `city.sources` (an OSM extract's date from
+/// its `source_timestamp`; files by their name, modification time and the user's notes).
+pub fn record(options: &ImportOptions, city: &mut City) {
+    let osm_as_of = city
+        .metadata
+        .iter()
+        .find(|(k, _)| k == "source_timestamp")
+        .map(|(_, v)| v.clone());
+    city.sources = inputs(options, city)
+        .into_iter()
+        .map(|(layer, kind, path, format, crs)| {
+            let note = |licence: bool| {
+                options
+                    .source_notes
+                    .iter()
+                    .rev()
+                    .find(|n| n.licence == licence && names(n, &path))
+                    .map(|n| n.text.clone())
+            };
+            let osm = kind == SourceKind::OpenStreetMap;
+            DataSource {
+                layer,
+                kind,
+                location: path.file_name().map_or_else(
+                    || path.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                ),
+                format,
+                crs,
+                retrieved: std::fs::metadata(&path)
+                    .and_then(|m| m.modified())
+                    .map(rfc3339)
+                    .unwrap_or_default(),
+                data_as_of: if osm { osm_as_of.clone() } else { None },
+                licence: note(true).or_else(|| osm.then(|| OSM_LICENCE.to_string())),
+                attribution: note(false),
+            }
+        })
+        .collect();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_note_is_input_equals_text() {
+        let n = SourceNote::parse(
+            "lor.shp=© AfS Berlin-Brandenburg, dl-de/by-2-0 (x=1)",
+            false,
+        );
+        assert_eq!(
+            n,
+            Some(SourceNote {
+                input: "lor.shp".into(),
+                text: "© AfS Berlin-Brandenburg, dl-de/by-2-0 (x=1)".into(),
+                licence: false,
+            })
+        );
+        assert_eq!(SourceNote::parse("lor.shp", true), None);
+        assert_eq!(SourceNote::parse("=text", true), None);
+        assert_eq!(SourceNote::parse("lor.shp= ", true), None);
+    }
+
+    #[test]
+    fn notes_name_inputs_by_path_or_file_name() {
+        let options = ImportOptions {
+            input: "data/city.osm.pbf".into(),
+            boundaries: Some("data/areas.geojson".into()),
+            source_notes: vec![
+                SourceNote::parse("areas.geojson=© City", false).unwrap(),
+                SourceNote::parse("data/city.osm.pbf=ODbL", true).unwrap(),
+            ],
+            ..ImportOptions::default()
+        };
+        assert_eq!(unknown_note(&options), None);
+        let mut bad = options.clone();
+        bad.source_notes
+            .push(SourceNote::parse("register.csv=x", true).unwrap());
+        let (flag, input, inputs) = unknown_note(&bad).unwrap();
+        assert_eq!(
+            (flag.as_str(), input.as_str()),
+            ("--licence", "register.csv")
+        );
+        assert_eq!(inputs, ["data/city.osm.pbf", "data/areas.geojson"]);
+    }
+}
