@@ -2,6 +2,8 @@
 //! population files; each turns a user's file into `model` types, with errors naming the file.
 pub mod boundaries;
 pub mod candidates;
+pub mod crs;
 pub mod geojson;
 pub mod osm;
 pub mod population;
+pub mod vector;
