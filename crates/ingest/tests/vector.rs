@@ -453,3 +453,65 @@ fn candidate_sites_from_a_projected_geopackage() {
     };
     assert!(metres((p.x(), p.y()), (13.41, 52.52)) < 0.01, "{p:?}");
 }
+
+#[test]
+fn population_points_in_any_format_and_crs() {
+    use spielraum_ingest::population::{PopulationFile, read_population_file};
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("register.geojson");
+    std::fs::write(
+        &src,
+        r#"{"type":"FeatureCollection","features":[
+        {"type":"Feature","properties":{"residents":120,"age_0_5":7,"age_6_11":9},"geometry":{"type":"Point","coordinates":[13.41,52.52]}},
+        {"type":"Feature","properties":{"residents":35.5},"geometry":{"type":"Point","coordinates":[13.45,52.49]}}]}"#,
+    )
+    .unwrap();
+    let points = |path: &Path| match read_population_file(path).unwrap_or_else(|e| panic!("{e}")) {
+        PopulationFile::Points(p) => p.points,
+        other => panic!("points expected, got {other:?}"),
+    };
+    let reference = points(&src);
+    let shp = dir.path().join("register.shp");
+    convert(&src, &shp, "ESRI Shapefile", "EPSG:25832", &[]);
+    let gpkg = dir.path().join("register.gpkg");
+    convert(&src, &gpkg, "GPKG", "EPSG:31468", &[]);
+    let fgb = dir.path().join("register.fgb");
+    convert(
+        &src,
+        &fgb,
+        "FlatGeobuf",
+        "EPSG:3035",
+        &["-lco", "SPATIAL_INDEX=NO"],
+    );
+    for (path, tolerance) in [(&shp, 0.01), (&gpkg, DHDN_ACCURACY_M), (&fgb, 0.01)] {
+        let got = points(path);
+        assert_eq!(got.len(), 2, "{}", path.display());
+        for (a, b) in got.iter().zip(&reference) {
+            assert_eq!(
+                (a.residents, a.ages),
+                (b.residents, b.ages),
+                "{}",
+                path.display()
+            );
+            let d = metres(
+                (a.location.x(), a.location.y()),
+                (b.location.x(), b.location.y()),
+            );
+            assert!(d < tolerance, "{}: {d} m", path.display());
+        }
+    }
+    // A shapefile of polygons is no points file.
+    let areas = dir.path().join("areas.shp");
+    convert(
+        &source(dir.path()),
+        &areas,
+        "ESRI Shapefile",
+        "EPSG:25832",
+        &[],
+    );
+    let e = read_population_file(&areas).unwrap_err().to_string();
+    assert_eq!(
+        e,
+        format!("{}: feature 1: geometry is not a Point", areas.display())
+    );
+}
