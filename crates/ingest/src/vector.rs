@@ -339,7 +339,6 @@ fn read_geopackage(path: &Path, layer: Option<&str>) -> Result<VectorFile, Vecto
         .map_err(sql)?;
     let names: Vec<String> = statement
         .column_names()
-        .into_iter()
         .map(String::from)
         .collect();
     let mut rows = statement.query([]).map_err(sql)?;
