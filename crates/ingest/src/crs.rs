@@ -5,9 +5,9 @@
 //! `gpkg_spatial_ref_sys` row, a Shapefile `.prj` (WKT) and a FlatGeobuf header. An unknown
 //! or unsupported CRS is an error naming it, never a silent WGS84 guess.
 //!
-//! Datums: ETRS89 (EPSG:4258 and the ETRS89 projections) is taken as WGS84 — the two differ by
-//! well under a metre in Germany (about 0.7 m in 2025, the drift of the Eurasian plate), less
-//! than the accuracy of any planning boundary. DHDN (Gauss–Krüger, EPSG:31466–31469) is moved
+//! Datums: ETRS89 (EPSG:4258 and the ETRS89 projections) is taken as WGS84, as PROJ does
+//! (EPSG:1149, a null transformation stated to 1 m): the two drift apart by about 2.5 cm a
+//! year, less than the accuracy of any planning boundary. DHDN (Gauss–Krüger, EPSG:31466–31469) is moved
 //! to WGS84 with the EPSG dataset's 7-parameter Helmert transformation *DHDN to WGS 84 (2)*
 //! (EPSG:1777, position vector: tx 598.1 m, ty 73.7 m, tz 418.2 m, rx 0.202″, ry 0.045″,
 //! rz −2.455″, scale 6.7 ppm), stated accuracy 3 m (1–3 m over Germany; PROJ's default with

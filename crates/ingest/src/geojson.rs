@@ -1,5 +1,5 @@
 //! Reading a user's GeoJSON file into features, with one-line errors that name the file (and the
-//! feature by its index); the boundary and candidate readers build on it.
+//! feature by its index), and its non-standard `crs` member; `vector` builds on it.
 //!
 //! Also the small readings both need of a feature: its id, a text property, its geometry.
 

@@ -337,10 +337,7 @@ fn read_geopackage(path: &Path, layer: Option<&str>) -> Result<VectorFile, Vecto
     let mut statement = db
         .prepare(&format!("SELECT * FROM {quoted}"))
         .map_err(sql)?;
-    let names: Vec<String> = statement
-        .column_names()
-        .map(String::from)
-        .collect();
+    let names: Vec<String> = statement.column_names().map(String::from).collect();
     let mut rows = statement.query([]).map_err(sql)?;
     let mut features = Vec::new();
     while let Some(row) = rows.next().map_err(sql)? {
