@@ -469,7 +469,7 @@ w1 Thighway=footway Nn2,n3
 
 /// Runs an import expected to fail: exit 1, one line on stderr, nothing new in the folder,
 /// an existing output byte-identical.
-fn assert_fails_cleanly(args_for: impl Fn(&str) -> Vec<String>, what: &str) {
+pub(crate) fn assert_fails_cleanly(args_for: impl Fn(&str) -> Vec<String>, what: &str) {
     let dir = tempfile::tempdir().unwrap();
     let fresh = dir.path().join("fresh.gpkg");
     let existing = dir.path().join("existing.gpkg");

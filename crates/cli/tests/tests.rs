@@ -5,6 +5,7 @@
 mod export;
 mod helpers;
 mod import;
+mod import_boundaries;
 mod population;
 mod report;
 mod scenario;

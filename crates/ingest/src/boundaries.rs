@@ -1,7 +1,9 @@
-//! Neighbourhoods from a GeoJSON FeatureCollection of polygons (instead of OSM boundaries).
+//! Neighbourhoods from a vector file of polygons (instead of OSM boundaries): GeoJSON,
+//! GeoPackage, Shapefile or FlatGeobuf in any supported CRS (see [`crate::vector`]).
 //!
-//! Name from `name`/`NAME`/`Name`, id from the feature id, an `id` property or the running number;
-//! every polygon must be non-empty, have closed rings (as GeoJSON requires) and be valid.
+//! Name from a chosen attribute or `name`/`NAME`/`Name`, id from a chosen attribute or the
+//! feature id, an `id` attribute or the running number; every polygon must be non-empty, have
+//! closed rings (as GeoJSON requires) and be valid.
 
 use std::path::Path;
 
@@ -9,27 +11,90 @@ use geo::{Orient, orient::Direction};
 use geo_types::{Geometry, MultiPolygon};
 use model::Neighbourhood;
 
-use crate::geojson::{
-    Accept, FeatureFile, GeoJsonError, feature_geometry, feature_id, text_property,
-};
+use crate::crs::Crs;
+use crate::geojson::Accept;
+use crate::vector::{Format, ReadOptions, VectorError, read_features};
 
-/// Errors reading a boundaries GeoJSON; each names the file (and the feature).
-pub type BoundaryError = GeoJsonError;
+/// Errors reading a boundaries file; each names the file (and the feature, the field).
+pub type BoundaryError = VectorError;
 
-/// Reads neighbourhoods from a GeoJSON FeatureCollection of Polygon/MultiPolygon features.
+/// Which attributes of a boundaries file hold each area's id and name, and which GeoPackage
+/// table to read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BoundaryOptions {
+    /// The attribute holding the id (`None`: the feature id, an `id` attribute, the running
+    /// number).
+    pub id_attribute: Option<String>,
+    /// The attribute holding the name (`None`: `name`, `NAME` or `Name`).
+    pub name_attribute: Option<String>,
+    /// The GeoPackage table to read (`None`: the only one).
+    pub layer: Option<String>,
+}
+
+/// Reads neighbourhoods from a GeoJSON FeatureCollection of Polygon/MultiPolygon features
+/// with the default attributes (see [`read_boundaries`]).
 pub fn read_boundaries_geojson(path: &Path) -> Result<Vec<Neighbourhood>, BoundaryError> {
-    let file = FeatureFile::read(path, Accept::CollectionOf("polygons"))?;
+    read_boundaries(path, &BoundaryOptions::default())
+}
+
+/// Neighbourhoods read from a boundaries file, with the file's format and CRS (for the record
+/// of where they came from).
+#[derive(Debug, Clone)]
+pub struct BoundaryFile {
+    /// The neighbourhoods, in the file's order.
+    pub neighbourhoods: Vec<Neighbourhood>,
+    /// The file's format.
+    pub format: Format,
+    /// The CRS it was read in.
+    pub crs: Crs,
+}
+
+/// Reads neighbourhoods from a vector file of Polygon/MultiPolygon features (a GeoJSON file
+/// must be a FeatureCollection); a chosen attribute missing from a feature is an error naming
+/// the feature and the attribute.
+pub fn read_boundaries(
+    path: &Path,
+    options: &BoundaryOptions,
+) -> Result<Vec<Neighbourhood>, BoundaryError> {
+    read_boundary_file(path, options).map(|b| b.neighbourhoods)
+}
+
+/// [`read_boundaries`], with the file's format and CRS.
+pub fn read_boundary_file(
+    path: &Path,
+    options: &BoundaryOptions,
+) -> Result<BoundaryFile, BoundaryError> {
+    let file = read_features(
+        path,
+        &ReadOptions {
+            accept: Accept::CollectionOf("polygons"),
+            layer: options.layer.clone(),
+        },
+    )?;
     let mut out = Vec::with_capacity(file.features.len());
     for (index, f) in file.features.iter().enumerate() {
-        let name = ["name", "NAME", "Name"]
-            .into_iter()
-            .find_map(|k| text_property(f, k))
-            .ok_or_else(|| file.error(index, "has no name property (name, NAME or Name)"))?;
-        let id = feature_id(f).unwrap_or_else(|| (index + 1).to_string());
-        if let Some(problem) = f.geometry.as_ref().and_then(|g| ring_problem(&g.value)) {
-            return Err(file.error(index, problem));
-        }
-        let geometry = feature_geometry(f).map_err(|e| file.error(index, e))?;
+        let name = match &options.name_attribute {
+            Some(attribute) => f.text(attribute).ok_or_else(|| {
+                file.error(
+                    index,
+                    format!("has no name attribute '{attribute}' (--boundary-name)"),
+                )
+            })?,
+            None => ["name", "NAME", "Name"]
+                .into_iter()
+                .find_map(|k| f.text(k))
+                .ok_or_else(|| file.error(index, "has no name property (name, NAME or Name)"))?,
+        };
+        let id = match &options.id_attribute {
+            Some(attribute) => f.text(attribute).ok_or_else(|| {
+                file.error(
+                    index,
+                    format!("has no id attribute '{attribute}' (--boundary-id)"),
+                )
+            })?,
+            None => f.default_id().unwrap_or_else(|| (index + 1).to_string()),
+        };
+        let geometry = f.geometry.clone().map_err(|e| file.error(index, e))?;
         if let Some(problem) = model::validity::first_problem(&geometry) {
             return Err(file.error(index, format!("invalid polygon: {problem}")));
         }
@@ -48,52 +113,11 @@ pub fn read_boundaries_geojson(path: &Path) -> Result<Vec<Neighbourhood>, Bounda
             population: None,
         });
     }
-    Ok(out)
-}
-
-/// What is wrong with a (Multi)Polygon's rings as written in the file, before conversion (which
-/// would close them silently): no polygon or no points at all, or a ring that does not end where
-/// it starts. Other geometry types are left to the caller.
-fn ring_problem(value: &geojson::GeometryValue) -> Option<String> {
-    let polygons: Vec<&geojson::PolygonType> = match value {
-        geojson::GeometryValue::Polygon { coordinates } => vec![coordinates],
-        geojson::GeometryValue::MultiPolygon { coordinates } => coordinates.iter().collect(),
-        _ => return None,
-    };
-    let points: usize = polygons.iter().flat_map(|p| p.iter()).map(Vec::len).sum();
-    if points == 0 {
-        return Some("geometry is empty (no coordinates)".into());
-    }
-    for (p, rings) in polygons.iter().enumerate() {
-        let which = |r: usize| {
-            let ring = if r == 0 {
-                "exterior ring".to_string()
-            } else {
-                format!("interior ring {}", r - 1)
-            };
-            if polygons.len() > 1 {
-                format!("polygon {p}, {ring}")
-            } else {
-                ring
-            }
-        };
-        if rings.first().is_none_or(|r| r.is_empty()) {
-            return Some(format!("{} is empty", which(0)));
-        }
-        for (r, ring) in rings.iter().enumerate() {
-            match (ring.first(), ring.last()) {
-                (Some(first), Some(last)) if first.as_slice() != last.as_slice() => {
-                    return Some(format!(
-                        "{} is not closed (GeoJSON rings end at their first position)",
-                        which(r)
-                    ));
-                }
-                (None, _) | (_, None) => return Some(format!("{} is empty", which(r))),
-                _ => {}
-            }
-        }
-    }
-    None
+    Ok(BoundaryFile {
+        neighbourhoods: out,
+        format: file.format,
+        crs: file.crs,
+    })
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
-//! Candidate sites from a user's GeoJSON file: where a planner would consider a new facility.
+//! Candidate sites from a user's vector file: where a planner would consider a new facility.
 //!
-//! Points, Polygons and MultiPolygons; id from the feature id, an `id` property or `c1`, `c2`, …
+//! Points, Polygons and MultiPolygons from GeoJSON, GeoPackage, Shapefile or FlatGeobuf in any
+//! supported CRS (see [`crate::vector`]); id from the feature id, an `id` property or `c1`, `c2`, …
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -8,26 +9,24 @@ use std::path::Path;
 use geo_types::Geometry;
 use model::scenario::{CandidateSite, validate_geometry};
 
-use crate::geojson::{
-    Accept, FeatureFile, GeoJsonError, feature_geometry, feature_id, text_property,
-};
+use crate::vector::{ReadOptions, VectorError, read_features};
 
 /// Errors reading a candidate file; each names the file (and the feature).
-pub type CandidateError = GeoJsonError;
+pub type CandidateError = VectorError;
 
-/// Reads candidate sites from a GeoJSON FeatureCollection (or a single Feature or Geometry) of
-/// Points, Polygons and MultiPolygons in WGS84. `source` is `file`; the area is the polygon's
-/// own (0 for points); the name comes from a `name` property.
+/// Reads candidate sites from a vector file of Points, Polygons and MultiPolygons (a GeoJSON
+/// FeatureCollection, or a single Feature or Geometry). `source` is `file`; the area is the
+/// polygon's own (0 for points); the name comes from a `name` property.
 pub fn read_candidate_file(path: &Path) -> Result<Vec<CandidateSite>, CandidateError> {
-    let file = FeatureFile::read(path, Accept::Any)?;
+    let file = read_features(path, &ReadOptions::default())?;
     let mut seen = HashSet::new();
     let mut out = Vec::with_capacity(file.features.len());
     for (index, f) in file.features.iter().enumerate() {
-        let id = feature_id(f).unwrap_or_else(|| format!("c{}", index + 1));
+        let id = f.default_id().unwrap_or_else(|| format!("c{}", index + 1));
         if !seen.insert(id.clone()) {
             return Err(file.error(index, format!("id '{id}' is used twice")));
         }
-        let geometry = feature_geometry(f).map_err(|e| file.error(index, e))?;
+        let geometry = f.geometry.clone().map_err(|e| file.error(index, e))?;
         if !matches!(
             geometry,
             Geometry::Point(_) | Geometry::Polygon(_) | Geometry::MultiPolygon(_)
@@ -40,7 +39,7 @@ pub fn read_candidate_file(path: &Path) -> Result<Vec<CandidateSite>, CandidateE
         out.push(CandidateSite {
             id,
             source: "file".into(),
-            name: text_property(f, "name"),
+            name: f.text("name"),
             geometry,
             area_m2,
         });

@@ -1,5 +1,5 @@
 //! Reading a user's GeoJSON file into features, with one-line errors that name the file (and the
-//! feature by its index); the boundary and candidate readers build on it.
+//! feature by its index), and its non-standard `crs` member; `vector` builds on it.
 //!
 //! Also the small readings both need of a feature: its id, a text property, its geometry.
 
@@ -79,6 +79,8 @@ pub struct FeatureFile {
     pub path: PathBuf,
     /// Its features in file order (index = position in the collection).
     pub features: Vec<Feature>,
+    /// The non-standard `crs` member (GeoJSON 2008) of the top-level object, if it has one.
+    pub crs: Option<serde_json::Value>,
 }
 
 impl FeatureFile {
@@ -116,10 +118,41 @@ impl FeatureFile {
         }
         let gj: GeoJson = serde_json::from_reader(reader)
             .map_err(|e| parse(geojson::Error::from(e).to_string()))?;
-        let features = match (gj, accept) {
-            (GeoJson::FeatureCollection(fc), _) => fc.features,
-            (GeoJson::Feature(f), Accept::Any) => vec![f],
-            (GeoJson::Geometry(g), Accept::Any) => vec![Feature::from(g)],
+        Self::from_geojson(path, gj, accept)
+    }
+
+    /// Parses GeoJSON text already in memory (e.g. a page fetched from an OGC API Features
+    /// server); `name` stands for the source in error messages.
+    pub fn from_bytes(
+        name: &Path,
+        bytes: &[u8],
+        accept: Accept,
+    ) -> Result<FeatureFile, GeoJsonError> {
+        let gj: GeoJson = serde_json::from_slice(bytes).map_err(|e| GeoJsonError::Parse {
+            path: name.to_path_buf(),
+            message: geojson::Error::from(e).to_string(),
+        })?;
+        Self::from_geojson(name, gj, accept)
+    }
+
+    /// The features of a parsed document, as `accept` allows.
+    fn from_geojson(path: &Path, gj: GeoJson, accept: Accept) -> Result<FeatureFile, GeoJsonError> {
+        let crs_of = |members: &Option<geojson::JsonObject>| {
+            members.as_ref().and_then(|m| m.get("crs")).cloned()
+        };
+        let (features, crs) = match (gj, accept) {
+            (GeoJson::FeatureCollection(fc), _) => {
+                let crs = crs_of(&fc.foreign_members);
+                (fc.features, crs)
+            }
+            (GeoJson::Feature(f), Accept::Any) => {
+                let crs = crs_of(&f.foreign_members);
+                (vec![f], crs)
+            }
+            (GeoJson::Geometry(g), Accept::Any) => {
+                let crs = crs_of(&g.foreign_members);
+                (vec![Feature::from(g)], crs)
+            }
             (_, Accept::CollectionOf(of)) => {
                 return Err(GeoJsonError::NotCollection {
                     path: path.to_path_buf(),
@@ -130,6 +163,7 @@ impl FeatureFile {
         Ok(FeatureFile {
             path: path.to_path_buf(),
             features,
+            crs,
         })
     }
 
@@ -185,8 +219,14 @@ pub fn feature_id(feature: &Feature) -> Option<String> {
 
 /// The feature's geometry; the error message (without file and index) if it has none or it
 /// cannot be converted.
+///
+/// Polygon rings are checked as written before the conversion (which would close them
+/// silently): see [`ring_problem`].
 pub fn feature_geometry(feature: &Feature) -> Result<Geometry<f64>, String> {
     let geometry = feature.geometry.clone().ok_or("has no geometry")?;
+    if let Some(problem) = ring_problem(&geometry.value) {
+        return Err(problem);
+    }
     if let Some(short) = shortest_position(&geometry.value)
         && short < 2
     {
@@ -198,6 +238,51 @@ pub fn feature_geometry(feature: &Feature) -> Result<Geometry<f64>, String> {
     geometry
         .try_into()
         .map_err(|e: geojson::Error| e.to_string())
+}
+
+/// What is wrong with a (Multi)Polygon's rings as written in the file, before conversion (which
+/// would close them silently): no polygon or no points at all, or a ring that does not end where
+/// it starts. Other geometry types are left to the caller.
+pub fn ring_problem(value: &geojson::GeometryValue) -> Option<String> {
+    let polygons: Vec<&geojson::PolygonType> = match value {
+        geojson::GeometryValue::Polygon { coordinates } => vec![coordinates],
+        geojson::GeometryValue::MultiPolygon { coordinates } => coordinates.iter().collect(),
+        _ => return None,
+    };
+    let points: usize = polygons.iter().flat_map(|p| p.iter()).map(Vec::len).sum();
+    if points == 0 {
+        return Some("geometry is empty (no coordinates)".into());
+    }
+    for (p, rings) in polygons.iter().enumerate() {
+        let which = |r: usize| {
+            let ring = if r == 0 {
+                "exterior ring".to_string()
+            } else {
+                format!("interior ring {}", r - 1)
+            };
+            if polygons.len() > 1 {
+                format!("polygon {p}, {ring}")
+            } else {
+                ring
+            }
+        };
+        if rings.first().is_none_or(|r| r.is_empty()) {
+            return Some(format!("{} is empty", which(0)));
+        }
+        for (r, ring) in rings.iter().enumerate() {
+            match (ring.first(), ring.last()) {
+                (Some(first), Some(last)) if first.as_slice() != last.as_slice() => {
+                    return Some(format!(
+                        "{} is not closed (GeoJSON rings end at their first position)",
+                        which(r)
+                    ));
+                }
+                (None, _) | (_, None) => return Some(format!("{} is empty", which(r))),
+                _ => {}
+            }
+        }
+    }
+    None
 }
 
 /// The fewest numbers any position of `value` has (`None` if it has no positions).

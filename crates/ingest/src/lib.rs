@@ -1,7 +1,10 @@
-//! Readers for Spielraum: OpenStreetMap PBF extracts, GeoJSON boundaries and candidate sites,
+//! Readers for Spielraum: OpenStreetMap PBF extracts, vector files in common formats and CRSs
+//! (boundaries, candidate sites),
 //! population files; each turns a user's file into `model` types, with errors naming the file.
 pub mod boundaries;
 pub mod candidates;
+pub mod crs;
 pub mod geojson;
 pub mod osm;
 pub mod population;
+pub mod vector;

@@ -24,8 +24,16 @@ pub struct ImportOptions {
     /// The OSM admin_level of the neighbourhoods (`None`: the most detailed level that tiles
     /// the extract).
     pub admin_level: Option<u8>,
-    /// Neighbourhoods from a GeoJSON FeatureCollection of polygons instead of OSM boundaries.
+    /// Neighbourhoods from a vector file of polygons (GeoJSON, GeoPackage, Shapefile,
+    /// FlatGeobuf; any supported CRS) instead of OSM boundaries.
     pub boundaries: Option<PathBuf>,
+    /// The boundaries' attribute holding each area's id (`None`: the feature id, an `id`
+    /// attribute, the running number).
+    pub boundary_id: Option<String>,
+    /// The boundaries' attribute holding each area's name (`None`: `name`, `NAME` or `Name`).
+    pub boundary_name: Option<String>,
+    /// The GeoPackage table holding the boundaries (`None`: the only feature table).
+    pub boundary_layer: Option<String>,
     /// Residents from population files (Zensus grid or age table, CSV or GeoJSON points);
     /// empty: estimated from buildings.
     pub population: Vec<PathBuf>,
@@ -137,6 +145,25 @@ pub fn import_city(
     progress: &dyn Progress,
 ) -> Result<ImportOutcome, ImportError> {
     check_paths(options)?;
+    // Read before the long pass over the extract, so that a bad file fails at once.
+    let boundary_options = ingest::boundaries::BoundaryOptions {
+        id_attribute: options.boundary_id.clone(),
+        name_attribute: options.boundary_name.clone(),
+        layer: options.boundary_layer.clone(),
+    };
+    let boundaries = match &options.boundaries {
+        Some(p) => Some(
+            ingest::boundaries::read_boundary_file(p, &boundary_options)
+                .map_err(ImportError::Boundaries)?,
+        ),
+        None => None,
+    };
+    // What the record of sources says of the boundaries file.
+    let mut read_as = crate::sources::ReadAs::default();
+    if let (Some(p), Some(b)) = (&options.boundaries, &boundaries) {
+        read_as.note(p, b.format.label(), b.crs);
+    }
+    let boundaries = boundaries.map(|b| b.neighbourhoods);
     let write_error = |source| match source {
         StoreError::CannotCarry { .. } => ImportError::CannotCarry {
             out: options.out.clone(),
@@ -168,17 +195,11 @@ pub fn import_city(
         Some(w) => w,
         None => CityWriter::create(&options.out).map_err(write_error)?,
     };
-    let boundaries = match &options.boundaries {
-        Some(p) => {
-            Some(ingest::boundaries::read_boundaries_geojson(p).map_err(ImportError::Boundaries)?)
-        }
-        None => None,
-    };
     let candidates = std::mem::take(&mut osm.candidates);
     let (mut city, warnings) = build_city(osm, boundaries);
     progress.stage("population");
     let mut population = add_population(options, &mut city)?;
-    crate::sources::record(options, &mut city);
+    crate::sources::record(options, &read_as, &mut city);
     progress.finish();
     let carry = if options.replace_scenarios {
         store::Carry::Replace

@@ -37,6 +37,29 @@ impl SourceNote {
     }
 }
 
+/// The format and CRS each vector input was read in, as its reader found them.
+#[derive(Debug, Clone, Default)]
+pub struct ReadAs(Vec<(PathBuf, String, String)>);
+
+impl ReadAs {
+    /// Notes that `path` was read as `format` in `crs`.
+    pub fn note(&mut self, path: &Path, format: &str, crs: ingest::crs::Crs) {
+        self.0.push((
+            path.to_path_buf(),
+            format.to_string(),
+            format!("EPSG:{}", crs.code),
+        ));
+    }
+
+    /// The format and CRS noted for `path`.
+    fn get(&self, path: &Path) -> Option<(String, String)> {
+        self.0
+            .iter()
+            .find(|(p, _, _)| p == path)
+            .map(|(_, f, c)| (f.clone(), c.clone()))
+    }
+}
+
 /// The OSM licence.
 const OSM_LICENCE: &str = "ODbL 1.0";
 
@@ -54,6 +77,7 @@ const OSM_LAYERS: [&str; 6] = [
 /// Every input of an import, with the layer it fed, its format and CRS.
 fn inputs(
     options: &ImportOptions,
+    read_as: &ReadAs,
     city: &City,
 ) -> Vec<(String, SourceKind, PathBuf, String, String)> {
     let osm = |layer: &str| {
@@ -67,13 +91,16 @@ fn inputs(
     };
     let mut out: Vec<_> = OSM_LAYERS.iter().map(|l| osm(l)).collect();
     match &options.boundaries {
-        Some(b) => out.push((
-            "neighbourhoods".into(),
-            SourceKind::File,
-            b.clone(),
-            "GeoJSON".into(),
-            "EPSG:4326".into(),
-        )),
+        Some(b) => {
+            let (format, crs) = read_as.get(b).unwrap_or_default();
+            out.push((
+                "neighbourhoods".into(),
+                SourceKind::File,
+                b.clone(),
+                format,
+                crs,
+            ));
+        }
         None if !city.neighbourhoods.is_empty() => out.push(osm("neighbourhoods")),
         None => {}
     }
@@ -86,8 +113,8 @@ fn inputs(
             "population".into(),
             SourceKind::File,
             p.clone(),
-            format.into(),
-            crs.into(),
+            format,
+            crs,
         ));
     }
     if let Some(t) = &options.population_totals {
@@ -102,22 +129,36 @@ fn inputs(
     out
 }
 
-/// The format and CRS of a `--population` file, from its first line (as the reader tells them).
-fn population_format(path: &Path) -> (&'static str, &'static str) {
+/// The format and CRS of a `--population` file as its reader takes it: a CSV by its first line
+/// (Zensus grids are EPSG:3035, point CSVs WGS84); a vector file of points by its format and
+/// stated CRS (read once more for it; a file that cannot be read was refused before).
+fn population_format(path: &Path) -> (String, String) {
+    use ingest::vector::{Format, ReadOptions, read_features};
     use std::io::BufRead;
+    let vector = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| !e.eq_ignore_ascii_case("csv"));
+    if let Some(format) = Format::of(path).filter(|_| vector) {
+        let crs = read_features(path, &ReadOptions::default())
+            .map(|f| format!("EPSG:{}", f.crs.code))
+            .unwrap_or_default();
+        return (format!("{} points", format.label()), crs);
+    }
     let first = std::fs::File::open(path)
         .ok()
         .and_then(|f| std::io::BufReader::new(f).lines().next())
         .and_then(Result::ok)
         .unwrap_or_default();
     let first = first.trim_start_matches('\u{feff}').trim_start();
-    if first.starts_with('{') {
+    let (format, crs) = if first.starts_with('{') {
         ("GeoJSON points", "EPSG:4326")
     } else if first.starts_with("GITTER_ID_100m") {
         ("Zensus 2022 100 m grid (CSV)", "EPSG:3035")
     } else {
         ("CSV points", "EPSG:4326")
-    }
+    };
+    (format.to_string(), crs.to_string())
 }
 
 /// Whether `note` is about the input at `path` (the path as given or its file name).
@@ -156,13 +197,13 @@ fn rfc3339(t: SystemTime) -> String {
 
 /// Records where each layer of `city` came from in `city.sources` (an OSM extract's date from
 /// its `source_timestamp`; files by their name, modification time and the user's notes).
-pub fn record(options: &ImportOptions, city: &mut City) {
+pub fn record(options: &ImportOptions, read_as: &ReadAs, city: &mut City) {
     let osm_as_of = city
         .metadata
         .iter()
         .find(|(k, _)| k == "source_timestamp")
         .map(|(_, v)| v.clone());
-    city.sources = inputs(options, city)
+    city.sources = inputs(options, read_as, city)
         .into_iter()
         .map(|(layer, kind, path, format, crs)| {
             let note = |licence: bool| {

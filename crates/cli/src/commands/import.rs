@@ -22,9 +22,22 @@ pub struct Args {
     /// The OSM admin_level of the neighbourhoods (default: the most detailed level that tiles the extract).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=15))]
     pub admin_level: Option<u8>,
-    /// Neighbourhoods from a GeoJSON FeatureCollection of polygons (name/id properties) instead of OSM boundaries.
-    #[arg(long, value_name = "FILE.geojson")]
+    /// Neighbourhoods from a file of polygons instead of OSM boundaries: GeoJSON, GeoPackage
+    /// (.gpkg), Shapefile (.shp with .dbf and .prj, or a .zip holding one) or FlatGeobuf (.fgb),
+    /// in WGS84, ETRS89/UTM (EPSG:25832/25833), LAEA (3035), Web Mercator (3857) or
+    /// Gauss–Krüger (31466–31469); see docs/interfaces.md.
+    #[arg(long, value_name = "FILE")]
     pub boundaries: Option<PathBuf>,
+    /// The boundaries' attribute holding each area's id [default: the feature id or an `id`
+    /// attribute, else the running number].
+    #[arg(long, value_name = "ATTR", requires = "boundaries")]
+    pub boundary_id: Option<String>,
+    /// The boundaries' attribute holding each area's name [default: name, NAME or Name].
+    #[arg(long, value_name = "ATTR", requires = "boundaries")]
+    pub boundary_name: Option<String>,
+    /// The GeoPackage table holding the boundaries [default: its only feature table].
+    #[arg(long, value_name = "TABLE", requires = "boundaries")]
+    pub boundary_layer: Option<String>,
     /// Residents from a Zensus 2022 100 m grid, a Zensus age table, or points (CSV `lon,lat,residents`
     /// or GeoJSON); may be given more than once. Without it, residents are estimated from buildings.
     #[arg(long, value_name = "FILE")]
@@ -62,6 +75,9 @@ impl Args {
             out: self.out.clone(),
             admin_level: self.admin_level,
             boundaries: self.boundaries.clone(),
+            boundary_id: self.boundary_id.clone(),
+            boundary_name: self.boundary_name.clone(),
+            boundary_layer: self.boundary_layer.clone(),
             population: self.population.clone(),
             population_totals: self.population_totals.clone(),
             replace_scenarios: self.replace_scenarios,

@@ -36,9 +36,10 @@ pub struct Args {
     /// How many sites to suggest (at least 1).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub count: u64,
-    /// Candidate sites (GeoJSON Points/Polygons); default: the GeoPackage's `candidate_sites`
-    /// layer (open land, surface parking, school grounds, public land found in OSM).
-    #[arg(long, value_name = "FILE.geojson")]
+    /// Candidate sites (Points/Polygons as GeoJSON, GeoPackage, Shapefile or FlatGeobuf, any
+    /// supported CRS); default: the GeoPackage's `candidate_sites` layer (open land, surface
+    /// parking, school grounds, public land found in OSM).
+    #[arg(long, value_name = "FILE")]
     pub candidates: Option<PathBuf>,
     /// Net area assumed for the new facility at every site, m² [default: the site's area, at
     /// most 5000 m²; the standard's point area for point sites].

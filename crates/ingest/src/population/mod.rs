@@ -236,10 +236,14 @@ pub enum PopulationFile {
     Points(PointsFile),
 }
 
-/// Reads one `--population` file, recognising its kind from its header (or `{` for GeoJSON).
+/// Reads one `--population` file, recognising its kind from its header (or `{` for GeoJSON);
+/// GeoPackage, Shapefile and FlatGeobuf points by their extension.
 ///
 /// Streams CSV files line by line; a leading UTF-8 byte-order mark is ignored.
 pub fn read_population_file(path: &Path) -> Result<PopulationFile, PopulationError> {
+    if points::is_vector_file(path) {
+        return points::read_vector(path).map(PopulationFile::Points);
+    }
     let mut lines = Lines::open(path)?;
     if !lines.advance()? {
         return Err(PopulationError::UnknownKind {

@@ -1,8 +1,10 @@
-//! User-supplied population points: CSV (`lon,lat,residents[,age_0_5,age_6_11,age_12_17]`) or GeoJSON.
+//! User-supplied population points: CSV (`lon,lat,residents[,age_0_5,age_6_11,age_12_17]`), or
+//! points with those attributes as GeoJSON, GeoPackage, Shapefile or FlatGeobuf in any supported
+//! CRS (read through [`crate::vector`]).
 //!
 //! Owns parsing and checking those files; bands a file leaves out are filled from the age shares later.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use geo_types::Point;
 use model::{AgeBand, PopulationSource, PopulationUnit};
@@ -124,32 +126,65 @@ pub(super) fn read_csv(mut lines: Lines, header: &str) -> Result<PointsFile, Pop
     })
 }
 
-/// Reads a GeoJSON FeatureCollection of points whose first line is `first`.
+/// Reads a GeoJSON FeatureCollection of points whose first line is `first` (in WGS84, or in
+/// the CRS its `crs` member names).
 pub(super) fn read_geojson(lines: Lines, first: &str) -> Result<PointsFile, PopulationError> {
     let (file, text) = lines.rest(first)?;
+    let read = crate::vector::read_geojson_bytes(
+        &file,
+        text.as_bytes(),
+        crate::geojson::Accept::CollectionOf("points"),
+    );
+    points_of(&file, read)
+}
+
+/// Whether `path` names a binary vector file (GeoPackage, Shapefile, FlatGeobuf) by its
+/// extension: those are read by [`read_vector`], not as text.
+pub(super) fn is_vector_file(path: &Path) -> bool {
+    use crate::vector::Format;
+    matches!(
+        Format::of(path),
+        Some(Format::GeoPackage | Format::Shapefile | Format::FlatGeobuf)
+    ) && path.extension().is_some()
+}
+
+/// Reads points from a GeoPackage, Shapefile or FlatGeobuf file in any supported CRS, with
+/// the same attributes as GeoJSON points (`residents`, optional `age_0_5`, `age_6_11`,
+/// `age_12_17`).
+pub(super) fn read_vector(path: &Path) -> Result<PointsFile, PopulationError> {
+    let read = crate::vector::read_features(path, &crate::vector::ReadOptions::default());
+    points_of(path, read)
+}
+
+/// The points of a vector file read; errors name the feature by its number (first = 1).
+fn points_of(
+    path: &Path,
+    read: Result<crate::vector::VectorFile, crate::vector::VectorError>,
+) -> Result<PointsFile, PopulationError> {
+    let file = path.to_path_buf();
     let error = |message: String| PopulationError::GeoJson {
         file: file.clone(),
         message,
     };
-    let geojson: geojson::GeoJson = text
-        .parse()
-        .map_err(|e| error(format!("not GeoJSON: {e}")))?;
-    let geojson::GeoJson::FeatureCollection(collection) = geojson else {
-        return Err(error("expected a FeatureCollection of points".into()));
-    };
+    let collection = read.map_err(|e| {
+        // The vector reader's message starts with the file, as this error's does.
+        let text = e.to_string();
+        let prefix = format!("{}: ", path.display());
+        error(text.strip_prefix(&prefix).unwrap_or(&text).to_string())
+    })?;
     let mut points = Vec::with_capacity(collection.features.len());
     for (i, feature) in collection.features.iter().enumerate() {
         let number = i + 1;
-        let position = match feature.geometry.as_ref().map(|g| &g.value) {
-            Some(geojson::GeometryValue::Point { coordinates })
-                if coordinates.as_slice().len() >= 2 =>
-            {
-                coordinates.as_slice()
+        let position = match &feature.geometry {
+            Ok(geo_types::Geometry::Point(p)) => *p,
+            Ok(_) => return Err(error(format!("feature {number}: geometry is not a Point"))),
+            Err(e) if e == "has no geometry" => {
+                return Err(error(format!("feature {number}: geometry is not a Point")));
             }
-            _ => return Err(error(format!("feature {number}: geometry is not a Point"))),
+            Err(e) => return Err(error(format!("feature {number}: {e}"))),
         };
         let property = |name: &str| -> Result<Option<f64>, PopulationError> {
-            match feature.property(name) {
+            match feature.properties.get(name) {
                 None | Some(serde_json::Value::Null) => Ok(None),
                 Some(v) => v
                     .as_f64()
@@ -169,7 +204,7 @@ pub(super) fn read_geojson(lines: Lines, first: &str) -> Result<PointsFile, Popu
             *age = property(band.as_str())?;
         }
         points.push(PointRecord {
-            location: lon_lat(&file, number, position[0], position[1])?,
+            location: lon_lat(&file, number, position.x(), position.y())?,
             residents,
             ages,
         });
