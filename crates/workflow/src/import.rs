@@ -7,7 +7,9 @@ use std::sync::Mutex;
 
 use ingest::boundaries::BoundaryError;
 use ingest::osm::{OsmError, OsmImport, OsmOptions, OsmSink, SinkError, Streamed};
-use ingest::population::{PopulationError, PopulationOptions, PopulationOutcome};
+use ingest::population::{
+    PopulationError, PopulationOptions, PopulationOutcome, RegisterMapping, RegisterOptions,
+};
 use model::City;
 use model::scenario::CandidateSite;
 use store::{CityWriter, StoreError};
@@ -31,6 +33,11 @@ pub struct ImportOptions {
     pub population: Vec<PathBuf>,
     /// Known residents per neighbourhood (CSV `name_or_id,population`) the estimate is scaled to.
     pub population_totals: Option<PathBuf>,
+    /// Residents by age per area from the residents' register (a CSV keyed by area id), spread
+    /// over each area's residential buildings; wins over the other sources in its areas.
+    pub population_register: Option<PathBuf>,
+    /// How to read the register: a preset (`berlin-lor`, `long-form`) or a TOML mapping file.
+    pub register_mapping: Option<String>,
     /// Drop the scenarios of the file `out` replaces instead of carrying them over.
     pub replace_scenarios: bool,
 }
@@ -72,6 +79,12 @@ pub enum ImportError {
     /// The boundaries file does not exist.
     #[error("--boundaries {}: no such file", .0.display())]
     MissingBoundaries(PathBuf),
+    /// The register file does not exist.
+    #[error("--population-register {}: no such file", .0.display())]
+    MissingRegister(PathBuf),
+    /// A register without a mapping, or a mapping without a register.
+    #[error("--population-register and --register-mapping must be given together")]
+    RegisterWithoutMapping,
     /// The folder of the output file does not exist.
     #[error("--out {}: folder {} does not exist", out.display(), folder.display())]
     MissingOutFolder {
@@ -125,6 +138,8 @@ pub fn import_city(
     progress: &dyn Progress,
 ) -> Result<ImportOutcome, ImportError> {
     check_paths(options)?;
+    // The mapping is checked before the long read of the extract.
+    let register = register_options(options)?;
     let write_error = |source| match source {
         StoreError::CannotCarry { .. } => ImportError::CannotCarry {
             out: options.out.clone(),
@@ -165,8 +180,16 @@ pub fn import_city(
     let candidates = std::mem::take(&mut osm.candidates);
     let (mut city, warnings) = build_city(osm, boundaries);
     progress.stage("population");
-    let mut population = add_population(options, &mut city)?;
+    let mut population = add_population(options, register, &mut city)?;
     progress.finish();
+    let mut warnings = warnings;
+    if !population.warnings.is_empty() {
+        // First: a terminal shows only the first few, and these are about the city's own data.
+        warnings.splice(0..0, population.warnings.iter().cloned());
+        city.metadata.retain(|(k, _)| k != "import_warnings");
+        city.metadata
+            .push(("import_warnings".into(), warnings.join("\n")));
+    }
     let carry = if options.replace_scenarios {
         store::Carry::Replace
     } else {
@@ -187,6 +210,18 @@ pub fn import_city(
     })
 }
 
+/// The register and its mapping, read and checked (not yet the table itself).
+fn register_options(options: &ImportOptions) -> Result<Option<RegisterOptions>, ImportError> {
+    match (&options.population_register, &options.register_mapping) {
+        (None, None) => Ok(None),
+        (Some(file), Some(spec)) => Ok(Some(RegisterOptions {
+            file: file.clone(),
+            mapping: RegisterMapping::load(spec)?,
+        })),
+        _ => Err(ImportError::RegisterWithoutMapping),
+    }
+}
+
 /// Fails early on paths that cannot work, before any long reading.
 fn check_paths(options: &ImportOptions) -> Result<(), ImportError> {
     if !options.input.is_file() {
@@ -194,6 +229,13 @@ fn check_paths(options: &ImportOptions) -> Result<(), ImportError> {
     }
     if let Some(b) = options.boundaries.as_ref().filter(|b| !b.is_file()) {
         return Err(ImportError::MissingBoundaries(b.clone()));
+    }
+    if let Some(r) = options
+        .population_register
+        .as_ref()
+        .filter(|r| !r.is_file())
+    {
+        return Err(ImportError::MissingRegister(r.clone()));
     }
     let folder = match options.out.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -288,15 +330,17 @@ fn build_city(
     (city, warnings)
 }
 
-/// Residents by age band (from population files, else from buildings), assigned to the
-/// neighbourhoods and calibrated to the totals file.
+/// Residents by age band (from population files, else from buildings; the register wins in
+/// its areas), assigned to the neighbourhoods and calibrated to the totals file.
 fn add_population(
     options: &ImportOptions,
+    register: Option<RegisterOptions>,
     city: &mut City,
 ) -> Result<PopulationOutcome, ImportError> {
     let population = PopulationOptions {
         files: options.population.clone(),
         totals: options.population_totals.clone(),
+        register,
         ..PopulationOptions::default()
     };
     let mut outcome =
@@ -318,6 +362,16 @@ fn add_population(
             .file_name()
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
         city.metadata.push(("population_totals".into(), name));
+    }
+    if let (Some(r), Some(m)) = (&options.population_register, &options.register_mapping) {
+        let name = r
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        city.metadata.push(("population_register".into(), name));
+        let mapping = Path::new(m)
+            .file_name()
+            .map_or_else(|| m.clone(), |n| n.to_string_lossy().into_owned());
+        city.metadata.push(("register_mapping".into(), mapping));
     }
     Ok(outcome)
 }

@@ -67,6 +67,7 @@ pub fn run(args: Args) -> Result<()> {
             population: Vec::new(),
             population_totals: totals.is_file().then_some(totals),
             replace_scenarios: false,
+            ..ImportOptions::default()
         };
         let outcome = import_city(&options, &Terminal::new())?;
         print_import(&outcome, &city_path);
