@@ -4,3 +4,4 @@
 mod fuzz_found;
 mod population;
 mod population_demo;
+mod register;

@@ -487,11 +487,17 @@ pub fn build_population(
             }
             c
         };
-        // The register wins: other units in its areas go.
+        // The register wins: other units in its areas go. Without population files, the
+        // building estimate only fills areas without a row (none outside every area).
+        let estimated = options.files.is_empty();
         let before = assign(&units, neighbourhoods);
         let mut kept = Vec::with_capacity(units.len());
         for (u, n) in units.into_iter().zip(&before.per_unit) {
-            if !n.is_some_and(|i| covered[i]) {
+            let keep = match n {
+                Some(i) => !covered[*i],
+                None => !estimated,
+            };
+            if keep {
                 kept.push(u);
             }
         }

@@ -23,7 +23,7 @@ const BANDS: [(u32, u32); 3] = [(0, 5), (6, 11), (12, 17)];
 /// One age group of a table: people aged `from..=to` (whole years).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgeGroup {
-    /// The column (wide form) or a label like `6–9` (long form).
+    /// The column (wide form) or `line N` (long form).
     pub column: String,
     /// First age.
     pub from: u32,
@@ -404,6 +404,12 @@ pub fn read_register(
         source,
     })?;
     let (text, encoding) = decode(path, &bytes, mapping.encoding)?;
+    // LF only: the CSV reader counts a CRLF row's line from its '\r'.
+    let text = if text.contains('\r') {
+        text.replace("\r\n", "\n")
+    } else {
+        text
+    };
     let separator = mapping.separator.unwrap_or_else(|| sniff_separator(&text));
     let decimal = mapping.decimal.unwrap_or(if separator == b',' {
         DecimalMark::Point
@@ -755,7 +761,7 @@ fn read_long(
         });
         per_area[i].2.push((
             AgeGroup {
-                column: format!("{from}–{to}"),
+                column: format!("line {line}"),
                 from,
                 to,
             },
