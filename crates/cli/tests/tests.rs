@@ -6,6 +6,7 @@ mod export;
 mod helpers;
 mod import;
 mod population;
+mod register;
 mod report;
 mod scenario;
 mod serve;
