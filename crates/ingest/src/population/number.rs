@@ -35,6 +35,9 @@ fn is_space_group(c: char) -> bool {
 pub fn parse_localized(text: &str, mark: DecimalMark) -> Option<f64> {
     let (decimal, thousands) = mark.chars();
     let text = text.trim();
+    if let Some(v) = plain_digits(text) {
+        return Some(v);
+    }
     let (negative, body) = match text.strip_prefix(['-', '\u{2212}']) {
         Some(rest) => (true, rest.trim_start()),
         None => (false, text.strip_prefix('+').unwrap_or(text)),
@@ -75,12 +78,24 @@ pub fn parse_localized(text: &str, mark: DecimalMark) -> Option<f64> {
         .then_some(if negative { -value } else { value })
 }
 
+/// The common case without allocation: only ASCII digits (at most 15, exact in an f64).
+fn plain_digits(text: &str) -> Option<f64> {
+    let b = text.as_bytes();
+    if b.is_empty() || b.len() > 15 || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(b.iter().fold(0u64, |acc, d| acc * 10 + u64::from(d - b'0')) as f64)
+}
+
 /// A Zensus count or coordinate: a value in brackets (`(12)`, published but statistically
 /// uncertain) is read and flagged; `,` is the decimal mark; `.` groups thousands where every
 /// group after it has three digits (`1.234`), else it is a decimal point (`4337050.5`).
 /// Returns the (non-negative) value and whether it was in brackets.
 pub fn parse_zensus(text: &str) -> Option<(f64, bool)> {
     let text = text.trim();
+    if let Some(v) = plain_digits(text) {
+        return Some((v, false));
+    }
     let (inner, bracketed) = match text.strip_prefix('(').and_then(|t| t.strip_suffix(')')) {
         Some(inner) => (inner.trim(), true),
         None => (text, false),
