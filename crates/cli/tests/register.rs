@@ -276,6 +276,34 @@ fn bad_registers_fail_with_one_line_and_write_nothing() {
         ],
     );
     fails(&o, "bad mapping", "bad.toml:");
+    // One flag without the other; a register that does not exist.
+    let o = import(&t.pbf, &gpkg, &["--population-register", s(&register)]);
+    fails(
+        &o,
+        "no mapping flag",
+        "--population-register and --register-mapping must be given together",
+    );
+    let o = import(&t.pbf, &gpkg, &["--register-mapping", long]);
+    fails(
+        &o,
+        "no register flag",
+        "--population-register and --register-mapping must be given together",
+    );
+    let o = import(
+        &t.pbf,
+        &gpkg,
+        &[
+            "--population-register",
+            "missing.csv",
+            "--register-mapping",
+            long,
+        ],
+    );
+    fails(
+        &o,
+        "no register file",
+        "--population-register missing.csv: no such file",
+    );
     assert_eq!(std::fs::read(&gpkg).unwrap(), b"an earlier result");
     let names: Vec<String> = std::fs::read_dir(t.dir.path())
         .unwrap()

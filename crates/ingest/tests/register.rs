@@ -457,6 +457,30 @@ fn the_register_wins_in_its_areas_and_others_keep_their_estimate() {
 }
 
 #[test]
+fn a_total_below_its_children_is_a_warning() {
+    // E_E = 5 but the groups hold 3 + 3 + 3 = 9 children.
+    let (_d, path) = temp_bytes(
+        "short.csv",
+        b"RAUMID;E_E;E_E00_06;E_E06_12;E_E12_18\n01100101;5;3;3;3\n",
+    );
+    let options = PopulationOptions {
+        register: Some(RegisterOptions {
+            file: path,
+            mapping: RegisterMapping::berlin_lor(),
+        }),
+        ..PopulationOptions::default()
+    };
+    let out = build_population(&options, &[], &areas()).unwrap();
+    assert!(
+        out.warnings.iter().any(|w| w.contains(
+            "short.csv:2: area 'Südstadt' has 5 residents in its total column but 9 children"
+        )),
+        "{:?}",
+        out.warnings
+    );
+}
+
+#[test]
 fn zensus_as_published_brackets_klammern_thousands_windows_1252() {
     // A grid file in Windows-1252 (0x96 = '–'), with the explanatory-signs column.
     //   A: 1.234 → 1234 (thousands), coordinates with thousands separators too;

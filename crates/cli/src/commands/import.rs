@@ -34,15 +34,11 @@ pub struct Args {
     /// Residents by age per area from the residents' register (CSV keyed by area id; `,` or `;`,
     /// decimal comma, UTF-8 or Windows-1252), spread over each area's residential buildings.
     /// Wins over --population in the areas it has a row for. Needs --register-mapping.
-    #[arg(long, value_name = "FILE", requires = "register_mapping")]
+    #[arg(long, value_name = "FILE")]
     pub population_register: Option<PathBuf>,
     /// How to read --population-register: `berlin-lor` (Berlin's LOR matrix, columns E_Exx_yy),
     /// `long-form` (`area_id,age_from,age_to,count`) or a TOML mapping file.
-    #[arg(
-        long,
-        value_name = "berlin-lor|long-form|FILE.toml",
-        requires = "population_register"
-    )]
+    #[arg(long, value_name = "berlin-lor|long-form|FILE.toml")]
     pub register_mapping: Option<String>,
     /// Drop the scenarios stored in the --out file instead of carrying them over into the new import.
     #[arg(long)]

@@ -524,6 +524,21 @@ pub fn build_population(
                 if without_row.len() > 10 { ", …" } else { "" }
             ));
         }
+        // A total below the children it holds: the columns or the mapping are off.
+        let short = table
+            .areas
+            .iter()
+            .filter(|a| table.total_from_column && a.residents + 1e-9 < a.ages.iter().sum::<f64>());
+        for a in short {
+            warnings.push(format!(
+                "{}:{}: area '{}' has {:.0} residents in its total column but {:.0} children",
+                table.file.display(),
+                a.line,
+                neighbourhoods[a.neighbourhood].name,
+                a.residents,
+                a.ages.iter().sum::<f64>()
+            ));
+        }
         let other_sources = std::mem::take(&mut sources);
         sources.push(PopulationSource::Register);
         if !kept.is_empty() {
