@@ -139,6 +139,15 @@ fn a_berlin_register_lands_on_the_homes_of_its_areas() {
     assert_eq!(meta("population_source"), "register");
     assert_eq!(meta("population_register"), "EWR202412E_Matrix.csv");
     assert_eq!(meta("register_mapping"), "berlin-lor");
+    // Berlin's groups end at 6, 12 and 18: no area needed a split.
+    let split: Option<String> = conn
+        .query_row(
+            "SELECT value FROM spielraum_meta WHERE key = 'register_split_areas'",
+            [],
+            |r| r.get(0),
+        )
+        .ok();
+    assert_eq!(split, None);
     // The unit of area 2 lies inside area 2 (read back with GDAL).
     let text = crate::helpers::tool_stdout(
         "ogrinfo",
@@ -153,6 +162,62 @@ fn a_berlin_register_lands_on_the_homes_of_its_areas() {
         ],
     );
     assert!(text.contains("n (Integer) = 1"), "{text}");
+}
+
+#[test]
+fn split_areas_are_recorded_in_the_geopackage() {
+    let t = setup();
+    // Long form with one group 0–17 (30 children: 10 per band by years) in area 1, and
+    // one group 0–99 in area 2 (40 people over 100 years: 6/100 × 40 = 2.4 per band).
+    // Per band in all: 10 + 2.4 = 12.4.
+    let register = t.dir.path().join("long.csv");
+    std::fs::write(
+        &register,
+        "area_id,age_from,age_to,count
+01100101,0,17,30
+01100101,18,99,70
+01100102,0,99,40
+",
+    )
+    .unwrap();
+    let gpkg = t.dir.path().join("city.gpkg");
+    let o = import(
+        &t.pbf,
+        &gpkg,
+        &[
+            "--boundaries",
+            s(&t.areas),
+            "--population-register",
+            s(&register),
+            "--register-mapping",
+            "long-form",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("2 areas had an age group straddling a band boundary, split by whole years: Südstadt, Großmühle"),
+        "{stdout}"
+    );
+    let conn = rusqlite::Connection::open(&gpkg).unwrap();
+    let split: String = conn
+        .query_row(
+            "SELECT value FROM spielraum_meta WHERE key = 'register_split_areas'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(split, "Südstadt\nGroßmühle");
+    let bands: (f64, f64, f64) = conn
+        .query_row(
+            "SELECT SUM(age_0_5), SUM(age_6_11), SUM(age_12_17) FROM population",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    for b in [bands.0, bands.1, bands.2] {
+        assert!((b - 12.4).abs() < 1e-9, "{bands:?}");
+    }
 }
 
 #[test]

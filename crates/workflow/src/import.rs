@@ -373,5 +373,18 @@ fn add_population(
             .map_or_else(|| m.clone(), |n| n.to_string_lossy().into_owned());
         city.metadata.push(("register_mapping".into(), mapping));
     }
+    if let Some(r) = &outcome.summary.register
+        && !r.split_areas.is_empty()
+    {
+        // Where a straddling age group was split by years (docs/population.md).
+        city.metadata
+            .push(("register_split_areas".into(), r.split_areas.join("\n")));
+    }
+    if outcome.summary.flagged_cells > 0 {
+        city.metadata.push((
+            "zensus_flagged_cells".into(),
+            outcome.summary.flagged_cells.to_string(),
+        ));
+    }
     Ok(outcome)
 }
