@@ -386,3 +386,40 @@ fn fails(o: &std::process::Output, what: &str, want: &str) {
     assert_eq!(lines.len(), 1, "{what}: {err}");
     assert!(lines[0].contains(want), "{what}: {err}");
 }
+
+#[test]
+fn zensus_flags_are_counted_and_recorded() {
+    let t = setup();
+    // Windows-1252 (0x96 = '–'), thousands separator, a value in brackets and a KLAMMERN flag:
+    // 1 234 + 7 + 12 + 0 residents, 2 flagged cells, 1 suppressed.
+    let grid = t.dir.path().join("grid.csv");
+    let mut bytes =
+        b"GITTER_ID_100m;x_mp_100m;y_mp_100m;Einwohner;werterlaeuternde_Zeichen\r\n".to_vec();
+    bytes.extend_from_slice(b"CRS3035RES100mN3210000E4321000;4321050;3210050;1.234;\r\n");
+    bytes.extend_from_slice(b"CRS3035RES100mN3210100E4321000;4321050;3210150;(7);KLAMMERN\r\n");
+    bytes.extend_from_slice(b"CRS3035RES100mN3210200E4321000;4321050;3210250;12;KLAMMERN\r\n");
+    bytes.extend_from_slice(b"CRS3035RES100mN3210300E4321000;4321050;3210350;\x96;\r\n");
+    std::fs::write(&grid, bytes).unwrap();
+    let gpkg = t.dir.path().join("city.gpkg");
+    let o = import(
+        &t.pbf,
+        &gpkg,
+        &["--boundaries", s(&t.areas), "--population", s(&grid)],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("2 Zensus cells had values in brackets"),
+        "{stdout}"
+    );
+    let conn = rusqlite::Connection::open(&gpkg).unwrap();
+    let (flagged, residents): (String, f64) = conn
+        .query_row(
+            "SELECT (SELECT value FROM spielraum_meta WHERE key = 'zensus_flagged_cells'), \
+             (SELECT SUM(residents) FROM population)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((flagged.as_str(), residents), ("2", 1253.0));
+}
