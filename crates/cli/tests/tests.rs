@@ -7,6 +7,7 @@ mod helpers;
 mod import;
 mod import_boundaries;
 mod population;
+mod register;
 mod report;
 mod scenario;
 mod serve;

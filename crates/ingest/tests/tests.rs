@@ -4,4 +4,5 @@
 mod fuzz_found;
 mod population;
 mod population_demo;
+mod register;
 mod vector;

@@ -274,6 +274,8 @@ pub enum PopulationSource {
     Buildings,
     /// A user-supplied point file.
     Points,
+    /// A residents' register per area, spread over the area's residential buildings.
+    Register,
 }
 
 impl PopulationSource {
@@ -283,6 +285,7 @@ impl PopulationSource {
             PopulationSource::Census => "census",
             PopulationSource::Buildings => "buildings",
             PopulationSource::Points => "points",
+            PopulationSource::Register => "register",
         }
     }
 }

@@ -114,6 +114,12 @@ pub(crate) fn build(
         "points" => lang
             .t(&crate::i18n::T("Punktdaten", "point data"))
             .to_string(),
+        "register" => lang
+            .t(&crate::i18n::T(
+                "Einwohnerregister je Gebiet, auf Wohngebäude verteilt",
+                "residents' register per area, spread over residential buildings",
+            ))
+            .to_string(),
         other => other.to_string(),
     };
     let totals = analysis

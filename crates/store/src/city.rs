@@ -518,6 +518,7 @@ pub(crate) fn city_from_layers(
                 "census" => PopulationSource::Census,
                 "buildings" => PopulationSource::Buildings,
                 "points" => PopulationSource::Points,
+                "register" => PopulationSource::Register,
                 other => return Err(r.bad("source", &format!("holds unknown source '{other}'"))),
             };
             Ok(PopulationUnit {

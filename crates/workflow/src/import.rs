@@ -7,7 +7,9 @@ use std::sync::Mutex;
 
 use ingest::boundaries::BoundaryError;
 use ingest::osm::{OsmError, OsmImport, OsmOptions, OsmSink, SinkError, Streamed};
-use ingest::population::{PopulationError, PopulationOptions, PopulationOutcome};
+use ingest::population::{
+    PopulationError, PopulationOptions, PopulationOutcome, RegisterMapping, RegisterOptions,
+};
 use model::City;
 use model::scenario::CandidateSite;
 use store::{CityWriter, StoreError};
@@ -39,6 +41,11 @@ pub struct ImportOptions {
     pub population: Vec<PathBuf>,
     /// Known residents per neighbourhood (CSV `name_or_id,population`) the estimate is scaled to.
     pub population_totals: Option<PathBuf>,
+    /// Residents by age per area from the residents' register (a CSV keyed by area id), spread
+    /// over each area's residential buildings; wins over the other sources in its areas.
+    pub population_register: Option<PathBuf>,
+    /// How to read the register: a preset (`berlin-lor`, `long-form`) or a TOML mapping file.
+    pub register_mapping: Option<String>,
     /// Drop the scenarios of the file `out` replaces instead of carrying them over.
     pub replace_scenarios: bool,
     /// Licences and credits the user gives for inputs (recorded in `data_sources`).
@@ -82,6 +89,12 @@ pub enum ImportError {
     /// The boundaries file does not exist.
     #[error("--boundaries {}: no such file", .0.display())]
     MissingBoundaries(PathBuf),
+    /// The register file does not exist.
+    #[error("--population-register {}: no such file", .0.display())]
+    MissingRegister(PathBuf),
+    /// A register without a mapping, or a mapping without a register.
+    #[error("--population-register and --register-mapping must be given together")]
+    RegisterWithoutMapping,
     /// The folder of the output file does not exist.
     #[error("--out {}: folder {} does not exist", out.display(), folder.display())]
     MissingOutFolder {
@@ -145,6 +158,8 @@ pub fn import_city(
     progress: &dyn Progress,
 ) -> Result<ImportOutcome, ImportError> {
     check_paths(options)?;
+    // The mapping is checked before the long read of the extract.
+    let register = register_options(options)?;
     // Read before the long pass over the extract, so that a bad file fails at once.
     let boundary_options = ingest::boundaries::BoundaryOptions {
         id_attribute: options.boundary_id.clone(),
@@ -198,9 +213,17 @@ pub fn import_city(
     let candidates = std::mem::take(&mut osm.candidates);
     let (mut city, warnings) = build_city(osm, boundaries);
     progress.stage("population");
-    let mut population = add_population(options, &mut city)?;
+    let mut population = add_population(options, register, &mut city)?;
     crate::sources::record(options, &read_as, &mut city);
     progress.finish();
+    let mut warnings = warnings;
+    if !population.warnings.is_empty() {
+        // First: a terminal shows only the first few, and these are about the city's own data.
+        warnings.splice(0..0, population.warnings.iter().cloned());
+        city.metadata.retain(|(k, _)| k != "import_warnings");
+        city.metadata
+            .push(("import_warnings".into(), warnings.join("\n")));
+    }
     let carry = if options.replace_scenarios {
         store::Carry::Replace
     } else {
@@ -221,6 +244,18 @@ pub fn import_city(
     })
 }
 
+/// The register and its mapping, read and checked (not yet the table itself).
+fn register_options(options: &ImportOptions) -> Result<Option<RegisterOptions>, ImportError> {
+    match (&options.population_register, &options.register_mapping) {
+        (None, None) => Ok(None),
+        (Some(file), Some(spec)) => Ok(Some(RegisterOptions {
+            file: file.clone(),
+            mapping: RegisterMapping::load(spec)?,
+        })),
+        _ => Err(ImportError::RegisterWithoutMapping),
+    }
+}
+
 /// Fails early on paths that cannot work, before any long reading.
 fn check_paths(options: &ImportOptions) -> Result<(), ImportError> {
     if !options.input.is_file() {
@@ -228,6 +263,13 @@ fn check_paths(options: &ImportOptions) -> Result<(), ImportError> {
     }
     if let Some(b) = options.boundaries.as_ref().filter(|b| !b.is_file()) {
         return Err(ImportError::MissingBoundaries(b.clone()));
+    }
+    if let Some(r) = options
+        .population_register
+        .as_ref()
+        .filter(|r| !r.is_file())
+    {
+        return Err(ImportError::MissingRegister(r.clone()));
     }
     let folder = match options.out.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -329,15 +371,17 @@ fn build_city(
     (city, warnings)
 }
 
-/// Residents by age band (from population files, else from buildings), assigned to the
-/// neighbourhoods and calibrated to the totals file.
+/// Residents by age band (from population files, else from buildings; the register wins in
+/// its areas), assigned to the neighbourhoods and calibrated to the totals file.
 fn add_population(
     options: &ImportOptions,
+    register: Option<RegisterOptions>,
     city: &mut City,
 ) -> Result<PopulationOutcome, ImportError> {
     let population = PopulationOptions {
         files: options.population.clone(),
         totals: options.population_totals.clone(),
+        register,
         ..PopulationOptions::default()
     };
     let mut outcome =
@@ -359,6 +403,29 @@ fn add_population(
             .file_name()
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
         city.metadata.push(("population_totals".into(), name));
+    }
+    if let (Some(r), Some(m)) = (&options.population_register, &options.register_mapping) {
+        let name = r
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        city.metadata.push(("population_register".into(), name));
+        let mapping = Path::new(m)
+            .file_name()
+            .map_or_else(|| m.clone(), |n| n.to_string_lossy().into_owned());
+        city.metadata.push(("register_mapping".into(), mapping));
+    }
+    if let Some(r) = &outcome.summary.register
+        && !r.split_areas.is_empty()
+    {
+        // Where a straddling age group was split by years (docs/population.md).
+        city.metadata
+            .push(("register_split_areas".into(), r.split_areas.join("\n")));
+    }
+    if outcome.summary.flagged_cells > 0 {
+        city.metadata.push((
+            "zensus_flagged_cells".into(),
+            outcome.summary.flagged_cells.to_string(),
+        ));
     }
     Ok(outcome)
 }

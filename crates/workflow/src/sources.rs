@@ -117,6 +117,16 @@ fn inputs(
             crs,
         ));
     }
+    if let Some(r) = &options.population_register {
+        let mapping = options.register_mapping.as_deref().unwrap_or("");
+        out.push((
+            "population".into(),
+            SourceKind::File,
+            r.clone(),
+            format!("residents' register (CSV, mapping {mapping})"),
+            String::new(),
+        ));
+    }
     if let Some(t) = &options.population_totals {
         out.push((
             "population".into(),
@@ -175,6 +185,7 @@ pub fn unknown_note(options: &ImportOptions) -> Option<(String, String, Vec<Stri
     paths.extend(&options.boundaries);
     paths.extend(&options.population);
     paths.extend(&options.population_totals);
+    paths.extend(&options.population_register);
     options
         .source_notes
         .iter()

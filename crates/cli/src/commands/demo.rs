@@ -79,6 +79,7 @@ pub fn run(args: Args) -> Result<()> {
             population_totals: has_totals.then_some(totals),
             replace_scenarios: false,
             source_notes: has_totals.then_some(credit).into_iter().collect(),
+            ..ImportOptions::default()
         };
         let outcome = import_city(&options, &Terminal::new())?;
         print_import(&outcome, &city_path);

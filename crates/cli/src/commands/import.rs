@@ -45,6 +45,15 @@ pub struct Args {
     /// Known residents per neighbourhood (CSV `name_or_id,population`): the estimate is scaled to them.
     #[arg(long, value_name = "FILE.csv")]
     pub population_totals: Option<PathBuf>,
+    /// Residents by age per area from the residents' register (CSV keyed by area id; `,` or `;`,
+    /// decimal comma, UTF-8 or Windows-1252), spread over each area's residential buildings.
+    /// Wins over --population in the areas it has a row for. Needs --register-mapping.
+    #[arg(long, value_name = "FILE")]
+    pub population_register: Option<PathBuf>,
+    /// How to read --population-register: `berlin-lor` (Berlin's LOR matrix, columns E_Exx_yy),
+    /// `long-form` (`area_id,age_from,age_to,count`) or a TOML mapping file.
+    #[arg(long, value_name = "berlin-lor|long-form|FILE.toml")]
+    pub register_mapping: Option<String>,
     /// Drop the scenarios stored in the --out file instead of carrying them over into the new import.
     #[arg(long)]
     pub replace_scenarios: bool,
@@ -80,6 +89,8 @@ impl Args {
             boundary_layer: self.boundary_layer.clone(),
             population: self.population.clone(),
             population_totals: self.population_totals.clone(),
+            population_register: self.population_register.clone(),
+            register_mapping: self.register_mapping.clone(),
             replace_scenarios: self.replace_scenarios,
             source_notes: self
                 .licence

@@ -90,11 +90,13 @@ pub struct OfficialTotals {
     pub rows: Vec<OfficialTotal>,
 }
 
-/// Finds the neighbourhood a totals row names: by id, then exact name, then case-insensitive name.
-fn find_neighbourhood(
+/// Finds the neighbourhood a row of `file` (at `line`) names: by id, then exact name, then
+/// case-insensitive name.
+pub(super) fn find_neighbourhood(
     neighbourhoods: &[Neighbourhood],
     key: &str,
-    lines: &Lines,
+    file: &Path,
+    line: usize,
 ) -> Result<usize, PopulationError> {
     if let Some(i) = neighbourhoods.iter().position(|n| n.id == key) {
         return Ok(i);
@@ -111,13 +113,13 @@ fn find_neighbourhood(
     match (matches.next(), matches.next()) {
         (Some(i), None) => Ok(i),
         (Some(_), Some(_)) => Err(PopulationError::AmbiguousNeighbourhood {
-            file: lines.file.clone(),
-            line: lines.number,
+            file: file.to_path_buf(),
+            line,
             name: key.to_string(),
         }),
         _ => Err(PopulationError::UnknownNeighbourhood {
-            file: lines.file.clone(),
-            line: lines.number,
+            file: file.to_path_buf(),
+            line,
             name: key.to_string(),
         }),
     }
@@ -154,7 +156,7 @@ pub fn read_totals(
         let name = name.trim().trim_matches('"');
         let population =
             parse_number(value).ok_or_else(|| lines.not_numeric("population", value))?;
-        let neighbourhood = find_neighbourhood(neighbourhoods, name, &lines)?;
+        let neighbourhood = find_neighbourhood(neighbourhoods, name, &lines.file, lines.number)?;
         if let Some(first) = rows.iter().find(|r| r.neighbourhood == neighbourhood) {
             return Err(PopulationError::DuplicateTotal {
                 file: lines.file.clone(),

@@ -1,18 +1,24 @@
 //! Where children live: population units by age band from Zensus grids, point files or buildings.
 //!
-//! Owns reading `--population` files, the building-based estimate, assignment to neighbourhoods and calibration.
+//! Owns reading `--population` files, the register table per area, the building-based
+//! estimate, assignment to neighbourhoods and calibration.
 //!
 //! The usual flow (what [`build_population`] does):
 //! 1. [`read_population_file`] for each `--population FILE` (kind recognised from the header),
 //!    then [`combine_population_files`]; without files, [`estimate_from_buildings`];
 //! 2. [`assign`] the units to neighbourhoods (centre in polygon);
-//! 3. with `--population-totals`, [`read_totals`] and [`calibrate`];
-//! 4. print the [`PopulationSummary`].
+//! 3. with `--population-register`, [`read_register`] and [`disaggregate`]: the register's
+//!    units replace the others in every area it has a row for (the register wins);
+//! 4. with `--population-totals`, [`read_totals`] and [`calibrate`];
+//! 5. print the [`PopulationSummary`].
 
 mod buildings;
 mod calibrate;
+mod disaggregate;
 pub mod laea;
+pub mod number;
 mod points;
+pub mod register;
 mod summary;
 mod zensus;
 
@@ -27,8 +33,10 @@ pub use calibrate::{
     Assignment, BandTotals, CalibrationReport, CalibrationRow, OfficialTotal, OfficialTotals,
     assign, calibrate, read_totals,
 };
+pub use disaggregate::{Disaggregated, building_weight, disaggregate};
 pub use points::{PointRecord, PointsFile};
-pub use summary::{NeighbourhoodRow, PopulationSummary};
+pub use register::{RegisterArea, RegisterMapping, RegisterTable, read_register};
+pub use summary::{NeighbourhoodRow, PopulationSummary, RegisterSummary};
 pub use zensus::{AgeTableKind, CellKey, GridCell, ZensusAgeTable, ZensusGrid, split_into_bands};
 
 /// An error in a population, totals or points file; names the file and, where there is one, the line
@@ -65,14 +73,6 @@ pub enum PopulationError {
         line: usize,
         /// Which columns were found and which are expected.
         message: String,
-    },
-    /// A line that is not UTF-8.
-    #[error("{file}:{line}: not UTF-8 text (save the file as UTF-8)", file = .file.display())]
-    NotUtf8 {
-        /// The file.
-        file: PathBuf,
-        /// The line (header = 1).
-        line: usize,
     },
     /// A value that should be a (non-negative) number is not.
     #[error("{file}:{line}: column {column}: '{value}' is not a non-negative number", file = .file.display())]
@@ -173,6 +173,64 @@ pub enum PopulationError {
         /// The line of the first total.
         first: usize,
     },
+    /// A register mapping (preset or TOML file) that cannot be used.
+    #[error("--register-mapping {mapping}: {message}")]
+    Mapping {
+        /// The preset name or file.
+        mapping: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A column the register mapping names is not in the table's header.
+    #[error(
+        "{file}:1: column '{column}' named by register mapping {mapping} is missing (found: {found})",
+        file = .file.display()
+    )]
+    MissingColumn {
+        /// The register table.
+        file: PathBuf,
+        /// The mapping's name.
+        mapping: String,
+        /// The missing column (or the pattern no column matches).
+        column: String,
+        /// The first columns found.
+        found: String,
+    },
+    /// Age groups that overlap, leave a gap inside 0–17, or run backwards.
+    #[error("{file}:{line}: {message}", file = .file.display())]
+    AgeGroups {
+        /// The register table.
+        file: PathBuf,
+        /// The line (header = 1 for the columns of a wide table).
+        line: usize,
+        /// Which groups and ages.
+        message: String,
+    },
+    /// A negative count of people.
+    #[error("{file}:{line}: column {column}: '{value}' is negative (a count of residents cannot be)", file = .file.display())]
+    NegativeCount {
+        /// The file.
+        file: PathBuf,
+        /// The line (header = 1).
+        line: usize,
+        /// The column name.
+        column: String,
+        /// The offending text.
+        value: String,
+    },
+    /// A register given without any areas to key it to.
+    #[error(
+        "--population-register {}: there are no areas to match its rows to (give --boundaries, or an \
+         extract with administrative boundaries)",
+        .0.display()
+    )]
+    RegisterWithoutAreas(PathBuf),
+    /// A register and a totals file both given: both set the residents per area.
+    #[error(
+        "--population-register {}: --population-totals sets the residents per area too; give only one of them",
+        .0.display()
+    )]
+    RegisterWithTotals(PathBuf),
     /// A positive official total for a neighbourhood where the estimate found nobody to scale.
     #[error(
         "{file}:{line}: neighbourhood '{name}' has an official total of {total} but no estimated residents \
@@ -278,6 +336,10 @@ pub struct CombinedPopulation {
     pub suppressed_cells: usize,
     /// Age-table cells with at least one suppressed child age class (counted as 0).
     pub suppressed_age_cells: usize,
+    /// Grid cells whose `Einwohner` was published in brackets or flagged `KLAMMERN` (counted).
+    pub flagged_cells: usize,
+    /// Age-table cells with a child class in brackets or flagged `KLAMMERN` (counted).
+    pub flagged_age_cells: usize,
     /// Grid cells without an age-table row: their bands come from the configured shares.
     pub cells_without_ages: usize,
     /// Age-table rows for cells missing from the grid (ignored).
@@ -333,9 +395,20 @@ pub fn combine_population_files(
         sources,
         suppressed_cells: joined.suppressed_cells,
         suppressed_age_cells: joined.suppressed_age_cells,
+        flagged_cells: joined.flagged_cells,
+        flagged_age_cells: joined.flagged_age_cells,
         cells_without_ages: joined.cells_without_ages,
         age_rows_without_cell: joined.age_rows_without_cell,
     })
+}
+
+/// The register of `--population-register FILE --register-mapping SPEC`.
+#[derive(Debug, Clone)]
+pub struct RegisterOptions {
+    /// The register table.
+    pub file: PathBuf,
+    /// How to read it.
+    pub mapping: RegisterMapping,
 }
 
 /// What `spielraum import` needs to build the population.
@@ -345,7 +418,9 @@ pub struct PopulationOptions {
     pub files: Vec<PathBuf>,
     /// `--population-totals FILE.csv`.
     pub totals: Option<PathBuf>,
-    /// Rules of the building-based estimate.
+    /// `--population-register FILE` with its mapping: wins in every area it has a row for.
+    pub register: Option<RegisterOptions>,
+    /// Rules of the building-based estimate (and of the register's spread over buildings).
     pub rules: BuildingRules,
     /// Age shares where a source has no ages.
     pub shares: AgeShares,
@@ -362,20 +437,36 @@ pub struct PopulationOutcome {
     pub assignment: Assignment,
     /// Raw estimate beside the official totals, where totals were given.
     pub calibration: Option<CalibrationReport>,
-    /// The summary to print after import.
+    /// The summary to show.
     pub summary: PopulationSummary,
+    /// Things the planner should know (e.g. a register area placed at one point).
+    pub warnings: Vec<String>,
 }
 
 /// Reads the population files (or estimates from `buildings` without any), assigns the units to
-/// `neighbourhoods`, calibrates to the totals file if given, and summarises.
+/// `neighbourhoods`, replaces them with the register's units in the areas the register has a
+/// row for, calibrates to the totals file if given, and summarises.
 pub fn build_population(
     options: &PopulationOptions,
     buildings: &[Building],
     neighbourhoods: &[Neighbourhood],
 ) -> Result<PopulationOutcome, PopulationError> {
-    let (mut units, sources, suppressed) = if options.files.is_empty() {
+    // The register first: its errors should not wait for a long Zensus read.
+    let register = match &options.register {
+        Some(r) => {
+            if neighbourhoods.is_empty() {
+                return Err(PopulationError::RegisterWithoutAreas(r.file.clone()));
+            }
+            if options.totals.is_some() {
+                return Err(PopulationError::RegisterWithTotals(r.file.clone()));
+            }
+            Some(read_register(&r.file, &r.mapping, neighbourhoods)?)
+        }
+        None => None,
+    };
+    let (mut units, mut sources, suppressed, flagged) = if options.files.is_empty() {
         let units = estimate_from_buildings(buildings, &options.rules, &options.shares);
-        (units, vec![PopulationSource::Buildings], 0)
+        (units, vec![PopulationSource::Buildings], 0, 0)
     } else {
         let files = options
             .files
@@ -383,8 +474,102 @@ pub fn build_population(
             .map(|f| read_population_file(f))
             .collect::<Result<Vec<_>, _>>()?;
         let combined = combine_population_files(files, &options.shares)?;
-        (combined.units, combined.sources, combined.suppressed_cells)
+        (
+            combined.units,
+            combined.sources,
+            combined.suppressed_cells,
+            combined.flagged_cells + combined.flagged_age_cells,
+        )
     };
+    let mut warnings = Vec::new();
+    let mut register_summary = None;
+    if let Some(table) = &register {
+        let covered = {
+            let mut c = vec![false; neighbourhoods.len()];
+            for a in &table.areas {
+                c[a.neighbourhood] = true;
+            }
+            c
+        };
+        // The register wins: other units in its areas go. Without population files, the
+        // building estimate only fills areas without a row (none outside every area).
+        let estimated = options.files.is_empty();
+        let before = assign(&units, neighbourhoods);
+        let mut kept = Vec::with_capacity(units.len());
+        for (u, n) in units.into_iter().zip(&before.per_unit) {
+            let keep = match n {
+                Some(i) => !covered[*i],
+                None => !estimated,
+            };
+            if keep {
+                kept.push(u);
+            }
+        }
+        let spread = disaggregate(table, buildings, &options.rules, neighbourhoods);
+        warnings.extend(spread.warnings.iter().cloned());
+        let without_row: Vec<usize> = (0..neighbourhoods.len()).filter(|&i| !covered[i]).collect();
+        if !without_row.is_empty() {
+            let names: Vec<&str> = without_row
+                .iter()
+                .take(10)
+                .map(|&i| neighbourhoods[i].name.as_str())
+                .collect();
+            warnings.push(format!(
+                "{}: {} of {} areas have no register row and keep the {} estimate: {}{}",
+                table.file.display(),
+                without_row.len(),
+                neighbourhoods.len(),
+                sources
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                names.join(", "),
+                if without_row.len() > 10 { ", …" } else { "" }
+            ));
+        }
+        // A total below the children it holds: the columns or the mapping are off.
+        let short = table
+            .areas
+            .iter()
+            .filter(|a| table.total_from_column && a.residents + 1e-9 < a.ages.iter().sum::<f64>());
+        for a in short {
+            warnings.push(format!(
+                "{}:{}: area '{}' has {:.0} residents in its total column but {:.0} children",
+                table.file.display(),
+                a.line,
+                neighbourhoods[a.neighbourhood].name,
+                a.residents,
+                a.ages.iter().sum::<f64>()
+            ));
+        }
+        let other_sources = std::mem::take(&mut sources);
+        sources.push(PopulationSource::Register);
+        if !kept.is_empty() {
+            sources.extend(other_sources);
+        }
+        units = spread.units;
+        units.extend(kept);
+        register_summary = Some(RegisterSummary {
+            file: table.file.clone(),
+            mapping: table.mapping.clone(),
+            encoding: table.encoding,
+            areas: table.areas.len(),
+            split_areas: table
+                .areas
+                .iter()
+                .filter(|a| a.split)
+                .map(|a| neighbourhoods[a.neighbourhood].name.clone())
+                .collect(),
+            at_interior_point: spread
+                .at_interior_point
+                .iter()
+                .map(|&i| neighbourhoods[i].name.clone())
+                .collect(),
+            without_row: without_row.len(),
+            total_from_column: table.total_from_column,
+        });
+    }
     let mut assignment = assign(&units, neighbourhoods);
     let calibration = match &options.totals {
         Some(path) => {
@@ -398,13 +583,15 @@ pub fn build_population(
         }
         None => None,
     };
-    let summary = PopulationSummary::new(
+    let mut summary = PopulationSummary::new(
         sources,
         neighbourhoods,
         &assignment,
         calibration.as_ref(),
         suppressed,
     );
+    summary.flagged_cells = flagged;
+    summary.register = register_summary;
     let neighbourhood_population = assignment
         .per_neighbourhood
         .iter()
@@ -416,6 +603,7 @@ pub fn build_population(
         assignment,
         calibration,
         summary,
+        warnings,
     })
 }
 
@@ -463,12 +651,11 @@ impl Lines {
             }
             self.buf = match String::from_utf8(raw) {
                 Ok(line) => line,
-                Err(e) => {
-                    windows_1252_dash(e.as_bytes()).ok_or_else(|| PopulationError::NotUtf8 {
-                        file: self.file.clone(),
-                        line: self.number,
-                    })?
-                }
+                // Not UTF-8: the other encoding offices and spreadsheets write.
+                Err(e) => encoding_rs::WINDOWS_1252
+                    .decode_without_bom_handling(e.as_bytes())
+                    .0
+                    .into_owned(),
             };
             if !self.buf.trim().is_empty() {
                 return Ok(true);
@@ -509,19 +696,6 @@ impl Lines {
             value: value.to_string(),
         }
     }
-}
-
-/// A line that is ASCII except for Windows-1252 EN DASHes (byte 0x96), as some
-/// re-saved Zensus files have, decoded; `None` for anything else.
-fn windows_1252_dash(bytes: &[u8]) -> Option<String> {
-    bytes
-        .iter()
-        .map(|&b| match b {
-            0x96 => Some('\u{2013}'),
-            b if b.is_ascii() => Some(char::from(b)),
-            _ => None,
-        })
-        .collect()
 }
 
 /// Parses a non-negative number, with `.` or (German) `,` as the decimal mark.

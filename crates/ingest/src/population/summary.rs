@@ -1,8 +1,10 @@
 //! The population summary printed after import: residents per neighbourhood and band.
 //!
-//! Owns the figures (outside totals, suppressed cells, raw vs calibrated) and their text layout.
+//! Owns the figures (outside totals, suppressed and flagged cells, the register, raw vs
+//! calibrated) and their text layout.
 
 use std::fmt;
+use std::path::PathBuf;
 
 use model::{Neighbourhood, PopulationSource};
 
@@ -23,6 +25,27 @@ pub struct NeighbourhoodRow {
     pub official: Option<f64>,
 }
 
+/// What the register contributed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegisterSummary {
+    /// The register table.
+    pub file: PathBuf,
+    /// The mapping's name.
+    pub mapping: String,
+    /// The encoding it was read with.
+    pub encoding: &'static str,
+    /// Areas with a register row.
+    pub areas: usize,
+    /// Names of the areas where a group straddling a band boundary was split by whole years.
+    pub split_areas: Vec<String>,
+    /// Names of the areas placed at one interior point (no residential building).
+    pub at_interior_point: Vec<String>,
+    /// Areas without a register row (they keep the other source's estimate).
+    pub without_row: usize,
+    /// Whether residents came from a total column (else the sum of the age groups).
+    pub total_from_column: bool,
+}
+
 /// The population summary of an import.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PopulationSummary {
@@ -36,6 +59,10 @@ pub struct PopulationSummary {
     pub suppressed_cells: usize,
     /// Raw estimate vs official totals over the neighbourhoods with a total, if calibrated.
     pub calibration: Option<(f64, f64)>,
+    /// Zensus cells (grid or age table) with a value in brackets or flagged `KLAMMERN`, counted.
+    pub flagged_cells: usize,
+    /// The register, if one was given.
+    pub register: Option<RegisterSummary>,
 }
 
 impl PopulationSummary {
@@ -66,6 +93,8 @@ impl PopulationSummary {
             outside: assignment.outside,
             suppressed_cells,
             calibration: calibration.map(|c| (c.raw_total, c.official_total)),
+            flagged_cells: 0,
+            register: None,
         }
     }
 
@@ -118,6 +147,51 @@ impl fmt::Display for PopulationSummary {
                 self.suppressed_cells
             )?;
         }
+        if self.flagged_cells > 0 {
+            writeln!(
+                f,
+                "{} Zensus cells had values in brackets (KLAMMERN: statistically uncertain) and were counted",
+                self.flagged_cells
+            )?;
+        }
+        if let Some(r) = &self.register {
+            writeln!(
+                f,
+                "register {} (mapping {}, {}): {} areas spread over their residential buildings; residents {}",
+                r.file.display(),
+                r.mapping,
+                r.encoding,
+                r.areas,
+                if r.total_from_column {
+                    "from the total column"
+                } else {
+                    "= sum of the age groups given"
+                }
+            )?;
+            if !r.split_areas.is_empty() {
+                writeln!(
+                    f,
+                    "{} areas had an age group straddling a band boundary, split by whole years: {}",
+                    r.split_areas.len(),
+                    list(&r.split_areas)
+                )?;
+            }
+            if !r.at_interior_point.is_empty() {
+                writeln!(
+                    f,
+                    "{} areas have no residential building and were placed at one point inside: {}",
+                    r.at_interior_point.len(),
+                    list(&r.at_interior_point)
+                )?;
+            }
+            if r.without_row > 0 {
+                writeln!(
+                    f,
+                    "{} areas have no register row and keep the other source's estimate",
+                    r.without_row
+                )?;
+            }
+        }
         if let Some((raw, official)) = self.calibration {
             writeln!(
                 f,
@@ -127,4 +201,14 @@ impl fmt::Display for PopulationSummary {
         }
         Ok(())
     }
+}
+
+/// Up to ten names, then "…".
+fn list(names: &[String]) -> String {
+    let shown: Vec<&str> = names.iter().take(10).map(String::as_str).collect();
+    format!(
+        "{}{}",
+        shown.join(", "),
+        if names.len() > 10 { ", …" } else { "" }
+    )
 }

@@ -1,6 +1,8 @@
 //! The Zensus 2022 100 m grid: population (`Einwohner`) and age tables, joined by `GITTER_ID_100m`.
 //!
-//! Owns the published CSV format (`;`, decimal `,`, `–` for suppressed values) and the split of Zensus age classes into bands.
+//! Owns the published CSV format (`;`, decimal `,`, thousands `.`, `–` for suppressed values,
+//! values in brackets and `KLAMMERN` flags, UTF-8 or Windows-1252) and the split of Zensus age
+//! classes into bands.
 
 use std::path::PathBuf;
 
@@ -8,11 +10,14 @@ use geo_types::Point;
 use model::{PopulationSource, PopulationUnit};
 
 use super::laea::Laea;
-use super::{AgeShares, Lines, PopulationError, PopulationFile, parse_number};
+use super::number::parse_zensus;
+use super::{AgeShares, Lines, PopulationError, PopulationFile};
 
 /// The id column shared by all Zensus 100 m grid tables.
 pub(super) const ID_COLUMN: &str = "GITTER_ID_100m";
 const GRID_COLUMNS: [&str; 4] = [ID_COLUMN, "x_mp_100m", "y_mp_100m", "Einwohner"];
+/// The column of explanatory signs, lower case.
+const FLAG_COLUMN: &str = "werterlaeuternde_zeichen";
 
 /// A grid cell's key: (northing, easting) of its lower-left corner in EPSG:3035 metres, from its id.
 pub type CellKey = (u32, u32);
@@ -37,6 +42,8 @@ pub struct ZensusGrid {
     pub cells: Vec<GridCell>,
     /// Cells whose `Einwohner` was suppressed (`–`), counted as 0.
     pub suppressed: usize,
+    /// Cells whose `Einwohner` was in brackets or flagged `KLAMMERN` (counted as published).
+    pub flagged: usize,
 }
 
 /// The Zensus 2022 age tables that hold children's ages, finest first.
@@ -74,6 +81,8 @@ pub struct ZensusAgeTable {
     pub ages: Vec<(CellKey, [f64; 3])>,
     /// Cells with at least one suppressed child age class (counted as 0).
     pub suppressed: usize,
+    /// Cells with a child age class in brackets or a row flagged `KLAMMERN` (counted as published).
+    pub flagged: usize,
 }
 
 impl ZensusAgeTable {
@@ -100,6 +109,17 @@ pub fn split_into_bands(count: f64, first: u32, last: u32) -> [f64; 3] {
 pub(super) fn read(lines: Lines, header: &str) -> Result<PopulationFile, PopulationError> {
     let columns: Vec<&str> = header.split(';').map(str::trim).collect();
     let find = |name: &str| columns.iter().position(|c| c.eq_ignore_ascii_case(name));
+    // `werterlaeuternde_Zeichen` (or `<column>_werterlaeuternde_Zeichen`): `KLAMMERN` marks a
+    // value published in brackets (statistically uncertain).
+    let flags: Vec<usize> = columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| {
+            let c = c.to_ascii_lowercase();
+            c == FLAG_COLUMN || c.ends_with(&format!("_{FLAG_COLUMN}"))
+        })
+        .map(|(i, _)| i)
+        .collect();
     let Some(id) = find(ID_COLUMN) else {
         return Err(PopulationError::UnknownKind {
             file: lines.file.clone(),
@@ -111,7 +131,8 @@ pub(super) fn read(lines: Lines, header: &str) -> Result<PopulationFile, Populat
         find(GRID_COLUMNS[2]),
         find(GRID_COLUMNS[3]),
     ) {
-        return read_grid(lines, columns.len(), [id, x, y, count]).map(PopulationFile::Grid);
+        return read_grid(lines, columns.len(), [id, x, y, count], &flags)
+            .map(PopulationFile::Grid);
     }
     let Some(kind) = AGE_COLUMNS
         .iter()
@@ -144,7 +165,7 @@ pub(super) fn read(lines: Lines, header: &str) -> Result<PopulationFile, Populat
         };
         classes.push((index, name, first, last));
     }
-    read_ages(lines, columns.len(), id, kind, &classes).map(PopulationFile::Ages)
+    read_ages(lines, columns.len(), id, kind, &classes, &flags).map(PopulationFile::Ages)
 }
 
 /// Splits the current row into exactly `n` fields, or reports the wrong count.
@@ -160,14 +181,22 @@ fn fields(lines: &Lines, n: usize) -> Result<Vec<&str>, PopulationError> {
     }
 }
 
-/// A count that may be suppressed: `–` (U+2013) or `-` → `None`.
-fn count(lines: &Lines, column: &str, text: &str) -> Result<Option<f64>, PopulationError> {
+/// A count that may be suppressed: `–` (U+2013) or `-` → `None`; else the value and whether it
+/// was in brackets.
+fn count(lines: &Lines, column: &str, text: &str) -> Result<Option<(f64, bool)>, PopulationError> {
     match text.trim() {
         "\u{2013}" | "-" => Ok(None),
-        t => parse_number(t)
+        t => parse_zensus(t)
             .map(Some)
             .ok_or_else(|| lines.not_numeric(column, text)),
     }
+}
+
+/// Whether one of the flag columns of `row` says `KLAMMERN`.
+fn flagged(row: &[&str], flags: &[usize]) -> bool {
+    flags
+        .iter()
+        .any(|&i| row[i].to_ascii_uppercase().contains("KLAMMERN"))
 }
 
 /// Parses `CRS3035RES100mN2689100E4337000` into (northing, easting).
@@ -186,21 +215,26 @@ fn read_grid(
     mut lines: Lines,
     n: usize,
     [id, x, y, count_col]: [usize; 4],
+    flags: &[usize],
 ) -> Result<ZensusGrid, PopulationError> {
     let laea = Laea::new();
     let mut cells = Vec::new();
     let mut suppressed = 0;
+    let mut flagged_cells = 0;
     while lines.advance()? {
         let row = fields(&lines, n)?;
         let key = parse_id(&lines, row[id])?;
         let coord = |col: usize| {
-            parse_number(row[col]).ok_or_else(|| {
+            parse_zensus(row[col]).map(|v| v.0).ok_or_else(|| {
                 lines.not_numeric(GRID_COLUMNS[if col == x { 1 } else { 2 }], row[col])
             })
         };
         let (easting, northing) = (coord(x)?, coord(y)?);
         let residents = match count(&lines, GRID_COLUMNS[3], row[count_col])? {
-            Some(v) => v,
+            Some((v, bracketed)) => {
+                flagged_cells += usize::from(bracketed || flagged(&row, flags));
+                v
+            }
             None => {
                 suppressed += 1;
                 0.0
@@ -224,6 +258,7 @@ fn read_grid(
         file: lines.file,
         cells,
         suppressed,
+        flagged: flagged_cells,
     })
 }
 
@@ -233,17 +268,21 @@ fn read_ages(
     id: usize,
     kind: AgeTableKind,
     classes: &[(usize, &str, u32, u32)],
+    flags: &[usize],
 ) -> Result<ZensusAgeTable, PopulationError> {
     let mut ages = Vec::new();
     let mut suppressed = 0;
+    let mut flagged_cells = 0;
     while lines.advance()? {
         let row = fields(&lines, n)?;
         let key = parse_id(&lines, row[id])?;
         let mut bands = [0.0; 3];
         let mut any_suppressed = false;
+        let mut any_flagged = flagged(&row, flags);
         for &(index, name, first, last) in classes {
             match count(&lines, name, row[index])? {
-                Some(v) => {
+                Some((v, bracketed)) => {
+                    any_flagged |= bracketed;
                     for (b, part) in bands.iter_mut().zip(split_into_bands(v, first, last)) {
                         *b += part;
                     }
@@ -252,6 +291,7 @@ fn read_ages(
             }
         }
         suppressed += usize::from(any_suppressed);
+        flagged_cells += usize::from(any_flagged);
         ages.push((key, bands));
     }
     // Stable: the first of repeated keys stays first and is kept. Published files are sorted already.
@@ -262,6 +302,7 @@ fn read_ages(
         kind,
         ages,
         suppressed,
+        flagged: flagged_cells,
     })
 }
 
@@ -270,6 +311,8 @@ pub(super) struct Joined {
     pub units: Vec<PopulationUnit>,
     pub suppressed_cells: usize,
     pub suppressed_age_cells: usize,
+    pub flagged_cells: usize,
+    pub flagged_age_cells: usize,
     pub cells_without_ages: usize,
     pub age_rows_without_cell: usize,
 }
@@ -286,6 +329,8 @@ pub(super) fn join(
         units: Vec::with_capacity(grids.iter().map(|g| g.cells.len()).sum()),
         suppressed_cells: grids.iter().map(|g| g.suppressed).sum(),
         suppressed_age_cells: tables.iter().map(|t| t.suppressed).sum(),
+        flagged_cells: grids.iter().map(|g| g.flagged).sum(),
+        flagged_age_cells: tables.iter().map(|t| t.flagged).sum(),
         cells_without_ages: 0,
         age_rows_without_cell: 0,
     };
