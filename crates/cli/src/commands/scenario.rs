@@ -61,11 +61,12 @@ pub enum Sub {
         #[arg(long, default_value = "")]
         description: String,
     },
-    /// Add a planned facility (a point, or the geometry of a GeoJSON file).
+    /// Add a planned facility (a point, or the geometry of a vector file).
     Add {
         #[command(flatten)]
         target: Target,
-        /// A GeoJSON file with one Point, Polygon or MultiPolygon (WGS84).
+        /// A vector file (GeoJSON, GeoPackage, Shapefile or FlatGeobuf, any supported CRS) with one
+        /// Point, Polygon or MultiPolygon.
         #[arg(long, value_name = "FILE", conflicts_with_all = ["lon", "lat"])]
         geojson: Option<PathBuf>,
         /// Longitude of a planned point (WGS84 degrees).
@@ -77,7 +78,7 @@ pub enum Sub {
         /// Its kind: playground, school, kindergarten or open_space.
         #[arg(long)]
         kind: String,
-        /// Its name [default: the GeoJSON feature's `name`].
+        /// Its name [default: the feature's `name`].
         #[arg(long)]
         name: Option<String>,
         /// Net area in m² [default: a polygon's own area; none for a point].
@@ -333,7 +334,7 @@ fn add(target: &Target, edit: &Edit) -> Result<()> {
     Ok(())
 }
 
-/// The one geometry of a GeoJSON file, with its feature's name unless `name` is given.
+/// The one geometry of a vector file, with its feature's name unless `name` is given.
 fn planned_geometry(file: &Path, name: Option<String>) -> Result<(Geometry<f64>, Option<String>)> {
     let mut sites = ingest::candidates::read_candidate_file(file).context("--geojson")?;
     if sites.len() != 1 {
