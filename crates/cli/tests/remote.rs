@@ -138,8 +138,9 @@ fn venv_bin() -> PathBuf {
 fn pygeoapi(dir: &Path, areas: &Path) -> (Server, String) {
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
+    // Sound while the OpenAPI document is generated, broken before it is served.
     let broken = dir.join("broken.geojson");
-    std::fs::write(&broken, "{\"type\": \"FeatureCollection\", \"features\": [").unwrap();
+    std::fs::copy(areas, &broken).unwrap();
     let collection = |name: &str, data: &Path| {
         format!(
             "  {name}:
@@ -193,6 +194,7 @@ resources:
         "pygeoapi openapi generate: {}",
         String::from_utf8_lossy(&generated.stderr)
     );
+    std::fs::write(&broken, "{\"type\": \"FeatureCollection\", \"features\": [").unwrap();
     let mut cmd = Command::new(venv_bin().join("pygeoapi"));
     cmd.arg("serve")
         .env("PYGEOAPI_CONFIG", &cfg)
@@ -454,6 +456,16 @@ fn ogc_api_features_pages_and_matches_the_file() {
         // Retrieved now (RFC 3339 UTC strings order like the times).
         assert!(retrieved >= before && retrieved <= now(), "{retrieved}");
     }
+    // A bbox (WGS84) meeting the first two areas.
+    let boxed = ingest::remote::RemoteOptions {
+        bbox: Some([9.49, 47.09, 9.497, 47.1]),
+        ..ingest::remote::RemoteOptions::default()
+    };
+    let read =
+        ingest::remote::read_features_url(&format!("{base}/collections/areas"), &boxed).unwrap();
+    assert_eq!(ids_of(&read.file), ["A00", "A01"]);
+    assert!(read.retrieval.pages[0].contains("bbox=9.49%2C47.09%2C9.497%2C47.1"));
+
     // The server gives at most 3 of the 7 features a page: each import asked 3 times.
     let log = server.log_text();
     let pages = log.matches("GET /collections/areas/items").count();
@@ -535,6 +547,43 @@ fn the_wfs_pages_with_count_and_start_index() {
         .map(|f| f.text("area_id").unwrap())
         .collect();
     assert_eq!(ids, ["A00", "A01", "A02", "A03", "A04", "A05", "A06"]);
+
+    // A bbox (WGS84 lon/lat; sent latitude first with the EPSG URN) meeting the first two.
+    let url = format!("{base}?SERVICE=WFS&typeNames=areas");
+    let boxed = ingest::remote::RemoteOptions {
+        bbox: Some([9.49, 47.09, 9.497, 47.1]),
+        ..options.clone()
+    };
+    let read_boxed = ingest::remote::read_features_url(&url, &boxed).unwrap();
+    assert_eq!(ids_of(&read_boxed.file), ["A00", "A01"]);
+
+    // Asked for in EPSG:25832 (the server reprojects), read back to WGS84 here: the same
+    // corners as asked for in EPSG:4326, within 1e-8°.
+    let utm = ingest::remote::RemoteOptions {
+        crs: Some(25832),
+        ..options.clone()
+    };
+    let read_utm = ingest::remote::read_features_url(&url, &utm).unwrap();
+    assert_eq!(read_utm.file.crs.code, 25832);
+    assert_eq!(read_utm.file.features.len(), 7);
+    for (a, b) in read.file.features.iter().zip(&read_utm.file.features) {
+        use geo::CoordsIter;
+        let (a, b) = (a.geometry.as_ref().unwrap(), b.geometry.as_ref().unwrap());
+        for (p, q) in a.coords_iter().zip(b.coords_iter()) {
+            assert!(
+                (p.x - q.x).abs() < 1e-8 && (p.y - q.y).abs() < 1e-8,
+                "{p:?} {q:?}"
+            );
+        }
+    }
+}
+
+/// The `area_id`s of features read.
+fn ids_of(file: &ingest::vector::VectorFile) -> Vec<String> {
+    file.features
+        .iter()
+        .map(|f| f.text("area_id").unwrap())
+        .collect()
 }
 
 #[test]
