@@ -136,12 +136,21 @@ fn venv_bin() -> PathBuf {
 /// pygeoapi serving `areas` (the GeoJSON, at most 3 features a page) and `broken` (a file
 /// that is not JSON: the server answers 500).
 fn pygeoapi(dir: &Path, areas: &Path) -> (Server, String) {
+    // Candidate sites for `suggest`: the areas with their id as `id`.
+    let sites = dir.join("sites.geojson");
+    std::fs::write(
+        &sites,
+        std::fs::read_to_string(areas)
+            .unwrap()
+            .replace("\"area_id\"", "\"id\""),
+    )
+    .unwrap();
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     // Sound while the OpenAPI document is generated, broken before it is served.
     let broken = dir.join("broken.geojson");
     std::fs::copy(areas, &broken).unwrap();
-    let collection = |name: &str, data: &Path| {
+    let collection = |name: &str, data: &Path, id: &str| {
         format!(
             "  {name}:
     type: collection
@@ -153,7 +162,7 @@ fn pygeoapi(dir: &Path, areas: &Path) -> (Server, String) {
       - type: feature
         name: GeoJSON
         data: {}
-        id_field: area_id
+        id_field: {id}
 ",
             data.display()
         )
@@ -174,9 +183,10 @@ metadata:
   provider: {{name: p, url: 'http://example.org'}}
   contact: {{name: c}}
 resources:
-{}{}",
-        collection("areas", areas),
-        collection("broken", &broken)
+{}{}{}",
+        collection("areas", areas, "area_id"),
+        collection("broken", &broken, "area_id"),
+        collection("sites", &sites, "id")
     );
     let cfg = dir.join("pygeoapi.yml");
     let openapi = dir.join("openapi.yml");
@@ -470,6 +480,27 @@ fn ogc_api_features_pages_and_matches_the_file() {
     let log = server.log_text();
     let pages = log.matches("GET /collections/areas/items").count();
     assert!(pages >= 6, "{pages} item requests:\n{log}");
+
+    // Candidate sites for `suggest` from the service: the same suggestions as from the file.
+    let suggest = |candidates: &str| {
+        let o = crate::helpers::spielraum(&[
+            "suggest",
+            out.to_str().unwrap(),
+            "--kind",
+            "playground",
+            "--count",
+            "2",
+            "--candidates",
+            candidates,
+            "--format",
+            "json",
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let from_file = suggest(f.dir.path().join("sites.geojson").to_str().unwrap());
+    assert!(from_file.contains("\"A0"), "{from_file}");
+    assert_eq!(suggest(&format!("{base}/collections/sites")), from_file);
 
     // A missing collection (404) and a server error (500): one line naming the URL.
     for (url, says) in [

@@ -200,13 +200,17 @@ fn population_format(path: &Path) -> (String, String) {
     (format.to_string(), crs.to_string())
 }
 
-/// Whether `note` is about the input at `path` (the path or URL as given, or a file's name).
+/// Whether `note` is about the input at `path`: the path as given or a file's name; a URL as
+/// given or without its query (`INPUT=TEXT` splits at the first `=`, so a URL with a query is
+/// named without it).
 fn names(note: &SourceNote, path: &Path) -> bool {
+    if let Some(url) = crate::import::url_of(path) {
+        return note.input == url || url.split('?').next() == Some(note.input.as_str());
+    }
     Path::new(&note.input) == path
-        || (crate::import::url_of(path).is_none()
-            && path
-                .file_name()
-                .is_some_and(|n| n.to_string_lossy() == note.input))
+        || path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy() == note.input)
 }
 
 /// The note that names no input of the import, if any: `(flag, INPUT, the inputs there are)`.
@@ -324,5 +328,18 @@ mod tests {
             ("--licence", "register.csv")
         );
         assert_eq!(inputs, ["data/city.osm.pbf", "data/areas.geojson"]);
+    }
+
+    #[test]
+    fn notes_name_urls_whole_or_without_their_query() {
+        let wfs = Path::new("https://gdi.berlin.de/services/wfs/lor?service=WFS&typeNames=lor");
+        let note = |arg: &str| SourceNote::parse(arg, false).unwrap();
+        assert!(names(
+            &note("https://gdi.berlin.de/services/wfs/lor=© AfS"),
+            wfs
+        ));
+        let api = Path::new("https://x.de/ogc/collections/lor");
+        assert!(names(&note("https://x.de/ogc/collections/lor=© AfS"), api));
+        assert!(!names(&note("lor=© AfS"), api));
     }
 }
