@@ -476,6 +476,16 @@ fn ogc_api_features_pages_and_matches_the_file() {
     assert_eq!(ids_of(&read.file), ["A00", "A01"]);
     assert!(read.retrieval.pages[0].contains("bbox=9.49%2C47.09%2C9.497%2C47.1"));
 
+    // More pages than allowed: an error naming the URL and the limit.
+    let two = ingest::remote::RemoteOptions {
+        max_pages: 2,
+        ..ingest::remote::RemoteOptions::default()
+    };
+    let err = ingest::remote::read_features_url(&format!("{base}/collections/areas"), &two)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("more than 2 pages"), "{err}");
+
     // The server gives at most 3 of the 7 features a page: each import asked 3 times.
     let log = server.log_text();
     let pages = log.matches("GET /collections/areas/items").count();
@@ -548,6 +558,15 @@ fn wfs_pages_and_matches_the_file() {
     let stderr = assert_fails_cleanly(f.dir.path(), &f.pbf, &["--boundaries", &url]);
     assert!(
         stderr.contains("InvalidParameterValue") && stderr.contains("TYPENAME 'nope'"),
+        "{stderr}"
+    );
+
+    // A page that is not JSON (the web server's directory listing): one line with its type.
+    let root = base.trim_end_matches("/cgi-bin/mapserv");
+    let url = format!("{root}/?SERVICE=WFS&typeNames=areas");
+    let stderr = assert_fails_cleanly(f.dir.path(), &f.pbf, &["--boundaries", &url]);
+    assert!(
+        stderr.contains("the answer is not GeoJSON (Content-Type text/html"),
         "{stderr}"
     );
     drop(server);
