@@ -465,6 +465,21 @@ fn ogc_api_features_pages_and_matches_the_file() {
         );
         // Retrieved now (RFC 3339 UTC strings order like the times).
         assert!(retrieved >= before && retrieved <= now(), "{retrieved}");
+        // Every page's final URL in spielraum_meta: 3 pages, the next links' offsets.
+        let pages: String = rusqlite::Connection::open(&out)
+            .unwrap()
+            .query_row(
+                "SELECT value FROM spielraum_meta WHERE key = 'boundaries_pages'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let pages: Vec<&str> = pages.lines().collect();
+        assert_eq!(pages.len(), 3, "{pages:?}");
+        assert!(
+            pages[1].contains("offset=3") && pages[2].contains("offset=6"),
+            "{pages:?}"
+        );
     }
     // A bbox (WGS84) meeting the first two areas.
     let boxed = ingest::remote::RemoteOptions {

@@ -175,6 +175,8 @@ pub fn import_city(
         layer: options.boundary_layer.clone(),
     };
     let mut read_as = crate::sources::ReadAs::default();
+    // The final URL of every page fetched, for `spielraum_meta`.
+    let mut fetched_pages: Vec<String> = Vec::new();
     let boundaries = match &options.boundaries {
         Some(p) => match url_of(p) {
             Some(url) => {
@@ -189,6 +191,7 @@ pub fn import_city(
                     ingest::boundaries::read_boundary_url(url, &boundary_options, &remote)
                         .map_err(ImportError::RemoteBoundaries)?;
                 read_as.note_url(p, b.format.label(), b.crs, retrieval.retrieved);
+                fetched_pages = retrieval.pages;
                 Some(b)
             }
             None => {
@@ -235,6 +238,10 @@ pub fn import_city(
     };
     let candidates = std::mem::take(&mut osm.candidates);
     let (mut city, warnings) = build_city(osm, boundaries);
+    if !fetched_pages.is_empty() {
+        city.metadata
+            .push(("boundaries_pages".into(), fetched_pages.join("\n")));
+    }
     progress.stage("population");
     let mut population = add_population(options, register, &mut city)?;
     crate::sources::record(options, &read_as, &mut city);
