@@ -205,10 +205,18 @@ resources:
         String::from_utf8_lossy(&generated.stderr)
     );
     std::fs::write(&broken, "{\"type\": \"FeatureCollection\", \"features\": [").unwrap();
-    let mut cmd = Command::new(venv_bin().join("pygeoapi"));
-    cmd.arg("serve")
-        .env("PYGEOAPI_CONFIG", &cfg)
-        .env("PYGEOAPI_OPENAPI", &openapi);
+    // Flask's server in this one process: `pygeoapi serve` would start a reloader whose child
+    // outlives a kill of the parent.
+    let mut cmd = Command::new(venv_bin().join("python"));
+    cmd.args([
+        "-c",
+        &format!(
+            "from pygeoapi.flask_app import APP; \
+             APP.run(host='127.0.0.1', port={port}, debug=False, use_reloader=False)"
+        ),
+    ])
+    .env("PYGEOAPI_CONFIG", &cfg)
+    .env("PYGEOAPI_OPENAPI", &openapi);
     let server = Server::start(
         cmd,
         dir.join("pygeoapi.log"),
