@@ -8,6 +8,7 @@ mod import;
 mod import_boundaries;
 mod population;
 mod register;
+mod remote;
 mod report;
 mod scenario;
 mod serve;

@@ -1,5 +1,6 @@
 //! Neighbourhoods from a vector file of polygons (instead of OSM boundaries): GeoJSON,
-//! GeoPackage, Shapefile or FlatGeobuf in any supported CRS (see [`crate::vector`]).
+//! GeoPackage, Shapefile or FlatGeobuf in any supported CRS (see [`crate::vector`]), or an
+//! OGC API Features collection or WFS 2.0 feature type (see [`crate::remote`]).
 //!
 //! Name from a chosen attribute or `name`/`NAME`/`Name`, id from a chosen attribute or the
 //! feature id, an `id` attribute or the running number; every polygon must be non-empty, have
@@ -13,7 +14,8 @@ use model::Neighbourhood;
 
 use crate::crs::Crs;
 use crate::geojson::Accept;
-use crate::vector::{Format, ReadOptions, VectorError, read_features};
+use crate::remote::{RemoteError, RemoteOptions, Retrieval, read_features_url};
+use crate::vector::{Format, ReadOptions, VectorError, VectorFile, read_features};
 
 /// Errors reading a boundaries file; each names the file (and the feature, the field).
 pub type BoundaryError = VectorError;
@@ -71,6 +73,30 @@ pub fn read_boundary_file(
             layer: options.layer.clone(),
         },
     )?;
+    boundaries_of(&file, options)
+}
+
+/// Neighbourhoods from an OGC API Features collection or a WFS 2.0 feature type (see
+/// [`crate::remote`]), with what was fetched when.
+pub fn read_boundary_url(
+    url: &str,
+    options: &BoundaryOptions,
+    remote: &RemoteOptions,
+) -> Result<(BoundaryFile, Retrieval), RemoteError> {
+    let remote = RemoteOptions {
+        accept: Accept::CollectionOf("polygons"),
+        ..remote.clone()
+    };
+    let read = read_features_url(url, &remote)?;
+    let boundaries = boundaries_of(&read.file, options)?;
+    Ok((boundaries, read.retrieval))
+}
+
+/// The neighbourhoods of features read from a file or a service.
+fn boundaries_of(
+    file: &VectorFile,
+    options: &BoundaryOptions,
+) -> Result<BoundaryFile, BoundaryError> {
     let mut out = Vec::with_capacity(file.features.len());
     for (index, f) in file.features.iter().enumerate() {
         let name = match &options.name_attribute {

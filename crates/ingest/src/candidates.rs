@@ -1,7 +1,8 @@
 //! Candidate sites from a user's vector file: where a planner would consider a new facility.
 //!
 //! Points, Polygons and MultiPolygons from GeoJSON, GeoPackage, Shapefile or FlatGeobuf in any
-//! supported CRS (see [`crate::vector`]); id from the feature id, an `id` property or `c1`, `c2`, …
+//! supported CRS (see [`crate::vector`]), or from a web service (see [`crate::remote`]); id
+//! from the feature id, an `id` property or `c1`, `c2`, …
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -9,7 +10,8 @@ use std::path::Path;
 use geo_types::Geometry;
 use model::scenario::{CandidateSite, validate_geometry};
 
-use crate::vector::{ReadOptions, VectorError, read_features};
+use crate::remote::{RemoteError, RemoteOptions, read_features_url};
+use crate::vector::{ReadOptions, VectorError, VectorFile, read_features};
 
 /// Errors reading a candidate file; each names the file (and the feature).
 pub type CandidateError = VectorError;
@@ -18,7 +20,21 @@ pub type CandidateError = VectorError;
 /// FeatureCollection, or a single Feature or Geometry). `source` is `file`; the area is the
 /// polygon's own (0 for points); the name comes from a `name` property.
 pub fn read_candidate_file(path: &Path) -> Result<Vec<CandidateSite>, CandidateError> {
-    let file = read_features(path, &ReadOptions::default())?;
+    candidates_of(&read_features(path, &ReadOptions::default())?)
+}
+
+/// Reads candidate sites from an OGC API Features collection or a WFS 2.0 feature type (see
+/// [`crate::remote`]), as [`read_candidate_file`] does from a file.
+pub fn read_candidate_url(
+    url: &str,
+    remote: &RemoteOptions,
+) -> Result<Vec<CandidateSite>, RemoteError> {
+    let read = read_features_url(url, remote)?;
+    Ok(candidates_of(&read.file)?)
+}
+
+/// The candidate sites of features read from a file or a service.
+fn candidates_of(file: &VectorFile) -> Result<Vec<CandidateSite>, CandidateError> {
     let mut seen = HashSet::new();
     let mut out = Vec::with_capacity(file.features.len());
     for (index, f) in file.features.iter().enumerate() {

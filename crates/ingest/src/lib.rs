@@ -1,10 +1,11 @@
 //! Readers for Spielraum: OpenStreetMap PBF extracts, vector files in common formats and CRSs
 //! (boundaries, candidate sites),
-//! population files; each turns a user's file into `model` types, with errors naming the file.
+//! population files, OGC API Features and WFS 2.0 services; each turns a user's file into `model` types, with errors naming the file.
 pub mod boundaries;
 pub mod candidates;
 pub mod crs;
 pub mod geojson;
 pub mod osm;
 pub mod population;
+pub mod remote;
 pub mod vector;

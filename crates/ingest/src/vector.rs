@@ -78,6 +78,10 @@ pub enum Format {
     Shapefile,
     /// FlatGeobuf.
     FlatGeobuf,
+    /// Pages of GeoJSON from an OGC API Features server (see [`crate::remote`]); never a file.
+    OgcApiFeatures,
+    /// Pages of GeoJSON from a WFS 2.0 (see [`crate::remote`]); never a file.
+    Wfs2,
 }
 
 impl Format {
@@ -99,13 +103,16 @@ impl Format {
 }
 
 impl Format {
-    /// Its usual name: `GeoJSON`, `GeoPackage`, `Shapefile`, `FlatGeobuf`.
+    /// Its usual name: `GeoJSON`, `GeoPackage`, `Shapefile`, `FlatGeobuf`, `OGC API Features`,
+    /// `WFS 2.0`.
     pub fn label(self) -> &'static str {
         match self {
             Format::GeoJson => "GeoJSON",
             Format::GeoPackage => "GeoPackage",
             Format::Shapefile => "Shapefile",
             Format::FlatGeobuf => "FlatGeobuf",
+            Format::OgcApiFeatures => "OGC API Features",
+            Format::Wfs2 => "WFS 2.0",
         }
     }
 
@@ -212,6 +219,10 @@ pub fn read_features(path: &Path, options: &ReadOptions) -> Result<VectorFile, V
         Format::GeoPackage => read_geopackage(path, options.layer.as_deref()),
         Format::Shapefile => read_shapefile(path),
         Format::FlatGeobuf => read_flatgeobuf(path),
+        // Web services are read by `crate::remote`, never by a file's extension.
+        Format::OgcApiFeatures | Format::Wfs2 => Err(VectorError::UnknownFormat {
+            path: path.to_path_buf(),
+        }),
     }
 }
 

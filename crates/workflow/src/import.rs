@@ -10,6 +10,7 @@ use ingest::osm::{OsmError, OsmImport, OsmOptions, OsmSink, SinkError, Streamed}
 use ingest::population::{
     PopulationError, PopulationOptions, PopulationOutcome, RegisterMapping, RegisterOptions,
 };
+use ingest::remote::{RemoteError, RemoteOptions, is_url};
 use model::City;
 use model::scenario::CandidateSite;
 use store::{CityWriter, StoreError};
@@ -27,15 +28,19 @@ pub struct ImportOptions {
     /// the extract).
     pub admin_level: Option<u8>,
     /// Neighbourhoods from a vector file of polygons (GeoJSON, GeoPackage, Shapefile,
-    /// FlatGeobuf; any supported CRS) instead of OSM boundaries.
+    /// FlatGeobuf; any supported CRS), or from an `http(s)://` URL of an OGC API Features
+    /// collection or a WFS 2.0 feature type, instead of OSM boundaries.
     pub boundaries: Option<PathBuf>,
     /// The boundaries' attribute holding each area's id (`None`: the feature id, an `id`
     /// attribute, the running number).
     pub boundary_id: Option<String>,
     /// The boundaries' attribute holding each area's name (`None`: `name`, `NAME` or `Name`).
     pub boundary_name: Option<String>,
-    /// The GeoPackage table holding the boundaries (`None`: the only feature table).
+    /// The GeoPackage table holding the boundaries (`None`: the only feature table); for a
+    /// WFS URL without `typeNames`, the feature type.
     pub boundary_layer: Option<String>,
+    /// The longest wait for one page of a URL input (`None`: 60 s).
+    pub url_timeout: Option<std::time::Duration>,
     /// Residents from population files (Zensus grid or age table, CSV or GeoJSON points);
     /// empty: estimated from buildings.
     pub population: Vec<PathBuf>,
@@ -122,6 +127,9 @@ pub enum ImportError {
     /// The boundaries file could not be read.
     #[error("--boundaries")]
     Boundaries(#[source] BoundaryError),
+    /// The boundaries could not be read from their URL.
+    #[error("--boundaries")]
+    RemoteBoundaries(#[source] RemoteError),
     /// The population could not be built (a bad population or totals file).
     #[error(transparent)]
     Population(#[from] PopulationError),
@@ -166,18 +174,36 @@ pub fn import_city(
         name_attribute: options.boundary_name.clone(),
         layer: options.boundary_layer.clone(),
     };
+    let mut read_as = crate::sources::ReadAs::default();
+    // The final URL of every page fetched, for `spielraum_meta`.
+    let mut fetched_pages: Vec<String> = Vec::new();
     let boundaries = match &options.boundaries {
-        Some(p) => Some(
-            ingest::boundaries::read_boundary_file(p, &boundary_options)
-                .map_err(ImportError::Boundaries)?,
-        ),
+        Some(p) => match url_of(p) {
+            Some(url) => {
+                let remote = RemoteOptions {
+                    page_timeout: options
+                        .url_timeout
+                        .unwrap_or(RemoteOptions::default().page_timeout),
+                    type_name: options.boundary_layer.clone(),
+                    ..RemoteOptions::default()
+                };
+                let (b, retrieval) =
+                    ingest::boundaries::read_boundary_url(url, &boundary_options, &remote)
+                        .map_err(ImportError::RemoteBoundaries)?;
+                read_as.note_url(p, b.format.label(), b.crs, retrieval.retrieved);
+                fetched_pages = retrieval.pages;
+                Some(b)
+            }
+            None => {
+                let b = ingest::boundaries::read_boundary_file(p, &boundary_options)
+                    .map_err(ImportError::Boundaries)?;
+                // What the record of sources says of the boundaries file.
+                read_as.note(p, b.format.label(), b.crs);
+                Some(b)
+            }
+        },
         None => None,
     };
-    // What the record of sources says of the boundaries file.
-    let mut read_as = crate::sources::ReadAs::default();
-    if let (Some(p), Some(b)) = (&options.boundaries, &boundaries) {
-        read_as.note(p, b.format.label(), b.crs);
-    }
     let boundaries = boundaries.map(|b| b.neighbourhoods);
     let write_error = |source| match source {
         StoreError::CannotCarry { .. } => ImportError::CannotCarry {
@@ -212,6 +238,10 @@ pub fn import_city(
     };
     let candidates = std::mem::take(&mut osm.candidates);
     let (mut city, warnings) = build_city(osm, boundaries);
+    if !fetched_pages.is_empty() {
+        city.metadata
+            .push(("boundaries_pages".into(), fetched_pages.join("\n")));
+    }
     progress.stage("population");
     let mut population = add_population(options, register, &mut city)?;
     crate::sources::record(options, &read_as, &mut city);
@@ -256,12 +286,21 @@ fn register_options(options: &ImportOptions) -> Result<Option<RegisterOptions>, 
     }
 }
 
+/// The URL an input argument is, if it is one (`http://`, `https://`).
+pub(crate) fn url_of(path: &Path) -> Option<&str> {
+    path.to_str().filter(|s| is_url(s))
+}
+
 /// Fails early on paths that cannot work, before any long reading.
 fn check_paths(options: &ImportOptions) -> Result<(), ImportError> {
     if !options.input.is_file() {
         return Err(ImportError::MissingInput(options.input.clone()));
     }
-    if let Some(b) = options.boundaries.as_ref().filter(|b| !b.is_file()) {
+    if let Some(b) = options
+        .boundaries
+        .as_ref()
+        .filter(|b| url_of(b).is_none() && !b.is_file())
+    {
         return Err(ImportError::MissingBoundaries(b.clone()));
     }
     if let Some(r) = options

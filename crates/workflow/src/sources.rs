@@ -1,6 +1,6 @@
 //! Provenance of an import: which input fed which layer, in which format and CRS, retrieved
 //! when, under which licence and credit ([`model::provenance::DataSource`], stored in the
-//! GeoPackage's `data_sources` table).
+//! GeoPackage's `data_sources` table); a URL input by its URL, protocol and time of download.
 //!
 //! Owns the records an import makes and the user's licence and credit notes
 //! (`--licence INPUT=TEXT`, `--attribution INPUT=TEXT`) for its inputs.
@@ -37,26 +37,56 @@ impl SourceNote {
     }
 }
 
-/// The format and CRS each vector input was read in, as its reader found them.
+/// The format and CRS each vector input was read in, as its reader found them, and when a URL
+/// was fetched.
 #[derive(Debug, Clone, Default)]
-pub struct ReadAs(Vec<(PathBuf, String, String)>);
+pub struct ReadAs(Vec<ReadNote>);
+
+/// How one input was read.
+#[derive(Debug, Clone)]
+struct ReadNote {
+    path: PathBuf,
+    format: String,
+    crs: String,
+    fetched: Option<SystemTime>,
+}
 
 impl ReadAs {
     /// Notes that `path` was read as `format` in `crs`.
     pub fn note(&mut self, path: &Path, format: &str, crs: ingest::crs::Crs) {
-        self.0.push((
-            path.to_path_buf(),
-            format.to_string(),
-            format!("EPSG:{}", crs.code),
-        ));
+        self.0.push(ReadNote {
+            path: path.to_path_buf(),
+            format: format.to_string(),
+            crs: format!("EPSG:{}", crs.code),
+            fetched: None,
+        });
+    }
+
+    /// Notes that the URL `path` was fetched at `fetched` and read as `format` in `crs`.
+    pub fn note_url(
+        &mut self,
+        path: &Path,
+        format: &str,
+        crs: ingest::crs::Crs,
+        fetched: SystemTime,
+    ) {
+        self.note(path, format, crs);
+        if let Some(last) = self.0.last_mut() {
+            last.fetched = Some(fetched);
+        }
     }
 
     /// The format and CRS noted for `path`.
     fn get(&self, path: &Path) -> Option<(String, String)> {
         self.0
             .iter()
-            .find(|(p, _, _)| p == path)
-            .map(|(_, f, c)| (f.clone(), c.clone()))
+            .find(|n| n.path == path)
+            .map(|n| (n.format.clone(), n.crs.clone()))
+    }
+
+    /// When the URL `path` was fetched.
+    fn fetched(&self, path: &Path) -> Option<SystemTime> {
+        self.0.iter().find(|n| n.path == path)?.fetched
     }
 }
 
@@ -93,13 +123,12 @@ fn inputs(
     match &options.boundaries {
         Some(b) => {
             let (format, crs) = read_as.get(b).unwrap_or_default();
-            out.push((
-                "neighbourhoods".into(),
-                SourceKind::File,
-                b.clone(),
-                format,
-                crs,
-            ));
+            let kind = if crate::import::url_of(b).is_some() {
+                SourceKind::Url
+            } else {
+                SourceKind::File
+            };
+            out.push(("neighbourhoods".into(), kind, b.clone(), format, crs));
         }
         None if !city.neighbourhoods.is_empty() => out.push(osm("neighbourhoods")),
         None => {}
@@ -171,8 +200,13 @@ fn population_format(path: &Path) -> (String, String) {
     (format.to_string(), crs.to_string())
 }
 
-/// Whether `note` is about the input at `path` (the path as given or its file name).
+/// Whether `note` is about the input at `path`: the path as given or a file's name; a URL as
+/// given or without its query (`INPUT=TEXT` splits at the first `=`, so a URL with a query is
+/// named without it).
 fn names(note: &SourceNote, path: &Path) -> bool {
+    if let Some(url) = crate::import::url_of(path) {
+        return note.input == url || url.split('?').next() == Some(note.input.as_str());
+    }
     Path::new(&note.input) == path
         || path
             .file_name()
@@ -229,16 +263,19 @@ pub fn record(options: &ImportOptions, read_as: &ReadAs, city: &mut City) {
             DataSource {
                 layer,
                 kind,
-                location: path.file_name().map_or_else(
-                    || path.display().to_string(),
-                    |n| n.to_string_lossy().into_owned(),
-                ),
+                location: match (kind, path.file_name()) {
+                    (SourceKind::Url, _) | (_, None) => path.display().to_string(),
+                    (_, Some(n)) => n.to_string_lossy().into_owned(),
+                },
                 format,
                 crs,
-                retrieved: std::fs::metadata(&path)
-                    .and_then(|m| m.modified())
-                    .map(rfc3339)
-                    .unwrap_or_default(),
+                retrieved: match read_as.fetched(&path) {
+                    Some(t) => rfc3339(t),
+                    None => std::fs::metadata(&path)
+                        .and_then(|m| m.modified())
+                        .map(rfc3339)
+                        .unwrap_or_default(),
+                },
                 data_as_of: if osm { osm_as_of.clone() } else { None },
                 licence: note(true).or_else(|| osm.then(|| OSM_LICENCE.to_string())),
                 attribution: note(false),
@@ -291,5 +328,18 @@ mod tests {
             ("--licence", "register.csv")
         );
         assert_eq!(inputs, ["data/city.osm.pbf", "data/areas.geojson"]);
+    }
+
+    #[test]
+    fn notes_name_urls_whole_or_without_their_query() {
+        let wfs = Path::new("https://gdi.berlin.de/services/wfs/lor?service=WFS&typeNames=lor");
+        let note = |arg: &str| SourceNote::parse(arg, false).unwrap();
+        assert!(names(
+            &note("https://gdi.berlin.de/services/wfs/lor=© AfS"),
+            wfs
+        ));
+        let api = Path::new("https://x.de/ogc/collections/lor");
+        assert!(names(&note("https://x.de/ogc/collections/lor=© AfS"), api));
+        assert!(!names(&note("lor=© AfS"), api));
     }
 }

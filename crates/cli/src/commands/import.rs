@@ -25,8 +25,10 @@ pub struct Args {
     /// Neighbourhoods from a file of polygons instead of OSM boundaries: GeoJSON, GeoPackage
     /// (.gpkg), Shapefile (.shp with .dbf and .prj, or a .zip holding one) or FlatGeobuf (.fgb),
     /// in WGS84, ETRS89/UTM (EPSG:25832/25833), LAEA (3035), Web Mercator (3857) or
-    /// Gauss–Krüger (31466–31469); see docs/interfaces.md.
-    #[arg(long, value_name = "FILE")]
+    /// Gauss–Krüger (31466–31469); or an http(s) URL of an OGC API Features collection
+    /// (…/collections/ID[/items]) or a WFS 2.0 (…?service=WFS&typeNames=…); see
+    /// docs/interfaces.md.
+    #[arg(long, value_name = "FILE|URL")]
     pub boundaries: Option<PathBuf>,
     /// The boundaries' attribute holding each area's id [default: the feature id or an `id`
     /// attribute, else the running number].
@@ -35,9 +37,13 @@ pub struct Args {
     /// The boundaries' attribute holding each area's name [default: name, NAME or Name].
     #[arg(long, value_name = "ATTR", requires = "boundaries")]
     pub boundary_name: Option<String>,
-    /// The GeoPackage table holding the boundaries [default: its only feature table].
+    /// The GeoPackage table holding the boundaries [default: its only feature table]; for a
+    /// WFS URL without typeNames, the feature type.
     #[arg(long, value_name = "TABLE", requires = "boundaries")]
     pub boundary_layer: Option<String>,
+    /// The longest wait for one page from a URL input, in seconds (connecting: 10 s).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
+    pub url_timeout: f64,
     /// Residents from a Zensus 2022 100 m grid, a Zensus age table, or points (CSV `lon,lat,residents`
     /// or GeoJSON); may be given more than once. Without it, residents are estimated from buildings.
     #[arg(long, value_name = "FILE")]
@@ -87,6 +93,7 @@ impl Args {
             boundary_id: self.boundary_id.clone(),
             boundary_name: self.boundary_name.clone(),
             boundary_layer: self.boundary_layer.clone(),
+            url_timeout: std::time::Duration::try_from_secs_f64(self.url_timeout).ok(),
             population: self.population.clone(),
             population_totals: self.population_totals.clone(),
             population_register: self.population_register.clone(),

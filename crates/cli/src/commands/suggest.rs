@@ -38,8 +38,9 @@ pub struct Args {
     pub count: u64,
     /// Candidate sites (Points/Polygons as GeoJSON, GeoPackage, Shapefile or FlatGeobuf, any
     /// supported CRS); default: the GeoPackage's `candidate_sites` layer (open land, surface
-    /// parking, school grounds, public land found in OSM).
-    #[arg(long, value_name = "FILE")]
+    /// parking, school grounds, public land found in OSM). Also an http(s) URL of an OGC API
+    /// Features collection or a WFS 2.0 feature type.
+    #[arg(long, value_name = "FILE|URL")]
     pub candidates: Option<PathBuf>,
     /// Net area assumed for the new facility at every site, m² [default: the site's area, at
     /// most 5000 m²; the standard's point area for point sites].
@@ -60,6 +61,13 @@ pub fn run(args: Args) -> Result<()> {
     let kind: FacilityKind = args.kind.parse().context("--kind")?;
     let standards = args.standards.resolve()?;
     let sites = match &args.candidates {
+        Some(url) if url.to_str().is_some_and(ingest::remote::is_url) => {
+            ingest::candidates::read_candidate_url(
+                url.to_str().unwrap_or_default(),
+                &ingest::remote::RemoteOptions::default(),
+            )
+            .context("--candidates")?
+        }
         Some(file) => ingest::candidates::read_candidate_file(file)?,
         None => store::read_candidate_sites(&args.city)?,
     };
