@@ -307,7 +307,7 @@ pub fn inventory_from_features(
                 Number::Value(x) => Err(err(format!(
                     "field '{attr}': {x} is not an area (expected m² >= 0; mapped as {key})"
                 ))),
-                Number::NotANumber(s) => Err(err(format!(
+                Number::Invalid(s) => Err(err(format!(
                     "field '{attr}': '{s}' is not a number (mapped as {key}, m²)"
                 ))),
             }
@@ -443,7 +443,7 @@ fn value_text(v: &Value) -> Option<String> {
 enum Number {
     Empty,
     Value(f64),
-    NotANumber(String),
+    Invalid(String),
 }
 
 /// A number attribute: a JSON number, or text with a decimal point or a German decimal comma
@@ -452,7 +452,7 @@ fn number(v: &Value) -> Number {
     match v {
         Value::Number(n) => n
             .as_f64()
-            .map_or(Number::NotANumber(n.to_string()), Number::Value),
+            .map_or(Number::Invalid(n.to_string()), Number::Value),
         Value::String(s) if s.trim().is_empty() => Number::Empty,
         Value::String(s) => {
             let t = s.trim();
@@ -465,9 +465,9 @@ fn number(v: &Value) -> Number {
                         crate::population::number::DecimalMark::Comma,
                     )
                 })
-                .map_or_else(|| Number::NotANumber(s.clone()), Number::Value)
+                .map_or_else(|| Number::Invalid(s.clone()), Number::Value)
         }
-        other => Number::NotANumber(other.to_string()),
+        other => Number::Invalid(other.to_string()),
     }
 }
 

@@ -60,6 +60,15 @@ fn osm(id: OsmId, kind: FacilityKind, name: &str, g: Geometry<f64>, area: Option
 
 use FacilityKind::{OpenSpace, Playground, School};
 
+/// (official id, OSM id, status, matched by, disagreements) of one record.
+type Row<'a> = (
+    Option<&'a str>,
+    Option<String>,
+    Status,
+    Option<&'a str>,
+    String,
+);
+
 #[test]
 fn a_planted_inventory_conflates_exactly_as_worked_by_hand() {
     let mut off = vec![
@@ -138,7 +147,7 @@ fn a_planted_inventory_conflates_exactly_as_worked_by_hand() {
     options.wins.insert(OpenSpace, Winner::Osm);
     let out = conflate(&off, &base, &[Playground, OpenSpace], &options);
 
-    let rows: Vec<(Option<&str>, Option<String>, Status, Option<&str>, String)> = out
+    let rows: Vec<Row> = out
         .records
         .iter()
         .map(|r| {
