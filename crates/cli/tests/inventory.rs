@@ -147,6 +147,13 @@ fn an_inventory_in_utm_is_conflated_and_counts_its_net_area() {
         ],
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains(
+            "facility inventory spielplaetze.gpkg: matched 2, only official 1, only OSM 1, disagreeing 2"
+        ),
+        "{stdout}"
+    );
 
     // Facilities: OSM's, merged where matched (the inventory wins for playgrounds: its names
     // and net areas), then the inventory-only playground with its o-id.
