@@ -344,3 +344,68 @@ fn bad_inventories_fail_with_one_line_naming_file_feature_and_field() {
         );
     }
 }
+
+#[test]
+fn an_inventory_of_points_as_a_utm_shapefile_matches_as_in_wgs84() {
+    let dir = tempfile::tempdir().unwrap();
+    let (pbf, _, _, inv, mapping) = inputs(dir.path(), &inventory("300", "Spielplatz"));
+    // The points only (a Shapefile holds one geometry type), in ETRS89/UTM 33N.
+    let shp = dir.path().join("punkte.shp");
+    tool_stdout(
+        "ogr2ogr",
+        &[
+            "-f",
+            "ESRI Shapefile",
+            "-t_srs",
+            "EPSG:25833",
+            "-where",
+            "spielplatz <> '1001'",
+            shp.to_str().unwrap(),
+            inv.to_str().unwrap(),
+        ],
+    );
+    let city = dir.path().join("city.gpkg");
+    let csv_out = dir.path().join("abgleich.csv");
+    let o = import(
+        &pbf,
+        &city,
+        &[
+            "--facilities",
+            shp.to_str().unwrap(),
+            "--facility-mapping",
+            mapping.to_str().unwrap(),
+            "--conflation-csv",
+            csv_out.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv_text = std::fs::read_to_string(&csv_out).unwrap();
+    let rows = rows_of(
+        &csv_text,
+        &[
+            "status",
+            "official_id",
+            "osm_id",
+            "net_area_m2",
+            "area_m2_used",
+        ],
+    );
+    assert_eq!(
+        rows,
+        strings(&[
+            &["matched", "1002", "n10", "300", "300"],
+            &["only_official", "1003", "", "200", "200"],
+            // OSM's order: nodes, then ways.
+            &["only_osm", "", "n11", "", ""],
+            &["only_osm", "", "w100", "", &rows[3][4]],
+        ])
+    );
+    // w100 keeps its outline's area (≈ 452 m², see above).
+    let outline: f64 = rows[3][4].parse().unwrap();
+    assert!((outline - 452.0).abs() < 5.0, "{outline}");
+    // The UTM round trip keeps the 5.57 m between 1002 and n10.
+    let dist: f64 = rows_of(&csv_text, &["distance_m"])[0][0].parse().unwrap();
+    assert!((dist - 5.6).abs() < 0.1, "{dist}");
+    let sources = layer_by_gdal(&city, "data_sources", &["layer", "location", "crs"]);
+    assert!(sources.contains(&strings(&[&["facilities", "punkte.shp", "EPSG:25833"]])[0]));
+}
