@@ -93,6 +93,10 @@ pub struct NeighbourhoodRow {
     /// 2SFCA play area per child of each band, m².
     #[serde(default)]
     pub play_area_m2_per_child_2sfca_by_band: BandValues<Option<f64>>,
+    /// The part of `play_area_m2` that is the inventory's net play area (*Nettospielfläche*),
+    /// m²; only for cities imported with a facility inventory (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub play_area_net_m2: Option<f64>,
 }
 
 impl From<&NeighbourhoodIndicators> for NeighbourhoodRow {
@@ -116,6 +120,7 @@ impl From<&NeighbourhoodIndicators> for NeighbourhoodRow {
             play_area_m2_per_child_2sfca_by_band: BandValues::from_fn(|b| {
                 area(n.play_area_m2_per_child_2sfca_by_band[b.index()])
             }),
+            play_area_net_m2: n.play_area_net_m2.map(|v| round_to(v, 1)),
         }
     }
 }
@@ -211,6 +216,11 @@ pub struct DataSources {
     pub source_timestamp: Option<String>,
     /// Where the residents came from (`buildings`, `census`, `points`, …).
     pub population_source: Option<String>,
+    /// Which area the play area counts: for cities imported with a facility inventory, e.g.
+    /// `net play area for 12 of 15 inventory facilities (inventory spielplaetze.geojson), outline
+    /// or point area for the others`; absent otherwise (every area is the outline's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub play_area_basis: Option<String>,
 }
 
 /// The analysis as published: the object of `spielraum analyze --format json` (interfaces.md).
@@ -333,6 +343,7 @@ impl Analysis {
                 source_file: metadata(self, "source_file"),
                 source_timestamp: metadata(self, "source_timestamp"),
                 population_source: metadata(self, "population_source"),
+                play_area_basis: metadata(self, "play_area_basis"),
             },
             unassigned_residents: persons(self.unassigned_residents),
             neighbourhoods: self

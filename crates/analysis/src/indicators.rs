@@ -74,6 +74,9 @@ pub struct NeighbourhoodIndicators {
     pub gap_children: [f64; 3],
     /// Net (weighted) play area of public facilities inside the neighbourhood, m².
     pub play_area_m2: f64,
+    /// The part of `play_area_m2` that is an inventory's net play area (*Nettospielfläche*),
+    /// m²; `None` where the city has no facility inventory (see [`NET_AREA_FACILITIES`]).
+    pub play_area_net_m2: Option<f64>,
     /// 2SFCA: child-weighted mean of the area each child can claim, per band (m²).
     pub play_area_m2_per_child_2sfca_by_band: [Option<f64>; 3],
     /// 2SFCA over all children (m²).
@@ -97,6 +100,7 @@ impl NeighbourhoodIndicators {
             served_children: [0.0; 3],
             gap_children: [0.0; 3],
             play_area_m2: 0.0,
+            play_area_net_m2: None,
             play_area_m2_per_child_2sfca_by_band: [None; 3],
             play_area_m2_per_child_2sfca: None,
             need_score: 0.0,
@@ -489,6 +493,39 @@ pub(crate) fn set_play_area(rows: &mut [NeighbourhoodIndicators], facts: &Facili
     }
 }
 
+/// The import's metadata key listing (one per line) the facilities whose `area_m2` is an
+/// inventory's net play area; present only when the city was imported with an inventory.
+pub const NET_AREA_FACILITIES: &str = "net_area_facilities";
+
+/// The facilities whose area is a net play area, if the city has an inventory.
+fn net_area_ids(metadata: &[(String, String)]) -> Option<HashSet<OsmId>> {
+    let (_, v) = metadata.iter().find(|(k, _)| k == NET_AREA_FACILITIES)?;
+    Some(v.lines().filter_map(|l| l.trim().parse().ok()).collect())
+}
+
+/// The part of each row's play area that is net play area from an inventory (rows left
+/// `None` when the city has none).
+pub(crate) fn set_net_play_area(
+    rows: &mut [NeighbourhoodIndicators],
+    facts: &FacilityFacts,
+    facilities: &[Facility],
+    metadata: &[(String, String)],
+) {
+    let Some(net) = net_area_ids(metadata) else {
+        return;
+    };
+    for row in rows.iter_mut() {
+        row.play_area_net_m2 = Some(0.0);
+    }
+    for ((n, a), f) in facts.play_area_home.iter().zip(&facts.area).zip(facilities) {
+        if let (Some(n), true) = (n, net.contains(&f.osm_id))
+            && let Some(sum) = &mut rows[*n].play_area_net_m2
+        {
+            *sum += a;
+        }
+    }
+}
+
 /// The indicators without gap areas, each unit's values and the 2SFCA ratio of each facility.
 pub(crate) struct Indicators {
     pub analysis: Analysis,
@@ -565,6 +602,7 @@ pub(crate) fn indicators(
         finish_row(row, sums);
     }
     set_play_area(&mut rows, facts);
+    set_net_play_area(&mut rows, facts, facilities, &city.metadata);
     rank_need(&mut rows, standards);
     Indicators {
         analysis: Analysis {

@@ -18,7 +18,8 @@ use crate::export::NeighbourhoodRow;
 use crate::gaps::{GapGrid, GapMap, gap_anchor};
 use crate::indicators::{
     Analysis, AnalysisError, Candidate, FacilityFacts, Fixed, Indicators, NeighbourhoodIndicators,
-    Reach, Rules, UnitValues, add_to_row, finish_row, indicators_of, rank_need, set_play_area,
+    Reach, Rules, UnitValues, add_to_row, finish_row, indicators_of, rank_need, set_net_play_area,
+    set_play_area,
 };
 use crate::reach::{catchments, compute_reach_from, graph_fits, is_candidate, unit_origins};
 use crate::standards::Standards;
@@ -309,6 +310,7 @@ impl ScenarioEngine {
             rows[n] = row;
         }
         set_play_area(&mut rows, &facts);
+        set_net_play_area(&mut rows, &facts, facilities, &self.city.metadata);
         rank_need(&mut rows, &self.standards);
 
         // Gap areas: re-clustered around the units whose unserved children changed.

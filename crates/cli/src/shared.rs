@@ -252,7 +252,23 @@ pub fn print_import(outcome: &ImportOutcome, out: &Path) {
     print_summary(outcome, out);
     print_candidates(&outcome.candidates);
     println!("{}", outcome.population.summary);
+    print_conflation(outcome);
     print_carried(&outcome.carried);
+}
+
+/// What the facility inventory's conflation with OSM found, when there was one.
+fn print_conflation(outcome: &ImportOutcome) {
+    let meta = |key: &str| {
+        outcome
+            .city
+            .metadata
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
+    if let (Some(file), Some(result)) = (meta("facility_inventory"), meta("conflation")) {
+        println!("facility inventory {file}: {result}");
+    }
 }
 
 /// The scenarios kept from the replaced file (a warning for each with edits on facilities the

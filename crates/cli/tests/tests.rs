@@ -6,6 +6,7 @@ mod export;
 mod helpers;
 mod import;
 mod import_boundaries;
+mod inventory;
 mod population;
 mod register;
 mod remote;

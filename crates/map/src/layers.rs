@@ -52,12 +52,13 @@ pub fn basemap_min_zoom(layer: &str, class: &str) -> u8 {
 }
 
 /// A numeric id for an OSM object that keeps the type apart (node 2n, way 2n+1·…):
-/// `id * 4 + {0 node, 1 way, 2 relation}` for non-negative ids.
+/// `id * 4 + {0 node, 1 way, 2 relation, 3 inventory object}` for non-negative ids.
 pub fn osm_feature_id(id: OsmId) -> Option<u64> {
     let (n, t) = match id {
         OsmId::Node(n) => (n, 0),
         OsmId::Way(n) => (n, 1),
         OsmId::Relation(n) => (n, 2),
+        OsmId::Official(n) => (n, 3),
     };
     u64::try_from(n)
         .ok()

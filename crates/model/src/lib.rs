@@ -67,8 +67,8 @@ pub enum ModelError {
         "unknown facility kind '{0}' (expected one of: playground, school, kindergarten, open_space)"
     )]
     UnknownKind(String),
-    /// An OSM id that is not `n123`, `w123` or `r123`.
-    #[error("invalid OSM id '{0}' (expected n123, w123 or r123)")]
+    /// An OSM id that is not `n123`, `w123` or `r123` (or an inventory's `o123`).
+    #[error("invalid OSM id '{0}' (expected n123, w123 or r123, or o123 for an inventory's)")]
     InvalidOsmId(String),
     /// An age band name that does not exist.
     #[error("unknown age band '{0}' (expected one of: age_0_5, age_6_11, age_12_17)")]
@@ -142,7 +142,8 @@ impl FromStr for FacilityKind {
     }
 }
 
-/// An OpenStreetMap object id with its type, written `n123`, `w123`, `r123`.
+/// An OpenStreetMap object id with its type, written `n123`, `w123`, `r123`; or `o123` for a
+/// facility that only the city's own inventory lists (no OSM object).
 ///
 /// # Examples
 /// ```
@@ -161,6 +162,9 @@ pub enum OsmId {
     Way(i64),
     /// A relation.
     Relation(i64),
+    /// Not an OSM object: a facility only the city's own inventory lists (written `o123`; see
+    /// `docs/methods.md`, "Facility inventories", for how the number is chosen).
+    Official(i64),
 }
 
 impl fmt::Display for OsmId {
@@ -169,6 +173,7 @@ impl fmt::Display for OsmId {
             OsmId::Node(id) => write!(f, "n{id}"),
             OsmId::Way(id) => write!(f, "w{id}"),
             OsmId::Relation(id) => write!(f, "r{id}"),
+            OsmId::Official(id) => write!(f, "o{id}"),
         }
     }
 }
@@ -183,6 +188,7 @@ impl FromStr for OsmId {
             "n" => Ok(OsmId::Node(id)),
             "w" => Ok(OsmId::Way(id)),
             "r" => Ok(OsmId::Relation(id)),
+            "o" => Ok(OsmId::Official(id)),
             _ => Err(bad()),
         }
     }
@@ -407,7 +413,7 @@ mod tests {
 
     #[test]
     fn osm_id_round_trips() {
-        for s in ["n1", "w42", "r-7"] {
+        for s in ["n1", "w42", "r-7", "o12"] {
             assert_eq!(s.parse::<OsmId>().unwrap().to_string(), s);
         }
         assert!("x1".parse::<OsmId>().is_err());

@@ -161,6 +161,8 @@ pub struct CityWriter {
     file: NewFile,
     walk_ways: LayerWriter,
     basemap: LayerWriter,
+    /// Layers beyond the city's own (the `conflation` record of an inventory), written last.
+    extra: Vec<layer::Layer>,
 }
 
 impl CityWriter {
@@ -172,7 +174,14 @@ impl CityWriter {
             walk_ways: start("walk_ways")?,
             basemap: start("basemap")?,
             file,
+            extra: Vec::new(),
         })
+    }
+
+    /// Adds a layer beyond the city's own (e.g. `conflation`), written by `finish` after the
+    /// city's layers, in the same transaction (so it is there only if the whole file is).
+    pub fn add_layer(&mut self, layer: layer::Layer) {
+        self.extra.push(layer);
     }
 
     /// Appends walkable ways to the `walk_ways` layer (rows in the order given).
@@ -213,6 +222,7 @@ impl CityWriter {
             file,
             walk_ways,
             basemap,
+            extra,
         } = self;
         let mut streamed = [("walk_ways", Some(walk_ways)), ("basemap", Some(basemap))];
         file.finish(&city.metadata, carry, |conn| {
@@ -238,6 +248,9 @@ impl CityWriter {
             }
             layer::write_layer_tx(conn, &city::candidate_layer(candidates))?;
             layer::write_layer_tx(conn, &city::sources_layer(&city.sources))?;
+            for l in &extra {
+                layer::write_layer_tx(conn, l)?;
+            }
             sequence_in_layer_order(conn)
         })
     }

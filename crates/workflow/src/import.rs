@@ -51,6 +51,12 @@ pub struct ImportOptions {
     pub population_register: Option<PathBuf>,
     /// How to read the register: a preset (`berlin-lor`, `long-form`) or a TOML mapping file.
     pub register_mapping: Option<String>,
+    /// The city's facility inventory (a vector file), conflated with OSM's facilities.
+    pub facilities: Option<PathBuf>,
+    /// The TOML mapping from the inventory's attributes to ours (with the conflation settings).
+    pub facility_mapping: Option<PathBuf>,
+    /// Where to write the conflation record as CSV (needs `facilities`).
+    pub conflation_csv: Option<PathBuf>,
     /// Drop the scenarios of the file `out` replaces instead of carrying them over.
     pub replace_scenarios: bool,
     /// Licences and credits the user gives for inputs (recorded in `data_sources`).
@@ -100,6 +106,34 @@ pub enum ImportError {
     /// A register without a mapping, or a mapping without a register.
     #[error("--population-register and --register-mapping must be given together")]
     RegisterWithoutMapping,
+    /// The inventory file does not exist.
+    #[error("--facilities {}: no such file", .0.display())]
+    MissingFacilities(PathBuf),
+    /// An inventory without a mapping, a mapping without an inventory, or a conflation CSV
+    /// without an inventory.
+    #[error(
+        "--facilities and --facility-mapping must be given together (--conflation-csv needs both)"
+    )]
+    FacilitiesWithoutMapping,
+    /// The folder of the conflation CSV does not exist.
+    #[error("--conflation-csv {}: folder {} does not exist", csv.display(), folder.display())]
+    MissingCsvFolder {
+        /// The CSV file.
+        csv: PathBuf,
+        /// Its folder.
+        folder: PathBuf,
+    },
+    /// The inventory or its mapping could not be read.
+    #[error(transparent)]
+    Inventory(#[from] ingest::inventory::InventoryError),
+    /// The conflation CSV could not be written (the GeoPackage was).
+    #[error("cannot write --conflation-csv {}: {source}", path.display())]
+    ConflationCsv {
+        /// The CSV file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
     /// The folder of the output file does not exist.
     #[error("--out {}: folder {} does not exist", out.display(), folder.display())]
     MissingOutFolder {
@@ -168,6 +202,11 @@ pub fn import_city(
     check_paths(options)?;
     // The mapping is checked before the long read of the extract.
     let register = register_options(options)?;
+    // So is the inventory: a bad one fails at once, before anything is written.
+    let inventory = match (&options.facilities, &options.facility_mapping) {
+        (Some(f), Some(m)) => Some(crate::inventory::read_input(f, m)?),
+        _ => None,
+    };
     // Read before the long pass over the extract, so that a bad file fails at once.
     let boundary_options = ingest::boundaries::BoundaryOptions {
         id_attribute: options.boundary_id.clone(),
@@ -204,6 +243,9 @@ pub fn import_city(
         },
         None => None,
     };
+    if let Some(i) = &inventory {
+        read_as.note(&i.path, &i.inventory.format, i.inventory.crs);
+    }
     let boundaries = boundaries.map(|b| b.neighbourhoods);
     let write_error = |source| match source {
         StoreError::CannotCarry { .. } => ImportError::CannotCarry {
@@ -242,6 +284,9 @@ pub fn import_city(
         city.metadata
             .push(("boundaries_pages".into(), fetched_pages.join("\n")));
     }
+    let conflation = inventory
+        .as_ref()
+        .map(|i| crate::inventory::apply(i, &mut city));
     progress.stage("population");
     let mut population = add_population(options, register, &mut city)?;
     crate::sources::record(options, &read_as, &mut city);
@@ -259,9 +304,21 @@ pub fn import_city(
     } else {
         store::Carry::Keep
     };
+    let mut writer = writer;
+    if let Some(records) = &conflation {
+        writer.add_layer(crate::inventory::conflation_layer(records, &city));
+    }
     let carried = writer
         .finish(&city, &candidates, carry)
         .map_err(write_error)?;
+    if let (Some(records), Some(csv)) = (&conflation, &options.conflation_csv) {
+        crate::inventory::write_csv(csv, records, &city).map_err(|source| {
+            ImportError::ConflationCsv {
+                path: csv.clone(),
+                source,
+            }
+        })?;
+    }
     // Copied only now: the writer's memory is given back.
     population.units.clone_from(&city.population);
     Ok(ImportOutcome {
@@ -309,6 +366,29 @@ fn check_paths(options: &ImportOptions) -> Result<(), ImportError> {
         .filter(|r| !r.is_file())
     {
         return Err(ImportError::MissingRegister(r.clone()));
+    }
+    match (
+        &options.facilities,
+        &options.facility_mapping,
+        &options.conflation_csv,
+    ) {
+        (Some(f), Some(_), _) if !f.is_file() => {
+            return Err(ImportError::MissingFacilities(f.clone()));
+        }
+        (Some(_), Some(_), _) | (None, None, None) => {}
+        _ => return Err(ImportError::FacilitiesWithoutMapping),
+    }
+    if let Some(csv) = &options.conflation_csv {
+        let folder = match csv.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        if !folder.is_dir() {
+            return Err(ImportError::MissingCsvFolder {
+                csv: csv.clone(),
+                folder: folder.to_path_buf(),
+            });
+        }
     }
     let folder = match options.out.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,

@@ -8,10 +8,12 @@
 //! - [`analyze::analyze_file`]: GeoPackage → indicators, optionally written back as the result
 //!   layers declared in [`analyze::NEIGHBOURHOOD_INDICATORS`] and [`analyze::GAP_AREAS`].
 //! - [`load`]: the city and its walking graph (or a scenario engine) for other commands.
+//! - [`inventory`]: a city's facility inventory conflated with OSM in an import.
 //! - [`sources`]: which input fed which layer (the `data_sources` table an import writes).
 
 pub mod analyze;
 pub mod import;
+pub mod inventory;
 pub mod load;
 pub mod progress;
 pub mod sources;

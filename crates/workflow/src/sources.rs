@@ -156,6 +156,21 @@ fn inputs(
             String::new(),
         ));
     }
+    if let Some(f) = &options.facilities {
+        let (format, crs) = read_as.get(f).unwrap_or_default();
+        let mapping = options
+            .facility_mapping
+            .as_deref()
+            .and_then(Path::file_name)
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        out.push((
+            "facilities".into(),
+            SourceKind::File,
+            f.clone(),
+            format!("{format} (facility inventory, mapping {mapping})"),
+            crs,
+        ));
+    }
     if let Some(t) = &options.population_totals {
         out.push((
             "population".into(),
@@ -220,6 +235,7 @@ pub fn unknown_note(options: &ImportOptions) -> Option<(String, String, Vec<Stri
     paths.extend(&options.population);
     paths.extend(&options.population_totals);
     paths.extend(&options.population_register);
+    paths.extend(&options.facilities);
     options
         .source_notes
         .iter()

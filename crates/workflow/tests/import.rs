@@ -128,3 +128,61 @@ fn a_failed_import_leaves_an_existing_file_alone() {
     assert!(matches!(err, ImportError::Population(_)), "{err:?}");
     assert_eq!(std::fs::read(&out).unwrap(), b"earlier");
 }
+
+#[test]
+fn inventory_flags_are_checked_before_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("city.gpkg");
+    let message =
+        |options: &ImportOptions| import_city(options, &NoProgress).unwrap_err().to_string();
+    let mapping = dir.path().join("m.toml");
+    std::fs::write(&mapping, "id = \"nr\"\nkind = \"playground\"\n").unwrap();
+    let alone = ImportOptions {
+        facility_mapping: Some(mapping.clone()),
+        ..demo_options(out.clone())
+    };
+    assert!(matches!(
+        import_city(&alone, &NoProgress),
+        Err(ImportError::FacilitiesWithoutMapping)
+    ));
+    let csv_alone = ImportOptions {
+        conflation_csv: Some(dir.path().join("c.csv")),
+        ..demo_options(out.clone())
+    };
+    assert!(matches!(
+        import_city(&csv_alone, &NoProgress),
+        Err(ImportError::FacilitiesWithoutMapping)
+    ));
+    let missing = ImportOptions {
+        facilities: Some(dir.path().join("inv.geojson")),
+        facility_mapping: Some(mapping.clone()),
+        ..demo_options(out.clone())
+    };
+    assert_eq!(
+        message(&missing),
+        format!(
+            "--facilities {}/inv.geojson: no such file",
+            dir.path().display()
+        )
+    );
+    std::fs::write(
+        dir.path().join("inv.geojson"),
+        r#"{"type":"FeatureCollection","features":[]}"#,
+    )
+    .unwrap();
+    std::fs::write(&mapping, "id = \"nr\"\nkind = \"park\"\n").unwrap();
+    let bad_mapping = ImportOptions {
+        facilities: Some(dir.path().join("inv.geojson")),
+        facility_mapping: Some(mapping.clone()),
+        ..demo_options(out.clone())
+    };
+    let m = message(&bad_mapping);
+    assert!(
+        m.starts_with(&format!(
+            "--facility-mapping {}: kind: unknown facility kind 'park'",
+            mapping.display()
+        )),
+        "{m}"
+    );
+    assert!(!out.exists());
+}

@@ -60,6 +60,18 @@ pub struct Args {
     /// `long-form` (`area_id,age_from,age_to,count`) or a TOML mapping file.
     #[arg(long, value_name = "berlin-lor|long-form|FILE.toml")]
     pub register_mapping: Option<String>,
+    /// The city's own facility inventory (e.g. its playground register): a vector file like
+    /// --boundaries, conflated with OSM's facilities. Needs --facility-mapping.
+    #[arg(long, value_name = "FILE", requires = "facility_mapping")]
+    pub facilities: Option<PathBuf>,
+    /// How to read --facilities: a TOML file naming the inventory's id, name, kind, net play
+    /// area, … attributes and the conflation settings (docs/interfaces.md, "Facility mapping").
+    #[arg(long, value_name = "FILE.toml", requires = "facilities")]
+    pub facility_mapping: Option<PathBuf>,
+    /// Also write the conflation record (matched / only official / only OSM / disagreements)
+    /// as CSV.
+    #[arg(long, value_name = "FILE.csv", requires = "facilities")]
+    pub conflation_csv: Option<PathBuf>,
     /// Drop the scenarios stored in the --out file instead of carrying them over into the new import.
     #[arg(long)]
     pub replace_scenarios: bool,
@@ -98,6 +110,9 @@ impl Args {
             population_totals: self.population_totals.clone(),
             population_register: self.population_register.clone(),
             register_mapping: self.register_mapping.clone(),
+            facilities: self.facilities.clone(),
+            facility_mapping: self.facility_mapping.clone(),
+            conflation_csv: self.conflation_csv.clone(),
             replace_scenarios: self.replace_scenarios,
             source_notes: self
                 .licence

@@ -60,7 +60,7 @@ impl BuildingRow {
         centre: Point<f64>,
     ) -> Option<BuildingRow> {
         let (id, relation) = match osm_id {
-            OsmId::Node(_) => return None,
+            OsmId::Node(_) | OsmId::Official(_) => return None,
             OsmId::Way(id) => (id, false),
             OsmId::Relation(id) => (id, true),
         };
