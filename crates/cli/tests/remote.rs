@@ -535,6 +535,53 @@ fn ogc_api_features_pages_and_matches_the_file() {
     assert!(from_file.contains("\"A0"), "{from_file}");
     assert_eq!(suggest(&format!("{base}/collections/sites")), from_file);
 
+    // A facility inventory from the collection (over three pages) conflates as from the file.
+    let mapping = f.dir.path().join("inventory.toml");
+    std::fs::write(
+        &mapping,
+        "id = \"area_id\"\nname = \"name\"\nkind = \"playground\"\n",
+    )
+    .unwrap();
+    let inventory = |facilities: &str, out: &Path| {
+        let csv = out.with_extension("csv");
+        let o = import(
+            &f.pbf,
+            out,
+            &[
+                "--facilities",
+                facilities,
+                "--facility-mapping",
+                mapping.to_str().unwrap(),
+                "--conflation-csv",
+                csv.to_str().unwrap(),
+            ],
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        std::fs::read_to_string(csv).unwrap()
+    };
+    let by_file = inventory(
+        f.geojson.to_str().unwrap(),
+        &f.dir.path().join("inventory-file.gpkg"),
+    );
+    let by_url_gpkg = f.dir.path().join("inventory-url.gpkg");
+    let by_url = inventory(&format!("{base}/collections/areas"), &by_url_gpkg);
+    assert_eq!(by_url, by_file);
+    assert_eq!(by_url.lines().count(), 8, "{by_url}");
+    let conn = rusqlite::Connection::open(&by_url_gpkg).unwrap();
+    let (kind, location, format): (String, String, String) = conn
+        .query_row(
+            "SELECT kind, location, format FROM data_sources WHERE layer = 'facilities' \
+             AND kind <> 'openstreetmap'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (kind.as_str(), location.as_str()),
+        ("url", format!("{base}/collections/areas").as_str())
+    );
+    assert!(format.starts_with("OGC API Features"), "{format}");
+
     // A missing collection (404) and a server error (500): one line naming the URL.
     for (url, says) in [
         (format!("{base}/collections/nope"), "HTTP 404"),

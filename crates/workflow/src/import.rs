@@ -164,6 +164,9 @@ pub enum ImportError {
     /// The boundaries could not be read from their URL.
     #[error("--boundaries")]
     RemoteBoundaries(#[source] RemoteError),
+    /// The facility inventory could not be read from its URL.
+    #[error("--facilities")]
+    RemoteFacilities(#[source] RemoteError),
     /// The population could not be built (a bad population or totals file).
     #[error(transparent)]
     Population(#[from] PopulationError),
@@ -203,8 +206,19 @@ pub fn import_city(
     // The mapping is checked before the long read of the extract.
     let register = register_options(options)?;
     // So is the inventory: a bad one fails at once, before anything is written.
+    let remote = RemoteOptions {
+        page_timeout: options
+            .url_timeout
+            .unwrap_or(RemoteOptions::default().page_timeout),
+        ..RemoteOptions::default()
+    };
     let inventory = match (&options.facilities, &options.facility_mapping) {
-        (Some(f), Some(m)) => Some(crate::inventory::read_input(f, m)?),
+        (Some(f), Some(m)) => Some(crate::inventory::read_input(f, m, &remote).map_err(
+            |e| match e {
+                crate::inventory::InputError::Inventory(e) => ImportError::Inventory(e),
+                crate::inventory::InputError::Remote(e) => ImportError::RemoteFacilities(e),
+            },
+        )?),
         _ => None,
     };
     // Read before the long pass over the extract, so that a bad file fails at once.
@@ -244,7 +258,10 @@ pub fn import_city(
         None => None,
     };
     if let Some(i) = &inventory {
-        read_as.note(&i.path, &i.inventory.format, i.inventory.crs);
+        match &i.retrieval {
+            Some(r) => read_as.note_url(&i.path, &i.inventory.format, i.inventory.crs, r.retrieved),
+            None => read_as.note(&i.path, &i.inventory.format, i.inventory.crs),
+        }
     }
     let boundaries = boundaries.map(|b| b.neighbourhoods);
     let write_error = |source| match source {
@@ -372,7 +389,7 @@ fn check_paths(options: &ImportOptions) -> Result<(), ImportError> {
         &options.facility_mapping,
         &options.conflation_csv,
     ) {
-        (Some(f), Some(_), _) if !f.is_file() => {
+        (Some(f), Some(_), _) if !f.is_file() && url_of(f).is_none() => {
             return Err(ImportError::MissingFacilities(f.clone()));
         }
         (Some(_), Some(_), _) | (None, None, None) => {}

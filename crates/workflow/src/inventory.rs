@@ -27,17 +27,50 @@ pub struct InventoryInput {
     pub mapping: FacilityMapping,
     /// The inventory.
     pub inventory: Inventory,
+    /// What was fetched and when, for an inventory read from a web service.
+    pub retrieval: Option<ingest::remote::Retrieval>,
 }
 
-/// Reads the mapping and the inventory (each error one line naming the file, feature, field).
-pub fn read_input(path: &Path, mapping_path: &Path) -> Result<InventoryInput, InventoryError> {
+/// Why an inventory could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    /// The mapping or a file's feature.
+    #[error(transparent)]
+    Inventory(#[from] InventoryError),
+    /// The web service (OGC API Features, WFS 2.0) could not be read.
+    #[error("--facilities")]
+    Remote(#[source] ingest::remote::RemoteError),
+}
+
+/// Reads the mapping and the inventory (each error one line naming the file or URL, feature,
+/// field): from a file, or from an OGC API Features collection or WFS 2.0 type at `path` when
+/// it is an `http(s)://` URL (the mapping's `layer` names the WFS type if the URL does not).
+pub fn read_input(
+    path: &Path,
+    mapping_path: &Path,
+    remote: &ingest::remote::RemoteOptions,
+) -> Result<InventoryInput, InputError> {
     let mapping = FacilityMapping::from_file(mapping_path)?;
-    let inventory = read_inventory(path, &mapping)?;
+    let (inventory, retrieval) = match crate::import::url_of(path) {
+        Some(url) => {
+            let options = ingest::remote::RemoteOptions {
+                type_name: remote.type_name.clone().or_else(|| mapping.layer.clone()),
+                ..remote.clone()
+            };
+            let fetched =
+                ingest::remote::read_features_url(url, &options).map_err(InputError::Remote)?;
+            let inventory = ingest::inventory::inventory_from_features(&fetched.file, &mapping)
+                .map_err(InventoryError::Vector)?;
+            (inventory, Some(fetched.retrieval))
+        }
+        None => (read_inventory(path, &mapping)?, None),
+    };
     Ok(InventoryInput {
         path: path.to_path_buf(),
         mapping_path: mapping_path.to_path_buf(),
         mapping,
         inventory,
+        retrieval,
     })
 }
 

@@ -163,9 +163,14 @@ fn inputs(
             .as_deref()
             .and_then(Path::file_name)
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        let kind = if crate::import::url_of(f).is_some() {
+            SourceKind::Url
+        } else {
+            SourceKind::File
+        };
         out.push((
             "facilities".into(),
-            SourceKind::File,
+            kind,
             f.clone(),
             format!("{format} (facility inventory, mapping {mapping})"),
             crs,

@@ -60,9 +60,10 @@ pub struct Args {
     /// `long-form` (`area_id,age_from,age_to,count`) or a TOML mapping file.
     #[arg(long, value_name = "berlin-lor|long-form|FILE.toml")]
     pub register_mapping: Option<String>,
-    /// The city's own facility inventory (e.g. its playground register): a vector file like
-    /// --boundaries, conflated with OSM's facilities. Needs --facility-mapping.
-    #[arg(long, value_name = "FILE", requires = "facility_mapping")]
+    /// The city's own facility inventory (e.g. its playground register): a vector file or an
+    /// OGC API Features / WFS 2.0 URL like --boundaries (the mapping's `layer` names the WFS
+    /// type), conflated with OSM's facilities. Needs --facility-mapping.
+    #[arg(long, value_name = "FILE|URL", requires = "facility_mapping")]
     pub facilities: Option<PathBuf>,
     /// How to read --facilities: a TOML file naming the inventory's id, name, kind, net play
     /// area, … attributes and the conflation settings (docs/interfaces.md, "Facility mapping").
