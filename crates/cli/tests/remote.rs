@@ -498,6 +498,40 @@ fn ogc_api_features_pages_and_matches_the_file() {
         ingest::remote::read_features_url(&format!("{base}/collections/areas"), &boxed).unwrap();
     assert_eq!(ids_of(&read.file), ["A00", "A01"]);
     assert!(read.retrieval.pages[0].contains("bbox=9.49%2C47.09%2C9.497%2C47.1"));
+    // The import asks only for the extract's box: cut by osmium to 9.497–9.503° E with
+    // --set-bounds, its header states that box (`osmium fileinfo` reads it back), it gets A01 and A02.
+    let cut = f.dir.path().join("cut.osm.pbf");
+    tool_stdout(
+        "osmium",
+        &[
+            "extract",
+            "--set-bounds",
+            "-b",
+            "9.497,47.09,9.503,47.11",
+            f.pbf.to_str().unwrap(),
+            "-o",
+            cut.to_str().unwrap(),
+        ],
+    );
+    let info = tool_stdout("osmium", &["fileinfo", cut.to_str().unwrap()]);
+    assert!(info.contains("(9.497,47.09,9.503,47.11)"), "{info}");
+    let boxed_out = f.dir.path().join("boxed.gpkg");
+    let o = import(
+        &cut,
+        &boxed_out,
+        &[
+            "--boundaries",
+            &format!("{base}/collections/areas"),
+            "--boundary-id",
+            "area_id",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let ids: Vec<String> = neighbourhoods(&boxed_out)
+        .into_iter()
+        .map(|n| n.0)
+        .collect();
+    assert_eq!(ids, ["A01", "A02"]);
 
     // More pages than allowed: an error naming the URL and the limit.
     let two = ingest::remote::RemoteOptions {

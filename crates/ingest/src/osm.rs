@@ -216,6 +216,23 @@ fn invalid(path: &Path) -> impl Fn(osmpbf::Error) -> OsmError + '_ {
     }
 }
 
+/// The bounding box an extract's header states, WGS84 `[min lon, min lat, max lon, max lat]`
+/// (`None` when the header has none or the file cannot be read: the caller then asks for
+/// everything). Reads only the first blob.
+pub fn header_bbox(path: &Path) -> Option<[f64; 4]> {
+    let mut reader = BlobReader::from_path(path).ok()?;
+    let blob = reader.next()?.ok()?;
+    match blob.decode().ok()? {
+        BlobDecode::OsmHeader(h) => {
+            let b = h.bbox()?;
+            let bbox = [b.left, b.top.min(b.bottom), b.right, b.top.max(b.bottom)];
+            (bbox.iter().all(|v| v.is_finite()) && bbox[0] < bbox[2] && bbox[1] < bbox[3])
+                .then_some(bbox)
+        }
+        _ => None,
+    }
+}
+
 /// Decodes blob `i` and runs `f` on it if it holds data (`None` for other blobs). The decoder
 /// panics on some damaged blocks (an unknown relation member type): that is a damaged file,
 /// reported as such, not a crash of the import.

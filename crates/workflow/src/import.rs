@@ -206,10 +206,12 @@ pub fn import_city(
     // The mapping is checked before the long read of the extract.
     let register = register_options(options)?;
     // So is the inventory: a bad one fails at once, before anything is written.
+    // Web services are asked only for what meets the extract's box (its header's, if any).
     let remote = RemoteOptions {
         page_timeout: options
             .url_timeout
             .unwrap_or(RemoteOptions::default().page_timeout),
+        bbox: ingest::osm::header_bbox(&options.input),
         ..RemoteOptions::default()
     };
     let inventory = match (&options.facilities, &options.facility_mapping) {
@@ -234,11 +236,8 @@ pub fn import_city(
         Some(p) => match url_of(p) {
             Some(url) => {
                 let remote = RemoteOptions {
-                    page_timeout: options
-                        .url_timeout
-                        .unwrap_or(RemoteOptions::default().page_timeout),
                     type_name: options.boundary_layer.clone(),
-                    ..RemoteOptions::default()
+                    ..remote.clone()
                 };
                 let (b, retrieval) =
                     ingest::boundaries::read_boundary_url(url, &boundary_options, &remote)
