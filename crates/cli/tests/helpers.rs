@@ -97,3 +97,34 @@ pub fn listening_address(server: &mut std::process::Child) -> String {
     std::thread::spawn(move || lines.for_each(drop));
     addr
 }
+
+/// A layer of `gpkg` as GDAL reads it: rows of the named columns ("" for null).
+pub fn layer_by_gdal(gpkg: &Path, layer: &str, columns: &[&str]) -> Vec<Vec<String>> {
+    let text = tool_stdout(
+        "ogr2ogr",
+        &["-f", "CSV", "/vsistdout/", gpkg.to_str().unwrap(), layer],
+    );
+    rows_of(&text, columns)
+}
+
+/// The rows of CSV `text` (with a header), the named columns of each.
+pub fn rows_of(text: &str, columns: &[&str]) -> Vec<Vec<String>> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let idx: Vec<usize> = columns
+        .iter()
+        .map(|c| {
+            header
+                .iter()
+                .position(|h| h == *c)
+                .unwrap_or_else(|| panic!("no column {c}"))
+        })
+        .collect();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            idx.iter().map(|&i| r[i].to_string()).collect()
+        })
+        .collect()
+}

@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::helpers::{import, pbf_from_opl, spielraum, tool_stdout};
+use crate::helpers::{import, layer_by_gdal, pbf_from_opl, rows_of, spielraum, tool_stdout};
 use crate::import::assert_fails_cleanly;
 
 /// A footway; OSM playground w100 (a square), n10 (a point, "Kinderspielplatz") and n11 (a
@@ -74,36 +74,6 @@ fn inputs(dir: &Path, inventory_text: &str) -> (PathBuf, PathBuf, PathBuf, PathB
     let mapping = dir.join("spielplaetze.toml");
     std::fs::write(&mapping, MAPPING).unwrap();
     (pbf, areas, people, inv, mapping)
-}
-
-/// A layer of `gpkg` as GDAL reads it: rows of the named columns ("" for null).
-fn layer_by_gdal(gpkg: &Path, layer: &str, columns: &[&str]) -> Vec<Vec<String>> {
-    let text = tool_stdout(
-        "ogr2ogr",
-        &["-f", "CSV", "/vsistdout/", gpkg.to_str().unwrap(), layer],
-    );
-    rows_of(&text, columns)
-}
-
-fn rows_of(text: &str, columns: &[&str]) -> Vec<Vec<String>> {
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let header = reader.headers().unwrap().clone();
-    let idx: Vec<usize> = columns
-        .iter()
-        .map(|c| {
-            header
-                .iter()
-                .position(|h| h == *c)
-                .unwrap_or_else(|| panic!("no column {c}"))
-        })
-        .collect();
-    reader
-        .records()
-        .map(|r| {
-            let r = r.unwrap();
-            idx.iter().map(|&i| r[i].to_string()).collect()
-        })
-        .collect()
 }
 
 fn strings(rows: &[&[&str]]) -> Vec<Vec<String>> {

@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use crate::helpers::{import, pbf_from_opl, tool_stdout};
+use crate::helpers::{import, pbf_from_opl};
 
 /// A footway with a playground, inside one square neighbourhood.
 const OPL: &str = "\
@@ -34,34 +34,17 @@ fn inputs(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf, std::path::Pat
 /// The rows of `data_sources` as GDAL reads them (`ogr2ogr -f CSV`): (layer, location, format,
 /// crs, licence, attribution), "" for null.
 fn sources_by_gdal(city: &Path) -> Vec<[String; 6]> {
-    let text = tool_stdout(
-        "ogr2ogr",
-        &[
-            "-f",
-            "CSV",
-            "/vsistdout/",
-            city.to_str().unwrap(),
-            "data_sources",
-        ],
-    );
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let header = reader.headers().unwrap().clone();
-    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
-    let wanted = [
+    let columns = [
         "layer",
         "location",
         "format",
         "crs",
         "licence",
         "attribution",
-    ]
-    .map(column);
-    reader
-        .records()
-        .map(|r| {
-            let r = r.unwrap();
-            wanted.map(|i| r[i].to_string())
-        })
+    ];
+    crate::helpers::layer_by_gdal(city, "data_sources", &columns)
+        .into_iter()
+        .map(|row| <[String; 6]>::try_from(row).unwrap())
         .collect()
 }
 

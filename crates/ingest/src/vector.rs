@@ -515,16 +515,26 @@ fn read_shapefile(path: &Path) -> Result<VectorFile, VectorError> {
     })
 }
 
-/// The parts of the one shapefile in a zip archive.
-fn shapefile_from_zip(path: &Path) -> Result<ShapefileParts, VectorError> {
-    let format = |message: String| VectorError::Format {
+/// A [`VectorError::Format`] about `path` with a message.
+fn format_error(path: &Path) -> impl Fn(String) -> VectorError + '_ {
+    move |message| VectorError::Format {
         path: path.to_path_buf(),
         message,
-    };
-    let file = std::fs::File::open(path).map_err(|source| VectorError::Io {
+    }
+}
+
+/// Opens `path` for reading ([`VectorError::Io`] naming it).
+fn open_file(path: &Path) -> Result<std::fs::File, VectorError> {
+    std::fs::File::open(path).map_err(|source| VectorError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
+    })
+}
+
+/// The parts of the one shapefile in a zip archive.
+fn shapefile_from_zip(path: &Path) -> Result<ShapefileParts, VectorError> {
+    let format = format_error(path);
+    let file = open_file(path)?;
     let mut archive = zip::ZipArchive::new(BufReader::new(file))
         .map_err(|e| format(format!("not a readable zip archive: {e}")))?;
     let names: Vec<String> = archive.file_names().map(String::from).collect();
@@ -649,14 +659,8 @@ fn dbf_value(value: shapefile::dbase::FieldValue) -> Value {
 /// Reads a FlatGeobuf file; its header must name the CRS.
 fn read_flatgeobuf(path: &Path) -> Result<VectorFile, VectorError> {
     use flatgeobuf::FallibleStreamingIterator;
-    let format = |message: String| VectorError::Format {
-        path: path.to_path_buf(),
-        message,
-    };
-    let file = std::fs::File::open(path).map_err(|source| VectorError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let format = format_error(path);
+    let file = open_file(path)?;
     let fgb_error = |e: flatgeobuf::Error| format(format!("not a valid FlatGeobuf file: {e}"));
     let reader = flatgeobuf::FgbReader::open(BufReader::new(file)).map_err(fgb_error)?;
     let crs = {
