@@ -147,6 +147,11 @@ pub struct ConflationRecord {
     pub winner: Option<Winner>,
     /// Which area the facility in the city uses.
     pub area_used: AreaBasis,
+    /// The inventory's age groups served and opening hours, as written (kept for the
+    /// record: the analysis does not use them yet).
+    pub age_groups: Option<String>,
+    /// The inventory's opening hours, as written.
+    pub opening_hours: Option<String>,
     /// What a person should know, in words.
     pub note: String,
     /// The facility's geometry in the city (the winner's), WGS84.
@@ -326,6 +331,8 @@ pub fn conflate(
                     status: Status::OnlyOfficial,
                     kind: o.kind,
                     official_id: Some(o.id.clone()),
+                    age_groups: o.age_groups.clone(),
+                    opening_hours: o.opening_hours.clone(),
                     osm_id: None,
                     facility_id: o.osm_id,
                     matched_by: None,
@@ -404,6 +411,8 @@ pub fn conflate(
                     status: Status::Matched,
                     kind: o.kind,
                     official_id: Some(o.id.clone()),
+                    age_groups: o.age_groups.clone(),
+                    opening_hours: o.opening_hours.clone(),
                     osm_id: Some(f.osm_id),
                     facility_id: f.osm_id,
                     matched_by: Some(if p.overlap > 0.0 {
@@ -433,6 +442,8 @@ pub fn conflate(
             status: Status::OnlyOsm,
             kind: f.kind,
             official_id: None,
+            age_groups: None,
+            opening_hours: None,
             osm_id: Some(f.osm_id),
             facility_id: f.osm_id,
             matched_by: None,

@@ -102,6 +102,8 @@ fn a_planted_inventory_conflates_exactly_as_worked_by_hand() {
     off[0].gross_area_m2 = Some(1600.0);
     off[3].gross_area_m2 = Some(1000.0);
     off[3].net_area_m2 = Some(650.0);
+    off[0].age_groups = Some("0-12".into());
+    off[0].opening_hours = Some("Mo-Fr 08:00-20:00".into());
     let base = vec![
         osm(
             OsmId::Way(1),
@@ -197,6 +199,12 @@ fn a_planted_inventory_conflates_exactly_as_worked_by_hand() {
     assert!((dist("F") - 20.0).abs() < 0.1);
     let a = &out.records[0];
     assert!(a.note.contains("overlap (75 %)"), "{}", a.note);
+    // The inventory's age groups and opening hours are kept in its record (and only there).
+    assert_eq!(
+        (a.age_groups.as_deref(), a.opening_hours.as_deref()),
+        (Some("0-12"), Some("Mo-Fr 08:00-20:00"))
+    );
+    assert!(out.records[1..].iter().all(|r| r.opening_hours.is_none()));
     assert!(
         out.records[3]
             .note

@@ -137,7 +137,7 @@ pub fn apply(input: &InventoryInput, city: &mut City) -> Vec<ConflationRecord> {
 }
 
 /// The columns of the layer and the CSV, in order.
-const COLUMNS: [(&str, ColumnType); 15] = [
+const COLUMNS: [(&str, ColumnType); 17] = [
     ("status", ColumnType::Text),
     ("kind", ColumnType::Text),
     ("official_id", ColumnType::Text),
@@ -152,6 +152,8 @@ const COLUMNS: [(&str, ColumnType); 15] = [
     ("winner", ColumnType::Text),
     ("area_used", ColumnType::Text),
     ("area_m2_used", ColumnType::Real),
+    ("age_groups", ColumnType::Text),
+    ("opening_hours", ColumnType::Text),
     ("note", ColumnType::Text),
 ];
 
@@ -181,6 +183,8 @@ fn values(r: &ConflationRecord, city: &City) -> Vec<Value> {
         Value::opt_text(r.winner.map(|w| w.as_str())),
         Value::Text(r.area_used.as_str().into()),
         round1(used),
+        Value::opt_text(r.age_groups.as_deref()),
+        Value::opt_text(r.opening_hours.as_deref()),
         Value::Text(r.note.clone()),
     ]
 }
