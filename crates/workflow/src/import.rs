@@ -305,6 +305,9 @@ pub fn import_city(
         .map(|i| crate::inventory::apply(i, &mut city));
     progress.stage("population");
     let mut population = add_population(options, register, &mut city)?;
+    for (path, format, crs) in &population.vector_files {
+        read_as.note(path, &format!("{} points", format.label()), *crs);
+    }
     crate::sources::record(options, &read_as, &mut city);
     progress.finish();
     let mut warnings = warnings;

@@ -137,7 +137,7 @@ fn inputs(
         out.push(osm("population"));
     }
     for p in &options.population {
-        let (format, crs) = population_format(p);
+        let (format, crs) = read_as.get(p).unwrap_or_else(|| population_format(p));
         out.push((
             "population".into(),
             SourceKind::File,
@@ -188,31 +188,18 @@ fn inputs(
     out
 }
 
-/// The format and CRS of a `--population` file as its reader takes it: a CSV by its first line
-/// (Zensus grids are EPSG:3035, point CSVs WGS84); a vector file of points by its format and
-/// stated CRS (read once more for it; a file that cannot be read was refused before).
+/// The format and CRS of a `--population` CSV as its reader takes it, by its first line:
+/// Zensus grids are EPSG:3035, point CSVs WGS84 (vector files of points are noted in
+/// [`ReadAs`] by the reader itself).
 fn population_format(path: &Path) -> (String, String) {
-    use ingest::vector::{Format, ReadOptions, read_features};
     use std::io::BufRead;
-    let vector = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| !e.eq_ignore_ascii_case("csv"));
-    if let Some(format) = Format::of(path).filter(|_| vector) {
-        let crs = read_features(path, &ReadOptions::default())
-            .map(|f| format!("EPSG:{}", f.crs.code))
-            .unwrap_or_default();
-        return (format!("{} points", format.label()), crs);
-    }
     let first = std::fs::File::open(path)
         .ok()
         .and_then(|f| std::io::BufReader::new(f).lines().next())
         .and_then(Result::ok)
         .unwrap_or_default();
     let first = first.trim_start_matches('\u{feff}').trim_start();
-    let (format, crs) = if first.starts_with('{') {
-        ("GeoJSON points", "EPSG:4326")
-    } else if first.starts_with("GITTER_ID_100m") {
+    let (format, crs) = if first.starts_with("GITTER_ID_100m") {
         ("Zensus 2022 100 m grid (CSV)", "EPSG:3035")
     } else {
         ("CSV points", "EPSG:4326")

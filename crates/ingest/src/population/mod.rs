@@ -441,6 +441,9 @@ pub struct PopulationOutcome {
     pub summary: PopulationSummary,
     /// Things the planner should know (e.g. a register area placed at one point).
     pub warnings: Vec<String>,
+    /// The vector files of points among the population files, with the format and CRS each
+    /// was read in (for the record of sources).
+    pub vector_files: Vec<(PathBuf, crate::vector::Format, crate::crs::Crs)>,
 }
 
 /// Reads the population files (or estimates from `buildings` without any), assigns the units to
@@ -464,6 +467,7 @@ pub fn build_population(
         }
         None => None,
     };
+    let mut vector_files = Vec::new();
     let (mut units, mut sources, suppressed, flagged) = if options.files.is_empty() {
         let units = estimate_from_buildings(buildings, &options.rules, &options.shares);
         (units, vec![PopulationSource::Buildings], 0, 0)
@@ -473,6 +477,16 @@ pub fn build_population(
             .iter()
             .map(|f| read_population_file(f))
             .collect::<Result<Vec<_>, _>>()?;
+        for f in &files {
+            if let PopulationFile::Points(PointsFile {
+                file,
+                read_as: Some((format, crs)),
+                ..
+            }) = f
+            {
+                vector_files.push((file.clone(), *format, *crs));
+            }
+        }
         let combined = combine_population_files(files, &options.shares)?;
         (
             combined.units,
@@ -604,6 +618,7 @@ pub fn build_population(
         calibration,
         summary,
         warnings,
+        vector_files,
     })
 }
 

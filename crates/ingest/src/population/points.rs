@@ -44,6 +44,8 @@ pub struct PointsFile {
     pub file: PathBuf,
     /// Its points, in file order.
     pub points: Vec<PointRecord>,
+    /// The vector format and CRS it was read in (`None` for a points CSV: WGS84).
+    pub read_as: Option<(crate::vector::Format, crate::crs::Crs)>,
 }
 
 /// Checks that (lon, lat) is a WGS84 position; `line` is the line or feature number.
@@ -123,6 +125,7 @@ pub(super) fn read_csv(mut lines: Lines, header: &str) -> Result<PointsFile, Pop
     Ok(PointsFile {
         file: lines.file,
         points,
+        read_as: None,
     })
 }
 
@@ -209,5 +212,9 @@ fn points_of(
             ages,
         });
     }
-    Ok(PointsFile { file, points })
+    Ok(PointsFile {
+        file,
+        points,
+        read_as: Some((collection.format, collection.crs)),
+    })
 }
