@@ -154,12 +154,12 @@ pub fn read_indicators(
 /// fails, a warning and the city back, to be served without indicators.
 pub fn serving_engine(
     city: City,
+    graph: Result<network::WalkGraph, analysis::AnalysisError>,
     standards: &Standards,
     progress: &Terminal,
 ) -> Result<std::sync::Arc<ScenarioEngine>, Box<(City, Option<network::WalkGraph>)>> {
     use std::sync::Arc;
-    progress.stage("building walking network");
-    let graph = match analysis::build_graph(&city, standards) {
+    let graph = match graph {
         Ok(g) => Arc::new(g),
         Err(e) => {
             progress.finish();
@@ -180,17 +180,34 @@ pub fn serving_engine(
     }
 }
 
-/// Serves `city` (of the GeoPackage at `path`) with its indicators computed here, once, by the
-/// scenario engine.
+/// Reads the whole city of the GeoPackage at `path` and builds its walking graph with the
+/// standard's profile while the other layers are read (stage "reading city and walking
+/// network"). The graph's error is kept for [`serving_engine`], which serves without indicators.
+pub fn read_city_and_graph(
+    path: &Path,
+    standards: &Standards,
+    progress: &Terminal,
+) -> Result<(City, Result<network::WalkGraph, analysis::AnalysisError>)> {
+    progress.stage("reading city and walking network");
+    let profile = analysis::network_profile(standards);
+    store::read_city_and(path, |ways, nodes| {
+        network::WalkGraph::build(ways, nodes, profile)
+            .map_err(|e| analysis::AnalysisError::Network(e.to_string()))
+    })
+    .with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// Serves `city` (of the GeoPackage at `path`, with its walking graph from
+/// [`read_city_and_graph`]) with its indicators computed here, once, by the scenario engine.
 pub fn serve_computed(
     path: &Path,
-    city: City,
+    (city, graph): (City, Result<network::WalkGraph, analysis::AnalysisError>),
     options: server::gpkg::ServeOptions,
     addr: SocketAddr,
     name: &str,
     progress: &Terminal,
 ) -> Result<()> {
-    match serving_engine(city, &options.standards, progress) {
+    match serving_engine(city, graph, &options.standards, progress) {
         Ok(engine) => {
             progress.stage("preparing the map");
             let prepared = server::gpkg::open_with_engine(path, engine, options);

@@ -479,12 +479,18 @@ pub(crate) fn facilities_from_layer(l: &Layer) -> Result<Vec<Facility>, StoreErr
     })
 }
 
-/// Converts the layers written by [`city_layer`] (in [`CITY_LAYERS`] order) back into a city.
+/// The layers of the walking network in [`CITY_LAYERS`]: read first, so that the graph can be
+/// built while the others are read ([`crate::read_city_for_analysis_and`]).
+pub(crate) const NETWORK_LAYERS: [&str; 2] = ["walk_ways", "tagged_nodes"];
+
+/// Converts the layers written by [`city_layer`] (in [`CITY_LAYERS`] order without the
+/// [`NETWORK_LAYERS`]) and the walking network read by [`network_from_layers`] back into a city.
 pub(crate) fn city_from_layers(
     layers: Vec<Layer>,
+    (walk_ways, tagged_nodes): (Vec<WalkWay>, Vec<TaggedNode>),
     metadata: Vec<(String, String)>,
 ) -> Result<City, StoreError> {
-    let [fac, nb, pop, bld, base, ways, tagged]: [Layer; 7] = layers
+    let [fac, nb, pop, bld, base]: [Layer; 5] = layers
         .try_into()
         .map_err(|_| StoreError::Shape("wrong number of city layers".into()))?;
     let facilities = facilities_from_layer(&fac)?;
@@ -561,6 +567,25 @@ pub(crate) fn city_from_layers(
             geometry: r.geometry()?,
         })
     })?;
+    Ok(City {
+        facilities,
+        neighbourhoods,
+        buildings,
+        population,
+        walk_ways,
+        tagged_nodes,
+        basemap,
+        metadata,
+        sources: Vec::new(),
+    })
+}
+
+/// Converts the [`NETWORK_LAYERS`] (`walk_ways`, `tagged_nodes`) back into the walking ways and
+/// tagged nodes of a city.
+pub(crate) fn network_from_layers(
+    ways: &Layer,
+    tagged: &Layer,
+) -> Result<(Vec<WalkWay>, Vec<TaggedNode>), StoreError> {
     let walk_ways = rows(&ways, &["id", "nodes", "coords", "tags"], |r| {
         let nodes: Vec<i64> = le_chunks::<8>(r.blob("nodes")?)
             .map(i64::from_le_bytes)
@@ -592,17 +617,7 @@ pub(crate) fn city_from_layers(
             tags: r.tags("tags")?,
         })
     })?;
-    Ok(City {
-        facilities,
-        neighbourhoods,
-        buildings,
-        population,
-        walk_ways,
-        tagged_nodes,
-        basemap,
-        metadata,
-        sources: Vec::new(),
-    })
+    Ok((walk_ways, tagged_nodes))
 }
 
 /// The name of the table of data sources (an attributes table: QGIS and GDAL list it).

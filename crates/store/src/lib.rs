@@ -352,29 +352,53 @@ fn write_new(
 
 /// Reads the whole city back from a GeoPackage written by [`write_city`].
 pub fn read_city(path: &Path) -> Result<model::City, StoreError> {
-    read_city_layers(path, &city::CITY_LAYERS)
+    read_city_layers(path, &city::CITY_LAYERS, |_, _| ()).map(|(city, ())| city)
 }
+
+/// The layers an analysis reads ([`read_city_for_analysis`]).
+const ANALYSIS_LAYERS: [&str; 5] = [
+    "facilities",
+    "neighbourhoods",
+    "population",
+    "walk_ways",
+    "tagged_nodes",
+];
 
 /// [`read_city`] without the layers only maps need (`buildings` and `basemap` come back empty;
 /// they must still exist): what an analysis, a scenario or a suggestion reads, several times
 /// faster for a city.
 pub fn read_city_for_analysis(path: &Path) -> Result<model::City, StoreError> {
-    read_city_layers(
-        path,
-        &[
-            "facilities",
-            "neighbourhoods",
-            "population",
-            "walk_ways",
-            "tagged_nodes",
-        ],
-    )
+    read_city_layers(path, &ANALYSIS_LAYERS, |_, _| ()).map(|(city, ())| city)
+}
+
+/// [`read_city_for_analysis`] that also runs `network` on the walking ways and tagged nodes as
+/// soon as they are read, while the other layers are still being read (a walking graph is built
+/// alongside the population and facilities instead of after them).
+pub fn read_city_for_analysis_and<R: Send>(
+    path: &Path,
+    network: impl FnOnce(&[model::WalkWay], &[model::TaggedNode]) -> R + Send,
+) -> Result<(model::City, R), StoreError> {
+    read_city_layers(path, &ANALYSIS_LAYERS, network)
+}
+
+/// [`read_city`] that also runs `network` on the walking network as soon as it is read, as
+/// [`read_city_for_analysis_and`] does.
+pub fn read_city_and<R: Send>(
+    path: &Path,
+    network: impl FnOnce(&[model::WalkWay], &[model::TaggedNode]) -> R + Send,
+) -> Result<(model::City, R), StoreError> {
+    read_city_layers(path, &city::CITY_LAYERS, network)
 }
 
 /// The city with the layers in `wanted` read, the others of [`city::CITY_LAYERS`] checked to
-/// exist and left empty. The layers are read in parallel, each on its own connection (SQLite
-/// readers do not block each other).
-fn read_city_layers(path: &Path, wanted: &[&str]) -> Result<model::City, StoreError> {
+/// exist and left empty, and what `network` makes of the walking network. The layers are read in
+/// parallel, each on its own connection (SQLite readers do not block each other); the network
+/// layers first, so that `network` runs while the others are read.
+fn read_city_layers<R: Send>(
+    path: &Path,
+    wanted: &[&str],
+    network: impl FnOnce(&[model::WalkWay], &[model::TaggedNode]) -> R + Send,
+) -> Result<(model::City, R), StoreError> {
     use rayon::prelude::*;
     let conn = open(path, false)?;
     // All connections opened before any reading, one per layer read.
@@ -388,31 +412,51 @@ fn read_city_layers(path: &Path, wanted: &[&str]) -> Result<model::City, StoreEr
         let exists = reader.is_some() || layer_exists(&conn, name).map_err(|e| e.in_file(path))?;
         readers.push((name, reader, exists));
     }
-    let read: Vec<Result<Layer, StoreError>> = readers
-        .into_par_iter()
-        .map(|(name, reader, exists)| match reader {
-            Some(reader) => layer::read_layer_conn(&reader, name),
-            None if exists => Ok(city::city_schema(name)),
-            None => Err(StoreError::MissingLayer(name.to_string())),
-        })
-        .collect();
+    let read = |(name, reader, exists): (&str, Option<Connection>, bool)| match reader {
+        Some(reader) => layer::read_layer_conn(&reader, name),
+        None if exists => Ok(city::city_schema(name)),
+        None => Err(StoreError::MissingLayer(name.to_string())),
+    };
+    let in_file = |e: StoreError| match e {
+        StoreError::MissingLayer(n) => StoreError::NotSpielraum {
+            path: path.to_path_buf(),
+            reason: format!("layer '{n}' is missing"),
+        },
+        e => e.in_file(path),
+    };
+    let (network_readers, other_readers): (Vec<_>, Vec<_>) = readers
+        .into_iter()
+        .partition(|(name, _, _)| city::NETWORK_LAYERS.contains(name));
+    let (net, others) = rayon::join(
+        || {
+            let mut layers: Vec<Layer> = network_readers
+                .into_par_iter()
+                .map(read)
+                .collect::<Result<_, _>>()?;
+            let (Some(tagged), Some(ways)) = (layers.pop(), layers.pop()) else {
+                return Err(StoreError::Shape("wrong number of network layers".into()));
+            };
+            let (ways, nodes) = city::network_from_layers(&ways, &tagged)?;
+            let made = network(&ways, &nodes);
+            Ok((ways, nodes, made))
+        },
+        || {
+            other_readers
+                .into_par_iter()
+                .map(read)
+                .collect::<Vec<Result<Layer, StoreError>>>()
+        },
+    );
     let mut layers = Vec::new();
-    for l in read {
-        match l {
-            Ok(l) => layers.push(l),
-            Err(StoreError::MissingLayer(n)) => {
-                return Err(StoreError::NotSpielraum {
-                    path: path.to_path_buf(),
-                    reason: format!("layer '{n}' is missing"),
-                });
-            }
-            Err(e) => return Err(e.in_file(path)),
-        }
+    for l in others {
+        layers.push(l.map_err(in_file)?);
     }
+    let (ways, nodes, made) = net.map_err(in_file)?;
     let meta = read_meta_conn(&conn).map_err(|e| e.in_file(path))?;
-    let mut city = city::city_from_layers(layers, meta).map_err(|e| e.in_file(path))?;
+    let mut city =
+        city::city_from_layers(layers, (ways, nodes), meta).map_err(|e| e.in_file(path))?;
     city.sources = read_sources(&conn).map_err(|e| e.in_file(path))?;
-    Ok(city)
+    Ok((city, made))
 }
 
 /// The `data_sources` table; empty for a file written before sources were recorded.

@@ -53,16 +53,26 @@ pub enum LoadError {
 
 /// Reads what an analysis needs of the city (no buildings, no basemap:
 /// [`store::read_city_for_analysis`]) and builds its walking graph with the standard's walking
-/// profile (stages "reading city", "building walking network").
+/// profile while the other layers are read (stage "reading city and walking network").
 pub fn city_and_graph(
     path: &Path,
     standards: &Standards,
     progress: &dyn Progress,
 ) -> Result<Loaded, LoadError> {
-    progress.stage("reading city");
-    let city = store::read_city_for_analysis(path)?;
-    progress.stage("building walking network");
-    let graph = analysis::build_graph(&city, standards).map_err(|e| LoadError::Graph {
+    city_and_graph_for_analysis(path, analysis::network_profile(standards), progress)
+}
+
+/// [`city_and_graph`] for a walking profile.
+fn city_and_graph_for_analysis(
+    path: &Path,
+    profile: Profile,
+    progress: &dyn Progress,
+) -> Result<Loaded, LoadError> {
+    progress.stage("reading city and walking network");
+    let (city, graph) = store::read_city_for_analysis_and(path, |ways, nodes| {
+        WalkGraph::build(ways, nodes, profile).map_err(|e| AnalysisError::Network(e.to_string()))
+    })?;
+    let graph = graph.map_err(|e| LoadError::Graph {
         path: path.to_path_buf(),
         source: Box::new(e),
     })?;
@@ -77,15 +87,16 @@ pub fn city_and_graph_for_profile(
     progress: &dyn Progress,
 ) -> Result<Loaded, LoadError> {
     progress.stage("reading city");
-    let city = store::read_city(path).map_err(|source| LoadError::ReadCity {
+    let (city, graph) =
+        store::read_city_and(path, |ways, nodes| WalkGraph::build(ways, nodes, profile)).map_err(
+            |source| LoadError::ReadCity {
+                path: path.to_path_buf(),
+                source,
+            },
+        )?;
+    let graph = graph.map_err(|e| LoadError::Graph {
         path: path.to_path_buf(),
-        source,
-    })?;
-    let graph = WalkGraph::build(&city.walk_ways, &city.tagged_nodes, profile).map_err(|e| {
-        LoadError::Graph {
-            path: path.to_path_buf(),
-            source: Box::new(e),
-        }
+        source: Box::new(e),
     })?;
     Ok(Loaded { city, graph })
 }

@@ -13,7 +13,8 @@ use workflow::{ImportOptions, Progress, import_city};
 
 use crate::progress::Terminal;
 use crate::shared::{
-    print_import, serve_options, serve_prepared, serving_engine, write_results_or_warn,
+    print_import, read_city_and_graph, serve_options, serve_prepared, serving_engine,
+    write_results_or_warn,
 };
 
 /// The bundled extract and the official totals its building estimate is calibrated to.
@@ -87,16 +88,14 @@ pub fn run(args: Args) -> Result<()> {
         println!("Using {} (up to date)", city_path.display());
     }
     let progress = Terminal::new();
-    progress.stage("reading city");
-    let city = store::read_city(&city_path)
-        .with_context(|| format!("cannot read {}", city_path.display()))?;
+    let (city, graph) = read_city_and_graph(&city_path, &options.standards, &progress)?;
     let (facilities, neighbourhoods, units) = (
         city.facilities.len(),
         city.neighbourhoods.len(),
         city.population.len(),
     );
     // One analysis for the result layers, the map and the scenarios.
-    let engine = match serving_engine(city, &options.standards, &progress) {
+    let engine = match serving_engine(city, graph, &options.standards, &progress) {
         Ok(engine) => engine,
         Err(_) => bail!("the demo city cannot be analysed (see the warning above)"),
     };

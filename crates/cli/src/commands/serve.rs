@@ -10,7 +10,7 @@ use anyhow::Context;
 
 use crate::args::StandardsArg;
 use crate::progress::Terminal;
-use crate::shared::{read_indicators, serve, serve_computed, serve_options};
+use crate::shared::{read_city_and_graph, read_indicators, serve, serve_computed, serve_options};
 use workflow::Progress;
 
 /// Arguments of `spielraum serve`.
@@ -40,9 +40,6 @@ pub struct Args {
 /// Runs `spielraum serve`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let progress = Terminal::new();
-    progress.stage("reading city");
-    let city = store::read_city(&args.city)
-        .with_context(|| format!("cannot read {}", args.city.display()))?;
     let name = args.city.display().to_string();
     let standards = args.standards.resolve()?;
     let options = serve_options(
@@ -51,6 +48,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         args.private_scenarios,
     )?;
     if args.indicators.is_some() {
+        progress.stage("reading city");
+        let city = store::read_city(&args.city)
+            .with_context(|| format!("cannot read {}", args.city.display()))?;
         progress.finish();
         let indicators = read_indicators(args.indicators.as_ref())?;
         return serve(
@@ -59,5 +59,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     // One walking graph and one analysis for the indicators, the map's reach queries and the
     // scenarios.
-    serve_computed(&args.city, city, options, args.addr, &name, &progress)
+    let read = read_city_and_graph(&args.city, &options.standards, &progress)?;
+    serve_computed(&args.city, read, options, args.addr, &name, &progress)
 }
