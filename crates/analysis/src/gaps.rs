@@ -41,6 +41,18 @@ impl GapArea {
     }
 }
 
+/// Whether re-clustered gap areas get their outline traced ([`GapGrid::update`]): tracing the
+/// outline of a cluster of tens of thousands of cells takes milliseconds, and an answer that
+/// only counts the gap areas does not need it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GapOutlines {
+    /// Every gap area with its geometry.
+    Traced,
+    /// Re-clustered areas with an empty geometry (children, cells, neighbourhoods, centre and
+    /// ranks as with [`GapOutlines::Traced`]).
+    Skipped,
+}
+
 #[derive(Default)]
 struct Cell {
     gap: [f64; 3],
@@ -231,6 +243,7 @@ impl GapGrid {
             clusters,
             &|s| cells[s as usize].as_ref(),
             inputs.neighbourhoods,
+            GapOutlines::Traced,
         );
         let mut cluster_of = vec![u32::MAX; self.keys.len()];
         for (c, (members, _)) in areas.iter().enumerate() {
@@ -248,13 +261,15 @@ impl GapGrid {
 
     /// The gap areas after the unserved children of `changed` units became `gap(i)` (every other
     /// unit as in `base`): only the clusters within reach of a changed cell are rebuilt, the
-    /// rest are taken from `base`. Equals [`GapGrid::map`] of the new gaps.
+    /// rest are taken from `base`. Equals [`GapGrid::map`] of the new gaps; with
+    /// [`GapOutlines::Skipped`] the rebuilt areas have no geometry (all else equal).
     pub fn update(
         &self,
         base: &GapMap,
         inputs: &GapInputs,
         gap: &dyn Fn(usize) -> [f64; 3],
         changed: &[u32],
+        outlines: GapOutlines,
     ) -> Vec<GapArea> {
         let changed_slots: BTreeSet<u32> = changed
             .iter()
@@ -347,7 +362,7 @@ impl GapGrid {
             clusters.push(members);
         }
         let mut rebuilt: Vec<(Key, GapArea)> = self
-            .areas_of(clusters, &lookup, inputs.neighbourhoods)
+            .areas_of(clusters, &lookup, inputs.neighbourhoods, outlines)
             .into_iter()
             .map(|(m, a)| (self.keys[m[0] as usize], a))
             .collect();
@@ -371,11 +386,16 @@ impl GapGrid {
         clusters: Vec<Vec<u32>>,
         cells: &(dyn Fn(u32) -> Option<&'c Cell> + Sync),
         neighbourhoods: &[Neighbourhood],
+        outlines: GapOutlines,
     ) -> Vec<(Vec<u32>, GapArea)> {
         let mut areas: Vec<(Vec<u32>, GapArea)> = clusters
             .into_par_iter()
             .map(|members| {
-                let area = self.area_of(&members, cells, neighbourhoods, None);
+                let geometry = match outlines {
+                    GapOutlines::Traced => None,
+                    GapOutlines::Skipped => Some(MultiPolygon(Vec::new())),
+                };
+                let area = self.area_of(&members, cells, neighbourhoods, geometry);
                 (members, area)
             })
             .collect();

@@ -15,7 +15,7 @@ pub mod suggest;
 pub use export::{
     AnalysisDocument, BandValues, DataSources, GapRow, NeighbourhoodRow, PopulationCounts,
 };
-pub use gaps::{GAP_CELL_M, GapArea};
+pub use gaps::{GAP_CELL_M, GapArea, GapOutlines};
 pub use indicators::{
     Analysis, AnalysisError, Candidate, NET_AREA_FACILITIES, NeighbourhoodIndicators, Reach,
     analyze_reach, analyze_reach_weighted, weighted_area_m2,

@@ -6,6 +6,7 @@ use model::scenario::ScenarioFacilities;
 use model::{City, Facility, PopulationUnit};
 use network::{Origins, Profile, ReverseSearch, WalkGraph};
 use rayon::prelude::*;
+use std::sync::Mutex;
 
 use crate::indicators::{
     Analysis, AnalysisError, Candidate, Reach, analyze_anchored, analyze_reach, gap_anchor_of,
@@ -148,6 +149,7 @@ pub fn compute_reach_from(
         units,
         graph,
         standards.max_catchment_m(),
+        &SearchPool::default(),
     );
     let mut count = vec![0usize; units.len()];
     for (u, _) in found.iter().flatten() {
@@ -167,21 +169,61 @@ pub fn compute_reach_from(
     reach
 }
 
+/// Working memory of the facility-side searches kept between calls of [`catchments`]: on a city a
+/// [`ReverseSearch`] holds arrays of the network's and the units' size, and making them again for
+/// every scenario edit took longer than the search itself.
+#[derive(Default)]
+pub(crate) struct SearchPool(Mutex<Vec<ReverseSearch>>);
+
+/// A [`ReverseSearch`] taken from a [`SearchPool`] and given back when dropped (not after a
+/// panic, which may have left it half used).
+struct Lease<'p> {
+    pool: &'p SearchPool,
+    search: Option<ReverseSearch>,
+}
+
+impl SearchPool {
+    fn lease(&self, graph: &WalkGraph, units: &Origins) -> Lease<'_> {
+        let kept = self.0.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        Lease {
+            pool: self,
+            search: Some(kept.unwrap_or_else(|| ReverseSearch::new(graph, units))),
+        }
+    }
+}
+
+impl Drop for Lease<'_> {
+    fn drop(&mut self) {
+        if let Some(search) = self.search.take()
+            && !std::thread::panicking()
+        {
+            self.pool
+                .0
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(search);
+        }
+    }
+}
+
 /// The catchment of each facility in `which` (indices into `facilities`): every unit that can walk
 /// to it within `max_m`, as (unit, candidate) ascending by unit, one list per entry of `which`.
-/// One bounded Dijkstra per facility ([`Origins::reaching_with`]), in parallel.
+/// One bounded Dijkstra per facility ([`Origins::reaching_with`]), in parallel, with working
+/// memory from `pool` (which must only ever see this `graph` and these `units`).
 pub(crate) fn catchments(
     facilities: &[Facility],
     which: &[usize],
     units: &Origins,
     graph: &WalkGraph,
     max_m: f64,
+    pool: &SearchPool,
 ) -> Vec<Vec<(u32, Candidate)>> {
     which
         .par_iter()
         .map_init(
-            || (ReverseSearch::new(graph, units), Vec::new()),
-            |(scratch, hits), &n| {
+            || (pool.lease(graph, units), Vec::new()),
+            |(lease, hits), &n| {
+                let scratch = lease.search.as_mut().expect("leased until dropped");
                 let f = &facilities[n];
                 let area: Vec<_> = network::area_of(f).into_iter().collect();
                 let access = network::access_points(f);

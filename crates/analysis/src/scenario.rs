@@ -15,13 +15,15 @@ use serde_json::{Map, Value, json};
 
 pub use crate::engine_error::ScenarioEngineError;
 use crate::export::NeighbourhoodRow;
-use crate::gaps::{GapGrid, GapMap, gap_anchor};
+use crate::gaps::{GapGrid, GapMap, GapOutlines, gap_anchor};
 use crate::indicators::{
     Analysis, AnalysisError, Candidate, FacilityFacts, Fixed, Indicators, NeighbourhoodIndicators,
     Reach, Rules, UnitValues, add_to_row, finish_row, indicators_of, rank_need, set_net_play_area,
     set_play_area,
 };
-use crate::reach::{catchments, compute_reach_from, graph_fits, is_candidate, unit_origins};
+use crate::reach::{
+    SearchPool, catchments, compute_reach_from, graph_fits, is_candidate, unit_origins,
+};
 use crate::standards::Standards;
 use crate::suggest::{SuggestBase, SuggestOptions, Suggestion, suggest};
 
@@ -50,6 +52,8 @@ pub struct ScenarioEngine {
     /// The base's gap grid and areas, re-clustered locally by each scenario.
     gap_grid: GapGrid,
     gap_map: GapMap,
+    /// Working memory of the facility-side searches, kept between edits.
+    searches: SearchPool,
 }
 
 /// Before and after of every indicator under one scenario.
@@ -125,6 +129,7 @@ impl ScenarioEngine {
             base_gap,
             gap_grid,
             gap_map,
+            searches: SearchPool::default(),
         })
     }
 
@@ -166,6 +171,19 @@ impl ScenarioEngine {
     /// facility, the neighbourhoods those units live in and the gap areas around them; the
     /// result equals [`crate::analyze_scenario`] (tests/scenario.rs).
     pub fn compare(&self, edits: &[Edit]) -> Result<Comparison, ScenarioEngineError> {
+        self.compare_with(edits, GapOutlines::Traced)
+    }
+
+    /// [`ScenarioEngine::compare`], with the outlines of re-clustered gap areas traced or not:
+    /// [`GapOutlines::Skipped`] leaves their geometry empty and everything else (every indicator,
+    /// the number, children and ranks of the gap areas, [`Comparison::to_json`]) the same. What
+    /// an answer that only counts gap areas asks for: on a city-size gap area the outline is
+    /// most of an edit's time.
+    pub fn compare_with(
+        &self,
+        edits: &[Edit],
+        outlines: GapOutlines,
+    ) -> Result<Comparison, ScenarioEngineError> {
         let scenario = apply_edits(&self.city.facilities, edits)?;
         let facilities = &scenario.facilities;
         let base = &self.city.facilities;
@@ -328,6 +346,7 @@ impl ScenarioEngine {
                 &self.fixed.gap_inputs(&self.city),
                 &gap_of,
                 &moved,
+                outlines,
             )
         };
         let changed = rows
@@ -357,11 +376,17 @@ impl ScenarioEngine {
     /// as (unit, candidate) sorted by unit.
     fn search(&self, facilities: &[Facility], which: &[usize]) -> Vec<(u32, Candidate)> {
         let max_m = self.standards.max_catchment_m();
-        let mut extra: Vec<(u32, Candidate)> =
-            catchments(facilities, which, &self.units, &self.graph, max_m)
-                .into_iter()
-                .flatten()
-                .collect();
+        let mut extra: Vec<(u32, Candidate)> = catchments(
+            facilities,
+            which,
+            &self.units,
+            &self.graph,
+            max_m,
+            &self.searches,
+        )
+        .into_iter()
+        .flatten()
+        .collect();
         extra.sort_by_key(|(u, c)| (*u, c.facility));
         extra
     }

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use analysis::GapOutlines;
 use analysis::scenario::{Rows, ScenarioEngine};
 use analysis::suggest::SuggestOptions;
 use axum::body::Bytes;
@@ -198,10 +199,11 @@ fn scenario_json(s: &Scenario) -> Json {
 }
 
 /// The comparison of `edits` against the base city, as JSON listing the neighbourhoods `rows`
-/// says (the totals always cover the city).
+/// says (the totals always cover the city). The JSON counts gap areas without their outlines,
+/// so none are traced.
 fn compare(engine: &ScenarioEngine, edits: &[Edit], rows: Rows) -> Result<Json, Failure> {
     engine
-        .compare(edits)
+        .compare_with(edits, GapOutlines::Skipped)
         .map(|c| c.to_json(rows))
         .map_err(|e| Failure::Plain(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))
 }

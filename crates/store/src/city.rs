@@ -586,7 +586,7 @@ pub(crate) fn network_from_layers(
     ways: &Layer,
     tagged: &Layer,
 ) -> Result<(Vec<WalkWay>, Vec<TaggedNode>), StoreError> {
-    let walk_ways = rows(&ways, &["id", "nodes", "coords", "tags"], |r| {
+    let walk_ways = rows(ways, &["id", "nodes", "coords", "tags"], |r| {
         let nodes: Vec<i64> = le_chunks::<8>(r.blob("nodes")?)
             .map(i64::from_le_bytes)
             .collect();
@@ -607,7 +607,7 @@ pub(crate) fn network_from_layers(
             tags: r.tags("tags")?,
         })
     })?;
-    let tagged_nodes = rows(&tagged, &["id", "lon", "lat", "tags"], |r| {
+    let tagged_nodes = rows(tagged, &["id", "lon", "lat", "tags"], |r| {
         Ok(TaggedNode {
             id: r.int("id")?,
             coord: Coord {
