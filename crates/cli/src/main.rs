@@ -56,6 +56,8 @@ enum Command {
     Suggest(commands::suggest::Args),
     /// Planning scenarios: add, remove, open or enlarge facilities and compare before/after.
     Scenario(commands::scenario::Args),
+    /// Accounts of the workspace: users, roles, API tokens and the audit log.
+    User(commands::user::Args),
 }
 
 fn main() -> ExitCode {
@@ -89,6 +91,7 @@ fn main() -> ExitCode {
         Command::Export(args) => commands::export::run(args),
         Command::Suggest(args) => commands::suggest::run(args),
         Command::Scenario(args) => commands::scenario::run(args),
+        Command::User(args) => commands::user::run(args),
     });
     match result {
         Ok(Ok(())) => ExitCode::SUCCESS,

@@ -16,4 +16,5 @@ mod serve;
 mod sources;
 mod store;
 mod suggest;
+mod user;
 mod walk;

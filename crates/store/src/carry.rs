@@ -1,5 +1,5 @@
-//! What a re-import keeps: the tables of user data (scenarios now; accounts and audit rows can
-//! join [`CARRIED_TABLES`]) copied from the GeoPackage being replaced into the new one.
+//! What a re-import keeps: the tables of user data (scenarios, accounts, API tokens and the audit
+//! log: [`CARRIED_TABLES`]) copied from the GeoPackage being replaced into the new one.
 //!
 //! The copy happens inside the atomic write of the new file ([`crate::write_city_carrying`]):
 //! the old file's write lock is held from before the copy until the new file has replaced it,
@@ -8,8 +8,9 @@
 //! [`crate::ScenarioStoreError::Replaced`]).
 //!
 //! Rules: every table in [`CARRIED_TABLES`] that the old file has is copied whole with its
-//! schema, its indexes, its `gpkg_contents` row and its AUTOINCREMENT counter (ids are never
-//! reused). Edits that refer to a facility (by OSM id) the new city lacks are kept and reported
+//! schema, its indexes and triggers, its `gpkg_contents` row and its AUTOINCREMENT counter (ids
+//! are never reused). [`Carry::Replace`] drops the scenarios but keeps the accounts and the audit
+//! log. Edits that refer to a facility (by OSM id) the new city lacks are kept and reported
 //! in [`CarriedScenario::missing`]. A file that is not a Spielraum GeoPackage holds nothing to
 //! carry. A Spielraum GeoPackage whose tables cannot be read or copied fails the write with
 //! [`crate::StoreError::CannotCarry`], leaving the old file untouched.
@@ -22,10 +23,17 @@ use model::scenario::{Edit, planned_id};
 use rusqlite::{Connection, OptionalExtension};
 
 use crate::StoreError;
+use crate::accounts::{AUDIT_TABLE, TOKENS_TABLE, USERS_TABLE};
 use crate::scenario::{EDITS_TABLE, SCENARIOS_TABLE};
 
 /// The tables a re-import copies from the file it replaces, parents before children.
-pub const CARRIED_TABLES: &[&str] = &[SCENARIOS_TABLE, EDITS_TABLE];
+pub const CARRIED_TABLES: &[&str] = &[
+    SCENARIOS_TABLE,
+    EDITS_TABLE,
+    USERS_TABLE,
+    TOKENS_TABLE,
+    AUDIT_TABLE,
+];
 
 /// Whether a new GeoPackage keeps the user data of the file it replaces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -33,7 +41,8 @@ pub enum Carry {
     /// Copy the [`CARRIED_TABLES`] over (fail if they cannot be copied).
     #[default]
     Keep,
-    /// Drop them: the new file starts without scenarios.
+    /// Drop the scenarios: the new file starts without them (accounts and the audit log are
+    /// kept).
     Replace,
 }
 
@@ -65,9 +74,9 @@ impl Carried {
     }
 }
 
-/// The old file's tables to carry (those of [`CARRIED_TABLES`] it has), or `None` when it is
-/// not a Spielraum GeoPackage.
-pub(crate) fn tables_in(old: &Path) -> Result<Option<Vec<&'static str>>, StoreError> {
+/// The old file's tables to carry (those of [`CARRIED_TABLES`] it has; with [`Carry::Replace`]
+/// only the account tables), or `None` when it is not a Spielraum GeoPackage.
+pub(crate) fn tables_in(old: &Path, carry: Carry) -> Result<Option<Vec<&'static str>>, StoreError> {
     let conn = match crate::open(old, false) {
         Ok(c) => c,
         Err(StoreError::NotSpielraum { .. }) => return Ok(None),
@@ -75,6 +84,9 @@ pub(crate) fn tables_in(old: &Path) -> Result<Option<Vec<&'static str>>, StoreEr
     };
     let mut found = Vec::new();
     for t in CARRIED_TABLES {
+        if carry == Carry::Replace && !crate::accounts::ACCOUNT_TABLES.contains(t) {
+            continue;
+        }
         if has_table(&conn, "main", t).map_err(|e| StoreError::from(e).in_file(old))? {
             found.push(*t);
         }
@@ -143,17 +155,23 @@ fn copy_tables(conn: &mut Connection, tables: &[&str]) -> rusqlite::Result<()> {
             |r| r.get(0),
         )?;
         tx.execute_batch(&create)?;
-        let indexes: Vec<String> = tx
-            .prepare(
+        let schema = |kind: &str| -> rusqlite::Result<Vec<String>> {
+            tx.prepare(
                 "SELECT sql FROM old.sqlite_master
-                 WHERE type = 'index' AND tbl_name = ?1 AND sql IS NOT NULL",
+                 WHERE type = ?1 AND tbl_name = ?2 AND sql IS NOT NULL",
             )?
-            .query_map([t], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        for sql in indexes {
+            .query_map([kind, t], |r| r.get(0))?
+            .collect()
+        };
+        for sql in schema("index")? {
             tx.execute_batch(&sql)?;
         }
         tx.execute(&format!("INSERT INTO main.{t} SELECT * FROM old.{t}"), [])?;
+        // Triggers after the rows (the audit log's refuse changes, not inserts, but a trigger
+        // must never fire on the copy).
+        for sql in schema("trigger")? {
+            tx.execute_batch(&sql)?;
+        }
         tx.execute(
             "INSERT OR REPLACE INTO main.gpkg_contents SELECT * FROM old.gpkg_contents
              WHERE table_name = ?1",

@@ -10,6 +10,7 @@
 //! the city is still being read (the import streams its big layers into it);
 //! [`write_layers`] writes several layers in one transaction.
 
+pub mod accounts;
 pub mod carry;
 mod city;
 pub mod layer;
@@ -24,6 +25,7 @@ use std::path::{Path, PathBuf};
 use model::scenario::CandidateSite;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
+pub use accounts::{AccountError, AccountStore, Role, User};
 pub use carry::{CARRIED_TABLES, Carried, CarriedScenario, Carry};
 pub use layer::{Column, ColumnType, Feature, GeometryType, Layer, Value};
 pub use scenario::{Scenario, ScenarioInfo, ScenarioStore, ScenarioStoreError};

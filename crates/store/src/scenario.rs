@@ -525,7 +525,7 @@ fn touch(tx: &Transaction, id: i64, edits: i64) -> rusqlite::Result<()> {
 }
 
 /// The current time, RFC 3339 UTC with milliseconds (sorts as text).
-fn now() -> String {
+pub(crate) fn now() -> String {
     humantime::format_rfc3339_millis(SystemTime::now()).to_string()
 }
 
@@ -611,7 +611,7 @@ impl EditRow {
 }
 
 /// The device and inode of the file at `path` (`None` where unknown).
-fn file_identity(path: &Path) -> Option<(u64, u64)> {
+pub(crate) fn file_identity(path: &Path) -> Option<(u64, u64)> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;

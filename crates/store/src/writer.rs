@@ -92,19 +92,19 @@ impl NewFile {
         // committed to the old file in between (writers wait on the busy timeout).
         let mut old_lock = None;
         match carry {
-            Some((Carry::Keep, facilities)) if path.is_file() => {
+            Some((mode, facilities)) if path.is_file() => {
+                if mode == Carry::Replace {
+                    carried.dropped = carry::scenario_count(path);
+                }
                 let writable = std::fs::metadata(path).is_ok_and(|m| !m.permissions().readonly());
                 if writable && let Ok(conn) = crate::open(path, true) {
                     conn.execute_batch("BEGIN IMMEDIATE")
                         .map_err(|e| StoreError::from(e).in_file(path))?;
                     old_lock = Some(conn);
                 }
-                if let Some(tables) = carry::tables_in(path)?.filter(|t| !t.is_empty()) {
+                if let Some(tables) = carry::tables_in(path, mode)?.filter(|t| !t.is_empty()) {
                     keep = Some((tables, facilities));
                 }
-            }
-            Some((Carry::Replace, _)) if path.is_file() => {
-                carried.dropped = carry::scenario_count(path);
             }
             _ => {}
         }

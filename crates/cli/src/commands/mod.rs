@@ -14,5 +14,6 @@ pub mod report;
 pub mod scenario;
 pub mod serve;
 pub mod suggest;
+pub mod user;
 
 pub use crate::shared::Internal;
