@@ -185,3 +185,82 @@ fn bad_input_is_one_line_and_changes_nothing() {
         "only the one change"
     );
 }
+
+#[test]
+fn scenario_status_department_comments_and_their_audit() {
+    let dir = tempfile::tempdir().unwrap();
+    let gpkg = city(dir.path());
+    let g = gpkg.to_str().unwrap();
+    let sc = |args: &[&str]| {
+        Command::new(spielraum_bin())
+            .arg("scenario")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    ok(&sc(&["new", g, "Sommerstraßen"]));
+    ok(&sc(&[
+        "add",
+        g,
+        "Sommerstraßen",
+        "--lon",
+        "9.521",
+        "--lat",
+        "47.141",
+        "--kind",
+        "playground",
+    ]));
+    ok(&sc(&["set-department", g, "Sommerstraßen", "Jugendamt"]));
+    ok(&sc(&[
+        "comment",
+        g,
+        "Sommerstraßen",
+        "Mit dem Ordnungsamt klären",
+        "--edit",
+        "0",
+    ]));
+    ok(&sc(&["set-status", g, "Sommerstraßen", "proposed"]));
+    assert_eq!(
+        refused(&sc(&["remove", g, "Sommerstraßen", "--facility", "n1"])),
+        "spielraum: error: scenario 'Sommerstraßen' is proposed; move it back to draft to change its edits"
+    );
+    assert_eq!(
+        refused(&sc(&["set-status", g, "Sommerstraßen", "beschlossen"])),
+        "spielraum: error: unknown status 'beschlossen': use draft, proposed, agreed or rejected"
+    );
+    ok(&sc(&["set-status", g, "Sommerstraßen", "agreed"]));
+    let listed: serde_json::Value =
+        serde_json::from_str(&ok(&sc(&["list", g, "--format", "json"]))).unwrap();
+    let s = &listed["scenarios"][0];
+    assert_eq!(
+        (s["status"].as_str(), s["department"].as_str()),
+        (Some("agreed"), Some("Jugendamt"))
+    );
+    assert!(s["author"].as_str().unwrap().starts_with("cli:"), "{s}");
+    let comments: serde_json::Value =
+        serde_json::from_str(&ok(&sc(&["comments", g, "Sommerstraßen"]))).unwrap();
+    assert_eq!(comments["comments"][0]["position"], 0);
+    assert_eq!(
+        comments["comments"][0]["text"],
+        "Mit dem Ordnungsamt klären"
+    );
+    let log: serde_json::Value =
+        serde_json::from_str(&ok(&user(&["audit", g, "--format", "json"], None))).unwrap();
+    let actions: Vec<&str> = log["audit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "scenario.create",
+            "scenario.add_edit",
+            "scenario.set_department",
+            "scenario.comment",
+            "scenario.set_status",
+            "scenario.set_status",
+        ]
+    );
+}

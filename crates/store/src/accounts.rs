@@ -284,47 +284,14 @@ impl AccountStore {
         self.conn
             .pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
         self.conn.pragma_update(None, "synchronous", "FULL")?;
-        self.conn.execute_batch(&format!(
-            "BEGIN IMMEDIATE;
-             CREATE TABLE IF NOT EXISTS {USERS_TABLE} (
-               id INTEGER PRIMARY KEY AUTOINCREMENT,
-               login TEXT NOT NULL UNIQUE,
-               display_name TEXT NOT NULL,
-               department TEXT NOT NULL DEFAULT '',
-               role TEXT NOT NULL CHECK (role IN ('viewer', 'editor', 'admin')),
-               password_hash TEXT NOT NULL,
-               disabled INTEGER NOT NULL DEFAULT 0,
-               created TEXT NOT NULL,
-               updated TEXT NOT NULL);
-             CREATE TABLE IF NOT EXISTS {TOKENS_TABLE} (
-               id INTEGER PRIMARY KEY AUTOINCREMENT,
-               user_id INTEGER NOT NULL REFERENCES {USERS_TABLE}(id),
-               name TEXT NOT NULL,
-               token_hash TEXT NOT NULL UNIQUE,
-               created TEXT NOT NULL,
-               revoked INTEGER NOT NULL DEFAULT 0);
-             CREATE TABLE IF NOT EXISTS {AUDIT_TABLE} (
-               id INTEGER PRIMARY KEY AUTOINCREMENT,
-               at TEXT NOT NULL,
-               actor TEXT NOT NULL,
-               action TEXT NOT NULL,
-               target TEXT NOT NULL,
-               detail TEXT NOT NULL DEFAULT '{{}}');
-             CREATE TRIGGER IF NOT EXISTS {AUDIT_TABLE}_no_update BEFORE UPDATE ON {AUDIT_TABLE}
-               BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-             CREATE TRIGGER IF NOT EXISTS {AUDIT_TABLE}_no_delete BEFORE DELETE ON {AUDIT_TABLE}
-               BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-             INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
-               VALUES ('{USERS_TABLE}', 'attributes', '{USERS_TABLE}',
-                       'Users of the spielraum workspace (role, department; Argon2id hashes)');
-             INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
-               VALUES ('{TOKENS_TABLE}', 'attributes', '{TOKENS_TABLE}',
-                       'Personal API tokens (SHA-256 of the token only)');
-             INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
-               VALUES ('{AUDIT_TABLE}', 'attributes', '{AUDIT_TABLE}',
-                       'Append-only log of every change: who, when, what');
-             COMMIT;"
-        ))
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        let created = create_tables(&self.conn);
+        self.conn.execute_batch(if created.is_ok() {
+            "COMMIT"
+        } else {
+            "ROLLBACK"
+        })?;
+        created
     }
 
     fn sql(&self, source: rusqlite::Error) -> AccountError {
@@ -741,8 +708,52 @@ fn token_hash(token: &str) -> String {
         .collect()
 }
 
+/// Creates the account tables, the audit log and its triggers where missing (inside the
+/// caller's transaction; the scenario store calls it too, as its changes are audited).
+pub(crate) fn create_tables(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(&format!(
+        "CREATE TABLE IF NOT EXISTS {USERS_TABLE} (
+               id INTEGER PRIMARY KEY AUTOINCREMENT,
+               login TEXT NOT NULL UNIQUE,
+               display_name TEXT NOT NULL,
+               department TEXT NOT NULL DEFAULT '',
+               role TEXT NOT NULL CHECK (role IN ('viewer', 'editor', 'admin')),
+               password_hash TEXT NOT NULL,
+               disabled INTEGER NOT NULL DEFAULT 0,
+               created TEXT NOT NULL,
+               updated TEXT NOT NULL);
+             CREATE TABLE IF NOT EXISTS {TOKENS_TABLE} (
+               id INTEGER PRIMARY KEY AUTOINCREMENT,
+               user_id INTEGER NOT NULL REFERENCES {USERS_TABLE}(id),
+               name TEXT NOT NULL,
+               token_hash TEXT NOT NULL UNIQUE,
+               created TEXT NOT NULL,
+               revoked INTEGER NOT NULL DEFAULT 0);
+             CREATE TABLE IF NOT EXISTS {AUDIT_TABLE} (
+               id INTEGER PRIMARY KEY AUTOINCREMENT,
+               at TEXT NOT NULL,
+               actor TEXT NOT NULL,
+               action TEXT NOT NULL,
+               target TEXT NOT NULL,
+               detail TEXT NOT NULL DEFAULT '{{}}');
+             CREATE TRIGGER IF NOT EXISTS {AUDIT_TABLE}_no_update BEFORE UPDATE ON {AUDIT_TABLE}
+               BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+             CREATE TRIGGER IF NOT EXISTS {AUDIT_TABLE}_no_delete BEFORE DELETE ON {AUDIT_TABLE}
+               BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+             INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
+               VALUES ('{USERS_TABLE}', 'attributes', '{USERS_TABLE}',
+                       'Users of the spielraum workspace (role, department; Argon2id hashes)');
+             INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
+               VALUES ('{TOKENS_TABLE}', 'attributes', '{TOKENS_TABLE}',
+                       'Personal API tokens (SHA-256 of the token only)');
+             INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
+               VALUES ('{AUDIT_TABLE}', 'attributes', '{AUDIT_TABLE}',
+                       'Append-only log of every change: who, when, what');"
+    ))
+}
+
 /// Appends one audit row in `tx`.
-fn audit(
+pub(crate) fn audit(
     tx: &Connection,
     actor: &str,
     action: &str,

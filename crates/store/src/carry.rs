@@ -24,12 +24,13 @@ use rusqlite::{Connection, OptionalExtension};
 
 use crate::StoreError;
 use crate::accounts::{AUDIT_TABLE, TOKENS_TABLE, USERS_TABLE};
-use crate::scenario::{EDITS_TABLE, SCENARIOS_TABLE};
+use crate::scenario::{COMMENTS_TABLE, EDITS_TABLE, SCENARIOS_TABLE};
 
 /// The tables a re-import copies from the file it replaces, parents before children.
 pub const CARRIED_TABLES: &[&str] = &[
     SCENARIOS_TABLE,
     EDITS_TABLE,
+    COMMENTS_TABLE,
     USERS_TABLE,
     TOKENS_TABLE,
     AUDIT_TABLE,

@@ -7,8 +7,17 @@
 //! - `spielraum_scenarios (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, description TEXT,
 //!   created TEXT, updated TEXT, edit_count INTEGER)`: times are RFC 3339 UTC with milliseconds.
 //! - `spielraum_scenario_edits (scenario_id, position, edit, osm_id, kind, name, access, area_m2,
-//!   geometry)`: `position` counts from 0 without gaps; `edit` is `add`, `remove`, `set_access`
-//!   or `enlarge`; `geometry` (of `add`) is a GeoPackage geometry blob in EPSG:4326.
+//!   geometry, author, created)`: `position` counts from 0 without gaps; `edit` is `add`,
+//!   `remove`, `set_access` or `enlarge`; `geometry` (of `add`) is a GeoPackage geometry blob in
+//!   EPSG:4326.
+//! - `spielraum_scenario_comments (id, scenario_id, position, author, at, text)`: comments on a
+//!   scenario (`position` null) or on one of its edits.
+//!
+//! Scenarios have an `author`, a `department` and a `status` (`draft → proposed → agreed |
+//! rejected`, moved by [`ScenarioStore::set_status`] as [`Status::may_move`] allows a role); only
+//! drafts take edits. Every change appends a row to the audit log
+//! ([`crate::accounts::AUDIT_TABLE`]) in its own transaction, with the store's actor
+//! ([`ScenarioStore::set_actor`]): all writes go through one function that does it.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -25,6 +34,95 @@ use crate::wkb::{decode_gpkg, encode_gpkg};
 pub const SCENARIOS_TABLE: &str = "spielraum_scenarios";
 /// The table of their edits.
 pub const EDITS_TABLE: &str = "spielraum_scenario_edits";
+/// The table of comments on scenarios and edits.
+pub const COMMENTS_TABLE: &str = "spielraum_scenario_comments";
+
+/// The longest comment accepted, in characters.
+pub const MAX_COMMENT_CHARS: usize = 10_000;
+
+/// Where a scenario stands in the planning process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Being drafted: the only status that takes edits.
+    Draft,
+    /// Put forward for agreement.
+    Proposed,
+    /// Agreed by an administrator.
+    Agreed,
+    /// Rejected by an administrator.
+    Rejected,
+}
+
+impl Status {
+    /// Every status.
+    pub const ALL: [Status; 4] = [
+        Status::Draft,
+        Status::Proposed,
+        Status::Agreed,
+        Status::Rejected,
+    ];
+
+    /// `draft`, `proposed`, `agreed` or `rejected`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::Proposed => "proposed",
+            Status::Agreed => "agreed",
+            Status::Rejected => "rejected",
+        }
+    }
+
+    /// Whether `role` may move a scenario from `self` to `to`: editors propose a draft or take a
+    /// proposal back to draft; administrators also agree to or reject a proposal and reopen an
+    /// agreed or rejected plan as a draft. Viewers move nothing.
+    pub fn may_move(self, to: Status, role: crate::accounts::Role) -> bool {
+        use crate::accounts::Role::{Admin, Editor};
+        use Status::{Agreed, Draft, Proposed, Rejected};
+        match (self, to) {
+            (Draft, Proposed) | (Proposed, Draft) => role >= Editor,
+            (Proposed, Agreed | Rejected) | (Agreed | Rejected, Draft) => role == Admin,
+            _ => false,
+        }
+    }
+}
+
+impl std::str::FromStr for Status {
+    type Err = ScenarioStoreError;
+
+    fn from_str(s: &str) -> Result<Status> {
+        Status::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s.trim())
+            .ok_or_else(|| ScenarioStoreError::UnknownStatus(s.to_string()))
+    }
+}
+
+/// Who made an edit, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EditAuthor {
+    /// The edit's position (from 0).
+    pub position: usize,
+    /// The actor that added it (empty for edits stored before authors were recorded).
+    pub author: String,
+    /// When, RFC 3339 UTC (empty likewise).
+    pub created: String,
+}
+
+/// A comment on a scenario or one of its edits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Comment {
+    /// Stable id.
+    pub id: i64,
+    /// The edit it is about (position from 0), `None` for the scenario as a whole.
+    pub position: Option<usize>,
+    /// Who wrote it.
+    pub author: String,
+    /// When, RFC 3339 UTC.
+    pub at: String,
+    /// Plain text.
+    pub text: String,
+}
 
 /// The longest scenario name accepted, in characters.
 const MAX_NAME: usize = 200;
@@ -85,6 +183,32 @@ pub enum ScenarioStoreError {
         /// What is wrong with the edit.
         source: ScenarioError,
     },
+    /// Not a status.
+    #[error("unknown status '{0}': use draft, proposed, agreed or rejected")]
+    UnknownStatus(String),
+    /// The role may not make this move.
+    #[error("{role} cannot move scenario '{scenario}' from {from} to {to}")]
+    StatusNotAllowed {
+        /// The scenario's name.
+        scenario: String,
+        /// Its status.
+        from: &'static str,
+        /// The status asked for.
+        to: &'static str,
+        /// The role asking, with its article ("an editor").
+        role: &'static str,
+    },
+    /// Edits of a scenario that is not a draft.
+    #[error("scenario '{scenario}' is {status}; move it back to draft to change its edits")]
+    NotDraft {
+        /// The scenario's name.
+        scenario: String,
+        /// Its status.
+        status: &'static str,
+    },
+    /// A comment that is empty or too long.
+    #[error("a comment must hold text, at most {MAX_COMMENT_CHARS} characters (this one has {0})")]
+    BadComment(usize),
     /// No edit at this position.
     #[error("scenario '{scenario}' has no edit {position} (it has {count}, counted from 0)")]
     UnknownEdit {
@@ -124,6 +248,13 @@ pub struct ScenarioInfo {
     pub updated: String,
     /// How many edits it has.
     pub edit_count: usize,
+    /// Who created it (the store's actor then; empty for scenarios stored before authors were
+    /// recorded).
+    pub author: String,
+    /// The department it belongs to, may be empty.
+    pub department: String,
+    /// Where it stands.
+    pub status: Status,
 }
 
 /// A scenario with its edits, in order.
@@ -147,6 +278,8 @@ pub struct ScenarioStore {
     replaced: bool,
     /// When the volume counts as nearly full (the tile table's rule and defaults).
     space: crate::TileLimits,
+    /// Who the changes are made by (recorded with each change in the audit log).
+    actor: String,
 }
 
 type Result<T, E = ScenarioStoreError> = std::result::Result<T, E>;
@@ -167,6 +300,7 @@ impl ScenarioStore {
             identity,
             replaced: false,
             space: crate::TileLimits::default(),
+            actor: "unknown".into(),
         };
         store.init().map_err(|e| store.sql(e))?;
         Ok(store)
@@ -175,6 +309,17 @@ impl ScenarioStore {
     /// The GeoPackage's path.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Who the next changes are made by: a user's login, `cli:NAME`, `machine-token`
+    /// (recorded as author and in the audit log; `unknown` until set).
+    pub fn set_actor(&mut self, actor: &str) {
+        self.actor = actor.to_string();
+    }
+
+    /// The actor of the next changes.
+    pub fn actor(&self) -> &str {
+        &self.actor
     }
 
     /// Whether changes can be made.
@@ -218,6 +363,16 @@ impl ScenarioStore {
                edit TEXT NOT NULL CHECK (edit IN ('add', 'remove', 'set_access', 'enlarge')),
                osm_id TEXT, kind TEXT, name TEXT, access TEXT, area_m2 REAL, geometry BLOB,
                PRIMARY KEY (scenario_id, position));
+             CREATE TABLE IF NOT EXISTS {COMMENTS_TABLE} (
+               id INTEGER PRIMARY KEY AUTOINCREMENT,
+               scenario_id INTEGER NOT NULL REFERENCES {SCENARIOS_TABLE}(id),
+               position INTEGER,
+               author TEXT NOT NULL,
+               at TEXT NOT NULL,
+               text TEXT NOT NULL);
+             INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
+               VALUES ('{COMMENTS_TABLE}', 'attributes', '{COMMENTS_TABLE}',
+                       'Comments on planning scenarios and their edits');
              INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
                VALUES ('{SCENARIOS_TABLE}', 'attributes', '{SCENARIOS_TABLE}',
                        'Planning scenarios of spielraum (name, description, times)');
@@ -225,6 +380,28 @@ impl ScenarioStore {
                VALUES ('{EDITS_TABLE}', 'attributes', '{EDITS_TABLE}',
                        'Edits of the planning scenarios, in order (geometry: GeoPackage blob)');"
         ))?;
+        // Columns added after the first release, to files made before them.
+        for (table, column, decl) in [
+            (SCENARIOS_TABLE, "author", "TEXT NOT NULL DEFAULT ''"),
+            (SCENARIOS_TABLE, "department", "TEXT NOT NULL DEFAULT ''"),
+            (
+                SCENARIOS_TABLE,
+                "status",
+                "TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'proposed', 'agreed', 'rejected'))",
+            ),
+            (EDITS_TABLE, "author", "TEXT NOT NULL DEFAULT ''"),
+            (EDITS_TABLE, "created", "TEXT NOT NULL DEFAULT ''"),
+        ] {
+            let has: bool = tx.query_row(
+                &format!("SELECT COUNT(*) > 0 FROM pragma_table_info('{table}') WHERE name = ?1"),
+                [column],
+                |r| r.get(0),
+            )?;
+            if !has {
+                tx.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {decl}"))?;
+            }
+        }
+        crate::accounts::create_tables(&tx)?;
         tx.commit()
     }
 
@@ -267,19 +444,22 @@ impl ScenarioStore {
     /// Creates an empty scenario.
     pub fn create(&mut self, name: &str, description: &str) -> Result<ScenarioInfo> {
         let name = check_name(name)?;
-        self.write(|tx| {
+        let author = self.actor.clone();
+        self.write("scenario.create", |tx| {
             if find(tx, &name)?.is_some() {
                 return Err(ScenarioStoreError::DuplicateName(name.clone()));
             }
             let now = now();
             tx.execute(
                 &format!(
-                    "INSERT INTO {SCENARIOS_TABLE} (name, description, created, updated, edit_count)
-                     VALUES (?1, ?2, ?3, ?3, 0)"
+                    "INSERT INTO {SCENARIOS_TABLE} (name, description, created, updated, edit_count, author)
+                     VALUES (?1, ?2, ?3, ?3, 0, ?4)"
                 ),
-                params![name, description, now],
+                params![name, description, now, author],
             )?;
-            existing(tx, &tx.last_insert_rowid().to_string())
+            let info = existing(tx, &tx.last_insert_rowid().to_string())?;
+            let detail = serde_json::json!({"after": {"name": info.name, "description": info.description}});
+            Ok((target(&info), info, detail))
         })
     }
 
@@ -325,8 +505,9 @@ impl ScenarioStore {
         base: Option<&[Facility]>,
     ) -> Result<ScenarioInfo> {
         let path = self.path.clone();
-        self.write(|tx| {
-            let info = existing(tx, id_or_name)?;
+        let author = self.actor.clone();
+        self.write("scenario.add_edit", |tx| {
+            let info = draft(tx, id_or_name)?;
             let invalid = |source| ScenarioStoreError::InvalidEdit {
                 scenario: info.name.clone(),
                 source,
@@ -338,8 +519,18 @@ impl ScenarioStore {
                 apply_edits(base, &edits).map_err(invalid)?;
             }
             insert_edit(tx, info.id, info.edit_count, edit)?;
+            tx.execute(
+                &format!(
+                    "UPDATE {EDITS_TABLE} SET author = ?3, created = ?4
+                     WHERE scenario_id = ?1 AND position = ?2"
+                ),
+                params![info.id, info.edit_count as i64, author, now()],
+            )?;
             touch(tx, info.id, 1)?;
-            existing(tx, &info.id.to_string())
+            let after = existing(tx, &info.id.to_string())?;
+            let detail =
+                serde_json::json!({"position": info.edit_count, "edit": edit_summary(edit)});
+            Ok((target(&after), after, detail))
         })
     }
 
@@ -347,8 +538,9 @@ impl ScenarioStore {
     /// facilities are numbered by position ([`model::scenario::planned_id`]), so those added
     /// after it get new ids.
     pub fn remove_edit(&mut self, id_or_name: &str, position: usize) -> Result<ScenarioInfo> {
-        self.write(|tx| {
-            let info = existing(tx, id_or_name)?;
+        let path = self.path.clone();
+        self.write("scenario.remove_edit", |tx| {
+            let info = draft(tx, id_or_name)?;
             if position >= info.edit_count {
                 return Err(ScenarioStoreError::UnknownEdit {
                     scenario: info.name,
@@ -356,6 +548,7 @@ impl ScenarioStore {
                     count: info.edit_count,
                 });
             }
+            let removed = read_edits(&path, tx, &info)?.swap_remove(position);
             let p = position as i64;
             tx.execute(
                 &format!("DELETE FROM {EDITS_TABLE} WHERE scenario_id = ?1 AND position = ?2"),
@@ -375,7 +568,10 @@ impl ScenarioStore {
                 params![info.id],
             )?;
             touch(tx, info.id, -1)?;
-            existing(tx, &info.id.to_string())
+            let after = existing(tx, &info.id.to_string())?;
+            let detail =
+                serde_json::json!({"position": position, "before": edit_summary(&removed)});
+            Ok((target(&after), after, detail))
         })
     }
 
@@ -387,7 +583,7 @@ impl ScenarioStore {
         description: Option<&str>,
     ) -> Result<ScenarioInfo> {
         let name = name.map(check_name).transpose()?;
-        self.write(|tx| {
+        self.write("scenario.update", |tx| {
             let info = existing(tx, id_or_name)?;
             if let Some(name) = &name {
                 if find(tx, name)?.is_some_and(|other| other.id != info.id) {
@@ -405,24 +601,154 @@ impl ScenarioStore {
                 )?;
             }
             touch(tx, info.id, 0)?;
-            existing(tx, &info.id.to_string())
+            let after = existing(tx, &info.id.to_string())?;
+            let detail = serde_json::json!({
+                "before": {"name": info.name, "description": info.description},
+                "after": {"name": after.name, "description": after.description}});
+            Ok((target(&after), after, detail))
         })
     }
 
-    /// Deletes the scenario and its edits; returns what it was.
+    /// Deletes the scenario with its edits and comments; returns what it was.
     pub fn delete(&mut self, id_or_name: &str) -> Result<ScenarioInfo> {
-        self.write(|tx| {
+        self.write("scenario.delete", |tx| {
             let info = existing(tx, id_or_name)?;
-            tx.execute(
-                &format!("DELETE FROM {EDITS_TABLE} WHERE scenario_id = ?1"),
-                [info.id],
-            )?;
+            for table in [EDITS_TABLE, COMMENTS_TABLE] {
+                tx.execute(
+                    &format!("DELETE FROM {table} WHERE scenario_id = ?1"),
+                    [info.id],
+                )?;
+            }
             tx.execute(
                 &format!("DELETE FROM {SCENARIOS_TABLE} WHERE id = ?1"),
                 [info.id],
             )?;
-            Ok(info)
+            let detail = serde_json::json!({"before": {"name": info.name,
+                "edit_count": info.edit_count, "status": info.status.as_str()}});
+            Ok((target(&info), info, detail))
         })
+    }
+
+    /// Moves the scenario to `to` if `role` may ([`Status::may_move`]).
+    pub fn set_status(
+        &mut self,
+        id_or_name: &str,
+        to: Status,
+        role: crate::accounts::Role,
+    ) -> Result<ScenarioInfo> {
+        self.write("scenario.set_status", |tx| {
+            let info = existing(tx, id_or_name)?;
+            if !info.status.may_move(to, role) {
+                return Err(ScenarioStoreError::StatusNotAllowed {
+                    scenario: info.name,
+                    from: info.status.as_str(),
+                    to: to.as_str(),
+                    role: match role {
+                        crate::accounts::Role::Viewer => "a viewer",
+                        crate::accounts::Role::Editor => "an editor",
+                        crate::accounts::Role::Admin => "an admin",
+                    },
+                });
+            }
+            tx.execute(
+                &format!("UPDATE {SCENARIOS_TABLE} SET status = ?2 WHERE id = ?1"),
+                params![info.id, to.as_str()],
+            )?;
+            touch(tx, info.id, 0)?;
+            let after = existing(tx, &info.id.to_string())?;
+            let detail = serde_json::json!({"before": info.status.as_str(), "after": to.as_str()});
+            Ok((target(&after), after, detail))
+        })
+    }
+
+    /// Tags the scenario with a department (e.g. "Schulverwaltungsamt"; empty: none).
+    pub fn set_department(&mut self, id_or_name: &str, department: &str) -> Result<ScenarioInfo> {
+        let department = department.trim().to_string();
+        if department.chars().count() > MAX_NAME || department.chars().any(char::is_control) {
+            return Err(ScenarioStoreError::BadName {
+                name: department,
+                why: "a department has at most 200 characters and no control characters",
+            });
+        }
+        self.write("scenario.set_department", |tx| {
+            let info = existing(tx, id_or_name)?;
+            tx.execute(
+                &format!("UPDATE {SCENARIOS_TABLE} SET department = ?2 WHERE id = ?1"),
+                params![info.id, department],
+            )?;
+            touch(tx, info.id, 0)?;
+            let after = existing(tx, &info.id.to_string())?;
+            let detail = serde_json::json!({"before": info.department, "after": after.department});
+            Ok((target(&after), after, detail))
+        })
+    }
+
+    /// Adds a comment by the store's actor on the scenario (`position` `None`) or on its edit
+    /// at `position`; plain text, at most [`MAX_COMMENT_CHARS`] characters.
+    pub fn add_comment(
+        &mut self,
+        id_or_name: &str,
+        position: Option<usize>,
+        text: &str,
+    ) -> Result<Comment> {
+        let text = text.trim().to_string();
+        let chars = text.chars().count();
+        if chars == 0 || chars > MAX_COMMENT_CHARS {
+            return Err(ScenarioStoreError::BadComment(chars));
+        }
+        let author = self.actor.clone();
+        self.write("scenario.comment", |tx| {
+            let info = existing(tx, id_or_name)?;
+            if let Some(p) = position
+                && p >= info.edit_count
+            {
+                return Err(ScenarioStoreError::UnknownEdit {
+                    scenario: info.name,
+                    position: p,
+                    count: info.edit_count,
+                });
+            }
+            tx.execute(
+                &format!(
+                    "INSERT INTO {COMMENTS_TABLE} (scenario_id, position, author, at, text)
+                     VALUES (?1, ?2, ?3, ?4, ?5)"
+                ),
+                params![info.id, position.map(|p| p as i64), author, now(), text],
+            )?;
+            let id = tx.last_insert_rowid();
+            let comment = comments_of(tx, info.id)?
+                .into_iter()
+                .find(|c| c.id == id)
+                .expect("just inserted");
+            let detail = serde_json::json!({"comment_id": id, "position": position});
+            Ok((target(&info), comment, detail))
+        })
+    }
+
+    /// The comments on a scenario and its edits, oldest first.
+    pub fn comments(&self, id_or_name: &str) -> Result<Vec<Comment>> {
+        let info = self.get(id_or_name)?.info;
+        comments_of(&self.conn, info.id).map_err(|e| self.sql(e))
+    }
+
+    /// Who made each edit of the scenario, and when, by position.
+    pub fn edit_authors(&self, id_or_name: &str) -> Result<Vec<EditAuthor>> {
+        let info = self.get(id_or_name)?.info;
+        let run = || -> rusqlite::Result<Vec<EditAuthor>> {
+            let mut stmt = self.conn.prepare(&format!(
+                "SELECT position, author, created FROM {EDITS_TABLE}
+                 WHERE scenario_id = ?1 ORDER BY position"
+            ))?;
+            stmt.query_map([info.id], |r| {
+                Ok(EditAuthor {
+                    position: r.get::<_, i64>(0)?.max(0) as usize,
+                    author: r.get(1)?,
+                    created: r.get(2)?,
+                })
+            })?
+            .collect()
+        };
+        run().map_err(|e| self.sql(e))
     }
 
     /// Changes when the volume counts as nearly full (tests set a high threshold).
@@ -431,7 +757,15 @@ impl ScenarioStore {
     }
 
     /// Runs `change` in one IMMEDIATE transaction, committed only if it succeeds.
-    fn write<T>(&mut self, change: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
+    /// Runs `change` in one write transaction and appends its audit row (`action` by the store's
+    /// actor, on the target and with the detail `change` returns with its answer) in the same
+    /// transaction: every
+    /// write of the store goes through here, so none bypasses the audit log.
+    fn write<T>(
+        &mut self,
+        action: &str,
+        change: impl FnOnce(&Transaction) -> Result<(String, T, serde_json::Value)>,
+    ) -> Result<T> {
         if !self.writable {
             return Err(ScenarioStoreError::ReadOnly(self.path.clone()));
         }
@@ -459,7 +793,19 @@ impl ScenarioStore {
             }
             Ok(tx) => match change(&tx) {
                 // Dropping `tx` on an error rolls it back.
-                Ok(out) => tx.commit().map(|()| out).map_err(ScenarioStoreError::from),
+                Ok((target, out, detail)) => {
+                    crate::accounts::audit(&tx, &self.actor, action, &target, detail)
+                        .map_err(|e| match e {
+                            crate::accounts::AccountError::Sqlite { source, .. } => {
+                                ScenarioStoreError::from(source)
+                            }
+                            other => ScenarioStoreError::from(
+                                rusqlite::Error::ToSqlConversionFailure(other.into()),
+                            ),
+                        })
+                        .and_then(|()| tx.commit().map_err(ScenarioStoreError::from))
+                        .map(|()| out)
+                }
                 Err(e) => Err(e),
             },
             Err(e) => Err(e.into()),
@@ -484,9 +830,11 @@ fn sql(path: &Path, source: rusqlite::Error) -> ScenarioStoreError {
     }
 }
 
-const INFO_COLUMNS: &str = "id, name, description, created, updated, edit_count";
+const INFO_COLUMNS: &str =
+    "id, name, description, created, updated, edit_count, author, department, status";
 
 fn info_row(r: &rusqlite::Row) -> rusqlite::Result<ScenarioInfo> {
+    let status: String = r.get(8)?;
     Ok(ScenarioInfo {
         id: r.get(0)?,
         name: r.get(1)?,
@@ -494,7 +842,61 @@ fn info_row(r: &rusqlite::Row) -> rusqlite::Result<ScenarioInfo> {
         created: r.get(3)?,
         updated: r.get(4)?,
         edit_count: r.get::<_, i64>(5)?.max(0) as usize,
+        author: r.get(6)?,
+        department: r.get(7)?,
+        status: status.parse().map_err(|e: ScenarioStoreError| {
+            rusqlite::Error::FromSqlConversionFailure(8, rusqlite::types::Type::Text, e.into())
+        })?,
     })
+}
+
+/// The audit target of a scenario: `scenario:ID`.
+fn target(info: &ScenarioInfo) -> String {
+    format!("scenario:{}", info.id)
+}
+
+/// The scenario, if it is a draft (the only status that takes edits).
+fn draft(conn: &Connection, key: &str) -> Result<ScenarioInfo> {
+    let info = existing(conn, key)?;
+    if info.status != Status::Draft {
+        return Err(ScenarioStoreError::NotDraft {
+            scenario: info.name,
+            status: info.status.as_str(),
+        });
+    }
+    Ok(info)
+}
+
+/// An edit in a few words for the audit log: its operation and the facility it changes (or the
+/// kind and name of a planned one).
+fn edit_summary(edit: &Edit) -> serde_json::Value {
+    match edit {
+        Edit::Add(p) => serde_json::json!({"op": "add", "kind": p.kind.as_str(), "name": p.name}),
+        Edit::Remove { osm_id } => {
+            serde_json::json!({"op": "remove", "osm_id": osm_id.to_string()})
+        }
+        Edit::SetAccess { osm_id, access } => serde_json::json!({"op": "set_access",
+            "osm_id": osm_id.to_string(), "access": access.as_str()}),
+        Edit::Enlarge { osm_id, area_m2 } => serde_json::json!({"op": "enlarge",
+            "osm_id": osm_id.to_string(), "area_m2": area_m2}),
+    }
+}
+
+fn comments_of(conn: &Connection, scenario: i64) -> rusqlite::Result<Vec<Comment>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT id, position, author, at, text FROM {COMMENTS_TABLE}
+         WHERE scenario_id = ?1 ORDER BY id"
+    ))?;
+    stmt.query_map([scenario], |r| {
+        Ok(Comment {
+            id: r.get(0)?,
+            position: r.get::<_, Option<i64>>(1)?.map(|p| p.max(0) as usize),
+            author: r.get(2)?,
+            at: r.get(3)?,
+            text: r.get(4)?,
+        })
+    })?
+    .collect()
 }
 
 /// The scenario with this id (if `key` is a number) or name.
@@ -941,6 +1343,165 @@ mod tests {
         assert_eq!(store.get("a").unwrap().info.edit_count, 3);
     }
 
+    /// The audit log's rows as (actor, action, target).
+    fn audit_rows(path: &Path) -> Vec<(String, String, String)> {
+        crate::AccountStore::open(path)
+            .unwrap()
+            .audit_log()
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.actor, e.action, e.target))
+            .collect()
+    }
+
+    #[test]
+    fn every_change_is_audited_once_and_refused_ones_not_at_all() {
+        use crate::accounts::Role;
+        let dir = tempfile::tempdir().unwrap();
+        let path = city_file(dir.path());
+        let mut store = ScenarioStore::open(&path).unwrap();
+        store.set_actor("anna.berg");
+        let edits = every_edit();
+        // Every public method that writes, each once; the count of audit rows follows.
+        let info = store.create("Schulhöfe öffnen", "").unwrap();
+        assert_eq!(info.author, "anna.berg");
+        assert_eq!(info.status, Status::Draft);
+        store.add_edit(&info.name, &edits[0]).unwrap();
+        store.add_edit_checked(&info.name, &edits[0], &[]).unwrap();
+        store.remove_edit(&info.name, 1).unwrap();
+        store
+            .update(&info.name, None, Some("Sommerprogramm"))
+            .unwrap();
+        store
+            .set_department(&info.name, "Schulverwaltungsamt")
+            .unwrap();
+        store
+            .add_comment(&info.name, Some(0), "Zu nah an der Straße?")
+            .unwrap();
+        store.set_actor("ben");
+        store
+            .set_status(&info.name, Status::Proposed, Role::Editor)
+            .unwrap();
+        store
+            .set_status(&info.name, Status::Agreed, Role::Admin)
+            .unwrap();
+        let gone = store.create("weg", "").unwrap();
+        store.delete(&gone.name).unwrap();
+        let expected = [
+            ("anna.berg", "scenario.create"),
+            ("anna.berg", "scenario.add_edit"),
+            ("anna.berg", "scenario.add_edit"),
+            ("anna.berg", "scenario.remove_edit"),
+            ("anna.berg", "scenario.update"),
+            ("anna.berg", "scenario.set_department"),
+            ("anna.berg", "scenario.comment"),
+            ("ben", "scenario.set_status"),
+            ("ben", "scenario.set_status"),
+            ("ben", "scenario.create"),
+            ("ben", "scenario.delete"),
+        ];
+        let rows = audit_rows(&path);
+        let got: Vec<(&str, &str)> = rows
+            .iter()
+            .map(|(a, b, _)| (a.as_str(), b.as_str()))
+            .collect();
+        assert_eq!(got, expected);
+        assert!(
+            rows[..9]
+                .iter()
+                .all(|r| r.2 == format!("scenario:{}", info.id))
+        );
+        // Refused changes leave no row: a viewer's move, an editor agreeing, an edit to an agreed
+        // plan, an empty or a 1 MB comment, an unknown scenario.
+        let before = rows.len();
+        let errors = [
+            store
+                .set_status(&info.name, Status::Draft, Role::Viewer)
+                .unwrap_err()
+                .to_string(),
+            store
+                .set_status(&info.name, Status::Draft, Role::Editor)
+                .unwrap_err()
+                .to_string(),
+            store
+                .add_edit(&info.name, &edits[1])
+                .unwrap_err()
+                .to_string(),
+            store
+                .add_comment(&info.name, None, " ")
+                .unwrap_err()
+                .to_string(),
+            store
+                .add_comment(&info.name, None, &"x".repeat(1 << 20))
+                .unwrap_err()
+                .to_string(),
+            store
+                .add_comment("nichts", None, "hallo")
+                .unwrap_err()
+                .to_string(),
+        ];
+        assert_eq!(
+            errors,
+            [
+                "a viewer cannot move scenario 'Schulhöfe öffnen' from agreed to draft",
+                "an editor cannot move scenario 'Schulhöfe öffnen' from agreed to draft",
+                "scenario 'Schulhöfe öffnen' is agreed; move it back to draft to change its edits",
+                "a comment must hold text, at most 10000 characters (this one has 0)",
+                "a comment must hold text, at most 10000 characters (this one has 1048576)",
+                "no scenario 'nichts' (see 'spielraum scenario list')",
+            ]
+        );
+        assert_eq!(audit_rows(&path).len(), before);
+        // Authors and comments read back.
+        let authors = store.edit_authors(&info.name).unwrap();
+        assert_eq!(authors.len(), 1);
+        assert_eq!(authors[0].author, "anna.berg");
+        let comments = store.comments(&info.name).unwrap();
+        assert_eq!(comments.len(), 1);
+        assert_eq!(
+            (
+                comments[0].position,
+                comments[0].author.as_str(),
+                comments[0].text.as_str()
+            ),
+            (Some(0), "anna.berg", "Zu nah an der Straße?")
+        );
+        // An administrator reopens the plan; then it takes edits again.
+        store
+            .set_status(&info.name, Status::Draft, Role::Admin)
+            .unwrap();
+        store.add_edit(&info.name, &edits[1]).unwrap();
+    }
+
+    #[test]
+    fn status_moves_follow_the_roles() {
+        use crate::accounts::Role::{Admin, Editor, Viewer};
+        use Status::{Agreed, Draft, Proposed, Rejected};
+        // Written out by hand: (from, to, least role that may), every other move refused.
+        let allowed = [
+            (Draft, Proposed, Editor),
+            (Proposed, Draft, Editor),
+            (Proposed, Agreed, Admin),
+            (Proposed, Rejected, Admin),
+            (Agreed, Draft, Admin),
+            (Rejected, Draft, Admin),
+        ];
+        for from in Status::ALL {
+            for to in Status::ALL {
+                for role in [Viewer, Editor, Admin] {
+                    let expected = allowed
+                        .iter()
+                        .any(|&(f, t, least)| f == from && t == to && role >= least);
+                    assert_eq!(
+                        from.may_move(to, role),
+                        expected,
+                        "{from:?} → {to:?} as {role:?}"
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn the_file_stays_a_geopackage_in_wal_mode() {
         let dir = tempfile::tempdir().unwrap();
@@ -965,6 +1526,7 @@ mod tests {
         assert_eq!(
             registered,
             vec![
+                (COMMENTS_TABLE.to_string(), "attributes".to_string()),
                 (EDITS_TABLE.to_string(), "attributes".to_string()),
                 (SCENARIOS_TABLE.to_string(), "attributes".to_string())
             ]

@@ -116,7 +116,9 @@ impl NewFile {
         };
         complete(&conn).map_err(|e| e.in_file(path))?;
         if let Some((tables, facilities)) = &keep {
+            let dropped = carried.dropped;
             carried = carry::copy_into(&mut conn, path, tables, facilities)?;
+            carried.dropped = dropped;
         }
         conn.close()
             .map_err(|(_, e)| StoreError::from(e).in_file(path))?;

@@ -159,6 +159,36 @@ pub enum Sub {
         #[command(flatten)]
         target: Target,
     },
+    /// Move a scenario to draft, proposed, agreed or rejected (the command line acts as an
+    /// administrator: it holds the file).
+    SetStatus {
+        #[command(flatten)]
+        target: Target,
+        /// draft, proposed, agreed or rejected.
+        status: String,
+    },
+    /// Tag a scenario with a department (an empty text removes the tag).
+    SetDepartment {
+        #[command(flatten)]
+        target: Target,
+        /// The department, e.g. "Schulverwaltungsamt".
+        department: String,
+    },
+    /// Comment on a scenario, or on one of its edits.
+    Comment {
+        #[command(flatten)]
+        target: Target,
+        /// Plain text, at most 10,000 characters.
+        text: String,
+        /// The edit the comment is about (its position as `show` lists it).
+        #[arg(long)]
+        edit: Option<usize>,
+    },
+    /// The comments on a scenario and its edits, with author and time (JSON).
+    Comments {
+        #[command(flatten)]
+        target: Target,
+    },
     /// Every indicator per neighbourhood before and after the scenario's edits.
     Compare {
         #[command(flatten)]
@@ -308,6 +338,36 @@ pub fn run(args: Args) -> Result<()> {
             );
             Ok(())
         }
+        Sub::SetStatus { target, status } => {
+            let status: store::scenario::Status = status.parse()?;
+            let info = open(&target.city)?.set_status(
+                &target.scenario,
+                status,
+                store::accounts::Role::Admin,
+            )?;
+            println!(
+                "scenario {} '{}' is {}",
+                info.id,
+                info.name,
+                info.status.as_str()
+            );
+            Ok(())
+        }
+        Sub::SetDepartment { target, department } => {
+            let info = open(&target.city)?.set_department(&target.scenario, &department)?;
+            println!("{}", summary(&info));
+            Ok(())
+        }
+        Sub::Comment { target, text, edit } => {
+            let c = open(&target.city)?.add_comment(&target.scenario, edit, &text)?;
+            println!("comment {} by {} at {}", c.id, c.author, c.at);
+            Ok(())
+        }
+        Sub::Comments { target } => {
+            let comments = open(&target.city)?.comments(&target.scenario)?;
+            println!("{}", json!({ "comments": comments }));
+            Ok(())
+        }
         Sub::Compare {
             target,
             standards,
@@ -317,8 +377,11 @@ pub fn run(args: Args) -> Result<()> {
     }
 }
 
+/// The scenario store of `city`, its changes made by `cli:NAME` (the audit log's actor).
 fn open(city: &Path) -> Result<ScenarioStore> {
-    Ok(ScenarioStore::open(city)?)
+    let mut store = ScenarioStore::open(city)?;
+    store.set_actor(&crate::commands::user::cli_actor());
+    Ok(store)
 }
 
 fn facility_id(text: &str) -> Result<OsmId> {

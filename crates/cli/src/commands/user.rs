@@ -296,7 +296,7 @@ fn table(format: Option<Format>) -> bool {
 }
 
 /// `cli:NAME`: the operating-system user running the command.
-fn cli_actor() -> String {
+pub fn cli_actor() -> String {
     let name = std::env::var("USER")
         .or_else(|_| std::env::var("LOGNAME"))
         .unwrap_or_else(|_| "unknown".into());
