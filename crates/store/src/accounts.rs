@@ -8,6 +8,8 @@
 //!   `admin`; `password_hash` a PHC string of Argon2id (never the password); `login` lower case.
 //! - `spielraum_api_tokens (id, user_id, name, token_hash, created, revoked)`: `token_hash` is the
 //!   SHA-256 of the token (hex); the token itself is shown once and never stored.
+//! - `spielraum_sessions (id_hash, user_id, csrf, created, expires, revoked)`: login sessions;
+//!   only the SHA-256 of the session id is stored (the id lives in the browser's cookie).
 //! - `spielraum_audit (id, at, actor, action, target, detail)`: one row per change, written in
 //!   the change's own transaction; triggers refuse every `UPDATE` and `DELETE` of it.
 //!
@@ -33,9 +35,11 @@ pub const USERS_TABLE: &str = "spielraum_users";
 pub const TOKENS_TABLE: &str = "spielraum_api_tokens";
 /// The append-only audit log.
 pub const AUDIT_TABLE: &str = "spielraum_audit";
+/// The table of login sessions.
+pub const SESSIONS_TABLE: &str = "spielraum_sessions";
 
 /// The account tables, parents before children (what a re-import carries, see [`crate::carry`]).
-pub const ACCOUNT_TABLES: [&str; 3] = [USERS_TABLE, TOKENS_TABLE, AUDIT_TABLE];
+pub const ACCOUNT_TABLES: [&str; 4] = [USERS_TABLE, TOKENS_TABLE, SESSIONS_TABLE, AUDIT_TABLE];
 
 /// Shortest password accepted, in characters.
 pub const MIN_PASSWORD_CHARS: usize = 12;
@@ -398,8 +402,8 @@ impl AccountStore {
         })
     }
 
-    /// Disables `login` (or enables it again): a disabled user cannot log in and its tokens are
-    /// revoked in the same transaction.
+    /// Disables `login` (or enables it again): a disabled user cannot log in, and its sessions
+    /// and tokens are revoked in the same transaction.
     pub fn set_disabled(&mut self, actor: &str, login: &str, disabled: bool) -> Result<User> {
         let login = login.trim().to_lowercase();
         self.write(|tx| {
@@ -409,6 +413,10 @@ impl AccountStore {
                 params![before.id, disabled, now()],
             )?;
             let revoked = if disabled {
+                tx.execute(
+                    &format!("UPDATE {SESSIONS_TABLE} SET revoked = 1 WHERE user_id = ?1"),
+                    [before.id],
+                )?;
                 tx.execute(
                     &format!(
                         "UPDATE {TOKENS_TABLE} SET revoked = 1 WHERE user_id = ?1 AND revoked = 0"
@@ -495,9 +503,7 @@ impl AccountStore {
     ) -> Result<(TokenInfo, String)> {
         let login = login.trim().to_lowercase();
         let name = check_text("token name", name, false)?;
-        // `rand`'s thread generator is a CSPRNG seeded from the operating system.
-        let raw: [u8; 32] = rand::random();
-        let token: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+        let token = random_hex();
         let hash = token_hash(&token);
         let info = self.write(|tx| {
             let user = existing_user(tx, &login)?;
@@ -588,6 +594,77 @@ impl AccountStore {
         Ok(user.filter(|u| !u.disabled))
     }
 
+    /// Starts a login session for `user` lasting `ttl`: returns the session id for the cookie
+    /// (64 hex digits, only its SHA-256 is stored) and the CSRF token the session's writes must
+    /// send. A new id at every login (no session fixation). Not audited (a login changes no data).
+    pub fn create_session(&mut self, user: &User, ttl: Duration) -> Result<(String, String)> {
+        let id = random_hex();
+        let csrf = random_hex();
+        let now = std::time::SystemTime::now();
+        let expires = humantime::format_rfc3339_millis(now + ttl).to_string();
+        let hash = token_hash(&id);
+        let user_id = user.id;
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|source| AccountError::Sqlite {
+                path: path.clone(),
+                source,
+            })?;
+        let run = || -> rusqlite::Result<()> {
+            // Expired sessions go when new ones come.
+            tx.execute(
+                &format!("DELETE FROM {SESSIONS_TABLE} WHERE expires < ?1"),
+                [humantime::format_rfc3339_millis(now).to_string()],
+            )?;
+            tx.execute(
+                &format!(
+                    "INSERT INTO {SESSIONS_TABLE} (id_hash, user_id, csrf, created, expires)
+                     VALUES (?1, ?2, ?3, ?4, ?5)"
+                ),
+                params![hash, user_id, csrf, crate::scenario::now(), expires],
+            )?;
+            Ok(())
+        };
+        run()
+            .and_then(|()| tx.commit())
+            .map_err(|source| AccountError::Sqlite { path, source })?;
+        Ok((id, csrf))
+    }
+
+    /// The user and CSRF token of a live session (not revoked, not expired, user enabled).
+    pub fn session(&self, id: &str) -> Result<Option<(User, String)>> {
+        let hash = token_hash(id.trim());
+        let now = crate::scenario::now();
+        let found = self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT s.csrf, {USER_COLUMNS_U} FROM {SESSIONS_TABLE} s
+                     JOIN {USERS_TABLE} u ON u.id = s.user_id
+                     WHERE s.id_hash = ?1 AND s.revoked = 0 AND s.expires > ?2"
+                ),
+                params![hash, now],
+                |r| Ok((user_row_at(r, 1)?, r.get::<_, String>(0)?)),
+            )
+            .optional()
+            .map_err(|e| self.sql(e))?;
+        Ok(found.filter(|(u, _)| !u.disabled))
+    }
+
+    /// Ends a session (logout); an unknown id changes nothing.
+    pub fn revoke_session(&mut self, id: &str) -> Result<()> {
+        let hash = token_hash(id.trim());
+        self.conn
+            .execute(
+                &format!("UPDATE {SESSIONS_TABLE} SET revoked = 1 WHERE id_hash = ?1"),
+                [hash],
+            )
+            .map_err(|e| self.sql(e))?;
+        Ok(())
+    }
+
     /// Appends one row to the audit log on its own (for changes made elsewhere).
     pub fn record(
         &mut self,
@@ -647,6 +724,18 @@ impl From<rusqlite::Error> for AccountError {
 }
 
 const USER_COLUMNS: &str = "id, login, display_name, department, role, disabled, created, updated";
+/// [`USER_COLUMNS`] of the users table aliased `u`.
+const USER_COLUMNS_U: &str =
+    "u.id, u.login, u.display_name, u.department, u.role, u.disabled, u.created, u.updated";
+
+/// 256 random bits as 64 hex digits (`rand`'s thread generator is a CSPRNG seeded from the
+/// operating system).
+fn random_hex() -> String {
+    rand::random::<[u8; 32]>()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
 
 fn user_row(r: &rusqlite::Row) -> rusqlite::Result<User> {
     user_row_at(r, 0)
@@ -729,6 +818,16 @@ pub(crate) fn create_tables(conn: &Connection) -> rusqlite::Result<()> {
                token_hash TEXT NOT NULL UNIQUE,
                created TEXT NOT NULL,
                revoked INTEGER NOT NULL DEFAULT 0);
+             CREATE TABLE IF NOT EXISTS {SESSIONS_TABLE} (
+               id_hash TEXT PRIMARY KEY,
+               user_id INTEGER NOT NULL REFERENCES {USERS_TABLE}(id),
+               csrf TEXT NOT NULL,
+               created TEXT NOT NULL,
+               expires TEXT NOT NULL,
+               revoked INTEGER NOT NULL DEFAULT 0);
+             INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
+               VALUES ('{SESSIONS_TABLE}', 'attributes', '{SESSIONS_TABLE}',
+                       'Login sessions (SHA-256 of the session id only)');
              CREATE TABLE IF NOT EXISTS {AUDIT_TABLE} (
                id INTEGER PRIMARY KEY AUTOINCREMENT,
                at TEXT NOT NULL,
@@ -1070,5 +1169,42 @@ mod tests {
                 .unwrap();
             assert_eq!(s.audit_log().unwrap().last().unwrap().id, 2 + round as i64);
         }
+    }
+
+    #[test]
+    fn sessions_end_at_logout_expiry_and_when_the_user_is_disabled() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = store(dir.path());
+        let user = s.add_user("cli:root", &anna()).unwrap();
+        let hour = Duration::from_secs(3600);
+        let (id, csrf) = s.create_session(&user, hour).unwrap();
+        let (again, _) = s.create_session(&user, hour).unwrap();
+        assert_ne!(id, again, "a new id at every login");
+        let (found, found_csrf) = s.session(&id).unwrap().unwrap();
+        assert_eq!(
+            (found.login.as_str(), found_csrf.as_str()),
+            ("anna.berg", csrf.as_str())
+        );
+        let stored: Vec<String> = s
+            .conn
+            .prepare("SELECT id_hash FROM spielraum_sessions")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert!(!stored.contains(&id) && stored.contains(&token_hash(&id)));
+        s.revoke_session(&id).unwrap();
+        assert!(s.session(&id).unwrap().is_none());
+        assert!(s.session(&again).unwrap().is_some());
+        let (expired, _) = s.create_session(&user, Duration::ZERO).unwrap();
+        assert!(s.session(&expired).unwrap().is_none());
+        s.set_disabled("cli:root", "anna.berg", true).unwrap();
+        assert!(s.session(&again).unwrap().is_none());
+        s.set_disabled("cli:root", "anna.berg", false).unwrap();
+        assert!(
+            s.session(&again).unwrap().is_none(),
+            "revoked with the user, for good"
+        );
     }
 }
