@@ -16,6 +16,7 @@ pub mod edit_json;
 mod error;
 pub mod gpkg;
 pub mod limits;
+pub mod login_limit;
 mod openapi;
 mod scenario;
 mod state;
