@@ -146,6 +146,10 @@ fn geojson(desc: &str) -> Value {
 /// The OpenAPI 3.0 document.
 pub fn openapi_document() -> Value {
     let html = |d: &str| json!({ "description": d, "content": { "text/html": {} } });
+    let codes: Vec<&str> = crate::error::ErrorCode::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
     let mut doc = json!({
         "openapi": "3.0.3",
         "info": {
@@ -200,7 +204,9 @@ pub fn openapi_document() -> Value {
             "/openapi.json": { "get": { "summary": "This document", "responses": { "200": { "description": "OpenAPI 3", "content": { "application/json": {} } } } } }
         },
         "components": { "schemas": {
-            "Error": { "type": "object", "required": ["error"], "properties": { "error": { "type": "string" } } },
+            "Error": { "type": "object", "required": ["error", "code"], "properties": {
+                "error": { "type": "string", "description": "One English sentence for people and scripts" },
+                "code": { "type": "string", "enum": codes, "description": "Stable machine code; a client shows its own words per code (docs/interfaces.md, Error codes)" } } },
             "FeatureCollection": { "type": "object", "required": ["type", "features"], "properties": {
                 "type": { "type": "string", "enum": ["FeatureCollection"] }, "features": { "type": "array", "items": { "type": "object" } } } }
         } }

@@ -243,7 +243,10 @@ async fn health_and_an_unknown_path() {
     json_snapshot!("health", a.snapshot());
     let a = s.get("/no/such/page").await;
     assert_eq!(a.status, StatusCode::NOT_FOUND);
-    assert_eq!(a.json(), json!({ "error": "no such path: /no/such/page" }));
+    assert_eq!(
+        a.json(),
+        json!({ "error": "no such path: /no/such/page", "code": "not_found" })
+    );
     json_snapshot!("unknown_path", a.snapshot());
     s.stop().await;
 }
