@@ -333,7 +333,14 @@ async fn bad_input_answers_json_errors_and_changes_nothing() {
     let point = |c: Value| json!({"type": "Point", "coordinates": c});
     let edits = format!("/api/scenarios/{id}/edits");
     // (method, path, body, status, code, words the message holds)
-    type Case<'a> = (&'a str, String, Option<String>, StatusCode, &'a str, &'a str);
+    type Case<'a> = (
+        &'a str,
+        String,
+        Option<String>,
+        StatusCode,
+        &'a str,
+        &'a str,
+    );
     let cases: Vec<Case> = vec![
         ("POST", edits.clone(), Some("{not json".into()), StatusCode::BAD_REQUEST, "invalid_request", "not JSON"),
         ("POST", edits.clone(), Some(json!({"op": "add", "kind": "playground", "geometry": point(json!([190.0, 47.14]))}).to_string()), StatusCode::UNPROCESSABLE_ENTITY, "invalid_edit", "invalid geometry"),
