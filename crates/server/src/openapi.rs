@@ -7,11 +7,14 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 /// Every public path of the server, in OpenAPI spelling.
-pub const ROUTES: [&str; 16] = [
+pub const ROUTES: [&str; 19] = [
     "/",
     "/embed",
     "/health",
     "/api/neighbourhoods",
+    "/api/neighbourhoods.csv",
+    "/api/neighbourhoods.xlsx",
+    "/api/report.pdf",
     "/api/facilities",
     "/api/reach",
     "/api/scenarios",
@@ -174,6 +177,15 @@ pub fn openapi_document() -> Value {
                 "content": { "application/json": { "schema": { "type": "object", "properties": { "status": { "type": "string", "enum": ["ok"] } } } } } } } } },
             "/api/neighbourhoods": { "get": { "summary": "Neighbourhoods with the indicators of `analyze` as properties",
                 "responses": { "200": geojson("Polygons with id, name, the nested objects of `analyze` (population, served_share, …) and its flat properties (population_total, age_0_5, served_share_age_0_5, …)") } } },
+            "/api/neighbourhoods.csv": { "get": { "summary": "The neighbourhood table as a CSV download: the machine CSV of `analyze --format csv`, or with lang=de for German Excel (`;`, decimal comma, shares in percent, German headers, UTF-8 with BOM, CRLF)",
+                "parameters": [q("lang", false, "string", "de: German Excel; absent or en: the machine CSV")],
+                "responses": { "200": { "description": "CSV attachment", "content": { "text/csv": {} } }, "400": err(), "503": error("No analysis to download (no_analysis)") } } },
+            "/api/neighbourhoods.xlsx": { "get": { "summary": "The neighbourhood table as an XLSX workbook: a header row, numbers as numbers, shares formatted as percent",
+                "parameters": [q("lang", false, "string", "Language of the headers and sheet: de (default) or en")],
+                "responses": { "200": { "description": "XLSX attachment", "content": { "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {} } }, "400": err(), "503": error("No analysis to download (no_analysis)") } } },
+            "/api/report.pdf": { "get": { "summary": "The council report (PDF) for one neighbourhood or all",
+                "parameters": [q("lang", false, "string", "de (default) or en"), q("neighbourhood", false, "string", "Id or name of one neighbourhood (default: every neighbourhood)")],
+                "responses": { "200": { "description": "PDF attachment", "content": { "application/pdf": {} } }, "400": err(), "404": error("No such neighbourhood"), "503": error("No analysis to report on, or busy") } } },
             "/api/facilities": { "get": {
                 "summary": "Facilities, optionally within a box and of one kind",
                 "parameters": [
