@@ -435,15 +435,20 @@ fn the_server_downloads_the_report_of_one_neighbourhood() {
     let id = by_need(&d.json)[0]["id"].as_str().unwrap().to_string();
     let dir = tempfile::tempdir().unwrap();
     for (lang, words) in [("de", "Handlungsbedarf"), ("en", "need")] {
-        let (status, body) =
-            crate::serve::get(&addr, &format!("/api/report.pdf?lang={lang}&neighbourhood={id}"));
+        let (status, body) = crate::serve::get(
+            &addr,
+            &format!("/api/report.pdf?lang={lang}&neighbourhood={id}"),
+        );
         assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
         assert!(body.starts_with(b"%PDF"));
         let pdf = dir.path().join(format!("{lang}.pdf"));
         std::fs::write(&pdf, &body).unwrap();
         let text = tool_stdout("pdftotext", &[pdf.to_str().unwrap(), "-"]);
         assert!(text.contains(&name), "{lang}: {name} not in the PDF");
-        assert!(text.to_lowercase().contains(&words.to_lowercase()), "{lang}: no {words:?}");
+        assert!(
+            text.to_lowercase().contains(&words.to_lowercase()),
+            "{lang}: no {words:?}"
+        );
     }
     let (status, body) = crate::serve::get(&addr, "/api/report.pdf?neighbourhood=Atlantis");
     assert_eq!(status, 404, "{}", String::from_utf8_lossy(&body));

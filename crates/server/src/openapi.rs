@@ -59,6 +59,26 @@ fn rows_param() -> Value {
     )
 }
 
+/// `?cells=M` of the comparison routes.
+fn cells_param() -> Value {
+    q(
+        "cells",
+        false,
+        "number",
+        "Side in metres (10–1000, e.g. 100) of the squares of a metric grid: adds `cells`, a FeatureCollection of the squares holding children who gained or lost service (gained_/lost_<band>, gained_/lost_total)",
+    )
+}
+
+/// `?gaps=1` of the comparison routes.
+fn gaps_param() -> Value {
+    q(
+        "gaps",
+        false,
+        "integer",
+        "1: adds `gap_areas`, a FeatureCollection of the gap areas after the edits (the properties of the gap_areas layer)",
+    )
+}
+
 fn id_param() -> Value {
     json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string" }, "description": "Scenario id (a number) or name" })
 }
@@ -118,13 +138,13 @@ fn scenario_paths() -> Value {
                 "responses": with(edit_errors(&[("404", "No such scenario or edit")]), "200", json_body("{\"scenario\": Scenario, \"comparison\": Comparison}", "Changed")) }
         },
         "/api/scenarios/{id}/compare": {
-            "parameters": [id_param(), rows_param()],
+            "parameters": [id_param(), rows_param(), cells_param(), gaps_param()],
             "get": { "summary": "Before/after of every indicator per neighbourhood under the stored scenario (public)",
                 "responses": { "200": json_body("Comparison", "Comparison"), "400": error("Unknown `neighbourhoods` value"), "404": error("No such scenario"), "422": error("An edit no longer applies") } }
         },
         "/api/compare": {
             "post": { "summary": "Before/after under unsaved edits: the instant answer while drawing (public, changes nothing)",
-                "parameters": [rows_param()],
+                "parameters": [rows_param(), cells_param(), gaps_param()],
                 "requestBody": body("EditList"),
                 "responses": { "200": json_body("Comparison", "Comparison"), "400": error("Malformed"), "413": error("Too many edits"),
                     "422": error("An edit is invalid (the message says which, counted from 1)") } }
