@@ -202,8 +202,24 @@ fn demo_open_spaces_match_an_independent_osmium_selection() {
 fn demo_has_the_eleven_municipalities_of_liechtenstein_with_valid_polygons() {
     let dir = tempfile::tempdir().unwrap();
     let gpkg = dir.path().join("li.gpkg");
-    let summary = import(&demo_pbf(), &gpkg, &[]);
+    let o = crate::helpers::import(&demo_pbf(), &gpkg, &[]);
+    assert!(o.status.success());
+    let summary = String::from_utf8_lossy(&o.stdout);
     assert!(summary.contains("admin_level 8"), "{summary}");
+    // All eleven load; the neighbouring Swiss and Austrian municipalities the extract cuts are
+    // named in one line, not one warning each (no other warning comes from the boundaries).
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    let boundary_lines: Vec<&str> = stderr.lines().filter(|l| l.contains("boundar")).collect();
+    assert_eq!(boundary_lines.len(), 1, "{stderr}");
+    assert!(
+        boundary_lines[0]
+            .starts_with("warning: 11 boundaries at admin_level 8 are not wholly in the extract")
+            && boundary_lines[0].contains("Buchs (SG)")
+            && boundary_lines[0].contains("Feldkirch")
+            && boundary_lines[0].ends_with("11 complete boundaries loaded"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("Vaduz"), "{stderr}");
     let mut names = ogr_values(&gpkg, "SELECT name FROM neighbourhoods", "name", None);
     names.sort();
     let mut expected = vec![
