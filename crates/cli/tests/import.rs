@@ -220,6 +220,40 @@ fn demo_has_the_eleven_municipalities_of_liechtenstein_with_valid_polygons() {
         "{stderr}"
     );
     assert!(!stderr.contains("Vaduz"), "{stderr}");
+    // The largest gap area is described by a street and its municipality, not only degrees.
+    let table = crate::helpers::spielraum(&[
+        "analyze",
+        gpkg.to_str().unwrap(),
+        "--format",
+        "table",
+        "--no-write-back",
+    ]);
+    let table = String::from_utf8_lossy(&table.stdout);
+    let line = table.lines().find(|l| l.contains("the largest:")).unwrap();
+    let place = line
+        .split(" children near ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{line}"));
+    let (street_and_area, _) = place.split_once(" (").unwrap();
+    let (street, area) = street_and_area.rsplit_once(", ").unwrap();
+    assert!(!street.is_empty() && !street.contains('.'), "{line}");
+    assert!(
+        [
+            "Vaduz",
+            "Schaan",
+            "Balzers",
+            "Triesen",
+            "Triesenberg",
+            "Eschen",
+            "Mauren",
+            "Gamprin",
+            "Ruggell",
+            "Schellenberg",
+            "Planken"
+        ]
+        .contains(&area),
+        "{line}"
+    );
     let mut names = ogr_values(&gpkg, "SELECT name FROM neighbourhoods", "name", None);
     names.sort();
     let mut expected = vec![
