@@ -455,3 +455,73 @@ fn the_server_downloads_the_report_of_one_neighbourhood() {
     server.kill().unwrap();
     let _ = server.wait();
 }
+
+/// The area chart compares like with like: for the neighbourhood most in need, the bars drawn
+/// against the target line are exactly its play area per child inside the neighbourhood, and a
+/// bar ends left of the line exactly when that value is below the target (target 1 m² per
+/// resident spread over the children: 1 × residents ÷ children, from `analyze --format json`).
+/// Values are read back from the SVG of the HTML report.
+#[test]
+fn the_area_chart_draws_the_target_against_the_same_quantity() {
+    let d = demo();
+    let worst = by_need(&d.json)[0];
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r.html");
+    let id = worst["id"].as_str().unwrap();
+    let o = report(&[
+        "--neighbourhood",
+        id,
+        "--format",
+        "html",
+        "--lang",
+        "de",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let html = std::fs::read_to_string(&out).unwrap();
+    let title = "Spielfläche im Gebiet je Kind (m²) und Ziel";
+    let svg = html
+        .split("<svg")
+        .find(|s| s.contains(title))
+        .unwrap_or_else(|| panic!("no area chart titled {title:?}"));
+    let svg = svg.split("</svg>").next().unwrap();
+    let attr = |tag: &str, name: &str| -> Vec<f64> {
+        svg.split(&format!("<{tag} "))
+            .skip(1)
+            .filter_map(|t| {
+                let t = t.split('>').next()?;
+                let v = t.split(&format!("{name}=\"")).nth(1)?.split('"').next()?;
+                v.parse().ok()
+            })
+            .collect()
+    };
+    let residents = worst["population"]["total"].as_f64().unwrap();
+    let children: f64 = ["age_0_5", "age_6_11", "age_12_17"]
+        .iter()
+        .map(|b| worst["population"][b].as_f64().unwrap())
+        .sum();
+    let target = residents / children;
+    let per_child = worst["play_area_m2_per_child"].as_f64().unwrap();
+    // The axis (first line) starts the bars; the dashed target line is the last line.
+    let xs = attr("line", "x1");
+    let (axis, target_x) = (xs[0], *xs.last().unwrap());
+    let widths = attr("rect", "width");
+    assert!(
+        widths.len() <= 1,
+        "only the comparable bar is drawn: {widths:?}"
+    );
+    let end = axis + widths.first().copied().unwrap_or(0.0);
+    assert_eq!(
+        end < target_x,
+        per_child < target,
+        "bar end {end}, target line {target_x}"
+    );
+    // The scale: the bar's length over the target's is the value over the target.
+    if per_child > 0.0 {
+        let ratio = (end - axis) / (target_x - axis);
+        assert!((ratio - per_child / target.max(per_child)).abs() < 0.02 * ratio.max(1.0));
+    }
+    // The reachable area (2SFCA) is not drawn against the per-resident target.
+    assert!(!svg.contains(">erreichbar<"), "2SFCA bar in the area chart");
+}

@@ -180,11 +180,10 @@ pub(crate) mod text {
         "Served share per age band (target: 100%)",
     );
     pub const CHART_AREA: T = T(
-        "Spielfläche je Kind (m²) und Ziel",
-        "Play area per child (m²) and target",
+        "Spielfläche im Gebiet je Kind (m²) und Ziel",
+        "Play area in the neighbourhood per child (m²) and target",
     );
     pub const BAR_NET: T = T("im Gebiet", "in the area");
-    pub const BAR_2SFCA: T = T("erreichbar", "reachable");
     pub const LEGEND_GAP: T = T("Versorgungslücke", "Gap area");
     pub const LEGEND_CATCHMENT: T = T(
         "Wege bis {m} m zum Spielplatz",
