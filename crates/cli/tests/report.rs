@@ -525,3 +525,38 @@ fn the_area_chart_draws_the_target_against_the_same_quantity() {
     // The reachable area (2SFCA) is not drawn against the per-resident target.
     assert!(!svg.contains(">erreichbar<"), "2SFCA bar in the area chart");
 }
+
+/// The German report names the standard in German (the preset's file carries an English
+/// title); the English one keeps it.
+#[test]
+fn the_german_cover_names_the_standard_in_german() {
+    let dir = tempfile::tempdir().unwrap();
+    for (lang, wanted, unwanted) in [
+        (
+            "de",
+            "Gehwege zu Spielplätzen",
+            "walking distances to play space",
+        ),
+        (
+            "en",
+            "walking distances to play space",
+            "Gehwege zu Spielplätzen",
+        ),
+    ] {
+        let out = dir.path().join(format!("{lang}.html"));
+        let o = report(&[
+            "--neighbourhood",
+            "Vaduz",
+            "--format",
+            "html",
+            "--lang",
+            lang,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let html = std::fs::read_to_string(&out).unwrap();
+        assert!(html.contains(wanted), "{lang}: no {wanted:?}");
+        assert!(!html.contains(unwanted), "{lang}: {unwanted:?}");
+    }
+}

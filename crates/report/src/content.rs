@@ -137,7 +137,11 @@ pub(crate) fn build(
         (lang.t(&text::AREA).to_string(), area),
         (
             lang.t(&text::STANDARD).to_string(),
-            format!("{} ({})", analysis.standard_title, analysis.standard),
+            format!(
+                "{} ({})",
+                crate::i18n::standard_title(&analysis.standard, &analysis.standard_title, lang),
+                analysis.standard
+            ),
         ),
         (
             lang.t(&text::OSM_DATA).to_string(),
