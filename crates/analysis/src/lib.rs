@@ -3,15 +3,18 @@
 //!
 //! The arithmetic is explained for planners in docs/methods.md; the standards format in docs/standards.md.
 
+pub mod effects;
 mod engine_error;
 pub mod export;
 pub mod gaps;
 pub mod indicators;
+pub mod names;
 pub mod reach;
 pub mod scenario;
 pub mod standards;
 pub mod suggest;
 
+pub use effects::{Flow, UnitChange};
 pub use export::{
     AnalysisDocument, BandValues, DataSources, GapRow, NeighbourhoodRow, PopulationCounts,
 };

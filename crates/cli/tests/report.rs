@@ -424,3 +424,139 @@ fn bad_input_is_one_line_exit_1_and_nothing_written() {
         .collect();
     assert_eq!(names.len(), 2, "{names:?}");
 }
+
+/// `spielraum serve` answers `/api/report.pdf` with the council report: the PDF of one
+/// neighbourhood names it (read back by pdftotext), in the language asked for.
+#[test]
+fn the_server_downloads_the_report_of_one_neighbourhood() {
+    let d = demo();
+    let (mut server, addr) = crate::serve::start(&d.gpkg);
+    let name = by_need(&d.json)[0]["name"].as_str().unwrap().to_string();
+    let id = by_need(&d.json)[0]["id"].as_str().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    for (lang, words) in [("de", "Handlungsbedarf"), ("en", "need")] {
+        let (status, body) = crate::serve::get(
+            &addr,
+            &format!("/api/report.pdf?lang={lang}&neighbourhood={id}"),
+        );
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+        assert!(body.starts_with(b"%PDF"));
+        let pdf = dir.path().join(format!("{lang}.pdf"));
+        std::fs::write(&pdf, &body).unwrap();
+        let text = tool_stdout("pdftotext", &[pdf.to_str().unwrap(), "-"]);
+        assert!(text.contains(&name), "{lang}: {name} not in the PDF");
+        assert!(
+            text.to_lowercase().contains(&words.to_lowercase()),
+            "{lang}: no {words:?}"
+        );
+    }
+    let (status, body) = crate::serve::get(&addr, "/api/report.pdf?neighbourhood=Atlantis");
+    assert_eq!(status, 404, "{}", String::from_utf8_lossy(&body));
+    server.kill().unwrap();
+    let _ = server.wait();
+}
+
+/// The area chart compares like with like: for the neighbourhood most in need, the bars drawn
+/// against the target line are exactly its play area per child inside the neighbourhood, and a
+/// bar ends left of the line exactly when that value is below the target (target 1 m² per
+/// resident spread over the children: 1 × residents ÷ children, from `analyze --format json`).
+/// Values are read back from the SVG of the HTML report.
+#[test]
+fn the_area_chart_draws_the_target_against_the_same_quantity() {
+    let d = demo();
+    let worst = by_need(&d.json)[0];
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r.html");
+    let id = worst["id"].as_str().unwrap();
+    let o = report(&[
+        "--neighbourhood",
+        id,
+        "--format",
+        "html",
+        "--lang",
+        "de",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let html = std::fs::read_to_string(&out).unwrap();
+    let title = "Spielfläche im Gebiet je Kind (m²) und Ziel";
+    let svg = html
+        .split("<svg")
+        .find(|s| s.contains(title))
+        .unwrap_or_else(|| panic!("no area chart titled {title:?}"));
+    let svg = svg.split("</svg>").next().unwrap();
+    let attr = |tag: &str, name: &str| -> Vec<f64> {
+        svg.split(&format!("<{tag} "))
+            .skip(1)
+            .filter_map(|t| {
+                let t = t.split('>').next()?;
+                let v = t.split(&format!("{name}=\"")).nth(1)?.split('"').next()?;
+                v.parse().ok()
+            })
+            .collect()
+    };
+    let residents = worst["population"]["total"].as_f64().unwrap();
+    let children: f64 = ["age_0_5", "age_6_11", "age_12_17"]
+        .iter()
+        .map(|b| worst["population"][b].as_f64().unwrap())
+        .sum();
+    let target = residents / children;
+    let per_child = worst["play_area_m2_per_child"].as_f64().unwrap();
+    // The axis (first line) starts the bars; the dashed target line is the last line.
+    let xs = attr("line", "x1");
+    let (axis, target_x) = (xs[0], *xs.last().unwrap());
+    let widths = attr("rect", "width");
+    assert!(
+        widths.len() <= 1,
+        "only the comparable bar is drawn: {widths:?}"
+    );
+    let end = axis + widths.first().copied().unwrap_or(0.0);
+    assert_eq!(
+        end < target_x,
+        per_child < target,
+        "bar end {end}, target line {target_x}"
+    );
+    // The scale: the bar's length over the target's is the value over the target.
+    if per_child > 0.0 {
+        let ratio = (end - axis) / (target_x - axis);
+        assert!((ratio - per_child / target.max(per_child)).abs() < 0.02 * ratio.max(1.0));
+    }
+    // The reachable area (2SFCA) is not drawn against the per-resident target.
+    assert!(!svg.contains(">erreichbar<"), "2SFCA bar in the area chart");
+}
+
+/// The German report names the standard in German (the preset's file carries an English
+/// title); the English one keeps it.
+#[test]
+fn the_german_cover_names_the_standard_in_german() {
+    let dir = tempfile::tempdir().unwrap();
+    for (lang, wanted, unwanted) in [
+        (
+            "de",
+            "Gehwege zu Spielplätzen",
+            "walking distances to play space",
+        ),
+        (
+            "en",
+            "walking distances to play space",
+            "Gehwege zu Spielplätzen",
+        ),
+    ] {
+        let out = dir.path().join(format!("{lang}.html"));
+        let o = report(&[
+            "--neighbourhood",
+            "Vaduz",
+            "--format",
+            "html",
+            "--lang",
+            lang,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let html = std::fs::read_to_string(&out).unwrap();
+        assert!(html.contains(wanted), "{lang}: no {wanted:?}");
+        assert!(!html.contains(unwanted), "{lang}: {unwanted:?}");
+    }
+}

@@ -488,6 +488,17 @@ fn compare_equals_a_full_analysis_of_the_city_edited_with_gdal() {
         "12345",
     ]);
     let compared = json(&["scenario", "compare", c, "plan", "--format", "json"]);
+    // The table keeps gained and lost apart: its "(all)" line shows the totals' gained and
+    // lost children, not the net change.
+    let table = ok(&["scenario", "compare", c, "plan", "--format", "table"]);
+    let all = table.lines().find(|l| l.starts_with("(all)")).unwrap();
+    let total = |k: &str| compared["totals"][k]["total"].as_f64().unwrap();
+    assert!(
+        all.contains(&format!("+{:.0}", total("gained")))
+            && all.contains(&format!("−{:.0}", total("lost"))),
+        "{all} vs {}",
+        compared["totals"]
+    );
 
     // The same edits made to the data itself by GDAL, then a full analysis.
     let edited = dir.path().join("edited.gpkg");

@@ -1135,6 +1135,7 @@ fn build_ways(ways: &[Way], cx: &Context) -> Build {
                         b.boundaries.push(admin::Candidate::failed(
                             id,
                             level,
+                            &w.tags,
                             format!("lacks node n{missing} (cut at the extract's edge)"),
                         ));
                     }
@@ -1260,8 +1261,12 @@ fn build_from_relations(
                 }
                 Err(why) => {
                     if let Some(level) = tags::admin_level(&r.tags) {
-                        b.boundaries
-                            .push(admin::Candidate::failed(id, level, why.clone()));
+                        b.boundaries.push(admin::Candidate::failed(
+                            id,
+                            level,
+                            &r.tags,
+                            why.clone(),
+                        ));
                     }
                     b.skip_facility(id, &r.tags, &why);
                 }

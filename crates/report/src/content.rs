@@ -137,7 +137,11 @@ pub(crate) fn build(
         (lang.t(&text::AREA).to_string(), area),
         (
             lang.t(&text::STANDARD).to_string(),
-            format!("{} ({})", analysis.standard_title, analysis.standard),
+            format!(
+                "{} ({})",
+                crate::i18n::standard_title(&analysis.standard, &analysis.standard_title, lang),
+                analysis.standard
+            ),
         ),
         (
             lang.t(&text::OSM_DATA).to_string(),
@@ -402,18 +406,16 @@ fn section(
             }
         })
         .collect();
-    let area_bars = vec![
-        Bar {
-            label: lang.t(&text::BAR_NET).into(),
-            value: per_child,
-            text: per_child.map_or_else(dash, |a| lang.area_m2_1(a)),
-        },
-        Bar {
-            label: lang.t(&text::BAR_2SFCA).into(),
-            value: sfca,
-            text: sfca.map_or_else(dash, |a| lang.area_m2_1(a)),
-        },
-    ];
+    // Only what the target measures is drawn against it: the play area inside the
+    // neighbourhood per child (the target is per resident, spread over the children). The
+    // reachable area (2SFCA) shares each playground among every child of its catchment, across
+    // boundaries: another quantity, so it stays in the table and out of this chart (drawn
+    // against the same line it put the neighbourhood most in need far above its target).
+    let area_bars = vec![Bar {
+        label: lang.t(&text::BAR_NET).into(),
+        value: per_child,
+        text: per_child.map_or_else(dash, |a| lang.area_m2_1(a)),
+    }];
     Section {
         index,
         name,

@@ -180,11 +180,10 @@ pub(crate) mod text {
         "Served share per age band (target: 100%)",
     );
     pub const CHART_AREA: T = T(
-        "Spielfläche je Kind (m²) und Ziel",
-        "Play area per child (m²) and target",
+        "Spielfläche im Gebiet je Kind (m²) und Ziel",
+        "Play area in the neighbourhood per child (m²) and target",
     );
     pub const BAR_NET: T = T("im Gebiet", "in the area");
-    pub const BAR_2SFCA: T = T("erreichbar", "reachable");
     pub const LEGEND_GAP: T = T("Versorgungslücke", "Gap area");
     pub const LEGEND_CATCHMENT: T = T(
         "Wege bis {m} m zum Spielplatz",
@@ -254,6 +253,32 @@ pub(crate) mod text {
             ),
         ),
     ];
+}
+
+/// The title of a standard in `lang`: the shipped presets (geodata/standards) have a German
+/// title here (their files carry the English one); any other standard keeps its own title.
+pub(crate) fn standard_title<'a>(
+    name: &str,
+    title: &'a str,
+    lang: Lang,
+) -> std::borrow::Cow<'a, str> {
+    let german = match name {
+        "din18034" => "DIN 18034-1:2020, Gehwege zu Spielplätzen und Freiräumen zum Spielen",
+        "berlin" => {
+            "Berliner Kinderspielplatzgesetz §4: 1 m² öffentliche Spielplatzfläche je Einwohner"
+        }
+        "essen" => {
+            "Essener Spielflächentypen: Typ A ≥ 1.500 m² in 1.000 m, Typ B ≥ 400 m² in 500 m"
+        }
+        "herrenberg" => {
+            "Spielleitplan Herrenberg: Schulhöfe zu 30 %, Hauptstraßen und Bahnlinien als Barrieren"
+        }
+        _ => return title.into(),
+    };
+    match lang {
+        Lang::De => german.into(),
+        Lang::En => title.into(),
+    }
 }
 
 #[cfg(test)]

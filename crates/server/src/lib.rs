@@ -12,6 +12,7 @@
 mod api;
 pub mod auth;
 mod conn;
+pub mod download;
 pub mod edit_json;
 mod error;
 pub mod gpkg;
@@ -37,6 +38,8 @@ use tower_http::cors::{Any, CorsLayer};
 use crate::error::{json_error, quoted};
 
 pub use auth::EditToken;
+pub use download::{ReportFailure, ReportMaker};
+pub use error::ErrorCode;
 pub use limits::Limits;
 pub use openapi::{ROUTES, openapi_document};
 pub use scenario::{DEFAULT_SUGGESTIONS, MAX_COMPARE_EDITS, MAX_SUGGESTIONS};
@@ -66,6 +69,7 @@ pub enum ServerError {
 async fn not_found(uri: axum::http::Uri) -> Response {
     json_error(
         StatusCode::NOT_FOUND,
+        ErrorCode::NotFound,
         format!("no such path: {}", quoted(uri.path())),
     )
 }
@@ -73,6 +77,7 @@ async fn not_found(uri: axum::http::Uri) -> Response {
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     json_error(
         StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorCode::Internal,
         "internal error while handling the request",
     )
 }
@@ -95,6 +100,12 @@ pub fn router(state: AppState) -> Router {
         .route("/embed", get(web::embed))
         .route("/health", get(api::health))
         .route("/api/neighbourhoods", get(api::neighbourhoods))
+        .route("/api/neighbourhoods.csv", get(download::neighbourhoods_csv))
+        .route(
+            "/api/neighbourhoods.xlsx",
+            get(download::neighbourhoods_xlsx),
+        )
+        .route("/api/report.pdf", get(download::report_pdf))
         .route("/api/facilities", get(api::facilities))
         .route("/api/reach", get(api::reach))
         .route("/api/scenarios", get(scenario::list).post(scenario::create))

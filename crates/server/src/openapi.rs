@@ -7,11 +7,14 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 /// Every public path of the server, in OpenAPI spelling.
-pub const ROUTES: [&str; 16] = [
+pub const ROUTES: [&str; 19] = [
     "/",
     "/embed",
     "/health",
     "/api/neighbourhoods",
+    "/api/neighbourhoods.csv",
+    "/api/neighbourhoods.xlsx",
+    "/api/report.pdf",
     "/api/facilities",
     "/api/reach",
     "/api/scenarios",
@@ -53,6 +56,26 @@ fn rows_param() -> Value {
         false,
         "string",
         "changed (default): only the neighbourhoods whose indicators changed; all: every neighbourhood",
+    )
+}
+
+/// `?cells=M` of the comparison routes.
+fn cells_param() -> Value {
+    q(
+        "cells",
+        false,
+        "number",
+        "Side in metres (10–1000, e.g. 100) of the squares of a metric grid: adds `cells`, a FeatureCollection of the squares holding children who gained or lost service (gained_/lost_<band>, gained_/lost_total)",
+    )
+}
+
+/// `?gaps=1` of the comparison routes.
+fn gaps_param() -> Value {
+    q(
+        "gaps",
+        false,
+        "integer",
+        "1: adds `gap_areas`, a FeatureCollection of the gap areas after the edits (the properties of the gap_areas layer)",
     )
 }
 
@@ -115,13 +138,13 @@ fn scenario_paths() -> Value {
                 "responses": with(edit_errors(&[("404", "No such scenario or edit")]), "200", json_body("{\"scenario\": Scenario, \"comparison\": Comparison}", "Changed")) }
         },
         "/api/scenarios/{id}/compare": {
-            "parameters": [id_param(), rows_param()],
+            "parameters": [id_param(), rows_param(), cells_param(), gaps_param()],
             "get": { "summary": "Before/after of every indicator per neighbourhood under the stored scenario (public)",
                 "responses": { "200": json_body("Comparison", "Comparison"), "400": error("Unknown `neighbourhoods` value"), "404": error("No such scenario"), "422": error("An edit no longer applies") } }
         },
         "/api/compare": {
             "post": { "summary": "Before/after under unsaved edits: the instant answer while drawing (public, changes nothing)",
-                "parameters": [rows_param()],
+                "parameters": [rows_param(), cells_param(), gaps_param()],
                 "requestBody": body("EditList"),
                 "responses": { "200": json_body("Comparison", "Comparison"), "400": error("Malformed"), "413": error("Too many edits"),
                     "422": error("An edit is invalid (the message says which, counted from 1)") } }
@@ -131,9 +154,10 @@ fn scenario_paths() -> Value {
                 "parameters": [
                     q("kind", false, "string", "Kind of the new facility (default playground)"),
                     q("count", false, "integer", &format!("How many sites, 1..={} (default {})", crate::scenario::MAX_SUGGESTIONS, crate::scenario::DEFAULT_SUGGESTIONS)),
-                    q("area_m2", false, "number", "Net area assumed for the new facility (default: the site's, capped)")
+                    q("area_m2", false, "number", "Net area assumed for the new facility (default: the site's, capped)"),
+                    q("lang", false, "string", "Language of the sites' labels and the edits' names: de (default) or en")
                 ],
-                "responses": { "200": json_body("{\"suggestions\": [{rank, site_id, source, name, lon, lat, area_m2, gained: {total, age_0_5, …}, neighbourhood: {id, name} | null, geometry}]}", "Suggestions"),
+                "responses": { "200": json_body("{\"suggestions\": [{rank, site_id, source, name, label, lon, lat, area_m2, gained: {total, age_0_5, …}, gained_alone: {…}, neighbourhood: {id, name} | null, edit: {op: add, kind, name, area_m2, access, geometry}, geometry}]}; edit is exactly the facility evaluated: sent alone to /api/compare its totals.gained equals gained_alone", "Suggestions"),
                     "400": err(), "422": error("The kind serves no age band in this standard") } }
         }
     })
@@ -146,6 +170,10 @@ fn geojson(desc: &str) -> Value {
 /// The OpenAPI 3.0 document.
 pub fn openapi_document() -> Value {
     let html = |d: &str| json!({ "description": d, "content": { "text/html": {} } });
+    let codes: Vec<&str> = crate::error::ErrorCode::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
     let mut doc = json!({
         "openapi": "3.0.3",
         "info": {
@@ -169,6 +197,15 @@ pub fn openapi_document() -> Value {
                 "content": { "application/json": { "schema": { "type": "object", "properties": { "status": { "type": "string", "enum": ["ok"] } } } } } } } } },
             "/api/neighbourhoods": { "get": { "summary": "Neighbourhoods with the indicators of `analyze` as properties",
                 "responses": { "200": geojson("Polygons with id, name, the nested objects of `analyze` (population, served_share, …) and its flat properties (population_total, age_0_5, served_share_age_0_5, …)") } } },
+            "/api/neighbourhoods.csv": { "get": { "summary": "The neighbourhood table as a CSV download: the machine CSV of `analyze --format csv`, or with lang=de for German Excel (`;`, decimal comma, shares in percent, German headers, UTF-8 with BOM, CRLF)",
+                "parameters": [q("lang", false, "string", "de: German Excel; absent or en: the machine CSV")],
+                "responses": { "200": { "description": "CSV attachment", "content": { "text/csv": {} } }, "400": err(), "503": error("No analysis to download (no_analysis)") } } },
+            "/api/neighbourhoods.xlsx": { "get": { "summary": "The neighbourhood table as an XLSX workbook: a header row, numbers as numbers, shares formatted as percent",
+                "parameters": [q("lang", false, "string", "Language of the headers and sheet: de (default) or en")],
+                "responses": { "200": { "description": "XLSX attachment", "content": { "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {} } }, "400": err(), "503": error("No analysis to download (no_analysis)") } } },
+            "/api/report.pdf": { "get": { "summary": "The council report (PDF) for one neighbourhood or all",
+                "parameters": [q("lang", false, "string", "de (default) or en"), q("neighbourhood", false, "string", "Id or name of one neighbourhood (default: every neighbourhood)")],
+                "responses": { "200": { "description": "PDF attachment", "content": { "application/pdf": {} } }, "400": err(), "404": error("No such neighbourhood"), "503": error("No analysis to report on, or busy") } } },
             "/api/facilities": { "get": {
                 "summary": "Facilities, optionally within a box and of one kind",
                 "parameters": [
@@ -200,7 +237,9 @@ pub fn openapi_document() -> Value {
             "/openapi.json": { "get": { "summary": "This document", "responses": { "200": { "description": "OpenAPI 3", "content": { "application/json": {} } } } } }
         },
         "components": { "schemas": {
-            "Error": { "type": "object", "required": ["error"], "properties": { "error": { "type": "string" } } },
+            "Error": { "type": "object", "required": ["error", "code"], "properties": {
+                "error": { "type": "string", "description": "One English sentence for people and scripts" },
+                "code": { "type": "string", "enum": codes, "description": "Stable machine code; a client shows its own words per code (docs/interfaces.md, Error codes)" } } },
             "FeatureCollection": { "type": "object", "required": ["type", "features"], "properties": {
                 "type": { "type": "string", "enum": ["FeatureCollection"] }, "features": { "type": "array", "items": { "type": "object" } } } }
         } }
@@ -238,7 +277,7 @@ fn scenario_schemas() -> serde_json::Map<String, Value> {
         ("ScenarioFields", json!({ "type": "object", "properties": { "name": { "type": "string" }, "description": { "type": "string" } } })),
         ("Scenario", json!({ "allOf": [{ "$ref": "#/components/schemas/ScenarioInfo" }, { "type": "object", "properties": { "edits": { "type": "array", "items": { "$ref": "#/components/schemas/Edit" }, "description": "each with its position (from 0)" } } }] })),
         ("ScenarioList", json!({ "type": "object", "properties": { "scenarios": { "type": "array", "items": { "$ref": "#/components/schemas/ScenarioInfo" } }, "editing": { "type": "boolean" } } })),
-        ("Comparison", json!({ "type": "object", "description": "{standard, recomputed_units, searched_facilities, rows, neighbourhoods: [{id, name, before, after, change}], totals: {before, after, change}}; before/after hold the flat indicator properties, change after − before; rows = \"changed\" (only neighbourhoods whose indicators changed are listed, the default) or \"all\"; totals cover the whole city" })),
+        ("Comparison", json!({ "type": "object", "description": "{standard, recomputed_units, searched_facilities, rows, neighbourhoods: [{id, name, before, after, change, gained, lost}], totals: {before, after, change, gained, lost}}; before/after hold the flat indicator properties, change after − before; gained/lost = {age_0_5, age_6_11, age_12_17, total}: children newly served / no longer served (one decimal, ≥ 0; gained − lost = change.served_children_<band>); rows = \"changed\" (only neighbourhoods whose indicators changed are listed, the default) or \"all\"; totals cover the whole city" })),
         ("Changed", json!({ "type": "object", "properties": { "scenario": { "$ref": "#/components/schemas/Scenario" }, "comparison": { "$ref": "#/components/schemas/Comparison" } } })),
         ("Deleted", json!({ "type": "object", "properties": { "deleted": { "$ref": "#/components/schemas/ScenarioInfo" } } })),
         ("Suggestions", any),

@@ -2,6 +2,8 @@
 //! file); snapshots of whole answers in `snapshots/`.
 
 mod answers;
+mod codes;
+mod download;
 mod fuzz_found;
 mod hardening;
 mod http;

@@ -49,6 +49,7 @@ pub fn run(args: Args) -> Result<()> {
     let standards = args.standards.resolve()?;
     let analyzed = analyze(&args.city, &standards, !args.no_write_back)?;
     let analysis = analyzed.analysis;
+    let city = analyzed.city;
 
     let format = args.format.unwrap_or(if for_a_person(args.out.as_deref()) {
         Format::Table
@@ -57,7 +58,7 @@ pub fn run(args: Args) -> Result<()> {
     });
     let render = |w: &mut dyn Write| -> Result<()> {
         match format {
-            Format::Table => w.write_all(table(&analysis).as_bytes())?,
+            Format::Table => w.write_all(table(&analysis, &city).as_bytes())?,
             Format::Json => {
                 serde_json::to_writer_pretty(&mut *w, &analysis.to_json())?;
                 writeln!(w)?;
@@ -74,7 +75,7 @@ pub fn run(args: Args) -> Result<()> {
 }
 
 /// The readable table: one line per neighbourhood, most need first.
-fn table(a: &Analysis) -> String {
+fn table(a: &Analysis, city: &model::City) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
     let meta = |k: &str| {
@@ -137,9 +138,21 @@ fn table(a: &Analysis) -> String {
         "served = share of the band's children within walking distance; gap = children outside it."
     );
     if let Some(g) = a.gap_areas.first() {
+        // Described by the nearest street and its neighbourhood, the position in brackets.
+        let streets = analysis::names::Streets::new(city);
+        let area = g.neighbourhoods.first().and_then(|id| {
+            a.neighbourhoods
+                .iter()
+                .find(|n| &n.id == id)
+                .map(|n| n.name.as_str())
+        });
+        let place =
+            analysis::names::place_phrase(g.centre.0, &streets, area, analysis::names::Lang::En)
+                .map(|p| format!("{p} "))
+                .unwrap_or_default();
         let _ = writeln!(
             out,
-            "{} gap areas; the largest: {:.0} children around {:.5}, {:.5}",
+            "{} gap areas; the largest: {:.0} children {place}({:.5} N, {:.5} E)",
             a.gap_areas.len(),
             g.total(),
             g.centre.y(),

@@ -476,7 +476,8 @@ const BANDS: [(&str, &str); 3] = [
     ("age_12_17", "12-17"),
 ];
 
-/// Served shares before → after per band, and the children newly served, per neighbourhood.
+/// Served shares before → after per band, and the children newly served and no longer served
+/// (all bands, kept apart: a net figure is not "newly served"), per neighbourhood.
 fn compare_table(result: &Json) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
@@ -484,7 +485,7 @@ fn compare_table(result: &Json) -> String {
     for (_, label) in BANDS {
         let _ = write!(out, " {:>15}", format!("served {label}"));
     }
-    let _ = writeln!(out, " {:>16}", "children gained");
+    let _ = writeln!(out, " {:>14} {:>14}", "newly served", "no longer");
     let share = |v: &Json, band: &str| {
         v[format!("served_share_{band}")]
             .as_f64()
@@ -500,16 +501,13 @@ fn compare_table(result: &Json) -> String {
             );
             let _ = write!(out, " {cell:>15}");
         }
-        let gained: f64 = BANDS
-            .iter()
-            .map(|(band, _)| {
-                -n["change"][format!("gap_children_{band}")]
-                    .as_f64()
-                    .unwrap_or(0.0)
-            })
-            .sum();
-        // + 0.0 turns a rounded −0 into 0.
-        let _ = writeln!(out, " {:>16}", gained.round() + 0.0);
+        let total = |k: &str| n[k]["total"].as_f64().unwrap_or(0.0);
+        let _ = writeln!(
+            out,
+            " {:>14} {:>14}",
+            format!("+{:.0}", total("gained")),
+            format!("−{:.0}", total("lost"))
+        );
     };
     for n in result["neighbourhoods"].as_array().into_iter().flatten() {
         row(n["name"].as_str().unwrap_or(""), n);

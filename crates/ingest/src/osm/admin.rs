@@ -11,7 +11,13 @@ use super::tags::{Tags, tag};
 pub struct Candidate {
     id: OsmId,
     level: u8,
-    result: Result<(String, MultiPolygon<f64>), String>,
+    result: Result<(String, MultiPolygon<f64>), Failed>,
+}
+
+/// Why a boundary could not be assembled, with its name for the summary.
+struct Failed {
+    name: String,
+    why: String,
 }
 
 impl Candidate {
@@ -26,11 +32,12 @@ impl Candidate {
     }
 
     /// A boundary that could not be assembled, and why.
-    pub fn failed(id: OsmId, level: u8, why: String) -> Candidate {
+    pub fn failed(id: OsmId, level: u8, tags: &Tags, why: String) -> Candidate {
+        let name = tag(tags, "name").unwrap_or_default().to_string();
         Candidate {
             id,
             level,
-            result: Err(why),
+            result: Err(Failed { name, why }),
         }
     }
 }
@@ -52,6 +59,7 @@ pub fn choose(
         return (Vec::new(), None, warnings);
     };
     let mut out = Vec::new();
+    let mut incomplete: Vec<(String, String)> = Vec::new();
     // The validity checks (quadratic in a boundary's vertices at worst) run in parallel.
     let checked: Vec<(Candidate, bool)> = candidates
         .into_par_iter()
@@ -82,11 +90,30 @@ pub fn choose(
                     population: None,
                 });
             }
-            Err(why) => warnings.push(format!(
-                "{}: boundary at admin_level {level} is incomplete ({why}), skipped",
-                c.id
-            )),
+            Err(Failed { name, why }) => {
+                tracing::debug!("{}: boundary '{name}' is incomplete ({why}), skipped", c.id);
+                let name = if name.is_empty() {
+                    c.id.to_string()
+                } else {
+                    name
+                };
+                incomplete.push((name, c.id.to_string()));
+            }
         }
+    }
+    // Boundaries cut by the extract's edge are the neighbours around the area the extract was
+    // cut for: one line naming them, not one warning each.
+    if !incomplete.is_empty() {
+        incomplete.sort();
+        let names: Vec<&str> = incomplete.iter().map(|(n, _)| n.as_str()).collect();
+        let (n, loaded) = (incomplete.len(), out.len());
+        warnings.push(format!(
+            "{n} {} at admin_level {level} {} not wholly in the extract (cut at its edge), skipped: {}; {loaded} complete {} loaded",
+            if n == 1 { "boundary" } else { "boundaries" },
+            if n == 1 { "is" } else { "are" },
+            names.join(", "),
+            if loaded == 1 { "boundary" } else { "boundaries" },
+        ));
     }
     if out.is_empty() {
         warnings.push(format!(
@@ -153,15 +180,33 @@ mod tests {
             named(3, 8, "A", square(0.0, 1.0)),
             named(4, 10, "x", square(0.0, 0.01)),
             named(5, 10, "y", square(0.5, 0.01)),
-            Candidate::failed(OsmId::Relation(6), 4, "member way w1 is missing".into()),
-            Candidate::failed(OsmId::Relation(7), 8, "member way w2 is missing".into()),
+            Candidate::failed(
+                OsmId::Relation(6),
+                4,
+                &Vec::new(),
+                "member way w1 is missing".into(),
+            ),
+            Candidate::failed(OsmId::Relation(7), 8, &tags("Zeta"), "w2 is missing".into()),
+            Candidate::failed(OsmId::Relation(8), 8, &tags("Eta"), "w3 is missing".into()),
+            Candidate::failed(OsmId::Relation(9), 8, &Vec::new(), "w4 is missing".into()),
         ];
         let (n, level, warnings) = choose(c, None);
         assert_eq!(level, Some(8));
         let names: Vec<&str> = n.iter().map(|n| n.name.as_str()).collect();
         assert_eq!(names, vec!["A", "B"]);
-        assert_eq!(warnings.len(), 1);
-        assert!(warnings[0].starts_with("r7:"), "{warnings:?}");
+        // The three incomplete ones at level 8 in one line, by name (the id when unnamed); the
+        // one at level 4 is not at the chosen level and is not mentioned.
+        assert_eq!(
+            warnings,
+            vec![
+                "3 boundaries at admin_level 8 are not wholly in the extract (cut at its edge), \
+                 skipped: Eta, Zeta, r9; 2 complete boundaries loaded"
+            ]
+        );
+    }
+
+    fn tags(name: &str) -> Vec<(String, String)> {
+        vec![("name".to_string(), name.to_string())]
     }
 
     #[test]
