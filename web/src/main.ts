@@ -17,6 +17,9 @@ let facilities: GeoJSON.FeatureCollection = { type: "FeatureCollection", feature
 let openPanel: (() => void) | null = null;
 let lastFocus: HTMLElement | null = null;
 
+// The language first: the map takes it for its own controls' words.
+// The language first: the map takes it for its own controls' words.
+setLang(initialLang());
 const map = createMap();
 const panel = document.getElementById("panel") as HTMLElement;
 const panelBody = document.getElementById("panel-body") as HTMLElement;
@@ -410,4 +413,3 @@ map.on("click", (e) => {
   const hit = map.queryRenderedFeatures(e.point, { layers: [layerId("neighbourhoods")] })[0];
   if (hit?.properties?.id) openNeighbourhood(String(hit.properties.id), false);
 });
-setLang(initialLang());
