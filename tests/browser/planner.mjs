@@ -260,9 +260,13 @@ try {
   const cellsShown = await page.evaluate(() => window.spielraumMap.querySourceFeatures("scenario-cells").length);
   check(cellsShown > 0 && placed.url().includes("cells=100"), `100 m cells gained/lost drawn (${cellsShown}; ${placed.url()})`);
   const catchment = await page.waitForFunction(() => window.spielraumMap.querySourceFeatures("scenario-catchment").length > 0, null, { timeout: 15000 }).then(() => true, () => false);
-  check(catchment, "the planned playground's catchment is drawn");
+  const reachM = await page.evaluate(() => window.spielraumMap.querySourceFeatures("scenario-catchment")[0]?.properties.metres);
+  check(catchment && Math.abs(reachM - 200) < 1, `the planned playground's catchment is drawn, 200 m for 0–5 (${reachM} m)`);
   check(await page.evaluate(() => window.spielraumMap.querySourceFeatures("scenario-gaps").length > 0), "the gap areas after the edit are drawn");
-  await page.evaluate(() => window.spielraumMap.zoomTo(15, { duration: 0 }));
+  await page.evaluate(() => {
+    window.spielraumMap.zoomTo(15.5, { duration: 0 });
+    document.querySelector(".sidebar").scrollTop = document.getElementById("scenario-edits").offsetTop - 60;
+  });
   await settled(page);
   await shot(page, "scenario-effect-de.png");
 

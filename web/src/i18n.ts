@@ -226,7 +226,7 @@ export const strings = {
     colArea: "Area",
     sortBy: "Sort by {col}",
     download: "Download",
-    csvDe: "Table for Excel (CSV)",
+    csvDe: "Table for German Excel (CSV)",
     csvMachine: "CSV for programs",
     xlsx: "Excel file (XLSX)",
     pdf: "Report (PDF)",

@@ -340,8 +340,10 @@ function facilityAt(f: GeoJSON.Feature): [number, number] | null {
 function openFacility(f: GeoJSON.Feature, opener: HTMLElement | null): void {
   const at = facilityAt(f);
   if (!at) return;
-  map.flyTo({ center: at, zoom: Math.max(map.getZoom(), 16), duration: 600 });
-  showFacilityPopup(f.properties ?? {}, new maplibregl.LngLat(at[0], at[1]), opener);
+  // The popup opens once the map arrived, so that it picks a side with room.
+  map.once("moveend", () => showFacilityPopup(f.properties ?? {}, new maplibregl.LngLat(at[0], at[1]), opener));
+  // The place lands low in the map, leaving the room above it to the popup.
+  map.flyTo({ center: at, zoom: Math.max(map.getZoom(), 16), duration: 600, offset: [0, map.getContainer().clientHeight * 0.3] });
 }
 
 function search(q: string): void {

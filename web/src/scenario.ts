@@ -374,7 +374,10 @@ async function drawCatchments(): Promise<void> {
       .map(async (k) => {
         const [lon, lat, m] = k.split(",");
         try {
-          const fc = (await api("GET", `/api/reach?${new URLSearchParams({ lon: lon!, lat: lat!, metres: m! })}`)) as unknown as GeoJSON.FeatureCollection;
+          // /api/reach takes minutes at the server's walking speed (4.5 km/h = 75 m a minute; its
+          // answer states both): the band's limit in metres as minutes.
+          const minutes = (Number(m) / 75).toFixed(6);
+          const fc = (await api("GET", `/api/reach?${new URLSearchParams({ lon: lon!, lat: lat!, minutes })}`)) as unknown as GeoJSON.FeatureCollection;
           catchments.set(k, fc.features.find((f) => f.properties?.type === "isochrone") ?? null);
         } catch {
           catchments.set(k, null);
