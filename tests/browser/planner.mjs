@@ -296,6 +296,7 @@ try {
   const found = visible.flatMap((s) => parts(s).flatMap((p) => english.filter(([, re]) => re.test(p)).map(([k]) => `${k}: "${s}"`)));
   check(visible.length > 100 && found.length === 0, `no English dictionary text in the German UI (${visible.length} strings; ${found.slice(0, 5).join(" | ")})`);
   await page.keyboard.press("Escape");
+  check(await page.evaluate(() => !document.querySelector(".facility-popup") && document.activeElement?.closest("#facility-list") !== null), "Escape closes the facility popup and gives the focus back to the list");
   await page.click("#tab-hoods");
 
   // --- 6. A suggestion planned with "Hier planen" gives exactly its gains (contract item 6). ---

@@ -196,7 +196,7 @@ export function reachList(list: HTMLElement, r: ReachResult, minutes: number): v
     const p = f.properties ?? {};
     const li = el("li");
     const dot = el("span", { class: "dot", style: `background:${kindColour(p.kind)}` });
-    li.append(dot, el("span", { class: "name" }, `${p.name ?? t("unnamed")} · ${kindName(p.kind)}`), el("span", { class: "dist" }, `${Math.round(p.distance_m)} ${t("metres")}`));
+    li.append(dot, el("span", { class: "name" }, `${p.name ?? t("unnamed")} · ${kindName(p.kind)}`), el("span", { class: "dist" }, `${Math.round(p.distance_m).toLocaleString(lang() === "de" ? "de-DE" : "en-GB")} ${t("metres")}`));
     list.append(li);
   }
 }

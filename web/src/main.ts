@@ -373,9 +373,6 @@ document.addEventListener("keydown", (e) => {
 const searchInput = document.getElementById("search") as HTMLInputElement;
 searchInput.addEventListener("change", () => search(searchInput.value));
 searchInput.addEventListener("keydown", (e) => e.key === "Enter" && search(searchInput.value));
-// A page that never scrolls: should anything scroll the document (a focus, a browser's
-// scroll-into-view), put it back.
-window.addEventListener("scroll", () => window.scrollY !== 0 && window.scrollTo(0, 0));
 
 map.on("load", async () => {
   readStandard(map.getStyle().metadata as Record<string, unknown> | undefined);

@@ -729,6 +729,8 @@ export function initScenarios(h: ScenarioHost): void {
   });
   document.addEventListener("keydown", (e) => {
     if (e.key !== "Escape") return;
+    // Closing the popup gives the focus back to what opened it (its "close" handler).
+    if (popup?.isOpen()) popup.remove();
     if (placing) {
       setPlacing(false);
       placingOpener?.focus({ preventScroll: true });
