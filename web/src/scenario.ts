@@ -288,8 +288,8 @@ export function render(): void {
     else {
       const table = el("table", { class: "effect", id: "scenario-table" });
       const head = el("tr");
-      for (const h of ["neighbourhood", "before", "after", "changePoints"] as Key[]) head.append(el("th", {}, t(h)));
-      table.append(head);
+      for (const h of ["neighbourhood", "before", "after", "change"] as Key[]) head.append(el("th", {}, t(h)));
+      table.append(el("caption", {}, t("changePoints")), head);
       const line = (name: string, r: Side, cls: string) => {
         const b = Number(r.before[key]);
         const a = Number(r.after[key]);
