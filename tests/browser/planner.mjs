@@ -323,6 +323,14 @@ try {
 
   // --- 7. Token step: creating a scenario waits for the edit key; an error speaks by code. ---
   check(await page.evaluate(() => document.querySelector("#scenario-new button").disabled && !document.getElementById("scenario-token-first").hidden), "without the edit key, creating a scenario is not offered and the key is asked for first");
+  // A wrong key: the planner reads the German sentence of the error code (contract item 1), not the server's English.
+  await page.fill("#edit-token", "not-the-key");
+  await page.fill("#scenario-name", "Falscher Schlüssel");
+  const [refused] = await Promise.all([page.waitForResponse((r) => r.url().endsWith("/api/scenarios") && r.request().method() === "POST"), page.click("#scenario-new button[type=submit]")]);
+  const refusedBody = await refused.json();
+  await page.waitForFunction(() => document.getElementById("scenario-status").className === "error", null, { timeout: 10000 }).catch(() => {});
+  const said = await page.textContent("#scenario-status");
+  check(refused.status() === 403 && refusedBody.code === "token_wrong" && said === strings.de.err_token_wrong, `a wrong edit key reads "${said}" (${refused.status()} ${JSON.stringify(refusedBody)})`);
   check(errors.length === 0, `no page errors (${errors.join(" | ")})`);
   check(outside.length === 0, `no request leaves localhost (${outside.join(", ")})`);
 } catch (err) {

@@ -294,6 +294,10 @@ export function render(): void {
         const b = Number(r.before[key]);
         const a = Number(r.after[key]);
         const tr = el("tr", { class: cls, "data-change": String(r.change[key]) });
+        // Children gained and lost in this row, apart (contract item 2), where the server gives them.
+        const g = r.gained?.[band];
+        const l = r.lost?.[band];
+        if (typeof g === "number" && typeof l === "number") tr.title = `${t("gainedChildren", { n: int(g) })}, ${t("lostChildren", { n: int(l) })}`;
         tr.append(el("td", {}, name), el("td", {}, pct(b)), el("td", {}, pct(a)), el("td", { class: a > b ? "up" : a < b ? "down" : "" }, pointsBetween(b, a)));
         table.append(tr);
       };
