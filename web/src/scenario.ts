@@ -228,7 +228,7 @@ function editLabel(e: Edit): string {
   };
   switch (e.op) {
     case "add":
-      return t("op_add", { what: `${kindName(String(e.kind))}${e.name ? ` „${e.name}“` : ""}` });
+      return t("op_add", { what: e.name ? t("named", { kind: kindName(String(e.kind)), name: String(e.name) }) : kindName(String(e.kind)) });
     case "remove":
       return t("op_remove", { what: what(e.osm_id) });
     case "set_access":
