@@ -389,6 +389,17 @@ map.on("load", async () => {
       facilities: () => facilities,
       chooseNeighbourhood: (id) => openNeighbourhood(id, true),
       chooseFacility: (f, opener) => openFacility(f, opener),
+      // The gap areas of the analysis: a comparison without edits carries them (?gaps=1).
+      loadGaps: async () => {
+        try {
+          const r = await fetch("/api/compare?gaps=1", { method: "POST", headers: { "Content-Type": "application/json" }, body: '{"edits":[]}' });
+          const v = (await r.json()) as { gap_areas?: GeoJSON.FeatureCollection };
+          return r.ok && v.gap_areas ? v.gap_areas : null;
+        } catch {
+          return null;
+        }
+      },
+      chooseGap: (f) => fitFeature(f),
     },
     () => map.resize(),
   );

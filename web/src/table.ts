@@ -17,12 +17,18 @@ export interface TableHost {
   chooseNeighbourhood: (id: string) => void;
   /** A facility of the list was chosen. */
   chooseFacility: (f: GeoJSON.Feature, opener: HTMLElement) => void;
+  /** The gap areas (asked once, when their tab opens), or null when the server gives none. */
+  loadGaps: () => Promise<GeoJSON.FeatureCollection | null>;
+  /** A gap area of the list was chosen. */
+  chooseGap: (f: GeoJSON.Feature) => void;
 }
 
 let host: TableHost;
 let sortCol: Col = "rank";
 let sortAsc = true;
 let selected: string | null = null;
+/** The gap areas once loaded (undefined: not asked yet; null: the server gives none). */
+let gaps: GeoJSON.FeatureCollection | null | undefined;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -139,7 +145,37 @@ export function render(): void {
     body.append(tr);
   }
   renderFacilities();
+  renderGaps();
   links();
+}
+
+/** Children without a play place of a gap area in a band (tile properties, or `band`/`children`). */
+function gapChildren(p: Props, b: Band): number {
+  if (typeof p[`gap_children_${b}`] === "number") return p[`gap_children_${b}`] as number;
+  if (p.band === b && typeof p.children === "number") return p.children;
+  return 0;
+}
+
+function renderGaps(): void {
+  const list = $("gap-list");
+  const b = host.band();
+  $("gap-note").textContent = gaps === null ? t("gapsUnavailable") : t("gapsNote", { band: t(`band_${b}` as Key) });
+  list.replaceChildren();
+  if (!gaps) return;
+  const names = new Map(host.neighbourhoods().features.map((f) => [String(f.properties?.id), String(f.properties?.name ?? "")]));
+  const q = filterText();
+  const items = gaps.features
+    .map((f) => ({ f, n: gapChildren(f.properties ?? {}, b), where: String(f.properties?.neighbourhoods ?? "").split(/[,;\s]+/).map((id) => names.get(id) ?? "").filter(Boolean).join(", ") }))
+    .filter((x) => x.n > 0 && x.where.toLowerCase().includes(q))
+    .sort((x, y) => y.n - x.n);
+  for (const x of items) {
+    const li = el("li");
+    const btn = el("button", { type: "button" });
+    btn.append(el("span", { class: "hatch", "aria-hidden": "true", style: `--gap:${legend.gap || "#c92a2a"}` }), el("span", {}, `${x.where || "–"}: ${t("gapItem", { n: int(x.n) })}`));
+    btn.addEventListener("click", () => host.chooseGap(x.f));
+    li.append(btn);
+    list.append(li);
+  }
 }
 
 function renderFacilities(): void {
@@ -193,14 +229,25 @@ export function select(id: string | null): void {
   if (host) links();
 }
 
-function showTab(which: "hoods" | "facilities"): void {
-  const hoods = which === "hoods";
-  $("tab-hoods").setAttribute("aria-selected", String(hoods));
-  $("tab-facilities").setAttribute("aria-selected", String(!hoods));
-  $("tab-hoods").tabIndex = hoods ? 0 : -1;
-  $("tab-facilities").tabIndex = hoods ? -1 : 0;
-  $("hood-pane").hidden = !hoods;
-  $("facility-pane").hidden = hoods;
+const TABS = [
+  ["tab-hoods", "hood-pane"],
+  ["tab-facilities", "facility-pane"],
+  ["tab-gaps", "gap-pane"],
+] as const;
+
+function showTab(tab: string): void {
+  for (const [id, pane] of TABS) {
+    $(id).setAttribute("aria-selected", String(id === tab));
+    $(id).tabIndex = id === tab ? 0 : -1;
+    $(pane).hidden = id !== tab;
+  }
+  if (tab === "tab-gaps" && gaps === undefined) {
+    $("gap-note").textContent = t("working");
+    void host.loadGaps().then((g) => {
+      gaps = g;
+      renderGaps();
+    });
+  }
 }
 
 /** Opens the table drawer (or closes it) and tells the map to fit the new size. */
@@ -217,16 +264,15 @@ function setOpen(open: boolean, resize: () => void): void {
 export function initTable(h: TableHost, resize: () => void): void {
   host = h;
   $("table-filter").addEventListener("input", () => render());
-  $("tab-hoods").addEventListener("click", () => showTab("hoods"));
-  $("tab-facilities").addEventListener("click", () => showTab("facilities"));
-  for (const id of ["tab-hoods", "tab-facilities"]) {
+  TABS.forEach(([id], i) => {
+    $(id).addEventListener("click", () => showTab(id));
     $(id).addEventListener("keydown", (e) => {
       if (e.key !== "ArrowLeft" && e.key !== "ArrowRight") return;
-      const next = id === "tab-hoods" ? "facilities" : "hoods";
+      const next = TABS[(i + (e.key === "ArrowRight" ? 1 : TABS.length - 1)) % TABS.length]![0];
       showTab(next);
-      $(next === "hoods" ? "tab-hoods" : "tab-facilities").focus();
+      $(next).focus();
     });
-  }
+  });
   $("table-toggle").addEventListener("click", () => setOpen($("drawer").hidden, resize));
   render();
 }
