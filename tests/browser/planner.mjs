@@ -271,34 +271,45 @@ try {
   await shot(page, "scenario-effect-de.png");
 
   // --- 5. No English in the German UI: every panel open, every visible string. ---
-  await page.click("#tab-facilities");
-  const firstFacility = await page.$("#facility-list button");
-  await firstFacility?.click();
-  await page.waitForSelector(".facility-popup", { timeout: 10000 }).catch(() => {});
-  await page.evaluate(() => document.querySelectorAll("details").forEach((d) => (d.open = true)));
-  const visible = await page.evaluate(() => {
-    const out = new Set();
-    const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
-      const s = n.textContent.trim();
-      const e = n.parentElement;
-      if (s && e && e.getClientRects().length && getComputedStyle(e).visibility !== "hidden" && !e.closest("option,textarea,script,style")) out.add(s);
-    }
-    document.querySelectorAll("[placeholder],[aria-label],[title]").forEach((e) => ["placeholder", "aria-label", "title"].forEach((a) => e.getAttribute(a) && out.add(e.getAttribute(a))));
-    document.querySelectorAll("select option").forEach((o) => out.add(o.textContent.trim()));
-    return [...out];
-  });
   const english = Object.entries(strings.en)
     .filter(([k, v]) => v !== strings.de[k] && v.replace(/\{\w+\}/g, "").trim().length > 2)
     .map(([k, v]) => [k, new RegExp(`^${v.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\\?\{\w+\\?\}/g, ".+?")}$`)]);
   // A string, or a part of it between " · ", ": ", brackets or commas, that is an English text of the dictionary.
   const parts = (s) => [s, ...s.split(/\s[·|]\s|:\s|[()]|,\s/).map((x) => x.trim()).filter(Boolean)];
-  const found = visible.flatMap((s) => parts(s).flatMap((p) => english.filter(([, re]) => re.test(p)).map(([k]) => `${k}: "${s}"`)));
-  check(visible.length > 100 && found.length === 0, `no English dictionary text in the German UI (${visible.length} strings; ${found.slice(0, 5).join(" | ")})`);
+  const seen = new Set();
+  const englishIn = async (p) => {
+    await p.evaluate(() => document.querySelectorAll("details").forEach((d) => (d.open = true)));
+    const visible = await p.evaluate(() => {
+      const out = new Set();
+      const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+      for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+        const s = n.textContent.trim();
+        const e = n.parentElement;
+        if (s && e && e.getClientRects().length && getComputedStyle(e).visibility !== "hidden" && !e.closest("option,textarea,script,style")) out.add(s);
+      }
+      document.querySelectorAll("[placeholder],[aria-label],[title]").forEach((e) => ["placeholder", "aria-label", "title"].forEach((a) => e.getAttribute(a) && out.add(e.getAttribute(a))));
+      document.querySelectorAll("select option").forEach((o) => out.add(o.textContent.trim()));
+      return [...out];
+    });
+    visible.forEach((v) => seen.add(v));
+    return visible.flatMap((s) => parts(s).flatMap((x) => english.filter(([, re]) => re.test(x)).map(([k]) => `${k}: "${s}"`)));
+  };
+  const found = [];
+  await page.click(`#hood-table tr[data-id="${pick.id}"]`);
+  await page.waitForSelector("#panel:not([hidden])", { timeout: 10000 });
+  await page.click("#tab-facilities");
+  const firstFacility = await page.$("#facility-list button");
+  await firstFacility?.click();
+  await page.waitForSelector(".facility-popup", { timeout: 10000 }).catch(() => {});
+  found.push(...(await englishIn(page)));
   await page.keyboard.press("Escape");
   check(await page.evaluate(() => !document.querySelector(".facility-popup") && document.activeElement?.closest("#facility-list") !== null), "Escape closes the facility popup and gives the focus back to the list");
+  await page.click("#tab-gaps");
+  await page.waitForFunction(() => document.getElementById("gap-note").textContent !== "wird berechnet …", null, { timeout: 20000 }).catch(() => {});
+  found.push(...(await englishIn(page)));
+  const gapItems = await page.$$eval("#gap-list button", (bs) => bs.length);
+  check(gapItems > 0, `the gaps tab lists the gap areas of 0–5 for the keyboard (${gapItems}; needs gap_areas of /api/compare?gaps=1)`);
   await page.click("#tab-hoods");
-
   // --- 6. A suggestion planned with "Hier planen" gives exactly its gains (contract item 6). ---
   const s2 = await open("de-DE");
   await s2.page.fill("#suggest-count", "3");
@@ -320,9 +331,14 @@ try {
     check((await s2.page.textContent("#scenario-headline")).includes(`+${de(first.gained_alone.age_0_5)} Kinder neu versorgt`), "the headline shows the suggestion's 0–5 gain");
   } else check(false, "suggestions carry edit and gained_alone (contract item 6)");
   check(s2.errors.length === 0, `no page errors on the suggestion page (${s2.errors.join(" | ")})`);
+  found.push(...(await englishIn(s2.page)));
+  check(seen.size > 150 && found.length === 0, `no English dictionary text in the German UI: panel, popup, table tabs, scenario effect, suggestions (${seen.size} strings; ${[...new Set(found)].slice(0, 5).join(" | ")})`);
 
   // --- 7. Token step: creating a scenario waits for the edit key; an error speaks by code. ---
   check(await page.evaluate(() => document.querySelector("#scenario-new button").disabled && !document.getElementById("scenario-token-first").hidden), "without the edit key, creating a scenario is not offered and the key is asked for first");
+  check(errors.length === 0, `no page errors (${errors.join(" | ")})`);
+  check(outside.length === 0, `no request leaves localhost (${outside.join(", ")})`);
+  // (After the page-error check: the browser logs the refused request.)
   // A wrong key: the planner reads the German sentence of the error code (contract item 1), not the server's English.
   await page.fill("#edit-token", "not-the-key");
   await page.fill("#scenario-name", "Falscher Schlüssel");
@@ -331,8 +347,6 @@ try {
   await page.waitForFunction(() => document.getElementById("scenario-status").className === "error", null, { timeout: 10000 }).catch(() => {});
   const said = await page.textContent("#scenario-status");
   check(refused.status() === 403 && refusedBody.code === "token_wrong" && said === strings.de.err_token_wrong, `a wrong edit key reads "${said}" (${refused.status()} ${JSON.stringify(refusedBody)})`);
-  check(errors.length === 0, `no page errors (${errors.join(" | ")})`);
-  check(outside.length === 0, `no request leaves localhost (${outside.join(", ")})`);
 } catch (err) {
   check(false, `test crashed: ${err.stack ?? err}`);
 } finally {

@@ -79,9 +79,8 @@ export class ApiError extends Error {
 export function errorText(e: unknown): string {
   if (e instanceof ApiError) {
     const key = `err_${e.code}` as Key;
-    const s = t(key);
     // An unknown code reads like "internal" (docs/interfaces.md, "Error codes"), with its status.
-    return s === key ? t("err_unknown", { status: e.status }) : s;
+    return e.code === "unknown" || t(key) === key ? t("err_unknown", { status: e.status }) : t(key);
   }
   return t("err_offline");
 }
