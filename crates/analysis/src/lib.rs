@@ -3,6 +3,7 @@
 //!
 //! The arithmetic is explained for planners in docs/methods.md; the standards format in docs/standards.md.
 
+pub mod effects;
 mod engine_error;
 pub mod export;
 pub mod gaps;
@@ -12,6 +13,7 @@ pub mod scenario;
 pub mod standards;
 pub mod suggest;
 
+pub use effects::{Flow, UnitChange};
 pub use export::{
     AnalysisDocument, BandValues, DataSources, GapRow, NeighbourhoodRow, PopulationCounts,
 };

@@ -13,6 +13,7 @@ use model::{City, Facility};
 use network::{Origins, WalkGraph};
 use serde_json::{Map, Value, json};
 
+use crate::effects::{UnitChange, band_json, flows, unit_changes};
 pub use crate::engine_error::ScenarioEngineError;
 use crate::export::NeighbourhoodRow;
 use crate::gaps::{GapGrid, GapMap, gap_anchor};
@@ -65,6 +66,9 @@ pub struct Comparison {
     pub recomputed_units: usize,
     /// Facilities whose walking distances were searched (added, or opened to the public).
     pub searched_facilities: usize,
+    /// The population units whose service changed in some band, ascending
+    /// ([`crate::effects`]).
+    pub unit_changes: Vec<UnitChange>,
 }
 
 /// Which neighbourhoods a comparison's JSON lists.
@@ -283,6 +287,13 @@ impl ScenarioEngine {
                 rules.unit(&mut |f| list.iter().for_each(|c| f(*c)), &ratio)
             })
             .collect();
+        let unit_changes = unit_changes(
+            &touched,
+            &values,
+            &self.base_units,
+            population,
+            &self.fixed.home,
+        );
         let value_of = |u: usize| match touched.binary_search(&(u as u32)) {
             Ok(k) => &values[k],
             Err(_) => &self.base_units[u],
@@ -350,6 +361,7 @@ impl ScenarioEngine {
             changed,
             recomputed_units: touched.len(),
             searched_facilities: searched.len(),
+            unit_changes,
         })
     }
 
@@ -400,15 +412,18 @@ fn same_values(a: &NeighbourhoodIndicators, b: &NeighbourhoodIndicators) -> bool
 
 impl Comparison {
     /// `{"standard", "recomputed_units", "searched_facilities", "rows", "neighbourhoods": [{"id",
-    /// "name", "before", "after", "change"}], "totals": {"before", "after", "change"}}` with flat
-    /// properties ([`crate::export::flat_properties`]); `change` holds after − before of every
-    /// numeric one. `rows` says which neighbourhoods are listed (`"changed"` or `"all"`); the
-    /// totals always cover the whole city.
+    /// "name", "before", "after", "change", "gained", "lost"}], "totals": {"before", "after",
+    /// "change", "gained", "lost"}}` with flat properties ([`crate::export::flat_properties`]);
+    /// `change` holds after − before of every numeric one; `gained` and `lost` the children per
+    /// band (and `total`) newly served and no longer served ([`crate::effects`], one decimal).
+    /// `rows` says which neighbourhoods are listed (`"changed"` or `"all"`); the totals always
+    /// cover the whole city.
     pub fn to_json(&self, rows: Rows) -> Value {
         let listed: Vec<usize> = match rows {
             Rows::Changed => self.changed.clone(),
             Rows::All => (0..self.after.neighbourhoods.len()).collect(),
         };
+        let (city_flow, row_flows) = flows(&self.unit_changes, self.after.neighbourhoods.len());
         let row_of = |a: &Analysis, n: usize| {
             properties(&NeighbourhoodRow::from(&a.neighbourhoods[n]).flat())
         };
@@ -423,6 +438,8 @@ impl Comparison {
                     "change": change(&b, &a),
                     "before": b,
                     "after": a,
+                    "gained": band_json(&row_flows[n].gained),
+                    "lost": band_json(&row_flows[n].lost),
                 })
             })
             .collect();
@@ -433,7 +450,13 @@ impl Comparison {
             "searched_facilities": self.searched_facilities,
             "rows": match rows { Rows::Changed => "changed", Rows::All => "all" },
             "neighbourhoods": neighbourhoods,
-            "totals": {"change": change(&tb, &ta), "before": tb, "after": ta},
+            "totals": {
+                "change": change(&tb, &ta),
+                "before": tb,
+                "after": ta,
+                "gained": band_json(&city_flow.gained),
+                "lost": band_json(&city_flow.lost),
+            },
         })
     }
 }

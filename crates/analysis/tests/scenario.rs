@@ -17,7 +17,7 @@ use town::{RawFacility, STANDARD, facility, raw_facility, raw_town, town, town_a
 
 /// An edit drawn at random; ids refer to base facilities (1-based) or, out of range, to none.
 #[derive(Debug, Clone)]
-enum RawEdit {
+pub(crate) enum RawEdit {
     Add(RawFacility, usize),
     Remove(i64),
     SetAccess(i64, usize),
@@ -26,7 +26,7 @@ enum RawEdit {
 
 const ACCESS: [Access; 3] = [Access::Public, Access::Restricted, Access::Private];
 
-fn edit(raw: &RawEdit) -> Edit {
+pub(crate) fn edit(raw: &RawEdit) -> Edit {
     match raw {
         RawEdit::Add(f, access) => {
             let base = facility(0, f);
@@ -52,7 +52,7 @@ fn edit(raw: &RawEdit) -> Edit {
     }
 }
 
-fn raw_edit(facilities: usize) -> impl Strategy<Value = RawEdit> {
+pub(crate) fn raw_edit(facilities: usize) -> impl Strategy<Value = RawEdit> {
     let id = 1..=(facilities as i64 + 1);
     prop_oneof![
         (raw_facility(), 0..3usize).prop_map(|(f, a)| RawEdit::Add(f, a)),
@@ -62,7 +62,7 @@ fn raw_edit(facilities: usize) -> impl Strategy<Value = RawEdit> {
     ]
 }
 
-fn engine(city: &City, standards: &Standards) -> ScenarioEngine {
+pub(crate) fn engine(city: &City, standards: &Standards) -> ScenarioEngine {
     let graph = build_graph(city, standards).expect("graph");
     ScenarioEngine::new(Arc::new(city.clone()), Arc::new(graph), standards.clone()).expect("engine")
 }

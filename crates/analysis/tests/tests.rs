@@ -4,6 +4,7 @@
 mod ascii_town;
 mod common;
 mod demo;
+mod effects;
 mod reach;
 mod scenario;
 mod suggest;

@@ -12,7 +12,7 @@ use map::{DEFAULT_REACH_MINUTES, MAX_REACH_MINUTES, Walk, reach_geojson};
 use model::FacilityKind;
 use serde_json::Value as Json;
 
-use crate::error::{json_error, quoted};
+use crate::error::{ErrorCode, json_error, quoted};
 use crate::limits::{BOUNDS_MARGIN_M, Class, near_data};
 use crate::state::AppState;
 
@@ -44,7 +44,7 @@ fn number(q: &HashMap<String, String>, key: &str) -> Result<Option<f64>, String>
 }
 
 fn bad_request(message: String) -> Response {
-    json_error(StatusCode::BAD_REQUEST, message)
+    json_error(StatusCode::BAD_REQUEST, ErrorCode::InvalidRequest, message)
 }
 
 /// Parses `minLon,minLat,maxLon,maxLat` (WGS84 degrees, min < max).
@@ -96,7 +96,7 @@ pub(crate) async fn facilities(State(s): State<AppState>, Query(q): Params) -> R
     let bbox = match q.get("bbox").map(|v| parse_bbox(v)) {
         None => None,
         Some(Ok(b)) => Some(b),
-        Some(Err(e)) => return json_error(StatusCode::BAD_REQUEST, e),
+        Some(Err(e)) => return bad_request(e),
     };
     let kind = match parse_kind(&q) {
         Ok(k) => k,
@@ -110,29 +110,21 @@ pub(crate) async fn reach(State(s): State<AppState>, Query(q): Params) -> Respon
         (Ok(Some(lon)), Ok(Some(lat)), Ok(m)) => (lon, lat, m.unwrap_or(DEFAULT_REACH_MINUTES)),
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return bad_request(e),
         _ => {
-            return json_error(
-                StatusCode::BAD_REQUEST,
-                "parameters 'lon' and 'lat' are required",
-            );
+            return bad_request("parameters 'lon' and 'lat' are required".into());
         }
     };
     if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) {
-        return json_error(
-            StatusCode::BAD_REQUEST,
-            "'lon' must be in [-180, 180] and 'lat' in [-90, 90]",
-        );
+        return bad_request("'lon' must be in [-180, 180] and 'lat' in [-90, 90]".into());
     }
     if !(minutes > 0.0 && minutes <= MAX_REACH_MINUTES) {
-        return json_error(
-            StatusCode::BAD_REQUEST,
-            format!(
-                "parameter 'minutes' must be above 0 and at most {MAX_REACH_MINUTES}, got {minutes}"
-            ),
-        );
+        return bad_request(format!(
+            "parameter 'minutes' must be above 0 and at most {MAX_REACH_MINUTES}, got {minutes}"
+        ));
     }
     if !near_data(s.0.data_bounds, lon, lat) {
         return json_error(
             StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::OutsideData,
             format!(
                 "the origin ({lon}, {lat}) lies more than {} km outside the city's data",
                 BOUNDS_MARGIN_M / 1000.0
@@ -161,6 +153,7 @@ pub(crate) async fn reach(State(s): State<AppState>, Query(q): Params) -> Respon
         Ok(Ok(body)) => ([(header::CONTENT_TYPE, "application/geo+json")], body).into_response(),
         Ok(Err(e)) => json_error(
             StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::NoNetwork,
             format!("walking network unavailable: {e}"),
         ),
         Err(refused) => refused.into_response(),

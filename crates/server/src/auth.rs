@@ -4,6 +4,8 @@
 use axum::http::{HeaderMap, StatusCode, header};
 use subtle::ConstantTimeEq;
 
+use crate::error::ErrorCode;
+
 /// The environment variable holding the edit token when no token file is given.
 pub const EDIT_TOKEN_ENV: &str = "SPIELRAUM_EDIT_TOKEN";
 
@@ -89,13 +91,15 @@ impl EditToken {
     }
 
     /// Checks the request's `Authorization: Bearer …` header (scheme in any case): `Ok` when it carries the token;
-    /// else the status and message to answer (403 read-only server, 401 no token, 403 wrong
-    /// token).
-    pub fn check(&self, headers: &HeaderMap) -> Result<(), (StatusCode, &'static str)> {
+    /// else the status, code and message to answer (403 `editing_disabled`, 401
+    /// `token_missing`, 403 `token_wrong`).
+    pub fn check(&self, headers: &HeaderMap) -> Result<(), (StatusCode, ErrorCode, &'static str)> {
         let Some(expected) = &self.0 else {
             return Err((
                 StatusCode::FORBIDDEN,
-                "editing is disabled on this server (start it with --edit-token-file FILE or SPIELRAUM_EDIT_TOKEN)",
+                ErrorCode::EditingDisabled,
+                "Editing is switched off on this server: it was started without an edit token \
+                 (--edit-token-file FILE or SPIELRAUM_EDIT_TOKEN).",
             ));
         };
         let given = headers
@@ -110,7 +114,8 @@ impl EditToken {
         let Some(given) = given.filter(|g| !g.is_empty()) else {
             return Err((
                 StatusCode::UNAUTHORIZED,
-                "editing needs the edit token: send the header 'Authorization: Bearer TOKEN'",
+                ErrorCode::TokenMissing,
+                "Changing scenarios needs the edit token, and none was given.",
             ));
         };
         // `ct_eq` on slices compares every byte without an early exit (lengths that differ
@@ -118,7 +123,11 @@ impl EditToken {
         if bool::from(given.as_bytes().ct_eq(expected)) {
             Ok(())
         } else {
-            Err((StatusCode::FORBIDDEN, "wrong edit token"))
+            Err((
+                StatusCode::FORBIDDEN,
+                ErrorCode::TokenWrong,
+                "The edit token given is not this server's edit token.",
+            ))
         }
     }
 }

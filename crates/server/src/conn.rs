@@ -24,7 +24,7 @@ use tokio::time::Instant;
 use tower::ServiceExt;
 
 use crate::ServerError;
-use crate::error::{json_error, quote};
+use crate::error::{ErrorCode, json_error, quote};
 use crate::limits::{Limits, MAX_BODY_BYTES, busy};
 
 /// Serves `router` on `listener` under `limits` until `shutdown` completes, then waits for the
@@ -185,16 +185,20 @@ pub(crate) async fn budget(State(b): State<Budget>, req: Request, next: Next) ->
     };
     match tokio::time::timeout(b.total, work).await {
         Ok(answer) => answer,
-        Err(_) => busy(format!(
-            "the request took longer than {} s",
-            b.total.as_secs_f64()
-        )),
+        Err(_) => busy(
+            ErrorCode::Timeout,
+            format!(
+                "The request took longer than {} s; try again in a moment.",
+                b.total.as_secs_f64()
+            ),
+        ),
     }
 }
 
 fn too_large() -> Response {
     json_error(
         StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorCode::TooLarge,
         format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
     )
 }
@@ -216,6 +220,7 @@ async fn read_body(req: Request, timeout: Duration) -> Result<Request, Response>
     match tokio::time::timeout(timeout, axum::body::to_bytes(body, MAX_BODY_BYTES)).await {
         Err(_) => Err(json_error(
             StatusCode::REQUEST_TIMEOUT,
+            ErrorCode::Timeout,
             format!(
                 "the request body did not arrive within {} s",
                 timeout.as_secs_f64()
@@ -229,6 +234,7 @@ async fn read_body(req: Request, timeout: Duration) -> Result<Request, Response>
             } else {
                 Err(json_error(
                     StatusCode::BAD_REQUEST,
+                    ErrorCode::InvalidRequest,
                     format!("cannot read the request body: {e}"),
                 ))
             }
@@ -237,15 +243,17 @@ async fn read_body(req: Request, timeout: Duration) -> Result<Request, Response>
     }
 }
 
-/// Middleware: error answers of the framework in plain text (a path or query that cannot be
-/// read, "Invalid URL", 413) become the interface's JSON `{"error": …}` with the same status.
+/// Middleware: error answers of the framework in plain text or without a body (a path or query
+/// that cannot be read, "Invalid URL", 405, 413) become the interface's JSON
+/// `{"error": …, "code": …}` with the same status.
 pub(crate) async fn json_errors(req: Request, next: Next) -> Result<Response, Infallible> {
+    let (method, path) = (req.method().clone(), req.uri().path().to_string());
     let answer = next.run(req).await;
-    let plain = answer
+    let content_type = answer
         .headers()
         .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/plain"));
+        .and_then(|v| v.to_str().ok());
+    let plain = content_type.is_none_or(|v| v.starts_with("text/plain"));
     if !(plain && (answer.status().is_client_error() || answer.status().is_server_error())) {
         return Ok(answer);
     }
@@ -254,7 +262,9 @@ pub(crate) async fn json_errors(req: Request, next: Next) -> Result<Response, In
         .await
         .map(|b| String::from_utf8_lossy(&b).into_owned())
         .unwrap_or_default();
-    let message = if text.trim().is_empty() {
+    let message = if status == StatusCode::METHOD_NOT_ALLOWED {
+        format!("{} does not answer {method} requests", quote(&path, 80))
+    } else if text.trim().is_empty() {
         status
             .canonical_reason()
             .unwrap_or("bad request")
@@ -262,5 +272,5 @@ pub(crate) async fn json_errors(req: Request, next: Next) -> Result<Response, In
     } else {
         quote(text.trim(), 200)
     };
-    Ok(json_error(status, message))
+    Ok(json_error(status, ErrorCode::of_status(status), message))
 }

@@ -1,15 +1,128 @@
-//! Error answers: every failure of a route is JSON `{"error": message}` with its status.
+//! Error answers: every failure of a route is JSON `{"error": message, "code": code}` with its
+//! status. `code` is one of [`ErrorCode`]'s stable tokens (what a client shows its own words
+//! for); `error` is an English sentence for people and scripts.
 //!
 //! Shared by all route modules; knows none of them.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-/// A JSON error response: `{"error": message}` with the given status.
-pub(crate) fn json_error(status: StatusCode, message: impl Into<String>) -> Response {
+/// The stable machine code of an error answer (`"code"` beside `"error"`). A client (the web
+/// app) shows its own sentence per code; the list is documented in `docs/interfaces.md`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    /// A change was sent without the edit token.
+    TokenMissing,
+    /// The edit token sent is not the server's.
+    TokenWrong,
+    /// The server was started without an edit token: nothing can be changed.
+    EditingDisabled,
+    /// The GeoPackage is read-only: scenarios cannot be changed.
+    ReadOnly,
+    /// A scenario of that name exists already.
+    ScenarioExists,
+    /// No such path, scenario, edit, tile or file.
+    NotFound,
+    /// An edit is malformed or cannot be applied (unknown kind, invalid geometry, …).
+    InvalidEdit,
+    /// A scenario name or description is empty, too long or otherwise unusable.
+    InvalidName,
+    /// A parameter or body is malformed (not JSON, wrong type, out of range).
+    InvalidRequest,
+    /// A position lies too far outside the city's data.
+    OutsideData,
+    /// More edits in one comparison than allowed.
+    TooManyEdits,
+    /// The request (body, vertices) is larger than allowed.
+    TooLarge,
+    /// The disk holding the scenarios is (nearly) full.
+    DiskFull,
+    /// The GeoPackage was replaced while the server ran: restart it.
+    Replaced,
+    /// The walking network is unavailable (reach and scenarios need it).
+    NoNetwork,
+    /// This server keeps no scenarios (not enabled, or no GeoPackage to keep them in).
+    NoScenarios,
+    /// Too many expensive requests at once: try again shortly (`Retry-After`).
+    Busy,
+    /// The request took too long (its body did not arrive, or the answer took too long).
+    Timeout,
+    /// Something went wrong inside the server.
+    Internal,
+}
+
+impl ErrorCode {
+    /// Every code, in the order `docs/interfaces.md` lists them.
+    pub const ALL: [ErrorCode; 19] = [
+        ErrorCode::TokenMissing,
+        ErrorCode::TokenWrong,
+        ErrorCode::EditingDisabled,
+        ErrorCode::ReadOnly,
+        ErrorCode::ScenarioExists,
+        ErrorCode::NotFound,
+        ErrorCode::InvalidEdit,
+        ErrorCode::InvalidName,
+        ErrorCode::InvalidRequest,
+        ErrorCode::OutsideData,
+        ErrorCode::TooManyEdits,
+        ErrorCode::TooLarge,
+        ErrorCode::DiskFull,
+        ErrorCode::Replaced,
+        ErrorCode::NoNetwork,
+        ErrorCode::NoScenarios,
+        ErrorCode::Busy,
+        ErrorCode::Timeout,
+        ErrorCode::Internal,
+    ];
+
+    /// The token as it appears in the JSON answer.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::TokenMissing => "token_missing",
+            ErrorCode::TokenWrong => "token_wrong",
+            ErrorCode::EditingDisabled => "editing_disabled",
+            ErrorCode::ReadOnly => "read_only",
+            ErrorCode::ScenarioExists => "scenario_exists",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::InvalidEdit => "invalid_edit",
+            ErrorCode::InvalidName => "invalid_name",
+            ErrorCode::InvalidRequest => "invalid_request",
+            ErrorCode::OutsideData => "outside_data",
+            ErrorCode::TooManyEdits => "too_many_edits",
+            ErrorCode::TooLarge => "too_large",
+            ErrorCode::DiskFull => "disk_full",
+            ErrorCode::Replaced => "replaced",
+            ErrorCode::NoNetwork => "no_network",
+            ErrorCode::NoScenarios => "no_scenarios",
+            ErrorCode::Busy => "busy",
+            ErrorCode::Timeout => "timeout",
+            ErrorCode::Internal => "internal",
+        }
+    }
+
+    /// The code of a framework answer that carries only a status (a path or query that cannot
+    /// be read, 413, 405, …).
+    pub(crate) fn of_status(status: StatusCode) -> ErrorCode {
+        match status {
+            StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED => ErrorCode::NotFound,
+            StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::TooLarge,
+            StatusCode::REQUEST_TIMEOUT => ErrorCode::Timeout,
+            StatusCode::SERVICE_UNAVAILABLE => ErrorCode::Busy,
+            s if s.is_server_error() => ErrorCode::Internal,
+            _ => ErrorCode::InvalidRequest,
+        }
+    }
+}
+
+/// A JSON error response: `{"error": message, "code": code}` with the given status.
+pub(crate) fn json_error(
+    status: StatusCode,
+    code: ErrorCode,
+    message: impl Into<String>,
+) -> Response {
     (
         status,
-        axum::Json(serde_json::json!({ "error": message.into() })),
+        axum::Json(serde_json::json!({ "error": message.into(), "code": code.as_str() })),
     )
         .into_response()
 }

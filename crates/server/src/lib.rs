@@ -36,6 +36,7 @@ use tower_http::cors::{Any, CorsLayer};
 use crate::error::{json_error, quoted};
 
 pub use auth::EditToken;
+pub use error::ErrorCode;
 pub use limits::Limits;
 pub use openapi::{ROUTES, openapi_document};
 pub use scenario::{DEFAULT_SUGGESTIONS, MAX_COMPARE_EDITS, MAX_SUGGESTIONS};
@@ -65,6 +66,7 @@ pub enum ServerError {
 async fn not_found(uri: axum::http::Uri) -> Response {
     json_error(
         StatusCode::NOT_FOUND,
+        ErrorCode::NotFound,
         format!("no such path: {}", quoted(uri.path())),
     )
 }
@@ -72,6 +74,7 @@ async fn not_found(uri: axum::http::Uri) -> Response {
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     json_error(
         StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorCode::Internal,
         "internal error while handling the request",
     )
 }

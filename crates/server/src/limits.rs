@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value as Json;
 use tokio::sync::Semaphore;
 
-use crate::error::json_error;
+use crate::error::{ErrorCode, json_error};
 
 /// Longest time a client may take to send a request's headers (slowloris).
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
@@ -149,11 +149,15 @@ pub(crate) enum Refused {
 impl IntoResponse for Refused {
     fn into_response(self) -> Response {
         match self {
-            Refused::Busy(what) => busy(format!(
-                "too many {what} requests at once; try again in {RETRY_AFTER_SECS} s"
-            )),
+            Refused::Busy(what) => busy(
+                ErrorCode::Busy,
+                format!(
+                    "The server is handling too many {what} requests at once; try again in {RETRY_AFTER_SECS} s."
+                ),
+            ),
             Refused::Failed => json_error(
                 StatusCode::INTERNAL_SERVER_ERROR,
+                ErrorCode::Internal,
                 "internal error while handling the request",
             ),
         }
@@ -161,8 +165,8 @@ impl IntoResponse for Refused {
 }
 
 /// A 503 JSON answer with `Retry-After`.
-pub(crate) fn busy(message: String) -> Response {
-    let mut r = json_error(StatusCode::SERVICE_UNAVAILABLE, message);
+pub(crate) fn busy(code: ErrorCode, message: String) -> Response {
+    let mut r = json_error(StatusCode::SERVICE_UNAVAILABLE, code, message);
     r.headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
     r
@@ -239,7 +243,7 @@ pub(crate) fn near_data(bounds: Option<[f64; 4]>, lon: f64, lat: f64) -> bool {
 pub(crate) fn check_edits(
     edits: &[Json],
     bounds: Option<[f64; 4]>,
-) -> Result<(), (StatusCode, String)> {
+) -> Result<(), (StatusCode, ErrorCode, String)> {
     let mut total = 0usize;
     for (i, edit) in edits.iter().enumerate() {
         let Some(geometry) = edit.get("geometry") else {
@@ -262,6 +266,7 @@ pub(crate) fn check_edits(
         if count > MAX_VERTICES_PER_GEOMETRY {
             return Err((
                 StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::TooLarge,
                 format!(
                     "{at}a geometry has at most {MAX_VERTICES_PER_GEOMETRY} vertices, got {count}"
                 ),
@@ -270,6 +275,7 @@ pub(crate) fn check_edits(
         if let Some((lon, lat)) = outside {
             return Err((
                 StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::OutsideData,
                 format!(
                     "{at}the position ({lon}, {lat}) lies more than {} km outside the city's data",
                     BOUNDS_MARGIN_M / 1000.0
@@ -280,6 +286,7 @@ pub(crate) fn check_edits(
         if total > MAX_VERTICES_PER_REQUEST {
             return Err((
                 StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::TooLarge,
                 format!("at most {MAX_VERTICES_PER_REQUEST} vertices per request"),
             ));
         }
@@ -336,14 +343,15 @@ mod tests {
             json!({"op": "add", "geometry": {"type": "Polygon", "coordinates": [c]}})
         };
         assert!(check_edits(&[ring(9_999, 9.5)], b).is_ok());
-        let (st, _) = check_edits(&[ring(10_000, 9.5)], b).unwrap_err();
+        let (st, _, _) = check_edits(&[ring(10_000, 9.5)], b).unwrap_err();
         assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
         let many: Vec<Json> = (0..6).map(|_| ring(9_000, 9.5)).collect();
         assert_eq!(
             check_edits(&many, b).unwrap_err().0,
             StatusCode::PAYLOAD_TOO_LARGE
         );
-        let (st, msg) = check_edits(&[ring(4, 0.0)], b).unwrap_err();
+        let (st, code, msg) = check_edits(&[ring(4, 0.0)], b).unwrap_err();
+        assert_eq!(code, ErrorCode::OutsideData);
         assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(msg.contains("outside"), "{msg}");
         assert!(check_edits(&[json!({"op": "remove", "osm_id": "n1"})], b).is_ok());

@@ -146,6 +146,10 @@ fn geojson(desc: &str) -> Value {
 /// The OpenAPI 3.0 document.
 pub fn openapi_document() -> Value {
     let html = |d: &str| json!({ "description": d, "content": { "text/html": {} } });
+    let codes: Vec<&str> = crate::error::ErrorCode::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
     let mut doc = json!({
         "openapi": "3.0.3",
         "info": {
@@ -200,7 +204,9 @@ pub fn openapi_document() -> Value {
             "/openapi.json": { "get": { "summary": "This document", "responses": { "200": { "description": "OpenAPI 3", "content": { "application/json": {} } } } } }
         },
         "components": { "schemas": {
-            "Error": { "type": "object", "required": ["error"], "properties": { "error": { "type": "string" } } },
+            "Error": { "type": "object", "required": ["error", "code"], "properties": {
+                "error": { "type": "string", "description": "One English sentence for people and scripts" },
+                "code": { "type": "string", "enum": codes, "description": "Stable machine code; a client shows its own words per code (docs/interfaces.md, Error codes)" } } },
             "FeatureCollection": { "type": "object", "required": ["type", "features"], "properties": {
                 "type": { "type": "string", "enum": ["FeatureCollection"] }, "features": { "type": "array", "items": { "type": "object" } } } }
         } }
@@ -238,7 +244,7 @@ fn scenario_schemas() -> serde_json::Map<String, Value> {
         ("ScenarioFields", json!({ "type": "object", "properties": { "name": { "type": "string" }, "description": { "type": "string" } } })),
         ("Scenario", json!({ "allOf": [{ "$ref": "#/components/schemas/ScenarioInfo" }, { "type": "object", "properties": { "edits": { "type": "array", "items": { "$ref": "#/components/schemas/Edit" }, "description": "each with its position (from 0)" } } }] })),
         ("ScenarioList", json!({ "type": "object", "properties": { "scenarios": { "type": "array", "items": { "$ref": "#/components/schemas/ScenarioInfo" } }, "editing": { "type": "boolean" } } })),
-        ("Comparison", json!({ "type": "object", "description": "{standard, recomputed_units, searched_facilities, rows, neighbourhoods: [{id, name, before, after, change}], totals: {before, after, change}}; before/after hold the flat indicator properties, change after − before; rows = \"changed\" (only neighbourhoods whose indicators changed are listed, the default) or \"all\"; totals cover the whole city" })),
+        ("Comparison", json!({ "type": "object", "description": "{standard, recomputed_units, searched_facilities, rows, neighbourhoods: [{id, name, before, after, change, gained, lost}], totals: {before, after, change, gained, lost}}; before/after hold the flat indicator properties, change after − before; gained/lost = {age_0_5, age_6_11, age_12_17, total}: children newly served / no longer served (one decimal, ≥ 0; gained − lost = change.served_children_<band>); rows = \"changed\" (only neighbourhoods whose indicators changed are listed, the default) or \"all\"; totals cover the whole city" })),
         ("Changed", json!({ "type": "object", "properties": { "scenario": { "$ref": "#/components/schemas/Scenario" }, "comparison": { "$ref": "#/components/schemas/Comparison" } } })),
         ("Deleted", json!({ "type": "object", "properties": { "deleted": { "$ref": "#/components/schemas/ScenarioInfo" } } })),
         ("Suggestions", any),

@@ -19,7 +19,7 @@ use serde_json::{Value as Json, json};
 use store::scenario::{Scenario, ScenarioStore, ScenarioStoreError};
 
 use crate::edit_json::{edit_from_json, edit_to_json, edits_from_json};
-use crate::error::{json_error, quoted};
+use crate::error::{ErrorCode, json_error, quoted};
 use crate::limits::{Class, MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, Refused, check_edits};
 use crate::state::{AppState, Scenarios};
 
@@ -30,17 +30,17 @@ pub const MAX_SUGGESTIONS: usize = 50;
 /// Suggestions when `count` is not given.
 pub const DEFAULT_SUGGESTIONS: usize = 5;
 
-/// A failed request: status and message, answered as `{"error": message}`, or refused by a
-/// concurrency gate (503 with `Retry-After`).
+/// A failed request: status, code and message, answered as `{"error": message, "code": code}`,
+/// or refused by a concurrency gate (503 with `Retry-After`).
 pub(crate) enum Failure {
-    Plain(StatusCode, String),
+    Plain(StatusCode, ErrorCode, String),
     Refused(Refused),
 }
 
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
         match self {
-            Failure::Plain(status, message) => json_error(status, message),
+            Failure::Plain(status, code, message) => json_error(status, code, message),
             Failure::Refused(r) => r.into_response(),
         }
     }
@@ -49,40 +49,57 @@ impl IntoResponse for Failure {
 impl From<ScenarioStoreError> for Failure {
     fn from(e: ScenarioStoreError) -> Failure {
         use ScenarioStoreError as E;
-        let status = match &e {
-            E::UnknownScenario(_) | E::UnknownEdit { .. } => StatusCode::NOT_FOUND,
-            E::DuplicateName(_) | E::Replaced(_) => StatusCode::CONFLICT,
-            E::BadName { .. } | E::InvalidEdit { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            E::ReadOnly(_) => StatusCode::FORBIDDEN,
-            E::DiskNearlyFull { .. } => StatusCode::INSUFFICIENT_STORAGE,
-            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        let (status, code) = match &e {
+            E::UnknownScenario(_) | E::UnknownEdit { .. } => {
+                (StatusCode::NOT_FOUND, ErrorCode::NotFound)
+            }
+            E::DuplicateName(_) => (StatusCode::CONFLICT, ErrorCode::ScenarioExists),
+            E::Replaced(_) => (StatusCode::CONFLICT, ErrorCode::Replaced),
+            E::BadName { .. } => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidName),
+            E::InvalidEdit { .. } => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidEdit),
+            E::ReadOnly(_) => (StatusCode::FORBIDDEN, ErrorCode::ReadOnly),
+            E::DiskNearlyFull { .. } => (StatusCode::INSUFFICIENT_STORAGE, ErrorCode::DiskFull),
+            _ => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
         };
-        Failure::Plain(status, e.to_string())
+        Failure::Plain(status, code, e.to_string())
     }
 }
 
 type Answer = Result<Response, Failure>;
 
-fn unavailable(what: &str) -> Failure {
-    Failure::Plain(StatusCode::SERVICE_UNAVAILABLE, what.to_string())
+fn unavailable(code: ErrorCode, what: &str) -> Failure {
+    Failure::Plain(StatusCode::SERVICE_UNAVAILABLE, code, what.to_string())
+}
+
+/// A malformed request (400 `invalid_request`).
+fn invalid(message: String) -> Failure {
+    Failure::Plain(StatusCode::BAD_REQUEST, ErrorCode::InvalidRequest, message)
 }
 
 fn scenarios(s: &AppState) -> Result<&Scenarios, Failure> {
-    s.0.scenarios
-        .as_ref()
-        .ok_or_else(|| unavailable("scenarios are not enabled on this server"))
+    s.0.scenarios.as_ref().ok_or_else(|| {
+        unavailable(
+            ErrorCode::NoScenarios,
+            "Scenarios are not enabled on this server.",
+        )
+    })
 }
 
 fn engine(s: &AppState) -> Result<Arc<ScenarioEngine>, Failure> {
-    scenarios(s)?
-        .engine
-        .clone()
-        .map_err(|e| unavailable(&format!("scenarios unavailable: {e}")))
+    scenarios(s)?.engine.clone().map_err(|e| {
+        unavailable(
+            ErrorCode::NoNetwork,
+            &format!("Scenarios are unavailable: {e}"),
+        )
+    })
 }
 
 fn store(s: &AppState) -> Result<Arc<Mutex<ScenarioStore>>, Failure> {
     scenarios(s)?.store.clone().ok_or_else(|| {
-        unavailable("this server keeps no scenarios (no GeoPackage to keep them in)")
+        unavailable(
+            ErrorCode::NoScenarios,
+            "This server keeps no scenarios (it has no GeoPackage to keep them in).",
+        )
     })
 }
 
@@ -91,7 +108,7 @@ fn authorise(s: &AppState, headers: &HeaderMap) -> Result<(), Failure> {
     scenarios(s)?
         .token
         .check(headers)
-        .map_err(|(status, message)| Failure::Plain(status, message.to_string()))
+        .map_err(|(status, code, message)| Failure::Plain(status, code, message.to_string()))
 }
 
 /// Checks the token of a reading request where reading is private; public otherwise.
@@ -110,6 +127,7 @@ async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(work).await.unwrap_or_else(|_| {
         Err(Failure::Plain(
             StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::Internal,
             "internal error while handling the scenario".into(),
         ))
     })
@@ -131,7 +149,7 @@ async fn gated<T: Send + 'static>(
 /// The cheap checks of JSON edits: vertex counts before any geometry is read (`bounds`
 /// `None`), or, once the geometries are valid, their positions near the data (`bounds`).
 fn precheck(edits: &[Json], bounds: Option<[f64; 4]>) -> Result<(), Failure> {
-    check_edits(edits, bounds).map_err(|(status, m)| Failure::Plain(status, m))
+    check_edits(edits, bounds).map_err(|(status, code, m)| Failure::Plain(status, code, m))
 }
 
 fn counted(field: &str, text: &str) -> usize {
@@ -148,6 +166,7 @@ fn within(field: &str, text: &Option<String>, max: usize) -> Result<(), Failure>
         // Names are kept trimmed, so their surrounding whitespace does not count.
         Some(t) if counted(field, t) > max => Err(Failure::Plain(
             StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::InvalidName,
             format!(
                 "the {field} has {} characters; at most {max} are allowed",
                 counted(field, t)
@@ -168,12 +187,7 @@ fn with_store<T>(
 }
 
 fn parse_body(body: &Bytes) -> Result<Json, Failure> {
-    serde_json::from_slice(body).map_err(|e| {
-        Failure::Plain(
-            StatusCode::BAD_REQUEST,
-            format!("the request body is not JSON: {e}"),
-        )
-    })
+    serde_json::from_slice(body).map_err(|e| invalid(format!("the request body is not JSON: {e}")))
 }
 
 fn ok(status: StatusCode, v: Json) -> Answer {
@@ -200,10 +214,13 @@ fn scenario_json(s: &Scenario) -> Json {
 /// The comparison of `edits` against the base city, as JSON listing the neighbourhoods `rows`
 /// says (the totals always cover the city).
 fn compare(engine: &ScenarioEngine, edits: &[Edit], rows: Rows) -> Result<Json, Failure> {
-    engine
-        .compare(edits)
-        .map(|c| c.to_json(rows))
-        .map_err(|e| Failure::Plain(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))
+    engine.compare(edits).map(|c| c.to_json(rows)).map_err(|e| {
+        Failure::Plain(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::InvalidEdit,
+            e.to_string(),
+        )
+    })
 }
 
 /// `?neighbourhoods=changed|all` (default `changed`): which neighbourhoods a comparison lists.
@@ -211,13 +228,10 @@ fn rows_asked(q: &HashMap<String, String>) -> Result<Rows, Failure> {
     match q.get("neighbourhoods").map(String::as_str) {
         None | Some("changed") => Ok(Rows::Changed),
         Some("all") => Ok(Rows::All),
-        Some(other) => Err(Failure::Plain(
-            StatusCode::BAD_REQUEST,
-            format!(
-                "neighbourhoods must be 'changed' or 'all', not {}",
-                quoted(other)
-            ),
-        )),
+        Some(other) => Err(invalid(format!(
+            "neighbourhoods must be 'changed' or 'all', not {}",
+            quoted(other)
+        ))),
     }
 }
 
@@ -238,22 +252,17 @@ fn text_field(v: &Json, field: &str) -> Result<Option<String>, Failure> {
     match v.get(field) {
         None | Some(Json::Null) => Ok(None),
         Some(Json::String(t)) => Ok(Some(t.clone())),
-        Some(other) => Err(Failure::Plain(
-            StatusCode::BAD_REQUEST,
-            format!("field \"{field}\" must be a string, got {other}"),
-        )),
+        Some(other) => Err(invalid(format!(
+            "field \"{field}\" must be a string, got {other}"
+        ))),
     }
 }
 
 pub(crate) async fn create(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Answer {
     authorise(&s, &headers)?;
     let v = parse_body(&body)?;
-    let name = text_field(&v, "name")?.ok_or_else(|| {
-        Failure::Plain(
-            StatusCode::BAD_REQUEST,
-            "a new scenario needs \"name\"".into(),
-        )
-    })?;
+    let name =
+        text_field(&v, "name")?.ok_or_else(|| invalid("a new scenario needs \"name\"".into()))?;
     within("name", &Some(name.clone()), MAX_NAME_CHARS)?;
     let description = text_field(&v, "description")?;
     within("description", &description, MAX_DESCRIPTION_CHARS)?;
@@ -289,10 +298,7 @@ pub(crate) async fn update(
     authorise(&s, &headers)?;
     let v = parse_body(&body)?;
     if !v.is_object() {
-        return Err(Failure::Plain(
-            StatusCode::BAD_REQUEST,
-            "expected {\"name\": …, \"description\": …}".into(),
-        ));
+        return Err(invalid("expected {\"name\": …, \"description\": …}".into()));
     }
     let name = text_field(&v, "name")?;
     within("name", &name, MAX_NAME_CHARS)?;
@@ -344,7 +350,8 @@ pub(crate) async fn add_edit(
     let city = s.0.city.clone();
     let bounds = s.0.data_bounds;
     let out = gated(&s, Class::Write, move || {
-        let edit = edit_from_json(&v).map_err(|e| Failure::Plain(e.status(), e.to_string()))?;
+        let edit = edit_from_json(&v)
+            .map_err(|e| Failure::Plain(e.status(), ErrorCode::InvalidEdit, e.to_string()))?;
         precheck(std::slice::from_ref(&v), bounds)?;
         let scenario = with_store(&store, |st| {
             let info = st.add_edit_checked(&id, &edit, &city.facilities)?;
@@ -363,13 +370,10 @@ pub(crate) async fn remove_edit(
 ) -> Answer {
     authorise(&s, &headers)?;
     let position: usize = position.parse().map_err(|_| {
-        Failure::Plain(
-            StatusCode::BAD_REQUEST,
-            format!(
-                "edit position must be a whole number from 0, got '{}'",
-                quoted(&position)
-            ),
-        )
+        invalid(format!(
+            "edit position must be a whole number from 0, got '{}'",
+            quoted(&position)
+        ))
     })?;
     let (store, engine) = (store(&s)?, engine(&s)?);
     let out = gated(&s, Class::Write, move || {
@@ -422,6 +426,7 @@ pub(crate) async fn compare_unsaved(
         if raw.len() > MAX_COMPARE_EDITS {
             return Err(Failure::Plain(
                 StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::TooManyEdits,
                 format!(
                     "at most {MAX_COMPARE_EDITS} edits per comparison, got {}",
                     raw.len()
@@ -439,7 +444,7 @@ pub(crate) async fn compare_unsaved(
             } else {
                 format!("edit {i}: ")
             };
-            Failure::Plain(e.status(), format!("{at}{e}"))
+            Failure::Plain(e.status(), ErrorCode::InvalidEdit, format!("{at}{e}"))
         })?;
         if let Some(raw) = v
             .as_array()
@@ -460,7 +465,7 @@ pub(crate) async fn suggest(
     Query(q): Query<HashMap<String, String>>,
 ) -> Answer {
     authorise_read(&s, &headers)?;
-    let bad = |m: String| Failure::Plain(StatusCode::BAD_REQUEST, m);
+    let bad = invalid;
     let kind: FacilityKind = match q.get("kind").map(String::as_str) {
         None | Some("") => FacilityKind::Playground,
         Some(k) => k
@@ -504,9 +509,13 @@ pub(crate) async fn suggest(
             count,
             area_m2,
         };
-        let found = engine
-            .suggest(&candidates, &options)
-            .map_err(|e| Failure::Plain(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
+        let found = engine.suggest(&candidates, &options).map_err(|e| {
+            Failure::Plain(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::InvalidRequest,
+                e.to_string(),
+            )
+        })?;
         let mut out = analysis::suggest::suggestions_json(&found);
         // The site's own outline too, so the map can draw it.
         if let Some(Json::Array(items)) = out.get_mut("suggestions") {

@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tiles::{TileError, TileId};
 
-use crate::error::{json_error, quoted};
+use crate::error::{ErrorCode, json_error, quoted};
 use crate::limits::Class;
 use crate::state::AppState;
 
@@ -36,12 +36,14 @@ pub(crate) async fn tile(
     else {
         return json_error(
             StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
             format!("no such tile: {} (tiles end in .mvt)", quoted(&file)),
         );
     };
     let (Ok(z), Ok(x), Ok(y)) = (z.parse::<u8>(), x.parse::<u32>(), y.parse::<u32>()) else {
         return json_error(
             StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidRequest,
             format!(
                 "tile address must be numbers /tiles/z/x/y.mvt, got {}",
                 quoted(&format!("/tiles/{z}/{x}/{file}"))
@@ -51,9 +53,13 @@ pub(crate) async fn tile(
     let id = match TileId::new(z, x, y) {
         Ok(id) => id,
         Err(e @ TileError::ZoomOutOfRange { .. }) => {
-            return json_error(StatusCode::BAD_REQUEST, e.to_string());
+            return json_error(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::InvalidRequest,
+                e.to_string(),
+            );
         }
-        Err(e) => return json_error(StatusCode::NOT_FOUND, e.to_string()),
+        Err(e) => return json_error(StatusCode::NOT_FOUND, ErrorCode::NotFound, e.to_string()),
     };
     let cached = match s.0.tiles.get_cached(id) {
         Some(t) => t,

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use webapp::{Asset, WebApp};
 
-use crate::error::{json_error, quoted};
+use crate::error::{ErrorCode, json_error, quoted};
 use crate::state::AppState;
 
 const NOT_BUILT: &str = "<!doctype html><meta charset=utf-8><title>Spielraum</title>\
@@ -142,6 +142,7 @@ pub(crate) async fn asset(
         }
         None => json_error(
             StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
             format!("no such asset: {}", quoted(&path)),
         ),
     }

@@ -243,7 +243,10 @@ async fn health_and_an_unknown_path() {
     json_snapshot!("health", a.snapshot());
     let a = s.get("/no/such/page").await;
     assert_eq!(a.status, StatusCode::NOT_FOUND);
-    assert_eq!(a.json(), json!({ "error": "no such path: /no/such/page" }));
+    assert_eq!(
+        a.json(),
+        json!({ "error": "no such path: /no/such/page", "code": "not_found" })
+    );
     json_snapshot!("unknown_path", a.snapshot());
     s.stop().await;
 }
@@ -264,6 +267,10 @@ async fn compare_one_added_playground() {
         .find(|n| n["id"] == "east")
         .unwrap();
     assert_eq!(east["after"]["served_share_age_0_5"], json!(0.4));
+    // U2's 20 under-6s are newly served, nobody loses: the same in the city's totals.
+    assert_eq!(east["gained"]["age_0_5"], json!(20.0));
+    assert_eq!(east["lost"]["total"], json!(0.0));
+    assert_eq!(v["totals"]["gained"], east["gained"]);
     json_snapshot!("api_compare_one_playground", a.snapshot());
     s.stop().await;
 }

@@ -23,6 +23,8 @@ use store::scenario::ScenarioStore;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use crate::codes::documented_code;
+
 const TOKEN: &str = "hardening-token";
 
 struct Srv {
@@ -242,6 +244,7 @@ async fn huge_compares_leave_health_fast() {
         if expected != StatusCode::OK {
             let e = v["error"].as_str().unwrap();
             assert!(e.contains("at most 10000 vertices"), "{e}");
+            assert_eq!(documented_code(&v), "too_large", "{v}");
         }
     }
     stop.store(true, Ordering::SeqCst);
@@ -429,6 +432,7 @@ async fn reach_flood_answers_503_and_health_stays_fast() {
                 StatusCode::SERVICE_UNAVAILABLE => {
                     assert!(retry, "503 without Retry-After");
                     assert!(v["error"].as_str().unwrap().contains("too many reach"));
+                    assert_eq!(documented_code(&v), "busy", "{v}");
                     busy += 1;
                 }
                 other => panic!("unexpected {other}: {v}"),
@@ -489,6 +493,7 @@ async fn oversized_slow_and_unreadable_requests_answer_json() {
             .unwrap()
             .contains("larger than")
     );
+    assert_eq!(documented_code(&raw_json(&a)), "too_large");
     // A body that stops arriving: 408 JSON after the body-read timeout.
     let a = raw(
         s.addr,
@@ -503,6 +508,7 @@ async fn oversized_slow_and_unreadable_requests_answer_json() {
             .unwrap()
             .contains("did not arrive")
     );
+    assert_eq!(documented_code(&raw_json(&a)), "timeout");
     // A path segment that is not UTF-8: the framework's "Invalid URL" as JSON.
     let client = reqwest::Client::new();
     for path in [
@@ -519,6 +525,7 @@ async fn oversized_slow_and_unreadable_requests_answer_json() {
         assert_eq!(r.headers()["content-type"], "application/json", "{path}");
         let v: Value = json_of(r).await;
         assert!(v["error"].as_str().is_some(), "{path}: {v}");
+        assert_eq!(documented_code(&v), "invalid_request", "{path}: {v}");
     }
 }
 
@@ -560,6 +567,7 @@ async fn names_descriptions_and_tokens() {
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
     let e = v["error"].as_str().unwrap();
     assert!(e.len() < 200 && !e.contains("nnnn"), "{e}");
+    assert_eq!(documented_code(&v), "invalid_name", "{v}");
     // The limits are inclusive: 200 characters (ä is one) and 10 000 characters pass.
     let name = "ä".repeat(MAX_NAME_CHARS);
     let long = "d".repeat(MAX_DESCRIPTION_CHARS);
@@ -592,6 +600,7 @@ async fn names_descriptions_and_tokens() {
     .await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert!(v["error"].as_str().unwrap().contains("10001 characters"));
+    assert_eq!(documented_code(&v), "invalid_name", "{v}");
     let (st, _) = call(
         &s,
         reqwest::Method::PATCH,
@@ -636,7 +645,7 @@ async fn a_read_only_geopackage_reports_no_editing() {
     let (st, v) = call(&s, reqwest::Method::GET, "/api/scenarios", json!(null), "").await;
     assert_eq!(st, StatusCode::OK);
     assert_eq!(v["editing"], false, "{v}");
-    let (st, _) = call(
+    let (st, v) = call(
         &s,
         reqwest::Method::POST,
         "/api/scenarios",
@@ -645,6 +654,7 @@ async fn a_read_only_geopackage_reports_no_editing() {
     )
     .await;
     assert_eq!(st, StatusCode::FORBIDDEN);
+    assert_eq!(documented_code(&v), "read_only", "{v}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -682,6 +692,7 @@ async fn positions_far_from_the_data_answer_422() {
                     .unwrap()
                     .contains("outside the city's data")
             );
+            assert_eq!(documented_code(&v), "outside_data", "{v}");
         }
     }
     // A new playground 40 km away, in a comparison and as a stored edit.
@@ -696,6 +707,7 @@ async fn positions_far_from_the_data_answer_422() {
     )
     .await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(documented_code(&v), "outside_data", "{v}");
     let (st, v) = call(
         &s,
         reqwest::Method::POST,
@@ -714,6 +726,7 @@ async fn positions_far_from_the_data_answer_422() {
     )
     .await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(documented_code(&v), "outside_data", "{v}");
     // Too many vertices in one request (six polygons of 9 000): 413 before any validation.
     let many: Vec<Value> = (0..6)
         .map(|_| polygon_edit(ring(9_000, 9.51, 47.14, 0.004)))
@@ -727,6 +740,7 @@ async fn positions_far_from_the_data_answer_422() {
     )
     .await;
     assert_eq!(st, StatusCode::PAYLOAD_TOO_LARGE, "{v}");
+    assert_eq!(documented_code(&v), "too_large", "{v}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -750,6 +764,7 @@ async fn user_input_in_errors_is_cut() {
         let v: Value = json_of(r).await;
         let e = v["error"].as_str().unwrap();
         assert!(e.contains("zzzz") && e.contains('…'), "{e}");
+        documented_code(&v);
         assert!(!e.contains(&"z".repeat(MAX_QUOTED_CHARS + 1)), "{e}");
     }
 }

@@ -22,6 +22,8 @@ use serde_json::{Value, json};
 use spielraum_server::{AppState, EditToken, ROUTES, ScenarioSetup, serve};
 use store::ScenarioStore;
 
+use crate::codes::documented_code;
+
 const TOKEN: &str = "s3cret-edit-token";
 
 fn square(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
@@ -209,6 +211,12 @@ async fn editing_needs_the_right_token_and_reading_is_public() {
         let (st, v) = s.call("POST", "/api/scenarios", Some(&body), token).await;
         assert_eq!(st, status, "{token:?}: {v}");
         assert!(v["error"].as_str().unwrap().contains("token"), "{v}");
+        let code = if token.is_none() {
+            "token_missing"
+        } else {
+            "token_wrong"
+        };
+        assert_eq!(documented_code(&v), code, "{v}");
     }
     assert!(
         s.stored().is_empty(),
@@ -240,6 +248,7 @@ async fn editing_needs_the_right_token_and_reading_is_public() {
     ] {
         let (st, v) = s.call(method, &path, Some("{}"), None).await;
         assert_eq!(st, StatusCode::UNAUTHORIZED, "{method} {path}: {v}");
+        assert_eq!(documented_code(&v), "token_missing", "{v}");
     }
     assert_eq!(s.stored().len(), 1);
     s.stop();
@@ -258,9 +267,10 @@ async fn private_reading_needs_the_token_everywhere() {
     for (method, path, body) in reads {
         let (st, v) = s.call(method, path, body, None).await;
         assert_eq!(st, StatusCode::UNAUTHORIZED, "{method} {path}: {v}");
-        assert!(v["error"].is_string(), "{v}");
-        let (st, _) = s.call(method, path, body, Some("wrong-token-123")).await;
+        assert_eq!(documented_code(&v), "token_missing", "{v}");
+        let (st, v) = s.call(method, path, body, Some("wrong-token-123")).await;
         assert_eq!(st, StatusCode::FORBIDDEN, "{method} {path}");
+        assert_eq!(documented_code(&v), "token_wrong", "{v}");
     }
     let (st, v) = s.call("GET", "/api/scenarios", None, Some(TOKEN)).await;
     assert_eq!(st, StatusCode::OK, "{v}");
@@ -284,11 +294,12 @@ async fn a_server_without_token_is_read_only() {
         )
         .await;
     assert_eq!(st, StatusCode::FORBIDDEN);
+    assert_eq!(documented_code(&v), "editing_disabled", "{v}");
     assert!(
         v["error"]
             .as_str()
             .unwrap()
-            .starts_with("editing is disabled on this server"),
+            .starts_with("Editing is switched off on this server"),
         "{v}"
     );
     assert!(s.stored().is_empty());
@@ -321,40 +332,51 @@ async fn bad_input_answers_json_errors_and_changes_nothing() {
     let before = s.stored();
     let point = |c: Value| json!({"type": "Point", "coordinates": c});
     let edits = format!("/api/scenarios/{id}/edits");
-    let cases: Vec<(&str, String, Option<String>, StatusCode, &str)> = vec![
-        ("POST", edits.clone(), Some("{not json".into()), StatusCode::BAD_REQUEST, "not JSON"),
-        ("POST", edits.clone(), Some(json!({"op": "add", "kind": "playground", "geometry": point(json!([190.0, 47.14]))}).to_string()), StatusCode::UNPROCESSABLE_ENTITY, "invalid geometry"),
-        ("POST", edits.clone(), Some(json!({"op": "add", "kind": "playground", "geometry": {"type": "Polygon", "coordinates": [[[9.5, 47.1], [9.6, 47.2], [9.6, 47.1], [9.5, 47.2], [9.5, 47.1]]]}}).to_string()), StatusCode::UNPROCESSABLE_ENTITY, "invalid geometry"),
-        ("POST", edits.clone(), Some(json!({"op": "add", "kind": "castle", "geometry": point(json!([9.51, 47.14]))}).to_string()), StatusCode::UNPROCESSABLE_ENTITY, "unknown facility kind 'castle'"),
-        ("POST", edits.clone(), Some(json!({"op": "add", "kind": "playground", "area_m2": -10, "geometry": point(json!([9.51, 47.14]))}).to_string()), StatusCode::UNPROCESSABLE_ENTITY, "invalid area -10"),
-        ("POST", edits.clone(), Some(json!({"op": "enlarge", "osm_id": "n1", "area_m2": -1}).to_string()), StatusCode::UNPROCESSABLE_ENTITY, "invalid area"),
+    // (method, path, body, status, code, words the message holds)
+    type Case<'a> = (
+        &'a str,
+        String,
+        Option<String>,
+        StatusCode,
+        &'a str,
+        &'a str,
+    );
+    let cases: Vec<Case> = vec![
+        ("POST", edits.clone(), Some("{not json".into()), StatusCode::BAD_REQUEST, "invalid_request", "not JSON"),
+        ("POST", edits.clone(), Some(json!({"op": "add", "kind": "playground", "geometry": point(json!([190.0, 47.14]))}).to_string()), StatusCode::UNPROCESSABLE_ENTITY, "invalid_edit", "invalid geometry"),
+        ("POST", edits.clone(), Some(json!({"op": "add", "kind": "playground", "geometry": {"type": "Polygon", "coordinates": [[[9.5, 47.1], [9.6, 47.2], [9.6, 47.1], [9.5, 47.2], [9.5, 47.1]]]}}).to_string()), StatusCode::UNPROCESSABLE_ENTITY, "invalid_edit", "invalid geometry"),
+        ("POST", edits.clone(), Some(json!({"op": "add", "kind": "castle", "geometry": point(json!([9.51, 47.14]))}).to_string()), StatusCode::UNPROCESSABLE_ENTITY, "invalid_edit", "unknown facility kind 'castle'"),
+        ("POST", edits.clone(), Some(json!({"op": "add", "kind": "playground", "area_m2": -10, "geometry": point(json!([9.51, 47.14]))}).to_string()), StatusCode::UNPROCESSABLE_ENTITY, "invalid_edit", "invalid area -10"),
+        ("POST", edits.clone(), Some(json!({"op": "enlarge", "osm_id": "n1", "area_m2": -1}).to_string()), StatusCode::UNPROCESSABLE_ENTITY, "invalid_edit", "invalid area"),
         // n1 exists in the city but this scenario removed it already; n999 never existed.
-        ("POST", edits.clone(), Some(json!({"op": "set_access", "osm_id": "n1", "access": "public"}).to_string()), StatusCode::UNPROCESSABLE_ENTITY, "no facility n1"),
-        ("POST", edits.clone(), Some(json!({"op": "remove", "osm_id": "n999"}).to_string()), StatusCode::UNPROCESSABLE_ENTITY, "no facility n999"),
-        ("POST", edits.clone(), Some(json!({"op": "remove"}).to_string()), StatusCode::BAD_REQUEST, "osm_id"),
-        ("POST", "/api/scenarios/77/edits".into(), Some(playground_at(9.51).to_string()), StatusCode::NOT_FOUND, "no scenario '77'"),
-        ("GET", "/api/scenarios/Nope".into(), None, StatusCode::NOT_FOUND, "no scenario 'Nope'"),
-        ("GET", "/api/scenarios/77/compare".into(), None, StatusCode::NOT_FOUND, "no scenario"),
-        ("DELETE", "/api/scenarios/77".into(), None, StatusCode::NOT_FOUND, "no scenario"),
-        ("PATCH", "/api/scenarios/77".into(), Some(json!({"name": "x"}).to_string()), StatusCode::NOT_FOUND, "no scenario"),
-        ("DELETE", format!("{edits}/5"), None, StatusCode::NOT_FOUND, "no edit 5"),
-        ("DELETE", format!("{edits}/first"), None, StatusCode::BAD_REQUEST, "position"),
-        ("POST", "/api/scenarios".into(), Some(json!({"name": "Plan"}).to_string()), StatusCode::CONFLICT, "exists already"),
-        ("POST", "/api/scenarios".into(), Some(json!({"description": "no name"}).to_string()), StatusCode::BAD_REQUEST, "name"),
-        ("POST", "/api/scenarios".into(), Some(json!({"name": 5}).to_string()), StatusCode::BAD_REQUEST, "must be a string"),
-        ("PATCH", format!("/api/scenarios/{id}"), Some("[1]".into()), StatusCode::BAD_REQUEST, "expected"),
-        ("POST", "/api/compare".into(), Some(json!({"edits": [playground_at(9.51), {"op": "add", "kind": "playground", "area_m2": -3, "geometry": point(json!([9.51, 47.14]))}]}).to_string()), StatusCode::UNPROCESSABLE_ENTITY, "edit 2: invalid area"),
-        ("POST", "/api/compare".into(), Some(json!({"edits": [{"op": "remove", "osm_id": "w5"}]}).to_string()), StatusCode::UNPROCESSABLE_ENTITY, "no facility w5"),
-        ("POST", "/api/compare".into(), Some(json!({"nothing": 1}).to_string()), StatusCode::BAD_REQUEST, "edits"),
-        ("GET", "/api/suggest?count=0".into(), None, StatusCode::BAD_REQUEST, "count"),
-        ("GET", "/api/suggest?count=many".into(), None, StatusCode::BAD_REQUEST, "count"),
-        ("GET", "/api/suggest?kind=castle".into(), None, StatusCode::BAD_REQUEST, "castle"),
-        ("GET", "/api/suggest?area_m2=-4".into(), None, StatusCode::BAD_REQUEST, "area_m2"),
+        ("POST", edits.clone(), Some(json!({"op": "set_access", "osm_id": "n1", "access": "public"}).to_string()), StatusCode::UNPROCESSABLE_ENTITY, "invalid_edit", "no facility n1"),
+        ("POST", edits.clone(), Some(json!({"op": "remove", "osm_id": "n999"}).to_string()), StatusCode::UNPROCESSABLE_ENTITY, "invalid_edit", "no facility n999"),
+        ("POST", edits.clone(), Some(json!({"op": "remove"}).to_string()), StatusCode::BAD_REQUEST, "invalid_edit", "osm_id"),
+        ("POST", "/api/scenarios/77/edits".into(), Some(playground_at(9.51).to_string()), StatusCode::NOT_FOUND, "not_found", "no scenario '77'"),
+        ("GET", "/api/scenarios/Nope".into(), None, StatusCode::NOT_FOUND, "not_found", "no scenario 'Nope'"),
+        ("GET", "/api/scenarios/77/compare".into(), None, StatusCode::NOT_FOUND, "not_found", "no scenario"),
+        ("DELETE", "/api/scenarios/77".into(), None, StatusCode::NOT_FOUND, "not_found", "no scenario"),
+        ("PATCH", "/api/scenarios/77".into(), Some(json!({"name": "x"}).to_string()), StatusCode::NOT_FOUND, "not_found", "no scenario"),
+        ("DELETE", format!("{edits}/5"), None, StatusCode::NOT_FOUND, "not_found", "no edit 5"),
+        ("DELETE", format!("{edits}/first"), None, StatusCode::BAD_REQUEST, "invalid_request", "position"),
+        ("POST", "/api/scenarios".into(), Some(json!({"name": "Plan"}).to_string()), StatusCode::CONFLICT, "scenario_exists", "exists already"),
+        ("POST", "/api/scenarios".into(), Some(json!({"description": "no name"}).to_string()), StatusCode::BAD_REQUEST, "invalid_request", "name"),
+        ("POST", "/api/scenarios".into(), Some(json!({"name": 5}).to_string()), StatusCode::BAD_REQUEST, "invalid_request", "must be a string"),
+        ("PATCH", format!("/api/scenarios/{id}"), Some("[1]".into()), StatusCode::BAD_REQUEST, "invalid_request", "expected"),
+        ("POST", "/api/compare".into(), Some(json!({"edits": [playground_at(9.51), {"op": "add", "kind": "playground", "area_m2": -3, "geometry": point(json!([9.51, 47.14]))}]}).to_string()), StatusCode::UNPROCESSABLE_ENTITY, "invalid_edit", "edit 2: invalid area"),
+        ("POST", "/api/compare".into(), Some(json!({"edits": [{"op": "remove", "osm_id": "w5"}]}).to_string()), StatusCode::UNPROCESSABLE_ENTITY, "invalid_edit", "no facility w5"),
+        ("POST", "/api/compare".into(), Some(json!({"nothing": 1}).to_string()), StatusCode::BAD_REQUEST, "invalid_edit", "edits"),
+        ("GET", "/api/suggest?count=0".into(), None, StatusCode::BAD_REQUEST, "invalid_request", "count"),
+        ("GET", "/api/suggest?count=many".into(), None, StatusCode::BAD_REQUEST, "invalid_request", "count"),
+        ("GET", "/api/suggest?kind=castle".into(), None, StatusCode::BAD_REQUEST, "invalid_request", "castle"),
+        ("GET", "/api/suggest?area_m2=-4".into(), None, StatusCode::BAD_REQUEST, "invalid_request", "area_m2"),
+        ("POST", "/api/compare".into(), Some(json!({"edits": vec![json!({"op": "remove", "osm_id": "n1"}); 1001]}).to_string()), StatusCode::PAYLOAD_TOO_LARGE, "too_many_edits", "at most 1000 edits"),
     ];
-    for (method, path, body, status, text) in cases {
+    for (method, path, body, status, code, text) in cases {
         let (st, v) = s.call(method, &path, body.as_deref(), Some(TOKEN)).await;
         let error = v["error"].as_str().unwrap_or_default();
         assert_eq!(st, status, "{method} {path} {body:?}: {v}");
+        assert_eq!(documented_code(&v), code, "{method} {path} {body:?}: {v}");
         assert!(
             error.contains(text),
             "{method} {path}: {error:?} lacks {text:?}"

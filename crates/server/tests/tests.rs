@@ -2,6 +2,7 @@
 //! file); snapshots of whole answers in `snapshots/`.
 
 mod answers;
+mod codes;
 mod fuzz_found;
 mod hardening;
 mod http;
