@@ -248,7 +248,16 @@ function headline(c: Comparison, band: Band): HTMLElement {
   if (typeof gained === "number" && typeof lost === "number") {
     p.dataset.gained = String(gained);
     p.dataset.lost = String(lost);
-    p.append(el("span", { class: "up" }, t("gainedChildren", { n: int(gained) })), ", ", el("span", { class: "down" }, t("lostChildren", { n: int(lost) })), " ", el("span", { class: "net" }, `(${t("netChildren", { n: signed(Math.round(net)) })})`));
+    // Net of the two figures shown (gained − lost), so the line adds up as it reads.
+    const shownNet = Math.round(gained) - Math.round(lost);
+    p.dataset.shownNet = String(shownNet);
+    p.append(
+      Math.round(gained) > 0 ? el("span", { class: "up" }, t("gainedChildren", { n: int(gained) })) : el("span", {}, t("noneGained")),
+      ", ",
+      Math.round(lost) > 0 ? el("span", { class: "down" }, t("lostChildren", { n: int(lost) })) : el("span", {}, t("noneLost")),
+      " ",
+      el("span", { class: "net" }, `(${t("netChildren", { n: signed(shownNet) })})`),
+    );
   } else {
     p.append(el("span", { class: "net" }, t("netOnly", { n: signed(Math.round(net)) })));
   }
