@@ -125,7 +125,9 @@ try {
     const [removed] = await Promise.all([page.waitForResponse((r) => r.url().includes("/edits") && r.request().method() === "POST"), page.click(".facility-popup .close-facility")]);
     const stored2 = (await api(`/api/scenarios/${stored?.id}`)).edits;
     check(removed.status() === 201 && stored2.length === 1 && stored2[0].op === "remove", `"Close" stores a remove edit (${removed.status()} ${JSON.stringify(stored2)})`);
-    check((await page.textContent("#scenario-edits")).includes("Closed"), "the edit list shows the closure");
+    // The list follows once the comparison (with its cells and gaps) is in.
+    const closed = await page.waitForFunction(() => document.getElementById("scenario-edits").textContent.includes("Closed"), null, { timeout: 30000 }).then(() => true, () => false);
+    check(closed, "the edit list shows the closure");
   }
 
   // Suggestions: K sites with children gained, drawn on the map, click zooms to one.

@@ -187,6 +187,9 @@ async function addEdit(edit: Edit): Promise<void> {
     if (scenarioId !== null) {
       const v = await api("POST", `/api/scenarios/${scenarioId}/edits`, edit);
       edits = ((v.scenario as Json).edits as Edit[]) ?? [];
+      // The stored answer at once; then the comparison with its cells and gap areas.
+      comparison = edits.length ? (v.comparison as Comparison) : null;
+      render();
       comparison = await storedComparison(scenarioId);
     } else {
       const next = [...edits, edit];
@@ -203,6 +206,9 @@ async function removeEdit(position: number): Promise<void> {
     if (scenarioId !== null) {
       const v = await api("DELETE", `/api/scenarios/${scenarioId}/edits/${position}`);
       edits = ((v.scenario as Json).edits as Edit[]) ?? [];
+      // The stored answer at once; then the comparison with its cells and gap areas.
+      comparison = edits.length ? (v.comparison as Comparison) : null;
+      render();
       comparison = await storedComparison(scenarioId);
     } else {
       const next = edits.filter((_, i) => i !== position);
