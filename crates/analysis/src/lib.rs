@@ -8,6 +8,7 @@ mod engine_error;
 pub mod export;
 pub mod gaps;
 pub mod indicators;
+pub mod names;
 pub mod reach;
 pub mod scenario;
 pub mod standards;

@@ -8,13 +8,14 @@ use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
 use geo_types::Geometry;
-use model::scenario::CandidateSite;
+use model::scenario::{Access, CandidateSite, PlannedFacility};
 use model::{AgeBand, City, Facility, FacilityKind, OsmId};
 use network::{Origins, ReverseSearch, WalkGraph};
 use rayon::prelude::*;
 use serde_json::{Value, json};
 
 use crate::engine_error::ScenarioEngineError;
+use crate::names::{Lang, Streets, point_on, site_label};
 use crate::standards::Standards;
 
 /// Area assumed for a new facility on a polygon site when none is given: the site's own area,
@@ -40,9 +41,18 @@ pub struct Suggestion {
     pub rank: usize,
     /// The site.
     pub site: CandidateSite,
+    /// The kind of the facility evaluated there.
+    pub kind: FacilityKind,
+    /// The net area evaluated there, m² (`--area`, else the site's capped area, else the
+    /// standard's `point_area_m2`): what [`Suggestion::planned`] plans.
+    pub area_m2: f64,
     /// Children per band ([`AgeBand::index`]) unserved in the base who a facility here would serve
     /// and no higher-ranked suggestion serves already.
     pub gained: [f64; 3],
+    /// Children per band unserved in the base who a facility here would serve, this site alone:
+    /// what a scenario of exactly [`Suggestion::planned`] gains (`totals.gained` of its
+    /// comparison). Equals `gained` for rank 1.
+    pub gained_alone: [f64; 3],
     /// Id and name of the neighbourhood where most of `gained` live.
     pub neighbourhood: Option<(String, String)>,
 }
@@ -51,6 +61,18 @@ impl Suggestion {
     /// Children gained, all bands.
     pub fn total(&self) -> f64 {
         self.gained.iter().sum()
+    }
+
+    /// The exact facility that was evaluated, as a scenario's add edit: the site's geometry,
+    /// the evaluated area, public, named `name`.
+    pub fn planned(&self, name: Option<String>) -> PlannedFacility {
+        PlannedFacility {
+            kind: self.kind,
+            name,
+            geometry: self.site.geometry.clone(),
+            area_m2: Some(self.area_m2),
+            access: Access::Public,
+        }
     }
 }
 
@@ -263,8 +285,16 @@ pub(crate) fn suggest(
         .iter()
         .map(|b| standards.band(*b).catchment_m())
         .fold(0.0, f64::max);
-    let gap = base.base_gap;
-    let weights: Vec<f64> = gap.iter().flatten().copied().collect();
+    // Children outside every neighbourhood count in no indicator and no comparison, so not
+    // here either: a suggestion's gain is what a scenario of it shows. (A city without any
+    // neighbourhood has no comparison rows; there every child counts.)
+    let everyone = base.city.neighbourhoods.is_empty();
+    let weights: Vec<f64> = base
+        .base_gap
+        .iter()
+        .zip(base.home)
+        .flat_map(|(g, home)| g.map(|c| if home.is_some() || everyone { c } else { 0.0 }))
+        .collect();
     // One search state per thread, reused for every site (allocating it per site costs more
     // than the search itself on a large city).
     let sets: Vec<Vec<u32>> = sites
@@ -299,6 +329,10 @@ pub(crate) fn suggest(
     let mut out = Vec::with_capacity(chosen.len());
     for (rank, &s) in chosen.iter().enumerate() {
         let mut gained = [0.0; 3];
+        let mut gained_alone = [0.0; 3];
+        for &e in &coverage.sets[s] {
+            gained_alone[e as usize % 3] += coverage.weights[e as usize];
+        }
         let mut per_neighbourhood = vec![0.0; city.neighbourhoods.len()];
         for &e in &coverage.sets[s] {
             if std::mem::replace(&mut covered[e as usize], true) {
@@ -320,43 +354,66 @@ pub(crate) fn suggest(
                 let n = &city.neighbourhoods[n];
                 (n.id.clone(), n.name.clone())
             });
+        let area_m2 = planned_facility(&sites[s], s, options, standards.point_area_m2)
+            .area_m2
+            .unwrap_or(0.0);
         out.push(Suggestion {
             rank: rank + 1,
             site: sites[s].clone(),
+            kind: options.kind,
+            area_m2,
             gained,
+            gained_alone,
             neighbourhood,
         });
     }
     Ok(out)
 }
 
-/// The suggestions as JSON: `{"suggestions": [{"rank", "site_id", "source", "name", "lon",
-/// "lat", "area_m2", "gained": {"total", "age_0_5", …}, "neighbourhood": {"id", "name"} | null}]}`
-/// (children rounded to 1 decimal; `lon`/`lat` a point on the site).
-pub fn suggestions_json(suggestions: &[Suggestion]) -> Value {
+/// The suggestions as JSON: `{"suggestions": [{"rank", "site_id", "source", "name", "label",
+/// "lon", "lat", "area_m2", "gained": {"total", "age_0_5", …}, "gained_alone": {…},
+/// "neighbourhood": {"id", "name"} | null, "edit": {"op": "add", "kind", "name", "area_m2",
+/// "access", "geometry"}}]}` (children rounded to 1 decimal; `lon`/`lat` a point on the site;
+/// `area_m2` the site's own area, the evaluated area is the edit's). `label` names the site for
+/// people in `lang` ([`crate::names::site_label`]); `edit` is exactly the facility evaluated,
+/// named by the label, in the API's edit format with the geometry at full precision.
+pub fn suggestions_json(suggestions: &[Suggestion], streets: &Streets, lang: Lang) -> Value {
     let round = |x: f64| (x * 10.0).round() / 10.0;
+    let bands = |g: &[f64; 3]| {
+        let mut m = serde_json::Map::new();
+        m.insert("total".into(), json!(round(g.iter().sum())));
+        for b in AgeBand::ALL {
+            m.insert(b.as_str().into(), json!(round(g[b.index()])));
+        }
+        Value::Object(m)
+    };
     let items: Vec<Value> = suggestions
         .iter()
         .map(|s| {
-            let point = {
-                use geo::InteriorPoint;
-                s.site.geometry.interior_point()
-            };
-            let mut gained = serde_json::Map::new();
-            gained.insert("total".into(), json!(round(s.total())));
-            for b in AgeBand::ALL {
-                gained.insert(b.as_str().into(), json!(round(s.gained[b.index()])));
-            }
+            let point = point_on(&s.site.geometry);
+            let area = s.neighbourhood.as_ref().map(|(_, name)| name.as_str());
+            let label = site_label(&s.site, streets, area, lang);
+            let planned = s.planned(Some(label.clone()));
             json!({
                 "rank": s.rank,
                 "site_id": s.site.id,
                 "source": s.site.source,
                 "name": s.site.name,
-                "lon": point.map(|p| (p.x() * 1e6).round() / 1e6),
-                "lat": point.map(|p| (p.y() * 1e6).round() / 1e6),
+                "label": label,
+                "lon": point.map(|p| (p.x * 1e6).round() / 1e6),
+                "lat": point.map(|p| (p.y * 1e6).round() / 1e6),
                 "area_m2": round(s.site.area_m2),
-                "gained": gained,
+                "gained": bands(&s.gained),
+                "gained_alone": bands(&s.gained_alone),
                 "neighbourhood": s.neighbourhood.as_ref().map(|(id, name)| json!({"id": id, "name": name})),
+                "edit": {
+                    "op": "add",
+                    "kind": planned.kind.as_str(),
+                    "name": planned.name,
+                    "area_m2": planned.area_m2,
+                    "access": planned.access.as_str(),
+                    "geometry": geojson::Geometry::from(geojson::GeometryValue::from(&planned.geometry)),
+                },
             })
         })
         .collect();

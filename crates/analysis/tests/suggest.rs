@@ -2,7 +2,8 @@
 //! engine's children gained against full recomputes of the town with the sites built.
 //!
 //! References: `Coverage::exact` (all k-subsets); `analyze_scenario` with the chosen sites added
-//! as planned public facilities (children unserved before and after, summed over gap areas).
+//! as planned public facilities (children unserved before and after, summed over the
+//! neighbourhoods); `ScenarioEngine::compare` of exactly a suggestion's edit (its promise).
 
 use crate::common::town;
 
@@ -12,6 +13,7 @@ use geo_types::Geometry;
 use model::FacilityKind;
 use model::scenario::{Access, CandidateSite, Edit, PlannedFacility, apply_edits};
 use proptest::prelude::*;
+use serde_json::Value;
 use spielraum_analysis::suggest::Coverage;
 use spielraum_analysis::{
     Analysis, ScenarioEngine, ScenarioEngineError, Standards, SuggestOptions, analyze_scenario,
@@ -81,9 +83,13 @@ proptest! {
     }
 }
 
-/// Unserved children, all bands and units (also those living in no neighbourhood).
+/// Unserved children, all bands, of the units living in a neighbourhood (those outside every
+/// neighbourhood count in no indicator, so no suggestion counts them either).
 fn unserved(a: &Analysis) -> f64 {
-    a.gap_areas.iter().map(|g| g.total()).sum()
+    a.neighbourhoods
+        .iter()
+        .map(|n| n.gap_children.iter().sum::<f64>())
+        .sum()
 }
 
 fn planned(site: &CandidateSite, area: f64) -> Edit {
@@ -196,4 +202,136 @@ fn bad_requests_are_refused() {
             .unwrap()
             .is_empty()
     );
+}
+
+/// What a scenario of exactly `s`'s evaluated edit gains, per band, from the comparison's JSON
+/// (`totals.gained`) and from its unit changes, unrounded; also its net change per band.
+fn planned_alone(engine: &ScenarioEngine, s: &spielraum_analysis::Suggestion) -> ([f64; 3], Value) {
+    let cmp = engine
+        .compare(&[Edit::Add(s.planned(Some("Neu".into())))])
+        .unwrap();
+    let (city, _) =
+        spielraum_analysis::effects::flows(&cmp.unit_changes, cmp.after.neighbourhoods.len());
+    assert_eq!(city.lost, [0.0; 3], "adding a facility loses nobody");
+    (
+        city.gained,
+        cmp.to_json(spielraum_analysis::Rows::Changed)["totals"].clone(),
+    )
+}
+
+/// Every suggestion keeps its promise: planning exactly its edit alone gains `gained_alone`
+/// per band (the comparison's `totals.gained`, and the net change in served children), and
+/// rank 1's `gained` equals it.
+fn assert_promises_kept(engine: &ScenarioEngine, got: &[spielraum_analysis::Suggestion]) {
+    let one = |x: f64| (x * 10.0).round() / 10.0;
+    for s in got {
+        let (gained, totals) = planned_alone(engine, s);
+        for b in 0..3 {
+            assert!(
+                (gained[b] - s.gained_alone[b]).abs() < 1e-9,
+                "{} band {b}: planned gains {}, suggestion promised {}",
+                s.site.id,
+                gained[b],
+                s.gained_alone[b]
+            );
+            let band = ["age_0_5", "age_6_11", "age_12_17"][b];
+            assert_eq!(
+                totals["gained"][band].as_f64().unwrap(),
+                one(s.gained_alone[b])
+            );
+            let net = totals["change"][format!("served_children_{band}")]
+                .as_f64()
+                .unwrap();
+            assert!((net - s.gained_alone[b]).abs() <= 1.0, "{band}: net {net}");
+        }
+        assert!(
+            s.gained
+                .iter()
+                .zip(&s.gained_alone)
+                .all(|(g, a)| g <= &(a + 1e-9))
+        );
+        if s.rank == 1 {
+            assert_eq!(s.gained, s.gained_alone);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn suggestions_keep_their_promise_in_random_towns(
+        raw in town::raw_town(30, 4, true),
+        corners in proptest::collection::vec((-50.0..950.0f64, -50.0..950.0f64, 0..2usize, 0.0..60.0f64), 1..6),
+        area in proptest::option::of(0.0..2000.0f64),
+        k in 1..4usize,
+    ) {
+        let (city, standards) = town::town_and_standard(&raw);
+        let sites: Vec<CandidateSite> = corners
+            .iter()
+            .enumerate()
+            .map(|(i, &(x, y, point, side))| {
+                let geometry: Geometry<f64> = if point == 1 {
+                    Geometry::Point(town::at(x, y).into())
+                } else {
+                    square(x, y, side + 5.0).into()
+                };
+                CandidateSite {
+                    id: format!("c{i}"),
+                    source: "amenity=parking".into(),
+                    name: None,
+                    area_m2: model::geodesy::area_m2(&geometry),
+                    geometry,
+                }
+            })
+            .collect();
+        let engine = ScenarioEngine::new(
+            Arc::new(city.clone()),
+            Arc::new(build_graph(&city, &standards).unwrap()),
+            standards.clone(),
+        )
+        .unwrap();
+        let options = SuggestOptions { kind: FacilityKind::Playground, count: k, area_m2: area };
+        let got = engine.suggest(&sites, &options).unwrap();
+        assert_promises_kept(&engine, &got);
+    }
+}
+
+/// The demo city's ten best playground sites (OSM candidate sites, default areas) keep their
+/// promise, labelled by name or kind and street.
+#[test]
+fn demo_suggestions_keep_their_promise() {
+    let city = crate::common::demo::demo_city();
+    let sites = ingest::osm::read_osm(
+        &crate::common::demo::geodata().join("liechtenstein-2015.osm.pbf"),
+        &ingest::osm::OsmOptions::default(),
+        &|_: &str, _: u64, _: u64| {},
+    )
+    .unwrap()
+    .candidates;
+    let standards = Standards::default_din18034();
+    let engine = ScenarioEngine::new(
+        Arc::new(city.clone()),
+        Arc::new(build_graph(&city, &standards).unwrap()),
+        standards,
+    )
+    .unwrap();
+    let options = SuggestOptions {
+        kind: FacilityKind::Playground,
+        count: 10,
+        area_m2: None,
+    };
+    let got = engine.suggest(&sites, &options).unwrap();
+    assert_eq!(got.len(), 10);
+    assert!(got[0].total() > 0.0);
+    assert_promises_kept(&engine, &got);
+    let streets = spielraum_analysis::names::Streets::new(&city);
+    let json =
+        spielraum_analysis::suggestions_json(&got, &streets, spielraum_analysis::names::Lang::De);
+    for s in json["suggestions"].as_array().unwrap() {
+        let label = s["label"].as_str().unwrap();
+        assert!(!label.contains('=') && !label.is_empty(), "{label}");
+        assert_eq!(s["edit"]["name"], s["label"]);
+        assert_eq!(s["edit"]["op"], "add");
+    }
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::helpers::spielraum;
 use serde_json::Value;
 
-/// A footway along the equator, n1 (0, 0) to n4 (0.003, 0), 0.001° = 111.195 m apart, and a grass
+/// A footway "Uferweg" along the equator, n1 (0, 0) to n4 (0.003, 0), 0.001° = 111.195 m apart, and a grass
 /// field (w3, `landuse=grass`: a candidate site from OSM) 0.0002–0.0004° east, 0.0001–0.0003° north.
 /// No playground anywhere.
 const OPL: &str = "\
@@ -19,7 +19,7 @@ n20 v1 x0.0002 y0.0001
 n21 v1 x0.0004 y0.0001
 n22 v1 x0.0004 y0.0003
 n23 v1 x0.0002 y0.0003
-w1 v1 Thighway=footway Nn1,n2,n3,n4
+w1 v1 Thighway=footway,name=Uferweg Nn1,n2,n3,n4
 w3 v1 Tlanduse=grass Nn20,n21,n22,n23,n20
 ";
 
@@ -134,6 +134,25 @@ fn candidate_sites_come_from_the_geopackage_by_default() {
     assert_eq!(s["site_id"], "w3");
     assert_eq!(s["source"], "landuse=grass");
     assert_eq!(s["gained"]["total"], 10.0);
+    assert_eq!(s["gained_alone"]["total"], 10.0);
+    // Labelled by its kind of land and the nearest street (the footway, 11 m south), German by
+    // default; the edit is the site as evaluated, named by the label.
+    assert_eq!(s["label"], "Rasenfläche am Uferweg");
+    assert_eq!(s["edit"]["name"], "Rasenfläche am Uferweg");
+    assert_eq!(s["edit"]["geometry"]["type"], "MultiPolygon");
+    let table = suggest(&[
+        gpkg.to_str().unwrap(),
+        "--kind",
+        "playground",
+        "--count",
+        "1",
+        "--format",
+        "table",
+        "--lang",
+        "en",
+    ]);
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(text.contains("Grass area on Uferweg"), "{text}");
 }
 
 #[test]

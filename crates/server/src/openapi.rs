@@ -131,9 +131,10 @@ fn scenario_paths() -> Value {
                 "parameters": [
                     q("kind", false, "string", "Kind of the new facility (default playground)"),
                     q("count", false, "integer", &format!("How many sites, 1..={} (default {})", crate::scenario::MAX_SUGGESTIONS, crate::scenario::DEFAULT_SUGGESTIONS)),
-                    q("area_m2", false, "number", "Net area assumed for the new facility (default: the site's, capped)")
+                    q("area_m2", false, "number", "Net area assumed for the new facility (default: the site's, capped)"),
+                    q("lang", false, "string", "Language of the sites' labels and the edits' names: de (default) or en")
                 ],
-                "responses": { "200": json_body("{\"suggestions\": [{rank, site_id, source, name, lon, lat, area_m2, gained: {total, age_0_5, …}, neighbourhood: {id, name} | null, geometry}]}", "Suggestions"),
+                "responses": { "200": json_body("{\"suggestions\": [{rank, site_id, source, name, label, lon, lat, area_m2, gained: {total, age_0_5, …}, gained_alone: {…}, neighbourhood: {id, name} | null, edit: {op: add, kind, name, area_m2, access, geometry}, geometry}]}; edit is exactly the facility evaluated: sent alone to /api/compare its totals.gained equals gained_alone", "Suggestions"),
                     "400": err(), "422": error("The kind serves no age band in this standard") } }
         }
     })

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use analysis::names::{Lang, Streets};
 use analysis::scenario::{Rows, ScenarioEngine};
 use analysis::suggest::SuggestOptions;
 use axum::body::Bytes;
@@ -458,7 +459,20 @@ pub(crate) async fn compare_unsaved(
     ok(StatusCode::OK, out)
 }
 
-/// `GET /api/suggest?kind=K&count=N&area_m2=A`.
+/// `?lang=de|en` (default `de`): the language of labels and downloads.
+pub(crate) fn lang_asked(q: &HashMap<String, String>) -> Result<Lang, Failure> {
+    match q.get("lang") {
+        None => Ok(Lang::De),
+        Some(l) => Lang::parse(l).ok_or_else(|| {
+            invalid(format!(
+                "parameter 'lang' must be 'de' or 'en', got '{}'",
+                quoted(l)
+            ))
+        }),
+    }
+}
+
+/// `GET /api/suggest?kind=K&count=N&area_m2=A&lang=de|en`.
 pub(crate) async fn suggest(
     State(s): State<AppState>,
     headers: HeaderMap,
@@ -501,8 +515,10 @@ pub(crate) async fn suggest(
                 })?,
         ),
     };
+    let lang = lang_asked(&q)?;
     let engine = engine(&s)?;
     let candidates = scenarios(&s)?.candidates.clone();
+    let streets = scenarios(&s)?.streets.clone();
     let out = gated(&s, Class::Suggest, move || {
         let options = SuggestOptions {
             kind,
@@ -516,7 +532,8 @@ pub(crate) async fn suggest(
                 e.to_string(),
             )
         })?;
-        let mut out = analysis::suggest::suggestions_json(&found);
+        let streets = streets.get_or_init(|| Streets::new(engine.city()));
+        let mut out = analysis::suggest::suggestions_json(&found, streets, lang);
         // The site's own outline too, so the map can draw it.
         if let Some(Json::Array(items)) = out.get_mut("suggestions") {
             for (item, s) in items.iter_mut().zip(&found) {

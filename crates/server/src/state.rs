@@ -5,7 +5,7 @@
 //! read it; it knows none of them.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use analysis::scenario::ScenarioEngine;
 use analysis::{AnalysisDocument, Standards};
@@ -78,6 +78,8 @@ pub(crate) struct Scenarios {
     pub candidates: Arc<Vec<CandidateSite>>,
     pub token: EditToken,
     pub private: bool,
+    /// The city's named streets, indexed at the first suggestion (labels of sites).
+    pub streets: Arc<OnceLock<analysis::names::Streets>>,
 }
 
 impl Scenarios {
@@ -111,6 +113,7 @@ impl Scenarios {
             candidates: Arc::new(setup.candidates),
             token: setup.edit_token,
             private: setup.private,
+            streets: Arc::new(OnceLock::new()),
         }
     }
 }

@@ -520,6 +520,24 @@ async fn suggest_returns_k_sites_best_first() {
     assert_eq!(list[1]["gained"]["age_0_5"], json!(20.0));
     let (_, one) = s.get("/api/suggest?count=1").await;
     assert_eq!(one["suggestions"].as_array().unwrap().len(), 1);
+    // Each suggestion keeps its promise over HTTP: its `edit`, sent as it is, gains exactly
+    // `gained_alone` (c2 alone gains its 20 children even though c3 ranks first).
+    for item in list {
+        let body = json!({ "edits": [item["edit"]] }).to_string();
+        let (st, cmp) = s.call("POST", "/api/compare", Some(&body), None).await;
+        assert_eq!(st, StatusCode::OK, "{cmp}");
+        assert_eq!(cmp["totals"]["gained"], item["gained_alone"], "{item}");
+        assert_eq!(cmp["totals"]["lost"]["total"], json!(0.0));
+    }
+    assert_eq!(list[1]["gained_alone"]["total"], json!(20.0));
+    // No street is named in the test city: the kind of land and the neighbourhood, by language.
+    assert_eq!(list[0]["label"], "Fläche in EAST");
+    assert_eq!(list[0]["edit"]["name"], "Fläche in EAST");
+    let (_, en) = s.get("/api/suggest?count=1&lang=en").await;
+    assert_eq!(en["suggestions"][0]["label"], "Site in EAST");
+    let (st, v) = s.get("/api/suggest?lang=fr").await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert_eq!(crate::codes::documented_code(&v), "invalid_request");
     s.stop();
 }
 

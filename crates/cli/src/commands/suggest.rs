@@ -6,6 +6,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use analysis::names::{Lang, Streets, site_label};
 use analysis::{SuggestOptions, Suggestion, suggestions_json};
 use anyhow::{Context, Result};
 use model::{AgeBand, FacilityKind};
@@ -51,6 +52,9 @@ pub struct Args {
     /// Output format [default: table on a terminal, json otherwise].
     #[arg(long, value_enum)]
     pub format: Option<Format>,
+    /// Language of the sites' labels ("Parkplatz an der Landstraße" / "Car park on Landstraße").
+    #[arg(long, value_enum, default_value = "de")]
+    pub lang: crate::commands::report::LangArg,
     /// Write the output to this file (complete or not at all) instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -80,6 +84,11 @@ pub fn run(args: Args) -> Result<()> {
         area_m2: args.area,
     };
     let suggestions = engine.suggest(&sites, &options)?;
+    let streets = Streets::new(engine.city());
+    let lang = match args.lang {
+        crate::commands::report::LangArg::De => Lang::De,
+        crate::commands::report::LangArg::En => Lang::En,
+    };
     progress.finish();
 
     let format = args.format.unwrap_or(if for_a_person(args.out.as_deref()) {
@@ -89,9 +98,12 @@ pub fn run(args: Args) -> Result<()> {
     });
     let render = |w: &mut dyn Write| -> Result<()> {
         match format {
-            Format::Table => w.write_all(table(&suggestions, sites.len()).as_bytes())?,
+            Format::Table => {
+                w.write_all(table(&suggestions, sites.len(), &streets, lang).as_bytes())?
+            }
             Format::Json => {
-                serde_json::to_writer_pretty(&mut *w, &suggestions_json(&suggestions))?;
+                let json = suggestions_json(&suggestions, &streets, lang);
+                serde_json::to_writer_pretty(&mut *w, &json)?;
                 writeln!(w)?;
             }
         }
@@ -101,23 +113,24 @@ pub fn run(args: Args) -> Result<()> {
 }
 
 /// One line per suggestion, best first.
-fn table(suggestions: &[Suggestion], candidates: usize) -> String {
+fn table(suggestions: &[Suggestion], candidates: usize, streets: &Streets, lang: Lang) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:>4}  {:<14} {:<20} {:<24} {:>7} {:>6} {:>6} {:>6}  neighbourhood",
-        "rank", "site", "source", "name", "gained", "0-5", "6-11", "12-17"
+        "{:>4}  {:<44} {:<14} {:>7} {:>6} {:>6} {:>6}  neighbourhood",
+        "rank", "site", "id", "gained", "0-5", "6-11", "12-17"
     );
     for s in suggestions {
         let cut = |t: &str, n: usize| t.chars().take(n).collect::<String>();
+        let area = s.neighbourhood.as_ref().map(|(_, name)| name.as_str());
+        let label = site_label(&s.site, streets, area, lang);
         let _ = writeln!(
             out,
-            "{:>4}  {:<14} {:<20} {:<24} {:>7.0} {:>6.0} {:>6.0} {:>6.0}  {}",
+            "{:>4}  {:<44} {:<14} {:>7.0} {:>6.0} {:>6.0} {:>6.0}  {}",
             s.rank,
+            cut(&label, 44),
             cut(&s.site.id, 14),
-            cut(&s.site.source, 20),
-            cut(s.site.name.as_deref().unwrap_or("–"), 24),
             s.total(),
             s.gained[AgeBand::Age0To5.index()],
             s.gained[AgeBand::Age6To11.index()],
