@@ -516,6 +516,8 @@ function renderSuggestions(): void {
     const go = el("button", { type: "button", class: "plan-btn" }, t("planHere"));
     go.addEventListener("click", () => {
       const named = name.value.trim() || null;
+      // Show the site while its effect is computed: the cells, gaps and catchment appear there.
+      if (s.lon !== null && s.lat !== null) host.map.flyTo({ center: [s.lon, s.lat], zoom: Math.max(host.map.getZoom(), 15) });
       if (s.edit) {
         void addEdit({ ...s.edit, name: named } as Edit);
         return;
