@@ -107,6 +107,92 @@ pub fn band_json(children: &[f64; 3]) -> Value {
     Value::Object(m)
 }
 
+/// Metres per degree of latitude (mean Earth radius 6 371 008.8 m).
+const M_PER_DEG: f64 = 111_195.08;
+
+/// The metric grid of change cells: x = lon · cos φ₀ · [`M_PER_DEG`], y = lat · [`M_PER_DEG`]
+/// metres, φ₀ the mean latitude of the city's population units; cells are `cell_m` squares
+/// from (0, 0).
+#[derive(Debug, Clone, Copy)]
+pub struct CellGrid {
+    /// cos φ₀.
+    pub cos_lat: f64,
+    /// Side of a cell, metres.
+    pub cell_m: f64,
+}
+
+impl CellGrid {
+    /// The grid of `population` with cells of `cell_m` metres.
+    pub fn new(population: &[PopulationUnit], cell_m: f64) -> CellGrid {
+        let n = population.len().max(1) as f64;
+        let lat0 = population.iter().map(|u| u.location.y()).sum::<f64>() / n;
+        CellGrid {
+            cos_lat: lat0.to_radians().cos().max(0.01),
+            cell_m,
+        }
+    }
+
+    /// The cell (column, row) holding lon/lat.
+    pub fn cell(&self, lon: f64, lat: f64) -> (i64, i64) {
+        let x = lon * self.cos_lat * M_PER_DEG;
+        let y = lat * M_PER_DEG;
+        (
+            (x / self.cell_m).floor() as i64,
+            (y / self.cell_m).floor() as i64,
+        )
+    }
+
+    /// The square of cell (column, row) as a closed lon/lat ring, counter-clockwise from its
+    /// south-west corner.
+    pub fn ring(&self, (i, j): (i64, i64)) -> Vec<[f64; 2]> {
+        let lon = |i: i64| i as f64 * self.cell_m / (self.cos_lat * M_PER_DEG);
+        let lat = |j: i64| j as f64 * self.cell_m / M_PER_DEG;
+        vec![
+            [lon(i), lat(j)],
+            [lon(i + 1), lat(j)],
+            [lon(i + 1), lat(j + 1)],
+            [lon(i), lat(j + 1)],
+            [lon(i), lat(j)],
+        ]
+    }
+}
+
+/// The cells of `grid` holding units whose service changed, as a GeoJSON FeatureCollection of
+/// squares with `gained_<band>`, `lost_<band>`, `gained_total`, `lost_total` (children, one
+/// decimal); units outside every neighbourhood are left out, as in the totals. Cells in
+/// (column, row) order.
+pub fn cells_geojson(
+    changes: &[UnitChange],
+    population: &[PopulationUnit],
+    grid: &CellGrid,
+) -> Value {
+    let mut cells: std::collections::BTreeMap<(i64, i64), Flow> = Default::default();
+    for c in changes.iter().filter(|c| c.neighbourhood.is_some()) {
+        let p = population[c.unit].location;
+        cells.entry(grid.cell(p.x(), p.y())).or_default().add(c);
+    }
+    let one = |x: f64| json!((x * 10.0).round() / 10.0);
+    let features: Vec<Value> = cells
+        .into_iter()
+        .map(|(cell, flow)| {
+            let mut props = Map::new();
+            for band in AgeBand::ALL {
+                let b = band.index();
+                props.insert(format!("gained_{}", band.as_str()), one(flow.gained[b]));
+                props.insert(format!("lost_{}", band.as_str()), one(flow.lost[b]));
+            }
+            props.insert("gained_total".into(), one(flow.gained.iter().sum()));
+            props.insert("lost_total".into(), one(flow.lost.iter().sum()));
+            json!({
+                "type": "Feature",
+                "geometry": {"type": "Polygon", "coordinates": [grid.ring(cell)]},
+                "properties": props,
+            })
+        })
+        .collect();
+    json!({"type": "FeatureCollection", "features": features})
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -257,6 +257,17 @@ impl AnalysisDocument {
         serde_json::from_str(text)
     }
 
+    /// One CSV row per neighbourhood, with a header: the same text as [`Analysis::to_csv`] of
+    /// the analysis this document publishes (`analyze --format csv`).
+    pub fn to_csv(&self) -> String {
+        csv_of(
+            self.neighbourhoods
+                .iter()
+                .map(NeighbourhoodRow::flat)
+                .collect(),
+        )
+    }
+
     /// The row of the neighbourhood with id `id` (the last one, should a file repeat an id).
     pub fn neighbourhood(&self, id: &str) -> Option<&NeighbourhoodRow> {
         self.neighbourhoods.iter().rev().find(|n| n.id == id)
@@ -333,6 +344,30 @@ pub fn flat_properties(neighbourhood: &serde_json::Map<String, Value>) -> Vec<(S
     out
 }
 
+/// One CSV row per flat row, with a header (the first row's columns; `id,name` without rows);
+/// empty cells for nulls.
+fn csv_of(rows: Vec<Vec<(String, Value)>>) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<String> = rows
+        .first()
+        .map(|r| r.iter().map(|(k, _)| k.clone()).collect())
+        .unwrap_or_default();
+    if header.is_empty() {
+        header = vec!["id".into(), "name".into()];
+    }
+    // Writing into memory cannot fail; results are ignored deliberately.
+    let _ = w.write_record(&header);
+    for row in rows {
+        let cells = row.into_iter().map(|(_, v)| match v {
+            Value::String(s) => s,
+            Value::Null => String::new(),
+            v => v.to_string(),
+        });
+        let _ = w.write_record(cells);
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
 impl Analysis {
     /// The analysis as published (rounded, typed): see [`AnalysisDocument`].
     pub fn document(&self) -> AnalysisDocument {
@@ -394,22 +429,7 @@ impl Analysis {
 
     /// One CSV row per neighbourhood, with a header; empty cells for nulls.
     pub fn to_csv(&self) -> String {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        let mut header = self.csv_columns();
-        if header.is_empty() {
-            header = vec!["id".into(), "name".into()];
-        }
-        // Writing into memory cannot fail; results are ignored deliberately.
-        let _ = w.write_record(&header);
-        for row in self.neighbourhood_rows() {
-            let cells = row.into_iter().map(|(_, v)| match v {
-                Value::String(s) => s,
-                Value::Null => String::new(),
-                v => v.to_string(),
-            });
-            let _ = w.write_record(cells);
-        }
-        String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+        csv_of(self.neighbourhood_rows())
     }
 
     /// Neighbourhood polygons with the flat indicators ([`flat_properties`]) as properties.

@@ -224,12 +224,56 @@ pub fn serve(
     )
 }
 
-/// Serves a prepared state until Ctrl-C, its warnings and notes printed first.
+/// The council report of `/api/report.pdf`: the `report` crate on the server's base analysis
+/// (the server may not use the report crate itself: both are in layer 8).
+struct CouncilReports;
+
+impl server::ReportMaker for CouncilReports {
+    fn pdf(
+        &self,
+        engine: &analysis::ScenarioEngine,
+        lang: analysis::names::Lang,
+        neighbourhood: Option<&str>,
+    ) -> Result<Vec<u8>, server::ReportFailure> {
+        let options = report::ReportOptions {
+            format: report::Format::Pdf,
+            lang: match lang {
+                analysis::names::Lang::De => report::Lang::De,
+                analysis::names::Lang::En => report::Lang::En,
+            },
+            scope: match neighbourhood {
+                Some(n) => report::Scope::One(n.to_string()),
+                None => report::Scope::All,
+            },
+            generated: report::today_utc(),
+        };
+        report::render(
+            engine.city(),
+            engine.graph(),
+            engine.standards(),
+            engine.base(),
+            &options,
+        )
+        .map_err(|e| match e {
+            report::ReportError::Render(m) => server::ReportFailure::Failed(m),
+            other => server::ReportFailure::UnknownNeighbourhood(other.to_string()),
+        })
+    }
+}
+
+/// Serves a prepared state until Ctrl-C, its warnings and notes printed first; the state
+/// answers `/api/report.pdf` with the council report.
 pub fn serve_prepared(
     prepared: server::gpkg::Prepared,
     addr: SocketAddr,
     name: &str,
 ) -> Result<()> {
+    let prepared = server::gpkg::Prepared {
+        state: prepared
+            .state
+            .with_reports(std::sync::Arc::new(CouncilReports)),
+        ..prepared
+    };
     for w in &prepared.warnings {
         eprintln!("spielraum: warning: {w}");
     }

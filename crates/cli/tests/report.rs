@@ -424,3 +424,34 @@ fn bad_input_is_one_line_exit_1_and_nothing_written() {
         .collect();
     assert_eq!(names.len(), 2, "{names:?}");
 }
+
+/// `spielraum serve` answers `/api/report.pdf` with the council report: the PDF of one
+/// neighbourhood names it (read back by pdftotext), in the language asked for.
+#[test]
+fn the_server_downloads_the_report_of_one_neighbourhood() {
+    let d = demo();
+    let (mut server, addr) = crate::serve::start(&d.gpkg);
+    let name = by_need(&d.json)[0]["name"].as_str().unwrap().to_string();
+    let id = by_need(&d.json)[0]["id"].as_str().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    for (lang, words) in [("de", "Handlungsbedarf"), ("en", "need")] {
+        let (status, body) = crate::serve::get(
+            &addr,
+            &format!("/api/report.pdf?lang={lang}&neighbourhood={id}"),
+        );
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+        assert!(body.starts_with(b"%PDF"));
+        let pdf = dir.path().join(format!("{lang}.pdf"));
+        std::fs::write(&pdf, &body).unwrap();
+        let text = tool_stdout("pdftotext", &[pdf.to_str().unwrap(), "-"]);
+        assert!(text.contains(&name), "{lang}: {name} not in the PDF");
+        assert!(
+            text.to_lowercase().contains(&words.to_lowercase()),
+            "{lang}: no {words:?}"
+        );
+    }
+    let (status, body) = crate::serve::get(&addr, "/api/report.pdf?neighbourhood=Atlantis");
+    assert_eq!(status, 404, "{}", String::from_utf8_lossy(&body));
+    server.kill().unwrap();
+    let _ = server.wait();
+}

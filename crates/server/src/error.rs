@@ -43,6 +43,8 @@ pub enum ErrorCode {
     NoNetwork,
     /// This server keeps no scenarios (not enabled, or no GeoPackage to keep them in).
     NoScenarios,
+    /// This server has no analysis of the city (nothing to download or report on).
+    NoAnalysis,
     /// Too many expensive requests at once: try again shortly (`Retry-After`).
     Busy,
     /// The request took too long (its body did not arrive, or the answer took too long).
@@ -53,7 +55,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in the order `docs/interfaces.md` lists them.
-    pub const ALL: [ErrorCode; 19] = [
+    pub const ALL: [ErrorCode; 20] = [
         ErrorCode::TokenMissing,
         ErrorCode::TokenWrong,
         ErrorCode::EditingDisabled,
@@ -70,6 +72,7 @@ impl ErrorCode {
         ErrorCode::Replaced,
         ErrorCode::NoNetwork,
         ErrorCode::NoScenarios,
+        ErrorCode::NoAnalysis,
         ErrorCode::Busy,
         ErrorCode::Timeout,
         ErrorCode::Internal,
@@ -94,6 +97,7 @@ impl ErrorCode {
             ErrorCode::Replaced => "replaced",
             ErrorCode::NoNetwork => "no_network",
             ErrorCode::NoScenarios => "no_scenarios",
+            ErrorCode::NoAnalysis => "no_analysis",
             ErrorCode::Busy => "busy",
             ErrorCode::Timeout => "timeout",
             ErrorCode::Internal => "internal",

@@ -12,6 +12,7 @@
 mod api;
 pub mod auth;
 mod conn;
+pub mod download;
 pub mod edit_json;
 mod error;
 pub mod gpkg;
@@ -36,6 +37,7 @@ use tower_http::cors::{Any, CorsLayer};
 use crate::error::{json_error, quoted};
 
 pub use auth::EditToken;
+pub use download::{ReportFailure, ReportMaker};
 pub use error::ErrorCode;
 pub use limits::Limits;
 pub use openapi::{ROUTES, openapi_document};
@@ -97,6 +99,12 @@ pub fn router(state: AppState) -> Router {
         .route("/embed", get(web::embed))
         .route("/health", get(api::health))
         .route("/api/neighbourhoods", get(api::neighbourhoods))
+        .route("/api/neighbourhoods.csv", get(download::neighbourhoods_csv))
+        .route(
+            "/api/neighbourhoods.xlsx",
+            get(download::neighbourhoods_xlsx),
+        )
+        .route("/api/report.pdf", get(download::report_pdf))
         .route("/api/facilities", get(api::facilities))
         .route("/api/reach", get(api::reach))
         .route("/api/scenarios", get(scenario::list).post(scenario::create))

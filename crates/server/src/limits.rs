@@ -88,6 +88,7 @@ pub(crate) enum Class {
     Suggest,
     Write,
     Tile,
+    Report,
 }
 
 impl Class {
@@ -98,6 +99,7 @@ impl Class {
             Class::Suggest => "suggestion",
             Class::Write => "scenario change",
             Class::Tile => "tile",
+            Class::Report => "report",
         }
     }
 }
@@ -105,7 +107,7 @@ impl Class {
 /// One gate per [`Class`], all drawing on one pool of CPU permits (`permits` of them, one per
 /// core by default): however the expensive requests mix, no more of them run at once than there
 /// are cores, so the async workers (and `/health`) keep a core's share.
-pub(crate) struct Gates([Gate; 5]);
+pub(crate) struct Gates([Gate; 6]);
 
 impl Gates {
     pub(crate) fn new(limits: &Limits) -> Gates {
@@ -117,6 +119,7 @@ impl Gates {
             gate(Class::Suggest),
             gate(Class::Write),
             gate(Class::Tile),
+            gate(Class::Report),
         ])
     }
 

@@ -7,11 +7,14 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 /// Every public path of the server, in OpenAPI spelling.
-pub const ROUTES: [&str; 16] = [
+pub const ROUTES: [&str; 19] = [
     "/",
     "/embed",
     "/health",
     "/api/neighbourhoods",
+    "/api/neighbourhoods.csv",
+    "/api/neighbourhoods.xlsx",
+    "/api/report.pdf",
     "/api/facilities",
     "/api/reach",
     "/api/scenarios",
@@ -53,6 +56,26 @@ fn rows_param() -> Value {
         false,
         "string",
         "changed (default): only the neighbourhoods whose indicators changed; all: every neighbourhood",
+    )
+}
+
+/// `?cells=M` of the comparison routes.
+fn cells_param() -> Value {
+    q(
+        "cells",
+        false,
+        "number",
+        "Side in metres (10–1000, e.g. 100) of the squares of a metric grid: adds `cells`, a FeatureCollection of the squares holding children who gained or lost service (gained_/lost_<band>, gained_/lost_total)",
+    )
+}
+
+/// `?gaps=1` of the comparison routes.
+fn gaps_param() -> Value {
+    q(
+        "gaps",
+        false,
+        "integer",
+        "1: adds `gap_areas`, a FeatureCollection of the gap areas after the edits (the properties of the gap_areas layer)",
     )
 }
 
@@ -115,13 +138,13 @@ fn scenario_paths() -> Value {
                 "responses": with(edit_errors(&[("404", "No such scenario or edit")]), "200", json_body("{\"scenario\": Scenario, \"comparison\": Comparison}", "Changed")) }
         },
         "/api/scenarios/{id}/compare": {
-            "parameters": [id_param(), rows_param()],
+            "parameters": [id_param(), rows_param(), cells_param(), gaps_param()],
             "get": { "summary": "Before/after of every indicator per neighbourhood under the stored scenario (public)",
                 "responses": { "200": json_body("Comparison", "Comparison"), "400": error("Unknown `neighbourhoods` value"), "404": error("No such scenario"), "422": error("An edit no longer applies") } }
         },
         "/api/compare": {
             "post": { "summary": "Before/after under unsaved edits: the instant answer while drawing (public, changes nothing)",
-                "parameters": [rows_param()],
+                "parameters": [rows_param(), cells_param(), gaps_param()],
                 "requestBody": body("EditList"),
                 "responses": { "200": json_body("Comparison", "Comparison"), "400": error("Malformed"), "413": error("Too many edits"),
                     "422": error("An edit is invalid (the message says which, counted from 1)") } }
@@ -174,6 +197,15 @@ pub fn openapi_document() -> Value {
                 "content": { "application/json": { "schema": { "type": "object", "properties": { "status": { "type": "string", "enum": ["ok"] } } } } } } } } },
             "/api/neighbourhoods": { "get": { "summary": "Neighbourhoods with the indicators of `analyze` as properties",
                 "responses": { "200": geojson("Polygons with id, name, the nested objects of `analyze` (population, served_share, …) and its flat properties (population_total, age_0_5, served_share_age_0_5, …)") } } },
+            "/api/neighbourhoods.csv": { "get": { "summary": "The neighbourhood table as a CSV download: the machine CSV of `analyze --format csv`, or with lang=de for German Excel (`;`, decimal comma, shares in percent, German headers, UTF-8 with BOM, CRLF)",
+                "parameters": [q("lang", false, "string", "de: German Excel; absent or en: the machine CSV")],
+                "responses": { "200": { "description": "CSV attachment", "content": { "text/csv": {} } }, "400": err(), "503": error("No analysis to download (no_analysis)") } } },
+            "/api/neighbourhoods.xlsx": { "get": { "summary": "The neighbourhood table as an XLSX workbook: a header row, numbers as numbers, shares formatted as percent",
+                "parameters": [q("lang", false, "string", "Language of the headers and sheet: de (default) or en")],
+                "responses": { "200": { "description": "XLSX attachment", "content": { "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {} } }, "400": err(), "503": error("No analysis to download (no_analysis)") } } },
+            "/api/report.pdf": { "get": { "summary": "The council report (PDF) for one neighbourhood or all",
+                "parameters": [q("lang", false, "string", "de (default) or en"), q("neighbourhood", false, "string", "Id or name of one neighbourhood (default: every neighbourhood)")],
+                "responses": { "200": { "description": "PDF attachment", "content": { "application/pdf": {} } }, "400": err(), "404": error("No such neighbourhood"), "503": error("No analysis to report on, or busy") } } },
             "/api/facilities": { "get": {
                 "summary": "Facilities, optionally within a box and of one kind",
                 "parameters": [

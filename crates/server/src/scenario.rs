@@ -214,14 +214,71 @@ fn scenario_json(s: &Scenario) -> Json {
 
 /// The comparison of `edits` against the base city, as JSON listing the neighbourhoods `rows`
 /// says (the totals always cover the city).
-fn compare(engine: &ScenarioEngine, edits: &[Edit], rows: Rows) -> Result<Json, Failure> {
-    engine.compare(edits).map(|c| c.to_json(rows)).map_err(|e| {
+fn compare(
+    engine: &ScenarioEngine,
+    edits: &[Edit],
+    rows: Rows,
+    extra: Extra,
+) -> Result<Json, Failure> {
+    let c = engine.compare(edits).map_err(|e| {
         Failure::Plain(
             StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::InvalidEdit,
             e.to_string(),
         )
-    })
+    })?;
+    let mut out = c.to_json(rows);
+    if let Some(cell_m) = extra.cells_m {
+        let population = &engine.city().population;
+        let grid = analysis::effects::CellGrid::new(population, cell_m);
+        out["cells"] = analysis::effects::cells_geojson(&c.unit_changes, population, &grid);
+    }
+    if extra.gaps {
+        out["gap_areas"] = serde_json::to_value(c.after.gap_areas_geojson()).unwrap_or(Json::Null);
+    }
+    Ok(out)
+}
+
+/// Smallest and largest side of a change cell (`?cells=M`), metres.
+const CELL_M_RANGE: (f64, f64) = (10.0, 1000.0);
+
+/// What a comparison carries besides its rows: `?cells=M` (the cells of M metres where children
+/// gained or lost service) and `?gaps=1` (the gap areas after the edits).
+#[derive(Debug, Clone, Copy, Default)]
+struct Extra {
+    cells_m: Option<f64>,
+    gaps: bool,
+}
+
+fn extra_asked(q: &HashMap<String, String>) -> Result<Extra, Failure> {
+    let cells_m = match q.get("cells") {
+        None => None,
+        Some(v) => Some(
+            v.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|m| (CELL_M_RANGE.0..=CELL_M_RANGE.1).contains(m))
+                .ok_or_else(|| {
+                    invalid(format!(
+                        "parameter 'cells' must be the side of a cell in metres, from {} to {}, got '{}'",
+                        CELL_M_RANGE.0,
+                        CELL_M_RANGE.1,
+                        quoted(v)
+                    ))
+                })?,
+        ),
+    };
+    let gaps = match q.get("gaps").map(|g| g.trim()) {
+        None | Some("0") | Some("false") => false,
+        Some("1") | Some("true") => true,
+        Some(other) => {
+            return Err(invalid(format!(
+                "parameter 'gaps' must be 1 or 0, got '{}'",
+                quoted(other)
+            )));
+        }
+    };
+    Ok(Extra { cells_m, gaps })
 }
 
 /// `?neighbourhoods=changed|all` (default `changed`): which neighbourhoods a comparison lists.
@@ -334,7 +391,7 @@ pub(crate) async fn delete(
 fn changed(engine: &ScenarioEngine, scenario: &Scenario) -> Result<Json, Failure> {
     Ok(json!({
         "scenario": scenario_json(scenario),
-        "comparison": compare(engine, &scenario.edits, Rows::Changed)?,
+        "comparison": compare(engine, &scenario.edits, Rows::Changed, Extra::default())?,
     }))
 }
 
@@ -396,10 +453,11 @@ pub(crate) async fn compare_stored(
 ) -> Answer {
     authorise_read(&s, &headers)?;
     let rows = rows_asked(&q)?;
+    let extra = extra_asked(&q)?;
     let (store, engine) = (store(&s)?, engine(&s)?);
     let out = gated(&s, Class::Compare, move || {
         let scenario = with_store(&store, |st| st.get(&id))?;
-        compare(&engine, &scenario.edits, rows)
+        compare(&engine, &scenario.edits, rows, extra)
     })
     .await?;
     ok(StatusCode::OK, out)
@@ -415,6 +473,7 @@ pub(crate) async fn compare_unsaved(
 ) -> Answer {
     authorise_read(&s, &headers)?;
     let rows = rows_asked(&q)?;
+    let extra = extra_asked(&q)?;
     let v = parse_body(&body)?;
     // The cheap limits first: the edit count and vertex counts on the JSON as sent, before any
     // geometry is read or validated.
@@ -453,7 +512,7 @@ pub(crate) async fn compare_unsaved(
         {
             precheck(raw, bounds)?;
         }
-        compare(&engine, &edits, rows)
+        compare(&engine, &edits, rows, extra)
     })
     .await?;
     ok(StatusCode::OK, out)

@@ -16,6 +16,7 @@ use store::scenario::ScenarioStore;
 use tiles::{TileCache, TileSet};
 
 use crate::auth::EditToken;
+use crate::download::ReportMaker;
 use crate::limits::{Gates, Limits};
 
 /// Memory bound of the tile cache (raw + gzip bytes).
@@ -42,6 +43,8 @@ pub(crate) struct Inner {
     pub limits: Limits,
     /// The concurrency gates of the expensive routes (from `limits`).
     pub gates: Gates,
+    /// Who renders `/api/report.pdf`, when the binary gave one.
+    pub reports: Option<Arc<dyn ReportMaker>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -183,6 +186,7 @@ impl AppState {
             scenarios: None,
             gates: Gates::new(&Limits::default()),
             limits: Limits::default(),
+            reports: None,
         }))
     }
 
@@ -240,6 +244,12 @@ impl AppState {
             inner.gates = Gates::new(&limits);
             inner.limits = limits;
         })
+    }
+
+    /// The same state answering `/api/report.pdf` with `maker` (on the scenario engine's base
+    /// analysis); without it that route answers 503 `no_analysis`.
+    pub fn with_reports(self, maker: Arc<dyn ReportMaker>) -> AppState {
+        self.change("with_reports", |inner| inner.reports = Some(maker))
     }
 
     /// The request budget this state is served under.

@@ -272,6 +272,36 @@ async fn compare_one_added_playground() {
     assert_eq!(east["lost"]["total"], json!(0.0));
     assert_eq!(v["totals"]["gained"], east["gained"]);
     json_snapshot!("api_compare_one_playground", a.snapshot());
+    assert!(v.get("cells").is_none() && v.get("gap_areas").is_none());
+    // Where it changed: one 100 m cell, U2's, with its 20 under-6s; the gap areas after the
+    // edit equal those of a full analysis of the city with the playground added.
+    let a = s.post("/api/compare?cells=100&gaps=1", &edits).await;
+    assert_eq!(a.status, StatusCode::OK);
+    let v = a.json();
+    let cells = v["cells"]["features"].as_array().unwrap();
+    assert_eq!(cells.len(), 1, "{}", v["cells"]);
+    assert_eq!(cells[0]["properties"]["gained_age_0_5"], json!(20.0));
+    assert_eq!(cells[0]["properties"]["lost_total"], json!(0.0));
+    let ring = cells[0]["geometry"]["coordinates"][0].as_array().unwrap();
+    let (sw, ne) = (&ring[0], &ring[2]);
+    let inside = |i: usize, x: f64| sw[i].as_f64().unwrap() <= x && x < ne[i].as_f64().unwrap();
+    assert!(
+        inside(0, 9.515) && inside(1, 47.14),
+        "U2 lies in its cell: {ring:?}"
+    );
+    let city = crate::scenario::city();
+    let standards = analysis::Standards::default_din18034();
+    let graph = analysis::build_graph(&city, &standards).unwrap();
+    let edit = spielraum_server::edit_json::edits_from_json(&edits).unwrap();
+    let scenario = model::scenario::apply_edits(&city.facilities, &edit).unwrap();
+    let full = analysis::analyze_scenario(&city, &graph, &standards, &scenario).unwrap();
+    assert_eq!(
+        v["gap_areas"],
+        serde_json::to_value(full.gap_areas_geojson()).unwrap()
+    );
+    assert!(!v["gap_areas"]["features"].as_array().unwrap().is_empty());
+    let a = s.post("/api/compare?cells=5", &edits).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
     s.stop().await;
 }
 

@@ -3,6 +3,7 @@
 
 mod answers;
 mod codes;
+mod download;
 mod fuzz_found;
 mod hardening;
 mod http;
