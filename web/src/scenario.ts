@@ -417,7 +417,7 @@ function drawChange(): void {
   const cells = show && comparison?.cells ? comparison.cells : empty;
   if (source("scenario-cells", cells)) {
     const before = host.map.getLayer(layerId("facility_areas")) ? layerId("facility_areas") : undefined;
-    host.map.addLayer({ id: "scenario-cells", type: "fill", source: "scenario-cells", paint: { "fill-opacity": 0.7, "fill-outline-color": "#ffffff" } }, before);
+    host.map.addLayer({ id: "scenario-cells", type: "fill", source: "scenario-cells", paint: { "fill-opacity": 0.5, "fill-outline-color": "#ffffff" } }, before);
   }
   const g = ["to-number", ["coalesce", ["get", `gained_${band}`], 0]];
   const l = ["to-number", ["coalesce", ["get", `lost_${band}`], 0]];
