@@ -88,14 +88,13 @@ try {
   // The table agrees with the comparison the server answered: same neighbourhoods changed.
   const changed = addedBody.comparison?.neighbourhoods.filter((n) => n.change.served_share_age_0_5 > 0).map((n) => n.name) ?? [];
   check(changed.length > 0 && changed.every((n) => rows.some((r) => r.text.includes(n))), `table rows match the served share change of /api (${changed.join(", ")})`);
-  const gained = Number(await page.getAttribute("#scenario-effect .gained", "data-gained"));
-  check(gained > 0, `children newly served shown (${gained})`);
+  // The headline is the band's net change of served children, as /api answered it.
+  const gained = Number(await page.getAttribute("#scenario-headline", "data-net"));
+  check(gained > 0 && gained === addedBody.comparison?.totals.change.served_children_age_0_5, `children newly served (0–5, net) shown as /api answered (${gained})`);
   const edit = (await api(`/api/scenarios/${stored?.id}`)).edits[0];
   check(edit?.op === "add" && Math.abs(edit.geometry.coordinates[0] - vaduz[0]) < 1e-4 && Math.abs(edit.geometry.coordinates[1] - vaduz[1]) < 1e-4, `the stored edit is the clicked point (${JSON.stringify(edit?.geometry)})`);
-  await page.evaluate(() => window.spielraumMap.zoomTo(12, { duration: 0 }));
-  await settled(page);
-  const planned = await page.evaluate(() => window.spielraumMap.queryRenderedFeatures({ layers: ["scenario-change"] }).length);
-  check(planned > 0, `the change choropleth is drawn (${planned} features)`);
+  const planned = await page.evaluate(() => window.spielraumMap.querySourceFeatures("scenario-planned").length);
+  check(planned > 0, `the planned playground is drawn (${planned} features)`);
   await page.screenshot({ path: resolve(artifacts, "scenario-added.png") });
 
   // Undo it: back to no edits.
@@ -119,10 +118,16 @@ try {
     await page.mouse.click(facility.x, facility.y);
     await page.waitForSelector(".facility-popup", { timeout: 10000 }).catch(() => {});
     check((await page.$(".facility-popup")) !== null, "clicking a facility opens its popup");
-    const [removed] = await Promise.all([page.waitForResponse((r) => r.url().includes("/edits") && r.request().method() === "POST"), page.click(".facility-popup button:first-of-type")]);
+    // Information first; the action is behind "Change in the scenario …" and says what it does.
+    check(!(await page.isVisible(".facility-popup .close-facility")), "the popup shows information first, no action at once");
+    await page.click(".facility-popup details summary");
+    check(/^Close .+ in the scenario$/.test((await page.textContent(".facility-popup .close-facility")) ?? ""), "the close action says it closes the facility in the scenario");
+    const [removed] = await Promise.all([page.waitForResponse((r) => r.url().includes("/edits") && r.request().method() === "POST"), page.click(".facility-popup .close-facility")]);
     const stored2 = (await api(`/api/scenarios/${stored?.id}`)).edits;
     check(removed.status() === 201 && stored2.length === 1 && stored2[0].op === "remove", `"Close" stores a remove edit (${removed.status()} ${JSON.stringify(stored2)})`);
-    check((await page.textContent("#scenario-edits")).includes("Closed"), "the edit list shows the closure");
+    // The list follows once the comparison (with its cells and gaps) is in.
+    const closed = await page.waitForFunction(() => document.getElementById("scenario-edits").textContent.includes("Closed"), null, { timeout: 30000 }).then(() => true, () => false);
+    check(closed, "the edit list shows the closure");
   }
 
   // Suggestions: K sites with children gained, drawn on the map, click zooms to one.
@@ -133,7 +138,8 @@ try {
   const items = await page.$$eval("#suggest-list li.suggestion", (lis) => lis.map((li) => li.textContent));
   check(items.length === K, `suggestions list renders ${K} items (${items.length}; ${JSON.stringify(sugBody).slice(0, 200)})`);
   const first = sugBody.suggestions?.[0];
-  check(first !== undefined && items[0]?.includes(`+${Math.round(first.gained.total)}`), `first suggestion shows its children gained (${items[0]})`);
+  const promised = first?.gained_alone ?? first?.gained;
+  check(first !== undefined && items[0]?.includes(`+${Math.round(promised.total).toLocaleString("en-GB")}`), `first suggestion shows its children gained (${items[0]})`);
   if (first) {
     await page.click("#suggest-list li.suggestion:first-child .name");
     const near = await page
@@ -159,10 +165,10 @@ try {
   await settled(de.page);
   await de.page.click("#scenario-add");
   const spot2 = await screenOf(de.page, vaduz);
-  const [sketch] = await Promise.all([de.page.waitForResponse((r) => r.url().endsWith("/api/compare")), de.page.mouse.click(spot2.x, spot2.y)]);
+  const [sketch] = await Promise.all([de.page.waitForResponse((r) => r.url().includes("/api/compare")), de.page.mouse.click(spot2.x, spot2.y)]);
   check(sketch.status() === 200, `an unsaved sketch is compared by POST /api/compare (${sketch.status()})`);
-  await de.page.waitForSelector("#scenario-effect .gained", { timeout: 20000 }).catch(() => {});
-  check(Number(await de.page.getAttribute("#scenario-effect .gained", "data-gained")) === gained, "the sketch gains as many children as the stored scenario did");
+  await de.page.waitForSelector("#scenario-headline", { timeout: 20000 }).catch(() => {});
+  check(Number(await de.page.getAttribute("#scenario-headline", "data-net")) === gained, "the sketch gains as many children as the stored scenario did");
   // Draw a triangle (about 60 m a side) south of the point and close it on its first corner.
   await de.page.click("#scenario-draw");
   const corners = [[9.5205, 47.1400], [9.5213, 47.1400], [9.5209, 47.1405]];
@@ -172,7 +178,7 @@ try {
     await de.page.waitForTimeout(100);
   }
   const p0 = await screenOf(de.page, corners[0]);
-  const [area] = await Promise.all([de.page.waitForResponse((r) => r.url().endsWith("/api/compare")), de.page.mouse.click(p0.x, p0.y)]);
+  const [area] = await Promise.all([de.page.waitForResponse((r) => r.url().includes("/api/compare")), de.page.mouse.click(p0.x, p0.y)]);
   const sent = JSON.parse(area.request().postData() ?? "{}").edits ?? [];
   const ring = sent[1]?.geometry?.coordinates?.[0] ?? [];
   check(area.status() === 200 && sent[1]?.geometry?.type === "Polygon" && ring.length === 4 && corners.every((c, i) => Math.abs(ring[i][0] - c[0]) < 1e-4 && Math.abs(ring[i][1] - c[1]) < 1e-4), `a drawn area is sent as a closed polygon (${area.status()} ${JSON.stringify(sent[1]?.geometry)})`);

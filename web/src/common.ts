@@ -1,7 +1,7 @@
 // Shared by the planner map and the embed: map creation, place labels, reach queries, colours.
 import maplibregl from "maplibre-gl";
 import "maplibre-gl/dist/maplibre-gl.css";
-import { t, type Key } from "./i18n";
+import { lang, t, type Key } from "./i18n";
 
 export const KINDS = ["playground", "kindergarten", "school", "open_space"] as const;
 export const BANDS = ["age_0_5", "age_6_11", "age_12_17"] as const;
@@ -45,6 +45,20 @@ export function layerId(role: string): string {
   return legend.layers[role] ?? role;
 }
 
+/** MapLibre's control and popup texts in German. */
+const MAPLIBRE_DE: Record<string, string> = {
+  "AttributionControl.ToggleAttribution": "Quellenangaben zeigen",
+  "AttributionControl.MapFeedback": "Rückmeldung zur Karte",
+  "Map.Title": "Karte",
+  "Marker.Title": "Markierung",
+  "NavigationControl.ResetBearing": "Nach Norden ausrichten",
+  "NavigationControl.ZoomIn": "Vergrößern",
+  "NavigationControl.ZoomOut": "Verkleinern",
+  "Popup.Close": "Schließen",
+  "ScaleControl.Kilometers": "km",
+  "ScaleControl.Meters": "m",
+};
+
 declare global {
   interface Window {
     spielraumMap?: maplibregl.Map;
@@ -62,6 +76,8 @@ export function createMap(opts: { interactive?: boolean; style?: maplibregl.Styl
     attributionControl: false,
     hash: false,
     interactive: opts.interactive ?? true,
+    // MapLibre's own words (buttons, popups) in the UI language.
+    locale: lang() === "de" ? MAPLIBRE_DE : {},
   });
   map.addControl(new maplibregl.AttributionControl({ compact: false }), "bottom-right");
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
@@ -180,7 +196,7 @@ export function reachList(list: HTMLElement, r: ReachResult, minutes: number): v
     const p = f.properties ?? {};
     const li = el("li");
     const dot = el("span", { class: "dot", style: `background:${kindColour(p.kind)}` });
-    li.append(dot, el("span", { class: "name" }, `${p.name ?? t("unnamed")} · ${kindName(p.kind)}`), el("span", { class: "dist" }, `${Math.round(p.distance_m)} ${t("metres")}`));
+    li.append(dot, el("span", { class: "name" }, `${p.name ?? t("unnamed")} · ${kindName(p.kind)}`), el("span", { class: "dist" }, `${Math.round(p.distance_m).toLocaleString(lang() === "de" ? "de-DE" : "en-GB")} ${t("metres")}`));
     list.append(li);
   }
 }

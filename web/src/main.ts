@@ -1,10 +1,14 @@
-// The planner map: choropleth of served share per age band, facilities, gaps, reach mode,
-// neighbourhood panel with a bar chart, search, layer toggles, DE/EN, embed snippet.
+// The planner map: choropleth of served share per age band with the band's walking limit
+// explained, hatched gap areas of the band, facilities, reach mode, neighbourhood panel with a
+// bar chart and explained indicators, the neighbourhood table and facility list below the map,
+// search, layer toggles, DE/EN, embed snippet. The page never scrolls; its panels do.
 import "./style.css";
 import maplibregl from "maplibre-gl";
 import { BANDS, type Band, createMap, el, kindColour, kindName, layerId, legend, reachList, showReach } from "./common";
+import { bandLimit, dec, int, pct, readStandard, standardTitle } from "./format";
 import { type Lang, initialLang, lang, setLang, t, type Key } from "./i18n";
-import { initScenarios, render as renderScenario, scenarioClick, translate as translateScenario } from "./scenario";
+import { initScenarios, render as renderScenario, scenarioClick, showFacilityPopup, translate as translateScenario } from "./scenario";
+import { initTable, render as renderTable, select as selectRow } from "./table";
 
 type Props = Record<string, unknown>;
 let band: Band = "age_0_5";
@@ -13,6 +17,9 @@ let facilities: GeoJSON.FeatureCollection = { type: "FeatureCollection", feature
 let openPanel: (() => void) | null = null;
 let lastFocus: HTMLElement | null = null;
 
+// The language first: the map takes it for its own controls' words.
+// The language first: the map takes it for its own controls' words.
+setLang(initialLang());
 const map = createMap();
 const panel = document.getElementById("panel") as HTMLElement;
 const panelBody = document.getElementById("panel-body") as HTMLElement;
@@ -22,19 +29,21 @@ function shareExpr(b: Band): maplibregl.ExpressionSpecification {
   return ["case", ["has", prop], ["interpolate", ["linear"], ["get", prop], ...legend.shareStops.flat()], legend.noData] as unknown as maplibregl.ExpressionSpecification;
 }
 
-function pct(v: unknown): string {
-  return typeof v === "number" ? `${Math.round(v * 100)} %` : "–";
-}
+/** "Spielplatz oder Park / Grünfläche" */
+const kindsText = (kinds: string[]) => kinds.map((k) => kindName(k)).join(` ${t("or")} `);
 
-function num(v: unknown): string {
-  return typeof v === "number" ? Math.round(v).toLocaleString(lang() === "de" ? "de-DE" : "en-GB") : "–";
+/** The sentence "in walking distance means … at most 200 m" for a band (or that it is unknown). */
+function limitText(b: Band): string {
+  const l = bandLimit(b);
+  if (!l) return t("limitUnknown");
+  return t("limitLegend", { band: t(`band_${b}` as Key), kinds: kindsText(l.kinds), m: int(l.metres), min: int((l.metres / 1000 / l.speedKmh) * 60) });
 }
 
 /** Inline SVG bar chart of served share per band. */
 function chart(shares: Props | undefined): SVGSVGElement {
   const ns = "http://www.w3.org/2000/svg";
   const svg = document.createElementNS(ns, "svg");
-  svg.setAttribute("viewBox", "0 0 240 96");
+  svg.setAttribute("viewBox", "0 0 260 96");
   svg.setAttribute("role", "img");
   svg.setAttribute("class", "chart");
   const labels: string[] = [];
@@ -63,17 +72,19 @@ function chart(shares: Props | undefined): SVGSVGElement {
 }
 
 function showPanel(render: () => void): void {
-  lastFocus = document.activeElement as HTMLElement | null;
+  if (panel.hidden) lastFocus = document.activeElement as HTMLElement | null;
   openPanel = render;
   render();
   panel.hidden = false;
-  panel.focus();
+  panel.focus({ preventScroll: true });
 }
 
 function closePanel(): void {
   panel.hidden = true;
   openPanel = null;
-  lastFocus?.focus();
+  highlight(null);
+  selectRow(null);
+  lastFocus?.focus({ preventScroll: true });
 }
 
 /** One value per band from the flat properties (`served_share_age_0_5`, …; `age_0_5` for children). */
@@ -83,13 +94,23 @@ function byBand(p: Props, prefix: string): Props {
 
 const hasNumber = (v: Props) => BANDS.some((b) => typeof v[b] === "number");
 
+/** A fact with a short "What does this mean?" under it. */
+function explained(dl: HTMLElement, label: string, value: string, explain: Key, key: string): void {
+  const dd = el("dd", { "data-fact": key });
+  dd.append(el("span", { class: "value" }, value));
+  const d = el("details", { class: "whatis" });
+  d.append(el("summary", {}, t("whatIs")), el("p", {}, t(explain)), el("p", { class: "muted" }, t("methodsRef")));
+  dd.append(d);
+  dl.append(el("dt", {}, label), dd);
+}
+
 function neighbourhoodPanel(p: Props): void {
   showPanel(() => {
     panelBody.replaceChildren();
     panelBody.append(el("h2", { id: "panel-title" }, String(p.name ?? "")));
     const dl = el("dl", { class: "facts" });
     const fact = (k: Key, v: string) => dl.append(el("dt", {}, t(k)), el("dd", {}, v));
-    fact("residents", num(p.population_total));
+    fact("residents", int(p.population_total));
     const children = byBand(p, "");
     if (hasNumber(children)) fact("children", perBand(children));
     panelBody.append(dl);
@@ -98,24 +119,45 @@ function neighbourhoodPanel(p: Props): void {
       panelBody.append(el("p", { class: "muted" }, t("noIndicators")));
       return;
     }
-    panelBody.append(el("h3", {}, t("servedShare")), chart(shares));
+    panelBody.append(el("h3", {}, t("servedShare")), chart(shares), el("p", { class: "explain" }, limitText(band)));
+    const bandName = t(`band_${band}` as Key);
     const dl2 = el("dl", { class: "facts" });
+    explained(dl2, `${t("colShare")} (${bandName})`, pct(p[`served_share_${band}`]), "explain_share", "share");
     const gaps = byBand(p, "gap_children");
-    if (hasNumber(gaps)) dl2.append(el("dt", {}, t("gapChildren")), el("dd", {}, perBand(gaps)));
-    if (typeof p.play_area_m2_per_child === "number") dl2.append(el("dt", {}, t("playArea")), el("dd", {}, `${(p.play_area_m2_per_child as number).toFixed(1)} m²`));
-    if (typeof p.need_rank === "number") dl2.append(el("dt", {}, t("needRank")), el("dd", {}, String(p.need_rank)));
+    if (hasNumber(gaps)) explained(dl2, `${t("gapChildren")} (${bandName})`, int(p[`gap_children_${band}`]), "explain_gap", "gap");
+    if (typeof p.play_area_m2_per_child === "number") explained(dl2, t("playArea"), `${dec(p.play_area_m2_per_child)} m²`, "explain_playArea", "play_area");
+    const reach = p[`play_area_m2_per_child_2sfca_${band}`] ?? p.play_area_m2_per_child_2sfca;
+    if (typeof reach === "number") explained(dl2, `${t("playAreaReach")} (${bandName})`, `${dec(reach)} m²`, "explain_playAreaReach", "play_area_2sfca");
+    if (typeof p.need_rank === "number") {
+      const n = neighbourhoods.features.filter((f) => typeof f.properties?.need_rank === "number").length;
+      explained(dl2, t("needRank"), t("rankOf", { r: int(p.need_rank), n: int(n) }), "explain_rank", "rank");
+    }
     panelBody.append(dl2);
   });
 }
 
 /** "0–5: 287 · 6–11: 219 · 12–17: 27" */
 function perBand(v: Props): string {
-  return BANDS.map((b) => `${t(`band_${b}` as Key)}: ${num(v[b])}`).join(" · ");
+  return BANDS.map((b) => `${t(`band_${b}` as Key)}: ${int(v[b])}`).join(" · ");
+}
+
+/** Outlines the chosen neighbourhood on the map (null: none). */
+function highlight(id: string | null): void {
+  const f = id ? neighbourhoods.features.find((x) => String(x.properties?.id) === id) : undefined;
+  const data: GeoJSON.FeatureCollection = { type: "FeatureCollection", features: f ? [f] : [] };
+  const src = map.getSource("hood-highlight") as maplibregl.GeoJSONSource | undefined;
+  if (src) src.setData(data);
+  else if (map.isStyleLoaded()) {
+    map.addSource("hood-highlight", { type: "geojson", data });
+    map.addLayer({ id: "hood-highlight", type: "line", source: "hood-highlight", paint: { "line-color": "#1864ab", "line-width": 4 } });
+  }
 }
 
 function openNeighbourhood(id: string, fly: boolean): void {
-  const f = neighbourhoods.features.find((x) => x.properties?.id === id);
+  const f = neighbourhoods.features.find((x) => String(x.properties?.id) === id);
   if (!f) return;
+  highlight(id);
+  selectRow(id);
   neighbourhoodPanel(f.properties as Props);
   if (fly) fitFeature(f);
 }
@@ -127,7 +169,7 @@ function fitFeature(f: GeoJSON.Feature): void {
     else if (Array.isArray(c)) c.forEach(visit);
   };
   visit((f.geometry as GeoJSON.Polygon).coordinates);
-  if (!b.isEmpty()) map.fitBounds(b, { padding: 60, maxZoom: 16 });
+  if (!b.isEmpty()) map.fitBounds(b, { padding: 60, maxZoom: 16, duration: 600 });
 }
 
 async function reachAt(lngLat: maplibregl.LngLat): Promise<void> {
@@ -142,21 +184,76 @@ async function reachAt(lngLat: maplibregl.LngLat): Promise<void> {
       reachList(list, r, minutes);
       panelBody.replaceChildren(el("h2", { id: "panel-title" }, t("reachTitle", { m: minutes })), list);
     });
-  } catch (e) {
-    showPanel(() => panelBody.replaceChildren(el("h2", { id: "panel-title" }, t("reach")), el("p", { class: "error" }, `${t("reachError")} ${(e as Error).message}`)));
+  } catch {
+    showPanel(() => panelBody.replaceChildren(el("h2", { id: "panel-title" }, t("reach")), el("p", { class: "error" }, t("reachError"))));
   }
+}
+
+/** A diagonal hatch in the gap colour, so gap areas never look like a 0 % neighbourhood. */
+function addHatch(): void {
+  if (map.hasImage("gap-hatch")) return;
+  const size = 12;
+  const c = document.createElement("canvas");
+  c.width = c.height = size;
+  const ctx = c.getContext("2d");
+  if (!ctx) return;
+  ctx.strokeStyle = legend.gap || "#c92a2a";
+  ctx.lineWidth = 2;
+  ctx.beginPath();
+  for (let o = -size; o <= size; o += 6) {
+    ctx.moveTo(o, size);
+    ctx.lineTo(o + size, 0);
+  }
+  ctx.stroke();
+  map.addImage("gap-hatch", ctx.getImageData(0, 0, size, size), { pixelRatio: 1 });
+}
+
+/** Gap areas of the band shown only, hatched, with an outline. */
+function styleGaps(): void {
+  const id = layerId("gaps");
+  if (!map.getLayer(id)) return;
+  addHatch();
+  const filter = [">", ["to-number", ["coalesce", ["get", `gap_children_${band}`], 0]], 0] as maplibregl.FilterSpecification;
+  map.setFilter(id, filter);
+  map.setPaintProperty(id, "fill-pattern", "gap-hatch");
+  map.setPaintProperty(id, "fill-opacity", 0.85);
+  if (!map.getLayer("gaps-outline")) {
+    const layer = map.getLayer(id) as maplibregl.FillLayerSpecification & { source: string; sourceLayer?: string };
+    map.addLayer(
+      { id: "gaps-outline", type: "line", source: layer.source, "source-layer": layer.sourceLayer ?? "gaps", paint: { "line-color": legend.gap || "#c92a2a", "line-width": 1.5 } } as maplibregl.LineLayerSpecification,
+      layerId("facility_areas"),
+    );
+  }
+  map.setFilter("gaps-outline", filter);
+  map.setLayoutProperty("gaps-outline", "visibility", map.getLayoutProperty(id, "visibility") ?? "visible");
+}
+
+function setBand(b: Band): void {
+  band = b;
+  if (map.getLayer(layerId("neighbourhoods"))) map.setPaintProperty(layerId("neighbourhoods"), "fill-color", shareExpr(band));
+  styleGaps();
+  buildSidebar();
+  renderTable();
+  renderScenario();
+  openPanel?.();
 }
 
 function buildSidebar(): void {
   const bands = document.getElementById("bands") as HTMLElement;
   bands.replaceChildren();
   for (const b of BANDS) {
-    const btn = el("button", { type: "button", role: "radio", "aria-checked": String(b === band) }, t(`band_${b}` as Key));
+    const btn = el("button", { type: "button", role: "radio", "aria-checked": String(b === band), tabindex: b === band ? "0" : "-1" }, t(`band_${b}` as Key));
     btn.addEventListener("click", () => {
-      band = b;
-      if (map.getLayer(layerId("neighbourhoods"))) map.setPaintProperty(layerId("neighbourhoods"), "fill-color", shareExpr(band));
-      buildSidebar();
-      renderScenario();
+      setBand(b);
+      (document.querySelector('#bands [aria-checked="true"]') as HTMLElement | null)?.focus({ preventScroll: true });
+    });
+    btn.addEventListener("keydown", (e) => {
+      const i = BANDS.indexOf(b);
+      const next = e.key === "ArrowRight" || e.key === "ArrowDown" ? BANDS[(i + 1) % 3] : e.key === "ArrowLeft" || e.key === "ArrowUp" ? BANDS[(i + 2) % 3] : undefined;
+      if (!next) return;
+      e.preventDefault();
+      setBand(next);
+      (document.querySelector('#bands [aria-checked="true"]') as HTMLElement | null)?.focus({ preventScroll: true });
     });
     bands.append(btn);
   }
@@ -165,10 +262,16 @@ function buildSidebar(): void {
     el("div", { class: "ramp", style: `background:linear-gradient(90deg,${legend.shareStops.map(([s, c]) => `${c} ${s * 100}%`).join(",")})` }),
     el("div", { class: "ramp-labels" }),
   );
-  rampBox.lastElementChild!.append(el("span", {}, "0 %"), el("span", {}, "50 %"), el("span", {}, "100 %"));
+  rampBox.lastElementChild!.append(el("span", {}, pct(0, 0)), el("span", {}, pct(0.5, 0)), el("span", {}, pct(1, 0)));
   const nd = el("div", { class: "item" });
   nd.append(el("span", { class: "swatch", style: `background:${legend.noData}` }), el("span", {}, t("noData")));
   rampBox.append(nd);
+  (document.getElementById("band-limit") as HTMLElement).textContent = limitText(band);
+  (document.getElementById("band-target") as HTMLElement).textContent = bandLimit(band) ? t("targetLegend", { standard: standardTitle() }) : "";
+  const gap = document.getElementById("gap-legend") as HTMLElement;
+  const gi = el("div", { class: "item" });
+  gi.append(el("span", { class: "hatch", style: `--gap:${legend.gap || "#c92a2a"}`, "aria-hidden": "true" }), el("span", {}, t("gapLegend", { band: t(`band_${band}` as Key) })));
+  gap.replaceChildren(gi);
 
   const kinds = document.getElementById("kind-legend") as HTMLElement;
   kinds.replaceChildren();
@@ -183,7 +286,7 @@ function buildSidebar(): void {
   const groups: [Key, string[], boolean][] = [
     ["neighbourhoods", [layerId("neighbourhoods"), layerId("neighbourhood_outlines")], true],
     ["facilities", [layerId("facility_areas"), layerId("facility_points")], true],
-    ["gaps", [layerId("gaps")], true],
+    ["gaps", [layerId("gaps"), "gaps-outline"], true],
     ["buildings", ["buildings"], true],
     ["population", [layerId("population")], false],
   ];
@@ -196,7 +299,10 @@ function buildSidebar(): void {
     label.append(cb, el("span", {}, ` ${t(key)}`));
     toggles.append(label);
   }
+  updateSnippet();
+}
 
+function updateSnippet(): void {
   const snippet = document.getElementById("embed-snippet") as HTMLTextAreaElement;
   const b = map.getBounds();
   const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(4)).join(",");
@@ -217,17 +323,36 @@ function buildSearch(): void {
   }
 }
 
+/** Where a facility is: its point, or the first corner of its outline. */
+function facilityAt(f: GeoJSON.Feature): [number, number] | null {
+  const g = f.geometry;
+  if (g.type === "Point") return g.coordinates as [number, number];
+  let first: [number, number] | null = null;
+  const visit = (c: unknown): void => {
+    if (first) return;
+    if (Array.isArray(c) && typeof c[0] === "number") first = c as [number, number];
+    else if (Array.isArray(c)) c.forEach(visit);
+  };
+  visit((g as GeoJSON.Polygon).coordinates);
+  return first;
+}
+
+function openFacility(f: GeoJSON.Feature, opener: HTMLElement | null): void {
+  const at = facilityAt(f);
+  if (!at) return;
+  // The popup opens once the map arrived, so that it picks a side with room.
+  map.once("moveend", () => showFacilityPopup(f.properties ?? {}, new maplibregl.LngLat(at[0], at[1]), opener));
+  // The place lands low in the map, leaving the room above it to the popup.
+  map.flyTo({ center: at, zoom: Math.max(map.getZoom(), 16), duration: 600, offset: [0, map.getContainer().clientHeight * 0.3] });
+}
+
 function search(q: string): void {
   const s = q.trim().toLowerCase();
   if (!s) return;
   const n = neighbourhoods.features.find((f) => String(f.properties?.name ?? "").toLowerCase() === s) ?? neighbourhoods.features.find((f) => String(f.properties?.name ?? "").toLowerCase().includes(s));
   if (n) return openNeighbourhood(String(n.properties?.id), true);
   const f = facilities.features.find((x) => String(x.properties?.name ?? "").toLowerCase().includes(s));
-  if (f) {
-    const c = f.geometry.type === "Point" ? (f.geometry.coordinates as [number, number]) : null;
-    if (c) map.flyTo({ center: c, zoom: 17 });
-    else fitFeature(f);
-  }
+  if (f) openFacility(f, document.getElementById("search"));
 }
 
 function applyLang(l: Lang): void {
@@ -236,6 +361,7 @@ function applyLang(l: Lang): void {
   buildSidebar();
   buildSearch();
   translateScenario();
+  renderTable();
   openPanel?.();
 }
 
@@ -249,19 +375,44 @@ searchInput.addEventListener("change", () => search(searchInput.value));
 searchInput.addEventListener("keydown", (e) => e.key === "Enter" && search(searchInput.value));
 
 map.on("load", async () => {
+  readStandard(map.getStyle().metadata as Record<string, unknown> | undefined);
   map.setPaintProperty(layerId("neighbourhoods"), "fill-color", shareExpr(band));
+  styleGaps();
   for (const id of [layerId("neighbourhoods"), layerId("facility_points"), layerId("facility_areas")]) {
     map.on("mouseenter", id, () => (map.getCanvas().style.cursor = "pointer"));
     map.on("mouseleave", id, () => (map.getCanvas().style.cursor = ""));
   }
+  initTable(
+    {
+      band: () => band,
+      neighbourhoods: () => neighbourhoods,
+      facilities: () => facilities,
+      chooseNeighbourhood: (id) => openNeighbourhood(id, true),
+      chooseFacility: (f, opener) => openFacility(f, opener),
+      // The gap areas of the analysis: a comparison without edits carries them (?gaps=1).
+      loadGaps: async () => {
+        try {
+          const r = await fetch("/api/compare?gaps=1", { method: "POST", headers: { "Content-Type": "application/json" }, body: '{"edits":[]}' });
+          const v = (await r.json()) as { gap_areas?: GeoJSON.FeatureCollection };
+          return r.ok && v.gap_areas ? v.gap_areas : null;
+        } catch {
+          return null;
+        }
+      },
+      chooseGap: (f) => fitFeature(f),
+    },
+    () => map.resize(),
+  );
   applyLang(initialLang());
   initScenarios({ map, band: () => band, neighbourhoods: () => neighbourhoods, facilities: () => facilities });
   const [n, f] = await Promise.all([fetch("/api/neighbourhoods").then((r) => r.json()), fetch("/api/facilities").then((r) => r.json())]);
   neighbourhoods = n;
   facilities = f;
   buildSearch();
+  renderTable();
+  document.body.dataset.ready = "1";
 });
-map.on("moveend", () => buildSidebar());
+map.on("moveend", () => updateSnippet());
 map.on("click", (e) => {
   const reachMode = (document.getElementById("reach-mode") as HTMLInputElement).checked;
   if (scenarioClick(e, !reachMode)) return;
@@ -272,4 +423,3 @@ map.on("click", (e) => {
   const hit = map.queryRenderedFeatures(e.point, { layers: [layerId("neighbourhoods")] })[0];
   if (hit?.properties?.id) openNeighbourhood(String(hit.properties.id), false);
 });
-setLang(initialLang());
