@@ -61,6 +61,40 @@ pub struct Streets {
 impl Streets {
     /// Indexes every walkable way of `city` that has a `name` (railways left out).
     pub fn new(city: &City) -> Streets {
+        Streets::build(city, None)
+    }
+
+    /// [`Streets::new`] keeping only the segments near `points` (lon/lat): every segment within
+    /// [`MAX_STREET_DISTANCE_M`] of one of them, so that [`Streets::nearest`] answers for those
+    /// points as the whole index would (up to ties). For a few labels on a large city (a
+    /// command's suggestions, its largest gap) this is much quicker than indexing every street.
+    pub fn around(city: &City, points: &[Coord<f64>]) -> Streets {
+        Streets::build(city, Some(points))
+    }
+
+    fn build(city: &City, around: Option<&[Coord<f64>]>) -> Streets {
+        // Boxes around the points, with a margin over the search radius.
+        let boxes: Option<Vec<[f64; 4]>> = around.map(|points| {
+            points
+                .iter()
+                .filter(|p| p.x.is_finite() && p.y.is_finite())
+                .map(|p| {
+                    let dy = 1.5 * MAX_STREET_DISTANCE_M / M_PER_DEG;
+                    let dx = dy / (p.y.abs().min(89.0) + 1.0).to_radians().cos();
+                    [p.x - dx, p.y - dy, p.x + dx, p.y + dy]
+                })
+                .collect()
+        });
+        let near = |a: Coord<f64>, b: Coord<f64>| {
+            boxes.as_ref().is_none_or(|boxes| {
+                boxes.iter().any(|[x0, y0, x1, y1]| {
+                    a.x.max(b.x) >= *x0
+                        && a.x.min(b.x) <= *x1
+                        && a.y.max(b.y) >= *y0
+                        && a.y.min(b.y) <= *y1
+                })
+            })
+        };
         let lats: Vec<f64> = city
             .walk_ways
             .iter()
@@ -73,6 +107,7 @@ impl Streets {
         };
         let cos_lat = mid.to_radians().cos().max(0.01);
         let mut names: Vec<String> = Vec::new();
+        let mut ids: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
         let mut segments = Vec::new();
         for w in &city.walk_ways {
             let tag = |k: &str| w.tags.iter().find(|(t, _)| t == k).map(|(_, v)| v.as_str());
@@ -82,14 +117,15 @@ impl Streets {
             if tag("highway").is_none() {
                 continue;
             }
-            let id = match names.iter().rposition(|n| n == name) {
-                Some(i) => i,
-                None => {
-                    names.push(name.to_string());
-                    names.len() - 1
-                }
-            } as u32;
+            // Numbered in the order first met (a map: a city has tens of thousands of names).
+            let id = *ids.entry(name).or_insert_with(|| {
+                names.push(name.to_string());
+                (names.len() - 1) as u32
+            });
             for pair in w.coords.windows(2) {
+                if !near(pair[0], pair[1]) {
+                    continue;
+                }
                 let (a, b) = (
                     [pair[0].x * cos_lat, pair[0].y],
                     [pair[1].x * cos_lat, pair[1].y],
@@ -338,5 +374,61 @@ mod tests {
         assert_eq!(de_at("Vaduzer Straße"), " an der Vaduzer Straße");
         assert_eq!(de_at("Alte Landstraße"), " bei Alte Landstraße");
         assert_eq!(de_at("Rheinpark"), " bei Rheinpark");
+    }
+
+    #[test]
+    fn streets_around_points_answer_as_the_whole_index_does() {
+        // A grid of named streets 100 m apart; points anywhere in and around it.
+        let step = 100.0 / M_PER_DEG;
+        let mut ways = Vec::new();
+        for i in 0..30 {
+            let y = 47.1 + f64::from(i) * step;
+            let x = 9.5 + f64::from(i) * step * 1.47;
+            ways.push(way(
+                i64::from(i),
+                Some(&format!("Ost {i}")),
+                &[(9.49, y), (9.56, y)],
+            ));
+            ways.push(way(
+                100 + i64::from(i),
+                Some(&format!("Nord {i}")),
+                &[(x, 47.09), (x, 47.14)],
+            ));
+        }
+        let city = City {
+            walk_ways: ways,
+            ..City::default()
+        };
+        let whole = Streets::new(&city);
+        let points: Vec<Coord<f64>> = (0..200)
+            .map(|k| {
+                let k = f64::from(k);
+                Coord {
+                    x: 9.48 + (k * 0.6180339).fract() * 0.09,
+                    y: 47.08 + (k * 0.4142135).fract() * 0.07,
+                }
+            })
+            .collect();
+        let near = Streets::around(&city, &points);
+        let mut answered = 0;
+        for p in &points {
+            let (a, b) = (
+                whole.nearest(*p, MAX_STREET_DISTANCE_M),
+                near.nearest(*p, MAX_STREET_DISTANCE_M),
+            );
+            assert_eq!(a.map(|(_, d)| d), b.map(|(_, d)| d), "{p:?}");
+            answered += usize::from(a.is_some());
+        }
+        assert!(answered > 100, "{answered}");
+        // Around one point: a small index, the same answer.
+        let one = Streets::around(&city, &points[..1]);
+        assert!(one.tree.size() < whole.tree.size() / 4);
+        assert_eq!(
+            one.nearest(points[0], MAX_STREET_DISTANCE_M)
+                .map(|(_, d)| d),
+            whole
+                .nearest(points[0], MAX_STREET_DISTANCE_M)
+                .map(|(_, d)| d)
+        );
     }
 }

@@ -81,7 +81,7 @@ pub(crate) struct Scenarios {
     pub candidates: Arc<Vec<CandidateSite>>,
     pub token: EditToken,
     pub private: bool,
-    /// The city's named streets, indexed at the first suggestion (labels of sites).
+    /// The city's named streets (labels of sites), indexed in the background from the start.
     pub streets: Arc<OnceLock<analysis::names::Streets>>,
 }
 
@@ -110,13 +110,22 @@ impl Scenarios {
     }
 
     fn with(engine: Result<Arc<ScenarioEngine>, String>, setup: ScenarioSetup) -> Scenarios {
+        let streets: Arc<OnceLock<analysis::names::Streets>> = Arc::new(OnceLock::new());
+        // Indexed in the background from the start (about a second for a city of Berlin's
+        // size), so that the first suggestion does not wait for it.
+        if let Ok(engine) = &engine {
+            let (engine, streets) = (engine.clone(), streets.clone());
+            std::thread::spawn(move || {
+                streets.get_or_init(|| analysis::names::Streets::new(engine.city()));
+            });
+        }
         Scenarios {
             engine,
             store: setup.store.map(|s| Arc::new(Mutex::new(s))),
             candidates: Arc::new(setup.candidates),
             token: setup.edit_token,
             private: setup.private,
-            streets: Arc::new(OnceLock::new()),
+            streets,
         }
     }
 }

@@ -139,7 +139,7 @@ fn table(a: &Analysis, city: &model::City) -> String {
     );
     if let Some(g) = a.gap_areas.first() {
         // Described by the nearest street and its neighbourhood, the position in brackets.
-        let streets = analysis::names::Streets::new(city);
+        let streets = analysis::names::Streets::around(city, &[g.centre.0]);
         let area = g.neighbourhoods.first().and_then(|id| {
             a.neighbourhoods
                 .iter()

@@ -84,7 +84,12 @@ pub fn run(args: Args) -> Result<()> {
         area_m2: args.area,
     };
     let suggestions = engine.suggest(&sites, &options)?;
-    let streets = Streets::new(engine.city());
+    // Only the streets near the chosen sites: a few labels need no index of the whole city.
+    let near: Vec<_> = suggestions
+        .iter()
+        .filter_map(|s| analysis::names::point_on(&s.site.geometry))
+        .collect();
+    let streets = Streets::around(engine.city(), &near);
     let lang = match args.lang {
         crate::commands::report::LangArg::De => Lang::De,
         crate::commands::report::LangArg::En => Lang::En,
