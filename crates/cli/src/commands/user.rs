@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use store::accounts::{AccountStore, NewUser, Role};
 
+use crate::commands::scenario::Format;
 use crate::output::for_a_person;
 
 /// The environment variable a password is read from when no `--password-file` is given.
@@ -21,15 +22,6 @@ pub struct Args {
     /// What to do.
     #[command(subcommand)]
     pub command: Sub,
-}
-
-/// Output formats of `list` and `audit`.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    /// A readable table (the default when stdout is a terminal).
-    Table,
-    /// JSON (the default when stdout is not a terminal).
-    Json,
 }
 
 /// The subcommands of `spielraum user`.
