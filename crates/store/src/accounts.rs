@@ -24,7 +24,6 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
 use crate::StoreError;
 use crate::scenario::{file_identity, now};
@@ -253,6 +252,8 @@ pub struct AccountStore {
     writable: bool,
     identity: Option<(u64, u64)>,
     cost: HashCost,
+    /// A hash of no one's password at `cost`, verified for unknown logins (timing).
+    dummy_hash: std::sync::OnceLock<String>,
 }
 
 impl AccountStore {
@@ -267,6 +268,7 @@ impl AccountStore {
             writable,
             identity: file_identity(path),
             cost: HashCost::default(),
+            dummy_hash: std::sync::OnceLock::new(),
         };
         store.init().map_err(|e| store.sql(e))?;
         Ok(store)
@@ -277,6 +279,7 @@ impl AccountStore {
     pub fn with_cost(mut self, cost: HashCost) -> Result<AccountStore> {
         cost.argon2()?;
         self.cost = cost;
+        self.dummy_hash = std::sync::OnceLock::new();
         Ok(self)
     }
 
@@ -321,9 +324,18 @@ impl AccountStore {
         if file_identity(&path) != self.identity {
             return Err(AccountError::Replaced(path));
         }
-        let out = change(&tx)?;
-        tx.commit()
-            .map_err(|source| AccountError::Sqlite { path, source })?;
+        let named = |e| match e {
+            AccountError::Sqlite { source, .. } => AccountError::Sqlite {
+                path: path.clone(),
+                source,
+            },
+            e => e,
+        };
+        let out = change(&tx).map_err(named)?;
+        tx.commit().map_err(|source| AccountError::Sqlite {
+            path: path.clone(),
+            source,
+        })?;
         Ok(out)
     }
 
@@ -480,7 +492,14 @@ impl AccountStore {
             .map_err(|e| self.sql(e))?;
         let argon2 = Argon2::default();
         let Some((hash, user)) = stored else {
-            let dummy = self.hash("a password nobody has, for timing")?;
+            // One verification, as for a known login (the dummy hash is made once per store).
+            let dummy = match self.dummy_hash.get() {
+                Some(d) => d.clone(),
+                None => {
+                    let d = self.hash("a password nobody has, for timing")?;
+                    self.dummy_hash.get_or_init(|| d).clone()
+                }
+            };
             let parsed = PasswordHash::new(&dummy).expect("own hash parses");
             let _ = argon2.verify_password(password.as_bytes(), &parsed);
             return Ok(None);
@@ -560,33 +579,18 @@ impl AccountStore {
         rows.map_err(|e| self.sql(e))
     }
 
-    /// The user holding `token`, if it is a live token of an enabled user. The stored hash is
-    /// compared in constant time.
+    /// The user holding `token`, if it is a live token of an enabled user. Looked up by the
+    /// token's SHA-256, so the lookup's timing tells nothing about the token itself.
     pub fn user_for_token(&self, token: &str) -> Result<Option<User>> {
-        let hash = token_hash(token.trim());
-        let found: Option<(String, i64, bool)> = self
-            .conn
-            .query_row(
-                &format!(
-                    "SELECT t.token_hash, t.user_id, t.revoked FROM {TOKENS_TABLE} t
-                     WHERE t.token_hash = ?1"
-                ),
-                [&hash],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()
-            .map_err(|e| self.sql(e))?;
-        let Some((stored, user_id, revoked)) = found else {
-            return Ok(None);
-        };
-        if !bool::from(stored.as_bytes().ct_eq(hash.as_bytes())) || revoked {
-            return Ok(None);
-        }
         let user = self
             .conn
             .query_row(
-                &format!("SELECT {USER_COLUMNS} FROM {USERS_TABLE} WHERE id = ?1"),
-                [user_id],
+                &format!(
+                    "SELECT {USER_COLUMNS_U} FROM {TOKENS_TABLE} t
+                     JOIN {USERS_TABLE} u ON u.id = t.user_id
+                     WHERE t.token_hash = ?1 AND t.revoked = 0"
+                ),
+                [token_hash(token.trim())],
                 user_row,
             )
             .optional()
@@ -604,15 +608,7 @@ impl AccountStore {
         let expires = humantime::format_rfc3339_millis(now + ttl).to_string();
         let hash = token_hash(&id);
         let user_id = user.id;
-        let path = self.path.clone();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|source| AccountError::Sqlite {
-                path: path.clone(),
-                source,
-            })?;
-        let run = || -> rusqlite::Result<()> {
+        self.write(|tx| {
             // Expired sessions go when new ones come.
             tx.execute(
                 &format!("DELETE FROM {SESSIONS_TABLE} WHERE expires < ?1"),
@@ -626,10 +622,7 @@ impl AccountStore {
                 params![hash, user_id, csrf, crate::scenario::now(), expires],
             )?;
             Ok(())
-        };
-        run()
-            .and_then(|()| tx.commit())
-            .map_err(|source| AccountError::Sqlite { path, source })?;
+        })?;
         Ok((id, csrf))
     }
 
@@ -673,7 +666,7 @@ impl AccountStore {
         target: &str,
         detail: serde_json::Value,
     ) -> Result<()> {
-        self.write(|tx| audit(tx, actor, action, target, detail))
+        self.write(|tx| Ok(audit(tx, actor, action, target, detail)?))
     }
 
     /// The audit log, oldest first.
@@ -858,7 +851,7 @@ pub(crate) fn audit(
     action: &str,
     target: &str,
     detail: serde_json::Value,
-) -> Result<()> {
+) -> rusqlite::Result<()> {
     tx.execute(
         &format!(
             "INSERT INTO {AUDIT_TABLE} (at, actor, action, target, detail)

@@ -708,32 +708,46 @@ impl ScenarioStore {
                     count: info.edit_count,
                 });
             }
+            let at = now();
             tx.execute(
                 &format!(
                     "INSERT INTO {COMMENTS_TABLE} (scenario_id, position, author, at, text)
                      VALUES (?1, ?2, ?3, ?4, ?5)"
                 ),
-                params![info.id, position.map(|p| p as i64), author, now(), text],
+                params![info.id, position.map(|p| p as i64), author, at, text],
             )?;
             let id = tx.last_insert_rowid();
-            let comment = comments_of(tx, info.id)?
-                .into_iter()
-                .find(|c| c.id == id)
-                .expect("just inserted");
+            let comment = Comment {
+                id,
+                position,
+                author,
+                at,
+                text,
+            };
             let detail = serde_json::json!({"comment_id": id, "position": position});
             Ok((target(&info), comment, detail))
         })
     }
 
+    /// The scenario with this id or name, without its edits.
+    fn info(&self, id_or_name: &str) -> Result<ScenarioInfo> {
+        let found = if self.has_tables().map_err(|e| self.sql(e))? {
+            find(&self.conn, id_or_name).map_err(|e| self.named(e))?
+        } else {
+            None
+        };
+        found.ok_or_else(|| ScenarioStoreError::UnknownScenario(id_or_name.to_string()))
+    }
+
     /// The comments on a scenario and its edits, oldest first.
     pub fn comments(&self, id_or_name: &str) -> Result<Vec<Comment>> {
-        let info = self.get(id_or_name)?.info;
+        let info = self.info(id_or_name)?;
         comments_of(&self.conn, info.id).map_err(|e| self.sql(e))
     }
 
     /// Who made each edit of the scenario, and when, by position.
     pub fn edit_authors(&self, id_or_name: &str) -> Result<Vec<EditAuthor>> {
-        let info = self.get(id_or_name)?.info;
+        let info = self.info(id_or_name)?;
         let run = || -> rusqlite::Result<Vec<EditAuthor>> {
             let mut stmt = self.conn.prepare(&format!(
                 "SELECT position, author, created FROM {EDITS_TABLE}
@@ -795,16 +809,9 @@ impl ScenarioStore {
                 // Dropping `tx` on an error rolls it back.
                 Ok((target, out, detail)) => {
                     crate::accounts::audit(&tx, &self.actor, action, &target, detail)
-                        .map_err(|e| match e {
-                            crate::accounts::AccountError::Sqlite { source, .. } => {
-                                ScenarioStoreError::from(source)
-                            }
-                            other => ScenarioStoreError::from(
-                                rusqlite::Error::ToSqlConversionFailure(other.into()),
-                            ),
-                        })
-                        .and_then(|()| tx.commit().map_err(ScenarioStoreError::from))
+                        .and_then(|()| tx.commit())
                         .map(|()| out)
+                        .map_err(ScenarioStoreError::from)
                 }
                 Err(e) => Err(e),
             },
