@@ -264,3 +264,194 @@ fn scenario_status_department_comments_and_their_audit() {
         ]
     );
 }
+
+/// Whether a program is on the PATH; outside CI a missing one skips the test, under CI it fails.
+fn have(program: &str, package: &str) -> bool {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{program} missing under CI: .ci/run installs {package}"
+        );
+        eprintln!("SKIPPED: {program} not found (apt-get install -y {package})");
+    }
+    found
+}
+
+/// `spielraum serve --behind-proxy` behind nginx terminating TLS, as docs/workspace.md sets it
+/// up: the login through the proxy gets a `Secure` cookie, a change made with it and its CSRF
+/// token is recorded with its author, and the same server reached directly (plain HTTP, no
+/// proxy headers) sets no `Secure`.
+#[test]
+fn serve_behind_an_nginx_tls_proxy() {
+    if !have("nginx", "nginx") || !have("openssl", "openssl") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let gpkg = city(dir.path());
+    let g = gpkg.to_str().unwrap();
+    let password = "Spielraum für alle 2026";
+    let mut add = Command::new(spielraum_bin());
+    add.args([
+        "user",
+        "add",
+        g,
+        "eva",
+        "--name",
+        "Eva",
+        "--department",
+        "Jugendamt",
+        "--role",
+        "editor",
+    ])
+    .env("SPIELRAUM_PASSWORD", password)
+    .env("SPIELRAUM_ARGON2_COST", "m=64,t=1,p=1");
+    ok(&add.output().unwrap());
+
+    let mut server = Stopped(
+        Command::new(spielraum_bin())
+            .args(["serve", g, "--addr", "127.0.0.1:0", "--behind-proxy"])
+            .stderr(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let upstream = crate::helpers::listening_address(&mut server.0);
+
+    // A self-signed certificate for 127.0.0.1 and nginx on a free port.
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    tool_stdout(
+        "openssl",
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            key.to_str().unwrap(),
+            "-out",
+            cert.to_str().unwrap(),
+        ],
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let work = dir.path().display();
+    let conf = dir.path().join("nginx.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "daemon off;\nworker_processes 1;\npid {work}/nginx.pid;\nerror_log {work}/error.log;\n\
+             events {{ worker_connections 64; }}\n\
+             http {{\n  access_log off;\n  client_body_temp_path {work}/body; proxy_temp_path {work}/proxy;\n\
+               fastcgi_temp_path {work}/fastcgi; uwsgi_temp_path {work}/uwsgi; scgi_temp_path {work}/scgi;\n\
+               server {{\n    listen 127.0.0.1:{port} ssl;\n    ssl_certificate {cert};\n    ssl_certificate_key {key};\n\
+                 location / {{\n      proxy_pass http://{upstream};\n      proxy_set_header Host $host;\n\
+                   proxy_set_header X-Forwarded-Proto $scheme;\n\
+                   proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n    }}\n  }}\n}}\n",
+            cert = cert.display(),
+            key = key.display(),
+        ),
+    )
+    .unwrap();
+    let _nginx = Stopped(
+        Command::new("nginx")
+            .args([
+                "-c",
+                conf.to_str().unwrap(),
+                "-e",
+                &format!("{work}/error.log"),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    // The certificate is its own issuer, which rustls does not take as a root: the test checks
+    // the proxy's headers, not certificate chains.
+    let client = reqwest::blocking::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .build()
+        .unwrap();
+    let proxied = format!("https://127.0.0.1:{port}");
+    let mut up = false;
+    for _ in 0..100 {
+        if client
+            .get(format!("{proxied}/health"))
+            .send()
+            .is_ok_and(|r| r.status().is_success())
+        {
+            up = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let log = || std::fs::read_to_string(dir.path().join("error.log")).unwrap_or_default();
+    assert!(up, "nginx did not come up: {}", log());
+
+    let login = |base: &str| {
+        client
+            .post(format!("{base}/api/login"))
+            .header("Content-Type", "application/json")
+            .body(serde_json::json!({"login": "eva", "password": password}).to_string())
+            .send()
+            .unwrap()
+    };
+    let r = login(&proxied);
+    assert_eq!(r.status(), 200);
+    let set = r.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        set.ends_with("; Secure") && set.contains("HttpOnly"),
+        "{set}"
+    );
+    let session = set.split(';').next().unwrap().to_string();
+    let v: serde_json::Value = serde_json::from_str(&r.text().unwrap()).unwrap();
+    let r = client
+        .post(format!("{proxied}/api/scenarios"))
+        .header("Cookie", &session)
+        .header("X-CSRF-Token", v["csrf"].as_str().unwrap())
+        .header("Content-Type", "application/json")
+        .body(r#"{"name": "Hinter dem Proxy"}"#)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let created: serde_json::Value = serde_json::from_str(&r.text().unwrap()).unwrap();
+    assert_eq!(created["author"], "eva");
+    // Directly, without the proxy: no Secure.
+    let direct = login(&format!("http://{upstream}"));
+    assert_eq!(direct.status(), 200);
+    assert!(
+        !direct.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Secure")
+    );
+
+    let audit = ok(&user(&["audit", g, "--format", "csv"], None));
+    assert!(
+        audit.lines().any(|l| l.contains(",eva,scenario.create,")),
+        "{audit}"
+    );
+}
+
+/// A child process that is stopped when dropped, also when the test fails.
+struct Stopped(std::process::Child);
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

@@ -225,6 +225,11 @@ pub(crate) async fn me(State(s): State<AppState>, headers: HeaderMap) -> Answer 
         Identity::Anonymous | Identity::Ended => None,
     };
     let editing = crate::caller::editing_possible(&s);
+    // Logging in is possible when the file has a user who may.
+    let accounts = match account_store(&s) {
+        Some(store) => blocking(move || Ok(lock(&store).has_users()?)).await?,
+        None => false,
+    };
     let (user, csrf, via) = match &known {
         Some(c) => (
             serde_json::to_value(&c.user).unwrap_or(Json::Null),
@@ -243,7 +248,7 @@ pub(crate) async fn me(State(s): State<AppState>, headers: HeaderMap) -> Answer 
             "role": known.as_ref().map(|c| c.role.as_str()),
             "csrf": csrf,
             "via": via,
-            "accounts": s.0.accounts.is_some(),
+            "accounts": accounts,
             "private": s.0.private,
             "editing": editing,
         })),
