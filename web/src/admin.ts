@@ -29,6 +29,8 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 let users: User[] = [];
 let entries: AuditEntry[] = [];
 let tokens: TokenInfo[] = [];
+/** Scenario names by id, for the audit log's targets. */
+const scenarioNames = new Map<string, string>();
 
 function say(id: string, text: string, error = false): void {
   const p = $(id);
@@ -125,7 +127,10 @@ async function addUser(): Promise<void> {
 
 async function loadAudit(): Promise<void> {
   await guarded("admin-status", async () => {
-    entries = ((await request("GET", "/api/audit?limit=200")).entries as AuditEntry[]) ?? [];
+    const [log, list] = await Promise.all([request("GET", "/api/audit?limit=200"), request("GET", "/api/scenarios").catch(() => ({ scenarios: [] }) as Json)]);
+    entries = (log.entries as AuditEntry[]) ?? [];
+    scenarioNames.clear();
+    for (const x of (list.scenarios as { id: number; name: string }[]) ?? []) scenarioNames.set(String(x.id), x.name);
   });
   renderAudit();
 }
@@ -136,25 +141,60 @@ function actionText(a: string): string {
   return t(key) === key ? a : t(key);
 }
 
-/** The detail of an audit row: "Entwurf → vorgeschlagen" for a before/after, else its JSON. */
+/** A JSON detail (a string of JSON, or already parsed) as a value. */
+function parsed(d: unknown): unknown {
+  if (typeof d !== "string") return d;
+  try {
+    return JSON.parse(d);
+  } catch {
+    return d;
+  }
+}
+
+/** A status, kind or access word in the UI language where the dictionary has it. */
+function word(x: unknown): string {
+  if (typeof x !== "string") return JSON.stringify(x);
+  for (const prefix of ["status_", "kind_", "access_"]) {
+    const key = `${prefix}${x}` as Key;
+    if (t(key) !== key) return t(key);
+  }
+  return x;
+}
+
+/** An edit's summary of the log (`{"op", "kind", "name", "osm_id", …}`) in plain words. */
+function editWords(e: Json): string {
+  const op = String(e.op ?? "");
+  const what = e.name ? `${word(e.kind)} „${String(e.name)}“` : e.kind ? word(e.kind) : String(e.osm_id ?? "");
+  const key = `op_${op}` as Key;
+  return t(key) === key ? JSON.stringify(e) : t(key, { what, access: word(e.access), area: String(e.area_m2 ?? "") });
+}
+
+/** The detail of an audit row in plain words: "Entwurf → vorgeschlagen", "Änderung 1: Neu: Spielplatz", a name; else its JSON. */
 function detailText(d: unknown): string {
-  let v = d;
-  if (typeof d === "string") {
-    try {
-      v = JSON.parse(d);
-    } catch {
-      return d;
-    }
+  const v = parsed(d);
+  if (v === null || v === undefined || v === "") return "";
+  if (typeof v !== "object" || Array.isArray(v)) return typeof v === "string" ? v : JSON.stringify(v);
+  const o = v as Json;
+  const parts: string[] = [];
+  if (typeof o.comment_id === "number") parts.push(t("detailComment", { n: o.comment_id }));
+  if (typeof o.position === "number") parts.push(t("commentEdit", { n: o.position + 1 }));
+  const edit = (o.edit ?? (typeof o.before === "object" ? o.before : null)) as Json | null;
+  if (edit && typeof edit === "object" && "op" in edit) parts.push(editWords(edit));
+  else if ("before" in o && "after" in o && typeof o.after !== "object") parts.push(`${word(o.before) || "–"} → ${word(o.after) || "–"}`);
+  else if (o.after && typeof o.after === "object" && "name" in (o.after as Json)) parts.push(`„${String((o.after as Json).name)}“`);
+  else if (o.before && typeof o.before === "object" && "name" in (o.before as Json)) parts.push(`„${String((o.before as Json).name)}“`);
+  return parts.length ? parts.join(" · ") : JSON.stringify(v);
+}
+
+/** What an audit row is about: "Szenario „Schulhof“", an account's login, a token. */
+function targetText(target: string): string {
+  const m = /^(scenario|token|user):(.+)$/.exec(target);
+  if (!m) return target;
+  if (m[1] === "scenario") {
+    const name = scenarioNames.get(m[2]);
+    return name ? t("targetScenarioNamed", { name, id: m[2] }) : t("targetScenario", { id: m[2] });
   }
-  if (v && typeof v === "object" && !Array.isArray(v)) {
-    const o = v as Json;
-    const word = (x: unknown) => {
-      const key = `status_${String(x)}` as Key;
-      return typeof x === "string" && t(key) !== key ? t(key) : typeof x === "string" ? x : JSON.stringify(x);
-    };
-    if ("before" in o && "after" in o && Object.keys(o).length === 2 && typeof o.after !== "object") return `${word(o.before)} → ${word(o.after)}`;
-  }
-  return v === null || v === undefined ? "" : JSON.stringify(v);
+  return m[1] === "token" ? t("targetToken", { id: m[2] }) : m[2];
 }
 
 function renderAudit(): void {
@@ -168,7 +208,8 @@ function renderAudit(): void {
   for (const e of entries) {
     const tr = el("tr", { "data-id": String(e.id), "data-actor": e.actor, "data-action": e.action, "data-target": e.target, "data-detail": typeof e.detail === "string" ? e.detail : JSON.stringify(e.detail ?? null) });
     const actor = e.actor === "machine-token" ? t("machineToken") : e.actor;
-    tr.append(el("td", {}, when(e.at)), el("td", {}, actor), el("td", {}, actionText(e.action)), el("td", {}, e.target), el("td", { class: "detail" }, detailText(e.detail)));
+    const raw = typeof e.detail === "string" ? e.detail : JSON.stringify(e.detail ?? null);
+    tr.append(el("td", {}, when(e.at)), el("td", {}, actor), el("td", {}, actionText(e.action)), el("td", { title: e.target }, targetText(e.target)), el("td", { class: "detail", title: raw }, detailText(e.detail)));
     body.append(tr);
   }
 }

@@ -318,6 +318,10 @@ export const strings = {
     revoke: "Widerrufen",
     revokeToken: "Schlüssel „{name}“ widerrufen",
     noTokens: "Keine Schlüssel.",
+    detailComment: "Kommentar {n}",
+    targetScenario: "Szenario {id}",
+    targetScenarioNamed: "Szenario „{name}“ ({id})",
+    targetToken: "Zugangsschlüssel {id}",
     years: "Jahre",
   },
   en: {
@@ -636,6 +640,10 @@ export const strings = {
     revoke: "Revoke",
     revokeToken: "Revoke the token “{name}”",
     noTokens: "No tokens.",
+    detailComment: "comment {n}",
+    targetScenario: "scenario {id}",
+    targetScenarioNamed: "scenario “{name}” ({id})",
+    targetToken: "access token {id}",
     years: "years",
   },
 } as const;
