@@ -26,7 +26,29 @@ const schaan = [9.5095, 47.1665];
 // The UI dictionary, read from the source (an object literal) without running the app.
 const src = readFileSync(resolve(root, "web/src/i18n.ts"), "utf8");
 const literal = src.slice(src.indexOf("export const strings = ") + "export const strings = ".length, src.indexOf("} as const;") + 1);
-const de = new Function(`return ${literal}`)().de;
+const strings = new Function(`return ${literal}`)();
+const de = strings.de;
+// English texts of the dictionary as patterns ({vars} match anything), as tests/browser/planner.mjs checks them.
+const english = Object.entries(strings.en)
+  .filter(([k, v]) => v !== de[k] && v.replace(/\{\w+\}/g, "").trim().length > 2)
+  .map(([k, v]) => [k, new RegExp(`^${v.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\\?\{\w+\\?\}/g, ".+?")}$`)]);
+/** Visible texts of a German page (and its parts between " · ", ": ", brackets, commas) that are English texts of the dictionary. */
+async function englishIn(page) {
+  const visible = await page.evaluate(() => {
+    const out = new Set();
+    const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+      const s = n.textContent.trim();
+      const e = n.parentElement;
+      if (s && e && e.getClientRects().length && getComputedStyle(e).visibility !== "hidden" && !e.closest("textarea,script,style")) out.add(s);
+    }
+    document.querySelectorAll("[placeholder],[aria-label],[title]").forEach((e) => ["placeholder", "aria-label", "title"].forEach((a) => e.getAttribute(a) && out.add(e.getAttribute(a))));
+    document.querySelectorAll("select option").forEach((o) => out.add(o.textContent.trim()));
+    return [...out];
+  });
+  const parts = (s) => [s, ...s.split(/\s[·|→]\s|:\s|[()]|,\s/).map((x) => x.trim()).filter(Boolean)];
+  return { count: visible.length, found: visible.flatMap((s) => parts(s).flatMap((x) => english.filter(([, re]) => re.test(x)).map(([k]) => `${k}: "${s}"`))) };
+}
 const fill = (s, vars) => Object.entries(vars).reduce((acc, [k, v]) => acc.replace(`{${k}}`, String(v)), s);
 
 const city = process.argv[2] ?? process.env.SPIELRAUM_CITY;
@@ -254,6 +276,8 @@ try {
   const wrongCells = cells.filter((x) => Math.abs(x.value - expect(x.col === 1 ? ca : cb, x.band, x.what)) > 1e-9);
   check(cells.length === BANDS.length * 3 * 2 && wrongCells.length === 0, `the comparison shows gained, lost and net per band for both scenarios as /api/scenarios/{id}/compare answers (${cells.length} cells; ${JSON.stringify(wrongCells.slice(0, 3))})`);
   check(expect(ca, "age_0_5", "gained") !== expect(cb, "age_0_5", "gained") || expect(ca, "age_6_11", "gained") !== expect(cb, "age_6_11", "gained"), "the two columns differ (two different plans)");
+  const viEnglish = await englishIn(vi.page);
+  check(viEnglish.count > 100 && viEnglish.found.length === 0, `no English dictionary text in the viewer's German map: status, author, comments, comparison (${viEnglish.count} strings; ${viEnglish.found.slice(0, 5).join(" | ")})`);
   check(realErrors(vi.errors).length === 0 && vi.outside.length === 0, `viewer: no page errors, no request leaves localhost (${realErrors(vi.errors).join(" | ")})`);
   await shot(vi.page, "workspace-viewer.png");
 
@@ -353,6 +377,8 @@ try {
   const [roleSet] = await Promise.all([adm.waitForResponse((r) => r.url().endsWith("/api/users/p.schmidt") && r.request().method() === "PATCH"), adm.selectOption('#users-table tr[data-login="p.schmidt"] select.role', "editor")]);
   check(roleSet.status() === 200 && JSON.parse(cli("user", "list", gpkg, "--format", "json")).users?.find((u) => u.login === "p.schmidt")?.role === "editor", `changing a role in the table is stored (${roleSet.status()})`);
   await shot(adm, "workspace-admin-page.png");
+  const admEnglish = await englishIn(adm);
+  check(admEnglish.found.length === 0, `no English dictionary text on the German admin page (${admEnglish.count} strings; ${admEnglish.found.slice(0, 5).join(" | ")})`);
   const a11y = await adm.evaluate(() => {
     const unlabelled = [...document.querySelectorAll("input, select, textarea")].filter((e) => !e.labels?.length && !e.getAttribute("aria-label") && !e.getAttribute("aria-labelledby")).map((e) => e.id || e.outerHTML.slice(0, 60));
     const headless = [...document.querySelectorAll("table")].filter((t) => !t.querySelector("thead th[scope=col]")).map((t) => t.id);

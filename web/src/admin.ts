@@ -175,6 +175,7 @@ function detailText(d: unknown): string {
   if (v === null || v === undefined || v === "") return "";
   if (typeof v !== "object" || Array.isArray(v)) return typeof v === "string" ? v : JSON.stringify(v);
   const o = v as Json;
+  if (!Object.keys(o).length) return "";
   const parts: string[] = [];
   if (typeof o.comment_id === "number") parts.push(t("detailComment", { n: o.comment_id }));
   if (typeof o.position === "number") parts.push(t("commentEdit", { n: o.position + 1 }));
