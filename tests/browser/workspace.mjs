@@ -391,6 +391,19 @@ try {
   await ap.goto(`${server.url}/admin?lang=de`);
   await ap.waitForSelector("body[data-ready]", { timeout: 15000 });
   check((await ap.textContent("#admin-message")).includes(de.adminNeedLogin) && (await ap.isVisible("#admin-login")) && (await ap.isHidden("#users-section")) && (await ap.isHidden("#tokens-section")), "logged out, /admin shows a plain message and a login button only");
+  // Too many wrong passwords: the dialog says when to try again (last: it may hold back this address).
+  await ap.click("#admin-login");
+  let limited = null;
+  for (let i = 0; i < 40 && !limited; i++) {
+    const r = await logIn(ap, { login: "niemand" }, `falsch ${i}`);
+    if (r.status() === 429) limited = r;
+    else if (r.status() !== 401) break;
+  }
+  const retry = Number(limited?.headers()["retry-after"]);
+  const wait = !Number.isFinite(retry) || retry <= 0 ? de.later : retry < 90 ? fill(de.inSeconds, { n: Math.ceil(retry) }) : fill(de.inMinutes, { n: Math.ceil(retry / 60) });
+  await ap.waitForFunction(() => document.getElementById("login-error")?.textContent, null, { timeout: 5000 }).catch(() => {});
+  const limitSaid = await ap.textContent("#login-error").catch(() => "");
+  check(limited !== null && limitSaid === fill(de.err_login_limited, { when: wait }), `repeated wrong logins answer 429 and the dialog says when to try again („${limitSaid}“, Retry-After ${retry})`);
   await anon.close();
   check(Date.now() - started < 60000, `the whole test took under 60 s (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 } catch (err) {

@@ -247,11 +247,13 @@ export function loginControl(box: HTMLElement, withAdminLink = true): () => void
       box.append(el("span", { id: "who", class: "who", "data-login": me.user.login }, whoText(me.user)));
       if (withAdminLink) box.append(el("a", { href: "/admin", id: "admin-link", class: "link" }, t(me.user.role === "admin" ? "adminLink" : "tokensLink")));
       const out = el("button", { type: "button", id: "logout-button", class: "link" }, t("logout"));
-      out.addEventListener("click", () => void logOut().catch(() => undefined));
+      // The focus stays in the top bar: on "Anmelden" once logged out.
+      out.addEventListener("click", () => void logOut().catch(() => undefined).then(() => document.getElementById("login-button")?.focus()));
       box.append(out);
     } else {
       const b = el("button", { type: "button", id: "login-button", class: "login-button" }, t("login"));
-      b.addEventListener("click", () => void askLogin(false).then((ok) => (ok ? undefined : b.focus())));
+      // After the dialog the focus returns to the top bar: "Abmelden" once logged in, else this button.
+      b.addEventListener("click", () => void askLogin(false).then((ok) => (ok ? document.getElementById("logout-button")?.focus() : b.focus())));
       box.append(b);
     }
   };
