@@ -87,11 +87,12 @@ pub fn load_graph(path: &Path, profile: Profile, progress: &Terminal) -> Result<
 
 /// How the server handles scenarios: the standard they are computed with and the edit token
 /// of `--edit-token-file` (else `$SPIELRAUM_EDIT_TOKEN`); `private`: reading needs the token
-/// too, so a token must be given.
+/// too, so a token must be given; `login`: how the file's users log in.
 pub fn serve_options(
     standards: analysis::Standards,
     edit_token_file: Option<&Path>,
     private: bool,
+    login: server::gpkg::LoginOptions,
 ) -> anyhow::Result<server::gpkg::ServeOptions> {
     let edit_token =
         server::EditToken::from_file_or_env(edit_token_file).map_err(anyhow::Error::new)?;
@@ -104,6 +105,7 @@ pub fn serve_options(
         standards,
         edit_token,
         private,
+        login,
     })
 }
 

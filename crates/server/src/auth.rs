@@ -1,10 +1,8 @@
-//! Who may edit scenarios: one bearer token (`--edit-token-file` or `SPIELRAUM_EDIT_TOKEN`),
-//! compared in constant time; without a token configured the server is read-only.
+//! The server's machine token: one bearer token (`--edit-token-file` or `SPIELRAUM_EDIT_TOKEN`)
+//! with the `editor` role, compared in constant time (see [`crate::caller`] for how requests
+//! are checked).
 
-use axum::http::{HeaderMap, StatusCode, header};
 use subtle::ConstantTimeEq;
-
-use crate::error::ErrorCode;
 
 /// The environment variable holding the edit token when no token file is given.
 pub const EDIT_TOKEN_ENV: &str = "SPIELRAUM_EDIT_TOKEN";
@@ -90,86 +88,28 @@ impl EditToken {
         self.0.is_some()
     }
 
-    /// Checks the request's `Authorization: Bearer …` header (scheme in any case): `Ok` when it carries the token;
-    /// else the status, code and message to answer (403 `editing_disabled`, 401
-    /// `token_missing`, 403 `token_wrong`).
-    pub fn check(&self, headers: &HeaderMap) -> Result<(), (StatusCode, ErrorCode, &'static str)> {
-        let Some(expected) = &self.0 else {
-            return Err((
-                StatusCode::FORBIDDEN,
-                ErrorCode::EditingDisabled,
-                "Editing is switched off on this server: it was started without an edit token \
-                 (--edit-token-file FILE or SPIELRAUM_EDIT_TOKEN).",
-            ));
-        };
-        let given = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                // The scheme is case-insensitive (RFC 9110 §11.1).
-                let (scheme, token) = v.trim_start().split_once([' ', '\t'])?;
-                scheme.eq_ignore_ascii_case("bearer").then_some(token)
-            })
-            .map(str::trim);
-        let Some(given) = given.filter(|g| !g.is_empty()) else {
-            return Err((
-                StatusCode::UNAUTHORIZED,
-                ErrorCode::TokenMissing,
-                "Changing scenarios needs the edit token, and none was given.",
-            ));
-        };
-        // `ct_eq` on slices compares every byte without an early exit (lengths that differ
-        // answer false at once, which reveals only the length).
-        if bool::from(given.as_bytes().ct_eq(expected)) {
-            Ok(())
-        } else {
-            Err((
-                StatusCode::FORBIDDEN,
-                ErrorCode::TokenWrong,
-                "The edit token given is not this server's edit token.",
-            ))
-        }
+    /// Whether `given` (a bearer token, see [`crate::caller`]) is this server's token,
+    /// compared in constant time: `ct_eq` on slices compares every byte without an early exit
+    /// (lengths that differ answer false at once, which reveals only the length).
+    pub fn matches(&self, given: &str) -> bool {
+        self.0
+            .as_ref()
+            .is_some_and(|expected| bool::from(given.trim().as_bytes().ct_eq(expected)))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderValue;
-
-    fn headers(auth: Option<&str>) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        if let Some(a) = auth {
-            h.insert(header::AUTHORIZATION, HeaderValue::from_str(a).unwrap());
-        }
-        h
-    }
 
     #[test]
     fn token_cases() {
         let t = EditToken::new("  secret-token\n", "test").unwrap();
-        assert!(t.check(&headers(Some("Bearer secret-token"))).is_ok());
-        assert!(t.check(&headers(Some("BEARER secret-token"))).is_ok());
-        assert!(t.check(&headers(Some("bEaReR  secret-token"))).is_ok());
-        let status = |h| t.check(&h).unwrap_err().0;
-        assert_eq!(status(headers(None)), StatusCode::UNAUTHORIZED);
-        assert_eq!(status(headers(Some("Basic abc"))), StatusCode::UNAUTHORIZED);
-        assert_eq!(status(headers(Some("Bearer "))), StatusCode::UNAUTHORIZED);
-        assert_eq!(
-            status(headers(Some("Bearer secret-tokeN"))),
-            StatusCode::FORBIDDEN
-        );
-        assert_eq!(
-            status(headers(Some("Bearer secret-token-longer"))),
-            StatusCode::FORBIDDEN
-        );
-        let ro = EditToken::read_only();
-        assert_eq!(
-            ro.check(&headers(Some("Bearer secret-token")))
-                .unwrap_err()
-                .0,
-            StatusCode::FORBIDDEN
-        );
+        assert!(t.matches("secret-token"));
+        assert!(!t.matches("secret-tokeN"));
+        assert!(!t.matches("secret-token-longer"));
+        assert!(!t.matches(""));
+        assert!(!EditToken::read_only().matches("secret-token"));
         assert!(matches!(
             EditToken::new("short", "x"),
             Err(TokenError::TooShort { len: 5, .. })

@@ -57,7 +57,7 @@ pub(crate) async fn run(
         };
         let stream = tokio::select! {
             r = listener.accept() => match r {
-                Ok((stream, _)) => stream,
+                Ok((stream, peer)) => (stream, peer),
                 Err(e) => {
                     accept_failed(e).await;
                     continue;
@@ -65,8 +65,10 @@ pub(crate) async fn run(
             },
             _ = &mut shutdown => break,
         };
+        let (stream, peer) = stream;
         tokio::spawn(connection(
             stream,
+            peer,
             router.clone(),
             builder.clone(),
             limits.idle_timeout,
@@ -126,8 +128,14 @@ impl Drop for Busy {
     }
 }
 
+/// The address of the connection's peer, in every request's extensions (the login limits count
+/// failures per address).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Peer(pub std::net::SocketAddr);
+
 async fn connection(
     stream: TcpStream,
+    peer: std::net::SocketAddr,
     router: Router,
     builder: Arc<auto::Builder<TokioExecutor>>,
     idle: Duration,
@@ -136,7 +144,8 @@ async fn connection(
 ) {
     let activity = Arc::new(Activity(Mutex::new((0, Instant::now()))));
     let tracker = activity.clone();
-    let service = hyper::service::service_fn(move |req: Request<Incoming>| {
+    let service = hyper::service::service_fn(move |mut req: Request<Incoming>| {
+        req.extensions_mut().insert(Peer(peer));
         let router = router.clone();
         let busy = tracker.begin();
         async move {

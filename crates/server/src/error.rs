@@ -7,6 +7,8 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
+use crate::limits::Refused;
+
 /// The stable machine code of an error answer (`"code"` beside `"error"`). A client (the web
 /// app) shows its own sentence per code; the list is documented in `docs/interfaces.md`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -51,11 +53,33 @@ pub enum ErrorCode {
     Timeout,
     /// Something went wrong inside the server.
     Internal,
+    /// Logging in is needed: no credentials, or a session that expired or was ended.
+    LoginRequired,
+    /// Logged in, but the role does not allow this.
+    RoleForbidden,
+    /// A write with a session cookie did not send the session's CSRF token.
+    CsrfFailed,
+    /// Unknown login or wrong password (the same answer for both).
+    LoginFailed,
+    /// Too many failed logins for this account or address: try again later (`Retry-After`).
+    LoginLimited,
+    /// This server keeps no accounts: nobody can log in.
+    NoAccounts,
+    /// A user of that login exists already.
+    UserExists,
+    /// A login, name, department, role or password that cannot be used.
+    InvalidUser,
+    /// The role may not move the scenario to that status.
+    StatusNotAllowed,
+    /// Only drafts take edits.
+    NotDraft,
+    /// A comment that is empty or longer than allowed.
+    CommentTooLong,
 }
 
 impl ErrorCode {
     /// Every code, in the order `docs/interfaces.md` lists them.
-    pub const ALL: [ErrorCode; 20] = [
+    pub const ALL: [ErrorCode; 31] = [
         ErrorCode::TokenMissing,
         ErrorCode::TokenWrong,
         ErrorCode::EditingDisabled,
@@ -76,6 +100,17 @@ impl ErrorCode {
         ErrorCode::Busy,
         ErrorCode::Timeout,
         ErrorCode::Internal,
+        ErrorCode::LoginRequired,
+        ErrorCode::RoleForbidden,
+        ErrorCode::CsrfFailed,
+        ErrorCode::LoginFailed,
+        ErrorCode::LoginLimited,
+        ErrorCode::NoAccounts,
+        ErrorCode::UserExists,
+        ErrorCode::InvalidUser,
+        ErrorCode::StatusNotAllowed,
+        ErrorCode::NotDraft,
+        ErrorCode::CommentTooLong,
     ];
 
     /// The token as it appears in the JSON answer.
@@ -101,6 +136,17 @@ impl ErrorCode {
             ErrorCode::Busy => "busy",
             ErrorCode::Timeout => "timeout",
             ErrorCode::Internal => "internal",
+            ErrorCode::LoginRequired => "login_required",
+            ErrorCode::RoleForbidden => "role_forbidden",
+            ErrorCode::CsrfFailed => "csrf_failed",
+            ErrorCode::LoginFailed => "login_failed",
+            ErrorCode::LoginLimited => "login_limited",
+            ErrorCode::NoAccounts => "no_accounts",
+            ErrorCode::UserExists => "user_exists",
+            ErrorCode::InvalidUser => "invalid_user",
+            ErrorCode::StatusNotAllowed => "status_not_allowed",
+            ErrorCode::NotDraft => "not_draft",
+            ErrorCode::CommentTooLong => "comment_too_long",
         }
     }
 
@@ -142,4 +188,45 @@ pub(crate) fn quote(text: &str, max: usize) -> String {
 /// User input cut to [`crate::limits::MAX_QUOTED_CHARS`] characters for an error message.
 pub(crate) fn quoted(text: &str) -> String {
     quote(text, crate::limits::MAX_QUOTED_CHARS)
+}
+
+/// A failed request: status, code and message, answered as `{"error": message, "code": code}`,
+/// or refused by a concurrency gate (503 with `Retry-After`).
+pub(crate) enum Failure {
+    Plain(StatusCode, ErrorCode, String),
+    Refused(Refused),
+}
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        match self {
+            Failure::Plain(status, code, message) => json_error(status, code, message),
+            Failure::Refused(r) => r.into_response(),
+        }
+    }
+}
+
+impl Failure {
+    /// A failure of `status` and `code` saying `message`.
+    pub(crate) fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Failure {
+        Failure::Plain(status, code, message.into())
+    }
+}
+
+/// A malformed request (400 `invalid_request`).
+pub(crate) fn invalid(message: String) -> Failure {
+    Failure::Plain(StatusCode::BAD_REQUEST, ErrorCode::InvalidRequest, message)
+}
+
+/// Runs blocking work (SQLite, hashing, recomputation) on the blocking pool.
+pub(crate) async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, Failure> + Send + 'static,
+) -> Result<T, Failure> {
+    tokio::task::spawn_blocking(work).await.unwrap_or_else(|_| {
+        Err(Failure::Plain(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::Internal,
+            "internal error while handling the request".into(),
+        ))
+    })
 }

@@ -1,5 +1,5 @@
 //! Serving a city GeoPackage: its scenario store and candidate sites for the scenario routes,
-//! and its tile table as the persistent tile cache (versioned by what the tiles are made of).
+//! its accounts for logging in, and its tile table as the persistent tile cache (versioned by what the tiles are made of).
 //!
 //! [`open`] is the whole preparation `spielraum serve` and `spielraum demo` need.
 
@@ -13,7 +13,7 @@ use analysis::{AnalysisDocument, ScenarioEngine, Standards};
 use model::City;
 
 use crate::auth::EditToken;
-use crate::state::{AppState, ScenarioSetup};
+use crate::state::{AccountSetup, AppState, ScenarioSetup};
 
 /// How a GeoPackage is served: the standard of comparisons and suggestions, and who may edit.
 #[derive(Debug)]
@@ -24,6 +24,32 @@ pub struct ServeOptions {
     pub edit_token: EditToken,
     /// Whether reading scenarios needs the token too.
     pub private: bool,
+    /// Logging in with the file's accounts.
+    pub login: LoginOptions,
+}
+
+/// How the server lets the workspace's users log in (see [`crate::AccountSetup`]).
+#[derive(Debug, Clone)]
+pub struct LoginOptions {
+    /// Reading anything but the pages needs a login or a token ([`AppState::with_private`]).
+    pub private_workspace: bool,
+    /// The session cookie is always `Secure` (else only behind a TLS proxy).
+    pub secure_cookie: bool,
+    /// Behind a reverse proxy: client addresses from `X-Forwarded-For`.
+    pub behind_proxy: bool,
+    /// How long a login lasts.
+    pub session_ttl: std::time::Duration,
+}
+
+impl Default for LoginOptions {
+    fn default() -> LoginOptions {
+        LoginOptions {
+            private_workspace: false,
+            secure_cookie: false,
+            behind_proxy: false,
+            session_ttl: crate::DEFAULT_SESSION_TTL,
+        }
+    }
 }
 
 /// A GeoPackage's state, ready to serve, and what the person starting it should know.
@@ -81,9 +107,9 @@ fn prepare(
     let mut warnings = Vec::new();
     let mut notes = Vec::new();
     let store = match store::ScenarioStore::open(path) {
-        // Until accounts log in, every change over HTTP is made with the edit token.
+        // Every change over HTTP names its caller; this is only the default.
         Ok(mut s) => {
-            s.set_actor("machine-token");
+            s.set_actor(crate::caller::MACHINE_ACTOR);
             Some(s)
         }
         Err(e) => {
@@ -112,6 +138,30 @@ fn prepare(
         Some(engine) => state.with_scenarios_on(setup, engine),
         None => state.with_scenarios(setup),
     };
+    let login = options.login;
+    let state = match store::accounts::AccountStore::open(path) {
+        Ok(accounts) => {
+            match accounts.has_users() {
+                Ok(true) => notes.push("Logging in is enabled (the file has users).".into()),
+                Ok(false) => notes.push(
+                    "The file has no users yet: add them with 'spielraum user add' to log in."
+                        .into(),
+                ),
+                Err(e) => warnings.push(format!("cannot read the accounts: {e}")),
+            }
+            state.with_accounts(AccountSetup {
+                session_ttl: login.session_ttl,
+                secure_cookie: login.secure_cookie,
+                behind_proxy: login.behind_proxy,
+                ..AccountSetup::new(accounts)
+            })
+        }
+        Err(e) => {
+            warnings.push(format!("nobody can log in: {e}"));
+            state
+        }
+    };
+    let state = state.with_private(login.private_workspace);
     let state = match store::TileTable::open(path, version) {
         Ok(table) => state.with_tile_store(Box::new(GpkgTiles {
             table,

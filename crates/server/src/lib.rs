@@ -9,8 +9,10 @@
 //! budget (timeouts, connection cap, per-class concurrency gates, cheap limits) lives in
 //! [`limits`]; `conn` runs the accept loop and the budget's middleware under it.
 
+mod account;
 mod api;
 pub mod auth;
+pub mod caller;
 mod conn;
 pub mod download;
 pub mod edit_json;
@@ -41,9 +43,9 @@ pub use auth::EditToken;
 pub use download::{ReportFailure, ReportMaker};
 pub use error::ErrorCode;
 pub use limits::Limits;
-pub use openapi::{ROUTES, openapi_document};
+pub use openapi::{ROLES, ROUTES, openapi_document};
 pub use scenario::{DEFAULT_SUGGESTIONS, MAX_COMPARE_EDITS, MAX_SUGGESTIONS};
-pub use state::{AppState, ScenarioSetup};
+pub use state::{AccountSetup, AppState, DEFAULT_SESSION_TTL, ScenarioSetup};
 
 /// Errors of starting or running the server.
 #[derive(Debug, thiserror::Error)]
@@ -74,6 +76,31 @@ async fn not_found(uri: axum::http::Uri) -> Response {
     )
 }
 
+/// Paths anyone may read in a private workspace: the pages and their assets, what logging in
+/// needs, and the descriptions of the server.
+fn open_in_private(path: &str) -> bool {
+    matches!(
+        path,
+        "/" | "/embed" | "/admin" | "/health" | "/openapi.json" | "/api/login" | "/api/me"
+    ) || path.starts_with("/assets/")
+}
+
+/// Middleware: in a private workspace ([`AppState::with_private`]) every other path needs a
+/// login or a token (401 `login_required` otherwise).
+async fn private_gate(
+    axum::extract::State(s): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if s.0.private && !open_in_private(req.uri().path()) {
+        let role = store::accounts::Role::Viewer;
+        if let Err(f) = caller::require(&s, req.headers(), role, false).await {
+            return axum::response::IntoResponse::into_response(f);
+        }
+    }
+    next.run(req).await
+}
+
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     json_error(
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -94,10 +121,31 @@ pub fn router(state: AppState) -> Router {
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS])
         .allow_headers([header::IF_NONE_MATCH, header::CONTENT_TYPE])
+        // Cross-origin pages get no credentials: no `allow_credentials`, so a browser sends
+        // neither the session cookie nor reads an answer made with it.
         .expose_headers([header::ETAG, HeaderName::from_static("content-encoding")]);
     Router::new()
         .route("/", get(web::index))
         .route("/embed", get(web::embed))
+        .route("/admin", get(web::admin))
+        .route("/api/login", post(account::login))
+        .route("/api/logout", post(account::logout))
+        .route("/api/me", get(account::me))
+        .route("/api/users", get(account::users).post(account::add_user))
+        .route(
+            "/api/users/{login}",
+            axum::routing::patch(account::change_user),
+        )
+        .route("/api/audit", get(account::audit))
+        .route("/api/audit.csv", get(account::audit_csv))
+        .route(
+            "/api/tokens",
+            get(account::tokens).post(account::create_token),
+        )
+        .route(
+            "/api/tokens/{id}",
+            axum::routing::delete(account::revoke_token),
+        )
         .route("/health", get(api::health))
         .route("/api/neighbourhoods", get(api::neighbourhoods))
         .route("/api/neighbourhoods.csv", get(download::neighbourhoods_csv))
@@ -121,6 +169,11 @@ pub fn router(state: AppState) -> Router {
             axum::routing::delete(scenario::remove_edit),
         )
         .route("/api/scenarios/{id}/compare", get(scenario::compare_stored))
+        .route("/api/scenarios/{id}/status", post(scenario::set_status))
+        .route(
+            "/api/scenarios/{id}/comments",
+            get(scenario::comments).post(scenario::add_comment),
+        )
         .route("/api/compare", post(scenario::compare_unsaved))
         .route("/api/suggest", get(scenario::suggest))
         .route("/tiles/{z}/{x}/{file}", get(tile::tile))
@@ -128,6 +181,10 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(openapi::openapi))
         .route("/assets/{*path}", get(web::asset))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            private_gate,
+        ))
         .layer(axum::middleware::from_fn_with_state(budget, conn::budget))
         .layer(axum::middleware::from_fn(conn::json_errors))
         .layer(CatchPanicLayer::custom(panic_response))

@@ -7,9 +7,21 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 /// Every public path of the server, in OpenAPI spelling.
-pub const ROUTES: [&str; 19] = [
+pub const ROUTES: [&str; 31] = [
     "/",
     "/embed",
+    "/admin",
+    "/api/login",
+    "/api/logout",
+    "/api/me",
+    "/api/users",
+    "/api/users/{login}",
+    "/api/audit",
+    "/api/audit.csv",
+    "/api/tokens",
+    "/api/tokens/{id}",
+    "/api/scenarios/{id}/status",
+    "/api/scenarios/{id}/comments",
     "/health",
     "/api/neighbourhoods",
     "/api/neighbourhoods.csv",
@@ -83,7 +95,30 @@ fn id_param() -> Value {
     json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string" }, "description": "Scenario id (a number) or name" })
 }
 
-/// The answers every changing scenario route can give besides success.
+/// The least role of each operation that needs one: `(path, method, role)`. Every other
+/// operation is public (unless the workspace or its scenarios are private). The document's
+/// `security` and `x-spielraum-role` come from this list; the tests check the server against
+/// their own.
+pub const ROLES: [(&str, &str, &str); 16] = [
+    ("/api/logout", "post", "viewer"),
+    ("/api/users", "get", "admin"),
+    ("/api/users", "post", "admin"),
+    ("/api/users/{login}", "patch", "admin"),
+    ("/api/audit", "get", "admin"),
+    ("/api/audit.csv", "get", "admin"),
+    ("/api/tokens", "get", "viewer"),
+    ("/api/tokens", "post", "viewer"),
+    ("/api/tokens/{id}", "delete", "viewer"),
+    ("/api/scenarios", "post", "editor"),
+    ("/api/scenarios/{id}", "patch", "editor"),
+    ("/api/scenarios/{id}", "delete", "editor"),
+    ("/api/scenarios/{id}/edits", "post", "editor"),
+    ("/api/scenarios/{id}/edits/{position}", "delete", "editor"),
+    ("/api/scenarios/{id}/status", "post", "editor"),
+    ("/api/scenarios/{id}/comments", "post", "editor"),
+];
+
+/// The answers every changing route can give besides success.
 fn edit_errors(extra: &[(&str, &str)]) -> serde_json::Map<String, Value> {
     let mut m = serde_json::Map::new();
     m.insert(
@@ -92,11 +127,11 @@ fn edit_errors(extra: &[(&str, &str)]) -> serde_json::Map<String, Value> {
     );
     m.insert(
         "401".into(),
-        error("No 'Authorization: Bearer TOKEN' header"),
+        error("No credentials, or a login session that expired or was ended (login_required; token_missing on a server without users)"),
     );
     m.insert(
         "403".into(),
-        error("Wrong token, editing disabled on this server, or a read-only GeoPackage"),
+        error("Role too low (role_forbidden), no CSRF token with a session cookie (csrf_failed), a token that is no token (token_wrong), editing disabled on this server, or a read-only GeoPackage"),
     );
     for (code, desc) in extra {
         m.insert((*code).into(), error(desc));
@@ -111,30 +146,29 @@ fn with(mut m: serde_json::Map<String, Value>, code: &str, v: Value) -> Value {
 
 /// The OpenAPI paths of the scenario and suggestion routes.
 fn scenario_paths() -> Value {
-    let bearer = json!([{ "editToken": [] }]);
     let body = |schema: &str| json!({ "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } });
     json!({
         "/api/scenarios": {
             "get": { "summary": "Stored scenarios (public)", "responses": { "200": json_body("{\"scenarios\": [ScenarioInfo], \"editing\": bool (whether this server accepts edits)}", "ScenarioList") } },
-            "post": { "summary": "Create an empty scenario", "security": bearer, "requestBody": body("ScenarioFields"),
+            "post": { "summary": "Create an empty scenario", "requestBody": body("ScenarioFields"),
                 "responses": with(edit_errors(&[("409", "A scenario of that name exists"), ("422", "Invalid name")]), "201", json_body("The scenario with its (no) edits", "Scenario")) }
         },
         "/api/scenarios/{id}": {
             "parameters": [id_param()],
             "get": { "summary": "A scenario with its edits (public)", "responses": { "200": json_body("Scenario", "Scenario"), "404": error("No such scenario") } },
-            "patch": { "summary": "Rename / describe", "security": bearer, "requestBody": body("ScenarioFields"),
+            "patch": { "summary": "Rename / describe", "requestBody": body("ScenarioFields"),
                 "responses": with(edit_errors(&[("404", "No such scenario"), ("409", "Name taken"), ("422", "Invalid name")]), "200", json_body("Scenario", "Scenario")) },
-            "delete": { "summary": "Delete a scenario and its edits", "security": bearer,
+            "delete": { "summary": "Delete a scenario and its edits",
                 "responses": with(edit_errors(&[("404", "No such scenario")]), "200", json_body("{\"deleted\": ScenarioInfo}", "Deleted")) }
         },
         "/api/scenarios/{id}/edits": {
             "parameters": [id_param()],
-            "post": { "summary": "Append one edit; answers the new comparison at once", "security": bearer, "requestBody": body("Edit"),
+            "post": { "summary": "Append one edit; answers the new comparison at once", "requestBody": body("Edit"),
                 "responses": with(edit_errors(&[("404", "No such scenario"), ("422", "Unknown kind/access/op, invalid geometry, negative area, unknown facility")]), "201", json_body("{\"scenario\": Scenario, \"comparison\": Comparison}", "Changed")) }
         },
         "/api/scenarios/{id}/edits/{position}": {
             "parameters": [id_param(), { "name": "position", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 0 }, "description": "The edit's position, from 0" }],
-            "delete": { "summary": "Remove one edit (later ones move up); answers the new comparison", "security": bearer,
+            "delete": { "summary": "Remove one edit (later ones move up); answers the new comparison",
                 "responses": with(edit_errors(&[("404", "No such scenario or edit")]), "200", json_body("{\"scenario\": Scenario, \"comparison\": Comparison}", "Changed")) }
         },
         "/api/scenarios/{id}/compare": {
@@ -149,6 +183,20 @@ fn scenario_paths() -> Value {
                 "responses": { "200": json_body("Comparison", "Comparison"), "400": error("Malformed"), "413": error("Too many edits"),
                     "422": error("An edit is invalid (the message says which, counted from 1)") } }
         },
+        "/api/scenarios/{id}/status": {
+            "parameters": [id_param()],
+            "post": { "summary": "Move the scenario: editors draft → proposed and back; admins also proposed → agreed | rejected and agreed | rejected → draft",
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["status"], "properties": { "status": { "type": "string", "enum": ["draft", "proposed", "agreed", "rejected"] } } } } } },
+                "responses": with(edit_errors(&[("404", "No such scenario"), ("422", "Unknown status")]), "200", json_body("Scenario", "Scenario")) }
+        },
+        "/api/scenarios/{id}/comments": {
+            "parameters": [id_param()],
+            "get": { "summary": "Comments on the scenario and its edits, oldest first (read like the scenario)",
+                "responses": { "200": json_body("{\"comments\": [Comment]}", "CommentList"), "404": error("No such scenario") } },
+            "post": { "summary": "Comment on the scenario, or on one edit (position); plain text",
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["text"], "properties": { "text": { "type": "string", "maxLength": 10000 }, "position": { "type": "integer", "minimum": 0, "nullable": true } } } } } },
+                "responses": with(edit_errors(&[("404", "No such scenario or edit"), ("422", "Empty or longer than 10,000 characters (comment_too_long)")]), "201", json_body("Comment", "Comment")) }
+        },
         "/api/suggest": {
             "get": { "summary": "Candidate sites where a new facility serves the most children unserved today (greedy maximal covering)",
                 "parameters": [
@@ -161,6 +209,70 @@ fn scenario_paths() -> Value {
                     "400": err(), "422": error("The kind serves no age band in this standard") } }
         }
     })
+}
+
+/// The OpenAPI paths of the workspace routes (logging in, users, audit log, tokens).
+fn account_paths() -> Value {
+    let body = |props: Value, required: &[&str]| json!({ "required": true, "content": { "application/json": { "schema": { "type": "object", "required": required, "properties": props } } } });
+    let user = json_body("User", "User");
+    json!({
+        "/admin": { "get": { "summary": "The workspace page: users, audit log, personal tokens (admins; others are asked to log in)", "responses": { "200": { "description": "HTML page", "content": { "text/html": {} } } } } },
+        "/api/login": { "post": { "summary": "Log in: sets the session cookie (HttpOnly, SameSite=Strict, Secure behind TLS) and answers the session's CSRF token; a new session id at every login",
+            "requestBody": body(json!({ "login": { "type": "string" }, "password": { "type": "string", "format": "password" } }), &["login", "password"]),
+            "responses": { "200": json_body("{\"user\": User, \"csrf\": string}", "Login"), "400": err(),
+                "401": error("Unknown login or wrong password (login_failed, the same for both)"),
+                "429": error("Too many failed logins for this account or address (login_limited, Retry-After)"),
+                "503": error("This server keeps no accounts (no_accounts)") } } },
+        "/api/logout": { "post": { "summary": "End the login session (needs its CSRF token) and clear the cookie",
+            "responses": with(edit_errors(&[]), "200", json!({ "description": "{\"logged_out\": true}" })) } },
+        "/api/me": { "get": { "summary": "Who the request's credentials are: {user, role, csrf, via: session|token|machine, accounts, private, editing}; user null without (live) credentials",
+            "responses": { "200": json!({ "description": "The caller", "content": { "application/json": { "schema": { "type": "object" } } } }) } } },
+        "/api/users": {
+            "get": { "summary": "Every user", "responses": with(edit_errors(&[]), "200", json!({ "description": "{\"users\": [User]}" })) },
+            "post": { "summary": "Add a user", "requestBody": body(json!({ "login": { "type": "string" }, "display_name": { "type": "string" }, "department": { "type": "string" }, "role": { "type": "string", "enum": ["viewer", "editor", "admin"] }, "password": { "type": "string", "format": "password", "minLength": 12 } }), &["login", "display_name", "role", "password"]),
+                "responses": with(edit_errors(&[("409", "A user of that login exists (user_exists)"), ("422", "Invalid login, name, role or password (invalid_user)")]), "201", user.clone()) }
+        },
+        "/api/users/{login}": {
+            "parameters": [{ "name": "login", "in": "path", "required": true, "schema": { "type": "string" } }],
+            "patch": { "summary": "Change a user's role, disable or enable them (sessions and tokens end at once), or set a new password",
+                "requestBody": body(json!({ "role": { "type": "string", "enum": ["viewer", "editor", "admin"] }, "disabled": { "type": "boolean" }, "password": { "type": "string", "format": "password" } }), &[]),
+                "responses": with(edit_errors(&[("404", "No such user"), ("422", "Invalid role or password (invalid_user)")]), "200", user) }
+        },
+        "/api/audit": { "get": { "summary": "The latest changes, newest first: who, when, what, before/after",
+            "parameters": [q("limit", false, "integer", "How many rows, 1..=10000 (default 200)")],
+            "responses": with(edit_errors(&[]), "200", json!({ "description": "{\"entries\": [{id, at, actor, action, target, detail}]}" })) } },
+        "/api/audit.csv": { "get": { "summary": "The whole audit log as CSV (id, at, actor, action, target, detail), oldest first",
+            "responses": with(edit_errors(&[]), "200", json!({ "description": "CSV attachment", "content": { "text/csv": {} } })) } },
+        "/api/tokens": {
+            "get": { "summary": "The caller's personal API tokens (an admin's: everyone's); never the tokens themselves",
+                "responses": with(edit_errors(&[]), "200", json!({ "description": "{\"tokens\": [{id, login, name, created, revoked}]}" })) },
+            "post": { "summary": "A new personal API token of the caller, shown once in this answer", "requestBody": body(json!({ "name": { "type": "string" } }), &["name"]),
+                "responses": with(edit_errors(&[]), "201", json!({ "description": "{\"token\": string, \"info\": {id, login, name, created, revoked}}" })) }
+        },
+        "/api/tokens/{id}": {
+            "parameters": [p("id", "Token id")],
+            "delete": { "summary": "Revoke one of the caller's tokens (an admin: anyone's)",
+                "responses": with(edit_errors(&[("404", "No such token of the caller")]), "200", json!({ "description": "{\"revoked\": {…}}" })) }
+        }
+    })
+}
+
+/// Marks every operation of [`ROLES`] with its `security` (a bearer token, or the session
+/// cookie with its CSRF header for writes) and `x-spielraum-role`.
+fn mark_roles(doc: &mut Value) {
+    for (path, method, role) in ROLES {
+        let op = &mut doc["paths"][path][method];
+        if !op.is_object() {
+            continue;
+        }
+        let session = if method == "get" {
+            json!({ "sessionCookie": [] })
+        } else {
+            json!({ "sessionCookie": [], "csrfHeader": [] })
+        };
+        op["security"] = json!([{ "bearerToken": [] }, session]);
+        op["x-spielraum-role"] = json!(role);
+    }
 }
 
 fn geojson(desc: &str) -> Value {
@@ -250,7 +362,18 @@ pub fn openapi_document() -> Value {
     if let Some(schemas) = doc["components"]["schemas"].as_object_mut() {
         schemas.extend(scenario_schemas());
     }
-    doc["components"]["securitySchemes"] = json!({ "editToken": { "type": "http", "scheme": "bearer", "description": "The token of `spielraum serve --edit-token-file FILE` (or SPIELRAUM_EDIT_TOKEN)" } });
+    if let (Some(paths), Value::Object(more)) = (doc["paths"].as_object_mut(), account_paths()) {
+        paths.extend(more);
+    }
+    mark_roles(&mut doc);
+    doc["components"]["securitySchemes"] = json!({
+        "bearerToken": { "type": "http", "scheme": "bearer", "description": "A personal API token (POST /api/tokens, `spielraum user token-create`), or the server's machine token of `spielraum serve --edit-token-file FILE` (role editor)" },
+        "sessionCookie": { "type": "apiKey", "in": "cookie", "name": crate::caller::SESSION_COOKIE, "description": "The login session of POST /api/login" },
+        "csrfHeader": { "type": "apiKey", "in": "header", "name": "X-CSRF-Token", "description": "The session's CSRF token (from /api/login or /api/me): every change made with the session cookie sends it" }
+    });
+    doc["x-spielraum-roles"] = json!(
+        "viewer < editor < admin; an operation's x-spielraum-role is the least role it needs; operations without one are public unless the workspace (serve --private) or its scenarios (--private-scenarios) are private"
+    );
     doc
 }
 
@@ -268,19 +391,25 @@ fn scenario_schemas() -> serde_json::Map<String, Value> {
     ] });
     let info = json!({ "type": "object", "properties": {
         "id": { "type": "integer" }, "name": { "type": "string" }, "description": { "type": "string" },
-        "created": { "type": "string", "format": "date-time" }, "updated": { "type": "string", "format": "date-time" }, "edit_count": { "type": "integer" } } });
+        "created": { "type": "string", "format": "date-time" }, "updated": { "type": "string", "format": "date-time" }, "edit_count": { "type": "integer" },
+        "author": { "type": "string", "description": "login, machine-token or cli:NAME" }, "author_name": { "type": "string" }, "department": { "type": "string" },
+        "status": { "type": "string", "enum": ["draft", "proposed", "agreed", "rejected"] } } });
     let any = json!({ "type": "object" });
     [
         ("Edit", edit),
         ("EditList", json!({ "type": "object", "required": ["edits"], "properties": { "edits": { "type": "array", "items": { "$ref": "#/components/schemas/Edit" } } } })),
         ("ScenarioInfo", info),
-        ("ScenarioFields", json!({ "type": "object", "properties": { "name": { "type": "string" }, "description": { "type": "string" } } })),
+        ("ScenarioFields", json!({ "type": "object", "properties": { "name": { "type": "string" }, "description": { "type": "string" }, "department": { "type": "string", "description": "default on create: the user's department" } } })),
         ("Scenario", json!({ "allOf": [{ "$ref": "#/components/schemas/ScenarioInfo" }, { "type": "object", "properties": { "edits": { "type": "array", "items": { "$ref": "#/components/schemas/Edit" }, "description": "each with its position (from 0)" } } }] })),
         ("ScenarioList", json!({ "type": "object", "properties": { "scenarios": { "type": "array", "items": { "$ref": "#/components/schemas/ScenarioInfo" } }, "editing": { "type": "boolean" } } })),
         ("Comparison", json!({ "type": "object", "description": "{standard, recomputed_units, searched_facilities, rows, neighbourhoods: [{id, name, before, after, change, gained, lost}], totals: {before, after, change, gained, lost}}; before/after hold the flat indicator properties, change after − before; gained/lost = {age_0_5, age_6_11, age_12_17, total}: children newly served / no longer served (one decimal, ≥ 0; gained − lost = change.served_children_<band>); rows = \"changed\" (only neighbourhoods whose indicators changed are listed, the default) or \"all\"; totals cover the whole city" })),
         ("Changed", json!({ "type": "object", "properties": { "scenario": { "$ref": "#/components/schemas/Scenario" }, "comparison": { "$ref": "#/components/schemas/Comparison" } } })),
         ("Deleted", json!({ "type": "object", "properties": { "deleted": { "$ref": "#/components/schemas/ScenarioInfo" } } })),
         ("Suggestions", any),
+        ("User", json!({ "type": "object", "properties": { "id": { "type": "integer" }, "login": { "type": "string" }, "display_name": { "type": "string" }, "department": { "type": "string" }, "role": { "type": "string", "enum": ["viewer", "editor", "admin"] }, "disabled": { "type": "boolean" }, "created": { "type": "string" }, "updated": { "type": "string" } } })),
+        ("Login", json!({ "type": "object", "properties": { "user": { "$ref": "#/components/schemas/User" }, "csrf": { "type": "string" } } })),
+        ("Comment", json!({ "type": "object", "properties": { "id": { "type": "integer" }, "position": { "type": "integer", "nullable": true }, "author": { "type": "string" }, "author_name": { "type": "string" }, "at": { "type": "string" }, "text": { "type": "string" } } })),
+        ("CommentList", json!({ "type": "object", "properties": { "comments": { "type": "array", "items": { "$ref": "#/components/schemas/Comment" } } } })),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))

@@ -1,7 +1,8 @@
 //! The scenario and suggestion routes: `/api/scenarios…` (stored what-if plans), `/api/compare`
 //! (unsaved edits → before/after) and `/api/suggest` (where new play space helps most).
 //!
-//! Reading is public; every change needs the edit token ([`crate::auth`]). SQLite work and
+//! Reading is public (unless scenarios are private); every change needs the `editor` role
+//! ([`crate::caller`]) and is recorded with its author. SQLite work and
 //! recomputation run on the blocking pool; a bad request changes nothing and answers JSON.
 
 use std::collections::HashMap;
@@ -18,11 +19,16 @@ use axum::response::{IntoResponse, Response};
 use model::FacilityKind;
 use model::scenario::Edit;
 use serde_json::{Value as Json, json};
-use store::scenario::{Scenario, ScenarioStore, ScenarioStoreError};
+use store::accounts::Role;
+use store::scenario::{
+    Comment, EditAuthor, Scenario, ScenarioInfo, ScenarioStore, ScenarioStoreError, Status,
+};
+
+use crate::caller::{Caller, account_store, editing_possible, lock, require, require_reader};
 
 use crate::edit_json::{edit_from_json, edit_to_json, edits_from_json};
-use crate::error::{ErrorCode, json_error, quoted};
-use crate::limits::{Class, MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, Refused, check_edits};
+use crate::error::{ErrorCode, Failure, blocking, invalid, quoted};
+use crate::limits::{Class, MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, check_edits};
 use crate::state::{AppState, Scenarios};
 
 /// Most edits `/api/compare` takes in one request.
@@ -31,22 +37,6 @@ pub const MAX_COMPARE_EDITS: usize = 1000;
 pub const MAX_SUGGESTIONS: usize = 50;
 /// Suggestions when `count` is not given.
 pub const DEFAULT_SUGGESTIONS: usize = 5;
-
-/// A failed request: status, code and message, answered as `{"error": message, "code": code}`,
-/// or refused by a concurrency gate (503 with `Retry-After`).
-pub(crate) enum Failure {
-    Plain(StatusCode, ErrorCode, String),
-    Refused(Refused),
-}
-
-impl IntoResponse for Failure {
-    fn into_response(self) -> Response {
-        match self {
-            Failure::Plain(status, code, message) => json_error(status, code, message),
-            Failure::Refused(r) => r.into_response(),
-        }
-    }
-}
 
 impl From<ScenarioStoreError> for Failure {
     fn from(e: ScenarioStoreError) -> Failure {
@@ -61,6 +51,10 @@ impl From<ScenarioStoreError> for Failure {
             E::InvalidEdit { .. } => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidEdit),
             E::ReadOnly(_) => (StatusCode::FORBIDDEN, ErrorCode::ReadOnly),
             E::DiskNearlyFull { .. } => (StatusCode::INSUFFICIENT_STORAGE, ErrorCode::DiskFull),
+            E::StatusNotAllowed { .. } => (StatusCode::FORBIDDEN, ErrorCode::StatusNotAllowed),
+            E::NotDraft { .. } => (StatusCode::CONFLICT, ErrorCode::NotDraft),
+            E::BadComment(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::CommentTooLong),
+            E::UnknownStatus(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidRequest),
             _ => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
         };
         Failure::Plain(status, code, e.to_string())
@@ -71,11 +65,6 @@ type Answer = Result<Response, Failure>;
 
 fn unavailable(code: ErrorCode, what: &str) -> Failure {
     Failure::Plain(StatusCode::SERVICE_UNAVAILABLE, code, what.to_string())
-}
-
-/// A malformed request (400 `invalid_request`).
-fn invalid(message: String) -> Failure {
-    Failure::Plain(StatusCode::BAD_REQUEST, ErrorCode::InvalidRequest, message)
 }
 
 fn scenarios(s: &AppState) -> Result<&Scenarios, Failure> {
@@ -105,34 +94,49 @@ fn store(s: &AppState) -> Result<Arc<Mutex<ScenarioStore>>, Failure> {
     })
 }
 
-/// Checks the edit token of a changing request.
-fn authorise(s: &AppState, headers: &HeaderMap) -> Result<(), Failure> {
-    scenarios(s)?
-        .token
-        .check(headers)
-        .map_err(|(status, code, message)| Failure::Plain(status, code, message.to_string()))
+/// The caller of a change (role editor; a session's CSRF token).
+async fn editor(s: &AppState, headers: &HeaderMap) -> Result<Caller, Failure> {
+    scenarios(s)?;
+    require(s, headers, Role::Editor, true).await
 }
 
-/// Checks the token of a reading request where reading is private; public otherwise.
-fn authorise_read(s: &AppState, headers: &HeaderMap) -> Result<(), Failure> {
-    if scenarios(s)?.private {
-        authorise(s, headers)
-    } else {
-        Ok(())
+/// Checks the caller of a reading request where scenarios are private; public otherwise.
+async fn reader(s: &AppState, headers: &HeaderMap) -> Result<(), Failure> {
+    let private = scenarios(s)?.private;
+    require_reader(s, headers, private).await.map(|_| ())
+}
+
+/// Display names by login, for the authors the answers show (`author_name`).
+#[derive(Default)]
+struct People(HashMap<String, String>);
+
+impl People {
+    /// The users of the server's accounts (none without accounts).
+    fn of(accounts: Option<&Mutex<store::accounts::AccountStore>>) -> People {
+        let users = accounts.map(|a| lock(a).users());
+        People(
+            users
+                .and_then(Result::ok)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|u| (u.login, u.display_name))
+                .collect(),
+        )
     }
-}
 
-/// Runs blocking work (SQLite, recomputation) on the blocking pool.
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, Failure> + Send + 'static,
-) -> Result<T, Failure> {
-    tokio::task::spawn_blocking(work).await.unwrap_or_else(|_| {
-        Err(Failure::Plain(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            ErrorCode::Internal,
-            "internal error while handling the scenario".into(),
-        ))
-    })
+    /// The display name of `author`, else `author` itself.
+    fn name(&self, author: &str) -> String {
+        self.0
+            .get(author)
+            .cloned()
+            .unwrap_or_else(|| author.to_string())
+    }
+
+    /// `v["author_name"]` from `v["author"]`.
+    fn add_to(&self, v: &mut Json) {
+        let name = self.name(v["author"].as_str().unwrap_or(""));
+        v["author_name"] = name.into();
+    }
 }
 
 /// Runs expensive work of `class` through its gate on the blocking pool.
@@ -188,6 +192,31 @@ fn with_store<T>(
     work(&mut guard).map_err(Failure::from)
 }
 
+/// [`with_store`] with the changes recorded as `caller`'s.
+fn with_store_as<T>(
+    store: &Mutex<ScenarioStore>,
+    caller: &Caller,
+    work: impl FnOnce(&mut ScenarioStore) -> Result<T, ScenarioStoreError>,
+) -> Result<T, Failure> {
+    with_store(store, |st| {
+        st.set_actor(&caller.actor);
+        work(st)
+    })
+}
+
+/// A scenario as shown: with its edits and their authors.
+struct Shown {
+    scenario: Scenario,
+    authors: Vec<EditAuthor>,
+}
+
+/// Reads scenario `id` as shown.
+fn shown(st: &mut ScenarioStore, id: &str) -> Result<Shown, ScenarioStoreError> {
+    let scenario = st.get(id)?;
+    let authors = st.edit_authors(&scenario.info.id.to_string())?;
+    Ok(Shown { scenario, authors })
+}
+
 fn parse_body(body: &Bytes) -> Result<Json, Failure> {
     serde_json::from_slice(body).map_err(|e| invalid(format!("the request body is not JSON: {e}")))
 }
@@ -196,20 +225,33 @@ fn ok(status: StatusCode, v: Json) -> Answer {
     Ok((status, axum::Json(v)).into_response())
 }
 
-/// A scenario with its edits, each with its `position` (from 0, for `DELETE …/edits/{position}`).
-fn scenario_json(s: &Scenario) -> Json {
-    let mut v = serde_json::to_value(&s.info).unwrap_or(Json::Null);
-    let edits: Vec<Json> = s
+/// A scenario with its author's name and its edits, each with its `position` (from 0, for
+/// `DELETE …/edits/{position}`), author and time.
+fn scenario_json(shown: &Shown, people: &People) -> Json {
+    let mut v = info_json(&shown.scenario.info, people);
+    let edits: Vec<Json> = shown
+        .scenario
         .edits
         .iter()
         .enumerate()
         .map(|(i, e)| {
             let mut j = edit_to_json(e);
             j["position"] = i.into();
+            let by = shown.authors.iter().find(|a| a.position == i);
+            j["author"] = by.map(|a| a.author.clone()).unwrap_or_default().into();
+            j["created"] = by.map(|a| a.created.clone()).unwrap_or_default().into();
+            people.add_to(&mut j);
             j
         })
         .collect();
     v["edits"] = edits.into();
+    v
+}
+
+/// A scenario's fields without its edits, with `author_name`.
+fn info_json(info: &ScenarioInfo, people: &People) -> Json {
+    let mut v = serde_json::to_value(info).unwrap_or(Json::Null);
+    people.add_to(&mut v);
     v
 }
 
@@ -301,15 +343,19 @@ fn rows_asked(q: &HashMap<String, String>) -> Result<Rows, Failure> {
 }
 
 pub(crate) async fn list(State(s): State<AppState>, headers: HeaderMap) -> Answer {
-    authorise_read(&s, &headers)?;
-    let token = scenarios(&s)?.token.enabled();
+    reader(&s, &headers).await?;
+    let editing = editing_possible(&s);
     let store = store(&s)?;
-    let (list, writable) =
-        blocking(move || with_store(&store, |st| Ok((st.list()?, st.is_writable())))).await?;
-    let editing = token && writable;
+    let accounts = account_store(&s);
+    let (list, writable, people) = blocking(move || {
+        let people = People::of(accounts.as_deref());
+        with_store(&store, |st| Ok((st.list()?, st.is_writable(), people)))
+    })
+    .await?;
+    let list: Vec<Json> = list.iter().map(|i| info_json(i, &people)).collect();
     ok(
         StatusCode::OK,
-        json!({ "scenarios": list, "editing": editing }),
+        json!({ "scenarios": list, "editing": editing && writable }),
     )
 }
 
@@ -323,8 +369,28 @@ fn text_field(v: &Json, field: &str) -> Result<Option<String>, Failure> {
     }
 }
 
+/// Runs `work` on the store as `caller` and answers the scenario it names, as shown.
+async fn change_and_show(
+    s: &AppState,
+    caller: Caller,
+    status: StatusCode,
+    work: impl FnOnce(&mut ScenarioStore) -> Result<String, ScenarioStoreError> + Send + 'static,
+) -> Answer {
+    let store = store(s)?;
+    let accounts = account_store(s);
+    let (shown, people) = gated(s, Class::Write, move || {
+        let shown = with_store_as(&store, &caller, |st| {
+            let id = work(st)?;
+            shown(st, &id)
+        })?;
+        Ok((shown, People::of(accounts.as_deref())))
+    })
+    .await?;
+    ok(status, scenario_json(&shown, &people))
+}
+
 pub(crate) async fn create(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Answer {
-    authorise(&s, &headers)?;
+    let caller = editor(&s, &headers).await?;
     let v = parse_body(&body)?;
     let name =
         text_field(&v, "name")?.ok_or_else(|| invalid("a new scenario needs \"name\"".into()))?;
@@ -332,15 +398,18 @@ pub(crate) async fn create(State(s): State<AppState>, headers: HeaderMap, body: 
     let description = text_field(&v, "description")?;
     within("description", &description, MAX_DESCRIPTION_CHARS)?;
     let description = description.unwrap_or_default();
-    let store = store(&s)?;
-    let created = gated(&s, Class::Write, move || {
-        with_store(&store, |st| {
-            let info = st.create(&name, &description)?;
-            st.get(&info.id.to_string())
-        })
+    let department = text_field(&v, "department")?;
+    within("department", &department, MAX_NAME_CHARS)?;
+    // A user's scenarios belong to their department unless the request names another.
+    let department = department.or_else(|| caller.user.as_ref().map(|u| u.department.clone()));
+    change_and_show(&s, caller, StatusCode::CREATED, move |st| {
+        let info = st.create(&name, &description)?;
+        if let Some(d) = department.filter(|d| !d.trim().is_empty()) {
+            st.set_department(&info.id.to_string(), &d)?;
+        }
+        Ok(info.id.to_string())
     })
-    .await?;
-    ok(StatusCode::CREATED, scenario_json(&created))
+    .await
 }
 
 pub(crate) async fn get(
@@ -348,10 +417,15 @@ pub(crate) async fn get(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Answer {
-    authorise_read(&s, &headers)?;
+    reader(&s, &headers).await?;
     let store = store(&s)?;
-    let found = blocking(move || with_store(&store, |st| st.get(&id))).await?;
-    ok(StatusCode::OK, scenario_json(&found))
+    let accounts = account_store(&s);
+    let (found, people) = blocking(move || {
+        let found = with_store(&store, |st| shown(st, &id))?;
+        Ok((found, People::of(accounts.as_deref())))
+    })
+    .await?;
+    ok(StatusCode::OK, scenario_json(&found, &people))
 }
 
 pub(crate) async fn update(
@@ -360,24 +434,30 @@ pub(crate) async fn update(
     headers: HeaderMap,
     body: Bytes,
 ) -> Answer {
-    authorise(&s, &headers)?;
+    let caller = editor(&s, &headers).await?;
     let v = parse_body(&body)?;
     if !v.is_object() {
-        return Err(invalid("expected {\"name\": …, \"description\": …}".into()));
+        return Err(invalid(
+            "expected {\"name\": …, \"description\": …, \"department\": …}".into(),
+        ));
     }
     let name = text_field(&v, "name")?;
     within("name", &name, MAX_NAME_CHARS)?;
     let description = text_field(&v, "description")?;
     within("description", &description, MAX_DESCRIPTION_CHARS)?;
-    let store = store(&s)?;
-    let updated = gated(&s, Class::Write, move || {
-        with_store(&store, |st| {
-            let info = st.update(&id, name.as_deref(), description.as_deref())?;
-            st.get(&info.id.to_string())
-        })
+    let department = text_field(&v, "department")?;
+    within("department", &department, MAX_NAME_CHARS)?;
+    change_and_show(&s, caller, StatusCode::OK, move |st| {
+        let mut info = st.get(&id)?.info;
+        if name.is_some() || description.is_some() {
+            info = st.update(&id, name.as_deref(), description.as_deref())?;
+        }
+        if let Some(d) = &department {
+            info = st.set_department(&info.id.to_string(), d)?;
+        }
+        Ok(info.id.to_string())
     })
-    .await?;
-    ok(StatusCode::OK, scenario_json(&updated))
+    .await
 }
 
 pub(crate) async fn delete(
@@ -385,20 +465,36 @@ pub(crate) async fn delete(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Answer {
-    authorise(&s, &headers)?;
+    let caller = editor(&s, &headers).await?;
     let store = store(&s)?;
     let info = gated(&s, Class::Write, move || {
-        with_store(&store, |st| st.delete(&id))
+        let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
+        let st = &mut *guard;
+        let before = st.get(&id).map_err(Failure::from)?.info;
+        // A plan put forward or decided on is deleted only by an administrator.
+        if before.status != Status::Draft && caller.role < Role::Admin {
+            return Err(Failure::new(
+                StatusCode::FORBIDDEN,
+                ErrorCode::RoleForbidden,
+                format!(
+                    "scenario '{}' is {}; only an admin deletes it",
+                    before.name,
+                    before.status.as_str()
+                ),
+            ));
+        }
+        st.set_actor(&caller.actor);
+        st.delete(&id).map_err(Failure::from)
     })
     .await?;
     ok(StatusCode::OK, json!({ "deleted": info }))
 }
 
 /// The scenario after a change and its new comparison: what the map shows at once.
-fn changed(engine: &ScenarioEngine, scenario: &Scenario) -> Result<Json, Failure> {
+fn changed(engine: &ScenarioEngine, shown: &Shown, people: &People) -> Result<Json, Failure> {
     Ok(json!({
-        "scenario": scenario_json(scenario),
-        "comparison": compare(engine, &scenario.edits, Rows::Changed, Extra::default())?,
+        "scenario": scenario_json(shown, people),
+        "comparison": compare(engine, &shown.scenario.edits, Rows::Changed, Extra::default())?,
     }))
 }
 
@@ -408,21 +504,22 @@ pub(crate) async fn add_edit(
     headers: HeaderMap,
     body: Bytes,
 ) -> Answer {
-    authorise(&s, &headers)?;
+    let caller = editor(&s, &headers).await?;
     let v = parse_body(&body)?;
     precheck(std::slice::from_ref(&v), None)?;
     let (store, engine) = (store(&s)?, engine(&s)?);
+    let accounts = account_store(&s);
     let city = s.0.city.clone();
     let bounds = s.0.data_bounds;
     let out = gated(&s, Class::Write, move || {
         let edit = edit_from_json(&v)
             .map_err(|e| Failure::Plain(e.status(), ErrorCode::InvalidEdit, e.to_string()))?;
         precheck(std::slice::from_ref(&v), bounds)?;
-        let scenario = with_store(&store, |st| {
+        let shown = with_store_as(&store, &caller, |st| {
             let info = st.add_edit_checked(&id, &edit, &city.facilities)?;
-            st.get(&info.id.to_string())
+            shown(st, &info.id.to_string())
         })?;
-        changed(&engine, &scenario)
+        changed(&engine, &shown, &People::of(accounts.as_deref()))
     })
     .await?;
     ok(StatusCode::CREATED, out)
@@ -433,7 +530,7 @@ pub(crate) async fn remove_edit(
     Path((id, position)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Answer {
-    authorise(&s, &headers)?;
+    let caller = editor(&s, &headers).await?;
     let position: usize = position.parse().map_err(|_| {
         invalid(format!(
             "edit position must be a whole number from 0, got '{}'",
@@ -441,15 +538,93 @@ pub(crate) async fn remove_edit(
         ))
     })?;
     let (store, engine) = (store(&s)?, engine(&s)?);
+    let accounts = account_store(&s);
     let out = gated(&s, Class::Write, move || {
-        let scenario = with_store(&store, |st| {
+        let shown = with_store_as(&store, &caller, |st| {
             let info = st.remove_edit(&id, position)?;
-            st.get(&info.id.to_string())
+            shown(st, &info.id.to_string())
         })?;
-        changed(&engine, &scenario)
+        changed(&engine, &shown, &People::of(accounts.as_deref()))
     })
     .await?;
     ok(StatusCode::OK, out)
+}
+
+/// `POST /api/scenarios/{id}/status` `{"status": "proposed"}`: moves the scenario as the
+/// caller's role allows ([`Status::may_move`]).
+pub(crate) async fn set_status(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Answer {
+    let caller = editor(&s, &headers).await?;
+    let v = parse_body(&body)?;
+    let to: Status = text_field(&v, "status")?
+        .ok_or_else(|| {
+            invalid("expected {\"status\": \"proposed\"} (or draft, agreed, rejected)".into())
+        })?
+        .parse()
+        .map_err(Failure::from)?;
+    let role = caller.role;
+    change_and_show(&s, caller, StatusCode::OK, move |st| {
+        Ok(st.set_status(&id, to, role)?.id.to_string())
+    })
+    .await
+}
+
+fn comment_json(c: &Comment, people: &People) -> Json {
+    let mut v = serde_json::to_value(c).unwrap_or(Json::Null);
+    people.add_to(&mut v);
+    v
+}
+
+/// `GET /api/scenarios/{id}/comments`: read like the scenario.
+pub(crate) async fn comments(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Answer {
+    reader(&s, &headers).await?;
+    let store = store(&s)?;
+    let accounts = account_store(&s);
+    let (list, people) = blocking(move || {
+        let list = with_store(&store, |st| st.comments(&id))?;
+        Ok((list, People::of(accounts.as_deref())))
+    })
+    .await?;
+    let list: Vec<Json> = list.iter().map(|c| comment_json(c, &people)).collect();
+    ok(StatusCode::OK, json!({ "comments": list }))
+}
+
+/// `POST /api/scenarios/{id}/comments` `{"text", "position"?}` (editor).
+pub(crate) async fn add_comment(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Answer {
+    let caller = editor(&s, &headers).await?;
+    let v = parse_body(&body)?;
+    let text = text_field(&v, "text")?.ok_or_else(|| invalid("a comment needs \"text\"".into()))?;
+    let position = match v.get("position") {
+        None | Some(Json::Null) => None,
+        Some(p) => Some(
+            p.as_u64()
+                .and_then(|p| usize::try_from(p).ok())
+                .ok_or_else(|| {
+                    invalid("\"position\" must be an edit's position (from 0) or null".into())
+                })?,
+        ),
+    };
+    let store = store(&s)?;
+    let accounts = account_store(&s);
+    let (comment, people) = gated(&s, Class::Write, move || {
+        let c = with_store_as(&store, &caller, |st| st.add_comment(&id, position, &text))?;
+        Ok((c, People::of(accounts.as_deref())))
+    })
+    .await?;
+    ok(StatusCode::CREATED, comment_json(&comment, &people))
 }
 
 pub(crate) async fn compare_stored(
@@ -458,7 +633,7 @@ pub(crate) async fn compare_stored(
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Answer {
-    authorise_read(&s, &headers)?;
+    reader(&s, &headers).await?;
     let rows = rows_asked(&q)?;
     let extra = extra_asked(&q)?;
     let (store, engine) = (store(&s)?, engine(&s)?);
@@ -478,7 +653,7 @@ pub(crate) async fn compare_unsaved(
     headers: HeaderMap,
     body: Bytes,
 ) -> Answer {
-    authorise_read(&s, &headers)?;
+    reader(&s, &headers).await?;
     let rows = rows_asked(&q)?;
     let extra = extra_asked(&q)?;
     let v = parse_body(&body)?;
@@ -544,7 +719,7 @@ pub(crate) async fn suggest(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Answer {
-    authorise_read(&s, &headers)?;
+    reader(&s, &headers).await?;
     let bad = invalid;
     let kind: FacilityKind = match q.get("kind").map(String::as_str) {
         None | Some("") => FacilityKind::Playground,

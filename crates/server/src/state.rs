@@ -12,12 +12,14 @@ use analysis::{AnalysisDocument, Standards};
 use bytes::Bytes;
 use model::City;
 use model::scenario::CandidateSite;
+use store::accounts::AccountStore;
 use store::scenario::ScenarioStore;
 use tiles::{TileCache, TileSet};
 
 use crate::auth::EditToken;
 use crate::download::ReportMaker;
 use crate::limits::{Gates, Limits};
+use crate::login_limit::{LoginLimiter, LoginLimits};
 
 /// Memory bound of the tile cache (raw + gzip bytes).
 const TILE_CACHE_BYTES: usize = 256 << 20;
@@ -45,6 +47,53 @@ pub(crate) struct Inner {
     pub gates: Gates,
     /// Who renders `/api/report.pdf`, when the binary gave one.
     pub reports: Option<Arc<dyn ReportMaker>>,
+    /// Users, sessions and tokens, once [`AppState::with_accounts`] set them up.
+    pub accounts: Option<Accounts>,
+    /// Reading anything but the pages and `/health` needs a login ([`AppState::with_private`]).
+    pub private: bool,
+}
+
+/// How long a login session lasts when not told otherwise: a working day.
+pub const DEFAULT_SESSION_TTL: std::time::Duration = std::time::Duration::from_secs(12 * 3600);
+
+/// What the server needs for logging in (see [`AppState::with_accounts`]).
+#[derive(Debug)]
+pub struct AccountSetup {
+    /// The accounts of the served GeoPackage.
+    pub store: AccountStore,
+    /// How long a session lasts.
+    pub session_ttl: std::time::Duration,
+    /// Mark the session cookie `Secure` always (else only when the request came through a
+    /// proxy saying `X-Forwarded-Proto: https`).
+    pub secure_cookie: bool,
+    /// The server runs behind a reverse proxy: the client's address for the login limits is the
+    /// last one of `X-Forwarded-For` (else the connection's peer).
+    pub behind_proxy: bool,
+    /// How often logins may fail.
+    pub login_limits: LoginLimits,
+}
+
+impl AccountSetup {
+    /// The setup of `store` with the defaults: 12-hour sessions, `Secure` when behind TLS,
+    /// no proxy, [`LoginLimits::default`].
+    pub fn new(store: AccountStore) -> AccountSetup {
+        AccountSetup {
+            store,
+            session_ttl: DEFAULT_SESSION_TTL,
+            secure_cookie: false,
+            behind_proxy: false,
+            login_limits: LoginLimits::default(),
+        }
+    }
+}
+
+/// The accounts state: the store, the login limiter and the cookie settings.
+pub(crate) struct Accounts {
+    pub store: Arc<Mutex<AccountStore>>,
+    pub limiter: LoginLimiter,
+    pub session_ttl: std::time::Duration,
+    pub secure_cookie: bool,
+    pub behind_proxy: bool,
 }
 
 impl std::fmt::Debug for AppState {
@@ -196,6 +245,8 @@ impl AppState {
             gates: Gates::new(&Limits::default()),
             limits: Limits::default(),
             reports: None,
+            accounts: None,
+            private: false,
         }))
     }
 
@@ -259,6 +310,27 @@ impl AppState {
     /// analysis); without it that route answers 503 `no_analysis`.
     pub fn with_reports(self, maker: Arc<dyn ReportMaker>) -> AppState {
         self.change("with_reports", |inner| inner.reports = Some(maker))
+    }
+
+    /// The same state with logins, roles and personal tokens from `setup`'s account store
+    /// (`/api/login`, `/api/me`, `/api/users`, `/api/audit`, `/api/tokens`; scenario changes by
+    /// role). Without it only the machine token edits.
+    pub fn with_accounts(self, setup: AccountSetup) -> AppState {
+        self.change("with_accounts", |inner| {
+            inner.accounts = Some(Accounts {
+                store: Arc::new(Mutex::new(setup.store)),
+                limiter: LoginLimiter::new(setup.login_limits),
+                session_ttl: setup.session_ttl,
+                secure_cookie: setup.secure_cookie,
+                behind_proxy: setup.behind_proxy,
+            });
+        })
+    }
+
+    /// The same state with a private workspace: every route but the pages, their assets,
+    /// `/health`, `/openapi.json`, `/api/login` and `/api/me` needs a login or a token.
+    pub fn with_private(self, private: bool) -> AppState {
+        self.change("with_private", |inner| inner.private = private)
     }
 
     /// The request budget this state is served under.

@@ -8,3 +8,4 @@ mod fuzz_found;
 mod hardening;
 mod http;
 mod scenario;
+mod workspace;

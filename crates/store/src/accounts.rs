@@ -244,6 +244,52 @@ impl HashCost {
     }
 }
 
+/// A password check prepared by [`AccountStore::password_check`]: the stored hash (or, for an
+/// unknown login, a hash of no one's password, so that both cost one verification).
+pub struct PasswordCheck {
+    hash: String,
+    user: Option<User>,
+}
+
+impl std::fmt::Debug for PasswordCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the hash.
+        f.debug_struct("PasswordCheck")
+            .field("user", &self.user.as_ref().map(|u| &u.login))
+            .finish()
+    }
+}
+
+impl PasswordCheck {
+    /// The user if `password` is theirs and they are not disabled (one Argon2 verification,
+    /// some tens of milliseconds: run it where blocking is allowed).
+    pub fn verify(self, password: &str) -> Option<User> {
+        let parsed = PasswordHash::new(&self.hash).ok()?;
+        let ok = Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
+        self.user.filter(|u| ok && !u.disabled)
+    }
+}
+
+/// Writes the audit log `log` as CSV (columns `id,at,actor,action,target,detail`).
+pub fn write_audit_csv(log: &[AuditEntry], out: impl std::io::Write) -> csv::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(["id", "at", "actor", "action", "target", "detail"])?;
+    for e in log {
+        w.write_record([
+            e.id.to_string().as_str(),
+            &e.at,
+            &e.actor,
+            &e.action,
+            &e.target,
+            &e.detail,
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
 /// The accounts of one GeoPackage. `Send`: share it as `Mutex<AccountStore>`.
 #[derive(Debug)]
 pub struct AccountStore {
@@ -351,6 +397,17 @@ impl AccountStore {
             .query_map([], user_row)
             .and_then(|r| r.collect::<rusqlite::Result<Vec<_>>>());
         rows.map_err(|e| self.sql(e))
+    }
+
+    /// Whether the workspace has any user who may log in (not disabled).
+    pub fn has_users(&self) -> Result<bool> {
+        self.conn
+            .query_row(
+                &format!("SELECT EXISTS (SELECT 1 FROM {USERS_TABLE} WHERE disabled = 0)"),
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.sql(e))
     }
 
     /// The user with this login.
@@ -478,6 +535,13 @@ impl AccountStore {
     /// The user if `password` is theirs and they are not disabled; `None` otherwise (an unknown
     /// login costs one hash as a known one does, so timing does not tell which logins exist).
     pub fn verify_password(&self, login: &str, password: &str) -> Result<Option<User>> {
+        Ok(self.password_check(login)?.verify(password))
+    }
+
+    /// What checking a password of `login` needs, read from the file: [`PasswordCheck::verify`]
+    /// then does the expensive hashing without the store (a server checks passwords without
+    /// holding the store's lock).
+    pub fn password_check(&self, login: &str) -> Result<PasswordCheck> {
         let login = login.trim().to_lowercase();
         let stored: Option<(String, User)> = self
             .conn
@@ -490,26 +554,29 @@ impl AccountStore {
             )
             .optional()
             .map_err(|e| self.sql(e))?;
-        let argon2 = Argon2::default();
-        let Some((hash, user)) = stored else {
-            // One verification, as for a known login (the dummy hash is made once per store).
-            let dummy = match self.dummy_hash.get() {
-                Some(d) => d.clone(),
-                None => {
-                    let d = self.hash("a password nobody has, for timing")?;
-                    self.dummy_hash.get_or_init(|| d).clone()
-                }
-            };
-            let parsed = PasswordHash::new(&dummy).expect("own hash parses");
-            let _ = argon2.verify_password(password.as_bytes(), &parsed);
-            return Ok(None);
-        };
-        let parsed = PasswordHash::new(&hash).map_err(|_| AccountError::CorruptHash {
-            path: self.path.clone(),
-            login: login.clone(),
-        })?;
-        let ok = argon2.verify_password(password.as_bytes(), &parsed).is_ok();
-        Ok((ok && !user.disabled).then_some(user))
+        match stored {
+            Some((hash, user)) => {
+                PasswordHash::new(&hash).map_err(|_| AccountError::CorruptHash {
+                    path: self.path.clone(),
+                    login: login.clone(),
+                })?;
+                Ok(PasswordCheck {
+                    hash,
+                    user: Some(user),
+                })
+            }
+            None => {
+                // One verification, as for a known login (the dummy hash is made once per store).
+                let hash = match self.dummy_hash.get() {
+                    Some(d) => d.clone(),
+                    None => {
+                        let d = self.hash("a password nobody has, for timing")?;
+                        self.dummy_hash.get_or_init(|| d).clone()
+                    }
+                };
+                Ok(PasswordCheck { hash, user: None })
+            }
+        }
     }
 
     /// Makes a personal API token for `login`: the token is returned once (64 hex digits) and
@@ -671,14 +738,23 @@ impl AccountStore {
 
     /// The audit log, oldest first.
     pub fn audit_log(&self) -> Result<Vec<AuditEntry>> {
+        self.audit_query("ORDER BY id", -1)
+    }
+
+    /// The latest `limit` rows of the audit log, newest first.
+    pub fn audit_latest(&self, limit: usize) -> Result<Vec<AuditEntry>> {
+        self.audit_query("ORDER BY id DESC", i64::try_from(limit).unwrap_or(i64::MAX))
+    }
+
+    fn audit_query(&self, order: &str, limit: i64) -> Result<Vec<AuditEntry>> {
         let mut stmt = self
             .conn
             .prepare(&format!(
-                "SELECT id, at, actor, action, target, detail FROM {AUDIT_TABLE} ORDER BY id"
+                "SELECT id, at, actor, action, target, detail FROM {AUDIT_TABLE} {order} LIMIT ?1"
             ))
             .map_err(|e| self.sql(e))?;
         let rows = stmt
-            .query_map([], |r| {
+            .query_map([limit], |r| {
                 Ok(AuditEntry {
                     id: r.get(0)?,
                     at: r.get(1)?,

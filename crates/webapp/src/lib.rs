@@ -23,6 +23,8 @@ pub const WEB_DIR_ENV: &str = "SPIELRAUM_WEB_DIR";
 pub const INDEX_PAGE: &str = "index.html";
 /// The iframe map page (`/embed`).
 pub const EMBED_PAGE: &str = "embed.html";
+/// The workspace administration page (`/admin`: users, audit log, personal tokens).
+pub const ADMIN_PAGE: &str = "admin.html";
 /// The page of the static export (copied as the site's `index.html`).
 pub const STATIC_PAGE: &str = "static.html";
 /// The folder of scripts, style sheets and images the pages load.

@@ -49,6 +49,7 @@ pub fn run(args: Args) -> Result<()> {
         analysis::Standards::default_din18034(),
         args.edit_token_file.as_deref(),
         false,
+        server::gpkg::LoginOptions::default(),
     )?;
     let extract = data.join(EXTRACT);
     if !extract.is_file() {

@@ -35,6 +35,31 @@ pub struct Args {
     /// reading is public).
     #[arg(long)]
     pub private_scenarios: bool,
+    /// A private workspace: reading the map, tiles and indicators needs a login or a token
+    /// too (the pages themselves load, to log in).
+    #[arg(long)]
+    pub private: bool,
+    /// Always mark the session cookie `Secure` (default: only when a TLS proxy says
+    /// `X-Forwarded-Proto: https`).
+    #[arg(long)]
+    pub secure_cookie: bool,
+    /// The server runs behind a reverse proxy: the login limits count the client address the
+    /// proxy adds to `X-Forwarded-For` (never set this without a proxy that sets it).
+    #[arg(long)]
+    pub behind_proxy: bool,
+    /// How long a login lasts, in hours.
+    #[arg(long, value_name = "HOURS", default_value_t = 12.0,
+          value_parser = parse_hours)]
+    pub session_hours: f64,
+}
+
+fn parse_hours(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(h) if h.is_finite() && h > 0.0 && h <= 24.0 * 90.0 => Ok(h),
+        _ => Err(format!(
+            "'{text}' is not a number of hours from more than 0 to 2160 (90 days)"
+        )),
+    }
 }
 
 /// Runs `spielraum serve`.
@@ -46,6 +71,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         standards,
         args.edit_token_file.as_deref(),
         args.private_scenarios,
+        server::gpkg::LoginOptions {
+            private_workspace: args.private,
+            secure_cookie: args.secure_cookie,
+            behind_proxy: args.behind_proxy,
+            session_ttl: std::time::Duration::from_secs_f64(args.session_hours * 3600.0),
+        },
     )?;
     if args.indicators.is_some() {
         progress.stage("reading city");

@@ -256,19 +256,7 @@ pub fn run(args: Args) -> Result<()> {
                 }
                 "json" => println!("{}", serde_json::json!({ "audit": log })),
                 _ => {
-                    let mut w = csv::Writer::from_writer(std::io::stdout().lock());
-                    w.write_record(["id", "at", "actor", "action", "target", "detail"])?;
-                    for e in &log {
-                        w.write_record([
-                            e.id.to_string().as_str(),
-                            &e.at,
-                            &e.actor,
-                            &e.action,
-                            &e.target,
-                            &e.detail,
-                        ])?;
-                    }
-                    w.flush()?;
+                    store::accounts::write_audit_csv(&log, std::io::stdout().lock())?;
                 }
             }
         }
