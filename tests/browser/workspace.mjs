@@ -294,7 +294,12 @@ try {
   await ed.page.waitForSelector("#login-button", { timeout: 10000 }).catch(() => {});
   check(await ed.page.isVisible("#login-button"), "the page shows the editor as logged out");
   const tokenAfter = await api(`/api/scenarios/${b.id}/comments`, { method: "POST", headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" }, body: JSON.stringify({ text: "mit Schlüssel", position: null }) });
-  check(tokenAfter.status === 401, `the disabled editor's token stops at once (${tokenAfter.status} ${JSON.stringify(tokenAfter.body)})`);
+  // Disabling revokes the user's tokens (docs/workspace.md): the server answers a revoked token as no token (403 token_wrong).
+  const tokenMeAfter = await api("/api/me", { headers: { Authorization: `Bearer ${token}` } });
+  check(
+    ((tokenAfter.status === 401 && tokenAfter.body.code === "login_required") || (tokenAfter.status === 403 && tokenAfter.body.code === "token_wrong")) && tokenMeAfter.body.user?.login !== USERS.editor.login,
+    `the disabled editor's token stops at once: a write is refused and /api/me no longer names her (${tokenAfter.status} ${tokenAfter.body.code}; me: ${tokenMeAfter.status} ${tokenMeAfter.body.user?.login ?? null})`,
+  );
 
   // --- 6. The audit log: admin page and the CLI show every step with its author. ---
   const adm = await ad.context.newPage();

@@ -151,10 +151,10 @@ function parsed(d: unknown): unknown {
   }
 }
 
-/** A status, kind or access word in the UI language where the dictionary has it. */
+/** A status, role, kind or access word in the UI language where the dictionary has it. */
 function word(x: unknown): string {
   if (typeof x !== "string") return JSON.stringify(x);
-  for (const prefix of ["status_", "kind_", "access_"]) {
+  for (const prefix of ["status_", "role_", "kind_", "access_"]) {
     const key = `${prefix}${x}` as Key;
     if (t(key) !== key) return t(key);
   }
