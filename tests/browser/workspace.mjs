@@ -140,8 +140,7 @@ try {
   // --- 1. The youth-office editor logs in. ---
   const ed = await open();
   check(await ed.page.isVisible("#login-button"), "a server with accounts offers „Anmelden“ in the top bar");
-  check(await ed.page.isHidden("#scenario-token-step"), "with accounts, nobody is asked for the edit key");
-  check((await ed.page.textContent("#scenario-readonly")) === de.loginToEdit, "logged out, the panel says to log in for editing");
+  check((await ed.page.isVisible("#scenario-login-hint")) && (await ed.page.textContent("#scenario-login-hint")) === de.loginOrKey, "logged out, the panel points to the login (the server's edit key still works without one)");
   const wrong = await logIn(ed.page, USERS.editor, "falsches Passwort!");
   await ed.page.waitForFunction(() => document.getElementById("login-error")?.textContent, null, { timeout: 10000 }).catch(() => {});
   const wrongSaid = await ed.page.textContent("#login-error").catch(() => "");
@@ -149,6 +148,7 @@ try {
   const ok = await logIn(ed.page, USERS.editor);
   await ed.page.waitForSelector("#who", { timeout: 10000 }).catch(() => {});
   check(ok.status() === 200 && (await ed.page.textContent("#who").catch(() => "")) === whoOf(USERS.editor), `after login the top bar shows „${whoOf(USERS.editor)}“ (${ok.status()})`);
+  check(await ed.page.isHidden("#scenario-token-step"), "logged in, nobody is asked for the edit key");
   const cookie = (await ed.context.cookies()).find((c) => c.name === "spielraum_session");
   check(cookie !== undefined && cookie.httpOnly === true && cookie.sameSite === "Strict", `the session cookie is HttpOnly and SameSite=Strict (${JSON.stringify(cookie && { httpOnly: cookie.httpOnly, sameSite: cookie.sameSite, path: cookie.path })})`);
   const docCookie = await ed.page.evaluate(() => document.cookie);

@@ -78,9 +78,12 @@ function changed(): void {
 
 const TOKEN_KEY = "spielraum.editToken";
 
-/** The edit key (machine token) typed in this tab; only used by servers without accounts. */
+/**
+ * The edit key (machine token) typed in this tab; sent only while nobody is logged in (a login
+ * replaces it). The server may have a machine token besides its accounts (`--edit-token-file`).
+ */
 export function editKey(): string {
-  return me.accounts ? "" : (sessionStorage.getItem(TOKEN_KEY) ?? "").trim();
+  return me.user ? "" : (sessionStorage.getItem(TOKEN_KEY) ?? "").trim();
 }
 
 /** Keeps the edit key for this tab. */
@@ -91,7 +94,7 @@ export function setEditKey(v: string): void {
 /** The role the caller writes with: its account's, the edit key's (editor), or null. */
 export function role(): Role | null {
   if (me.user) return me.user.role;
-  return !me.accounts && editKey() ? "editor" : null;
+  return editKey() ? "editor" : null;
 }
 
 /** Whether `r` is at least `need` (viewer < editor < admin). */

@@ -133,17 +133,20 @@ async function guarded(work: () => Promise<void>): Promise<void> {
 
 const tokenValue = () => $<HTMLInputElement>("edit-token").value.trim();
 
-/** The token step: creating a scenario waits for the edit key (servers without accounts only). */
+/** The token step: creating a scenario waits for the edit key, unless somebody is logged in. */
 function tokenState(): void {
-  const has = session().accounts || tokenValue() !== "";
+  const has = session().user !== null || tokenValue() !== "";
   $("scenario-token-first").hidden = has || !editing;
   $<HTMLButtonElement>("scenario-new").querySelector("button")!.disabled = !has;
   $<HTMLInputElement>("scenario-name").disabled = !has;
 }
 
-/** Whether this caller may write stored scenarios: its role on a server with accounts, else the server's editing. */
+/**
+ * Whether this caller may write stored scenarios: a logged-in user by its role; nobody logged in,
+ * whenever the server edits at all (with the edit key; the server answers for it).
+ */
 function mayWrite(): boolean {
-  return session().accounts ? editing && atLeast(role(), "editor") : editing;
+  return session().user ? editing && atLeast(role(), "editor") : editing;
 }
 
 /** Whether the scenario shown takes edits here: the sketch always; a stored one if a draft and the caller may write. */
@@ -209,12 +212,14 @@ function fillCompare(): void {
 
 /** Shows or hides what changes things, by the scenario's status and the caller's role. */
 function controls(): void {
-  const accounts = session().accounts;
+  const { accounts, user } = session();
   const write = mayWrite();
-  $("scenario-token-step").hidden = !(editing && !accounts);
+  // Logging in replaces the edit key; nobody logged in, the key (machine token) still works.
+  $("scenario-token-step").hidden = !(editing && !user);
+  $("scenario-login-hint").hidden = !(editing && !user && accounts);
   $("scenario-edit-rows").hidden = !write;
   const ro = $("scenario-readonly");
-  const why: Key | null = accounts ? (session().user ? (write ? null : "viewerHint") : "loginToEdit") : editing ? null : "readOnly";
+  const why: Key | null = user ? (write ? null : "viewerHint") : editing ? null : "readOnly";
   ro.hidden = why === null;
   ro.textContent = why === null ? "" : t(why);
   $("scenario-tools").hidden = !editable();
@@ -960,7 +965,7 @@ export function initScenarios(h: ScenarioHost): void {
   });
   $<HTMLFormElement>("scenario-new").addEventListener("submit", (e) => {
     e.preventDefault();
-    if (!session().accounts && !tokenValue()) {
+    if (!session().user && !tokenValue()) {
       status(t("err_token_missing"), true);
       token.focus();
       return;
