@@ -396,6 +396,24 @@ try {
   await ap.goto(`${server.url}/admin?lang=de`);
   await ap.waitForSelector("body[data-ready]", { timeout: 15000 });
   check((await ap.textContent("#admin-message")).includes(de.adminNeedLogin) && (await ap.isVisible("#admin-login")) && (await ap.isHidden("#users-section")) && (await ap.isHidden("#tokens-section")), "logged out, /admin shows a plain message and a login button only");
+  // A private workspace (`serve --private`, a second server on the same file): the map asks for the login first.
+  const priv = await startServe(gpkg, ["--private"], { SPIELRAUM_EDIT_TOKEN: "" });
+  try {
+    const pc = await browser.newContext({ locale: "de-DE", viewport: { width: 1200, height: 800 } });
+    const pp = await pc.newPage();
+    await pp.goto(`${priv.url}/?lang=de`);
+    await pp.waitForSelector("#login-dialog", { timeout: 15000 }).catch(() => {});
+    const before = await pp.evaluate(async () => (await fetch("/api/neighbourhoods")).status);
+    check((await pp.isVisible("#login-dialog")) && !(await pp.$("#login-cancel")) && before === 401, `a private workspace shows the login dialog first, without "Abbrechen", and reads nothing before (${before})`);
+    await logIn(pp, USERS.admin);
+    const loaded = await pp
+      .waitForFunction(() => window.spielraumMap && window.spielraumMap.loaded() && document.body.dataset.ready && document.getElementById("who"), null, { timeout: 60000 })
+      .then(() => true, () => false);
+    check(loaded && (await pp.textContent("#who")) === whoOf(USERS.admin), "after the login the private map loads with the user shown");
+    await pc.close();
+  } finally {
+    await priv.stop();
+  }
   // Too many wrong passwords: the dialog says when to try again (last: it may hold back this address).
   await ap.click("#admin-login");
   let limited = null;
