@@ -179,6 +179,11 @@ try {
   const b = await create(ed.page, "Spielplatz Schaan");
   const addedB = await placeAt(ed.page, b.id, schaan);
   check(b.r.status() === 201 && addedB.status() === 201, `a second draft with a playground (${b.r.status()} ${addedB.status()})`);
+  // The parks department's plan: a draft's department can be changed.
+  await ed.page.fill("#department-input", "Grünflächenamt");
+  const [moved] = await Promise.all([ed.page.waitForResponse((r) => r.url().endsWith(`/api/scenarios/${b.id}`) && r.request().method() === "PATCH"), ed.page.click("#department-form button[type=submit]")]);
+  await ed.page.waitForFunction(() => document.getElementById("scenario-department")?.textContent === "Grünflächenamt", null, { timeout: 10000 }).catch(() => {});
+  check(moved.status() === 200 && (await ed.page.textContent("#scenario-department")) === "Grünflächenamt", `a draft's department can be changed (${moved.status()})`);
   const noCsrf = await ed.page.evaluate(async (id) => {
     const r = await fetch(`/api/scenarios/${id}/comments`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ text: "ohne CSRF", position: null }) });
     return { status: r.status, code: (await r.json()).code };
@@ -239,9 +244,11 @@ try {
   const departments = await vi.page.$$eval("#filter-department option", (os) => os.map((o) => o.value).filter((v) => v));
   await vi.page.selectOption("#filter-department", "Jugendamt");
   const youthOffice = await options();
+  await vi.page.selectOption("#filter-department", "Grünflächenamt");
+  const parks = await options();
   await vi.page.selectOption("#filter-department", "");
   check(JSON.stringify(agreedOnly) === JSON.stringify([String(a.id)]) && JSON.stringify(draftsOnly) === JSON.stringify([String(b.id)]), `the status filter lists the agreed plan and the draft apart (${agreedOnly} / ${draftsOnly})`);
-  check(departments.includes("Jugendamt") && youthOffice.length === 2, `the department filter offers Jugendamt and lists its two scenarios (${departments}; ${youthOffice})`);
+  check(JSON.stringify(departments) === JSON.stringify(["Grünflächenamt", "Jugendamt"]) && JSON.stringify(youthOffice) === JSON.stringify([String(a.id)]) && JSON.stringify(parks) === JSON.stringify([String(b.id)]), `the department filter offers both departments and lists each one's scenario (${departments}; ${youthOffice}; ${parks})`);
   await choose(vi.page, a.id);
   const vst = await stateOf(vi.page);
   const author = await vi.page.evaluate(() => ({ login: document.getElementById("scenario-author")?.dataset.author, text: document.getElementById("scenario-author")?.textContent }));

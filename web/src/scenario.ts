@@ -306,6 +306,25 @@ function renderInfo(): void {
     box.append(row);
   }
   if (c.status && c.status !== "draft") box.append(el("p", { class: "hint small", id: "scenario-locked" }, t("notDraftHint", { status: statusName(c.status) })));
+  // A draft's department can be changed (the server gives a new one its author's).
+  if (c.department !== undefined && (c.status ?? "draft") === "draft" && mayWrite()) {
+    const form = el("form", { class: "inline", id: "department-form" });
+    const input = el("input", { id: "department-input", type: "text", maxlength: "200", value: c.department, "aria-label": t("departmentChange"), list: "department-list" });
+    const list = el("datalist", { id: "department-list" });
+    for (const d of new Set(scenarios.map((x) => x.department ?? "").filter((x) => x))) list.append(el("option", { value: d }));
+    form.append(input, list, el("button", { type: "submit" }, t("departmentSave")));
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const id = c.id;
+      void guarded(async () => {
+        const v = await api("PATCH", `/api/scenarios/${id}`, { department: input.value.trim() });
+        current = { ...(current ?? c), ...(v as unknown as Info) };
+        await loadList(id);
+        render();
+      });
+    });
+    box.append(form);
+  }
 }
 
 /** Comments on the scenario, those on an edit marked with it; the form for editors and admins. */
@@ -974,9 +993,6 @@ export function initScenarios(h: ScenarioHost): void {
     void guarded(async () => {
       const s = await api("POST", "/api/scenarios", { name: name.value.trim(), description: "" });
       name.value = "";
-      // A new scenario carries its author's department (the schools office lists its own proposals).
-      const dep = session().user?.department;
-      if (dep && !s.department) await api("PATCH", `/api/scenarios/${Number(s.id)}`, { department: dep }).catch(() => undefined);
       await loadList(Number(s.id));
       await choose(Number(s.id));
     });
