@@ -231,9 +231,20 @@ try {
 
   // --- 4. The viewer sees the agreed plan, cannot edit, and the API says 403. ---
   const vi = await open();
-  await logIn(vi.page, USERS.viewer);
+  // By keyboard only: Enter on "Anmelden", type, Tab, type, Enter; the fields are labelled.
+  await vi.page.focus("#login-button");
+  await vi.page.keyboard.press("Enter");
+  await vi.page.waitForSelector("#login-dialog", { timeout: 5000 }).catch(() => {});
+  const labels = await vi.page.evaluate(() => ["login-name", "login-password"].map((id) => document.getElementById(id)?.labels?.[0]?.textContent.trim()));
+  check(await vi.page.evaluate(() => document.activeElement?.id === "login-name"), "the login dialog opens with the focus on the login name");
+  check(JSON.stringify(labels) === JSON.stringify([de.loginName, de.password]), `the login fields are labelled (${labels})`);
+  await vi.page.keyboard.type(USERS.viewer.login);
+  await vi.page.keyboard.press("Tab");
+  await vi.page.keyboard.type(USERS.viewer.password);
+  await Promise.all([vi.page.waitForResponse((r) => r.url().endsWith("/api/login")), vi.page.keyboard.press("Enter")]);
   await vi.page.waitForSelector("#who", { timeout: 10000 }).catch(() => {});
-  check((await vi.page.textContent("#who").catch(() => "")) === whoOf(USERS.viewer), "the viewer is logged in");
+  check((await vi.page.textContent("#who").catch(() => "")) === whoOf(USERS.viewer), "the viewer logs in by keyboard");
+  check(await vi.page.evaluate(() => document.activeElement?.id === "logout-button"), "after the login the focus is on „Abmelden“ in the top bar");
   // Filters of the list: by status and by department.
   const options = () => vi.page.$$eval("#scenario-select option", (os) => os.map((o) => o.value).filter((v) => v));
   await vi.page.selectOption("#filter-status", "agreed");
@@ -396,6 +407,21 @@ try {
     const headless = [...document.querySelectorAll("table")].filter((t) => !t.querySelector("thead th[scope=col]")).map((t) => t.id);
     return { unlabelled, headless };
   });
+  // Keyboard: Tab from the top reaches a role choice and a disable button, and the focus is visible.
+  await adm.evaluate(() => document.activeElement?.blur());
+  const reached = new Set();
+  let outlined = true;
+  for (let i = 0; i < 40; i++) {
+    await adm.keyboard.press("Tab");
+    const f = await adm.evaluate(() => {
+      const e = document.activeElement;
+      const cs = e ? getComputedStyle(e) : null;
+      return { what: e?.matches("select.role") ? "role" : e?.matches(".toggle-disabled") ? "toggle" : e?.tagName, outline: cs ? cs.outlineStyle !== "none" && parseFloat(cs.outlineWidth) >= 2 : false };
+    });
+    reached.add(f.what);
+    if (f.what === "role" || f.what === "toggle") outlined &&= f.outline;
+  }
+  check(reached.has("role") && reached.has("toggle") && outlined, `Tab reaches the role choices and disable buttons with a visible focus ring (${[...reached]})`);
   check(a11y.unlabelled.length === 0 && a11y.headless.length === 0, `the admin page labels every field and gives every table column headers (${JSON.stringify(a11y)})`);
   // Nobody logged in: a plain message and the login, nothing else.
   const anon = await browser.newContext({ locale: "de-DE" });
