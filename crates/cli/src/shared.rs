@@ -96,6 +96,8 @@ pub fn serve_options(
 ) -> anyhow::Result<server::gpkg::ServeOptions> {
     let edit_token =
         server::EditToken::from_file_or_env(edit_token_file).map_err(anyhow::Error::new)?;
+    // A cost the accounts cannot use stops the start, not only the logins.
+    store::accounts::HashCost::from_env()?;
     if private && !edit_token.enabled() {
         anyhow::bail!(
             "--private-scenarios needs a token: give --edit-token-file FILE or set SPIELRAUM_EDIT_TOKEN"

@@ -139,7 +139,9 @@ fn prepare(
         None => state.with_scenarios(setup),
     };
     let login = options.login;
-    let state = match store::accounts::AccountStore::open(path) {
+    let accounts = store::accounts::AccountStore::open(path)
+        .and_then(|a| a.with_cost(store::accounts::HashCost::from_env()?));
+    let state = match accounts {
         Ok(accounts) => {
             match accounts.has_users() {
                 Ok(true) => notes.push("Logging in is enabled (the file has users).".into()),

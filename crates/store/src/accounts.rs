@@ -236,7 +236,38 @@ impl Default for HashCost {
     }
 }
 
+/// The environment variable that sets the Argon2id cost of new password hashes
+/// (`m=19456,t=2,p=1`: memory in KiB, passes, lanes), read by [`HashCost::from_env`].
+pub const HASH_COST_ENV: &str = "SPIELRAUM_ARGON2_COST";
+
 impl HashCost {
+    /// Reads `m=KIB,t=PASSES,p=LANES` (any order; a missing one keeps its default).
+    pub fn parse(text: &str) -> Result<HashCost> {
+        let mut cost = HashCost::default();
+        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let bad = || AccountError::BadCost(format!("'{part}': write m=KIB,t=PASSES,p=LANES"));
+            let (key, value) = part.split_once('=').ok_or_else(bad)?;
+            let value: u32 = value.trim().parse().map_err(|_| bad())?;
+            match key.trim() {
+                "m" => cost.memory_kib = value,
+                "t" => cost.passes = value,
+                "p" => cost.lanes = value,
+                _ => return Err(bad()),
+            }
+        }
+        cost.argon2()?;
+        Ok(cost)
+    }
+
+    /// The cost of `$SPIELRAUM_ARGON2_COST` when set, else the default.
+    pub fn from_env() -> Result<HashCost> {
+        match std::env::var(HASH_COST_ENV) {
+            Ok(v) if !v.trim().is_empty() => HashCost::parse(&v)
+                .map_err(|e| AccountError::BadCost(format!("{HASH_COST_ENV}: {e}"))),
+            _ => Ok(HashCost::default()),
+        }
+    }
+
     fn argon2(self) -> Result<Argon2<'static>> {
         let params = Params::new(self.memory_kib, self.passes, self.lanes, None)
             .map_err(|e| AccountError::BadCost(e.to_string()))?;
@@ -979,6 +1010,16 @@ fn bad(field: &'static str, value: &str, why: &'static str) -> AccountError {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn hash_cost_parses() {
+        let c = HashCost::parse("t=3, m=65536").unwrap();
+        assert_eq!((c.memory_kib, c.passes, c.lanes), (65536, 3, 1));
+        assert_eq!(HashCost::parse("").unwrap(), HashCost::default());
+        for bad in ["m=abc", "x=1", "m", "t=0", "m=1"] {
+            assert!(HashCost::parse(bad).is_err(), "{bad}");
+        }
+    }
+
     use super::*;
 
     /// A cheap cost for tests (the default takes tens of milliseconds per hash).

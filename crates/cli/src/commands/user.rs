@@ -264,8 +264,9 @@ pub fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
+/// The accounts of `city`, hashing new passwords at `$SPIELRAUM_ARGON2_COST` (else the default).
 fn open(city: &Path) -> Result<AccountStore> {
-    Ok(AccountStore::open(city)?)
+    Ok(AccountStore::open(city)?.with_cost(store::accounts::HashCost::from_env()?)?)
 }
 
 fn table(format: Option<Format>) -> bool {
