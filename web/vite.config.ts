@@ -1,4 +1,4 @@
-// Vite build of the three pages (planner map, embed, static export page); the dev server proxies the API to
+// Vite build of the four pages (planner map, embed, static export page, admin page); the dev server proxies the API to
 // a running `spielraum serve` on 127.0.0.1:8080.
 import { defineConfig } from "vite";
 
@@ -10,7 +10,7 @@ export default defineConfig({
   build: {
     outDir: "dist",
     chunkSizeWarningLimit: 1500,
-    rollupOptions: { input: { main: "index.html", embed: "embed.html", static: "static.html" } },
+    rollupOptions: { input: { main: "index.html", embed: "embed.html", static: "static.html", admin: "admin.html" } },
   },
   server: {
     proxy: { "/api": api, "/tiles": api, "/style.json": api, "/health": api },

@@ -1,6 +1,7 @@
 // Shared by the planner map and the embed: map creation, place labels, reach queries, colours.
 import maplibregl from "maplibre-gl";
 import "maplibre-gl/dist/maplibre-gl.css";
+import { el } from "./dom";
 import { lang, t, type Key } from "./i18n";
 
 export const KINDS = ["playground", "kindergarten", "school", "open_space"] as const;
@@ -179,12 +180,7 @@ export function kindName(kind: string): string {
   return t(`kind_${kind}` as Key);
 }
 
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
+export { el };
 
 export function reachList(list: HTMLElement, r: ReachResult, minutes: number): void {
   list.replaceChildren();

@@ -7,6 +7,7 @@ import maplibregl from "maplibre-gl";
 import { BANDS, type Band, createMap, el, kindColour, kindName, layerId, legend, reachList, showReach } from "./common";
 import { bandLimit, dec, int, pct, readStandard, standardTitle } from "./format";
 import { type Lang, initialLang, lang, setLang, t, type Key } from "./i18n";
+import { askLogin, loadMe, loginControl } from "./api";
 import { initScenarios, render as renderScenario, scenarioClick, showFacilityPopup, translate as translateScenario } from "./scenario";
 import { initTable, render as renderTable, select as selectRow } from "./table";
 
@@ -18,9 +19,13 @@ let openPanel: (() => void) | null = null;
 let lastFocus: HTMLElement | null = null;
 
 // The language first: the map takes it for its own controls' words.
-// The language first: the map takes it for its own controls' words.
 setLang(initialLang());
 const map = createMap();
+// Who is signed in; a private workspace asks for the login before it shows anything.
+const renderLogin = loginControl(document.getElementById("account") as HTMLElement);
+void loadMe().then(async (me) => {
+  if (me.private && !me.user && (await askLogin(true))) location.reload();
+});
 const panel = document.getElementById("panel") as HTMLElement;
 const panelBody = document.getElementById("panel-body") as HTMLElement;
 
@@ -361,6 +366,7 @@ function applyLang(l: Lang): void {
   buildSidebar();
   buildSearch();
   translateScenario();
+  renderLogin();
   renderTable();
   openPanel?.();
 }

@@ -11,10 +11,34 @@ import maplibregl from "maplibre-gl";
 import { BANDS, type Band, KINDS, el, kindName, layerId, legend } from "./common";
 import { bandLimit, int, pct, pointsBetween, signed, standardNamed } from "./format";
 import { lang, t, type Key } from "./i18n";
+import { ApiError, type Json, atLeast, errorText, onSession, request as api, role, session, setEditKey, when } from "./api";
 
-type Json = Record<string, unknown>;
+export { ApiError, errorText };
 /** An edit as the API writes it (docs/interfaces.md, "HTTP: scenarios and suggestions"). */
 type Edit = Json & { op: "add" | "remove" | "set_access" | "enlarge" };
+type Status = "draft" | "proposed" | "agreed" | "rejected";
+/** A stored scenario as the list and GET /api/scenarios/{id} write it (issue 18 adds author, department, status). */
+interface Info {
+  id: number;
+  name: string;
+  description?: string;
+  created?: string;
+  updated?: string;
+  edit_count?: number;
+  author?: string;
+  author_name?: string;
+  department?: string;
+  status?: Status;
+}
+/** A comment: on the scenario (`position` null) or on its edit at `position`. */
+interface Comment {
+  id: number;
+  position: number | null;
+  author: string;
+  author_name: string;
+  at: string;
+  text: string;
+}
 type PerBand = Partial<Record<Band | "total", number>>;
 interface Side {
   before: Json;
@@ -60,35 +84,20 @@ export interface ScenarioHost {
   facilities: () => GeoJSON.FeatureCollection;
 }
 
-const TOKEN_KEY = "spielraum.editToken";
 /** What the comparisons ask for besides the table: 100 m cells and the gap areas after. */
 const COMPARE_EXTRAS = "cells=100&gaps=1";
 const facilityLayers = () => [layerId("facility_points"), layerId("facility_areas")];
-
-/** A failed request: the server's machine `code` (contract of issue 17) and HTTP status. */
-export class ApiError extends Error {
-  constructor(
-    readonly code: string,
-    readonly status: number,
-  ) {
-    super(code);
-  }
-}
-
-/** The planner's sentence for an API error (never the server's English text). */
-export function errorText(e: unknown): string {
-  if (e instanceof ApiError) {
-    const key = `err_${e.code}` as Key;
-    // An unknown code reads like "internal" (docs/interfaces.md, "Error codes"), with its status.
-    return e.code === "unknown" || t(key) === key ? t("err_unknown", { status: e.status }) : t(key);
-  }
-  return t("err_offline");
-}
 
 let host: ScenarioHost;
 /** The stored scenario shown, or null for the unsaved sketch. */
 let scenarioId: number | null = null;
 let edits: Edit[] = [];
+/** The stored scenario shown (status, department, author), null for the sketch. */
+let current: Info | null = null;
+/** Every stored scenario of the list. */
+let scenarios: Info[] = [];
+/** The comments of the scenario shown. */
+let comments: Comment[] = [];
 let comparison: Comparison | null = null;
 let suggestions: Suggestion[] = [];
 let placing = false;
@@ -104,23 +113,6 @@ const facilityNames = new Map<string, string>();
 const catchments = new Map<string, GeoJSON.Feature | null>();
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-
-async function api(method: string, path: string, body?: unknown): Promise<Json> {
-  const headers: Record<string, string> = {};
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  const token = sessionStorage.getItem(TOKEN_KEY);
-  // Sent on reads too: a server started with --private-scenarios asks for it there.
-  if (token) headers.Authorization = `Bearer ${token}`;
-  let res: Response;
-  try {
-    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  } catch {
-    throw new ApiError("offline", 0);
-  }
-  const v = (await res.json().catch(() => ({}))) as Json;
-  if (!res.ok) throw new ApiError(typeof v.code === "string" ? v.code : "unknown", res.status);
-  return v;
-}
 
 function status(text: string, error = false): void {
   const s = $("scenario-status");
@@ -141,25 +133,96 @@ async function guarded(work: () => Promise<void>): Promise<void> {
 
 const tokenValue = () => $<HTMLInputElement>("edit-token").value.trim();
 
-/** The token step: creating a scenario waits for the edit key. */
+/** The token step: creating a scenario waits for the edit key, unless somebody is logged in. */
 function tokenState(): void {
-  const has = tokenValue() !== "";
+  const has = session().user !== null || tokenValue() !== "";
   $("scenario-token-first").hidden = has || !editing;
   $<HTMLButtonElement>("scenario-new").querySelector("button")!.disabled = !has;
   $<HTMLInputElement>("scenario-name").disabled = !has;
 }
 
+/**
+ * Whether this caller may write stored scenarios: a logged-in user by its role; nobody logged in,
+ * whenever the server edits at all (with the edit key; the server answers for it).
+ */
+function mayWrite(): boolean {
+  return session().user ? editing && atLeast(role(), "editor") : editing;
+}
+
+/** Whether the scenario shown takes edits here: the sketch always; a stored one if a draft and the caller may write. */
+function editable(): boolean {
+  return scenarioId === null || ((current?.status ?? "draft") === "draft" && mayWrite());
+}
+
+const STATUSES: Status[] = ["draft", "proposed", "agreed", "rejected"];
+const statusName = (s: string | undefined) => (STATUSES.includes(s as Status) ? t(`status_${s}` as Key) : (s ?? ""));
+
+/** Who did something: the display name; the edit key (machine token) in the UI language. */
+const authorName = (author: unknown, name: unknown) => (author === "machine-token" ? t("machineToken") : String(name || author || ""));
+
 async function loadList(select?: number | null): Promise<void> {
   const v = await api("GET", "/api/scenarios").catch(() => ({ scenarios: [], editing: false }) as Json);
   editing = v.editing === true;
-  const list = (v.scenarios as { id: number; name: string }[]) ?? [];
+  scenarios = (v.scenarios as Info[]) ?? [];
+  fillFilters();
+  fillPick(select === undefined ? scenarioId : select);
+  fillCompare();
+  controls();
+}
+
+/** The department and status filters: every department of the list. */
+function fillFilters(): void {
+  const dep = $<HTMLSelectElement>("filter-department");
+  const keep = dep.value;
+  const names = [...new Set(scenarios.map((s) => s.department ?? "").filter((d) => d !== ""))].sort((a, b) => a.localeCompare(b));
+  dep.replaceChildren(el("option", { value: "" }, t("allDepartments")), ...names.map((d) => el("option", { value: d }, d)));
+  dep.value = names.includes(keep) ? keep : "";
+  const st = $<HTMLSelectElement>("filter-status");
+  const keepS = st.value;
+  st.replaceChildren(el("option", { value: "" }, t("allStatuses")), ...STATUSES.map((s) => el("option", { value: s }, statusName(s))));
+  st.value = keepS;
+}
+
+/** The scenario choice: the sketch, then the scenarios the filters let through (the one shown always). */
+function fillPick(select: number | null): void {
+  const dep = $<HTMLSelectElement>("filter-department").value;
+  const st = $<HTMLSelectElement>("filter-status").value;
   const sel = $<HTMLSelectElement>("scenario-select");
   sel.replaceChildren(el("option", { value: "" }, t("scenarioSketch")));
-  for (const s of list) sel.append(el("option", { value: String(s.id) }, s.name));
+  const shown = scenarios.filter((s) => s.id === select || ((!dep || s.department === dep) && (!st || (s.status ?? "draft") === st)));
+  for (const s of shown) {
+    const label = s.status ? `${s.name} · ${statusName(s.status)}` : s.name;
+    sel.append(el("option", { value: String(s.id), "data-status": s.status ?? "", "data-department": s.department ?? "" }, label));
+  }
   sel.value = select == null ? "" : String(select);
-  $("scenario-token-step").hidden = !editing;
-  $("scenario-edit-rows").hidden = !editing;
-  $("scenario-readonly").hidden = editing;
+  $("scenario-filter-count").textContent = dep || st ? t("filterCount", { n: shown.filter((s) => s.id !== select || ((!dep || s.department === dep) && (!st || s.status === st))).length, total: scenarios.length }) : "";
+}
+
+/** The two choices of the side-by-side comparison. */
+function fillCompare(): void {
+  for (const id of ["compare-a", "compare-b"]) {
+    const sel = $<HTMLSelectElement>(id);
+    const keep = sel.value;
+    sel.replaceChildren(el("option", { value: "" }, t("comparePickOne")));
+    for (const s of scenarios) sel.append(el("option", { value: String(s.id) }, s.status ? `${s.name} · ${statusName(s.status)}` : s.name));
+    sel.value = scenarios.some((s) => String(s.id) === keep) ? keep : "";
+  }
+  $("compare-box").hidden = scenarios.length < 2;
+}
+
+/** Shows or hides what changes things, by the scenario's status and the caller's role. */
+function controls(): void {
+  const { accounts, user } = session();
+  const write = mayWrite();
+  // Logging in replaces the edit key; nobody logged in, the key (machine token) still works.
+  $("scenario-token-step").hidden = !(editing && !user);
+  $("scenario-login-hint").hidden = !(editing && !user && accounts);
+  $("scenario-edit-rows").hidden = !write;
+  const ro = $("scenario-readonly");
+  const why: Key | null = user ? (write ? null : "viewerHint") : editing ? null : "readOnly";
+  ro.hidden = why === null;
+  ro.textContent = why === null ? "" : t(why);
+  $("scenario-tools").hidden = !editable();
   tokenState();
 }
 
@@ -167,18 +230,201 @@ async function storedComparison(id: number): Promise<Comparison | null> {
   return edits.length ? ((await api("GET", `/api/scenarios/${id}/compare?${COMPARE_EXTRAS}`)) as unknown as Comparison) : null;
 }
 
+async function loadComments(id: number): Promise<Comment[]> {
+  const v = await api("GET", `/api/scenarios/${id}/comments`).catch(() => ({ comments: [] }) as Json);
+  return (v.comments as Comment[]) ?? [];
+}
+
 async function choose(id: number | null): Promise<void> {
   scenarioId = id;
   if (id === null) {
+    current = null;
     edits = [];
+    comments = [];
     comparison = null;
     render();
     return;
   }
   const s = await api("GET", `/api/scenarios/${id}`);
+  current = s as unknown as Info;
   edits = (s.edits as Edit[]) ?? [];
+  comments = await loadComments(id);
   comparison = await storedComparison(id);
   render();
+}
+
+/** The moves of the status this caller's role allows from `from` (contract of issue 18). */
+function moves(from: Status): [Status, Key, string][] {
+  const r = role();
+  if (!mayWrite() || !atLeast(r, "editor")) return [];
+  const admin = r === "admin";
+  const out: [Status, Key, string][] = [];
+  if (from === "draft") out.push(["proposed", "propose", "scenario-propose"]);
+  if (from === "proposed" && admin) out.push(["agreed", "agree", "scenario-agree"], ["rejected", "reject", "scenario-reject"]);
+  if (from === "proposed" || ((from === "agreed" || from === "rejected") && admin)) out.push(["draft", "backToDraft", "scenario-to-draft"]);
+  return out;
+}
+
+async function setStatus(to: Status): Promise<void> {
+  if (scenarioId === null) return;
+  const id = scenarioId;
+  await guarded(async () => {
+    const v = await api("POST", `/api/scenarios/${id}/status`, { status: to });
+    current = { ...(current ?? { id, name: "" }), ...(v as unknown as Info) };
+    await loadList(id);
+    render();
+  });
+}
+
+/** Status, department and author of the scenario shown, and the status moves the role allows. */
+function renderInfo(): void {
+  const box = $("scenario-info");
+  box.hidden = scenarioId === null || current === null;
+  box.replaceChildren();
+  if (scenarioId === null || current === null) return;
+  const c = current;
+  const dl = el("dl", { class: "scenario-facts" });
+  if (c.status) {
+    const dd = el("dd");
+    dd.append(el("span", { id: "scenario-state", class: `badge status-${c.status}`, "data-status": c.status }, statusName(c.status)));
+    dl.append(el("dt", {}, t("statusLabel")), dd);
+  }
+  if (c.department !== undefined) dl.append(el("dt", {}, t("department")), el("dd", { id: "scenario-department" }, c.department || t("noDepartment")));
+  if (c.author !== undefined) {
+    const by = authorName(c.author, c.author_name);
+    dl.append(el("dt", {}, t("createdBy")), el("dd", { id: "scenario-author", "data-author": String(c.author) }, c.created ? t("byAt", { name: by, at: when(c.created) }) : by));
+  }
+  box.append(dl);
+  const ms = moves(c.status ?? "draft");
+  if (c.status && ms.length) {
+    const row = el("div", { class: "moves", role: "group", "aria-label": t("statusMoves") });
+    for (const [to, key, id] of ms) {
+      const b = el("button", { type: "button", id, class: to === "rejected" ? "move danger" : "move" }, t(key));
+      b.addEventListener("click", () => void setStatus(to));
+      row.append(b);
+    }
+    box.append(row);
+  }
+  if (c.status && c.status !== "draft") box.append(el("p", { class: "hint small", id: "scenario-locked" }, t("notDraftHint", { status: statusName(c.status) })));
+  // A draft's department can be changed (the server gives a new one its author's).
+  if (c.department !== undefined && (c.status ?? "draft") === "draft" && mayWrite()) {
+    const form = el("form", { class: "inline", id: "department-form" });
+    const input = el("input", { id: "department-input", type: "text", maxlength: "200", value: c.department, "aria-label": t("departmentChange"), list: "department-list" });
+    const list = el("datalist", { id: "department-list" });
+    for (const d of new Set(scenarios.map((x) => x.department ?? "").filter((x) => x))) list.append(el("option", { value: d }));
+    form.append(input, list, el("button", { type: "submit" }, t("departmentSave")));
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const id = c.id;
+      void guarded(async () => {
+        const v = await api("PATCH", `/api/scenarios/${id}`, { department: input.value.trim() });
+        current = { ...(current ?? c), ...(v as unknown as Info) };
+        await loadList(id);
+        render();
+      });
+    });
+    box.append(form);
+  }
+}
+
+/** Comments on the scenario, those on an edit marked with it; the form for editors and admins. */
+function renderComments(): void {
+  const box = $("scenario-comments-box");
+  box.hidden = scenarioId === null;
+  if (scenarioId === null) return;
+  const list = $("scenario-comments");
+  list.replaceChildren();
+  if (!comments.length) list.append(el("li", { class: "muted" }, t("noComments")));
+  for (const c of comments) {
+    const li = el("li", { class: "comment", "data-author": c.author, "data-position": c.position === null ? "" : String(c.position) });
+    const meta = el("p", { class: "meta small muted" }, t("byAt", { name: authorName(c.author, c.author_name), at: when(c.at) }));
+    if (c.position !== null) {
+      const e = edits[c.position];
+      meta.append(" · ", el("span", { class: "about" }, t("commentOnEdit", { n: c.position + 1 }) + (e ? `: ${editLabel(e)}` : "")));
+    }
+    // Plain text only: textContent, never markup.
+    li.append(meta, el("p", { class: "text" }, c.text));
+    list.append(li);
+  }
+  const form = $<HTMLFormElement>("comment-form");
+  form.hidden = !(mayWrite() && atLeast(role(), "editor"));
+  const about = $<HTMLSelectElement>("comment-about");
+  const keep = about.value;
+  about.replaceChildren(el("option", { value: "" }, t("commentWhole")), ...edits.map((e, i) => el("option", { value: String(i) }, `${t("commentEdit", { n: i + 1 })}: ${editLabel(e)}`)));
+  about.value = keep !== "" && Number(keep) < edits.length ? keep : "";
+}
+
+async function sendComment(): Promise<void> {
+  if (scenarioId === null) return;
+  const id = scenarioId;
+  const text = $<HTMLTextAreaElement>("comment-text");
+  const about = $<HTMLSelectElement>("comment-about").value;
+  if (!text.value.trim()) return;
+  await guarded(async () => {
+    await api("POST", `/api/scenarios/${id}/comments`, { text: text.value, position: about === "" ? null : Number(about) });
+    text.value = "";
+    comments = await loadComments(id);
+    renderComments();
+  });
+}
+
+/** Two scenarios side by side: per band children gained, lost and the net, from each one's comparison. */
+async function runCompare(): Promise<void> {
+  const a = $<HTMLSelectElement>("compare-a").value;
+  const b = $<HTMLSelectElement>("compare-b").value;
+  const out = $("compare-result");
+  if (!a || !b || a === b) {
+    out.replaceChildren(el("p", { class: "error" }, t("comparePick")));
+    return;
+  }
+  out.replaceChildren(el("p", { class: "muted" }, t("working")));
+  const side = async (id: string): Promise<Comparison | ApiError | null> => {
+    const s = scenarios.find((x) => String(x.id) === id);
+    if (s && s.edit_count === 0) return null;
+    try {
+      return (await api("GET", `/api/scenarios/${id}/compare`)) as unknown as Comparison;
+    } catch (e) {
+      return e instanceof ApiError ? e : new ApiError("offline", 0);
+    }
+  };
+  const [ca, cb] = await Promise.all([side(a), side(b)]);
+  const name = (id: string) => scenarios.find((x) => String(x.id) === id)?.name ?? id;
+  const table = el("table", { class: "effect compare", id: "compare-table" });
+  table.append(el("caption", {}, t("compareCaption")));
+  const head = el("tr");
+  head.append(el("th", { scope: "col" }, t("ageBand")));
+  for (const [id, c] of [[a, ca], [b, cb]] as const) {
+    const th = el("th", { scope: "col", "data-id": id }, name(id));
+    const s = scenarios.find((x) => String(x.id) === id);
+    if (s?.status) th.append(el("br"), el("span", { class: "small muted" }, statusName(s.status)));
+    if (c instanceof ApiError) th.title = errorText(c);
+    head.append(th);
+  }
+  const thead = el("thead");
+  thead.append(head);
+  const tbody = el("tbody");
+  for (const band of BANDS) {
+    const rows: [string, (c: Comparison) => number | undefined, (n: number) => string][] = [
+      ["gained", (c) => c.totals.gained?.[band], (n) => `+${int(n)}`],
+      ["lost", (c) => c.totals.lost?.[band], (n) => (Math.round(n) > 0 ? `−${int(n)}` : int(0))],
+      ["net", (c) => Number(c.totals.change[`served_children_${band}`] ?? 0), (n) => signed(Math.round(n))],
+    ];
+    for (const [what, get, fmt] of rows) {
+      const tr = el("tr", { class: `row-${what}` });
+      tr.append(el("th", { scope: "row" }, t("compareRow", { band: t(`band_${band}` as Key), what: t(`compare_${what}` as Key) })));
+      for (const c of [ca, cb]) {
+        const v = c === null ? 0 : c instanceof ApiError ? undefined : get(c);
+        const td = el("td", { "data-band": band, "data-what": what }, typeof v === "number" ? fmt(v) : "–");
+        if (typeof v === "number") td.dataset.value = String(v);
+        tr.append(td);
+      }
+      tbody.append(tr);
+    }
+  }
+  table.append(thead, tbody);
+  const notes: HTMLElement[] = [];
+  for (const [id, c] of [[a, ca], [b, cb]] as const) if (c instanceof ApiError) notes.push(el("p", { class: "error small" }, `${name(id)}: ${errorText(c)}`));
+  out.replaceChildren(table, ...notes);
 }
 
 /** Adds one edit: to the stored scenario or to the sketch; then the comparison with cells and gaps. */
@@ -186,6 +432,7 @@ async function addEdit(edit: Edit): Promise<void> {
   await guarded(async () => {
     if (scenarioId !== null) {
       const v = await api("POST", `/api/scenarios/${scenarioId}/edits`, edit);
+      current = { ...(current ?? { id: scenarioId, name: "" }), ...(v.scenario as Info) };
       edits = ((v.scenario as Json).edits as Edit[]) ?? [];
       // The stored answer at once; then the comparison with its cells and gap areas.
       comparison = edits.length ? (v.comparison as Comparison) : null;
@@ -205,6 +452,7 @@ async function removeEdit(position: number): Promise<void> {
   await guarded(async () => {
     if (scenarioId !== null) {
       const v = await api("DELETE", `/api/scenarios/${scenarioId}/edits/${position}`);
+      current = { ...(current ?? { id: scenarioId, name: "" }), ...(v.scenario as Info) };
       edits = ((v.scenario as Json).edits as Edit[]) ?? [];
       // The stored answer at once; then the comparison with its cells and gap areas.
       comparison = edits.length ? (v.comparison as Comparison) : null;
@@ -276,13 +524,28 @@ export function render(): void {
   const list = $("scenario-edits");
   list.replaceChildren();
   if (!edits.length) list.append(el("li", { class: "muted" }, t("noEdits")));
+  const canEdit = editable();
   edits.forEach((e, i) => {
     const li = el("li");
-    const undo = el("button", { type: "button", class: "link" }, t("undoEdit"));
-    undo.addEventListener("click", () => void removeEdit(i));
-    li.append(el("span", { class: "name" }, editLabel(e)), undo);
+    const what = el("span", { class: "name" }, editLabel(e));
+    // Who added it and when (stored scenarios of a server with authors).
+    if (e.author !== undefined) {
+      const by = authorName(e.author, e.author_name);
+      what.append(el("span", { class: "by small muted", "data-author": String(e.author) }, typeof e.created === "string" ? t("addedByAt", { name: by, at: when(e.created) }) : t("addedBy", { name: by })));
+    }
+    const about = comments.filter((c) => c.position === i).length;
+    if (about) what.append(el("span", { class: "by small", "data-comments": String(about) }, t("editComments", { n: about })));
+    li.append(what);
+    if (canEdit) {
+      const undo = el("button", { type: "button", class: "link" }, t("undoEdit"));
+      undo.addEventListener("click", () => void removeEdit(i));
+      li.append(undo);
+    }
     list.append(li);
   });
+  renderInfo();
+  renderComments();
+  controls();
 
   const band = host.band();
   const key = `served_share_${band}`;
@@ -656,7 +919,8 @@ export function showFacilityPopup(p: Json, at: maplibregl.LngLat, opener: HTMLEl
   field.append(el("span", {}, `${t("newArea")} (${t("squareMetres")})`), area);
   actions.append(field);
   act(t("resizeInScenario"), () => (Number(area.value) >= 0 && area.value !== "" ? { op: "enlarge", osm_id: id, area_m2: Number(area.value) } : null));
-  box.append(actions);
+  // Only where the scenario shown takes edits (the sketch, or a draft the caller may change).
+  if (editable()) box.append(actions);
   popup?.remove();
   const back = opener ?? (document.activeElement as HTMLElement | null);
   popup = new maplibregl.Popup({ maxWidth: "300px", focusAfterOpen: true }).setLngLat(at).setDOMContent(box).addTo(host.map);
@@ -693,8 +957,10 @@ export function translate(): void {
     sel.replaceChildren(...KINDS.map((k) => el("option", { value: k }, kindName(k))));
     sel.value = value;
   }
-  const pick = $<HTMLSelectElement>("scenario-select");
-  if (pick.options[0]) pick.options[0].textContent = t("scenarioSketch");
+  fillFilters();
+  fillPick(scenarioId);
+  fillCompare();
+  if ($("compare-result").firstChild) void runCompare();
   render();
   if (suggestions.length) renderSuggestions();
 }
@@ -704,10 +970,11 @@ export function initScenarios(h: ScenarioHost): void {
   host = h;
   translate();
   const token = $<HTMLInputElement>("edit-token");
-  token.value = sessionStorage.getItem(TOKEN_KEY) ?? "";
+  token.value = sessionStorage.getItem("spielraum.editToken") ?? "";
   const keep = () => {
-    sessionStorage.setItem(TOKEN_KEY, token.value.trim());
-    tokenState();
+    setEditKey(token.value);
+    controls();
+    render();
   };
   token.addEventListener("change", keep);
   token.addEventListener("input", keep);
@@ -717,7 +984,7 @@ export function initScenarios(h: ScenarioHost): void {
   });
   $<HTMLFormElement>("scenario-new").addEventListener("submit", (e) => {
     e.preventDefault();
-    if (!tokenValue()) {
+    if (!session().user && !tokenValue()) {
       status(t("err_token_missing"), true);
       token.focus();
       return;
@@ -760,6 +1027,19 @@ export function initScenarios(h: ScenarioHost): void {
       setDrawing(false);
       $("scenario-draw").focus({ preventScroll: true });
     }
+  });
+  for (const id of ["filter-department", "filter-status"]) $(id).addEventListener("change", () => fillPick(scenarioId));
+  $<HTMLFormElement>("comment-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    void sendComment();
+  });
+  $<HTMLFormElement>("compare-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    void runCompare();
+  });
+  // Logging in or out changes what this caller may do: list, controls and the scenario again.
+  onSession(() => {
+    void loadList(scenarioId).then(() => (scenarioId !== null ? guarded(() => choose(scenarioId)) : render()));
   });
   void loadList(null);
   render();
