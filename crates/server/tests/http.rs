@@ -145,6 +145,11 @@ fn web_dir() -> tempfile::TempDir {
         "<!doctype html><title>embed page</title>",
     )
     .unwrap();
+    std::fs::write(
+        d.path().join("admin.html"),
+        "<!doctype html><title>admin page</title>",
+    )
+    .unwrap();
     std::fs::create_dir(d.path().join("assets")).unwrap();
     std::fs::write(d.path().join("assets/app.js"), "console.log(1)").unwrap();
     d
