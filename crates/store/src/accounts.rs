@@ -706,7 +706,15 @@ impl AccountStore {
         let expires = humantime::format_rfc3339_millis(now + ttl).to_string();
         let hash = token_hash(&id);
         let user_id = user.id;
-        self.write(|tx| {
+        // A new session need not survive a power cut (its user logs in again), so its commit
+        // does not wait for the disk (WAL with synchronous=NORMAL; still atomic). Every other
+        // change, ending a session included, commits with synchronous=FULL.
+        let relaxed = self.writable
+            && self
+                .conn
+                .pragma_update(None, "synchronous", "NORMAL")
+                .is_ok();
+        let written = self.write(|tx| {
             // Expired sessions go when new ones come.
             tx.execute(
                 &format!("DELETE FROM {SESSIONS_TABLE} WHERE expires < ?1"),
@@ -720,7 +728,13 @@ impl AccountStore {
                 params![hash, user_id, csrf, crate::scenario::now(), expires],
             )?;
             Ok(())
-        })?;
+        });
+        if relaxed {
+            self.conn
+                .pragma_update(None, "synchronous", "FULL")
+                .map_err(|e| self.sql(e))?;
+        }
+        written?;
         Ok((id, csrf))
     }
 
