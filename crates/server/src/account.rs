@@ -224,12 +224,9 @@ pub(crate) async fn me(State(s): State<AppState>, headers: HeaderMap) -> Answer 
         Identity::Known(c) => Some(*c),
         Identity::Anonymous | Identity::Ended => None,
     };
-    let editing = crate::caller::editing_possible(&s);
+    let editing = crate::caller::editing_possible(&s).await?;
     // Logging in is possible when the file has a user who may.
-    let accounts = match account_store(&s) {
-        Some(store) => blocking(move || Ok(lock(&store).has_users()?)).await?,
-        None => false,
-    };
+    let accounts = crate::caller::has_users(&s).await?;
     let (user, csrf, via) = match &known {
         Some(c) => (
             serde_json::to_value(&c.user).unwrap_or(Json::Null),

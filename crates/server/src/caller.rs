@@ -175,9 +175,21 @@ pub(crate) fn internal(e: &dyn std::fmt::Display) -> Failure {
     )
 }
 
-/// Whether anything on this server can change data: a machine token or accounts.
-pub(crate) fn editing_possible(s: &AppState) -> bool {
-    s.0.scenarios.as_ref().is_some_and(|sc| sc.token.enabled()) || s.0.accounts.is_some()
+/// Whether the file has a user who may log in (read at every call: users are added while the
+/// server runs).
+pub(crate) async fn has_users(s: &AppState) -> Result<bool, Failure> {
+    match account_store(s) {
+        Some(store) => blocking(move || lock(&store).has_users().map_err(|e| internal(&e))).await,
+        None => Ok(false),
+    }
+}
+
+/// Whether anything on this server can change data: a machine token, or users who may log in.
+pub(crate) async fn editing_possible(s: &AppState) -> Result<bool, Failure> {
+    if s.0.scenarios.as_ref().is_some_and(|sc| sc.token.enabled()) {
+        return Ok(true);
+    }
+    has_users(s).await
 }
 
 /// The caller of a request that needs `min` (reads with `write` false; a session's writes must
@@ -190,12 +202,12 @@ pub(crate) async fn require(
     min: Role,
     write: bool,
 ) -> Result<Caller, Failure> {
-    if write && !editing_possible(s) {
+    if write && !editing_possible(s).await? {
         return Err(Failure::new(
             StatusCode::FORBIDDEN,
             ErrorCode::EditingDisabled,
             "Editing is switched off on this server: it was started without an edit token \
-             (--edit-token-file FILE or SPIELRAUM_EDIT_TOKEN) and keeps no accounts.",
+             (--edit-token-file FILE or SPIELRAUM_EDIT_TOKEN) and its file has no users.",
         ));
     }
     match identify(s, headers).await? {
@@ -235,28 +247,20 @@ pub(crate) async fn require(
             ErrorCode::LoginRequired,
             "The login session has expired or was ended; log in again.",
         )),
-        Identity::Anonymous => {
-            let users = match account_store(s) {
-                Some(store) => {
-                    blocking(move || lock(&store).has_users().map_err(|e| internal(&e))).await?
-                }
-                None => false,
-            };
-            Err(if users {
-                Failure::new(
-                    StatusCode::UNAUTHORIZED,
-                    ErrorCode::LoginRequired,
-                    "This needs a login (POST /api/login) or a personal API token \
+        Identity::Anonymous => Err(if has_users(s).await? {
+            Failure::new(
+                StatusCode::UNAUTHORIZED,
+                ErrorCode::LoginRequired,
+                "This needs a login (POST /api/login) or a personal API token \
                      (Authorization: Bearer …).",
-                )
-            } else {
-                Failure::new(
-                    StatusCode::UNAUTHORIZED,
-                    ErrorCode::TokenMissing,
-                    "Changing scenarios needs the edit token, and none was given.",
-                )
-            })
-        }
+            )
+        } else {
+            Failure::new(
+                StatusCode::UNAUTHORIZED,
+                ErrorCode::TokenMissing,
+                "Changing scenarios needs the edit token, and none was given.",
+            )
+        }),
     }
 }
 

@@ -182,6 +182,20 @@ fn within(field: &str, text: &Option<String>, max: usize) -> Result<(), Failure>
     }
 }
 
+/// Runs `read` on the store on the blocking pool; its answer with the authors' names.
+async fn read_with_people<T: Send + 'static>(
+    s: &AppState,
+    read: impl FnOnce(&mut ScenarioStore) -> Result<T, ScenarioStoreError> + Send + 'static,
+) -> Result<(T, People), Failure> {
+    let store = store(s)?;
+    let accounts = account_store(s);
+    blocking(move || {
+        let found = with_store(&store, read)?;
+        Ok((found, People::of(accounts.as_deref())))
+    })
+    .await
+}
+
 fn with_store<T>(
     store: &Mutex<ScenarioStore>,
     work: impl FnOnce(&mut ScenarioStore) -> Result<T, ScenarioStoreError>,
@@ -344,14 +358,9 @@ fn rows_asked(q: &HashMap<String, String>) -> Result<Rows, Failure> {
 
 pub(crate) async fn list(State(s): State<AppState>, headers: HeaderMap) -> Answer {
     reader(&s, &headers).await?;
-    let editing = editing_possible(&s);
-    let store = store(&s)?;
-    let accounts = account_store(&s);
-    let (list, writable, people) = blocking(move || {
-        let people = People::of(accounts.as_deref());
-        with_store(&store, |st| Ok((st.list()?, st.is_writable(), people)))
-    })
-    .await?;
+    let editing = editing_possible(&s).await?;
+    let ((list, writable), people) =
+        read_with_people(&s, |st| Ok((st.list()?, st.is_writable()))).await?;
     let list: Vec<Json> = list.iter().map(|i| info_json(i, &people)).collect();
     ok(
         StatusCode::OK,
@@ -418,13 +427,7 @@ pub(crate) async fn get(
     headers: HeaderMap,
 ) -> Answer {
     reader(&s, &headers).await?;
-    let store = store(&s)?;
-    let accounts = account_store(&s);
-    let (found, people) = blocking(move || {
-        let found = with_store(&store, |st| shown(st, &id))?;
-        Ok((found, People::of(accounts.as_deref())))
-    })
-    .await?;
+    let (found, people) = read_with_people(&s, move |st| shown(st, &id)).await?;
     ok(StatusCode::OK, scenario_json(&found, &people))
 }
 
@@ -586,13 +589,7 @@ pub(crate) async fn comments(
     headers: HeaderMap,
 ) -> Answer {
     reader(&s, &headers).await?;
-    let store = store(&s)?;
-    let accounts = account_store(&s);
-    let (list, people) = blocking(move || {
-        let list = with_store(&store, |st| st.comments(&id))?;
-        Ok((list, People::of(accounts.as_deref())))
-    })
-    .await?;
+    let (list, people) = read_with_people(&s, move |st| st.comments(&id)).await?;
     let list: Vec<Json> = list.iter().map(|c| comment_json(c, &people)).collect();
     ok(StatusCode::OK, json!({ "comments": list }))
 }

@@ -153,6 +153,25 @@ impl Server {
         (status, v)
     }
 
+    /// Sends a request that must be refused with `status` and `code`; its answer.
+    async fn refused(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        cred: &Cred,
+        status: StatusCode,
+        code: &str,
+    ) -> Value {
+        let (st, v) = self.call(method, path, body, cred).await;
+        assert_eq!(
+            (st, documented_code(&v)),
+            (status, code),
+            "{method} {path}: {v}"
+        );
+        v
+    }
+
     async fn login(&self, login: &str) -> Session {
         self.try_login(login, PASSWORD, None).await.unwrap()
     }
@@ -589,30 +608,33 @@ async fn a_disabled_users_session_and_tokens_stop_at_once() {
         )
         .await;
     assert_eq!((st, &v["disabled"]), (StatusCode::OK, &json!(true)), "{v}");
-    let (st, v) = s
-        .call("POST", "/api/scenarios", create("c"), &cookie(&eva))
-        .await;
-    assert_eq!(
-        (st, documented_code(&v)),
-        (StatusCode::UNAUTHORIZED, "login_required")
-    );
-    let (st, v) = s.call("POST", "/api/scenarios", create("d"), &token).await;
-    assert_eq!(
-        (st, documented_code(&v)),
-        (StatusCode::FORBIDDEN, "token_wrong")
-    );
-    let (st, v) = s
-        .call(
-            "POST",
-            "/api/login",
-            Some(json!({"login": "eva", "password": PASSWORD})),
-            &Cred::None,
-        )
-        .await;
-    assert_eq!(
-        (st, documented_code(&v)),
-        (StatusCode::UNAUTHORIZED, "login_failed")
-    );
+    s.refused(
+        "POST",
+        "/api/scenarios",
+        create("c"),
+        &cookie(&eva),
+        StatusCode::UNAUTHORIZED,
+        "login_required",
+    )
+    .await;
+    s.refused(
+        "POST",
+        "/api/scenarios",
+        create("d"),
+        &token,
+        StatusCode::FORBIDDEN,
+        "token_wrong",
+    )
+    .await;
+    s.refused(
+        "POST",
+        "/api/login",
+        Some(json!({"login": "eva", "password": PASSWORD})),
+        &Cred::None,
+        StatusCode::UNAUTHORIZED,
+        "login_failed",
+    )
+    .await;
     let names: Vec<String> = ScenarioStore::open(&s.gpkg)
         .unwrap()
         .list()
@@ -635,13 +657,15 @@ async fn the_login_limit_holds_per_account_and_address() {
     let s = start(false, limits).await;
     let wrong = |login: &str| json!({"login": login, "password": "not the password!"});
     for _ in 0..3 {
-        let (st, v) = s
-            .call("POST", "/api/login", Some(wrong("eva")), &Cred::None)
-            .await;
-        assert_eq!(
-            (st, documented_code(&v)),
-            (StatusCode::UNAUTHORIZED, "login_failed")
-        );
+        s.refused(
+            "POST",
+            "/api/login",
+            Some(wrong("eva")),
+            &Cred::None,
+            StatusCode::UNAUTHORIZED,
+            "login_failed",
+        )
+        .await;
     }
     // The account is locked, even with the right password.
     let r = s
@@ -671,18 +695,15 @@ async fn the_login_limit_holds_per_account_and_address() {
             .await;
         assert_eq!(st, StatusCode::UNAUTHORIZED);
     }
-    let (st, v) = s
-        .call(
-            "POST",
-            "/api/login",
-            Some(json!({"login": "ed2", "password": PASSWORD})),
-            &Cred::None,
-        )
-        .await;
-    assert_eq!(
-        (st, documented_code(&v)),
-        (StatusCode::TOO_MANY_REQUESTS, "login_limited")
-    );
+    s.refused(
+        "POST",
+        "/api/login",
+        Some(json!({"login": "ed2", "password": PASSWORD})),
+        &Cred::None,
+        StatusCode::TOO_MANY_REQUESTS,
+        "login_limited",
+    )
+    .await;
     s.stop();
 }
 
@@ -713,18 +734,15 @@ async fn bad_input_answers_4xx_and_changes_nothing() {
         unknown, wrong,
         "unknown login and wrong password answer alike"
     );
-    let (st, v) = s
-        .call(
-            "POST",
-            "/api/login",
-            Some(json!({"login": "eva"})),
-            &Cred::None,
-        )
-        .await;
-    assert_eq!(
-        (st, documented_code(&v)),
-        (StatusCode::BAD_REQUEST, "invalid_request")
-    );
+    s.refused(
+        "POST",
+        "/api/login",
+        Some(json!({"login": "eva"})),
+        &Cred::None,
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+    )
+    .await;
 
     let ada = s.login("ada").await;
     let eva = s.login("eva").await;
@@ -732,55 +750,44 @@ async fn bad_input_answers_4xx_and_changes_nothing() {
     let new_user = |role: &str, password: &str| {
         Some(json!({"login": "neu", "display_name": "Neu", "role": role, "password": password}))
     };
-    let (st, v) = s
-        .call(
+    let v = s
+        .refused(
             "POST",
             "/api/users",
             new_user("chef", PASSWORD),
             &cookie(&ada),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_user",
         )
         .await;
-    assert_eq!(
-        (st, documented_code(&v)),
-        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_user")
-    );
     assert!(v["error"].as_str().unwrap().contains("chef"), "{v}");
-    let (st, v) = s
-        .call(
-            "POST",
-            "/api/users",
-            new_user("viewer", "short"),
-            &cookie(&ada),
-        )
-        .await;
-    assert_eq!(
-        (st, documented_code(&v)),
-        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_user")
-    );
-    let (st, v) = s
-        .call(
-            "PATCH",
-            "/api/users/eva",
-            Some(json!({"role": "boss"})),
-            &cookie(&ada),
-        )
-        .await;
-    assert_eq!(
-        (st, documented_code(&v)),
-        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_user")
-    );
-    let (st, v) = s
-        .call(
-            "PATCH",
-            "/api/users/nobody",
-            Some(json!({"role": "viewer"})),
-            &cookie(&ada),
-        )
-        .await;
-    assert_eq!(
-        (st, documented_code(&v)),
-        (StatusCode::NOT_FOUND, "not_found")
-    );
+    s.refused(
+        "POST",
+        "/api/users",
+        new_user("viewer", "short"),
+        &cookie(&ada),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_user",
+    )
+    .await;
+    s.refused(
+        "PATCH",
+        "/api/users/eva",
+        Some(json!({"role": "boss"})),
+        &cookie(&ada),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_user",
+    )
+    .await;
+    s.refused(
+        "PATCH",
+        "/api/users/nobody",
+        Some(json!({"role": "viewer"})),
+        &cookie(&ada),
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
     assert_eq!(s.audit_len(), before);
 
     let (_, v) = s
@@ -794,63 +801,53 @@ async fn bad_input_answers_4xx_and_changes_nothing() {
     let id = v["id"].to_string();
     let before = s.audit_len();
     let comments = format!("/api/scenarios/{id}/comments");
-    let (st, v) = s
-        .call(
-            "POST",
-            &comments,
-            Some(json!({"text": "x".repeat(1_000_000)})),
-            &cookie(&eva),
-        )
-        .await;
-    assert_eq!(
-        (st, documented_code(&v)),
-        (StatusCode::UNPROCESSABLE_ENTITY, "comment_too_long")
-    );
-    let (st, v) = s
-        .call("POST", &comments, Some(json!({"text": ""})), &cookie(&eva))
-        .await;
-    assert_eq!(
-        (st, documented_code(&v)),
-        (StatusCode::UNPROCESSABLE_ENTITY, "comment_too_long")
-    );
+    s.refused(
+        "POST",
+        &comments,
+        Some(json!({"text": "x".repeat(1_000_000)})),
+        &cookie(&eva),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "comment_too_long",
+    )
+    .await;
+    s.refused(
+        "POST",
+        &comments,
+        Some(json!({"text": ""})),
+        &cookie(&eva),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "comment_too_long",
+    )
+    .await;
     let status = format!("/api/scenarios/{id}/status");
     // An editor cannot agree; nobody moves a draft to agreed; an unknown status is no status.
-    let (st, v) = s
-        .call(
-            "POST",
-            &status,
-            Some(json!({"status": "agreed"})),
-            &cookie(&eva),
-        )
-        .await;
-    assert_eq!(
-        (st, documented_code(&v)),
-        (StatusCode::FORBIDDEN, "status_not_allowed")
-    );
-    let (st, v) = s
-        .call(
-            "POST",
-            &status,
-            Some(json!({"status": "agreed"})),
-            &cookie(&ada),
-        )
-        .await;
-    assert_eq!(
-        (st, documented_code(&v)),
-        (StatusCode::FORBIDDEN, "status_not_allowed")
-    );
-    let (st, v) = s
-        .call(
-            "POST",
-            &status,
-            Some(json!({"status": "done"})),
-            &cookie(&ada),
-        )
-        .await;
-    assert_eq!(
-        (st, documented_code(&v)),
-        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_request")
-    );
+    s.refused(
+        "POST",
+        &status,
+        Some(json!({"status": "agreed"})),
+        &cookie(&eva),
+        StatusCode::FORBIDDEN,
+        "status_not_allowed",
+    )
+    .await;
+    s.refused(
+        "POST",
+        &status,
+        Some(json!({"status": "agreed"})),
+        &cookie(&ada),
+        StatusCode::FORBIDDEN,
+        "status_not_allowed",
+    )
+    .await;
+    s.refused(
+        "POST",
+        &status,
+        Some(json!({"status": "done"})),
+        &cookie(&ada),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_request",
+    )
+    .await;
     assert_eq!(s.audit_len(), before);
     let (_, v) = s
         .call("GET", &format!("/api/scenarios/{id}"), None, &Cred::None)
@@ -864,30 +861,24 @@ async fn bad_input_answers_4xx_and_changes_nothing() {
         &cookie(&eva),
     )
     .await;
-    let (st, v) = s
-        .call(
-            "POST",
-            &format!("/api/scenarios/{id}/edits"),
-            Some(playground()),
-            &cookie(&eva),
-        )
-        .await;
-    assert_eq!(
-        (st, documented_code(&v)),
-        (StatusCode::CONFLICT, "not_draft")
-    );
-    let (st, v) = s
-        .call(
-            "DELETE",
-            &format!("/api/scenarios/{id}"),
-            None,
-            &cookie(&eva),
-        )
-        .await;
-    assert_eq!(
-        (st, documented_code(&v)),
-        (StatusCode::FORBIDDEN, "role_forbidden")
-    );
+    s.refused(
+        "POST",
+        &format!("/api/scenarios/{id}/edits"),
+        Some(playground()),
+        &cookie(&eva),
+        StatusCode::CONFLICT,
+        "not_draft",
+    )
+    .await;
+    s.refused(
+        "DELETE",
+        &format!("/api/scenarios/{id}"),
+        None,
+        &cookie(&eva),
+        StatusCode::FORBIDDEN,
+        "role_forbidden",
+    )
+    .await;
     s.stop();
 }
 
@@ -969,18 +960,15 @@ async fn propose_agree_and_the_audit_log_names_every_author() {
     assert_eq!(cs["comments"][0]["text"], "Einverstanden <b>so</b>");
     assert_eq!(cs["comments"][0]["author_name"], "Ada Admin");
     assert_eq!(cs["comments"][0]["position"], 0);
-    let (st, v) = s
-        .call(
-            "POST",
-            &status,
-            Some(json!({"status": "draft"})),
-            &cookie(&vic),
-        )
-        .await;
-    assert_eq!(
-        (st, documented_code(&v)),
-        (StatusCode::FORBIDDEN, "role_forbidden")
-    );
+    s.refused(
+        "POST",
+        &status,
+        Some(json!({"status": "draft"})),
+        &cookie(&vic),
+        StatusCode::FORBIDDEN,
+        "role_forbidden",
+    )
+    .await;
     // The audit log: every step with its author, in order.
     let (_, log) = s
         .call("GET", "/api/audit?limit=10000", None, &cookie(&ada))
