@@ -25,7 +25,6 @@ use store::scenario::{
 };
 
 use crate::caller::{Caller, account_store, editing_possible, lock, require, require_reader};
-
 use crate::edit_json::{edit_from_json, edit_to_json, edits_from_json};
 use crate::error::{ErrorCode, Failure, blocking, invalid, quoted};
 use crate::limits::{Class, MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, check_edits};
