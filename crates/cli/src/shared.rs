@@ -86,8 +86,8 @@ pub fn load_graph(path: &Path, profile: Profile, progress: &Terminal) -> Result<
 }
 
 /// How the server handles scenarios: the standard they are computed with and the edit token
-/// of `--edit-token-file` (else `$SPIELRAUM_EDIT_TOKEN`); `private`: reading needs the token
-/// too, so a token must be given; `login`: how the file's users log in.
+/// of `--edit-token-file` (else `$SPIELRAUM_EDIT_TOKEN`); `private`: reading scenarios needs a
+/// login or a token too; `login`: how the file's users log in.
 pub fn serve_options(
     standards: analysis::Standards,
     edit_token_file: Option<&Path>,
@@ -98,11 +98,6 @@ pub fn serve_options(
         server::EditToken::from_file_or_env(edit_token_file).map_err(anyhow::Error::new)?;
     // A cost the accounts cannot use stops the start, not only the logins.
     store::accounts::HashCost::from_env()?;
-    if private && !edit_token.enabled() {
-        anyhow::bail!(
-            "--private-scenarios needs a token: give --edit-token-file FILE or set SPIELRAUM_EDIT_TOKEN"
-        );
-    }
     Ok(server::gpkg::ServeOptions {
         standards,
         edit_token,

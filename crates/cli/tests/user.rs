@@ -455,3 +455,51 @@ impl Drop for Stopped {
         let _ = self.0.wait();
     }
 }
+
+/// A private server whose file has no users and that has no machine token says at start that
+/// nobody can read it yet; with a user it does not, and that user reads after logging in.
+#[test]
+fn a_private_server_says_when_nobody_can_log_in() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let gpkg = city(dir.path());
+    let g = gpkg.to_str().unwrap();
+    // The lines `serve` prints before it listens.
+    let start_lines = || {
+        let mut child = Stopped(
+            Command::new(spielraum_bin())
+                .args(["serve", g, "--addr", "127.0.0.1:0", "--private"])
+                .env_remove("SPIELRAUM_EDIT_TOKEN")
+                .stderr(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        let mut lines = Vec::new();
+        let stderr = child.0.stderr.take().unwrap();
+        for line in std::io::BufReader::new(stderr).lines() {
+            let line = line.unwrap();
+            let done = line.contains("http://");
+            lines.push(line);
+            if done {
+                break;
+            }
+        }
+        lines
+    };
+    let lines = start_lines();
+    assert!(
+        lines.iter().any(|l| l.contains("nobody can log in yet")),
+        "{lines:?}"
+    );
+    let mut add = Command::new(spielraum_bin());
+    add.args(["user", "add", g, "vic", "--name", "Vic", "--role", "viewer"])
+        .env("SPIELRAUM_PASSWORD", "Spielraum für alle 2026")
+        .env("SPIELRAUM_ARGON2_COST", "m=64,t=1,p=1");
+    ok(&add.output().unwrap());
+    let lines = start_lines();
+    assert!(
+        !lines.iter().any(|l| l.contains("nobody can log in yet")),
+        "{lines:?}"
+    );
+}

@@ -127,6 +127,8 @@ fn prepare(
     if options.edit_token.enabled() {
         notes.push("Scenario editing is enabled (bearer token).".into());
     }
+    let private_scenarios = options.private;
+    let token = options.edit_token.enabled();
     let setup = ScenarioSetup {
         standards: options.standards,
         store,
@@ -150,6 +152,14 @@ fn prepare(
                         .into(),
                 ),
                 Err(e) => warnings.push(format!("cannot read the accounts: {e}")),
+            }
+            let closed = private_scenarios || login.private_workspace;
+            if closed && !token && !accounts.has_users().unwrap_or(false) {
+                warnings.push(
+                    "reading is private, but nobody can log in yet: add users with \
+                     'spielraum user add' or give --edit-token-file"
+                        .into(),
+                );
             }
             state.with_accounts(AccountSetup {
                 session_ttl: login.session_ttl,

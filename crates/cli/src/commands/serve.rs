@@ -27,11 +27,12 @@ pub struct Args {
     pub indicators: Option<PathBuf>,
     #[command(flatten)]
     pub standards: StandardsArg,
-    /// Allow editing scenarios over HTTP with the token in this file (`Authorization: Bearer
-    /// TOKEN`); default: $SPIELRAUM_EDIT_TOKEN, else the server is read-only.
+    /// A machine token in this file edits scenarios over HTTP with the editor role
+    /// (`Authorization: Bearer TOKEN`); default: $SPIELRAUM_EDIT_TOKEN, else only the file's
+    /// users edit (`spielraum user add`; none: the server is read-only).
     #[arg(long, value_name = "FILE")]
     pub edit_token_file: Option<PathBuf>,
-    /// Reading scenarios, comparisons and suggestions needs the edit token too (default:
+    /// Reading scenarios, comparisons and suggestions needs a login or a token too (default:
     /// reading is public).
     #[arg(long)]
     pub private_scenarios: bool,
