@@ -178,6 +178,35 @@ try {
     check((await n.page.textContent(".embed-card")).includes("Wo ist der nächste Spielplatz?"), "embed ?lang=de is German");
     check(n.errors.length === 0, `no page errors on /embed?neighbourhood (${n.errors.join(" | ")})`);
   }
+
+  // --- a phone (375 × 667): nothing wider than the screen, a search box to type in, the sidebar
+  // (band, legend, layers) behind a button, and an embed snippet that fits a phone's page ---
+  const phone = await openMap(browser, `${server.url}/`, { locale: "de-DE", viewport: { width: 375, height: 667 }, allowed: isLocal });
+  const ph = phone.page;
+  const wide = await ph.evaluate(() => document.documentElement.scrollWidth);
+  check(wide <= 375, `phone: nothing is wider than the screen (${wide} px)`);
+  const searchWidth = await ph.evaluate(() => document.getElementById("search").getBoundingClientRect().width);
+  check(searchWidth >= 140, `phone: the search box has room to type (${Math.round(searchWidth)} px)`);
+  check(!(await ph.isVisible("#bands")), "phone: the sidebar starts closed, the map is free");
+  await ph.click("#sidebar-toggle");
+  const open = (await ph.isVisible("#bands")) && (await ph.isVisible("#choropleth-legend")) && (await ph.isVisible("#layer-toggles"));
+  check(open && (await ph.getAttribute("#sidebar-toggle", "aria-expanded")) === "true", "phone: the button opens band, legend and layers");
+  await ph.screenshot({ path: resolve(artifacts, "phone-sidebar-de.png") });
+  await ph.keyboard.press("Escape");
+  check(!(await ph.isVisible("#bands")) && (await ph.evaluate(() => document.activeElement?.id)) === "sidebar-toggle", "phone: Escape closes the sidebar and returns focus to its button");
+  const snippet = await ph.inputValue("#embed-snippet");
+  check(snippet.includes('width="100%"') && snippet.includes("max-width:600px"), "the embed snippet fits a phone's page (width 100 %, at most 600 px)");
+  // The snippet on a 375 px host page: the iframe is no wider than the page.
+  const host = await browser.newContext({ viewport: { width: 375, height: 667 } });
+  const hp = await host.newPage();
+  await hp.route("**/*", (r) => (isLocal(r.request().url()) ? r.continue() : r.abort()));
+  await hp.goto(`${server.url}/health`);
+  await hp.setContent(`<!doctype html><meta name="viewport" content="width=device-width, initial-scale=1"><body style="margin:8px">${snippet}</body>`);
+  const frame = await hp.evaluate(() => ({ w: document.querySelector("iframe").getBoundingClientRect().width, page: document.documentElement.scrollWidth }));
+  check(frame.w <= 359 && frame.page <= 375, `the snippet on a 375 px page is ${Math.round(frame.w)} px wide, the page ${frame.page} px`);
+  check(phone.errors.length === 0, `phone: no page errors (${phone.errors.join(" | ")})`);
+  await host.close();
+  await phone.context.close();
 } catch (err) {
   check(false, `test crashed: ${err.stack ?? err}`);
 } finally {

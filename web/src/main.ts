@@ -311,7 +311,7 @@ function updateSnippet(): void {
   const snippet = document.getElementById("embed-snippet") as HTMLTextAreaElement;
   const b = map.getBounds();
   const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(4)).join(",");
-  snippet.value = `<iframe src="${location.origin}/embed?layer=facilities&kind=playground&bbox=${bbox}&lang=${lang()}" width="600" height="450" style="border:0" title="${t("embedTitle")}" loading="lazy"></iframe>`;
+  snippet.value = `<iframe src="${location.origin}/embed?layer=facilities&kind=playground&bbox=${bbox}&lang=${lang()}" width="100%" height="450" style="border:0;max-width:600px" title="${t("embedTitle")}" loading="lazy"></iframe>`;
 }
 
 function buildSearch(): void {
@@ -373,8 +373,20 @@ function applyLang(l: Lang): void {
 
 document.querySelectorAll<HTMLButtonElement>("[data-lang]").forEach((b) => b.addEventListener("click", () => applyLang(b.dataset.lang as Lang)));
 document.getElementById("panel-close")!.addEventListener("click", closePanel);
+// On a phone the sidebar (age band, legend, layers, scenarios) opens over the map.
+const sidebar = document.getElementById("sidebar")!;
+const sidebarToggle = document.getElementById("sidebar-toggle") as HTMLButtonElement;
+function showSidebar(open: boolean): void {
+  sidebar.classList.toggle("open", open);
+  sidebarToggle.setAttribute("aria-expanded", String(open));
+}
+sidebarToggle.addEventListener("click", () => showSidebar(!sidebar.classList.contains("open")));
 document.addEventListener("keydown", (e) => {
-  if (e.key === "Escape" && !panel.hidden) closePanel();
+  if (e.key !== "Escape") return;
+  if (sidebar.classList.contains("open")) {
+    showSidebar(false);
+    sidebarToggle.focus();
+  } else if (!panel.hidden) closePanel();
 });
 const searchInput = document.getElementById("search") as HTMLInputElement;
 searchInput.addEventListener("change", () => search(searchInput.value));
