@@ -69,12 +69,12 @@ console.log(`serving ${site} with nginx at ${server.origin}/${basename(site)}/`)
 const base = `${server.origin}/${basename(site)}/`;
 const browser = await launchBrowser();
 
-async function openPage(query, locale) {
+async function openPage(query, locale, viewport = { width: 900, height: 700 }) {
   const ranges = [];
   // Nothing may reach the internet even if the page asked: abort what leaves the server.
   const opened = await openMap(browser, `${base}${query}`, {
     locale,
-    viewport: { width: 900, height: 700 },
+    viewport,
     allowed: (url) => new URL(url).origin === server.origin,
     prepare: (page) => page.on("response", (r) => r.url().endsWith("tiles.pmtiles") && ranges.push(r.status())),
   });
@@ -141,6 +141,27 @@ try {
   check(errors.length === 0, `no page errors (${errors.join(" | ")})`);
   const foreign = requests.filter((u) => new URL(u).origin !== server.origin);
   check(requests.length > 0 && foreign.length === 0, `all ${requests.length} requests went to the static server (${foreign.slice(0, 5).join(", ")})`);
+
+  // --- a phone (375 × 667): after the same tap the card leaves most of the map free ---
+  const phone = await openPage("?lang=de&kind=playground", "de-DE", { width: 375, height: 667 });
+  await phone.page.evaluate((c) => window.spielraumMap.jumpTo({ center: c, zoom: 14 }), vaduz);
+  await phone.page.waitForFunction(() => window.spielraumMap.loaded() && window.spielraumMap.areTilesLoaded(), null, { timeout: 60000 });
+  const tap = await phone.page.evaluate((c) => {
+    const m = window.spielraumMap;
+    const p = m.project(c);
+    const r = m.getCanvas().getBoundingClientRect();
+    return { x: r.left + p.x, y: r.top + p.y };
+  }, vaduz);
+  await phone.page.mouse.click(tap.x, tap.y);
+  await phone.page.waitForSelector("#embed-list li", { timeout: 10000 });
+  const card = await phone.page.evaluate(() => {
+    const c = document.querySelector(".embed-card").getBoundingClientRect();
+    return { h: c.height, w: c.width, page: document.documentElement.scrollWidth };
+  });
+  check(card.h <= 0.4 * 667 + 1 && card.page <= 375, `phone: the result card covers at most 40 % of the map's height (${Math.round(card.h)} of 667 px, ${Math.round(card.w)} px wide)`);
+  await phone.page.screenshot({ path: resolve(artifacts, "static-phone-de.png") });
+  check(phone.errors.length === 0, `phone: no page errors (${phone.errors.join(" | ")})`);
+  await phone.context.close();
 
   // --- German, neighbourhoods coloured, zoomed to one neighbourhood by name ---
   const pick = indicators.neighbourhoods[0];
