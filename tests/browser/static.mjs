@@ -81,17 +81,8 @@ async function openPage(query, locale, viewport = { width: 900, height: 700 }) {
   return { ...opened, ranges };
 }
 
-/** Straight-line metres by the equirectangular approximation (a second formula to the page's). */
-function approxMetres(a, b) {
-  const r = Math.PI / 180;
-  const x = (b[0] - a[0]) * r * Math.cos(((a[1] + b[1]) / 2) * r);
-  const y = (b[1] - a[1]) * r;
-  return Math.hypot(x, y) * 6371008.8;
-}
-
 try {
   const indicators = JSON.parse(readFileSync(join(site, "indicators.json"), "utf8"));
-  const facilities = JSON.parse(readFileSync(join(site, "facilities.geojson"), "utf8")).features;
 
   // --- English, playgrounds ---
   const { page, errors, requests, ranges } = await openPage("?lang=en&kind=playground", "de-DE");
@@ -109,7 +100,8 @@ try {
   const minZoom = await page.evaluate(() => window.spielraumMap.getMinZoom());
   check(minZoom === archiveMin, `map min zoom is the archive's (${minZoom} vs ${archiveMin})`);
 
-  // Tap in central Vaduz: the five nearest playgrounds as the crow flies, and the coverage.
+  // Tap in central Vaduz: the nearest playground on foot (its distance is checked against the
+  // server by static-walk.mjs), marked on the map, and the coverage.
   const vaduz = [9.5209, 47.141];
   await page.evaluate((c) => window.spielraumMap.jumpTo({ center: c, zoom: 14 }), vaduz);
   await page.waitForFunction(() => window.spielraumMap.loaded() && window.spielraumMap.areTilesLoaded(), null, { timeout: 60000 });
@@ -122,14 +114,16 @@ try {
   await page.mouse.click(spot.x, spot.y);
   await page.waitForSelector("#embed-list li", { timeout: 10000 });
   const items = await page.$$eval("#embed-list li", (lis) => lis.map((li) => li.textContent));
-  const playgrounds = facilities.filter((f) => f.properties.kind === "playground");
-  const nearest = playgrounds.map((f) => ({ f, d: approxMetres(vaduz, f.geometry.coordinates) })).sort((a, b) => a.d - b.d);
-  check(items.length === Math.min(5, playgrounds.length), `tap lists the ${Math.min(5, playgrounds.length)} nearest playgrounds (${items.length})`);
-  const first = nearest[0];
+  const walkIndex = JSON.parse(readFileSync(join(site, "walk/index.json"), "utf8"));
+  const named = walkIndex.facilities.filter((f) => f.kind === "playground").map((f) => f.name ?? (f.street ? `near ${f.street}` : "unnamed"));
   check(
-    first !== undefined && items[0].includes(first.f.properties.name ?? "unnamed") && Math.abs(parseInt(items[0].match(/(\d+) m/)?.[1] ?? "-1", 10) - first.d) <= 2,
-    `nearest playground as the crow flies matches facilities.geojson (${items[0]} vs ${first?.f.properties.name}, ${first?.d.toFixed(0)} m)`,
+    items.length === 1 && /\d+ m on foot/.test(items[0]) && named.some((n) => items[0].includes(n)),
+    `tap names the nearest playground on foot from walk/ (${items[0]})`,
   );
+  const marked = await page
+    .waitForFunction(() => window.spielraumMap.getLayer("nearest-ring") && window.spielraumMap.queryRenderedFeatures({ layers: ["nearest-ring"] }).length === 2, null, { timeout: 10000 })
+    .then(() => true, () => false);
+  check(marked, "the tapped point and the nearest playground are marked on the map");
   const coverage = await page.textContent("#static-coverage");
   const hood = indicators.neighbourhoods.find((n) => coverage.includes(n.name));
   const share = hood?.served_share?.age_0_5;

@@ -6,19 +6,46 @@ import maplibregl from "maplibre-gl";
 import { Protocol } from "pmtiles";
 import { BANDS, createMap, el, kindColour, kindName, layerId } from "./common";
 import { applyEmbedParams, kind, layer } from "./embed-view";
-import { initialLang, setLang, t, type Key } from "./i18n";
+import { initialLang, lang, setLang, t, type Key } from "./i18n";
+import { chunkName, metres, WalkData, type WalkFacility } from "./walk";
+
+/** A facility's name for a visitor: its own, else its kind and the nearest street, else "unnamed". */
+function placeName(f: WalkFacility): string {
+  if (f.name) return f.name;
+  if (f.street) return t("nearStreet", { kind: kindName(f.kind), street: f.street });
+  return t("unnamed");
+}
+
+/** Marks the tapped point and the facility named for it. */
+function highlight(map: maplibregl.Map, at: [number, number], facility: [number, number] | null): void {
+  const data: GeoJSON.FeatureCollection = {
+    type: "FeatureCollection",
+    features: [
+      { type: "Feature", geometry: { type: "Point", coordinates: at }, properties: { type: "origin" } },
+      ...(facility ? [{ type: "Feature" as const, geometry: { type: "Point" as const, coordinates: facility }, properties: { type: "nearest" } }] : []),
+    ],
+  };
+  const src = map.getSource("nearest") as maplibregl.GeoJSONSource | undefined;
+  if (src) {
+    src.setData(data);
+    return;
+  }
+  map.addSource("nearest", { type: "geojson", data });
+  map.addLayer({
+    id: "nearest-ring",
+    type: "circle",
+    source: "nearest",
+    paint: {
+      "circle-radius": ["match", ["get", "type"], "nearest", 11, 6],
+      "circle-color": ["match", ["get", "type"], "nearest", "rgba(0,0,0,0)", "#1864ab"],
+      "circle-stroke-color": ["match", ["get", "type"], "nearest", "#111111", "#ffffff"],
+      "circle-stroke-width": 3,
+    },
+  });
+}
 
 /** A file of the bundle, relative to the page (the bundle may live under any path). */
 const here = (file: string) => new URL(file, location.href).href;
-
-/** Straight-line distance in metres (haversine, mean Earth radius). */
-function metres(a: [number, number], b: [number, number]): number {
-  const r = Math.PI / 180;
-  const dLat = (b[1] - a[1]) * r;
-  const dLon = (b[0] - a[0]) * r;
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a[1] * r) * Math.cos(b[1] * r) * Math.sin(dLon / 2) ** 2;
-  return 2 * 6371008.8 * Math.asin(Math.sqrt(h));
-}
 
 interface Indicators {
   neighbourhoods?: { id: string; name: string; served_share?: Record<string, number | null> }[];
@@ -56,24 +83,49 @@ async function main(): Promise<void> {
   if (map.loaded()) onLoad();
   else map.once("load", onLoad);
 
-  map.on("click", (e) => {
+  const bytes = (file: string) => fetch(here(file)).then((r) => (r.ok ? r.arrayBuffer() : null));
+  const walk = await WalkData.load(json, bytes);
+
+  map.on("click", async (e) => {
     const at: [number, number] = [e.lngLat.lng, e.lngLat.lat];
     const list = document.getElementById("embed-list")!;
     list.replaceChildren();
-    const nearest = facilities.features
-      .filter((f) => !kind || f.properties?.kind === kind)
-      .map((f) => ({ f, d: metres(at, (f.geometry as GeoJSON.Point).coordinates as [number, number]) }))
-      .sort((a, b) => a.d - b.d)
-      .slice(0, 5);
-    for (const { f, d } of nearest) {
-      const p = f.properties ?? {};
+    if (walk) {
+      // On foot, as the live map answers (walk.ts).
+      const hit = await walk.nearest(at, kind).catch(() => null);
+      const f = hit ? walk.index.facilities[hit.facility] : undefined;
       const li = el("li");
-      li.append(
-        el("span", { class: "dot", style: `background:${kindColour(p.kind)}` }),
-        el("span", { class: "name" }, `${p.name ?? t("unnamed")} · ${kindName(p.kind)}`),
-        el("span", { class: "dist" }, `${Math.round(d)} ${t("metres")} ${t("crowFlies")}`),
-      );
+      if (hit && f) {
+        const name = placeName(f);
+        li.append(
+          el("span", { class: "dot", style: `background:${kindColour(f.kind)}` }),
+          el("span", { class: "name" }, f.name ? `${name} · ${kindName(f.kind)}` : name),
+          el("span", { class: "dist" }, `${Math.round(hit.distance_m).toLocaleString(lang() === "de" ? "de-DE" : "en-GB")} ${t("metres")} ${t("onFoot")}`),
+        );
+        li.setAttribute("aria-label", t("nearestOnFoot", { kind: kindName(f.kind), name, m: Math.round(hit.distance_m) }));
+      } else {
+        const inIndex = walk.index.chunk.files.includes(chunkName(walk.index, at));
+        li.className = "muted";
+        li.textContent = hit === null && inIndex ? t("noneOfKindOrPath", { m: walk.index.margin_m }) : t("noPathNear", { m: walk.index.margin_m });
+      }
       list.append(li);
+      highlight(map, at, f?.at ?? null);
+    } else {
+      const nearest = facilities.features
+        .filter((f) => !kind || f.properties?.kind === kind)
+        .map((f) => ({ f, d: metres(at, (f.geometry as GeoJSON.Point).coordinates as [number, number]) }))
+        .sort((a, b) => a.d - b.d)
+        .slice(0, 5);
+      for (const { f, d } of nearest) {
+        const p = f.properties ?? {};
+        const li = el("li");
+        li.append(
+          el("span", { class: "dot", style: `background:${kindColour(p.kind)}` }),
+          el("span", { class: "name" }, `${p.name ?? t("unnamed")} · ${kindName(p.kind)}`),
+          el("span", { class: "dist" }, `${Math.round(d)} ${t("metres")} ${t("crowFlies")}`),
+        );
+        list.append(li);
+      }
     }
     const cov = document.getElementById("static-coverage")!;
     const hit = map.queryRenderedFeatures(e.point, { layers: [layerId("neighbourhoods")] })[0];

@@ -7,6 +7,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod walk;
+
 use analysis::AnalysisDocument;
 use model::City;
 use serde_json::{Value as Json, json};
@@ -89,6 +91,8 @@ pub struct SiteSummary {
     pub max_zoom: u8,
     /// Size of `tiles.pmtiles` in bytes.
     pub archive_bytes: u64,
+    /// The walking distances of `walk/` (no chunks when the city has no walking network).
+    pub walk: walk::WalkSummary,
 }
 
 /// `out` must be missing, an empty folder, or (with `force`) a folder.
@@ -201,6 +205,15 @@ impl Site {
         let readme_path = dir.join("README.md");
         std::fs::write(&readme_path, readme)
             .map_err(io(format!("cannot write {}", readme_path.display())))?;
+        // Walking distances for taps on the static page, on the graph `serve` answers with.
+        let walk = match network::WalkGraph::build(
+            &city.walk_ways,
+            &city.tagged_nodes,
+            network::Profile::Default,
+        ) {
+            Ok(graph) => walk::write(dir, city, &graph)?,
+            Err(_) => walk::WalkSummary::default(),
+        };
         copy_page(web, dir)?;
 
         let out = self.out.clone();
@@ -213,6 +226,7 @@ impl Site {
             min_zoom,
             max_zoom,
             archive_bytes,
+            walk,
         })
     }
 }

@@ -17,7 +17,7 @@ mod targets;
 
 pub use graph::{NetworkError, Profile, WalkGraph, is_walkable};
 pub use isochrone::{IsochroneOptions, isochrone, isochrone_with, reached_lines};
-pub use query::{Entry as HeapEntry, Hit, k_nearest, nearest, within};
+pub use query::{Entry as HeapEntry, Hit, k_nearest, nearest, node_field, within};
 pub use reverse::{Origins, ReverseSearch};
 pub use snap::{MAX_SNAP_DETOUR_M, Snap};
 pub use targets::{OUTLINE_SPACING_M, Targets, access_points, area_of, facility_point};

@@ -167,6 +167,19 @@ fn field(graph: &WalkGraph, targets: &Targets, max_m: f64) -> Arc<Field> {
     f
 }
 
+/// For every node of `graph`: the walking distance to the nearest of `targets` (access point
+/// offsets included) and which target that is — `f64::INFINITY` and `u32::MAX` where none is
+/// reachable. This is the unbounded field [`nearest`] reads; with it and [`Targets::access_snaps`]
+/// a nearest query can be answered elsewhere (the static export answers taps in the browser).
+pub fn node_field(graph: &WalkGraph, targets: &Targets) -> (Vec<f64>, Vec<u32>) {
+    let n = graph.node_count();
+    if !matches(graph, targets) || targets.snaps.is_empty() {
+        return (vec![f64::INFINITY; n], vec![u32::MAX; n]);
+    }
+    let f = field(graph, targets, f64::INFINITY);
+    (f.dist.clone(), f.label.clone())
+}
+
 /// Whether `targets` were snapped to this graph (otherwise every answer is "unreachable").
 fn matches(graph: &WalkGraph, targets: &Targets) -> bool {
     let ok = graph.id == targets.graph_id;

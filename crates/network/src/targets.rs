@@ -111,6 +111,12 @@ impl Targets {
         }
     }
 
+    /// Every access point as snapped, sorted by edge: (target, snap). A nearest query from a
+    /// snap on the same edge walks straight along it to these (see [`crate::node_field`]).
+    pub fn access_snaps(&self) -> impl Iterator<Item = (u32, &Snap)> + '_ {
+        self.snaps.iter().map(|s| (s.target, &s.snap))
+    }
+
     /// Number of targets.
     pub fn len(&self) -> usize {
         self.len
