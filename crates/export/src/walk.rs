@@ -102,14 +102,24 @@ pub fn write(dir: &Path, city: &City, graph: &WalkGraph) -> Result<WalkSummary, 
     std::fs::create_dir_all(&folder).map_err(io(format!("cannot create {}", folder.display())))?;
     let mut summary = WalkSummary::default();
     for ((cx, cy), edges) in &chunks {
-        let bytes = chunk_bytes(graph, edges, &fields, &access, &areas, grid.bounds(*cx, *cy));
+        let bytes = chunk_bytes(
+            graph,
+            edges,
+            &fields,
+            &access,
+            &areas,
+            grid.bounds(*cx, *cy),
+        );
         let path = folder.join(format!("{cx}_{cy}.bin"));
         std::fs::write(&path, &bytes).map_err(io(format!("cannot write {}", path.display())))?;
         summary.chunks += 1;
         summary.bytes += bytes.len() as u64;
     }
 
-    let points: Vec<Coord<f64>> = public.iter().filter_map(|f| point_on(&f.geometry)).collect();
+    let points: Vec<Coord<f64>> = public
+        .iter()
+        .filter_map(|f| point_on(&f.geometry))
+        .collect();
     let streets = Streets::around(city, &points);
     let facilities: Vec<serde_json::Value> = public
         .iter()
@@ -327,11 +337,10 @@ fn chunk_bytes(
     for (kind, facility, mp) in in_chunk {
         u32le(&mut out, *kind);
         u32le(&mut out, *facility);
-        let rings: Vec<&geo_types::LineString<f64>> = mp
-            .0
-            .iter()
-            .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
-            .collect();
+        let rings: Vec<&geo_types::LineString<f64>> =
+            mp.0.iter()
+                .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+                .collect();
         u32le(&mut out, rings.len() as u32);
         for r in rings {
             u32le(&mut out, r.0.len() as u32);

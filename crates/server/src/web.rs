@@ -3,7 +3,9 @@
 //! binary carries (or the `SPIELRAUM_WEB_DIR` folder), with entity tags and cache headers.
 //!
 //! Pages are revalidated on every load (`no-cache`); content-hashed assets are cached for a
-//! year (`immutable`). Without a built app, `/` and `/embed` answer 503 with a page saying how
+//! year (`immutable`). Where the build left a brotli or gzip copy beside a file (`X.js.br`,
+//! `X.js.gz`, written by `web/compress.mjs`) and the client accepts it, the copy is sent with
+//! `Content-Encoding` (brotli first); such files answer with `Vary: Accept-Encoding`. Without a built app, `/` and `/embed` answer 503 with a page saying how
 //! to build it.
 
 use axum::extract::{Path, State};
@@ -32,6 +34,50 @@ pub(crate) const CSP: &str = "default-src 'self'; script-src 'self'; worker-src 
 child-src 'self' blob:; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; \
 font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; \
 form-action 'self'";
+
+/// The precompressed copies the build writes, best first: (`Content-Encoding`, file suffix).
+const ENCODINGS: [(&str, &str); 2] = [("br", ".br"), ("gzip", ".gz")];
+
+/// Whether `Accept-Encoding` takes `coding` (by name or `*`, with a q-value above 0).
+fn accepts(headers: &HeaderMap, coding: &str) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut parts = item.split(';');
+            let name = parts.next().unwrap_or("").trim();
+            let q = parts
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            (name.eq_ignore_ascii_case(coding) || name == "*") && q > 0.0
+        })
+}
+
+/// `path` of the app as the client best takes it: a precompressed copy with its encoding when
+/// there is one the client accepts, else the file itself; and whether copies exist at all.
+async fn read_encoded(
+    web: &WebApp,
+    path: &str,
+    headers: &HeaderMap,
+) -> Option<(Asset, Option<&'static str>, bool)> {
+    let plain = read(web, path.to_string()).await?;
+    let mut variants = false;
+    for (coding, suffix) in ENCODINGS {
+        let Some(mut copy) = read(web, format!("{path}{suffix}")).await else {
+            continue;
+        };
+        variants = true;
+        if accepts(headers, coding) {
+            copy.content_type = plain.content_type;
+            copy.content_hashed = plain.content_hashed;
+            return Some((copy, Some(coding), true));
+        }
+    }
+    Some((plain, None, variants))
+}
 
 /// `Referrer-Policy` of the pages.
 const REFERRER_POLICY: &str = "strict-origin-when-cross-origin";
@@ -72,8 +118,14 @@ fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
         .any(|tag| tag.trim() == "*" || opaque(tag) == ours)
 }
 
-/// The answer for one file of the app: 304 when the client has it, else the bytes.
-fn send(file: Asset, cache_control: &'static str, headers: &HeaderMap) -> Response {
+/// The answer for one file of the app read by [`read_encoded`]: 304 when the client has it,
+/// else the bytes; with its `Content-Encoding`, and `Vary: Accept-Encoding` when the file has
+/// precompressed copies.
+fn send_encoded(
+    (file, coding, variants): (Asset, Option<&'static str>, bool),
+    cache_control: &'static str,
+    headers: &HeaderMap,
+) -> Response {
     let etag = HeaderValue::from_str(&file.etag).ok();
     let mut out = if etag.is_some() && not_modified(headers, &file.etag) {
         StatusCode::NOT_MODIFIED.into_response()
@@ -93,6 +145,12 @@ fn send(file: Asset, cache_control: &'static str, headers: &HeaderMap) -> Respon
     if let Some(etag) = etag {
         h.insert(header::ETAG, etag);
     }
+    if let Some(coding) = coding {
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
+    }
+    if variants {
+        h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
     out
 }
 
@@ -111,8 +169,8 @@ async fn read(web: &WebApp, path: String) -> Option<Asset> {
 }
 
 async fn page(s: &AppState, name: &str, headers: &HeaderMap, framable: bool) -> Response {
-    let page = match read(&s.0.web, name.to_string()).await {
-        Some(file) => send(file, REVALIDATE, headers),
+    let page = match read_encoded(&s.0.web, name, headers).await {
+        Some(file) => send_encoded(file, REVALIDATE, headers),
         None => (StatusCode::SERVICE_UNAVAILABLE, Html(NOT_BUILT)).into_response(),
     };
     secure(page, framable)
@@ -136,14 +194,15 @@ pub(crate) async fn asset(
     headers: HeaderMap,
 ) -> Response {
     // `WebApp::get` refuses `..`, empty segments, backslashes and links out of the folder.
-    match read(&s.0.web, format!("{}/{path}", webapp::ASSETS_DIR)).await {
+    let file = format!("{}/{path}", webapp::ASSETS_DIR);
+    match read_encoded(&s.0.web, &file, &headers).await {
         Some(file) => {
-            let cache = if file.content_hashed {
+            let cache = if file.0.content_hashed {
                 IMMUTABLE
             } else {
                 REVALIDATE
             };
-            send(file, cache, &headers)
+            send_encoded(file, cache, &headers)
         }
         None => json_error(
             StatusCode::NOT_FOUND,

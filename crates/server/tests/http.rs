@@ -733,6 +733,81 @@ async fn web_app_refuses_paths_out_of_its_folder() {
     s.stop().await;
 }
 
+/// A file with precompressed copies (`X.br`, `X.gz`) is sent as the client accepts it: brotli
+/// first, then gzip, else as it is; every answer says `Vary: Accept-Encoding`, keeps the
+/// file's own type and caching, and carries its own entity tag.
+#[tokio::test]
+async fn web_app_sends_precompressed_copies_as_accepted() {
+    use std::io::{Read, Write};
+    let tmp = tempfile::tempdir().unwrap();
+    let dist = tmp.path().join("dist");
+    std::fs::create_dir_all(dist.join("assets")).unwrap();
+    let js = "export const x = 1;\n".repeat(200);
+    std::fs::write(dist.join("index.html"), "<!doctype html>").unwrap();
+    std::fs::write(dist.join("assets/main-Ab12Cd34.js"), &js).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(js.as_bytes()).unwrap();
+    let gz = gz.finish().unwrap();
+    std::fs::write(dist.join("assets/main-Ab12Cd34.js.gz"), &gz).unwrap();
+    // The server does not decode copies: any bytes stand for the brotli one here.
+    std::fs::write(dist.join("assets/main-Ab12Cd34.js.br"), b"brotli copy").unwrap();
+    let s = start(AppState::new(City::default(), None).with_web_dir(dist)).await;
+    let path = "/assets/main-Ab12Cd34.js";
+    let get = |accept: Option<&'static str>, if_none_match: Option<String>| {
+        let mut r = s.client.get(format!("{}{path}", s.base));
+        if let Some(a) = accept {
+            r = r.header("accept-encoding", a);
+        }
+        if let Some(tag) = if_none_match {
+            r = r.header("if-none-match", tag);
+        }
+        r.send()
+    };
+    let mut tags = std::collections::HashSet::new();
+    for (accept, coding, body) in [
+        (
+            Some("gzip, deflate, br"),
+            Some("br"),
+            b"brotli copy".to_vec(),
+        ),
+        (Some("br;q=0, gzip"), Some("gzip"), gz.clone()),
+        (Some("gzip;q=0.5"), Some("gzip"), gz.clone()),
+        (Some("identity"), None, js.as_bytes().to_vec()),
+        (None, None, js.as_bytes().to_vec()),
+    ] {
+        let r = get(accept, None).await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{accept:?}");
+        let h = r.headers().clone();
+        assert_eq!(
+            h.get("content-encoding").map(|v| v.to_str().unwrap()),
+            coding,
+            "{accept:?}"
+        );
+        assert_eq!(h["content-type"], "text/javascript; charset=utf-8");
+        assert_eq!(h["cache-control"], "public, max-age=31536000, immutable");
+        assert!(
+            h.get_all("vary")
+                .iter()
+                .any(|v| v.to_str().unwrap().contains("accept-encoding")),
+            "{accept:?}: {h:?}"
+        );
+        let tag = h["etag"].to_str().unwrap().to_string();
+        tags.insert(tag.clone());
+        assert_eq!(r.bytes().await.unwrap().to_vec(), body, "{accept:?}");
+        // The same client asking again gets 304 for that copy.
+        let again = get(accept, Some(tag)).await.unwrap();
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{accept:?}");
+    }
+    assert_eq!(tags.len(), 3, "one entity tag per copy: {tags:?}");
+    // The gzip copy is the file.
+    let mut plain = String::new();
+    flate2::read::GzDecoder::new(&gz[..])
+        .read_to_string(&mut plain)
+        .unwrap();
+    assert_eq!(plain, js);
+    s.stop().await;
+}
+
 /// Without `SPIELRAUM_WEB_DIR`, the server answers with the app this build carries: the files
 /// of `web/dist` as they are on disk, or the 503 page when `web/dist` is not built.
 #[tokio::test]
@@ -782,6 +857,22 @@ async fn web_app_embedded_in_the_build_is_web_dist() {
         );
         let want = std::fs::read(dist.join(file)).unwrap();
         assert_eq!(r.bytes().await.unwrap(), want, "{path}");
+        // The build's gzip copy (web/compress.mjs), asked for, decodes to the same bytes.
+        if dist.join(format!("{file}.gz")).exists() {
+            let r = s
+                .client
+                .get(format!("{}{path}", s.base))
+                .header("accept-encoding", "gzip")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.headers()["content-encoding"], "gzip", "{path}");
+            let body = r.bytes().await.unwrap();
+            let mut plain = Vec::new();
+            std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&body[..]), &mut plain)
+                .unwrap();
+            assert_eq!(plain, want, "{path}");
+        }
     }
     s.stop().await;
 }
