@@ -119,3 +119,55 @@ export const rendered = (page, layers) =>
     const have = ls.filter((l) => m.getLayer(l));
     return m.queryRenderedFeatures({ layers: have }).length;
   }, layers);
+
+/**
+ * Opens `url` in a fresh context and measures its first view: the bytes transferred (as sent,
+ * compressed, headers included) by kind — script, style sheet, tiles (`/tiles/` and
+ * `.pmtiles`), glyphs (`/fonts/`), other — until the map has loaded every tile of the view;
+ * the milliseconds from navigation to that moment; and the URLs loaded. Requests of the map's
+ * workers count too. `throttle` ({ latency ms, download/upload bytes per second }) emulates a
+ * slow network through the DevTools protocol (for the page and its workers); `identity` asks
+ * for every answer uncompressed.
+ */
+export async function firstView(browser, url, { viewport = { width: 600, height: 450 }, throttle, identity = false } = {}) {
+  // `identity`: ask for every answer uncompressed (for comparison).
+  const context = await browser.newContext({ viewport, extraHTTPHeaders: identity ? { "Accept-Encoding": "identity" } : {} });
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
+  const conditions = throttle && { offline: false, latency: throttle.latency, downloadThroughput: throttle.download, uploadThroughput: throttle.upload };
+  if (conditions) {
+    await cdp.send("Network.emulateNetworkConditions", conditions);
+    // The map's workers fetch the tiles: throttle them as they start.
+    await cdp.send("Target.setAutoAttach", { autoAttach: true, waitForDebuggerOnStart: false, flatten: true });
+    page.on("worker", async (w) => {
+      const s = await context.newCDPSession(w).catch(() => null);
+      if (s) await s.send("Network.enable").then(() => s.send("Network.emulateNetworkConditions", conditions)).catch(() => {});
+    });
+  }
+  const urls = [];
+  const bytes = { script: 0, stylesheet: 0, tiles: 0, glyphs: 0, other: 0, total: 0 };
+  const counted = [];
+  context.on("requestfinished", (r) => {
+    const u = r.url();
+    urls.push(u);
+    counted.push(
+      r.sizes().then((s) => {
+        const n = s.responseBodySize + s.responseHeadersSize;
+        const kind = /\/tiles\/|\.pmtiles/.test(u) ? "tiles" : /\/fonts\//.test(u) ? "glyphs" : /\.js(\?|$)/.test(u) ? "script" : /\.css(\?|$)/.test(u) ? "stylesheet" : "other";
+        bytes[kind] += n;
+        bytes.total += n;
+      }),
+    );
+  });
+  const start = Date.now();
+  await page.goto(url);
+  await page.waitForFunction(() => window.spielraumMap && window.spielraumMap.loaded() && window.spielraumMap.areTilesLoaded(), null, { timeout: 120000, polling: 50 });
+  const ms = Date.now() - start;
+  // Let the last answers finish counting.
+  await page.waitForTimeout(300);
+  await Promise.all(counted);
+  await context.close();
+  return { bytes, ms, urls };
+}

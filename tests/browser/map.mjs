@@ -5,7 +5,7 @@
 //   SPIELRAUM_BIN=target/debug/spielraum  binary to start (default), serving CITY.gpkg on a free port
 //   CHROMIUM=/usr/bin/chromium            browser executable
 // Screenshots go to test-artifacts/. Any request to a host other than localhost fails the test.
-import { check, finish, isLocal, launchBrowser, openMap, rendered, artifacts, startServe } from "./lib.mjs";
+import { firstView, check, finish, isLocal, launchBrowser, openMap, rendered, artifacts, startServe } from "./lib.mjs";
 import { resolve } from "node:path";
 
 async function startServer() {
@@ -157,6 +157,15 @@ try {
   await e.page.screenshot({ path: resolve(artifacts, "embed.png") });
   check(e.errors.length === 0, `no page errors on /embed (${e.errors.join(" | ")})`);
   check(e.outside.length === 0, `embed: no request leaves localhost (${e.outside.join(", ")})`);
+  // The embed's first view, as a browser fetches it (compressed), in a 600 × 450 frame.
+  const view1 = await firstView(browser, `${server.url}/embed?layer=facilities&kind=playground&lang=de`);
+  const kb = (n) => `${(n / 1024).toFixed(0)} KB`;
+  check(
+    view1.bytes.total < 400 * 1024,
+    `embed's first view transfers under 400 KB (${kb(view1.bytes.total)}: scripts ${kb(view1.bytes.script)}, styles ${kb(view1.bytes.stylesheet)}, tiles ${kb(view1.bytes.tiles)}, glyphs ${kb(view1.bytes.glyphs)}, other ${kb(view1.bytes.other)})`,
+  );
+  const planner = view1.urls.filter((u) => /\/assets\/(main|scenario|table|admin|api)-/.test(u));
+  check(planner.length === 0, `the embed loads none of the planner's or admin's code (${planner.join(", ")})`);
 
   // --- embed zoomed to one neighbourhood by name ---
   const pick = neighbourhoods.features[0];
