@@ -216,6 +216,29 @@ try {
   check(phone.errors.length === 0, `phone: no page errors (${phone.errors.join(" | ")})`);
   await host.close();
   await phone.context.close();
+
+  // --- a server that knows its public address: the snippet points there; the copy button ---
+  const city = process.argv[2] ?? process.env.SPIELRAUM_CITY;
+  if (city) {
+    const pub = await startServe(city, ["--public-url", "https://karte.example.de/spielraum/"]);
+    try {
+      const p = await openMap(browser, `${pub.url}/`, { locale: "de-DE", allowed: isLocal });
+      await p.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: pub.url });
+      await p.page.waitForFunction(() => document.getElementById("embed-snippet").value.includes("karte.example.de"), null, { timeout: 10000 }).catch(() => {});
+      const code = await p.page.inputValue("#embed-snippet");
+      check(
+        code.startsWith('<iframe src="https://karte.example.de/spielraum/embed?') && code.includes('title="Wo ist der nächste Spielplatz?"'),
+        `with --public-url the snippet points at the public address and has a title (${code.slice(0, 70)}…)`,
+      );
+      await p.page.click("#embed-copy");
+      const copied = await p.page.evaluate(() => navigator.clipboard.readText());
+      check(copied === code && (await p.page.textContent("#embed-copied")) === "Kopiert.", "the copy button puts the snippet on the clipboard and says so");
+      check(p.errors.length === 0, `no page errors with --public-url (${p.errors.join(" | ")})`);
+      await p.context.close();
+    } finally {
+      await pub.stop();
+    }
+  }
 } catch (err) {
   check(false, `test crashed: ${err.stack ?? err}`);
 } finally {

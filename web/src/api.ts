@@ -30,6 +30,8 @@ export interface Me {
   /** Reading needs a login. */
   private: boolean;
   editing: boolean;
+  /** The address visitors reach the server at (`serve --public-url`), else null. */
+  public_url: string | null;
 }
 
 /** A failed request: the server's machine `code`, the HTTP status, and `Retry-After` seconds if given. */
@@ -60,7 +62,7 @@ export function errorText(e: unknown): string {
   return t("err_offline");
 }
 
-const NOBODY: Me = { user: null, csrf: null, via: null, accounts: false, private: false, editing: false };
+const NOBODY: Me = { user: null, csrf: null, via: null, accounts: false, private: false, editing: false, public_url: null };
 let me: Me = { ...NOBODY };
 const listeners: (() => void)[] = [];
 
@@ -109,7 +111,15 @@ export async function loadMe(): Promise<Me> {
     const r = await fetch("/api/me", { credentials: "same-origin", headers: { Accept: "application/json" } });
     const v = (await r.json().catch(() => ({}))) as Partial<Me>;
     me = r.ok
-      ? { user: v.user ?? null, csrf: v.csrf ?? null, via: v.via ?? null, accounts: v.accounts === true, private: v.private === true, editing: v.editing === true }
+      ? {
+          user: v.user ?? null,
+          csrf: v.csrf ?? null,
+          via: v.via ?? null,
+          accounts: v.accounts === true,
+          private: v.private === true,
+          editing: v.editing === true,
+          public_url: typeof v.public_url === "string" ? v.public_url : null,
+        }
       : { ...NOBODY };
   } catch {
     me = { ...NOBODY };

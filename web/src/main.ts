@@ -7,7 +7,7 @@ import maplibregl from "maplibre-gl";
 import { BANDS, type Band, createMap, el, kindColour, kindName, layerId, legend, reachList, showReach } from "./common";
 import { bandLimit, dec, int, pct, readStandard, standardTitle } from "./format";
 import { type Lang, initialLang, lang, setLang, t, type Key } from "./i18n";
-import { askLogin, loadMe, loginControl } from "./api";
+import { askLogin, loadMe, loginControl, onSession, session } from "./api";
 import { initScenarios, render as renderScenario, scenarioClick, showFacilityPopup, translate as translateScenario } from "./scenario";
 import { initTable, render as renderTable, select as selectRow } from "./table";
 
@@ -307,12 +307,31 @@ function buildSidebar(): void {
   updateSnippet();
 }
 
+/** The embed snippet for the view shown, at the server's public address (`serve --public-url`) when it has one. */
 function updateSnippet(): void {
   const snippet = document.getElementById("embed-snippet") as HTMLTextAreaElement;
   const b = map.getBounds();
   const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(4)).join(",");
-  snippet.value = `<iframe src="${location.origin}/embed?layer=facilities&kind=playground&bbox=${bbox}&lang=${lang()}" width="100%" height="450" style="border:0;max-width:600px" title="${t("embedTitle")}" loading="lazy"></iframe>`;
+  const base = session().public_url ?? location.origin;
+  const title = t("embedTitle").replace(/"/g, "&quot;");
+  snippet.value = `<iframe src="${base}/embed?layer=facilities&kind=playground&bbox=${bbox}&lang=${lang()}" width="100%" height="450" style="border:0;max-width:600px" title="${title}" loading="lazy"></iframe>`;
 }
+onSession(() => updateSnippet());
+
+/** Copies the embed snippet, and says so. */
+async function copySnippet(): Promise<void> {
+  const snippet = document.getElementById("embed-snippet") as HTMLTextAreaElement;
+  const status = document.getElementById("embed-copied")!;
+  try {
+    await navigator.clipboard.writeText(snippet.value);
+  } catch {
+    // Without the clipboard API (a page not served over HTTPS): select it and copy the old way.
+    snippet.select();
+    document.execCommand("copy");
+  }
+  status.textContent = t("embedCopied");
+}
+document.getElementById("embed-copy")?.addEventListener("click", () => void copySnippet());
 
 function buildSearch(): void {
   const list = document.getElementById("search-list") as HTMLDataListElement;

@@ -93,6 +93,7 @@ pub fn serve_options(
     edit_token_file: Option<&Path>,
     private: bool,
     login: server::gpkg::LoginOptions,
+    public_url: Option<String>,
 ) -> anyhow::Result<server::gpkg::ServeOptions> {
     let edit_token =
         server::EditToken::from_file_or_env(edit_token_file).map_err(anyhow::Error::new)?;
@@ -103,6 +104,7 @@ pub fn serve_options(
         edit_token,
         private,
         login,
+        public_url,
     })
 }
 

@@ -248,6 +248,7 @@ pub(crate) async fn me(State(s): State<AppState>, headers: HeaderMap) -> Answer 
             "accounts": accounts,
             "private": s.0.private,
             "editing": editing,
+            "public_url": s.0.public_url,
         })),
     )
         .into_response();

@@ -26,6 +26,8 @@ pub struct ServeOptions {
     pub private: bool,
     /// Logging in with the file's accounts.
     pub login: LoginOptions,
+    /// The address visitors reach the server at, for embed snippets ([`AppState::with_public_url`]).
+    pub public_url: Option<String>,
 }
 
 /// How the server lets the workspace's users log in (see [`crate::AccountSetup`]).
@@ -141,6 +143,7 @@ fn prepare(
         None => state.with_scenarios(setup),
     };
     let login = options.login;
+    let state = state.with_public_url(options.public_url);
     let accounts = store::accounts::AccountStore::open(path)
         .and_then(|a| a.with_cost(store::accounts::HashCost::from_env()?));
     let state = match accounts {

@@ -109,6 +109,37 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     )
 }
 
+/// Checks a public address for `serve --public-url`: an `http://` or `https://` URL with a host,
+/// maybe a path, no query, fragment, user or spaces; returned without a trailing `/`.
+///
+/// ```
+/// use spielraum_server::public_url;
+/// assert_eq!(public_url("https://karte.example.de/spielraum/").unwrap(), "https://karte.example.de/spielraum");
+/// assert!(public_url("karte.example.de").is_err());
+/// assert!(public_url("https://karte.example.de/?a=1").is_err());
+/// ```
+pub fn public_url(text: &str) -> Result<String, String> {
+    let t = text.trim().trim_end_matches('/');
+    let rest = t
+        .strip_prefix("https://")
+        .or_else(|| t.strip_prefix("http://"));
+    let host = rest.map(|r| r.split('/').next().unwrap_or(""));
+    match (rest, host) {
+        (Some(r), Some(h))
+            if !h.is_empty()
+                && !h.contains('@')
+                && !r.contains(['?', '#', ' ', '"', '<', '>', '\\'])
+                && !r.chars().any(char::is_control) =>
+        {
+            Ok(t.to_string())
+        }
+        _ => Err(format!(
+            "'{text}' is not a public address like https://karte.example.de (http or https, a host, \
+             maybe a path; no query or fragment)"
+        )),
+    }
+}
+
 /// The application: every route of the HTTP interface, CORS for embedding, 404 JSON for
 /// unknown paths, the request budget (body-read and total timeouts, body size), framework
 /// errors as JSON, and a catch-panic layer so a bad request can never stop the server.

@@ -51,6 +51,8 @@ pub(crate) struct Inner {
     pub accounts: Option<Accounts>,
     /// Reading anything but the pages and `/health` needs a login ([`AppState::with_private`]).
     pub private: bool,
+    /// The address visitors reach this server at (`serve --public-url`), without a trailing `/`.
+    pub public_url: Option<String>,
 }
 
 /// How long a login session lasts when not told otherwise: a working day.
@@ -247,6 +249,7 @@ impl AppState {
             reports: None,
             accounts: None,
             private: false,
+            public_url: None,
         }))
     }
 
@@ -331,6 +334,12 @@ impl AppState {
     /// `/health`, `/openapi.json`, `/api/login` and `/api/me` needs a login or a token.
     pub fn with_private(self, private: bool) -> AppState {
         self.change("with_private", |inner| inner.private = private)
+    }
+
+    /// The same state telling the pages the address visitors reach it at (`/api/me`'s
+    /// `public_url`, used for embed snippets), checked with [`crate::public_url`].
+    pub fn with_public_url(self, url: Option<String>) -> AppState {
+        self.change("with_public_url", |inner| inner.public_url = url)
     }
 
     /// The request budget this state is served under.

@@ -50,6 +50,7 @@ pub fn run(args: Args) -> Result<()> {
         args.edit_token_file.as_deref(),
         false,
         server::gpkg::LoginOptions::default(),
+        None,
     )?;
     let extract = data.join(EXTRACT);
     if !extract.is_file() {

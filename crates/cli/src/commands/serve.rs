@@ -48,6 +48,11 @@ pub struct Args {
     /// proxy adds to `X-Forwarded-For` (never set this without a proxy that sets it).
     #[arg(long)]
     pub behind_proxy: bool,
+    /// The address visitors reach this server at (e.g. https://karte.example.de behind the
+    /// city's proxy): embed snippets on the planner page use it instead of the address the
+    /// planner happens to use.
+    #[arg(long, value_name = "URL", value_parser = server::public_url)]
+    pub public_url: Option<String>,
     /// How long a login lasts, in hours.
     #[arg(long, value_name = "HOURS", default_value_t = 12.0,
           value_parser = parse_hours)]
@@ -78,6 +83,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             behind_proxy: args.behind_proxy,
             session_ttl: std::time::Duration::from_secs_f64(args.session_hours * 3600.0),
         },
+        args.public_url.clone(),
     )?;
     if args.indicators.is_some() {
         progress.stage("reading city");
