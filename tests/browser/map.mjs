@@ -167,6 +167,46 @@ try {
   const planner = view1.urls.filter((u) => /\/assets\/(main|scenario|table|admin|api)-/.test(u));
   check(planner.length === 0, `the embed loads none of the planner's or admin's code (${planner.join(", ")})`);
 
+  // --- the embed on a phone (375 × 667): tap to reach, the nearest place named and marked ---
+  const ep = await openMap(browser, `${server.url}/embed?layer=facilities&kind=playground&lang=de`, { locale: "de-DE", viewport: { width: 375, height: 667 }, allowed: isLocal });
+  // Next to the playground nearest central Vaduz, so one is in reach.
+  const pgs = (await (await fetch(`${server.url}/api/facilities?kind=playground`)).json()).features;
+  const pg = pgs.map((f) => JSON.stringify(f.geometry).match(/-?\d+\.\d+,-?\d+\.\d+/)[0].split(",").map(Number)).sort((a, b) => Math.hypot(a[0] - 9.5209, a[1] - 47.141) - Math.hypot(b[0] - 9.5209, b[1] - 47.141))[0];
+  await ep.page.evaluate((c) => window.spielraumMap.jumpTo({ center: c, zoom: 16 }), [pg[0] + 0.002, pg[1] - 0.0025]);
+  await ep.page.waitForFunction(() => window.spielraumMap.loaded() && window.spielraumMap.areTilesLoaded(), null, { timeout: 60000 });
+  const box = await ep.page.evaluate(() => {
+    const r = window.spielraumMap.getCanvas().getBoundingClientRect();
+    return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
+  });
+  const tapAt = await ep.page.evaluate((b) => {
+    const r = window.spielraumMap.getCanvas().getBoundingClientRect();
+    const ll = window.spielraumMap.unproject([b.x - r.left, b.y - r.top]);
+    return [ll.lng, ll.lat];
+  }, box);
+  await ep.page.mouse.click(box.x, box.y);
+  await ep.page.waitForSelector("#embed-list li", { timeout: 30000 });
+  const firstItem = await ep.page.textContent("#embed-list li");
+  const q = new URLSearchParams({ lon: tapAt[0].toFixed(6), lat: tapAt[1].toFixed(6), minutes: "10", kind: "playground" });
+  const liveReach = (await (await fetch(`${server.url}/api/reach?${q}`)).json()).features.filter((f) => f.properties.type === "facility");
+  const lp = liveReach[0]?.properties;
+  const want = lp ? (lp.name ?? (lp.street ? `Spielplatz bei ${lp.street}` : "ohne Namen")) : "keine";
+  check(lp !== undefined && firstItem.includes(want) && firstItem.includes(`${Math.round(lp.distance_m).toLocaleString("de-DE")} m`), `phone embed: the tap names the nearest playground on foot (${firstItem}; /api/reach: ${want}, ${lp?.distance_m} m)`);
+  const ringed = await ep.page
+    .waitForFunction(() => window.spielraumMap.getLayer("reach-nearest") && window.spielraumMap.queryRenderedFeatures({ layers: ["reach-nearest"] }).length === 1, null, { timeout: 10000 })
+    .then(() => true, () => false);
+  check(ringed, "phone embed: the nearest playground is marked on the map");
+  const layout = await ep.page.evaluate(() => {
+    const rect = (sel) => document.querySelector(sel)?.getBoundingClientRect();
+    const card = rect(".embed-card");
+    const overlap = (a, b) => a && b && a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    const controls = [...document.querySelectorAll(".maplibregl-ctrl-zoom-in, .maplibregl-ctrl-zoom-out, .maplibregl-ctrl-attrib")].map((e) => e.getBoundingClientRect());
+    return { wide: document.documentElement.scrollWidth, cardH: card?.height ?? 0, clash: controls.some((c) => overlap(card, c)) };
+  });
+  check(layout.wide <= 375 && !layout.clash && layout.cardH <= 0.4 * 667 + 1, `phone embed: nothing wider than the screen (${layout.wide} px), the card (${Math.round(layout.cardH)} px high) covers no map control`);
+  await ep.page.screenshot({ path: resolve(artifacts, "embed-phone-de.png") });
+  check(ep.errors.length === 0, `phone embed: no page errors (${ep.errors.join(" | ")})`);
+  await ep.context.close();
+
   // --- embed zoomed to one neighbourhood by name ---
   const pick = neighbourhoods.features[0];
   if (pick) {

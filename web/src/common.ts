@@ -162,9 +162,15 @@ export async function showReach(
   const iso = fc.features.find((f) => f.properties?.type === "isochrone");
   const facilities = fc.features.filter((f) => f.properties?.type === "facility");
   const src = map.getSource("reach") as maplibregl.GeoJSONSource | undefined;
+  // The nearest facility listed is marked on the map too.
+  const nearest = facilities[0] ? pointOf(facilities[0].geometry) : null;
   const data: GeoJSON.FeatureCollection = {
     type: "FeatureCollection",
-    features: [...(iso ? [iso] : []), { type: "Feature", geometry: { type: "Point", coordinates: [lngLat.lng, lngLat.lat] }, properties: { type: "origin" } }],
+    features: [
+      ...(iso ? [iso] : []),
+      { type: "Feature", geometry: { type: "Point", coordinates: [lngLat.lng, lngLat.lat] }, properties: { type: "origin" } },
+      ...(nearest ? [{ type: "Feature" as const, geometry: { type: "Point" as const, coordinates: nearest }, properties: { type: "nearest" } }] : []),
+    ],
   };
   if (src) src.setData(data);
   else {
@@ -172,6 +178,7 @@ export async function showReach(
     map.addLayer({ id: "reach-fill", type: "fill", source: "reach", filter: ["==", ["get", "type"], "isochrone"], paint: { "fill-color": "#1864ab", "fill-opacity": 0.15 } });
     map.addLayer({ id: "reach-line", type: "line", source: "reach", filter: ["==", ["get", "type"], "isochrone"], paint: { "line-color": "#1864ab", "line-width": 2 } });
     map.addLayer({ id: "reach-origin", type: "circle", source: "reach", filter: ["==", ["get", "type"], "origin"], paint: { "circle-radius": 6, "circle-color": "#1864ab", "circle-stroke-color": "#fff", "circle-stroke-width": 2 } });
+    map.addLayer({ id: "reach-nearest", type: "circle", source: "reach", filter: ["==", ["get", "type"], "nearest"], paint: { "circle-radius": 11, "circle-color": "rgba(0,0,0,0)", "circle-stroke-color": "#111111", "circle-stroke-width": 3 } });
   }
   return { iso, facilities };
 }
@@ -181,6 +188,33 @@ export function kindName(kind: string): string {
 }
 
 export { el };
+
+/** A point to mark a geometry by: a point itself, else the mean of its first ring's or line's vertices. */
+export function pointOf(g: GeoJSON.Geometry): [number, number] | null {
+  const first = (c: unknown): number[][] | null => {
+    if (!Array.isArray(c) || c.length === 0) return null;
+    if (typeof c[0] === "number") return [c as number[]];
+    if (typeof (c[0] as unknown[])[0] === "number") return c as number[][];
+    return first(c[0]);
+  };
+  const pts = g.type === "GeometryCollection" ? null : first((g as { coordinates: unknown }).coordinates);
+  if (!pts) return null;
+  const n = pts.length > 1 && pts[0][0] === pts[pts.length - 1][0] && pts[0][1] === pts[pts.length - 1][1] ? pts.length - 1 : pts.length;
+  let x = 0;
+  let y = 0;
+  for (let i = 0; i < n; i += 1) {
+    x += pts[i][0];
+    y += pts[i][1];
+  }
+  return [x / n, y / n];
+}
+
+/** A place's name for a visitor: its own, else its kind and the nearest street ("Spielplatz bei Auring"), else "unnamed". */
+export function placeName(p: { name?: unknown; kind?: unknown; street?: unknown }): string {
+  if (typeof p.name === "string" && p.name) return p.name;
+  if (typeof p.street === "string" && p.street) return t("nearStreet", { kind: kindName(String(p.kind)), street: p.street });
+  return t("unnamed");
+}
 
 export function reachList(list: HTMLElement, r: ReachResult, minutes: number): void {
   list.replaceChildren();
@@ -192,7 +226,7 @@ export function reachList(list: HTMLElement, r: ReachResult, minutes: number): v
     const p = f.properties ?? {};
     const li = el("li");
     const dot = el("span", { class: "dot", style: `background:${kindColour(p.kind)}` });
-    li.append(dot, el("span", { class: "name" }, `${p.name ?? t("unnamed")} · ${kindName(p.kind)}`), el("span", { class: "dist" }, `${Math.round(p.distance_m).toLocaleString(lang() === "de" ? "de-DE" : "en-GB")} ${t("metres")}`));
+    li.append(dot, el("span", { class: "name" }, p.name ? `${p.name} · ${kindName(p.kind)}` : placeName(p)), el("span", { class: "dist" }, `${Math.round(p.distance_m).toLocaleString(lang() === "de" ? "de-DE" : "en-GB")} ${t("metres")}`));
     list.append(li);
   }
 }

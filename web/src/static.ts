@@ -4,17 +4,11 @@
 import "./style.css";
 import maplibregl from "maplibre-gl";
 import { Protocol } from "pmtiles";
-import { BANDS, createMap, el, kindColour, kindName, layerId } from "./common";
+import { BANDS, createMap, el, kindColour, kindName, layerId, placeName } from "./common";
 import { applyEmbedParams, kind, layer } from "./embed-view";
 import { initialLang, lang, setLang, t, type Key } from "./i18n";
-import { chunkName, metres, WalkData, type WalkFacility } from "./walk";
+import { chunkName, metres, WalkData } from "./walk";
 
-/** A facility's name for a visitor: its own, else its kind and the nearest street, else "unnamed". */
-function placeName(f: WalkFacility): string {
-  if (f.name) return f.name;
-  if (f.street) return t("nearStreet", { kind: kindName(f.kind), street: f.street });
-  return t("unnamed");
-}
 
 /** Marks the tapped point and the facility named for it. */
 function highlight(map: maplibregl.Map, at: [number, number], facility: [number, number] | null): void {

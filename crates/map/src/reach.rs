@@ -2,6 +2,7 @@
 //! Shared by `/api/reach` and `spielraum reach`, so both answer with the same features.
 
 use geo_types::Coord;
+use analysis::names::{MAX_STREET_DISTANCE_M, Streets, point_on};
 use model::{City, Facility, FacilityKind};
 use network::{Targets, WalkGraph};
 use serde_json::{Map, Value as Json};
@@ -54,7 +55,10 @@ pub fn public_targets(city: &City, graph: &WalkGraph) -> Targets {
 /// MultiPolygon with `type: "isochrone"`, `metres`, `minutes` at the walk's speed,
 /// `walking_speed_kmh`), then every public facility reached (of `kind`, when given), nearest
 /// first, with its own geometry, the properties of `/api/facilities`, `type: "facility"` and
-/// `distance_m` (walking metres, one decimal). `targets` must be `public_targets(city, graph)`.
+/// `distance_m` (walking metres, one decimal) and `street`: the nearest named street within
+/// 300 m of it (for naming a place without a name: "Spielplatz bei Auring"), else null.
+/// `targets` must be `public_targets(city, graph)`; `streets` the city's named streets (a
+/// server keeps them indexed), else the streets near the facilities reached are indexed here.
 pub fn reach_geojson(
     city: &City,
     graph: &WalkGraph,
@@ -62,6 +66,7 @@ pub fn reach_geojson(
     origin: Coord<f64>,
     walk: Walk,
     kind: Option<FacilityKind>,
+    streets: Option<&Streets>,
 ) -> Json {
     let public = public_facilities(city);
     let (max_m, speed_kmh) = (walk.metres, walk.speed_kmh);
@@ -72,15 +77,27 @@ pub fn reach_geojson(
     p.insert("metres".into(), max_m.into());
     p.insert("walking_speed_kmh".into(), speed_kmh.into());
     let mut features = vec![feature(&network::isochrone(graph, origin, max_m).into(), p)];
-    let hits = network::within(graph, targets, &[origin], max_m);
-    for h in hits.into_iter().flatten() {
-        let Some(f) = public.get(h.target) else {
-            continue;
-        };
-        if kind.is_some_and(|k| f.kind != k) {
-            continue;
+    let hits: Vec<_> = network::within(graph, targets, &[origin], max_m)
+        .into_iter()
+        .flatten()
+        .filter_map(|h| Some((h, *public.get(h.target)?)))
+        .filter(|(_, f)| kind.is_none_or(|k| f.kind == k))
+        .collect();
+    let near: Streets;
+    let streets = match streets {
+        Some(s) => s,
+        None => {
+            let points: Vec<Coord<f64>> = hits.iter().filter_map(|(_, f)| point_on(&f.geometry)).collect();
+            near = Streets::around(city, &points);
+            &near
         }
+    };
+    for (h, f) in hits {
         let mut p = facility_properties(f);
+        let street = point_on(&f.geometry)
+            .and_then(|at| streets.nearest(at, MAX_STREET_DISTANCE_M))
+            .map(|(s, _)| s.to_string());
+        p.insert("street".into(), street.into());
         p.insert("type".into(), "facility".into());
         p.insert(
             "distance_m".into(),

@@ -144,7 +144,10 @@ pub(crate) async fn reach(State(s): State<AppState>, Query(q): Params) -> Respon
                 let (graph, targets) = inner.reach.as_ref().map_err(|e| e.clone())?;
                 let walk = Walk::minutes(minutes, network::DEFAULT_WALKING_SPEED_KMH);
                 let origin = Coord { x: lon, y: lat };
-                let fc = reach_geojson(&inner.city, graph, targets, origin, walk, kind);
+                let streets = inner
+                    .streets
+                    .get_or_init(|| analysis::names::Streets::new(&inner.city));
+                let fc = reach_geojson(&inner.city, graph, targets, origin, walk, kind, Some(streets));
                 // The answer is written here too, off the async workers.
                 Ok::<_, String>(fc.to_string())
             })

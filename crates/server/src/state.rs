@@ -53,6 +53,10 @@ pub(crate) struct Inner {
     pub private: bool,
     /// The address visitors reach this server at (`serve --public-url`), without a trailing `/`.
     pub public_url: Option<String>,
+    /// The city's named streets (names of places without one: suggested sites, facilities a
+    /// reach query lists), indexed in the background from the start (about a second for a
+    /// city of Berlin's size), so that the first answer does not wait for it.
+    pub streets: Arc<OnceLock<analysis::names::Streets>>,
 }
 
 /// How long a login session lasts when not told otherwise: a working day.
@@ -132,7 +136,7 @@ pub(crate) struct Scenarios {
     pub candidates: Arc<Vec<CandidateSite>>,
     pub token: EditToken,
     pub private: bool,
-    /// The city's named streets (labels of sites), indexed in the background from the start.
+    /// The city's named streets (labels of sites): the state's ([`Inner::streets`]).
     pub streets: Arc<OnceLock<analysis::names::Streets>>,
 }
 
@@ -140,7 +144,7 @@ impl Scenarios {
     /// The scenario state of `inner`: on `engine` when one was built already, else on one built here.
     fn new(inner: &Inner, setup: ScenarioSetup, engine: Option<Arc<ScenarioEngine>>) -> Scenarios {
         if let Some(engine) = engine {
-            return Scenarios::with(Ok(engine), setup);
+            return Scenarios::with(Ok(engine), setup, inner.streets.clone());
         }
         let graph = match &inner.reach {
             Ok((g, _)) if analysis::graph_fits(g, &setup.standards) => Ok(g.clone()),
@@ -157,19 +161,14 @@ impl Scenarios {
         if let Err(e) = &engine {
             tracing::warn!("scenarios unavailable, their routes will answer 503: {e}");
         }
-        Scenarios::with(engine, setup)
+        Scenarios::with(engine, setup, inner.streets.clone())
     }
 
-    fn with(engine: Result<Arc<ScenarioEngine>, String>, setup: ScenarioSetup) -> Scenarios {
-        let streets: Arc<OnceLock<analysis::names::Streets>> = Arc::new(OnceLock::new());
-        // Indexed in the background from the start (about a second for a city of Berlin's
-        // size), so that the first suggestion does not wait for it.
-        if let Ok(engine) = &engine {
-            let (engine, streets) = (engine.clone(), streets.clone());
-            std::thread::spawn(move || {
-                streets.get_or_init(|| analysis::names::Streets::new(engine.city()));
-            });
-        }
+    fn with(
+        engine: Result<Arc<ScenarioEngine>, String>,
+        setup: ScenarioSetup,
+        streets: Arc<OnceLock<analysis::names::Streets>>,
+    ) -> Scenarios {
         Scenarios {
             engine,
             store: setup.store.map(|s| Arc::new(Mutex::new(s))),
@@ -235,6 +234,13 @@ impl AppState {
         });
         let neighbourhoods = map::geojson::neighbourhoods_geojson(&city, indicators.as_ref());
         let data_bounds = map::data_bounds(&city).or_else(|| tiles.tiles().bounds());
+        let streets: Arc<OnceLock<analysis::names::Streets>> = Arc::new(OnceLock::new());
+        {
+            let (city, streets) = (city.clone(), streets.clone());
+            std::thread::spawn(move || {
+                streets.get_or_init(|| analysis::names::Streets::new(&city));
+            });
+        }
         AppState(Arc::new(Inner {
             data_bounds,
             neighbourhoods_json: Bytes::from(neighbourhoods.to_string()),
@@ -250,6 +256,7 @@ impl AppState {
             accounts: None,
             private: false,
             public_url: None,
+            streets,
         }))
     }
 
