@@ -49,6 +49,9 @@ async function main(): Promise<void> {
   setLang(initialLang());
   document.getElementById("embed-title")!.textContent = t("embedTitle");
   document.getElementById("embed-hint")!.textContent = t("staticHint");
+  const statement = document.getElementById("link-statement") as HTMLAnchorElement;
+  statement.textContent = t("accessibilityStatement");
+  statement.href = lang() === "de" ? "barrierefreiheit.html" : "accessibility.html";
   maplibregl.addProtocol("pmtiles", new Protocol().tile);
   const json = (file: string) => fetch(here(file)).then((r) => (r.ok ? r.json() : Promise.reject(new Error(`${file}: ${r.status}`))));
   const style = (await json("style.json")) as maplibregl.StyleSpecification;

@@ -132,6 +132,47 @@ fn demo_bundle_has_every_file_and_the_analyze_document() {
     assert!(!html.contains("http://") && !html.contains("https://"));
     let readme = std::fs::read_to_string(site.join("README.md")).unwrap();
     assert!(readme.contains("<iframe") && readme.contains("Range"));
+
+    // The web team's pages: the statement template (de, en) and the Leichte Sprache text,
+    // in their language, with the map's name and dates filled in and every placeholder of
+    // ours replaced (the city's own parts are in square brackets).
+    for (file, lang, title) in [
+        (
+            "barrierefreiheit.html",
+            "de",
+            "Erklärung zur Barrierefreiheit",
+        ),
+        ("accessibility.html", "en", "Accessibility statement"),
+        ("leichte-sprache.html", "de", "Leichter Sprache"),
+    ] {
+        let page = std::fs::read_to_string(site.join(file)).unwrap();
+        assert!(page.contains(&format!("<html lang=\"{lang}\">")), "{file}");
+        assert!(page.contains(title), "{file}");
+        let body = &page[page.find("<body>").unwrap()..];
+        assert!(!body.contains('{') && !body.contains('}'), "{file}: {body}");
+    }
+    let easy = std::fs::read_to_string(site.join("leichte-sprache.html")).unwrap();
+    // The demo extract's OSM data are of 27 July 2015 (its header's timestamp).
+    assert!(easy.contains("Die Daten sind vom 27.07.2015."), "{easy}");
+
+    // Walking distances: the index and every chunk it lists.
+    let walk: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(site.join("walk/index.json")).unwrap())
+            .unwrap();
+    assert_eq!(walk["version"], 1);
+    assert!(
+        walk["kinds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|k| k == "playground")
+    );
+    let files = walk["chunk"]["files"].as_array().unwrap();
+    assert!(!files.is_empty());
+    for f in files {
+        let bytes = std::fs::read(site.join(format!("walk/{}.bin", f.as_str().unwrap()))).unwrap();
+        assert_eq!(&bytes[..4], b"SRW1", "{f}");
+    }
     assert_no_leftovers(dir.path());
 }
 

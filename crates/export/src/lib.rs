@@ -215,6 +215,10 @@ impl Site {
             Err(_) => walk::WalkSummary::default(),
         };
         copy_page(web, dir)?;
+        for (file, text) in pages(name, city) {
+            let path = dir.join(file);
+            std::fs::write(&path, text).map_err(io(format!("cannot write {}", path.display())))?;
+        }
 
         let out = self.out.clone();
         put_in_place(self.tmp, &out)?;
@@ -305,6 +309,57 @@ fn copy_page(web: &webapp::WebApp, to: &Path) -> Result<(), ExportError> {
     Ok(())
 }
 
+/// The pages for the city's web team beside the map: the accessibility statement template
+/// (*Erklärung zur Barrierefreiheit*, German and English) and the map explained in *Leichte
+/// Sprache*, with the map's name, today's date and the date of the OSM data filled in.
+fn pages(name: &str, city: &City) -> [(&'static str, String); 3] {
+    let html = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let name = html(name);
+    let today = model::provenance::today_utc();
+    // 2026-12-06 → 06.12.2026 for the German pages.
+    let german = |iso: &str| match iso.get(..10).map(|d| d.split('-').collect::<Vec<_>>()) {
+        Some(p) if p.len() == 3 => format!("{}.{}.{}", p[2], p[1], p[0]),
+        _ => iso.to_string(),
+    };
+    let data = city
+        .metadata
+        .iter()
+        .find(|(k, _)| k == "source_timestamp")
+        .map(|(_, v)| html(v.get(..10).unwrap_or(v)))
+        .unwrap_or_else(|| today.clone());
+    [
+        (
+            "barrierefreiheit.html",
+            format!(
+                include_str!("pages/barrierefreiheit.html"),
+                name = name,
+                date = german(&today)
+            ),
+        ),
+        (
+            "accessibility.html",
+            format!(
+                include_str!("pages/accessibility.html"),
+                name = name,
+                date = today
+            ),
+        ),
+        (
+            "leichte-sprache.html",
+            format!(
+                include_str!("pages/leichte-sprache.html"),
+                name = name,
+                date = german(&data)
+            ),
+        ),
+    ]
+}
+
 /// The bundle's README for the web team.
 fn readme(
     name: &str,
@@ -349,5 +404,7 @@ fn readme(
         tiles = summary.tiles(),
         min = opts.min_zoom,
         max = opts.max_zoom,
+        tolerance = walk::TOLERANCE_M,
+        margin = walk::MARGIN_M,
     )
 }

@@ -1,8 +1,8 @@
 //! Walking reach around a point: the isochrone and the public facilities inside it, as GeoJSON.
 //! Shared by `/api/reach` and `spielraum reach`, so both answer with the same features.
 
-use geo_types::Coord;
 use analysis::names::{MAX_STREET_DISTANCE_M, Streets, point_on};
+use geo_types::Coord;
 use model::{City, Facility, FacilityKind};
 use network::{Targets, WalkGraph};
 use serde_json::{Map, Value as Json};
@@ -87,7 +87,10 @@ pub fn reach_geojson(
     let streets = match streets {
         Some(s) => s,
         None => {
-            let points: Vec<Coord<f64>> = hits.iter().filter_map(|(_, f)| point_on(&f.geometry)).collect();
+            let points: Vec<Coord<f64>> = hits
+                .iter()
+                .filter_map(|(_, f)| point_on(&f.geometry))
+                .collect();
             near = Streets::around(city, &points);
             &near
         }

@@ -147,7 +147,15 @@ pub(crate) async fn reach(State(s): State<AppState>, Query(q): Params) -> Respon
                 let streets = inner
                     .streets
                     .get_or_init(|| analysis::names::Streets::new(&inner.city));
-                let fc = reach_geojson(&inner.city, graph, targets, origin, walk, kind, Some(streets));
+                let fc = reach_geojson(
+                    &inner.city,
+                    graph,
+                    targets,
+                    origin,
+                    walk,
+                    kind,
+                    Some(streets),
+                );
                 // The answer is written here too, off the async workers.
                 Ok::<_, String>(fc.to_string())
             })
