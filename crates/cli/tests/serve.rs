@@ -141,14 +141,25 @@ fn the_binary_alone_in_an_empty_folder_serves_the_whole_map() {
     let install = tempfile::tempdir().unwrap();
     let bin = install.path().join("spielraum");
     std::fs::copy(spielraum_bin(), &bin).unwrap();
-    let mut server = Command::new(&bin)
-        .args(["serve", city.to_str().unwrap(), "--addr", "127.0.0.1:0"])
-        .current_dir(install.path())
-        .env_remove("SPIELRAUM_WEB_DIR")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    // A test thread forking while the copy's file was still open for writing makes exec fail
+    // with "text file busy" (ETXTBSY) until that child has exec'd in turn: try again briefly.
+    let mut tries = 0;
+    let mut server = loop {
+        let spawned = Command::new(&bin)
+            .args(["serve", city.to_str().unwrap(), "--addr", "127.0.0.1:0"])
+            .current_dir(install.path())
+            .env_remove("SPIELRAUM_WEB_DIR")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn();
+        match spawned {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy && tries < 50 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            other => break other.unwrap(),
+        }
+    };
     let addr = crate::helpers::listening_address(&mut server);
 
     let mut failures = Vec::new();
