@@ -1,8 +1,9 @@
 // What the browser tests share: the checks and their summary line, starting `spielraum serve`,
 // launching Debian's chromium through playwright-core, opening a map page that may not leave
-// its own server, and counting rendered features.
+// its own server, counting rendered features, and the accessibility checks (axe-core, focus,
+// reflow).
 import { spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
@@ -119,3 +120,28 @@ export const rendered = (page, layers) =>
     const have = ls.filter((l) => m.getLayer(l));
     return m.queryRenderedFeatures({ layers: have }).length;
   }, layers);
+
+/** The WCAG success criteria axe-core checks: WCAG 2.0 and 2.1, levels A and AA. */
+export const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+
+/**
+ * Runs axe-core (web/package-lock.json pins it) on the page as it is now, with the WCAG 2.0/2.1
+ * A and AA rules; writes the whole result to test-artifacts/axe/NAME.json, prints every
+ * violation, and records a failed check when any is serious or critical. The script is
+ * evaluated by the browser's debugger protocol, so the page's Content-Security-Policy stays on.
+ */
+export async function axe(page, name) {
+  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.evaluate(axeSource);
+  const result = await page.evaluate((tags) => window.axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] }), AXE_TAGS);
+  const dir = resolve(artifacts, "axe");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(resolve(dir, `${name}.json`), JSON.stringify(result, null, 1));
+  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  for (const v of result.violations) {
+    console.log(`     axe ${name}: ${v.impact} ${v.id}: ${v.help}`);
+    for (const n of v.nodes.slice(0, 5)) console.log(`         ${n.target.join(" ")}: ${n.failureSummary?.split("\n").slice(1).join("; ")}`);
+  }
+  check(bad.length === 0, `axe ${name}: no serious or critical WCAG 2.1 AA violation (${bad.map((v) => `${v.id} ×${v.nodes.length}`).join(", ") || `${result.passes?.length ?? "all"} rules passed`})`);
+  return result;
+}

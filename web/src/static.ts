@@ -4,9 +4,9 @@
 import "./style.css";
 import maplibregl from "maplibre-gl";
 import { Protocol } from "pmtiles";
-import { BANDS, createMap, el, kindColour, kindName, layerId } from "./common";
+import { BANDS, announce, createMap, el, kindColour, kindName, layerId } from "./common";
 import { applyEmbedParams, kind, layer } from "./embed-view";
-import { initialLang, setLang, t, type Key } from "./i18n";
+import { initialLang, lang, setLang, t, type Key } from "./i18n";
 
 /** A file of the bundle, relative to the page (the bundle may live under any path). */
 const here = (file: string) => new URL(file, location.href).href;
@@ -28,6 +28,8 @@ async function main(): Promise<void> {
   setLang(initialLang());
   document.getElementById("embed-title")!.textContent = t("embedTitle");
   document.getElementById("embed-hint")!.textContent = t("staticHint");
+  // "Table instead of map": the exported table page (table.html) and back to this view.
+  (document.getElementById("table-link") as HTMLAnchorElement).href = `table.html?${new URLSearchParams({ lang: lang(), back: `index.html${location.search}` })}`;
   maplibregl.addProtocol("pmtiles", new Protocol().tile);
   const json = (file: string) => fetch(here(file)).then((r) => (r.ok ? r.json() : Promise.reject(new Error(`${file}: ${r.status}`))));
   const style = (await json("style.json")) as maplibregl.StyleSpecification;
@@ -86,6 +88,11 @@ async function main(): Promise<void> {
       });
       cov.textContent = `${t("coverageOf", { name: n.name })} — ${shares.join(", ")}`;
     }
+    const first = nearest[0];
+    const said = first
+      ? t("nearestSaidCrow", { name: String(first.f.properties?.name ?? t("unnamed")), kind: kindName(String(first.f.properties?.kind)), m: Math.round(first.d).toLocaleString(lang() === "de" ? "de-DE" : "en-GB") })
+      : "";
+    announce("embed-said", [said, n ? cov.textContent : ""].filter(Boolean).join(". "));
   });
 }
 
