@@ -10,7 +10,7 @@
 //   SPIELRAUM_BIN=target/release/spielraum  binary to start, serving CITY.gpkg on a free port
 // The axe results go to test-artifacts/axe/*.json.
 import { resolve } from "node:path";
-import { artifacts, axe, check, finish, isLocal, launchBrowser, openMap, startServe } from "./lib.mjs";
+import { artifacts, axe, check, finish, isLocal, launchBrowser, openMap, reflowFaults, startServe } from "./lib.mjs";
 
 const city = process.argv[2] ?? process.env.SPIELRAUM_CITY;
 if (!city) throw new Error("give CITY.gpkg as argument");
@@ -39,47 +39,6 @@ const focused = (page) =>
     const s = getComputedStyle(e);
     const visible = (s.outlineStyle !== "none" && parseFloat(s.outlineWidth) > 0) || (s.boxShadow && s.boxShadow !== "none");
     return { key, visible, outline: `${s.outlineStyle} ${s.outlineWidth}` };
-  });
-
-/**
- * Layout faults at this size: horizontal page scrolling, and controls (buttons, links, fields)
- * cut off at the window's sides or covered by something else at their centre.
- */
-const reflowFaults = (page) =>
-  page.evaluate(() => {
-    const faults = [];
-    const w = window.innerWidth;
-    const sw = document.scrollingElement.scrollWidth;
-    if (sw > w) faults.push(`page scrolls sideways (${sw} > ${w})`);
-    const controls = document.querySelectorAll("button, a[href], input, select, textarea, summary, [role=tab]");
-    for (const c of controls) {
-      const r = c.getBoundingClientRect();
-      if (r.width === 0 || r.height === 0 || getComputedStyle(c).visibility === "hidden") continue;
-      if (c.closest(".visually-hidden, .skip-link")) continue;
-      // Only what is in view: scrolling containers (a wide data table's, a sidebar's) show the
-      // rest by scrolling; containers that hide their overflow cut a control off.
-      let box = { l: r.left, t: r.top, r: r.right, b: r.bottom };
-      let cut = false;
-      for (let p = c.parentElement; p && p !== document.body; p = p.parentElement) {
-        const o = getComputedStyle(p);
-        const ov = o.overflowX + o.overflowY;
-        if (!/(auto|scroll|hidden|clip)/.test(ov)) continue;
-        const pr = p.getBoundingClientRect();
-        if (!/(auto|scroll)/.test(ov) && (r.left < pr.left - 1 || r.right > pr.right + 1)) cut = true;
-        box = { l: Math.max(box.l, pr.left), t: Math.max(box.t, pr.top), r: Math.min(box.r, pr.right), b: Math.min(box.b, pr.bottom) };
-      }
-      if (box.t >= window.innerHeight || box.b <= 0 || box.b - box.t < 4 || box.r - box.l < 4) continue; // scrolled out of view
-      const name = c.id || c.textContent.trim().slice(0, 30) || c.getAttribute("aria-label") || c.tagName;
-      if (box.l < -1 || box.r > w + 1) faults.push(`${name} cut off (${Math.round(r.left)}–${Math.round(r.right)} of ${w})`);
-      else if (cut) faults.push(`${name} cut off by its container`);
-      const x = (box.l + box.r) / 2;
-      const y = (box.t + box.b) / 2;
-      const top = document.elementFromPoint(x, y);
-      if (top && top !== c && !c.contains(top) && !top.contains(c) && !(c.labels && [...c.labels].some((l) => l.contains(top)))) {
-        faults.push(`${name} covered by ${top.id || top.className || top.tagName}`);
-      }
-    }
-    return faults;
   });
 
 try {
