@@ -239,6 +239,13 @@ try {
   check(await vi.page.evaluate(() => document.activeElement?.id === "login-name"), "the login dialog opens with the focus on the login name");
   check(JSON.stringify(labels) === JSON.stringify([de.loginName, de.password]), `the login fields are labelled (${labels})`);
   await axe(vi.page, "login-dialog-de");
+  // Escape closes the dialog and gives the focus back to „Anmelden“; Enter opens it again.
+  await vi.page.keyboard.press("Escape");
+  await vi.page.waitForFunction(() => !document.querySelector("#login-dialog[open]"), null, { timeout: 5000 }).catch(() => {});
+  check((await vi.page.$("#login-dialog[open]")) === null && (await vi.page.evaluate(() => document.activeElement?.id)) === "login-button", "Escape closes the login dialog and returns the focus to „Anmelden“");
+  await vi.page.keyboard.press("Enter");
+  await vi.page.waitForSelector("#login-dialog[open]", { timeout: 5000 }).catch(() => {});
+  await vi.page.waitForFunction(() => document.activeElement?.id === "login-name", null, { timeout: 5000 }).catch(() => {});
   await vi.page.keyboard.type(USERS.viewer.login);
   await vi.page.keyboard.press("Tab");
   await vi.page.keyboard.type(USERS.viewer.password);

@@ -749,7 +749,11 @@ async fn web_app_embedded_in_the_build_is_web_dist() {
         s.stop().await;
         return;
     };
-    for (path, file) in [("/", "index.html"), ("/embed", "embed.html")] {
+    for (path, file) in [
+        ("/", "index.html"),
+        ("/embed", "embed.html"),
+        ("/table", "table.html"),
+    ] {
         let r = s.get(path).await;
         assert_eq!(r.status(), StatusCode::OK, "{path}");
         let want = std::fs::read(dist.join(file)).unwrap();
