@@ -191,6 +191,14 @@ try {
   }, pick.name);
   check(view.shown && view.zoom > fullZoom + 0.5, `?neighbourhood=${pick.name} zooms in on it (zoom ${view.zoom.toFixed(1)} vs ${fullZoom.toFixed(1)} for all)`);
   await de.page.screenshot({ path: resolve(artifacts, "static-de.png") });
+  // Gap areas differ by a hatch, not colour alone: a pattern layer right over the gap layer.
+  const hatch = await de.page.evaluate(() => {
+    const m = window.spielraumMap;
+    const order = m.getStyle().layers.map((l) => l.id);
+    const gaps = m.getStyle().metadata["spielraum:layers"].gaps;
+    return { pattern: m.getPaintProperty("gaps-hatch", "fill-pattern"), above: order.indexOf("gaps-hatch") === order.indexOf(gaps) + 1, visible: m.getLayoutProperty("gaps-hatch", "visibility") };
+  });
+  check(hatch.pattern === "gap-hatch" && hatch.above && hatch.visible === "visible", `?layer=neighbourhoods: gap areas hatched over the gap layer (${JSON.stringify(hatch)})`);
   check(de.errors.length === 0, `no page errors in German (${de.errors.join(" | ")})`);
   const foreignDe = de.requests.filter((u) => new URL(u).origin !== server.origin);
   check(foreignDe.length === 0, `German page: all requests went to the static server (${foreignDe.slice(0, 5).join(", ")})`);
