@@ -150,6 +150,11 @@ fn web_dir() -> tempfile::TempDir {
         "<!doctype html><title>admin page</title>",
     )
     .unwrap();
+    std::fs::write(
+        d.path().join("table.html"),
+        "<!doctype html><title>table page</title>",
+    )
+    .unwrap();
     std::fs::create_dir(d.path().join("assets")).unwrap();
     std::fs::write(d.path().join("assets/app.js"), "console.log(1)").unwrap();
     d
