@@ -158,6 +158,7 @@ try {
   await page.keyboard.press("Enter");
   const popup = await page.waitForSelector(".maplibregl-popup .facility-popup", { timeout: 15000 }).then(() => true, () => false);
   check(popup && (await page.textContent(".maplibregl-popup h3")) === facilityName, `keyboard: Enter on „${facilityName}“ in the list opens its popup on the map`);
+  await axe(page, "planner-popup-de");
   check(await page.evaluate(() => !!document.activeElement?.closest(".maplibregl-popup")), `keyboard: the popup takes the focus (${await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 80))})`);
   await page.keyboard.press("Escape");
   check((await page.$(".maplibregl-popup")) === null && (await page.evaluate(() => document.activeElement?.closest("#facility-list") !== null)), "keyboard: Escape closes the popup and returns to the list");
