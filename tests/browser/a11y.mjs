@@ -300,6 +300,13 @@ try {
   check((await tp.getAttribute("#back-link", "href")) === "/embed?lang=de", "table: „Karte statt Tabelle“ leads back to where it was opened from");
   await tp.click('[data-lang="en"]');
   check((await tp.evaluate(() => document.documentElement.lang)) === "en" && (await tp.textContent("#indicator-table caption")).startsWith("Children with a play place"), "table: EN switches <html lang> and the table");
+  // ?back= leads only to a path of this server, never to another host.
+  for (const bad of ["//evil.example/", "/\\evil.example/", "https://evil.example/"]) {
+    await tp.goto(`${server.url}/table?lang=de&back=${encodeURIComponent(bad)}`);
+    await tp.waitForSelector("body[data-ready='1']", { timeout: 30000 });
+    const href = await tp.getAttribute("#back-link", "href");
+    check(href === "/", `table: ?back=${bad} is refused, the link leads to / (${href})`);
+  }
   check(terrors.length === 0, `table: no page errors (${terrors.join(" | ")})`);
   await tctx.close();
 

@@ -57,7 +57,8 @@ const $ = (id: string) => document.getElementById(id) as HTMLElement;
 /** Where "Map instead of table" leads: `?back=` (a path of this site), else the map page. */
 function backHref(): string {
   const back = params.get("back");
-  if (back && /^\/(?!\/)/.test(back) && !isStatic) return back;
+  // A path of this server only: not "//host" nor "/\host" (browsers read both as another host).
+  if (back && /^\/(?![/\\])/.test(back) && !back.includes("\\") && !isStatic) return back;
   if (back && /^[\w.-]+\.html(\?[^#]*)?$/.test(back) && isStatic) return back;
   return isStatic ? `index.html?lang=${lang()}` : "/";
 }
