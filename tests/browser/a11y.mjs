@@ -37,8 +37,15 @@ const focused = (page) =>
     if (e.closest("#hood-table thead")) key = `sort:${e.closest("th").dataset.col}`;
     if (e.classList.contains("maplibregl-canvas")) key = "map";
     const s = getComputedStyle(e);
-    const visible = (s.outlineStyle !== "none" && parseFloat(s.outlineWidth) > 0) || (s.boxShadow && s.boxShadow !== "none");
-    return { key, visible, outline: `${s.outlineStyle} ${s.outlineWidth}` };
+    // WCAG 1.4.11: the ring stands out at least 3:1 against the white page.
+    const lum = (rgb) => {
+      const [r, g, b] = (rgb.match(/[\d.]+/g) ?? ["255", "255", "255"]).slice(0, 3).map((v) => Number(v) / 255).map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const contrast = 1.05 / (lum(s.outlineColor) + 0.05);
+    const ring = s.outlineStyle !== "none" && parseFloat(s.outlineWidth) >= 2 && contrast >= 3;
+    const visible = ring || (s.boxShadow && s.boxShadow !== "none");
+    return { key, visible, outline: `${s.outlineStyle} ${s.outlineWidth} ${s.outlineColor}, ${contrast.toFixed(1)}:1` };
   });
 
 try {
@@ -126,7 +133,7 @@ try {
   const mismatch = expected.findIndex((k, i) => k !== (order[i] ?? "—"));
   check(mismatch === -1 && order.length === expected.length, `keyboard: the tab order of / is the expected one (first difference at ${mismatch}: want ${expected[mismatch]}, got ${order[mismatch]})`);
   check(rows === api.features.length, `keyboard: every neighbourhood row is reachable (${rows} of ${api.features.length})`);
-  check(invisible.length === 0, `keyboard: the focus is visible on every control (${invisible.join(", ") || "outline or shadow on all"})`);
+  check(invisible.length === 0, `keyboard: the focus is visible on every control, a ring of at least 2 px and 3:1 against white (${invisible.join(", ") || "on all"})`);
   check(order.at(-1) === "(body)", "keyboard: no trap, Tab leaves the last control and starts again at the top");
   await page.keyboard.press("Tab");
   check((await focused(page)).key === "#skip-link", "keyboard: after the last control Tab comes back to the skip link");
