@@ -105,8 +105,12 @@ function render(focusKey?: string): void {
   const table = $("indicator-table") as HTMLTableElement;
   const col = COLS.find((c) => c.key === sortKey)!;
   const colName = col.band ? `${col.label()} ${t("bandYears", { band: t(`band_${col.band}` as Key) })}` : col.label();
-  const caption = el("caption", {}, t("tableCaption"));
-  caption.append(el("span", { class: "sorted" }, ` – ${t("sortedBy", { col: colName, dir: t(sortAsc ? "ascending" : "descending") })}`));
+  // The caption names the table for screen readers; the same words stand above the table for
+  // the eye, where a narrow screen does not scroll them sideways with the table.
+  const sortedText = ` – ${t("sortedBy", { col: colName, dir: t(sortAsc ? "ascending" : "descending") })}`;
+  const caption = el("caption", { class: "visually-hidden" }, `${t("tableCaption")}${sortedText}`);
+  const shown = $("table-caption");
+  shown.replaceChildren(t("tableCaption"), el("span", { class: "sorted" }, sortedText));
 
   // Two header rows: the age band over its three columns, then the columns with sort buttons.
   const groups = el("tr");
