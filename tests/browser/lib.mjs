@@ -1,8 +1,9 @@
 // What the browser tests share: the checks and their summary line, starting `spielraum serve`,
 // launching Debian's chromium through playwright-core, opening a map page that may not leave
-// its own server, and counting rendered features.
+// its own server, counting rendered features, and the accessibility checks (axe-core, focus,
+// reflow).
 import { spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
@@ -171,3 +172,69 @@ export async function firstView(browser, url, { viewport = { width: 600, height:
   await context.close();
   return { bytes, ms, urls };
 }
+
+/** The WCAG success criteria axe-core checks: WCAG 2.0 and 2.1, levels A and AA. */
+export const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+
+/**
+ * Runs axe-core (web/package-lock.json pins it) on the page as it is now, with the WCAG 2.0/2.1
+ * A and AA rules; writes the whole result to test-artifacts/axe/NAME.json, prints every
+ * violation, and records a failed check when any is serious or critical. The script is
+ * evaluated by the browser's debugger protocol, so the page's Content-Security-Policy stays on.
+ */
+export async function axe(page, name) {
+  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.evaluate(axeSource);
+  const result = await page.evaluate((tags) => window.axe.run(document, { runOnly: { type: "tag", values: tags } }), AXE_TAGS);
+  const dir = resolve(artifacts, "axe");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(resolve(dir, `${name}.json`), JSON.stringify(result, null, 1));
+  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  for (const v of result.violations) {
+    console.log(`     axe ${name}: ${v.impact} ${v.id}: ${v.help}`);
+    for (const n of v.nodes.slice(0, 5)) console.log(`         ${n.target.join(" ")}: ${n.failureSummary?.split("\n").slice(1).join("; ")}`);
+  }
+  check(bad.length === 0, `axe ${name}: no serious or critical WCAG 2.1 AA violation (${bad.map((v) => `${v.id} ×${v.nodes.length}`).join(", ") || `${result.passes.length} rules passed, ${result.incomplete.length} to review by hand`})`);
+  return result;
+}
+
+/**
+ * Layout faults at this size: horizontal page scrolling, and controls (buttons, links, fields)
+ * cut off at the window's sides or covered by something else at their centre.
+ */
+export const reflowFaults = (page) =>
+  page.evaluate(() => {
+    const faults = [];
+    const w = window.innerWidth;
+    const sw = document.scrollingElement.scrollWidth;
+    if (sw > w) faults.push(`page scrolls sideways (${sw} > ${w})`);
+    const controls = document.querySelectorAll("button, a[href], input, select, textarea, summary, [role=tab]");
+    for (const c of controls) {
+      const r = c.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0 || getComputedStyle(c).visibility === "hidden") continue;
+      if (c.closest(".visually-hidden, .skip-link")) continue;
+      // Only what is in view: scrolling containers (a wide data table's, a sidebar's) show the
+      // rest by scrolling; containers that hide their overflow cut a control off.
+      let box = { l: r.left, t: r.top, r: r.right, b: r.bottom };
+      let cut = false;
+      for (let p = c.parentElement; p && p !== document.body; p = p.parentElement) {
+        const o = getComputedStyle(p);
+        const ov = o.overflowX + o.overflowY;
+        if (!/(auto|scroll|hidden|clip)/.test(ov)) continue;
+        const pr = p.getBoundingClientRect();
+        if (!/(auto|scroll)/.test(ov) && (r.left < pr.left - 1 || r.right > pr.right + 1)) cut = true;
+        box = { l: Math.max(box.l, pr.left), t: Math.max(box.t, pr.top), r: Math.min(box.r, pr.right), b: Math.min(box.b, pr.bottom) };
+      }
+      if (box.t >= window.innerHeight || box.b <= 0 || box.b - box.t < 4 || box.r - box.l < 4) continue; // scrolled out of view
+      const name = c.id || c.textContent.trim().slice(0, 30) || c.getAttribute("aria-label") || c.tagName;
+      if (box.l < -1 || box.r > w + 1) faults.push(`${name} cut off (${Math.round(r.left)}–${Math.round(r.right)} of ${w})`);
+      else if (cut) faults.push(`${name} cut off by its container`);
+      const x = (box.l + box.r) / 2;
+      const y = (box.t + box.b) / 2;
+      const top = document.elementFromPoint(x, y);
+      if (top && top !== c && !c.contains(top) && !top.contains(c) && !(c.labels && [...c.labels].some((l) => l.contains(top)))) {
+        faults.push(`${name} covered by ${top.id || top.className || top.tagName}`);
+      }
+    }
+    return faults;
+  });

@@ -8,13 +8,15 @@
 // (`python3 -m http.server` cannot serve the bundle: it answers no HTTP range requests.)
 // The bundle is served under a sub-path (/<folder name>/) to check it works at any path.
 // Fails on page errors, on any request to another origin than the static server, and when
-// facilities, neighbourhoods or basemap are not rendered. Screenshots go to test-artifacts/.
+// facilities, neighbourhoods or basemap are not rendered. Accessibility (issue 20): axe-core on
+// the page and its table page (table.html, whose figures must equal indicators.json), the live
+// announcement of a tap, reflow at 320 and 640 CSS px. Screenshots go to test-artifacts/.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
-import { artifacts, check, finish, launchBrowser, openMap, rendered } from "./lib.mjs";
+import { artifacts, axe, check, finish, launchBrowser, openMap, reflowFaults, rendered } from "./lib.mjs";
 
 const site = process.argv[2] && resolve(process.argv[2]);
 if (!site) {
@@ -132,6 +134,17 @@ try {
     `tap shows the neighbourhood's coverage from indicators.json (${coverage})`,
   );
   await page.screenshot({ path: resolve(artifacts, "static-tap-en.png") });
+  // Screen readers hear the result: the nearest place and the coverage, in a live region.
+  await page.waitForFunction(() => document.getElementById("embed-said").textContent !== "", null, { timeout: 5000 }).catch(() => {});
+  const said = await page.textContent("#embed-said");
+  const saidMetres = Number((said.match(/, ([\d,]+) m as the crow flies/)?.[1] ?? "-1").replace(/,/g, ""));
+  check(
+    first !== undefined && said.startsWith(`Nearest: ${first.f.properties.name ?? "unnamed"} (Playground)`) && Math.abs(saidMetres - first.d) <= 2 && (hood === undefined || said.includes(hood.name)),
+    `the live region says „${said}“ (facilities.geojson: ${first?.f.properties.name}, ${first?.d.toFixed(0)} m)`,
+  );
+  await axe(page, "static-en-result");
+  const tableLink = await page.getAttribute("#table-link", "href");
+  check((await page.isVisible("#table-link")) && (await page.textContent("#table-link")) === "Table instead of map" && tableLink.startsWith("table.html?lang=en&back=index.html"), `a visible link „Table instead of map“ to table.html (${tableLink})`);
   check(errors.length === 0, `no page errors (${errors.join(" | ")})`);
   const foreign = requests.filter((u) => new URL(u).origin !== server.origin);
   check(requests.length > 0 && foreign.length === 0, `all ${requests.length} requests went to the static server (${foreign.slice(0, 5).join(", ")})`);
@@ -154,6 +167,7 @@ try {
   });
   check(card.h <= 0.4 * 667 + 1 && card.page <= 375, `phone: the result card covers at most 40 % of the map's height (${Math.round(card.h)} of 667 px, ${Math.round(card.w)} px wide)`);
   await phone.page.screenshot({ path: resolve(artifacts, "static-phone-de.png") });
+  await axe(phone.page, "static-phone-de");
   check(phone.errors.length === 0, `phone: no page errors (${phone.errors.join(" | ")})`);
   await phone.context.close();
 
@@ -171,9 +185,67 @@ try {
   }, pick.name);
   check(view.shown && view.zoom > fullZoom + 0.5, `?neighbourhood=${pick.name} zooms in on it (zoom ${view.zoom.toFixed(1)} vs ${fullZoom.toFixed(1)} for all)`);
   await de.page.screenshot({ path: resolve(artifacts, "static-de.png") });
+  // Gap areas differ by a hatch, not colour alone: a pattern layer right over the gap layer.
+  const hatch = await de.page.evaluate(() => {
+    const m = window.spielraumMap;
+    const order = m.getStyle().layers.map((l) => l.id);
+    const gaps = m.getStyle().metadata["spielraum:layers"].gaps;
+    return { pattern: m.getPaintProperty("gaps-hatch", "fill-pattern"), above: order.indexOf("gaps-hatch") === order.indexOf(gaps) + 1, visible: m.getLayoutProperty("gaps-hatch", "visibility") };
+  });
+  check(hatch.pattern === "gap-hatch" && hatch.above && hatch.visible === "visible", `?layer=neighbourhoods: gap areas hatched over the gap layer (${JSON.stringify(hatch)})`);
   check(de.errors.length === 0, `no page errors in German (${de.errors.join(" | ")})`);
   const foreignDe = de.requests.filter((u) => new URL(u).origin !== server.origin);
   check(foreignDe.length === 0, `German page: all requests went to the static server (${foreignDe.slice(0, 5).join(", ")})`);
+
+  // --- the table page (table.html): the figures of indicators.json, sortable, the CSV beside it ---
+  const tctx = await browser.newContext({ locale: "de-DE", viewport: { width: 1280, height: 900 } });
+  const tp = await tctx.newPage();
+  const terrors = [];
+  tp.on("pageerror", (e) => terrors.push(String(e)));
+  tp.on("console", (m) => m.type() === "error" && terrors.push(m.text()));
+  await tp.route("**/*", (r) => (new URL(r.request().url()).origin === server.origin ? r.continue() : r.abort()));
+  await tp.goto(`${base}table.html?lang=de&back=${encodeURIComponent("index.html?kind=playground")}`);
+  await tp.waitForSelector("body[data-ready='1']", { timeout: 30000 });
+  await axe(tp, "static-table-de");
+  const rows = await tp.$$eval("#indicator-table tbody tr", (trs) =>
+    trs.map((tr) => ({ id: tr.dataset.id, name: tr.querySelector("th").textContent, v: Object.fromEntries([...tr.querySelectorAll("td")].map((td) => [td.dataset.col, td.dataset.value])) })),
+  );
+  const bands = ["age_0_5", "age_6_11", "age_12_17"];
+  const wrong = [];
+  for (const n of indicators.neighbourhoods) {
+    const row = rows.find((r) => r.id === n.id);
+    const want = {
+      population_total: n.population?.total,
+      need_rank: n.need_rank,
+      play_area_m2_per_child: n.play_area_m2_per_child,
+      ...Object.fromEntries(bands.flatMap((b) => [[b, n.population?.[b]], [`served_share_${b}`, n.served_share?.[b]], [`gap_children_${b}`, n.gap_children?.[b]]])),
+    };
+    if (!row || row.name !== n.name) wrong.push(`${n.name}: no row`);
+    else for (const [k, v] of Object.entries(want)) if ((typeof v === "number" ? Number(row.v[k]) !== v || row.v[k] === "" : row.v[k] !== "")) wrong.push(`${n.name} ${k}: ${row.v[k]} vs ${v}`);
+  }
+  check(rows.length === indicators.neighbourhoods.length && wrong.length === 0, `table.html: every row and band equals indicators.json (${rows.length} rows; ${wrong.slice(0, 5).join("; ") || "all equal"})`);
+  const csvHref = await tp.getAttribute("#csv-link", "href");
+  const csv = await fetch(new URL(csvHref, `${base}table.html`));
+  const csvText = await csv.text();
+  check(csv.ok && indicators.neighbourhoods.every((n) => csvText.includes(n.name)), `table.html: its CSV (${csvHref}) is in the bundle with every neighbourhood (${csv.status})`);
+  check((await tp.getAttribute("#back-link", "href")) === "index.html?kind=playground", "table.html: „Karte statt Tabelle“ leads back to the map");
+  check(terrors.length === 0, `table.html: no page errors (${terrors.join(" | ")})`);
+  await tctx.close();
+
+  // --- reflow: 320 CSS px (a phone) and 640 px (1280 px at 200 % zoom) ---
+  for (const width of [320, 640]) {
+    const m = await openPage("?lang=de&kind=playground", "de-DE", { width, height: 640 });
+    const mf = await reflowFaults(m.page);
+    check(mf.length === 0, `reflow ${width} px: the page has no sideways scrolling, no control cut off or covered (${mf.join("; ") || "ok"})`);
+    await m.context.close();
+    const c = await browser.newContext({ locale: "de-DE", viewport: { width, height: 640 } });
+    const t = await c.newPage();
+    await t.goto(`${base}table.html?lang=de`);
+    await t.waitForSelector("body[data-ready='1']", { timeout: 30000 });
+    const tf = await reflowFaults(t);
+    check(tf.length === 0, `reflow ${width} px: table.html has no sideways scrolling, no control cut off or covered (${tf.join("; ") || "ok"})`);
+    await c.close();
+  }
 } catch (err) {
   check(false, `test crashed: ${err.stack ?? err}`);
 } finally {

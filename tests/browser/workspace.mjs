@@ -15,7 +15,7 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { artifacts, check, finish, isLocal, launchBrowser, openMap, root, startServe } from "./lib.mjs";
+import { artifacts, axe, check, finish, isLocal, launchBrowser, openMap, root, startServe } from "./lib.mjs";
 
 const started = Date.now();
 const bin = process.env.SPIELRAUM_BIN ?? resolve(root, "target/debug/spielraum");
@@ -238,6 +238,14 @@ try {
   const labels = await vi.page.evaluate(() => ["login-name", "login-password"].map((id) => document.getElementById(id)?.labels?.[0]?.textContent.trim()));
   check(await vi.page.evaluate(() => document.activeElement?.id === "login-name"), "the login dialog opens with the focus on the login name");
   check(JSON.stringify(labels) === JSON.stringify([de.loginName, de.password]), `the login fields are labelled (${labels})`);
+  await axe(vi.page, "login-dialog-de");
+  // Escape closes the dialog and gives the focus back to „Anmelden“; Enter opens it again.
+  await vi.page.keyboard.press("Escape");
+  await vi.page.waitForFunction(() => !document.querySelector("#login-dialog[open]"), null, { timeout: 5000 }).catch(() => {});
+  check((await vi.page.$("#login-dialog[open]")) === null && (await vi.page.evaluate(() => document.activeElement?.id)) === "login-button", "Escape closes the login dialog and returns the focus to „Anmelden“");
+  await vi.page.keyboard.press("Enter");
+  await vi.page.waitForSelector("#login-dialog[open]", { timeout: 5000 }).catch(() => {});
+  await vi.page.waitForFunction(() => document.activeElement?.id === "login-name", null, { timeout: 5000 }).catch(() => {});
   await vi.page.keyboard.type(USERS.viewer.login);
   await vi.page.keyboard.press("Tab");
   await vi.page.keyboard.type(USERS.viewer.password);
@@ -324,6 +332,7 @@ try {
   await adm.goto(`${server.url}/admin?lang=de`);
   await adm.waitForSelector("body[data-ready]", { timeout: 15000 });
   await adm.waitForSelector("#audit-table tbody tr[data-action]", { timeout: 15000 }).catch(() => {});
+  await axe(adm, "admin-de");
   const rows = await adm.$$eval("#audit-table tbody tr[data-action]", (trs) => trs.map((tr) => ({ id: Number(tr.dataset.id), actor: tr.dataset.actor, action: tr.dataset.action, target: tr.dataset.target, detail: tr.dataset.detail, shown: tr.textContent })));
   const detailOf = (d) => {
     let v = d;
@@ -429,6 +438,7 @@ try {
   await ap.goto(`${server.url}/admin?lang=de`);
   await ap.waitForSelector("body[data-ready]", { timeout: 15000 });
   check((await ap.textContent("#admin-message")).includes(de.adminNeedLogin) && (await ap.isVisible("#admin-login")) && (await ap.isHidden("#users-section")) && (await ap.isHidden("#tokens-section")), "logged out, /admin shows a plain message and a login button only");
+  await axe(ap, "admin-logged-out-de");
   // A private workspace (`serve --private`, a second server on the same file): the map asks for the login first.
   const priv = await startServe(gpkg, ["--private"], { SPIELRAUM_EDIT_TOKEN: "" });
   try {

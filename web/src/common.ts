@@ -129,6 +129,9 @@ function installPlaceLabels(map: maplibregl.Map): void {
         const el = document.createElement("div");
         el.className = `place-label place-${minor ? "minor" : "major"}`;
         el.textContent = name;
+        // A name on the map, not a button: MapLibre would make a marker a "button" named "Map marker".
+        el.setAttribute("role", "img");
+        el.setAttribute("aria-label", name);
         markers.set(name, new maplibregl.Marker({ element: el }).setLngLat([lon, lat]).addTo(map));
       }
     }
@@ -214,6 +217,85 @@ export function placeName(p: { name?: unknown; kind?: unknown; street?: unknown 
   if (typeof p.name === "string" && p.name) return p.name;
   if (typeof p.street === "string" && p.street) return t("nearStreet", { kind: kindName(String(p.kind)), street: p.street });
   return t("unnamed");
+}
+
+/** The id of the hatch image gap areas are filled with (so they never rely on colour alone). */
+export const GAP_HATCH = "gap-hatch";
+
+/** Adds the hatch image: diagonal lines in the gap colour of the style, drawn on a canvas at run time. */
+export function addGapHatch(map: maplibregl.Map): void {
+  if (map.hasImage(GAP_HATCH)) return;
+  const size = 12;
+  const c = document.createElement("canvas");
+  c.width = c.height = size;
+  const ctx = c.getContext("2d");
+  if (!ctx) return;
+  ctx.strokeStyle = legend.gap || "#c92a2a";
+  ctx.lineWidth = 2;
+  ctx.beginPath();
+  for (let o = -size; o <= size; o += 6) {
+    ctx.moveTo(o, size);
+    ctx.lineTo(o + size, 0);
+  }
+  ctx.stroke();
+  map.addImage(GAP_HATCH, ctx.getImageData(0, 0, size, size), { pixelRatio: 1 });
+}
+
+/**
+ * Lays a hatched copy (`gaps-hatch`: same source, filter and visibility) right over the style's
+ * gap layer (`spielraum:layers.gaps`), for the embed and the static page: gap areas then differ
+ * from low shares by pattern, not colour alone. The style itself stays as the server wrote it.
+ */
+export function hatchGapLayer(map: maplibregl.Map): void {
+  const id = layerId("gaps");
+  const gap = map.getLayer(id) as (maplibregl.FillLayerSpecification & { source: string; sourceLayer?: string }) | undefined;
+  if (!gap) return;
+  addGapHatch(map);
+  const visibility = (map.getLayoutProperty(id, "visibility") as "visible" | "none" | undefined) ?? "visible";
+  if (map.getLayer("gaps-hatch")) {
+    map.setLayoutProperty("gaps-hatch", "visibility", visibility);
+    return;
+  }
+  const order = map.getStyle().layers.map((l) => l.id);
+  const above = order[order.indexOf(id) + 1];
+  const filter = map.getFilter(id);
+  map.addLayer(
+    {
+      id: "gaps-hatch",
+      type: "fill",
+      source: gap.source,
+      "source-layer": gap.sourceLayer ?? "gaps",
+      ...(filter ? { filter } : {}),
+      layout: { visibility },
+      paint: { "fill-pattern": GAP_HATCH },
+    } as maplibregl.FillLayerSpecification,
+    above,
+  );
+}
+
+/** Whether the visitor asked for less motion (`prefers-reduced-motion: reduce`). */
+export const reducedMotion = (): boolean => typeof matchMedia === "function" && matchMedia("(prefers-reduced-motion: reduce)").matches;
+
+/** An animation's length: `ms`, or 0 (the map jumps) when the visitor asked for less motion. */
+export const motion = (ms: number): number => (reducedMotion() ? 0 : ms);
+
+/**
+ * Says `text` through the live region `id` (`role="status"`, `aria-live="polite"`): emptied
+ * first and filled a moment later, so that a screen reader says the same sentence again.
+ */
+export function announce(id: string, text: string): void {
+  const region = document.getElementById(id);
+  if (!region) return;
+  region.textContent = "";
+  setTimeout(() => (region.textContent = text), 80);
+}
+
+/** What a reach answer means in one sentence: "Am nächsten: Lindenpark (Spielplatz), 420 m zu Fuß". */
+export function reachSentence(r: ReachResult, minutes: number): string {
+  const nearest = [...r.facilities].sort((a, b) => Number(a.properties?.distance_m) - Number(b.properties?.distance_m))[0]?.properties;
+  if (!nearest) return t("reachNone", { m: minutes });
+  const m = Math.round(Number(nearest.distance_m)).toLocaleString(lang() === "de" ? "de-DE" : "en-GB");
+  return `${t("nearestSaid", { name: placeName(nearest), kind: kindName(String(nearest.kind)), m })}. ${t("reachSaid", { n: r.facilities.length, minutes })}`;
 }
 
 export function reachList(list: HTMLElement, r: ReachResult, minutes: number): void {

@@ -1,7 +1,8 @@
 // Shared by the embed (served) and the static page (exported): the query parameters that pick
-// the layer, the facility kind and the area shown (layer, kind, bbox, neighbourhood).
+// the layer, the facility kind and the area shown (layer, kind, bbox, neighbourhood); gap areas
+// hatched.
 import type maplibregl from "maplibre-gl";
-import { layerId } from "./common";
+import { hatchGapLayer, layerId } from "./common";
 
 export const params = new URLSearchParams(location.search);
 export const kind = params.get("kind") ?? "playground";
@@ -26,6 +27,7 @@ export async function applyEmbedParams(map: maplibregl.Map, neighbourhoods: () =
   const show = (ids: string[], on: boolean) => ids.forEach((id) => map.getLayer(id) && map.setLayoutProperty(id, "visibility", on ? "visible" : "none"));
   show([layerId("neighbourhoods")], layer === "neighbourhoods");
   show([layerId("gaps")], layer === "gaps" || layer === "neighbourhoods");
+  hatchGapLayer(map);
   if (kind) {
     map.setFilter(layerId("facility_points"), ["==", ["get", "kind"], kind]);
     map.setFilter(layerId("facility_areas"), ["all", ["==", ["geometry-type"], "Polygon"], ["==", ["get", "kind"], kind]] as never);

@@ -4,7 +4,7 @@
 // search, layer toggles, DE/EN, embed snippet. The page never scrolls; its panels do.
 import "./style.css";
 import maplibregl from "maplibre-gl";
-import { BANDS, type Band, createMap, el, kindColour, kindName, layerId, legend, reachList, showReach } from "./common";
+import { BANDS, type Band, GAP_HATCH, addGapHatch, announce, createMap, el, kindColour, kindName, layerId, legend, motion, reachList, reachSentence, showReach } from "./common";
 import { bandLimit, dec, int, pct, readStandard, standardTitle } from "./format";
 import { type Lang, initialLang, lang, setLang, t, type Key } from "./i18n";
 import { askLogin, loadMe, loginControl, onSession, session } from "./api";
@@ -164,6 +164,8 @@ function openNeighbourhood(id: string, fly: boolean): void {
   highlight(id);
   selectRow(id);
   neighbourhoodPanel(f.properties as Props);
+  const p = f.properties as Props;
+  announce("said", `${String(p.name ?? "")}: ${t("colShare")} ${t(`band_${band}` as Key)} ${t("years")}: ${pct(p[`served_share_${band}`])}`);
   if (fly) fitFeature(f);
 }
 
@@ -174,7 +176,7 @@ function fitFeature(f: GeoJSON.Feature): void {
     else if (Array.isArray(c)) c.forEach(visit);
   };
   visit((f.geometry as GeoJSON.Polygon).coordinates);
-  if (!b.isEmpty()) map.fitBounds(b, { padding: 60, maxZoom: 16, duration: 600 });
+  if (!b.isEmpty()) map.fitBounds(b, { padding: 60, maxZoom: 16, duration: motion(600) });
 }
 
 async function reachAt(lngLat: maplibregl.LngLat): Promise<void> {
@@ -189,38 +191,21 @@ async function reachAt(lngLat: maplibregl.LngLat): Promise<void> {
       reachList(list, r, minutes);
       panelBody.replaceChildren(el("h2", { id: "panel-title" }, t("reachTitle", { m: minutes })), list);
     });
+    announce("said", reachSentence(r, minutes));
   } catch {
+    announce("said", t("reachError"));
     showPanel(() => panelBody.replaceChildren(el("h2", { id: "panel-title" }, t("reach")), el("p", { class: "error" }, t("reachError"))));
   }
-}
-
-/** A diagonal hatch in the gap colour, so gap areas never look like a 0 % neighbourhood. */
-function addHatch(): void {
-  if (map.hasImage("gap-hatch")) return;
-  const size = 12;
-  const c = document.createElement("canvas");
-  c.width = c.height = size;
-  const ctx = c.getContext("2d");
-  if (!ctx) return;
-  ctx.strokeStyle = legend.gap || "#c92a2a";
-  ctx.lineWidth = 2;
-  ctx.beginPath();
-  for (let o = -size; o <= size; o += 6) {
-    ctx.moveTo(o, size);
-    ctx.lineTo(o + size, 0);
-  }
-  ctx.stroke();
-  map.addImage("gap-hatch", ctx.getImageData(0, 0, size, size), { pixelRatio: 1 });
 }
 
 /** Gap areas of the band shown only, hatched, with an outline. */
 function styleGaps(): void {
   const id = layerId("gaps");
   if (!map.getLayer(id)) return;
-  addHatch();
+  addGapHatch(map);
   const filter = [">", ["to-number", ["coalesce", ["get", `gap_children_${band}`], 0]], 0] as maplibregl.FilterSpecification;
   map.setFilter(id, filter);
-  map.setPaintProperty(id, "fill-pattern", "gap-hatch");
+  map.setPaintProperty(id, "fill-pattern", GAP_HATCH);
   map.setPaintProperty(id, "fill-opacity", 0.85);
   if (!map.getLayer("gaps-outline")) {
     const layer = map.getLayer(id) as maplibregl.FillLayerSpecification & { source: string; sourceLayer?: string };
@@ -367,7 +352,10 @@ function openFacility(f: GeoJSON.Feature, opener: HTMLElement | null): void {
   // The popup opens once the map arrived, so that it picks a side with room.
   map.once("moveend", () => showFacilityPopup(f.properties ?? {}, new maplibregl.LngLat(at[0], at[1]), opener));
   // The place lands low in the map, leaving the room above it to the popup.
-  map.flyTo({ center: at, zoom: Math.max(map.getZoom(), 16), duration: 600, offset: [0, map.getContainer().clientHeight * 0.3] });
+  // With prefers-reduced-motion the map jumps (duration 0: no flight, the "moveend" comes at once).
+  const to = { center: at, zoom: Math.max(map.getZoom(), 16), offset: [0, map.getContainer().clientHeight * 0.3] as [number, number] };
+  if (motion(600) === 0) map.easeTo({ ...to, duration: 0 });
+  else map.flyTo({ ...to, duration: 600 });
 }
 
 function search(q: string): void {
@@ -387,6 +375,7 @@ function applyLang(l: Lang): void {
   translateScenario();
   renderLogin();
   renderTable();
+  (document.getElementById("table-page-link") as HTMLAnchorElement).href = `/table?lang=${l}`;
   openPanel?.();
 }
 
@@ -406,6 +395,10 @@ document.addEventListener("keydown", (e) => {
     showSidebar(false);
     sidebarToggle.focus();
   } else if (!panel.hidden) closePanel();
+});
+// The skip link leads to the neighbourhood table, opening the drawer when it was hidden.
+document.getElementById("skip-link")!.addEventListener("click", () => {
+  if (document.getElementById("drawer")!.hidden) document.getElementById("table-toggle")!.click();
 });
 const searchInput = document.getElementById("search") as HTMLInputElement;
 searchInput.addEventListener("change", () => search(searchInput.value));

@@ -925,6 +925,10 @@ export function showFacilityPopup(p: Json, at: maplibregl.LngLat, opener: HTMLEl
   const back = opener ?? (document.activeElement as HTMLElement | null);
   popup = new maplibregl.Popup({ maxWidth: "300px", focusAfterOpen: true }).setLngLat(at).setDOMContent(box).addTo(host.map);
   popup.on("close", () => back?.focus({ preventScroll: true }));
+  // MapLibre focuses the popup's first control, which may sit in the closed <details> (then
+  // nothing takes the focus): keyboard users land on its summary or the close button instead.
+  const container = popup.getElement();
+  if (!container.contains(document.activeElement)) container.querySelector<HTMLElement>("summary, .maplibregl-popup-close-button")?.focus({ preventScroll: true });
 }
 
 /** Handles a map click for the scenario panel (placing a facility; a facility's popup when

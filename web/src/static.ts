@@ -4,11 +4,10 @@
 import "./style.css";
 import maplibregl from "maplibre-gl";
 import { Protocol } from "pmtiles";
-import { BANDS, createMap, el, kindColour, kindName, layerId, placeName } from "./common";
+import { BANDS, announce, createMap, el, kindColour, kindName, layerId, placeName } from "./common";
 import { applyEmbedParams, kind, layer } from "./embed-view";
 import { initialLang, lang, setLang, t, type Key } from "./i18n";
 import { chunkName, metres, WalkData } from "./walk";
-
 
 /** Marks the tapped point and the facility named for it. */
 function highlight(map: maplibregl.Map, at: [number, number], facility: [number, number] | null): void {
@@ -52,6 +51,8 @@ async function main(): Promise<void> {
   const statement = document.getElementById("link-statement") as HTMLAnchorElement;
   statement.textContent = t("accessibilityStatement");
   statement.href = lang() === "de" ? "barrierefreiheit.html" : "accessibility.html";
+  // "Table instead of map": the exported table page (table.html) and back to this view.
+  (document.getElementById("table-link") as HTMLAnchorElement).href = `table.html?${new URLSearchParams({ lang: lang(), back: `index.html${location.search}` })}`;
   maplibregl.addProtocol("pmtiles", new Protocol().tile);
   const json = (file: string) => fetch(here(file)).then((r) => (r.ok ? r.json() : Promise.reject(new Error(`${file}: ${r.status}`))));
   const style = (await json("style.json")) as maplibregl.StyleSpecification;
@@ -87,6 +88,9 @@ async function main(): Promise<void> {
     const at: [number, number] = [e.lngLat.lng, e.lngLat.lat];
     const list = document.getElementById("embed-list")!;
     list.replaceChildren();
+    const local = (m: number) => Math.round(m).toLocaleString(lang() === "de" ? "de-DE" : "en-GB");
+    // What the live region says about the tap (then the coverage).
+    let said = "";
     if (walk) {
       // On foot, as the live map answers (walk.ts).
       const hit = await walk.nearest(at, kind).catch(() => null);
@@ -97,13 +101,14 @@ async function main(): Promise<void> {
         li.append(
           el("span", { class: "dot", style: `background:${kindColour(f.kind)}` }),
           el("span", { class: "name" }, f.name ? `${name} · ${kindName(f.kind)}` : name),
-          el("span", { class: "dist" }, `${Math.round(hit.distance_m).toLocaleString(lang() === "de" ? "de-DE" : "en-GB")} ${t("metres")} ${t("onFoot")}`),
+          el("span", { class: "dist" }, `${local(hit.distance_m)} ${t("metres")} ${t("onFoot")}`),
         );
-        li.setAttribute("aria-label", t("nearestOnFoot", { kind: kindName(f.kind), name, m: Math.round(hit.distance_m) }));
+        said = t("nearestSaid", { name, kind: kindName(f.kind), m: local(hit.distance_m) });
       } else {
         const inIndex = walk.index.chunk.files.includes(chunkName(walk.index, at));
         li.className = "muted";
         li.textContent = hit === null && inIndex ? t("noneOfKindOrPath", { m: walk.index.margin_m }) : t("noPathNear", { m: walk.index.margin_m });
+        said = li.textContent;
       }
       list.append(li);
       highlight(map, at, f?.at ?? null);
@@ -123,6 +128,8 @@ async function main(): Promise<void> {
         );
         list.append(li);
       }
+      const first = nearest[0];
+      if (first) said = t("nearestSaidCrow", { name: String(first.f.properties?.name ?? t("unnamed")), kind: kindName(String(first.f.properties?.kind)), m: local(first.d) });
     }
     const cov = document.getElementById("static-coverage")!;
     const hit = map.queryRenderedFeatures(e.point, { layers: [layerId("neighbourhoods")] })[0];
@@ -135,6 +142,7 @@ async function main(): Promise<void> {
       });
       cov.textContent = `${t("coverageOf", { name: n.name })} — ${shares.join(", ")}`;
     }
+    announce("embed-said", [said, n ? cov.textContent : ""].filter(Boolean).join(". "));
   });
 }
 

@@ -85,7 +85,9 @@ fn demo_bundle_has_every_file_and_the_analyze_document() {
         "tiles.pmtiles",
         "style.json",
         "index.html",
+        "table.html",
         "indicators.json",
+        "neighbourhoods.csv",
         "facilities.geojson",
         "README.md",
     ] {
@@ -119,17 +121,33 @@ fn demo_bundle_has_every_file_and_the_analyze_document() {
             .unwrap();
     assert_eq!(got, want);
 
-    // The page loads its scripts and styles from the bundle only.
-    let html = std::fs::read_to_string(site.join("index.html")).unwrap();
-    let refs: Vec<&str> = html
-        .split(['"', '\''])
-        .filter(|s| s.starts_with("./assets/"))
-        .collect();
-    assert!(!refs.is_empty(), "{html}");
-    for r in refs {
-        assert!(site.join(r).is_file(), "{r} not in the bundle");
+    // The table page's CSV is what `analyze --format csv` writes for the same city.
+    let csv = spielraum(&[
+        "analyze",
+        demo_city().to_str().unwrap(),
+        "--format",
+        "csv",
+        "--no-write-back",
+    ]);
+    assert!(csv.status.success());
+    assert_eq!(
+        std::fs::read_to_string(site.join("neighbourhoods.csv")).unwrap(),
+        String::from_utf8(csv.stdout).unwrap()
+    );
+
+    // The pages (map and table) load their scripts and styles from the bundle only.
+    for page in ["index.html", "table.html"] {
+        let html = std::fs::read_to_string(site.join(page)).unwrap();
+        let refs: Vec<&str> = html
+            .split(['"', '\''])
+            .filter(|s| s.starts_with("./assets/"))
+            .collect();
+        assert!(!refs.is_empty(), "{html}");
+        for r in refs {
+            assert!(site.join(r).is_file(), "{r} not in the bundle");
+        }
+        assert!(!html.contains("http://") && !html.contains("https://"));
     }
-    assert!(!html.contains("http://") && !html.contains("https://"));
     let readme = std::fs::read_to_string(site.join("README.md")).unwrap();
     assert!(readme.contains("<iframe") && readme.contains("Range"));
 

@@ -197,6 +197,12 @@ impl Site {
         write_json("style.json", &static_style(city, bounds))?;
         let doc = indicators.map_or_else(|| json!({ "neighbourhoods": [] }), |d| d.to_json());
         write_json("indicators.json", &doc)?;
+        // The table page's download: the machine CSV of `analyze --format csv` (and of
+        // `/api/neighbourhoods.csv`).
+        let csv_path = dir.join("neighbourhoods.csv");
+        let csv = indicators.map(AnalysisDocument::to_csv).unwrap_or_default();
+        std::fs::write(&csv_path, csv)
+            .map_err(io(format!("cannot write {}", csv_path.display())))?;
         write_json(
             "facilities.geojson",
             &map::geojson::public_facility_points(city),
@@ -278,7 +284,8 @@ pub fn static_style(city: &City, tile_bounds: [f64; 4]) -> Json {
     style
 }
 
-/// Writes the web app's static page as `index.html` and every file of its `assets/`.
+/// Writes the web app's static page as `index.html`, its table page as `table.html`, and every
+/// file of its `assets/`.
 fn copy_page(web: &webapp::WebApp, to: &Path) -> Result<(), ExportError> {
     let missing = |path: &str| ExportError::Io {
         what: format!("cannot read {path} of {web}"),
@@ -291,6 +298,10 @@ fn copy_page(web: &webapp::WebApp, to: &Path) -> Result<(), ExportError> {
         .get(webapp::STATIC_PAGE)
         .ok_or_else(|| missing(webapp::STATIC_PAGE))?;
     write(&to.join("index.html"), &page.bytes)?;
+    let table = web
+        .get(webapp::STATIC_TABLE_PAGE)
+        .ok_or_else(|| missing(webapp::STATIC_TABLE_PAGE))?;
+    write(&to.join("table.html"), &table.bytes)?;
     let assets = to.join(webapp::ASSETS_DIR);
     std::fs::create_dir(&assets).map_err(io(format!("cannot write {}", assets.display())))?;
     let listed = web.assets().map_err(|e| ExportError::Io {

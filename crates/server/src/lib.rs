@@ -81,7 +81,13 @@ async fn not_found(uri: axum::http::Uri) -> Response {
 fn open_in_private(path: &str) -> bool {
     matches!(
         path,
-        "/" | "/embed" | "/admin" | "/health" | "/openapi.json" | "/api/login" | "/api/me"
+        "/" | "/embed"
+            | "/table"
+            | "/admin"
+            | "/health"
+            | "/openapi.json"
+            | "/api/login"
+            | "/api/me"
     ) || path.starts_with("/assets/")
 }
 
@@ -158,6 +164,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(web::index))
         .route("/embed", get(web::embed))
+        .route("/table", get(web::table))
         .route("/admin", get(web::admin))
         .route("/api/login", post(account::login))
         .route("/api/logout", post(account::logout))

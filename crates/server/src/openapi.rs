@@ -7,9 +7,10 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 /// Every public path of the server, in OpenAPI spelling.
-pub const ROUTES: [&str; 31] = [
+pub const ROUTES: [&str; 32] = [
     "/",
     "/embed",
+    "/table",
     "/admin",
     "/api/login",
     "/api/logout",
@@ -303,6 +304,13 @@ pub fn openapi_document() -> Value {
                     q("bbox", false, "string", "Area to show: minLon,minLat,maxLon,maxLat"),
                     q("neighbourhood", false, "string", "Neighbourhood id or name to zoom to"),
                     q("lang", false, "string", "de or en")
+                ],
+                "responses": { "200": html("HTML page") } } },
+            "/table": { "get": {
+                "summary": "The table alternative to the map: every neighbourhood's indicators per age band, sortable, with the CSV download",
+                "parameters": [
+                    q("lang", false, "string", "de or en"),
+                    q("back", false, "string", "Path of this server the link back to the map leads to (default /)")
                 ],
                 "responses": { "200": html("HTML page") } } },
             "/health": { "get": { "summary": "Liveness", "responses": { "200": { "description": "{\"status\":\"ok\"}",

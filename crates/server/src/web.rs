@@ -1,5 +1,5 @@
-//! The web app: `/` (planner map), `/embed` (iframe map), `/admin` (the workspace's users and
-//! audit log) and `/assets/…`, from the app the
+//! The web app: `/` (planner map), `/embed` (iframe map), `/table` (the table alternative to
+//! the map), `/admin` (the workspace's users and audit log) and `/assets/…`, from the app the
 //! binary carries (or the `SPIELRAUM_WEB_DIR` folder), with entity tags and cache headers.
 //!
 //! Pages are revalidated on every load (`no-cache`); content-hashed assets are cached for a
@@ -182,6 +182,11 @@ pub(crate) async fn index(State(s): State<AppState>, headers: HeaderMap) -> Resp
 
 pub(crate) async fn embed(State(s): State<AppState>, headers: HeaderMap) -> Response {
     page(&s, webapp::EMBED_PAGE, &headers, true).await
+}
+
+pub(crate) async fn table(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    // Framable like the embed, whose "Table instead of map" link opens it in the same frame.
+    page(&s, webapp::TABLE_PAGE, &headers, true).await
 }
 
 pub(crate) async fn admin(State(s): State<AppState>, headers: HeaderMap) -> Response {

@@ -770,11 +770,17 @@ async fn user_input_in_errors_is_cut() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pages_carry_security_headers_and_only_embed_is_framable() {
+async fn pages_carry_security_headers_and_only_embed_and_table_are_framable() {
     let _turn = TIMED.lock().await;
     let s = run(AppState::new(crate::http::city(), None), None).await;
     let client = reqwest::Client::new();
-    for (path, framable) in [("/", false), ("/embed", true)] {
+    // The table alternative opens in the embed's frame ("Tabelle statt Karte").
+    for (path, framable) in [
+        ("/", false),
+        ("/embed", true),
+        ("/table", true),
+        ("/admin", false),
+    ] {
         let r = client
             .get(format!("{}{path}", s.base))
             .send()

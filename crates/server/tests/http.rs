@@ -150,6 +150,11 @@ fn web_dir() -> tempfile::TempDir {
         "<!doctype html><title>admin page</title>",
     )
     .unwrap();
+    std::fs::write(
+        d.path().join("table.html"),
+        "<!doctype html><title>table page</title>",
+    )
+    .unwrap();
     std::fs::create_dir(d.path().join("assets")).unwrap();
     std::fs::write(d.path().join("assets/app.js"), "console.log(1)").unwrap();
     d
@@ -824,7 +829,11 @@ async fn web_app_embedded_in_the_build_is_web_dist() {
         s.stop().await;
         return;
     };
-    for (path, file) in [("/", "index.html"), ("/embed", "embed.html")] {
+    for (path, file) in [
+        ("/", "index.html"),
+        ("/embed", "embed.html"),
+        ("/table", "table.html"),
+    ] {
         let r = s.get(path).await;
         assert_eq!(r.status(), StatusCode::OK, "{path}");
         let want = std::fs::read(dist.join(file)).unwrap();

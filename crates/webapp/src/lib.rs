@@ -1,4 +1,4 @@
-//! The built web app (planner map, embed, static page), embedded in the binary at compile time;
+//! The built web app (planner map, embed, table, static pages), embedded in the binary at compile time;
 //! a folder on disk (`SPIELRAUM_WEB_DIR`) may stand in for it during development.
 //!
 //! `web/dist` (Vite's output) is read when this crate is compiled, in debug builds too; a build
@@ -25,6 +25,11 @@ pub const INDEX_PAGE: &str = "index.html";
 pub const EMBED_PAGE: &str = "embed.html";
 /// The workspace administration page (`/admin`: users, audit log, personal tokens).
 pub const ADMIN_PAGE: &str = "admin.html";
+/// The table alternative to the map (`/table`: every neighbourhood's indicators, sortable).
+pub const TABLE_PAGE: &str = "table.html";
+/// The table alternative of the static export (copied as the site's `table.html`; it reads
+/// `indicators.json` beside it).
+pub const STATIC_TABLE_PAGE: &str = "static-table.html";
 /// The page of the static export (copied as the site's `index.html`).
 pub const STATIC_PAGE: &str = "static.html";
 /// The folder of scripts, style sheets and images the pages load.
