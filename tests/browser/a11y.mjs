@@ -107,6 +107,7 @@ try {
     "#suggest-count",
     "button:Vorschlagen",
     "#embed-snippet",
+    "#embed-copy",
     // The map: the table instead, hiding the table, the map itself, zoom, the sources.
     "#table-page-link",
     "#table-toggle",
