@@ -10,6 +10,10 @@
 //   SPIELRAUM_BIN=target/release/spielraum  binary to start, serving CITY.gpkg on a free port
 // The axe results go to test-artifacts/axe/*.json.
 import { resolve } from "node:path";
+
+/** A place's name as the English pages give it (docs/interfaces.md, `/api/reach`'s `street`). */
+const KIND_EN = { playground: "Playground", kindergarten: "Kindergarten", school: "School", open_space: "Park / green space" };
+const visitorName = (p) => p.name ?? (p.street ? `${KIND_EN[p.kind] ?? p.kind} near ${p.street}` : "unnamed");
 import { artifacts, axe, check, finish, isLocal, launchBrowser, openMap, reflowFaults, startServe } from "./lib.mjs";
 
 const city = process.argv[2] ?? process.env.SPIELRAUM_CITY;
@@ -194,7 +198,7 @@ try {
   const said = await page.textContent("#said");
   const near = [...reached].sort((a, b) => a.properties.distance_m - b.properties.distance_m)[0]?.properties;
   check(
-    near !== undefined && said.startsWith(`Nearest: ${near.name ?? "unnamed"} (`) && said.includes(`${Math.round(near.distance_m).toLocaleString("en-GB")} m on foot`) && said.includes(`${reached.length} places`),
+    near !== undefined && said.startsWith(`Nearest: ${visitorName(near)} (`) && said.includes(`${Math.round(near.distance_m).toLocaleString("en-GB")} m on foot`) && said.includes(`${reached.length} places`),
     `reach: the live region says „${said}“ (/api/reach: ${near?.name}, ${near?.distance_m} m, ${reached.length} places)`,
   );
   await page.uncheck("#reach-mode");
@@ -352,7 +356,7 @@ try {
   const eSaid = await e.page.textContent("#embed-said");
   const eNear = [...eReached].sort((a, b) => a.properties.distance_m - b.properties.distance_m)[0]?.properties;
   check(
-    eNear !== undefined && eSaid.startsWith(`Nearest: ${eNear.name ?? "unnamed"} (`) && eSaid.includes(`), ${Math.round(eNear.distance_m).toLocaleString("en-GB")} m on foot. ${eReached.length} places`),
+    eNear !== undefined && eSaid.startsWith(`Nearest: ${visitorName(eNear)} (`) && eSaid.includes(`), ${Math.round(eNear.distance_m).toLocaleString("en-GB")} m on foot. ${eReached.length} places`),
     `embed: the live region says „${eSaid}“ (/api/reach: ${eNear?.name}, ${eNear?.distance_m} m)`,
   );
   await axe(e.page, "embed-en-result");
