@@ -1,0 +1,3 @@
+//! Integration tests of spielraum-fonts: one binary, one module per subject.
+
+mod glyph_range;
