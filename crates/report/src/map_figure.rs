@@ -1,5 +1,8 @@
 //! Static report maps: the city's features projected (Web Mercator) and drawn as SVG with the web map's style.
 //!
+//! Label (symbol) layers of the style are not drawn: a report names its places in captions and
+//! tables, and the map stays legible at print size without them.
+//!
 //! Owns the projection, the catchment lines, the scale bar, the north arrow and the attribution.
 
 use std::collections::HashMap;

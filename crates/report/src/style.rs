@@ -291,6 +291,6 @@ mod tests {
             geometry_type: "Polygon",
         };
         assert_eq!(gaps.colour("fill-color", &p, 12.0, ""), "#c92a2a");
-        assert_eq!(kind_colour("playground"), "#e8590c");
+        assert_eq!(kind_colour("playground"), "#e69f00");
     }
 }

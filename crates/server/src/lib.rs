@@ -4,7 +4,7 @@
 //!
 //! [`AppState::new`] prepares everything once; [`router`] builds the axum app;
 //! [`serve`] runs it until a shutdown signal; [`gpkg::open`] prepares a GeoPackage's state for
-//! the CLI. Route modules (`api`, `scenario`, `tile`, `style`, `web`, `openapi`) read the state
+//! the CLI. Route modules (`api`, `scenario`, `tile`, `glyphs`, `style`, `web`, `openapi`) read the state
 //! (`state`) and answer errors through `error`; none of them is used by another. The request
 //! budget (timeouts, connection cap, per-class concurrency gates, cheap limits) lives in
 //! [`limits`]; `conn` runs the accept loop and the budget's middleware under it.
@@ -17,6 +17,7 @@ mod conn;
 pub mod download;
 pub mod edit_json;
 mod error;
+mod glyphs;
 pub mod gpkg;
 pub mod limits;
 pub mod login_limit;
@@ -83,6 +84,7 @@ fn open_in_private(path: &str) -> bool {
         path,
         "/" | "/embed" | "/admin" | "/health" | "/openapi.json" | "/api/login" | "/api/me"
     ) || path.starts_with("/assets/")
+        || path.starts_with("/fonts/")
 }
 
 /// Middleware: in a private workspace ([`AppState::with_private`]) every other path needs a
@@ -178,6 +180,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/suggest", get(scenario::suggest))
         .route("/tiles/{z}/{x}/{file}", get(tile::tile))
         .route("/style.json", get(style::style))
+        .route("/fonts/{fontstack}/{range}", get(glyphs::glyphs))
         .route("/openapi.json", get(openapi::openapi))
         .route("/assets/{*path}", get(web::asset))
         .fallback(not_found)
