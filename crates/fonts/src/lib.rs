@@ -96,7 +96,7 @@ pub fn parse_range(range: &str) -> Result<u32, GlyphError> {
         return Err(bad());
     }
     let (start, end): (u32, u32) = (a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?);
-    if start % RANGE_SIZE != 0 || end != start + RANGE_SIZE - 1 || end > MAX_CODE_POINT {
+    if !start.is_multiple_of(RANGE_SIZE) || end != start + RANGE_SIZE - 1 || end > MAX_CODE_POINT {
         return Err(bad());
     }
     Ok(start)
@@ -191,7 +191,7 @@ fn render_glyph(font: &FontRef<'_>, c: char) -> Result<Option<Glyph>, GlyphError
 /// the font is a valid, empty answer.
 pub fn glyph_range(name: &str, start: u32) -> Result<Vec<u8>, GlyphError> {
     let end = start + RANGE_SIZE - 1;
-    if start % RANGE_SIZE != 0 || end > MAX_CODE_POINT {
+    if !start.is_multiple_of(RANGE_SIZE) || end > MAX_CODE_POINT {
         return Err(GlyphError::BadRange {
             range: format!("{start}-{end}"),
         });
@@ -213,9 +213,12 @@ pub fn glyph_range(name: &str, start: u32) -> Result<Vec<u8>, GlyphError> {
     .encode_to_vec())
 }
 
+/// Encoded ranges by (font stack name, first code point).
+type Ranges = HashMap<(&'static str, u32), Arc<[u8]>>;
+
 /// Glyph ranges made at their first request and kept in memory (shared, cheap to clone).
 #[derive(Debug, Clone, Default)]
-pub struct GlyphCache(Arc<Mutex<HashMap<(&'static str, u32), Arc<[u8]>>>>);
+pub struct GlyphCache(Arc<Mutex<Ranges>>);
 
 impl GlyphCache {
     /// An empty cache.
@@ -236,7 +239,7 @@ impl GlyphCache {
         Ok(self.lock().entry((name, start)).or_insert(made).clone())
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(&'static str, u32), Arc<[u8]>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Ranges> {
         self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
