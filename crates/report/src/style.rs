@@ -15,7 +15,6 @@ pub(crate) struct Props<'a> {
 /// A style layer reduced to what the report draws.
 pub(crate) struct StyleLayer {
     /// Layer id (`roads-minor`, `gaps`, …).
-    #[cfg_attr(not(test), allow(dead_code))]
     pub id: String,
     /// `fill`, `line`, `circle`, `background`.
     pub kind: String,
