@@ -281,3 +281,89 @@ fn check_styles(city: &Path) {
         rgba(web_label["paint"]["text-color"].as_str().unwrap(), 1.0)
     );
 }
+
+/// QGIS itself (its Python bindings, Debian's python3-qgis, which .ci/run installs) opens the
+/// layers and applies their default styles from `layer_styles`.
+const QGIS_READ: &str = r#"
+import sys, os, json
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from qgis.core import QgsApplication, QgsVectorLayer, QgsRenderContext
+app = QgsApplication([], False)
+app.initQgis()
+out = {}
+for table, gt in [("facilities", "MultiPolygon"), ("neighbourhood_indicators", None), ("gap_areas", None), ("basemap", "LineString")]:
+    uri = sys.argv[1] + "|layername=" + table + ("|geometrytype=" + gt if gt else "")
+    layer = QgsVectorLayer(uri, table, "ogr")
+    r = layer.renderer()
+    info = {"valid": layer.isValid(), "type": r.type(), "labels": layer.labelsEnabled()}
+    if r.type() == "categorizedSymbol":
+        info["attr"] = r.classAttribute()
+        info["categories"] = {}
+        for c in r.categories():
+            marker = [sl for sl in c.symbol().symbolLayers() if sl.layerType() == "CentroidFill"]
+            letter = ""
+            if marker:
+                fonts = [sl for sl in marker[0].subSymbol().symbolLayers() if sl.layerType() == "FontMarker"]
+                letter = fonts[0].character() if fonts else ""
+            info["categories"][str(c.value())] = [c.symbol().color().name(), letter]
+    elif r.type() == "graduatedSymbol":
+        info["attr"] = r.classAttribute()
+        info["ranges"] = [[g.lowerValue(), g.upperValue(), g.symbol().color().name()] for g in r.ranges()]
+    else:
+        info["colour"] = r.symbols(QgsRenderContext())[0].color().name()
+    out[table] = info
+print(json.dumps(out))
+"#;
+
+#[test]
+fn qgis_applies_the_default_styles() {
+    let dir = tempfile::tempdir().unwrap();
+    let city = dir.path().join("demo.gpkg");
+    assert!(import(&demo_pbf(), &city, &[]).status.success());
+    assert!(
+        spielraum(&["analyze", city.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let out = std::process::Command::new("/usr/bin/python3")
+        .args(["-c", QGIS_READ, city.to_str().unwrap()])
+        .output()
+        .expect("/usr/bin/python3");
+    assert!(
+        out.status.success(),
+        "QGIS' Python bindings (apt-get install python3-qgis; .ci/run does): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let json_line = stdout.lines().rev().find(|l| l.starts_with('{')).unwrap();
+    let got: Value = serde_json::from_str(json_line).unwrap();
+    let web = map::style_document("", None, None, map::style::OSM_ATTRIBUTION_HTML);
+
+    let f = &got["facilities"];
+    assert_eq!(
+        (f["valid"].as_bool(), f["type"].as_str()),
+        (Some(true), Some("categorizedSymbol"))
+    );
+    assert_eq!(f["attr"], "kind");
+    let area_colours = match_pairs(&web_layer(&web, "facilities-area")["paint"]["fill-color"]);
+    let letters = match_pairs(&web_layer(&web, "facilities-letter")["layout"]["text-field"]);
+    let cats = f["categories"].as_object().unwrap();
+    assert_eq!(cats.len(), area_colours.len());
+    for (kind, colour) in &area_colours {
+        assert_eq!(cats[kind][0], colour.as_str(), "{kind}");
+        assert_eq!(cats[kind][1], letters[kind].as_str(), "{kind}");
+    }
+
+    let n = &got["neighbourhood_indicators"];
+    assert_eq!(n["type"], "graduatedSymbol");
+    let ramp = &web_layer(&web, "neighbourhoods-fill")["paint"]["fill-color"][2];
+    assert_eq!(n["attr"], ramp[2][1]);
+    for r in n["ranges"].as_array().unwrap() {
+        let (lo, hi) = (r[0].as_f64().unwrap(), r[1].as_f64().unwrap());
+        assert_eq!(r[2], ramp_at(ramp, (lo + hi) / 2.0).as_str(), "{lo}-{hi}");
+    }
+    let gaps = web_layer(&web, "gaps");
+    assert_eq!(got["gap_areas"]["colour"], gaps["paint"]["fill-color"]);
+    assert_eq!(got["basemap"]["type"], "categorizedSymbol");
+    assert_eq!(got["basemap"]["labels"], true);
+}
