@@ -213,8 +213,17 @@ pub fn glyph_range(name: &str, start: u32) -> Result<Vec<u8>, GlyphError> {
     .encode_to_vec())
 }
 
-/// Encoded ranges by (font stack name, first code point).
-type Ranges = HashMap<(&'static str, u32), Arc<[u8]>>;
+/// One range as the cache keeps it: the PBF and its gzip compression.
+#[derive(Debug, Clone)]
+pub struct CachedRange {
+    /// The PBF ([`glyph_range`]).
+    pub raw: Arc<[u8]>,
+    /// The same bytes gzip-compressed (about a third of the size), for clients that accept it.
+    pub gzip: Arc<[u8]>,
+}
+
+/// Ranges by (font stack name, first code point).
+type Ranges = HashMap<(&'static str, u32), CachedRange>;
 
 /// Glyph ranges made at their first request and kept in memory (shared, cheap to clone).
 #[derive(Debug, Clone, Default)]
@@ -229,19 +238,39 @@ impl GlyphCache {
     /// The range `range` (`"0-255"`) of the first shipped font of the comma-separated `stack`:
     /// from the cache, else made now ([`glyph_range`]) and kept.
     pub fn get(&self, stack: &str, range: &str) -> Result<Arc<[u8]>, GlyphError> {
+        Ok(self.get_range(stack, range)?.raw)
+    }
+
+    /// [`GlyphCache::get`] with the gzip-compressed bytes beside the PBF.
+    pub fn get_range(&self, stack: &str, range: &str) -> Result<CachedRange, GlyphError> {
         let name = resolve_stack(stack)?;
         let start = parse_range(range)?;
         if let Some(hit) = self.lock().get(&(name, start)) {
             return Ok(hit.clone());
         }
         // Made outside the lock: two first requests at once both render, one result is kept.
-        let made: Arc<[u8]> = glyph_range(name, start)?.into();
+        let raw = glyph_range(name, start)?;
+        let gzip = gzip(&raw).map_err(|e| GlyphError::Font {
+            name: name.to_string(),
+            reason: format!("cannot compress range {start}: {e}"),
+        })?;
+        let made = CachedRange {
+            raw: raw.into(),
+            gzip: gzip.into(),
+        };
         Ok(self.lock().entry((name, start)).or_insert(made).clone())
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Ranges> {
         self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
+
+fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    use std::io::Write as _;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(bytes)?;
+    enc.finish()
 }
 
 #[cfg(test)]

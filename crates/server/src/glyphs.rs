@@ -1,6 +1,7 @@
 //! `/fonts/{fontstack}/{start}-{end}.pbf`: the map's label glyphs (SDF PBF ranges of the font
-//! the binary ships, [`fonts`]), made at the first request and kept in memory, with a week's
-//! `Cache-Control` and an ETag. Open in a private workspace: they are a page asset.
+//! the binary ships, [`fonts`]), made at the first request and kept in memory (gzip-compressed
+//! too, sent when accepted), with a week's `Cache-Control` and an ETag. Open in a private
+//! workspace: they are a page asset.
 //!
 //! Unknown font stacks and ranges that are not a 256-code-point block answer 404 `no_glyphs`.
 
@@ -8,6 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use crate::encoding::accepts_gzip;
 use crate::error::{ErrorCode, blocking, json_error, quoted};
 use crate::state::AppState;
 
@@ -34,10 +36,13 @@ pub(crate) async fn glyphs(
         (Ok(n), Ok(s)) => (n, s),
         (Err(e), _) | (_, Err(e)) => return not_found(quoted(&e.to_string())),
     };
+    // The gzip body is another representation, with its own ETag.
+    let gzip = accepts_gzip(&headers);
     let etag = format!(
-        "\"{}-{}-{start}\"",
+        "\"{}-{}-{start}{}\"",
         env!("CARGO_PKG_VERSION"),
-        name.replace(' ', "_")
+        name.replace(' ', "_"),
+        if gzip { "-gz" } else { "" }
     );
     let mut out = HeaderMap::new();
     if let Ok(v) = HeaderValue::from_str(&etag) {
@@ -57,15 +62,20 @@ pub(crate) async fn glyphs(
     let cache = s.0.glyphs.clone();
     let range = range.to_string();
     let made = blocking(move || {
-        cache.get(name, &range).map_err(|e| {
+        cache.get_range(name, &range).map_err(|e| {
             crate::error::Failure::new(StatusCode::NOT_FOUND, ErrorCode::NoGlyphs, e.to_string())
         })
     })
     .await;
     match made {
-        Ok(bytes) => {
+        Ok(made) => {
             out.insert(header::CONTENT_TYPE, HeaderValue::from_static(PBF_TYPE));
-            (out, bytes.to_vec()).into_response()
+            if gzip {
+                out.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+                (out, made.gzip.to_vec()).into_response()
+            } else {
+                (out, made.raw.to_vec()).into_response()
+            }
         }
         Err(f) => f.into_response(),
     }

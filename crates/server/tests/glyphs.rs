@@ -89,6 +89,48 @@ async fn the_styles_fonts_answer_every_german_range_with_cache_headers() {
 }
 
 #[tokio::test]
+async fn gzip_is_sent_when_accepted_and_is_the_same_range() {
+    use std::io::Read;
+    let s = start(AppState::new(city(), None)).await;
+    let path = "/fonts/Liberation%20Sans%20Regular/0-255.pbf";
+    let raw = s.get(path).await;
+    assert!(raw.headers().get("content-encoding").is_none());
+    let raw_tag = raw.headers()["etag"].to_str().unwrap().to_string();
+    let raw = raw.bytes().await.unwrap();
+    let gz = s
+        .client
+        .get(format!("{}{path}", s.base))
+        .header("Accept-Encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gz.headers()["content-encoding"], "gzip");
+    let varies: Vec<_> = gz.headers().get_all("vary").iter().collect();
+    assert!(
+        gz.headers()
+            .get_all("vary")
+            .iter()
+            .flat_map(|v| v.to_str().unwrap().split(','))
+            .any(|v| v.trim().eq_ignore_ascii_case("accept-encoding")),
+        "{varies:?}"
+    );
+    assert_ne!(gz.headers()["etag"].to_str().unwrap(), raw_tag);
+    let body = gz.bytes().await.unwrap();
+    assert!(
+        body.len() * 2 < raw.len(),
+        "{} vs {}",
+        body.len(),
+        raw.len()
+    );
+    let mut unzipped = Vec::new();
+    flate2::read::GzDecoder::new(&body[..])
+        .read_to_end(&mut unzipped)
+        .unwrap();
+    assert_eq!(unzipped, raw);
+    s.stop().await;
+}
+
+#[tokio::test]
 async fn a_stack_answers_with_its_first_shipped_font() {
     let s = start(AppState::new(city(), None)).await;
     let r = s
