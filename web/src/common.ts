@@ -16,6 +16,8 @@ export type Band = (typeof BANDS)[number];
 export interface Legend {
   kinds: string[];
   kindColours: Record<string, string>;
+  /** The letter inside each kind's map symbol (P Spielplatz, K Kita, S Schule, F Freifläche). */
+  kindLetters: Record<string, string>;
   otherKind: string;
   shareStops: [number, string][];
   noData: string;
@@ -23,12 +25,13 @@ export interface Legend {
   layers: Record<string, string>;
 }
 
-export const legend: Legend = { kinds: [], kindColours: {}, otherKind: "", shareStops: [], noData: "", gap: "", layers: {} };
+export const legend: Legend = { kinds: [], kindColours: {}, kindLetters: {}, otherKind: "", shareStops: [], noData: "", gap: "", layers: {} };
 
 function readLegend(map: maplibregl.Map): void {
   const m = (map.getStyle().metadata ?? {}) as Record<string, unknown>;
   legend.kinds = (m["spielraum:kinds"] as string[] | undefined) ?? [];
   legend.kindColours = (m["spielraum:kind-colours"] as Record<string, string> | undefined) ?? {};
+  legend.kindLetters = (m["spielraum:kind-letters"] as Record<string, string> | undefined) ?? {};
   legend.otherKind = (m["spielraum:other-kind-colour"] as string | undefined) ?? "";
   legend.shareStops = (m["spielraum:share-stops"] as [number, string][] | undefined) ?? [];
   legend.noData = (m["spielraum:no-data-colour"] as string | undefined) ?? "";
@@ -86,7 +89,6 @@ export function createMap(opts: { interactive?: boolean; style?: maplibregl.Styl
   window.spielraumMap = map;
   map.once("style.load", () => readLegend(map));
   map.once("load", () => fitData(map));
-  installPlaceLabels(map);
   return map;
 }
 
@@ -96,53 +98,6 @@ function fitData(map: maplibregl.Map): void {
   if (bounds && !new URLSearchParams(location.search).has("bbox")) {
     map.fitBounds(bounds as [number, number, number, number], { padding: 30, duration: 0 });
   }
-}
-
-/** Place names from the `places` tile layer, drawn as HTML labels (no glyph server offline). */
-function installPlaceLabels(map: maplibregl.Map): void {
-  const markers = new Map<string, maplibregl.Marker>();
-  const rank = (cls: string) => ["city", "town", "village", "suburb", "hamlet"].indexOf(cls) + 1 || 9;
-  const update = () => {
-    if (!map.getSource("spielraum")) return;
-    const z = map.getZoom();
-    const places = map
-      .querySourceFeatures("spielraum", { sourceLayer: "places" })
-      .filter((f) => f.geometry.type === "Point" && typeof f.properties?.name === "string")
-      .sort((a, b) => rank(String(a.properties?.class)) - rank(String(b.properties?.class)));
-    // Greedy label placement: a label is drawn unless it overlaps one already placed.
-    const boxes: [number, number, number, number][] = [];
-    const shown = new Set<string>();
-    for (const f of places) {
-      const name = String(f.properties?.name);
-      const cls = String(f.properties?.class ?? "");
-      const minor = !["city", "town", "village"].includes(cls);
-      if (shown.has(name) || (minor && z < 13) || z < 10) continue;
-      const [lon, lat] = (f.geometry as GeoJSON.Point).coordinates as [number, number];
-      const p = map.project([lon, lat]);
-      const w = name.length * (minor ? 7 : 8.5) + 8;
-      const h = minor ? 16 : 20;
-      const box: [number, number, number, number] = [p.x - w / 2, p.y - h / 2, p.x + w / 2, p.y + h / 2];
-      if (boxes.some((b) => b[0] < box[2] && box[0] < b[2] && b[1] < box[3] && box[1] < b[3])) continue;
-      boxes.push(box);
-      shown.add(name);
-      if (!markers.has(name)) {
-        const el = document.createElement("div");
-        el.className = `place-label place-${minor ? "minor" : "major"}`;
-        el.textContent = name;
-        // A name on the map, not a button: MapLibre would make a marker a "button" named "Map marker".
-        el.setAttribute("role", "img");
-        el.setAttribute("aria-label", name);
-        markers.set(name, new maplibregl.Marker({ element: el }).setLngLat([lon, lat]).addTo(map));
-      }
-    }
-    for (const [name, m] of markers) {
-      if (!shown.has(name)) {
-        m.remove();
-        markers.delete(name);
-      }
-    }
-  };
-  map.on("idle", update);
 }
 
 export interface ReachResult {

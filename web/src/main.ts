@@ -267,7 +267,7 @@ function buildSidebar(): void {
   kinds.replaceChildren();
   for (const k of legend.kinds) {
     const row = el("div", { class: "item" });
-    row.append(el("span", { class: "dot", style: `background:${kindColour(k)}` }), el("span", {}, kindName(k)));
+    row.append(el("span", { class: "dot letter", style: `background:${kindColour(k)}`, "aria-hidden": "true" }, legend.kindLetters[k] ?? ""), el("span", {}, kindName(k)));
     kinds.append(row);
   }
 

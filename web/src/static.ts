@@ -59,6 +59,8 @@ async function main(): Promise<void> {
   // style.json names the archive relative to the page; the protocol fetches it from there.
   const source = style.sources.spielraum as maplibregl.VectorSourceSpecification;
   source.url = `pmtiles://${here(String(source.url ?? "pmtiles://tiles.pmtiles").replace(/^pmtiles:\/\//, ""))}`;
+  // The label glyphs lie beside the page too (fonts/…); the placeholders must stay unescaped.
+  if (style.glyphs && !/^[a-z]+:/.test(style.glyphs)) style.glyphs = here(".") + style.glyphs;
   const map = createMap({ style });
   const [indicators, facilities] = await Promise.all([
     json("indicators.json").catch(() => ({})) as Promise<Indicators>,

@@ -104,7 +104,50 @@ fn demo_bundle_has_every_file_and_the_analyze_document() {
         style["sources"]["spielraum"]["url"],
         "pmtiles://tiles.pmtiles"
     );
-    assert!(style.get("glyphs").is_none() && style.get("sprite").is_none());
+    assert!(style.get("sprite").is_none());
+    // Every range the style's labels can need for German text lies in the bundle, relative
+    // to the page, decoded with the format's protobuf types; the font's licence beside them.
+    let glyphs = style["glyphs"].as_str().unwrap();
+    assert_eq!(glyphs, "fonts/{fontstack}/{range}.pbf");
+    let stacks: std::collections::BTreeSet<String> = style["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l["layout"]["text-font"].as_array())
+        .map(|f| {
+            f.iter()
+                .map(|s| s.as_str().unwrap())
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect();
+    assert!(!stacks.is_empty());
+    for stack in &stacks {
+        for (range, letters) in [("0-255", "Aäöüß"), ("256-511", "őł"), ("8192-8447", "–„“")]
+        {
+            let file = site.join(
+                glyphs
+                    .replace("{fontstack}", stack)
+                    .replace("{range}", range),
+            );
+            let bytes = std::fs::read(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+            let decoded =
+                <pbf_font_tools::Glyphs as pbf_font_tools::prost::Message>::decode(&bytes[..])
+                    .unwrap();
+            assert_eq!(decoded.stacks[0].range, range);
+            for c in letters.chars() {
+                assert!(
+                    decoded.stacks[0]
+                        .glyphs
+                        .iter()
+                        .any(|g| g.id == u32::from(c)),
+                    "{stack} {range} lacks {c}"
+                );
+            }
+        }
+    }
+    let licence = std::fs::read_to_string(site.join("fonts/LICENSE-LiberationSans.txt")).unwrap();
+    assert!(licence.contains("SIL Open Font License"));
 
     // indicators.json is what `analyze --format json` says about the same city.
     let analyzed = spielraum(&[

@@ -8,6 +8,7 @@ mod import;
 mod import_boundaries;
 mod inventory;
 mod population;
+mod qgis;
 mod register;
 mod remote;
 mod report;

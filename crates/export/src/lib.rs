@@ -1,6 +1,7 @@
 //! The static website export: one PMTiles archive with every layer of the live map, the style
-//! reading it, the static page, the indicators, the public facilities and a README for a city's
-//! web team — a folder any static web host can serve.
+//! reading it, the label glyphs it names (`fonts/{fontstack}/{range}.pbf`, every range the
+//! shipped font covers, with the font's licence), the static page, the indicators, the public
+//! facilities and a README for a city's web team — a folder any static web host can serve.
 //!
 //! A [`Site`] grows in a hidden folder beside its destination and is renamed into place only
 //! when complete ([`Site::finish`]); a failed run never destroys an existing output.
@@ -194,7 +195,9 @@ impl Site {
             std::fs::write(&path, text + "\n")
                 .map_err(io(format!("cannot write {}", path.display())))
         };
-        write_json("style.json", &static_style(city, bounds))?;
+        let style = static_style(city, bounds);
+        write_json("style.json", &style)?;
+        write_glyphs(&style, dir)?;
         let doc = indicators.map_or_else(|| json!({ "neighbourhoods": [] }), |d| d.to_json());
         write_json("indicators.json", &doc)?;
         // The table page's download: the machine CSV of `analyze --format csv` (and of
@@ -271,11 +274,60 @@ fn put_in_place(tmp: tempfile::TempDir, out: &Path) -> Result<(), ExportError> {
     )))
 }
 
+/// The folder of the glyph ranges in the bundle; the style names them relative to the page.
+pub const GLYPHS_DIR: &str = "fonts";
+
+/// The font stacks `style` names in its layers' `text-font` (comma-joined, as MapLibre asks).
+pub fn style_font_stacks(style: &Json) -> Vec<String> {
+    let mut stacks: Vec<String> = style["layers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|l| l["layout"]["text-font"].as_array())
+        .map(|f| {
+            f.iter()
+                .filter_map(Json::as_str)
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect();
+    stacks.sort();
+    stacks.dedup();
+    stacks
+}
+
+/// Writes `fonts/{stack}/{start}-{end}.pbf` for every font stack `style` names and every range
+/// its font has glyphs in (what a label of any name can need), and the font's licence.
+fn write_glyphs(style: &Json, dir: &Path) -> Result<(), ExportError> {
+    let root = dir.join(GLYPHS_DIR);
+    for stack in style_font_stacks(style) {
+        let glyph_error = |e: fonts::GlyphError| ExportError::Io {
+            what: format!("cannot make the glyphs of font stack {stack:?}"),
+            source: std::io::Error::other(e.to_string()),
+        };
+        let name = fonts::resolve_stack(&stack).map_err(glyph_error)?;
+        let folder = root.join(&stack);
+        std::fs::create_dir_all(&folder)
+            .map_err(io(format!("cannot write {}", folder.display())))?;
+        for start in fonts::covered_ranges(name).map_err(glyph_error)? {
+            let bytes = fonts::glyph_range(name, start).map_err(glyph_error)?;
+            let path = folder.join(format!("{start}-{}.pbf", start + fonts::RANGE_SIZE - 1));
+            std::fs::write(&path, bytes).map_err(io(format!("cannot write {}", path.display())))?;
+        }
+    }
+    let licence = root.join("LICENSE-LiberationSans.txt");
+    std::fs::create_dir_all(&root).map_err(io(format!("cannot write {}", root.display())))?;
+    std::fs::write(&licence, fonts::LICENCE)
+        .map_err(io(format!("cannot write {}", licence.display())))
+}
+
 /// The map's style with its vector source read from `tiles.pmtiles` beside the page
-/// (`pmtiles://` + a URL relative to the page; the page makes it absolute at run time).
+/// (`pmtiles://` + a URL relative to the page; the page makes it absolute at run time) and its
+/// glyphs from [`GLYPHS_DIR`] beside the page (relative too).
 pub fn static_style(city: &City, tile_bounds: [f64; 4]) -> Json {
     let credit = attribution(city);
     let mut style = map::style_document("", Some(tile_bounds), map::data_bounds(city), &credit);
+    style["glyphs"] = json!(format!("{GLYPHS_DIR}/{{fontstack}}/{{range}}.pbf"));
     style["sources"]["spielraum"] = json!({
         "type": "vector",
         "url": "pmtiles://tiles.pmtiles",

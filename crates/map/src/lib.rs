@@ -1,14 +1,19 @@
 //! The planning map itself, one source of truth for everything that draws it: the MapLibre
-//! style ([`style`]), kind colours and legend ([`colours`]), the tile layers of a city and its
+//! style ([`style`]), kind colours, letters and legend ([`colours`], checked for colour-blind
+//! eyes with [`cvd`]), the tile layers of a city and its
 //! analysis ([`layers`]), and the map's GeoJSON: facilities, neighbourhoods, walking reach
 //! ([`geojson`], [`reach`]).
+//!
+//! The same colours go into the GeoPackage as QGIS layer styles ([`qgis`]).
 //!
 //! The server serves these, the static export writes them, the report's renderer reads the same
 //! style, and the web app takes colours and layer ids from the style's metadata.
 
 pub mod colours;
+pub mod cvd;
 pub mod geojson;
 pub mod layers;
+pub mod qgis;
 pub mod reach;
 pub mod style;
 

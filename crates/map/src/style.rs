@@ -2,11 +2,260 @@
 //! railways, roads by class) under the Spielraum layers; served as `/style.json`, rewritten for
 //! the static export, read by the report's map renderer.
 //!
-//! No text layers: there is no glyph server offline; the web app draws place labels as HTML.
+//! Labels are MapLibre symbol layers drawn with the glyphs Spielraum serves itself
+//! (`/fonts/{fontstack}/{range}.pbf`, the `fonts` crate): no request leaves the origin. Their
+//! ids are [`LABEL_LAYERS`]; text is dark ([`LABEL_TEXT`]) on a white halo, contrast ≥ 4.5:1.
 
 use serde_json::{Value, json};
 
-use crate::colours::{GAP, KIND_COLOURS, NO_DATA, OTHER_KIND, SHARE_STOPS, style_number};
+use crate::colours::{
+    GAP, KIND_COLOURS, KIND_LETTER_COLOUR, NO_DATA, OTHER_KIND, SHARE_STOPS,
+    kind_letter_expression, style_number,
+};
+
+/// The font of ordinary labels (a font stack the server and the export provide).
+pub const LABEL_FONT: &str = fonts::REGULAR_STACK;
+/// The font of place names and facility letters.
+pub const LABEL_FONT_BOLD: &str = fonts::BOLD_STACK;
+/// The colour of label text (contrast with [`LABEL_HALO`]: 15.9:1).
+pub const LABEL_TEXT: &str = "#222222";
+/// The colour of water names (contrast with [`LABEL_HALO`]: 9.4:1).
+pub const WATER_LABEL_TEXT: &str = "#1d4a66";
+/// The halo around every label.
+pub const LABEL_HALO: &str = "#ffffff";
+/// The halo's width in pixels.
+pub const LABEL_HALO_WIDTH: f64 = 1.5;
+
+/// The symbol layers, bottom first: (id, what it labels). Browser tests query these.
+pub const LABEL_LAYERS: [(&str, &str); 10] = [
+    (
+        "labels-water",
+        "names of lakes and other water areas (from z12)",
+    ),
+    (
+        "labels-waterways",
+        "names of rivers and streams, along the line (from z13)",
+    ),
+    (
+        "labels-paths",
+        "names of footways and paths, along the line (from z17)",
+    ),
+    (
+        "labels-roads-minor",
+        "names of residential and other minor streets (from z15)",
+    ),
+    (
+        "labels-roads-major",
+        "names of main roads: motorway to tertiary (from z13)",
+    ),
+    (
+        "labels-facilities",
+        "names of facilities, below their symbol (from z16)",
+    ),
+    (
+        "facilities-letter",
+        "the kind's letter inside each facility symbol (from z13)",
+    ),
+    (
+        "labels-places-minor",
+        "hamlets, neighbourhoods, localities (from z13)",
+    ),
+    ("labels-places-village", "villages and suburbs (from z11)"),
+    ("labels-places-major", "cities and towns (from z8)"),
+];
+
+/// The glyph URL template for a map served from `origin` (MapLibre fills the placeholders).
+pub fn glyphs_url(origin: &str) -> String {
+    format!("{origin}/fonts/{{fontstack}}/{{range}}.pbf")
+}
+
+/// A text layer's layout and paint: `field` in `font` at `size`, dark on a white halo.
+fn text_layer(
+    id: &str,
+    source_layer: &str,
+    minzoom: u8,
+    filter: Value,
+    mut layout: Value,
+    colour: &str,
+) -> Value {
+    let base = json!({
+        "text-font": [layout.get("text-font").and_then(Value::as_str).unwrap_or(LABEL_FONT)],
+        "text-max-width": 8,
+        "text-padding": 2,
+    });
+    if let (Some(l), Some(b)) = (layout.as_object_mut(), base.as_object()) {
+        for (k, v) in b {
+            l.insert(k.clone(), v.clone());
+        }
+    }
+    let mut out = json!({
+        "id": id, "type": "symbol", "source": "spielraum", "source-layer": source_layer,
+        "minzoom": minzoom,
+        "layout": layout,
+        "paint": { "text-color": colour, "text-halo-color": LABEL_HALO,
+            "text-halo-width": LABEL_HALO_WIDTH, "text-halo-blur": 0.5 }
+    });
+    if !filter.is_null() {
+        out["filter"] = filter;
+    }
+    out
+}
+
+/// Road classes whose names are labelled, by group: (layer id, classes, min zoom, size at z15/z18).
+const ROAD_LABELS: [(&str, &[&str], u8, f64, f64); 3] = [
+    (
+        "labels-paths",
+        &[
+            "footway",
+            "path",
+            "cycleway",
+            "steps",
+            "bridleway",
+            "pedestrian",
+        ],
+        17,
+        11.0,
+        12.0,
+    ),
+    (
+        "labels-roads-minor",
+        &[
+            "residential",
+            "unclassified",
+            "living_street",
+            "service",
+            "track",
+        ],
+        15,
+        11.0,
+        14.0,
+    ),
+    (
+        "labels-roads-major",
+        &[
+            "motorway",
+            "trunk",
+            "primary",
+            "secondary",
+            "tertiary",
+            "motorway_link",
+            "trunk_link",
+            "primary_link",
+        ],
+        13,
+        12.0,
+        15.0,
+    ),
+];
+
+/// Every label layer (see [`LABEL_LAYERS`]), bottom first.
+fn label_layers() -> Vec<Value> {
+    let named = json!(["has", "name"]);
+    let mut out = vec![
+        text_layer(
+            "labels-water",
+            "water",
+            12,
+            json!(["all", ["==", ["geometry-type"], "Polygon"], named]),
+            json!({ "text-field": ["get", "name"], "text-size": 12, "text-font": LABEL_FONT,
+                "symbol-placement": "point" }),
+            WATER_LABEL_TEXT,
+        ),
+        text_layer(
+            "labels-waterways",
+            "water",
+            13,
+            json!(["all", ["==", ["geometry-type"], "LineString"], named]),
+            json!({ "text-field": ["get", "name"], "text-size": 12, "text-font": LABEL_FONT,
+                "symbol-placement": "line", "symbol-spacing": 350 }),
+            WATER_LABEL_TEXT,
+        ),
+    ];
+    for (id, classes, minzoom, size15, size18) in ROAD_LABELS {
+        out.push(text_layer(
+            id,
+            "roads",
+            minzoom,
+            json!(["all", ["match", ["get", "class"], classes, true, false], named]),
+            json!({ "text-field": ["get", "name"], "text-font": LABEL_FONT,
+                "text-size": ["interpolate", ["linear"], ["zoom"], 13, size15 - 1.0, 15, size15, 18, size18],
+                "symbol-placement": "line", "symbol-spacing": 300, "text-rotation-alignment": "map" }),
+            LABEL_TEXT,
+        ));
+    }
+    out.push(text_layer(
+        "labels-facilities",
+        "facility_points",
+        16,
+        named.clone(),
+        json!({ "text-field": ["get", "name"], "text-font": LABEL_FONT, "text-size": 12,
+            "text-anchor": "top", "text-offset": [0, 1.1], "text-optional": true }),
+        LABEL_TEXT,
+    ));
+    let mut letter = text_layer(
+        "facilities-letter",
+        "facility_points",
+        13,
+        Value::Null,
+        json!({ "text-field": kind_letter_expression(), "text-font": LABEL_FONT_BOLD,
+            "text-size": ["interpolate", ["linear"], ["zoom"], 13, 10, 15, 12, 18, 15],
+            "text-allow-overlap": true, "text-ignore-placement": true }),
+        KIND_LETTER_COLOUR,
+    );
+    // The letter sits on the kind's colour: no halo.
+    letter["paint"] = json!({ "text-color": KIND_LETTER_COLOUR });
+    out.push(letter);
+    out.push(text_layer(
+        "labels-places-minor",
+        "places",
+        13,
+        json!([
+            "all",
+            [
+                "match",
+                ["get", "class"],
+                ["city", "town", "village", "suburb", "country", "state"],
+                false,
+                true
+            ],
+            named
+        ]),
+        json!({ "text-field": ["get", "name"], "text-font": LABEL_FONT, "text-size": 12 }),
+        LABEL_TEXT,
+    ));
+    out.push(text_layer(
+        "labels-places-village",
+        "places",
+        11,
+        json!([
+            "all",
+            [
+                "match",
+                ["get", "class"],
+                ["village", "suburb"],
+                true,
+                false
+            ],
+            named
+        ]),
+        json!({ "text-field": ["get", "name"], "text-font": LABEL_FONT_BOLD, "text-size": 13 }),
+        LABEL_TEXT,
+    ));
+    out.push(text_layer(
+        "labels-places-major",
+        "places",
+        8,
+        json!([
+            "all",
+            ["match", ["get", "class"], ["city", "town"], true, false],
+            named
+        ]),
+        json!({ "text-field": ["get", "name"], "text-font": LABEL_FONT_BOLD,
+            "text-size": ["match", ["get", "class"], "city", 16, 14] }),
+        LABEL_TEXT,
+    ));
+    out
+}
 
 fn kind_colour() -> Value {
     let mut m = vec![json!("match"), json!(["get", "kind"])];
@@ -248,15 +497,91 @@ pub fn style_document(
             "paint": { "fill-color": kind_colour(), "fill-opacity": 0.35, "fill-outline-color": kind_colour() } }),
         json!({ "id": "facilities-point", "type": "circle", "source": "spielraum", "source-layer": "facility_points",
             "paint": { "circle-color": kind_colour(), "circle-stroke-color": "#ffffff", "circle-stroke-width": 1.5,
-                "circle-radius": ["interpolate", ["linear"], ["zoom"], 9, 3.5, 12, 5, 15, 7, 18, 10] } }),
+                "circle-radius": ["interpolate", ["linear"], ["zoom"], 9, 3.5, 12, 5, 13, 7, 15, 9, 18, 11] } }),
     ]);
+    layers.extend(label_layers());
     json!({
         "version": 8,
         "name": "Spielraum",
         "metadata": crate::colours::style_metadata(data_bounds),
+        "glyphs": glyphs_url(origin),
         "center": center,
         "zoom": zoom,
         "sources": { "spielraum": source },
         "layers": layers
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::colours::tests::contrast;
+
+    fn style() -> Value {
+        style_document("http://h", None, None, OSM_ATTRIBUTION_HTML)
+    }
+
+    #[test]
+    fn glyphs_come_from_our_origin_and_every_font_is_shipped() {
+        let s = style();
+        assert_eq!(s["glyphs"], "http://h/fonts/{fontstack}/{range}.pbf");
+        let layers = s["layers"].as_array().unwrap();
+        let symbols: Vec<&Value> = layers.iter().filter(|l| l["type"] == "symbol").collect();
+        let ids: Vec<&str> = symbols.iter().map(|l| l["id"].as_str().unwrap()).collect();
+        assert_eq!(ids, LABEL_LAYERS.map(|(id, _)| id));
+        for l in &symbols {
+            let fonts = l["layout"]["text-font"].as_array().unwrap();
+            let first = fonts[0].as_str().unwrap();
+            assert!(fonts::resolve_stack(first).is_ok(), "{}: {first}", l["id"]);
+        }
+        // Labels lie above every other layer.
+        let first_symbol = layers.iter().position(|l| l["type"] == "symbol").unwrap();
+        assert!(layers[first_symbol..].iter().all(|l| l["type"] == "symbol"));
+    }
+
+    #[test]
+    fn label_text_has_at_least_4_5_to_1_against_its_halo() {
+        for l in style()["layers"].as_array().unwrap() {
+            if l["type"] != "symbol" || l["id"] == "facilities-letter" {
+                continue;
+            }
+            let text = l["paint"]["text-color"].as_str().unwrap();
+            let halo = l["paint"]["text-halo-color"].as_str().unwrap();
+            assert!(contrast(text, halo) >= 4.5, "{}: {text} on {halo}", l["id"]);
+            assert!(l["paint"]["text-halo-width"].as_f64().unwrap() >= 1.5);
+        }
+        // The documented ratios (WCAG 2.1 relative luminance).
+        assert!((contrast(LABEL_TEXT, LABEL_HALO) - 15.9).abs() < 0.05);
+        assert!((contrast(WATER_LABEL_TEXT, LABEL_HALO) - 9.4).abs() < 0.05);
+    }
+
+    #[test]
+    fn street_labels_come_by_class_and_zoom() {
+        let s = style();
+        let layer = |id: &str| {
+            s["layers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|l| l["id"] == id)
+                .unwrap()
+                .clone()
+        };
+        for (id, minzoom, class) in [
+            ("labels-roads-major", 13, "primary"),
+            ("labels-roads-minor", 15, "residential"),
+            ("labels-paths", 17, "footway"),
+        ] {
+            let l = layer(id);
+            assert_eq!(l["minzoom"], minzoom, "{id}");
+            assert_eq!(l["source-layer"], "roads");
+            assert_eq!(l["layout"]["symbol-placement"], "line");
+            assert!(
+                l["filter"].to_string().contains(&format!("\"{class}\"")),
+                "{id}"
+            );
+        }
+        assert_eq!(layer("labels-places-major")["minzoom"], 8);
+        assert_eq!(layer("labels-places-minor")["minzoom"], 13);
+    }
 }

@@ -1,15 +1,15 @@
-//! The report's font, Liberation Sans (SIL Open Font License 1.1, see fonts/), shipped inside the binary.
+//! The report's font, Liberation Sans (SIL Open Font License 1.1), the one the `fonts` crate ships.
 //!
 //! Owns text measurement for the PDF layout and the font database the SVG pages are read with.
 
 use std::sync::{Arc, OnceLock};
 
 /// Liberation Sans Regular.
-pub(crate) const REGULAR: &[u8] = include_bytes!("../fonts/LiberationSans-Regular.ttf");
+pub(crate) const REGULAR: &[u8] = fonts::REGULAR;
 /// Liberation Sans Bold.
-pub(crate) const BOLD: &[u8] = include_bytes!("../fonts/LiberationSans-Bold.ttf");
+pub(crate) const BOLD: &[u8] = fonts::BOLD;
 /// The family name to use in SVG.
-pub(crate) const FAMILY: &str = "Liberation Sans";
+pub(crate) const FAMILY: &str = fonts::FAMILY;
 
 /// Width of `text` at `size` in the same units (regular or bold face).
 pub(crate) fn text_width(text: &str, size: f64, bold: bool) -> f64 {

@@ -136,8 +136,8 @@ pub(crate) mod text {
     pub const GENERATED: T = T("Erstellt am", "Generated on");
     pub const UNKNOWN: T = T("unbekannt", "unknown");
     pub const OVERVIEW_CAPTION: T = T(
-        "Übersicht: Sozialräume nach Versorgung der Kinder unter 6 (rot: wenige versorgt, grün: alle); Versorgungslücken rot umrandet.",
-        "Overview: neighbourhoods by the served share of children under 6 (red: few served, green: all); gap areas outlined in red.",
+        "Übersicht: Sozialräume nach Versorgung der Kinder unter 6 (rot: wenige versorgt, gelb: die meisten, blau: alle); Versorgungslücken rot umrandet.",
+        "Overview: neighbourhoods by the served share of children under 6 (red: few served, yellow: most, blue: all); gap areas outlined in red.",
     );
     pub const RANKING: T = T("Rangfolge nach Handlungsbedarf", "Need ranking");
     pub const RANKING_INTRO: T = T(

@@ -1,5 +1,9 @@
 //! Static report maps: the city's features projected (Web Mercator) and drawn as SVG with the web map's style.
 //!
+//! Label (symbol) layers of the style are not drawn: a report names its places in captions and
+//! tables, and the map stays legible at print size without them; the kind's letter inside each
+//! facility circle is drawn here (as the web map's `facilities-letter` layer does).
+//!
 //! Owns the projection, the catchment lines, the scale bar, the north arrow and the attribution.
 
 use std::collections::HashMap;
@@ -296,6 +300,21 @@ impl<'a> MapData<'a> {
                         num(r),
                         num(sw)
                     );
+                    // The kind's letter inside a facility's circle, as on the web map, where
+                    // the circle is large enough to hold it.
+                    if layer.id == "facilities-point" && r >= 3.5 {
+                        let kind = p.values.get("kind").and_then(|k| k.as_str()).unwrap_or("");
+                        let size = r * 1.3;
+                        let _ = write!(
+                            out,
+                            r#"<text x="{}" y="{}" font-size="{}" font-weight="bold" text-anchor="middle" fill="{}">{}</text>"#,
+                            num(x),
+                            num(y + size * 0.36),
+                            num(size),
+                            map::colours::KIND_LETTER_COLOUR,
+                            map::colours::kind_letter(kind)
+                        );
+                    }
                 }
                 _ => {}
             }
@@ -355,7 +374,11 @@ pub(crate) fn legend_svg(w: f64, catchment_m: f64, lang: Lang) -> (String, f64) 
         .iter()
         .map(|(k, c)| {
             (
-                format!(r##"<circle cx="5" cy="5" r="4" fill="{c}" stroke="#ffffff" stroke-width="1"/>"##),
+                format!(
+                    r##"<circle cx="5" cy="5" r="4.5" fill="{c}" stroke="#ffffff" stroke-width="0.8"/><text x="5" y="7.1" font-size="6" font-weight="bold" text-anchor="middle" fill="{}">{}</text>"##,
+                    map::colours::KIND_LETTER_COLOUR,
+                    map::colours::kind_letter(k)
+                ),
                 lang.kind(k).to_string(),
             )
         })

@@ -15,7 +15,6 @@ pub(crate) struct Props<'a> {
 /// A style layer reduced to what the report draws.
 pub(crate) struct StyleLayer {
     /// Layer id (`roads-minor`, `gaps`, …).
-    #[cfg_attr(not(test), allow(dead_code))]
     pub id: String,
     /// `fill`, `line`, `circle`, `background`.
     pub kind: String,
@@ -291,6 +290,6 @@ mod tests {
             geometry_type: "Polygon",
         };
         assert_eq!(gaps.colour("fill-color", &p, 12.0, ""), "#c92a2a");
-        assert_eq!(kind_colour("playground"), "#e8590c");
+        assert_eq!(kind_colour("playground"), "#e69f00");
     }
 }

@@ -75,11 +75,13 @@ pub enum ErrorCode {
     NotDraft,
     /// A comment that is empty or longer than allowed.
     CommentTooLong,
+    /// No such font stack, or a glyph range that is not a block of 256 code points.
+    NoGlyphs,
 }
 
 impl ErrorCode {
     /// Every code, in the order `docs/interfaces.md` lists them.
-    pub const ALL: [ErrorCode; 31] = [
+    pub const ALL: [ErrorCode; 32] = [
         ErrorCode::TokenMissing,
         ErrorCode::TokenWrong,
         ErrorCode::EditingDisabled,
@@ -111,6 +113,7 @@ impl ErrorCode {
         ErrorCode::StatusNotAllowed,
         ErrorCode::NotDraft,
         ErrorCode::CommentTooLong,
+        ErrorCode::NoGlyphs,
     ];
 
     /// The token as it appears in the JSON answer.
@@ -147,6 +150,7 @@ impl ErrorCode {
             ErrorCode::StatusNotAllowed => "status_not_allowed",
             ErrorCode::NotDraft => "not_draft",
             ErrorCode::CommentTooLong => "comment_too_long",
+            ErrorCode::NoGlyphs => "no_glyphs",
         }
     }
 

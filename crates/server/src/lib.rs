@@ -4,8 +4,8 @@
 //!
 //! [`AppState::new`] prepares everything once; [`router`] builds the axum app;
 //! [`serve`] runs it until a shutdown signal; [`gpkg::open`] prepares a GeoPackage's state for
-//! the CLI. Route modules (`api`, `scenario`, `tile`, `style`, `web`, `openapi`) read the state
-//! (`state`) and answer errors through `error`; none of them is used by another. The request
+//! the CLI. Route modules (`api`, `scenario`, `tile`, `glyphs`, `style`, `web`, `openapi`) read the state
+//! (`state`) and answer errors through `error` (content negotiation: `encoding`); none of them is used by another. The request
 //! budget (timeouts, connection cap, per-class concurrency gates, cheap limits) lives in
 //! [`limits`]; `conn` runs the accept loop and the budget's middleware under it.
 
@@ -16,7 +16,9 @@ pub mod caller;
 mod conn;
 pub mod download;
 pub mod edit_json;
+mod encoding;
 mod error;
+mod glyphs;
 pub mod gpkg;
 pub mod limits;
 pub mod login_limit;
@@ -89,6 +91,7 @@ fn open_in_private(path: &str) -> bool {
             | "/api/login"
             | "/api/me"
     ) || path.starts_with("/assets/")
+        || path.starts_with("/fonts/")
 }
 
 /// Middleware: in a private workspace ([`AppState::with_private`]) every other path needs a
@@ -160,7 +163,16 @@ pub fn router(state: AppState) -> Router {
         .allow_headers([header::IF_NONE_MATCH, header::CONTENT_TYPE])
         // Cross-origin pages get no credentials: no `allow_credentials`, so a browser sends
         // neither the session cookie nor reads an answer made with it.
-        .expose_headers([header::ETAG, HeaderName::from_static("content-encoding")]);
+        .expose_headers([header::ETAG, HeaderName::from_static("content-encoding")])
+        // The CORS layer replaces a response's `Vary`: name `Accept-Encoding` here, or the
+        // gzip bodies of tiles and glyphs would lose it and a shared cache could hand a gzip
+        // body to a client that did not ask for one.
+        .vary([
+            header::ORIGIN,
+            header::ACCESS_CONTROL_REQUEST_METHOD,
+            header::ACCESS_CONTROL_REQUEST_HEADERS,
+            header::ACCEPT_ENCODING,
+        ]);
     Router::new()
         .route("/", get(web::index))
         .route("/embed", get(web::embed))
@@ -216,6 +228,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/suggest", get(scenario::suggest))
         .route("/tiles/{z}/{x}/{file}", get(tile::tile))
         .route("/style.json", get(style::style))
+        .route("/fonts/{fontstack}/{range}", get(glyphs::glyphs))
         .route("/openapi.json", get(openapi::openapi))
         .route("/assets/{*path}", get(web::asset))
         .fallback(not_found)

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 /// Every public path of the server, in OpenAPI spelling.
-pub const ROUTES: [&str; 32] = [
+pub const ROUTES: [&str; 33] = [
     "/",
     "/embed",
     "/table",
@@ -39,6 +39,7 @@ pub const ROUTES: [&str; 32] = [
     "/api/suggest",
     "/tiles/{z}/{x}/{y}.mvt",
     "/style.json",
+    "/fonts/{fontstack}/{range}.pbf",
     "/openapi.json",
 ];
 
@@ -354,6 +355,18 @@ pub fn openapi_document() -> Value {
                     "400": err(), "404": err() } } },
             "/style.json": { "get": { "summary": "MapLibre style using this server's tiles (absolute URLs from the Host header)",
                 "responses": { "200": { "description": "Style", "content": { "application/json": {} } } } } },
+            "/fonts/{fontstack}/{range}.pbf": { "get": {
+                "summary": "Label glyphs for MapLibre: signed distance fields of 256 code points of the shipped font (Liberation Sans, SIL OFL 1.1) as protobuf, made once and kept",
+                "parameters": [
+                    { "name": "fontstack", "in": "path", "required": true, "schema": { "type": "string" },
+                      "description": "Comma-separated font names; the first one shipped answers: Liberation Sans Regular, Liberation Sans Bold" },
+                    { "name": "range", "in": "path", "required": true, "schema": { "type": "string", "pattern": "^[0-9]+-[0-9]+$" },
+                      "description": "START-END: START a multiple of 256, END = START + 255, up to 65535" },
+                    { "name": "If-None-Match", "in": "header", "required": false, "schema": { "type": "string" } } ],
+                "responses": {
+                    "200": { "description": "The range (Cache-Control a week, ETag); a range without glyphs of the font is empty", "content": { "application/x-protobuf": {} } },
+                    "304": { "description": "Not modified (If-None-Match matched the ETag)" },
+                    "404": error("Unknown font stack or a range that is not a 256-code-point block (no_glyphs)") } } },
             "/openapi.json": { "get": { "summary": "This document", "responses": { "200": { "description": "OpenAPI 3", "content": { "application/json": {} } } } } }
         },
         "components": { "schemas": {

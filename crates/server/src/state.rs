@@ -34,6 +34,8 @@ pub(crate) struct Inner {
     pub indicators: Option<AnalysisDocument>,
     pub neighbourhoods_json: Bytes,
     pub tiles: TileCache,
+    /// The label glyph ranges made so far (`/fonts/…`).
+    pub glyphs: fonts::GlyphCache,
     /// The walking graph and the public facilities on it, or why there is none.
     pub reach: Result<(Arc<network::WalkGraph>, network::Targets), String>,
     pub data_bounds: Option<[f64; 4]>,
@@ -247,6 +249,7 @@ impl AppState {
             city,
             indicators,
             tiles,
+            glyphs: fonts::GlyphCache::new(),
             reach,
             web: webapp::WebApp::from_env(),
             scenarios: None,

@@ -7,23 +7,13 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tiles::{TileError, TileId};
 
+use crate::encoding::accepts_gzip;
 use crate::error::{ErrorCode, json_error, quoted};
 use crate::limits::Class;
 use crate::state::AppState;
 
 /// The MVT media type.
 const MVT_TYPE: &str = "application/vnd.mapbox-vector-tile";
-
-fn accepts_gzip(h: &HeaderMap) -> bool {
-    h.get_all(header::ACCEPT_ENCODING).iter().any(|v| {
-        v.to_str().unwrap_or("").split(',').any(|enc| {
-            let mut parts = enc.split(';');
-            let name = parts.next().unwrap_or("").trim();
-            let q_zero = parts.any(|p| matches!(p.trim(), "q=0" | "q=0.0" | "q=0.00" | "q=0.000"));
-            (name.eq_ignore_ascii_case("gzip") || name == "*") && !q_zero
-        })
-    })
-}
 
 pub(crate) async fn tile(
     State(s): State<AppState>,

@@ -85,14 +85,14 @@ pub(crate) fn indicators() -> AnalysisDocument {
     .unwrap()
 }
 
-struct Server {
-    base: String,
-    client: reqwest::Client,
+pub(crate) struct Server {
+    pub(crate) base: String,
+    pub(crate) client: reqwest::Client,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<Result<(), spielraum_server::ServerError>>,
 }
 
-async fn start(state: AppState) -> Server {
+pub(crate) async fn start(state: AppState) -> Server {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -108,14 +108,14 @@ async fn start(state: AppState) -> Server {
 }
 
 impl Server {
-    async fn get(&self, path: &str) -> reqwest::Response {
+    pub(crate) async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(format!("{}{path}", self.base))
             .send()
             .await
             .unwrap()
     }
-    async fn json(&self, path: &str) -> (StatusCode, Value) {
+    pub(crate) async fn json(&self, path: &str) -> (StatusCode, Value) {
         let r = self.get(path).await;
         let s = r.status();
         (
@@ -123,7 +123,7 @@ impl Server {
             serde_json::from_slice(&r.bytes().await.unwrap()).unwrap_or(Value::Null),
         )
     }
-    async fn stop(mut self) {
+    pub(crate) async fn stop(mut self) {
         self.stop.take().unwrap().send(()).unwrap();
         let done = tokio::time::timeout(std::time::Duration::from_secs(10), self.task).await;
         assert!(
@@ -529,7 +529,9 @@ async fn style_pages_openapi_and_unknown_paths() {
         {
             continue;
         }
-        let concrete = route.replace("{z}/{x}/{y}", "0/0/0");
+        let concrete = route
+            .replace("{z}/{x}/{y}", "0/0/0")
+            .replace("{fontstack}/{range}", "Liberation%20Sans%20Regular/0-255");
         let concrete = if concrete == "/api/reach" {
             "/api/reach?lon=9.5&lat=47.14".to_string()
         } else {

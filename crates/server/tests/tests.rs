@@ -5,6 +5,7 @@ mod answers;
 mod codes;
 mod download;
 mod fuzz_found;
+mod glyphs;
 mod hardening;
 mod http;
 mod scenario;

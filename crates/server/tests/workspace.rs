@@ -1030,6 +1030,16 @@ async fn a_private_workspace_needs_a_login_to_read() {
     assert_eq!((&me["private"], &me["user"]), (&json!(true), &Value::Null));
     let (st, _) = s.call("GET", "/health", None, &Cred::None).await;
     assert_eq!(st, StatusCode::OK);
+    // The map's label glyphs are a page asset: the login page's map needs them too.
+    let (st, _) = s
+        .call(
+            "GET",
+            "/fonts/Liberation%20Sans%20Bold/0-255.pbf",
+            None,
+            &Cred::None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
     let vic = s.login("vic").await;
     for path in ["/api/neighbourhoods", "/style.json", "/api/scenarios"] {
         let (st, _) = s.call("GET", path, None, &cookie(&vic)).await;

@@ -8,12 +8,14 @@
 //! killed writers are removed, see [`remove_stale_temporaries`]); [`write_city_carrying`] keeps
 //! the user data of the file it replaces ([`carry`]); [`CityWriter`] writes the same file while
 //! the city is still being read (the import streams its big layers into it);
-//! [`write_layers`] writes several layers in one transaction.
+//! [`write_layers`] writes several layers in one transaction ([`write_layers_styled`] with their
+//! QGIS styles, [`layer_styles`]).
 
 pub mod accounts;
 pub mod carry;
 mod city;
 pub mod layer;
+pub mod layer_styles;
 mod rtree;
 pub mod scenario;
 pub mod tile_table;
@@ -28,6 +30,7 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 pub use accounts::{AccountError, AccountStore, Role, User};
 pub use carry::{CARRIED_TABLES, Carried, CarriedScenario, Carry};
 pub use layer::{Column, ColumnType, Feature, GeometryType, Layer, Value};
+pub use layer_styles::LayerStyle;
 pub use scenario::{Scenario, ScenarioInfo, ScenarioStore, ScenarioStoreError};
 pub use tile_table::{TileLimits, TileTable};
 pub use writer::CityWriter;
@@ -489,12 +492,23 @@ pub fn write_layer(path: &Path, layer: &Layer) -> Result<(), StoreError> {
 /// each replacing a previous layer of the same name. The transaction waits for other writers
 /// (busy timeout); if it cannot get the lock in time it fails and the file keeps its layers.
 pub fn write_layers(path: &Path, layers: &[Layer]) -> Result<(), StoreError> {
+    write_layers_styled(path, layers, &[])
+}
+
+/// [`write_layers`], and in the same transaction the QGIS `styles` of layers of the file
+/// ([`layer_styles`]: replacing earlier rows of the same table and style name).
+pub fn write_layers_styled(
+    path: &Path,
+    layers: &[Layer],
+    styles: &[LayerStyle],
+) -> Result<(), StoreError> {
     let mut conn = open(path, true)?;
     let run = |conn: &mut Connection| -> Result<(), StoreError> {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         for layer in layers {
             layer::write_layer_tx(&tx, layer)?;
         }
+        layer_styles::write_styles_tx(&tx, styles)?;
         tx.commit()?;
         Ok(())
     };
@@ -505,6 +519,12 @@ pub fn write_layers(path: &Path, layers: &[Layer]) -> Result<(), StoreError> {
 pub fn read_layer(path: &Path, name: &str) -> Result<Layer, StoreError> {
     let conn = open(path, false)?;
     layer::read_layer_conn(&conn, name).map_err(|e| e.in_file(path))
+}
+
+/// The rows of the GeoPackage's `layer_styles` table (none when it has none).
+pub fn read_layer_styles(path: &Path) -> Result<Vec<LayerStyle>, StoreError> {
+    let conn = open(path, false)?;
+    layer_styles::read_styles_conn(&conn).map_err(|e| e.in_file(path))
 }
 
 /// Reads all `spielraum_meta` rows (key, value) in the order they were written.

@@ -165,6 +165,8 @@ pub struct CityWriter {
     basemap: LayerWriter,
     /// Layers beyond the city's own (the `conflation` record of an inventory), written last.
     extra: Vec<layer::Layer>,
+    /// QGIS styles of the layers, written after them.
+    styles: Vec<crate::LayerStyle>,
 }
 
 impl CityWriter {
@@ -177,6 +179,7 @@ impl CityWriter {
             basemap: start("basemap")?,
             file,
             extra: Vec::new(),
+            styles: Vec::new(),
         })
     }
 
@@ -184,6 +187,12 @@ impl CityWriter {
     /// city's layers, in the same transaction (so it is there only if the whole file is).
     pub fn add_layer(&mut self, layer: layer::Layer) {
         self.extra.push(layer);
+    }
+
+    /// Adds QGIS styles ([`crate::layer_styles`]) that `finish` writes after the layers, in the
+    /// same transaction.
+    pub fn add_styles(&mut self, styles: Vec<crate::LayerStyle>) {
+        self.styles.extend(styles);
     }
 
     /// Appends walkable ways to the `walk_ways` layer (rows in the order given).
@@ -225,6 +234,7 @@ impl CityWriter {
             walk_ways,
             basemap,
             extra,
+            styles,
         } = self;
         let mut streamed = [("walk_ways", Some(walk_ways)), ("basemap", Some(basemap))];
         file.finish(&city.metadata, carry, |conn| {
@@ -253,6 +263,7 @@ impl CityWriter {
             for l in &extra {
                 layer::write_layer_tx(conn, l)?;
             }
+            crate::layer_styles::write_styles_tx(conn, &styles)?;
             sequence_in_layer_order(conn)
         })
     }

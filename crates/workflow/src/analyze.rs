@@ -152,7 +152,7 @@ pub fn analyze_file(
 }
 
 /// Writes the layers [`NEIGHBOURHOOD_INDICATORS`] and [`GAP_AREAS`] into the GeoPackage at
-/// `path`, replacing earlier ones; both in one transaction that waits for other writers, so the
+/// `path`, replacing earlier ones, with the QGIS styles of every layer ([`crate::styles`]); both in one transaction that waits for other writers, so the
 /// file never holds the layers of two different runs.
 pub fn write_results(path: &Path, analysis: &Analysis) -> Result<(), AnalyzeError> {
     let indicators = layer(
@@ -168,9 +168,15 @@ pub fn write_results(path: &Path, analysis: &Analysis) -> Result<(), AnalyzeErro
         analysis.gap_area_rows(),
         analysis.gap_areas.iter().map(|g| g.geometry.clone().into()),
     )?;
-    store::write_layers(path, &[indicators, gaps]).map_err(|source| AnalyzeError::WriteBack {
-        path: path.to_path_buf(),
-        source,
+    // With the QGIS styles of both, and of the city's layers, so that a file imported before
+    // styles were written gets them too.
+    let mut styles = crate::styles::results();
+    styles.extend(crate::styles::city());
+    store::write_layers_styled(path, &[indicators, gaps], &styles).map_err(|source| {
+        AnalyzeError::WriteBack {
+            path: path.to_path_buf(),
+            source,
+        }
     })
 }
 

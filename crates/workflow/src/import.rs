@@ -324,6 +324,7 @@ pub fn import_city(
         store::Carry::Keep
     };
     let mut writer = writer;
+    writer.add_styles(crate::styles::city());
     if let Some(records) = &conflation {
         writer.add_layer(crate::inventory::conflation_layer(records, &city));
     }

@@ -10,6 +10,7 @@
 //! - [`load`]: the city and its walking graph (or a scenario engine) for other commands.
 //! - [`inventory`]: a city's facility inventory conflated with OSM in an import.
 //! - [`sources`]: which input fed which layer (the `data_sources` table an import writes).
+//! - [`styles`]: the QGIS layer styles (from the map's colours) an import and an analysis write.
 
 pub mod analyze;
 pub mod import;
@@ -17,6 +18,7 @@ pub mod inventory;
 pub mod load;
 pub mod progress;
 pub mod sources;
+pub mod styles;
 
 pub use analyze::{AnalyzeError, Analyzed, ResultLayer, analyze_file, write_results};
 pub use import::{ImportError, ImportOptions, ImportOutcome, StreamedRows, import_city};
