@@ -42,6 +42,26 @@ try {
     `kind legend in the style's colours (${legendDots.join("; ")})`,
   );
 
+  // Labels drawn by MapLibre from our own glyphs: streets, places, facility letters in Vaduz.
+  const fontRequests = [];
+  page.on("request", (r) => r.url().includes("/fonts/") && fontRequests.push(r.url()));
+  await page.evaluate(() => window.spielraumMap.jumpTo({ center: [9.5209, 47.141], zoom: 16 }));
+  await page.waitForFunction(() => window.spielraumMap.loaded() && window.spielraumMap.areTilesLoaded(), null, { timeout: 60000 });
+  await page.waitForTimeout(500);
+  const labelLayers = style.metadata["spielraum:label-layers"];
+  const labelled = await page.evaluate((ids) => {
+    const m = window.spielraumMap;
+    return Object.fromEntries(ids.filter((id) => m.getLayer(id)).map((id) => [id, m.queryRenderedFeatures({ layers: [id] }).map((f) => f.properties.name ?? f.properties.letter ?? "")]));
+  }, labelLayers);
+  const streets = [...(labelled["labels-roads-minor"] ?? []), ...(labelled["labels-roads-major"] ?? [])];
+  check(streets.length > 0 && (labelled["facilities-letter"] ?? []).length > 0, `street names and facility letters rendered at zoom 16 (${streets.slice(0, 4).join(", ")}; ${(labelled["facilities-letter"] ?? []).length} letters)`);
+  const glyphs = await Promise.all(
+    [...new Set(fontRequests)].map(async (u) => ({ u, status: (await fetch(u)).status })),
+  );
+  check(glyphs.length > 0 && glyphs.every((g) => g.status === 200 && new URL(g.u).origin === server.url), `glyphs come from our server (${glyphs.map((g) => new URL(g.u).pathname).join(", ")})`);
+  await page.evaluate(() => window.spielraumMap.jumpTo({ center: [9.52, 47.15], zoom: 11 }));
+  await page.waitForFunction(() => window.spielraumMap.loaded() && window.spielraumMap.areTilesLoaded(), null, { timeout: 60000 });
+
   // Find a screen point inside a neighbourhood and click it.
   const target = await page.evaluate(() => {
     const m = window.spielraumMap;
