@@ -214,7 +214,12 @@ def main():
     src = style["sources"]["spielraum"]
     check(src.get("url") == "pmtiles://tiles.pmtiles" and "tiles" not in src, f"style source is the archive ({src.get('url')})")
     urls = re.findall(r"https?://[^\"' )]+", json.dumps({k: v for k, v in style.items() if k != "sources"}))
-    check(not urls and "glyphs" not in style and "sprite" not in style, f"style loads nothing from elsewhere ({urls})")
+    check(not urls and "sprite" not in style, f"style loads nothing from elsewhere ({urls})")
+    # Labels: the glyphs lie beside the page, every font the label layers name, range 0-255 at least.
+    glyphs = style.get("glyphs", "")
+    fonts = sorted({f for l in style["layers"] for f in l.get("layout", {}).get("text-font", [])[:1]})
+    missing = [f for f in fonts if not (site / glyphs.replace("{fontstack}", f).replace("{range}", "0-255")).is_file()]
+    check(glyphs.startswith("fonts/") and fonts and not missing, f"glyphs {glyphs} in the bundle for {fonts} (missing {missing})")
     used = {l.get("source-layer") for l in style["layers"]} - {None}
     check(used <= LIVE_LAYERS | {"gaps"}, f"style layers draw live tile layers ({sorted(used)})")
     ind = json.loads((site / "indicators.json").read_text())

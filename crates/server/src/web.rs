@@ -13,6 +13,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use webapp::{Asset, WebApp};
 
+use crate::encoding::accepts;
 use crate::error::{ErrorCode, json_error, quoted};
 use crate::state::AppState;
 
@@ -37,24 +38,6 @@ form-action 'self'";
 
 /// The precompressed copies the build writes, best first: (`Content-Encoding`, file suffix).
 const ENCODINGS: [(&str, &str); 2] = [("br", ".br"), ("gzip", ".gz")];
-
-/// Whether `Accept-Encoding` takes `coding` (by name or `*`, with a q-value above 0).
-fn accepts(headers: &HeaderMap, coding: &str) -> bool {
-    headers
-        .get_all(header::ACCEPT_ENCODING)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|item| {
-            let mut parts = item.split(';');
-            let name = parts.next().unwrap_or("").trim();
-            let q = parts
-                .find_map(|p| p.trim().strip_prefix("q="))
-                .and_then(|q| q.trim().parse::<f32>().ok())
-                .unwrap_or(1.0);
-            (name.eq_ignore_ascii_case(coding) || name == "*") && q > 0.0
-        })
-}
 
 /// `path` of the app as the client best takes it: a precompressed copy with its encoding when
 /// there is one the client accepts, else the file itself; and whether copies exist at all.
