@@ -198,7 +198,7 @@ try {
   const said = await page.textContent("#said");
   const near = [...reached].sort((a, b) => a.properties.distance_m - b.properties.distance_m)[0]?.properties;
   check(
-    near !== undefined && said.startsWith(`Nearest: ${visitorName(near)} (`) && said.includes(`${Math.round(near.distance_m).toLocaleString("en-GB")} m on foot`) && said.includes(`${reached.length} places`),
+    near !== undefined && said.startsWith(`Nearest: ${visitorName(near)}${near.name ? " (" : ","}`) && said.includes(`${Math.round(near.distance_m).toLocaleString("en-GB")} m on foot`) && said.includes(`${reached.length} places`),
     `reach: the live region says „${said}“ (/api/reach: ${near?.name}, ${near?.distance_m} m, ${reached.length} places)`,
   );
   await page.uncheck("#reach-mode");
@@ -356,7 +356,7 @@ try {
   const eSaid = await e.page.textContent("#embed-said");
   const eNear = [...eReached].sort((a, b) => a.properties.distance_m - b.properties.distance_m)[0]?.properties;
   check(
-    eNear !== undefined && eSaid.startsWith(`Nearest: ${visitorName(eNear)} (`) && eSaid.includes(`), ${Math.round(eNear.distance_m).toLocaleString("en-GB")} m on foot. ${eReached.length} places`),
+    eNear !== undefined && eSaid.startsWith(`Nearest: ${visitorName(eNear)}${eNear.name ? " (" : ","}`) && eSaid.includes(`, ${Math.round(eNear.distance_m).toLocaleString("en-GB")} m on foot. ${eReached.length} places`),
     `embed: the live region says „${eSaid}“ (/api/reach: ${eNear?.name}, ${eNear?.distance_m} m)`,
   );
   await axe(e.page, "embed-en-result");

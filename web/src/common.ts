@@ -245,12 +245,22 @@ export function announce(id: string, text: string): void {
   setTimeout(() => (region.textContent = text), 80);
 }
 
+/**
+ * "Am nächsten: Lindenpark (Spielplatz), 420 m zu Fuß"; a place without a name is named by its
+ * kind and street already ("Am nächsten: Spielplatz bei Auring, 413 m zu Fuß"). `m` is formatted.
+ */
+export function nearestSentence(p: { name?: unknown; kind?: unknown; street?: unknown }, m: string): string {
+  return typeof p.name === "string" && p.name
+    ? t("nearestSaid", { name: p.name, kind: kindName(String(p.kind)), m })
+    : t("nearestSaidUnnamed", { name: placeName(p), m });
+}
+
 /** What a reach answer means in one sentence: "Am nächsten: Lindenpark (Spielplatz), 420 m zu Fuß". */
 export function reachSentence(r: ReachResult, minutes: number): string {
   const nearest = [...r.facilities].sort((a, b) => Number(a.properties?.distance_m) - Number(b.properties?.distance_m))[0]?.properties;
   if (!nearest) return t("reachNone", { m: minutes });
   const m = Math.round(Number(nearest.distance_m)).toLocaleString(lang() === "de" ? "de-DE" : "en-GB");
-  return `${t("nearestSaid", { name: placeName(nearest), kind: kindName(String(nearest.kind)), m })}. ${t("reachSaid", { n: r.facilities.length, minutes })}`;
+  return `${nearestSentence(nearest, m)}. ${t("reachSaid", { n: r.facilities.length, minutes })}`;
 }
 
 export function reachList(list: HTMLElement, r: ReachResult, minutes: number): void {

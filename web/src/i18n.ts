@@ -213,6 +213,7 @@ export const strings = {
     tableRows: "{n} Stadtteile",
     csvDownload: "Tabelle herunterladen (CSV)",
     nearestSaid: "Am nächsten: {name} ({kind}), {m} m zu Fuß",
+    nearestSaidUnnamed: "Am nächsten: {name}, {m} m zu Fuß",
     nearestSaidCrow: "Am nächsten: {name} ({kind}), {m} m Luftlinie",
     reachSaid: "{n} Orte in {minutes} Minuten zu Fuß erreichbar.",
     // Issue 18: accounts, authored scenarios, proposals, comments, the admin page.
@@ -568,6 +569,7 @@ export const strings = {
     tableRows: "{n} neighbourhoods",
     csvDownload: "Download the table (CSV)",
     nearestSaid: "Nearest: {name} ({kind}), {m} m on foot",
+    nearestSaidUnnamed: "Nearest: {name}, {m} m on foot",
     nearestSaidCrow: "Nearest: {name} ({kind}), {m} m as the crow flies",
     reachSaid: "{n} places within {minutes} minutes on foot.",
     // Issue 18: accounts, authored scenarios, proposals, comments, the admin page.

@@ -4,7 +4,7 @@
 import "./style.css";
 import maplibregl from "maplibre-gl";
 import { Protocol } from "pmtiles";
-import { BANDS, announce, createMap, el, kindColour, kindName, layerId, placeName } from "./common";
+import { BANDS, announce, createMap, el, kindColour, kindName, layerId, nearestSentence, placeName } from "./common";
 import { applyEmbedParams, kind, layer } from "./embed-view";
 import { initialLang, lang, setLang, t, type Key } from "./i18n";
 import { chunkName, metres, WalkData } from "./walk";
@@ -105,7 +105,7 @@ async function main(): Promise<void> {
           el("span", { class: "name" }, f.name ? `${name} · ${kindName(f.kind)}` : name),
           el("span", { class: "dist" }, `${local(hit.distance_m)} ${t("metres")} ${t("onFoot")}`),
         );
-        said = t("nearestSaid", { name, kind: kindName(f.kind), m: local(hit.distance_m) });
+        said = nearestSentence(f, local(hit.distance_m));
       } else {
         const inIndex = walk.index.chunk.files.includes(chunkName(walk.index, at));
         li.className = "muted";
