@@ -372,6 +372,14 @@ fn copy_page(web: &webapp::WebApp, to: &Path) -> Result<(), ExportError> {
     Ok(())
 }
 
+/// The timestamp of the city's OpenStreetMap data, as the import recorded it.
+fn osm_timestamp(city: &City) -> Option<&str> {
+    city.metadata
+        .iter()
+        .find(|(k, _)| k == "source_timestamp")
+        .map(|(_, v)| v.as_str())
+}
+
 /// The pages for the city's web team beside the map: the accessibility statement template
 /// (*Erklärung zur Barrierefreiheit*, German and English) and the map explained in *Leichte
 /// Sprache*, with the map's name, today's date and the date of the OSM data filled in.
@@ -389,11 +397,8 @@ fn pages(name: &str, city: &City) -> [(&'static str, String); 3] {
         Some(p) if p.len() == 3 => format!("{}.{}.{}", p[2], p[1], p[0]),
         _ => iso.to_string(),
     };
-    let data = city
-        .metadata
-        .iter()
-        .find(|(k, _)| k == "source_timestamp")
-        .map(|(_, v)| html(v.get(..10).unwrap_or(v)))
+    let data = osm_timestamp(city)
+        .map(|v| html(v.get(..10).unwrap_or(v)))
         .unwrap_or_else(|| today.clone());
     [
         (
@@ -430,11 +435,8 @@ fn readme(
     opts: &tiles::export::ExportOptions,
     city: &City,
 ) -> String {
-    let data = city
-        .metadata
-        .iter()
-        .find(|(k, _)| k == "source_timestamp")
-        .map(|(_, v)| format!(" (OpenStreetMap data of {v})"))
+    let data = osm_timestamp(city)
+        .map(|v| format!(" (OpenStreetMap data of {v})"))
         .unwrap_or_default();
     let sources: String = city
         .sources

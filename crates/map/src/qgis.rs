@@ -189,12 +189,17 @@ fn kind_label(kind: &str) -> String {
     format!("{} {name}", kind_letter(kind))
 }
 
-/// The facilities' area style (default): per kind the fill and its centre marker.
-fn facilities_areas() -> String {
-    let categories: Vec<(String, String)> = KIND_COLOURS
+/// The facility kinds as QGIS categories: (value, legend label), in legend order.
+fn kind_categories() -> Vec<(String, String)> {
+    KIND_COLOURS
         .iter()
         .map(|(k, _)| (k.to_string(), kind_label(k)))
-        .collect();
+        .collect()
+}
+
+/// The facilities' area style (default): per kind the fill and its centre marker.
+fn facilities_areas() -> String {
+    let categories = kind_categories();
     let symbols: Vec<String> = KIND_COLOURS
         .iter()
         .enumerate()
@@ -219,10 +224,7 @@ fn facilities_areas() -> String {
 
 /// The facilities' point style: per kind its circle and letter.
 fn facilities_points() -> String {
-    let categories: Vec<(String, String)> = KIND_COLOURS
-        .iter()
-        .map(|(k, _)| (k.to_string(), kind_label(k)))
-        .collect();
+    let categories = kind_categories();
     let symbols: Vec<String> = KIND_COLOURS
         .iter()
         .enumerate()

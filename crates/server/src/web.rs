@@ -40,25 +40,32 @@ form-action 'self'";
 const ENCODINGS: [(&str, &str); 2] = [("br", ".br"), ("gzip", ".gz")];
 
 /// `path` of the app as the client best takes it: a precompressed copy with its encoding when
-/// there is one the client accepts, else the file itself; and whether copies exist at all.
+/// there is one the client accepts (the file itself is then not read), else the file itself;
+/// and whether copies exist at all.
 async fn read_encoded(
     web: &WebApp,
     path: &str,
     headers: &HeaderMap,
 ) -> Option<(Asset, Option<&'static str>, bool)> {
-    let plain = read(web, path.to_string()).await?;
     let mut variants = false;
     for (coding, suffix) in ENCODINGS {
+        let accepted = accepts(headers, coding);
+        // A copy the client does not take is only looked for (for `Vary`) when none was yet.
+        if !accepted && variants {
+            continue;
+        }
         let Some(mut copy) = read(web, format!("{path}{suffix}")).await else {
             continue;
         };
         variants = true;
-        if accepts(headers, coding) {
-            copy.content_type = plain.content_type;
-            copy.content_hashed = plain.content_hashed;
+        if accepted {
+            // The copy is sent as the file it stands for.
+            copy.content_type = webapp::content_type(path);
+            copy.content_hashed = webapp::is_content_hashed(path);
             return Some((copy, Some(coding), true));
         }
     }
+    let plain = read(web, path.to_string()).await?;
     Some((plain, None, variants))
 }
 
