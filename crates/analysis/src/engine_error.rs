@@ -10,6 +10,9 @@ pub enum ScenarioEngineError {
     /// An edit is invalid or names a facility that is not there.
     #[error(transparent)]
     Scenario(#[from] ScenarioError),
+    /// The walking graph with play streets closed to traffic could not be built.
+    #[error("walking network with the play streets closed: {0}")]
+    Graph(String),
     /// A suggestion asked for no sites.
     #[error("count must be at least 1 (got {0})")]
     InvalidCount(usize),

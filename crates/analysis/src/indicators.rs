@@ -183,6 +183,7 @@ fn representative_point(g: &Geometry<f64>) -> Option<Point<f64>> {
 ///         access: None,
 ///         geometry: Geometry::Point(Point::new(0.005, 0.005)),
 ///         area_m2: None,
+///         opening_hours: None,
 ///     }],
 ///     neighbourhoods: vec![Neighbourhood {
 ///         id: "1".into(),

@@ -13,6 +13,7 @@ pub mod reach;
 pub mod scenario;
 pub mod standards;
 pub mod suggest;
+pub mod time;
 
 pub use effects::{Flow, UnitChange};
 pub use export::{

@@ -89,6 +89,7 @@ pub fn build_graph(city: &City, standards: &Standards) -> Result<WalkGraph, Anal
 ///         access: None,
 ///         geometry: Geometry::Point(Point::new(0.002, 0.0)),
 ///         area_m2: None,
+///         opening_hours: None,
 ///     }],
 ///     population: vec![home(0.0005, 0.0001), home(-0.01, 0.0)],
 ///     ..City::default()

@@ -8,7 +8,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use geo_types::MultiPolygon;
-use model::scenario::{CandidateSite, Edit, apply_edits};
+use model::scenario::{CandidateSite, Edit, ScenarioFacilities, apply_edits, apply_edits_at};
+use model::time::TimeQuery;
 use model::{City, Facility};
 use network::{Origins, WalkGraph};
 use serde_json::{Map, Value, json};
@@ -27,6 +28,7 @@ use crate::reach::{
 };
 use crate::standards::Standards;
 use crate::suggest::{SuggestBase, SuggestOptions, Suggestion, suggest};
+use crate::time::graph_with_closed_streets;
 
 /// The base analysis of one city and everything needed to answer scenarios quickly.
 ///
@@ -188,7 +190,162 @@ impl ScenarioEngine {
         edits: &[Edit],
         outlines: GapOutlines,
     ) -> Result<Comparison, ScenarioEngineError> {
-        let scenario = apply_edits(&self.city.facilities, edits)?;
+        self.compare_scenario(apply_edits(&self.city.facilities, edits)?, outlines)
+    }
+
+    /// The city at `when` (facilities closed then are gone) against the base ("always"):
+    /// `after` is the analysis at that time (docs/methods.md, "Time").
+    pub fn at(
+        &self,
+        when: &TimeQuery,
+        outlines: GapOutlines,
+    ) -> Result<Comparison, ScenarioEngineError> {
+        self.compare_scenario(
+            apply_edits_at(&self.city.facilities, &[], Some(when))?,
+            outlines,
+        )
+    }
+
+    /// [`ScenarioEngine::compare_with`] at a time: before is the city at `when`, after the
+    /// city with `edits` at `when` (play streets and opened yards only inside their hours and
+    /// dates). Without a time, [`ScenarioEngine::compare_with`].
+    pub fn compare_at(
+        &self,
+        edits: &[Edit],
+        when: Option<&TimeQuery>,
+        outlines: GapOutlines,
+    ) -> Result<Comparison, ScenarioEngineError> {
+        let Some(when) = when else {
+            return self.compare_with(edits, outlines);
+        };
+        let scenario = apply_edits_at(&self.city.facilities, edits, Some(when))?;
+        let before = self.at(when, outlines)?;
+        let after = self.compare_scenario(scenario, outlines)?;
+        let unit_changes = self.between(&before.unit_changes, &after.unit_changes);
+        let changed = after
+            .after
+            .neighbourhoods
+            .iter()
+            .zip(&before.after.neighbourhoods)
+            .enumerate()
+            .filter(|(_, (a, b))| !same_values(a, b))
+            .map(|(n, _)| n)
+            .collect();
+        Ok(Comparison {
+            before: Arc::new(before.after),
+            after: after.after,
+            changed,
+            recomputed_units: after.recomputed_units,
+            searched_facilities: after.searched_facilities,
+            unit_changes,
+        })
+    }
+
+    /// The units whose service differs between two states, each given by its changes against
+    /// the base (`first` → `second`).
+    fn between(&self, first: &[UnitChange], second: &[UnitChange]) -> Vec<UnitChange> {
+        let population = &self.city.population;
+        let state = |c: Option<&UnitChange>, u: usize| -> [bool; 3] {
+            let base = self.base_units[u].served;
+            std::array::from_fn(|k| match c {
+                Some(c) if c.gained[k] > 0.0 => true,
+                Some(c) if c.lost[k] > 0.0 => false,
+                _ => base[k],
+            })
+        };
+        let mut units: Vec<usize> = first.iter().chain(second).map(|c| c.unit).collect();
+        units.sort_unstable();
+        units.dedup();
+        fn find(list: &[UnitChange], u: usize) -> Option<&UnitChange> {
+            list.binary_search_by_key(&u, |c| c.unit)
+                .ok()
+                .map(|i| &list[i])
+        }
+        units
+            .into_iter()
+            .filter_map(|u| {
+                let (a, b) = (state(find(first, u), u), state(find(second, u), u));
+                let ages = population[u].ages;
+                let gained = std::array::from_fn(|k| if b[k] && !a[k] { ages[k] } else { 0.0 });
+                let lost = std::array::from_fn(|k| if a[k] && !b[k] { ages[k] } else { 0.0 });
+                let any = |x: &[f64; 3]| x.iter().any(|&c| c > 0.0);
+                (any(&gained) || any(&lost)).then(|| UnitChange {
+                    unit: u,
+                    neighbourhood: self.fixed.home[u],
+                    gained,
+                    lost,
+                })
+            })
+            .collect()
+    }
+
+    /// Everything recomputed on a walking graph of its own (play streets closed to traffic in
+    /// the child-safe profile): every unit snapped and searched again, the gap areas on the
+    /// base's grid. The reference [`crate::time::analyze_at`] gives the same rows.
+    fn recompute(&self, scenario: &ScenarioFacilities, graph: &WalkGraph) -> Comparison {
+        let population = &self.city.population;
+        let units = unit_origins(population, graph);
+        let reach = compute_reach_from(&scenario.facilities, &units, graph, &self.standards);
+        let city = City {
+            facilities: scenario.facilities.clone(),
+            neighbourhoods: self.city.neighbourhoods.clone(),
+            population: population.clone(),
+            metadata: self.city.metadata.clone(),
+            ..City::default()
+        };
+        let (_, _, out) = indicators_of(&city, &self.standards, &reach, &scenario.full_weight);
+        let gap = out.gap_per_unit(population);
+        let Indicators {
+            mut analysis,
+            units: values,
+            ..
+        } = out;
+        analysis.gap_areas = self
+            .gap_grid
+            .map(&self.fixed.gap_inputs(&self.city), &|i| gap[i])
+            .areas();
+        let all: Vec<u32> = (0..population.len() as u32).collect();
+        let unit_changes = unit_changes(
+            &all,
+            &values,
+            &self.base_units,
+            population,
+            &self.fixed.home,
+        );
+        let changed = analysis
+            .neighbourhoods
+            .iter()
+            .zip(&self.base.neighbourhoods)
+            .enumerate()
+            .filter(|(_, (a, b))| !same_values(a, b))
+            .map(|(n, _)| n)
+            .collect();
+        let searched = scenario
+            .facilities
+            .iter()
+            .filter(|f| is_candidate(f, &self.standards))
+            .count();
+        Comparison {
+            before: self.base.clone(),
+            after: analysis,
+            changed,
+            recomputed_units: population.len(),
+            searched_facilities: searched,
+            unit_changes,
+        }
+    }
+
+    /// [`ScenarioEngine::compare_with`] for edits already applied.
+    fn compare_scenario(
+        &self,
+        scenario: ScenarioFacilities,
+        outlines: GapOutlines,
+    ) -> Result<Comparison, ScenarioEngineError> {
+        if let Some(graph) = graph_with_closed_streets(&self.city, &self.standards, &scenario)
+            .map_err(|e| ScenarioEngineError::Graph(e.to_string()))?
+        {
+            return Ok(self.recompute(&scenario, &graph));
+        }
         let facilities = &scenario.facilities;
         let base = &self.city.facilities;
         let population = &self.city.population;

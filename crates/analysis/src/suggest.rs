@@ -234,6 +234,7 @@ fn planned_facility(
         access: Some("yes".into()),
         geometry: site.geometry.clone(),
         area_m2: Some(area),
+        opening_hours: None,
     }
 }
 

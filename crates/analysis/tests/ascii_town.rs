@@ -37,6 +37,7 @@ fn facility(id: i64, kind: FacilityKind, geometry: Geometry<f64>, area: Option<f
         access: None,
         geometry,
         area_m2: area,
+        opening_hours: None,
     }
 }
 

@@ -8,4 +8,5 @@ mod effects;
 mod reach;
 mod scenario;
 mod suggest;
+mod time_town;
 mod worked_example;

@@ -21,6 +21,7 @@ fn facility(
         access: access.map(str::to_string),
         geometry: Geometry::Point(Point::new(lon, lat)),
         area_m2: Some(area),
+        opening_hours: None,
     }
 }
 

@@ -1,5 +1,6 @@
-//! Arguments shared by several commands: the planning standard, the walking profile and how
-//! far to walk. Each is declared once here and flattened into the commands that take it.
+//! Arguments shared by several commands: the planning standard, the walking profile, how far to
+//! walk and the time asked about. Each is declared once here and flattened into the commands
+//! that take it.
 
 use std::path::PathBuf;
 
@@ -7,6 +8,53 @@ use analysis::Standards;
 use anyhow::{Result, bail};
 use map::DEFAULT_REACH_MINUTES;
 use network::{DEFAULT_WALKING_SPEED_KMH, Profile};
+
+/// `--at` / `--window` / `--date`: the moment or recurring window an answer is about
+/// (docs/methods.md, "Time"); none of them is "always", today's answer.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct TimeArg {
+    /// Ask about one moment: "Sa 15:00" (the first Saturday on or after --date), "2027-07-10
+    /// 15:00" or "now" (this computer's local time). Facilities closed then do not count
+    #[arg(long, value_name = "TIME", conflicts_with = "window")]
+    pub at: Option<String>,
+    /// Ask about a recurring window, e.g. "Mo-Fr 14:00-18:00" or "Sa,Su 10:00-18:00": a
+    /// facility counts when it is open for the whole window on each of its days
+    #[arg(long, value_name = "DAYS HH:MM-HH:MM")]
+    pub window: Option<String>,
+    /// The day the weekdays of --at and --window count from (YYYY-MM-DD) [default: today]
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date: Option<String>,
+}
+
+impl TimeArg {
+    /// The time asked about, or `None` for "always".
+    pub fn resolve(&self) -> Result<Option<model::time::TimeQuery>> {
+        if self.date.is_some() && self.at.is_none() && self.window.is_none() {
+            bail!("--date needs --at or --window");
+        }
+        model::time::TimeQuery::from_params(
+            self.at.as_deref(),
+            self.window.as_deref(),
+            self.date.as_deref(),
+        )
+        .map_err(|e| anyhow::anyhow!("--{e}"))
+    }
+}
+
+/// Prints a warning for each facility whose opening hours cannot be read (at most 20, then a
+/// count): they count as always open.
+pub fn warn_unread_hours(facilities: &[model::Facility]) {
+    let unread = analysis::time::unread_hours(facilities);
+    for u in unread.iter().take(20) {
+        eprintln!("spielraum: warning: {u}");
+    }
+    if unread.len() > 20 {
+        eprintln!(
+            "spielraum: warning: {} more facilities with opening hours that cannot be read",
+            unread.len() - 20
+        );
+    }
+}
 
 /// `--standards FILE.toml`: the planning standard coverage is measured against.
 #[derive(clap::Args, Debug, Clone, Default)]

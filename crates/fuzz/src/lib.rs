@@ -174,11 +174,11 @@ pub fn edits(data: &[u8]) {
     let Ok(v) = serde_json::from_slice::<Json>(data) else {
         return;
     };
-    let _ = server::edit_json::edit_from_json(&v);
-    if let Ok(list) = server::edit_json::edits_from_json(&v) {
+    let _ = server::edit_json::edit_from_json(&v, &[]);
+    if let Ok(list) = server::edit_json::edits_from_json(&v, &[]) {
         for edit in list {
             let written = server::edit_json::edit_to_json(&edit);
-            let again = server::edit_json::edit_from_json(&written)
+            let again = server::edit_json::edit_from_json(&written, &[])
                 .unwrap_or_else(|e| panic!("{written} was written but is refused: {e}"));
             assert_eq!(again, edit, "{written} reads back as another edit");
         }
@@ -354,7 +354,12 @@ mod tests {
         }
         let list: Json =
             serde_json::from_slice(&std::fs::read(seed("edits", "list.json")).unwrap()).unwrap();
-        assert_eq!(server::edit_json::edits_from_json(&list).unwrap().len(), 4);
+        assert_eq!(
+            server::edit_json::edits_from_json(&list, &[])
+                .unwrap()
+                .len(),
+            4
+        );
     }
 
     #[test]

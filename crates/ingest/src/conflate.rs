@@ -326,6 +326,7 @@ pub fn conflate(
                     access: o.access.clone(),
                     geometry: o.geometry.clone(),
                     area_m2,
+                    opening_hours: None,
                 });
                 records.push(ConflationRecord {
                     status: Status::OnlyOfficial,
@@ -406,6 +407,7 @@ pub fn conflate(
                     access,
                     geometry: geometry.clone(),
                     area_m2,
+                    opening_hours: f.opening_hours.clone(),
                 };
                 records.push(ConflationRecord {
                     status: Status::Matched,

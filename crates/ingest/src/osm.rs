@@ -1065,6 +1065,7 @@ impl Build {
                 access: tag(t, "access").map(str::to_string),
                 geometry: Geometry::MultiPolygon(mp.clone()),
                 area_m2: area,
+                opening_hours: tag(t, "opening_hours").map(str::to_string),
             });
         }
         let residential = tag(t, "landuse") == Some("residential");
@@ -1290,6 +1291,7 @@ fn build_from_nodes(nodes: Vec<(i64, Coord<f64>, Tags)>, network: &NetworkNodes,
                 access: tag(&t, "access").map(str::to_string),
                 geometry: Geometry::Point(Point(c)),
                 area_m2: None,
+                opening_hours: tag(&t, "opening_hours").map(str::to_string),
             });
         }
         if let Some(p) = tags::place(&t) {

@@ -55,6 +55,7 @@ fn osm(id: OsmId, kind: FacilityKind, name: &str, g: Geometry<f64>, area: Option
         access: None,
         geometry: g,
         area_m2: area,
+        opening_hours: None,
     }
 }
 

@@ -59,6 +59,8 @@ pub fn public_targets(city: &City, graph: &WalkGraph) -> Targets {
 /// 300 m of it (for naming a place without a name: "Spielplatz bei Auring"), else null.
 /// `targets` must be `public_targets(city, graph)`; `streets` the city's named streets (a
 /// server keeps them indexed), else the streets near the facilities reached are indexed here.
+/// With `when`, facilities closed then by their opening hours are left out.
+#[allow(clippy::too_many_arguments)]
 pub fn reach_geojson(
     city: &City,
     graph: &WalkGraph,
@@ -67,6 +69,7 @@ pub fn reach_geojson(
     walk: Walk,
     kind: Option<FacilityKind>,
     streets: Option<&Streets>,
+    when: Option<&model::time::TimeQuery>,
 ) -> Json {
     let public = public_facilities(city);
     let (max_m, speed_kmh) = (walk.metres, walk.speed_kmh);
@@ -82,6 +85,7 @@ pub fn reach_geojson(
         .flatten()
         .filter_map(|h| Some((h, *public.get(h.target)?)))
         .filter(|(_, f)| kind.is_none_or(|k| f.kind == k))
+        .filter(|(_, f)| when.is_none_or(|w| model::time::is_open(f, w)))
         .collect();
     let near: Streets;
     let streets = match streets {

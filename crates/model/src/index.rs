@@ -162,6 +162,7 @@ impl FacilityIndex {
     ///     access: None,
     ///     geometry,
     ///     area_m2: None,
+    ///     opening_hours: None,
     /// };
     /// let park = Rect::new(coord! {x: -0.005, y: -0.001}, coord! {x: -0.002, y: 0.001});
     /// let facilities = [
@@ -253,6 +254,7 @@ mod tests {
                     access: None,
                     geometry,
                     area_m2: None,
+                    opening_hours: None,
                 }
             })
             .collect()

@@ -7,6 +7,7 @@ pub mod geodesy;
 pub mod index;
 pub mod provenance;
 pub mod scenario;
+pub mod time;
 pub mod validity;
 
 use std::fmt;
@@ -209,6 +210,9 @@ pub struct Facility {
     pub geometry: Geometry<f64>,
     /// Net area in m² on the ellipsoid; `None` for points.
     pub area_m2: Option<f64>,
+    /// Its OSM `opening_hours` tag as mapped, if any (read by [`time::Hours::parse`]; a facility
+    /// without one is always open).
+    pub opening_hours: Option<String>,
 }
 
 impl Facility {
@@ -226,6 +230,7 @@ impl Facility {
     ///     access: None,
     ///     geometry: Geometry::Point(Point::new(9.52, 47.14)),
     ///     area_m2: None,
+    ///     opening_hours: None,
     /// };
     /// assert!(school_yard.is_public()); // no access tag: public
     /// school_yard.access = Some("private".into());
@@ -439,6 +444,7 @@ mod tests {
             access: Some("private".into()),
             geometry: Geometry::Point(Point::new(9.5, 47.1)),
             area_m2: None,
+            opening_hours: None,
         };
         assert!(!f.is_public());
         f.access = Some("yes".into());

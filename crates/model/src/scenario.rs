@@ -8,7 +8,8 @@ use std::collections::HashSet;
 use geo_types::Geometry;
 use serde::{Deserialize, Serialize};
 
-use crate::{Facility, FacilityKind, OsmId};
+use crate::time::{Dates, Hours, TimeError, TimeQuery};
+use crate::{Facility, FacilityKind, OsmId, WalkWay};
 
 /// Who may use a facility, as a scenario sets it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -77,6 +78,30 @@ pub struct CandidateSite {
     pub area_m2: f64,
 }
 
+/// A street closed to traffic for play at given hours (*temporäre Spielstraße*, a summer
+/// street): while closed it is a play area of length × width, reached from its whole length,
+/// and in the child-safe profile no longer a barrier (docs/methods.md, "Time").
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlayStreet {
+    /// A name for the measure, if any.
+    pub name: Option<String>,
+    /// The OSM ways it closes (ways of the walking network), if chosen from the map; empty for
+    /// a drawn line.
+    pub ways: Vec<i64>,
+    /// Its line: a `LineString` or `MultiLineString`, WGS84 lon/lat (for chosen ways, theirs).
+    pub geometry: Geometry<f64>,
+    /// The width that can be played on, in m.
+    pub width_m: f64,
+    /// When it is closed for play, in OSM `opening_hours` syntax (`Sa 14:00-18:00`).
+    pub hours: String,
+    /// First and last day of the programme.
+    pub dates: Dates,
+}
+
+/// The width of a play street when neither the edit nor the way's `width` tag gives one, in m:
+/// a residential street's carriageway (a local choice, documented in docs/methods.md).
+pub const DEFAULT_PLAY_STREET_WIDTH_M: f64 = 6.0;
+
 /// One change a scenario makes to the base facilities.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Edit {
@@ -100,6 +125,18 @@ pub enum Edit {
         osm_id: OsmId,
         /// Its new net area in m².
         area_m2: f64,
+    },
+    /// Close a street to traffic for play at given hours.
+    PlayStreet(PlayStreet),
+    /// Open a school yard or kindergarten ground to the public at given hours: inside them it
+    /// counts at full weight (and open, whatever its own opening hours say).
+    OpenAfterHours {
+        /// The facility opened.
+        osm_id: OsmId,
+        /// When, in OSM `opening_hours` syntax (`Mo-Fr 15:00-19:00`).
+        hours: String,
+        /// First and last day of the programme.
+        dates: Dates,
     },
 }
 
@@ -127,6 +164,18 @@ pub enum ScenarioError {
     /// The edit names a facility that is not there (or was removed by an earlier edit).
     #[error("no facility {0} in this city or scenario")]
     UnknownFacility(OsmId),
+    /// A play street on a way that is not in the city's walking network.
+    #[error("no street w{0} in this city's walking network")]
+    UnknownWay(i64),
+    /// A play street with neither ways nor a line.
+    #[error("a play street needs its ways (w123) or a drawn line")]
+    NoStreet,
+    /// A width that is not a positive number.
+    #[error("invalid width {0} m (expected a number > 0)")]
+    InvalidWidth(f64),
+    /// Hours that cannot be read, or dates that end before they start.
+    #[error("{0}")]
+    Time(#[from] TimeError),
 }
 
 impl Edit {
@@ -142,7 +191,31 @@ impl Edit {
             }
             Edit::Enlarge { area_m2, .. } => validate_area(*area_m2),
             Edit::Remove { .. } | Edit::SetAccess { .. } => Ok(()),
+            Edit::PlayStreet(street) => {
+                validate_line(&street.geometry)?;
+                if !(street.width_m.is_finite() && street.width_m > 0.0) {
+                    return Err(ScenarioError::InvalidWidth(street.width_m));
+                }
+                Hours::parse(&street.hours)?;
+                Ok(street.dates.validate()?)
+            }
+            Edit::OpenAfterHours { hours, dates, .. } => {
+                Hours::parse(hours)?;
+                Ok(dates.validate()?)
+            }
         }
+    }
+
+    /// Whether the edit holds at `when`: a play street or opened yard only inside its hours and
+    /// dates; every edit when no time is asked (`None`, "always").
+    pub fn holds_at(&self, when: Option<&TimeQuery>) -> bool {
+        let Some(when) = when else { return true };
+        let (hours, dates) = match self {
+            Edit::PlayStreet(s) => (&s.hours, &s.dates),
+            Edit::OpenAfterHours { hours, dates, .. } => (hours, dates),
+            _ => return true,
+        };
+        dates.cover(when) && Hours::parse(hours).is_ok_and(|h| h.open_during(when))
     }
 
     /// The existing facility the edit changes, if it changes one.
@@ -151,7 +224,9 @@ impl Edit {
             Edit::Add(_) => None,
             Edit::Remove { osm_id }
             | Edit::SetAccess { osm_id, .. }
-            | Edit::Enlarge { osm_id, .. } => Some(*osm_id),
+            | Edit::Enlarge { osm_id, .. }
+            | Edit::OpenAfterHours { osm_id, .. } => Some(*osm_id),
+            Edit::PlayStreet(_) => None,
         }
     }
 }
@@ -207,6 +282,88 @@ pub fn validate_geometry(geometry: &Geometry<f64>) -> Result<(), ScenarioError> 
     Ok(())
 }
 
+/// Checks a play street's line: a LineString or MultiLineString of WGS84 coordinates, each
+/// line with at least two points, at most [`MAX_VERTICES_PER_GEOMETRY`] vertices.
+fn validate_line(geometry: &Geometry<f64>) -> Result<(), ScenarioError> {
+    use geo::CoordsIter;
+    let bad = |why: &str| Err(ScenarioError::InvalidGeometry(why.to_string()));
+    let count = geometry.coords_count();
+    if count > MAX_VERTICES_PER_GEOMETRY {
+        return Err(ScenarioError::TooManyVertices {
+            count,
+            limit: MAX_VERTICES_PER_GEOMETRY,
+        });
+    }
+    let lines: Vec<&geo_types::LineString<f64>> = match geometry {
+        Geometry::LineString(l) => vec![l],
+        Geometry::MultiLineString(m) => m.0.iter().collect(),
+        _ => return bad("a play street is a LineString or MultiLineString"),
+    };
+    if lines.is_empty() || lines.iter().any(|l| l.0.len() < 2) {
+        return bad("a play street's line needs at least two points");
+    }
+    for c in geometry.coords_iter() {
+        if !(c.x.is_finite() && c.y.is_finite() && c.x.abs() <= 180.0 && c.y.abs() <= 90.0) {
+            return Err(ScenarioError::InvalidGeometry(format!(
+                "coordinate ({}, {}) is not a WGS84 longitude/latitude",
+                c.x, c.y
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A play street on the ways `ids` of `ways` (the city's walking network): their line, and the
+/// width given, else the first way's numeric `width` tag, else
+/// [`DEFAULT_PLAY_STREET_WIDTH_M`]. Fails naming the first way that is not there.
+pub fn play_street_on_ways(
+    ways: &[WalkWay],
+    ids: &[i64],
+    width_m: Option<f64>,
+) -> Result<(Geometry<f64>, f64), ScenarioError> {
+    if ids.is_empty() {
+        return Err(ScenarioError::NoStreet);
+    }
+    let mut lines = Vec::new();
+    let mut tagged = None;
+    for id in ids {
+        let way = ways
+            .iter()
+            .find(|w| w.id == *id)
+            .ok_or(ScenarioError::UnknownWay(*id))?;
+        if tagged.is_none() {
+            tagged = way.tag("width").and_then(width_of);
+        }
+        lines.push(geo_types::LineString(way.coords.clone()));
+    }
+    let geometry = if lines.len() == 1 {
+        Geometry::LineString(lines.remove(0))
+    } else {
+        Geometry::MultiLineString(geo_types::MultiLineString(lines))
+    };
+    let width = width_m.or(tagged).unwrap_or(DEFAULT_PLAY_STREET_WIDTH_M);
+    Ok((geometry, width))
+}
+
+/// A `width` tag in metres (`6`, `6.5`, `6 m`), if it is one.
+fn width_of(tag: &str) -> Option<f64> {
+    let t = tag.trim().trim_end_matches('m').trim().replace(',', ".");
+    t.parse::<f64>().ok().filter(|w| w.is_finite() && *w > 0.0)
+}
+
+/// The length of a play street's line in m.
+pub fn line_length_m(geometry: &Geometry<f64>) -> f64 {
+    match geometry {
+        Geometry::LineString(l) => crate::geodesy::line_length_m(&l.0),
+        Geometry::MultiLineString(m) => {
+            m.0.iter()
+                .map(|l| crate::geodesy::line_length_m(&l.0))
+                .sum()
+        }
+        _ => 0.0,
+    }
+}
+
 /// The facilities of a scenario: the base list with the edits applied, in order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScenarioFacilities {
@@ -217,6 +374,9 @@ pub struct ScenarioFacilities {
     pub full_weight: HashSet<OsmId>,
     /// Every facility an edit added, removed or changed (ids of base and planned facilities).
     pub changed: HashSet<OsmId>,
+    /// The OSM ways closed to traffic for play (play streets that hold): no longer barriers in
+    /// the child-safe profile. Sorted, without repeats.
+    pub closed_ways: Vec<i64>,
 }
 
 /// The id a planned facility gets: negative, as OSM editors number objects not yet uploaded
@@ -230,13 +390,47 @@ pub fn planned_id(planned: &PlannedFacility, ordinal: usize) -> OsmId {
     }
 }
 
-/// Applies `edits` in order to `base`: validates each and fails on the first bad one.
+/// Applies `edits` in order to `base`: validates each and fails on the first bad one. Every
+/// edit holds, whatever its hours ("always", as without a time).
 pub fn apply_edits(base: &[Facility], edits: &[Edit]) -> Result<ScenarioFacilities, ScenarioError> {
+    apply_edits_at(base, edits, None)
+}
+
+/// [`apply_edits`] at a moment or window: base facilities closed then (their `opening_hours`)
+/// are gone, and play streets and opened yards hold only inside their hours and dates
+/// ([`Edit::holds_at`]). `None` is "always": every facility open, every edit holding.
+/// Opening hours that cannot be read count as always open (the importer warns about them).
+pub fn apply_edits_at(
+    base: &[Facility],
+    edits: &[Edit],
+    when: Option<&TimeQuery>,
+) -> Result<ScenarioFacilities, ScenarioError> {
     let mut facilities = base.to_vec();
     let mut full_weight = HashSet::new();
     let mut changed = HashSet::new();
+    let mut closed_ways = Vec::new();
+    let mut opened = HashSet::new();
     for (i, edit) in edits.iter().enumerate() {
         edit.validate()?;
+        if let Edit::PlayStreet(street) = edit {
+            if !edit.holds_at(when) {
+                continue;
+            }
+            let osm_id = OsmId::Way(-((i + 1) as i64));
+            full_weight.insert(osm_id);
+            changed.insert(osm_id);
+            closed_ways.extend(street.ways.iter().copied());
+            facilities.push(Facility {
+                osm_id,
+                kind: FacilityKind::Playground,
+                name: street.name.clone(),
+                access: Some("yes".to_string()),
+                geometry: street.geometry.clone(),
+                area_m2: Some(line_length_m(&street.geometry) * street.width_m),
+                opening_hours: None,
+            });
+            continue;
+        }
         if let Edit::Add(planned) = edit {
             let osm_id = planned_id(planned, i + 1);
             let area_m2 = match (&planned.geometry, planned.area_m2) {
@@ -255,6 +449,7 @@ pub fn apply_edits(base: &[Facility], edits: &[Edit]) -> Result<ScenarioFaciliti
                 access: access_tag(planned.access),
                 geometry: planned.geometry.clone(),
                 area_m2,
+                opening_hours: None,
             });
             continue;
         }
@@ -265,6 +460,9 @@ pub fn apply_edits(base: &[Facility], edits: &[Edit]) -> Result<ScenarioFaciliti
             .iter()
             .position(|f| f.osm_id == osm_id)
             .ok_or(ScenarioError::UnknownFacility(osm_id))?;
+        if !edit.holds_at(when) {
+            continue;
+        }
         changed.insert(osm_id);
         match edit {
             Edit::Remove { .. } => {
@@ -291,13 +489,32 @@ pub fn apply_edits(base: &[Facility], edits: &[Edit]) -> Result<ScenarioFaciliti
                 }
             }
             Edit::Enlarge { area_m2, .. } => facilities[position].area_m2 = Some(*area_m2),
-            Edit::Add(_) => {}
+            Edit::OpenAfterHours { .. } => {
+                let facility = &mut facilities[position];
+                facility.access = Some("yes".to_string());
+                full_weight.insert(osm_id);
+                opened.insert(osm_id);
+            }
+            Edit::Add(_) | Edit::PlayStreet(_) => {}
         }
     }
+    if let Some(when) = when {
+        facilities.retain(|f| {
+            let open = opened.contains(&f.osm_id) || crate::time::is_open(f, when);
+            if !open {
+                changed.insert(f.osm_id);
+                full_weight.remove(&f.osm_id);
+            }
+            open
+        });
+    }
+    closed_ways.sort_unstable();
+    closed_ways.dedup();
     Ok(ScenarioFacilities {
         facilities,
         full_weight,
         changed,
+        closed_ways,
     })
 }
 
@@ -323,6 +540,7 @@ mod tests {
             access: None,
             geometry: Point::new(9.5, 47.1).into(),
             area_m2: Some(area),
+            opening_hours: None,
         }
     }
 

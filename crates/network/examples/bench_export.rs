@@ -63,6 +63,7 @@ fn grid(side: usize, rng: &mut StdRng) -> (Vec<WalkWay>, Vec<Facility>) {
                 access: None,
                 geometry: geo_types::Geometry::Point(geo_types::Point(coords[v])),
                 area_m2: None,
+                opening_hours: None,
             }
         })
         .collect();

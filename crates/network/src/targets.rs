@@ -160,6 +160,7 @@ impl Targets {
 ///     access: None,
 ///     geometry: Geometry::Rect(Rect::new(coord! {x: 0.0, y: 0.0}, coord! {x: 1.0, y: 2.0})),
 ///     area_m2: None,
+///     opening_hours: None,
 /// };
 /// let area = area_of(&park).expect("a rectangle is an area");
 /// assert_eq!(area.0.len(), 1);
@@ -178,17 +179,20 @@ pub fn area_of(facility: &Facility) -> Option<MultiPolygon<f64>> {
 }
 
 /// The access points of a facility: a point is its own; an area is reached at its outline (all
-/// rings, densified to at most 25 m spacing); other geometries at their vertices.
+/// rings, densified to at most 25 m spacing); a line (a play street) along its whole length,
+/// densified the same way; other geometries at their vertices.
 pub fn access_points(facility: &Facility) -> Vec<Coord<f64>> {
-    match area_of(facility) {
-        Some(mp) => mp
+    match (area_of(facility), &facility.geometry) {
+        (Some(mp), _) => mp
             .iter()
             .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
             .flat_map(densify)
             .collect(),
-        None => {
+        (None, Geometry::LineString(l)) => densify(l),
+        (None, Geometry::MultiLineString(m)) => m.0.iter().flat_map(densify).collect(),
+        (None, g) => {
             use geo::CoordsIter;
-            facility.geometry.coords_iter().collect()
+            g.coords_iter().collect()
         }
     }
 }
@@ -199,7 +203,8 @@ pub fn facility_point(facility: &Facility) -> Option<Coord<f64>> {
     facility.geometry.interior_point().map(|p| p.0)
 }
 
-/// The ring's vertices plus evenly spaced points so that no gap exceeds 25 m (linear in lon/lat).
+/// The ring's (or line's) vertices plus evenly spaced points so that no gap exceeds 25 m (linear
+/// in lon/lat).
 fn densify(ring: &LineString<f64>) -> Vec<Coord<f64>> {
     let mut out = Vec::new();
     for w in ring.0.windows(2) {

@@ -371,6 +371,7 @@ fn area_facilities_are_reached_at_their_outline() {
             vec![],
         )])),
         area_m2: Some(200.0),
+        opening_hours: None,
     };
     let point = Facility {
         osm_id: OsmId::Node(2),

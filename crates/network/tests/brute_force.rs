@@ -276,6 +276,7 @@ fn facility(target: &Target, i: usize) -> Facility {
         access: None,
         geometry,
         area_m2: None,
+        opening_hours: None,
     }
 }
 

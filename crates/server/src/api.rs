@@ -20,12 +20,24 @@ pub(crate) async fn health() -> Response {
     axum::Json(serde_json::json!({ "status": "ok" })).into_response()
 }
 
-pub(crate) async fn neighbourhoods(State(s): State<AppState>) -> Response {
-    (
-        [(header::CONTENT_TYPE, "application/geo+json")],
-        s.0.neighbourhoods_json.clone(),
-    )
-        .into_response()
+/// `GET /api/neighbourhoods[?at=…|window=…[&date=…]]`: the neighbourhoods with their
+/// indicators; at a time, computed for the facilities open then (with a `time` member).
+pub(crate) async fn neighbourhoods(State(s): State<AppState>, Query(q): Params) -> Response {
+    let when = match time_asked(&q) {
+        Ok(Some(w)) => w,
+        Ok(None) => {
+            return (
+                [(header::CONTENT_TYPE, "application/geo+json")],
+                s.0.neighbourhoods_json.clone(),
+            )
+                .into_response();
+        }
+        Err(e) => return bad_request(e),
+    };
+    match crate::scenario::neighbourhoods_at(&s, when).await {
+        Ok(body) => ([(header::CONTENT_TYPE, "application/geo+json")], body).into_response(),
+        Err(failure) => failure.into_response(),
+    }
 }
 
 type Params = Query<HashMap<String, String>>;
@@ -72,6 +84,19 @@ fn parse_bbox(v: &str) -> Result<[f64; 4], String> {
         return Err(bad());
     }
     Ok(b)
+}
+
+/// `?at=` / `?window=` / `?date=`: the time a question is about (docs/methods.md, "Time"), or
+/// `None` for "always".
+pub(crate) fn time_asked(
+    q: &HashMap<String, String>,
+) -> Result<Option<model::time::TimeQuery>, String> {
+    model::time::TimeQuery::from_params(
+        q.get("at").map(String::as_str),
+        q.get("window").map(String::as_str),
+        q.get("date").map(String::as_str),
+    )
+    .map_err(|e| format!("parameter {e}"))
 }
 
 fn parse_kind(q: &HashMap<String, String>) -> Result<Option<FacilityKind>, String> {
@@ -135,6 +160,10 @@ pub(crate) async fn reach(State(s): State<AppState>, Query(q): Params) -> Respon
         Ok(k) => k,
         Err(e) => return bad_request(e),
     };
+    let when = match time_asked(&q) {
+        Ok(w) => w,
+        Err(e) => return bad_request(e),
+    };
     let state = s.clone();
     let result =
         s.0.gates
@@ -155,6 +184,7 @@ pub(crate) async fn reach(State(s): State<AppState>, Query(q): Params) -> Respon
                     walk,
                     kind,
                     Some(streets),
+                    when.as_ref(),
                 );
                 // The answer is written here too, off the async workers.
                 Ok::<_, String>(fc.to_string())

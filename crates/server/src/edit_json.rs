@@ -1,19 +1,23 @@
-//! Scenario edits as the API writes them: `{"op": "add" | "remove" | "set_access" | "enlarge", …}`
-//! with GeoJSON geometry, read into [`model::scenario::Edit`] (validated) and written back.
+//! Scenario edits as the API writes them: `{"op": "add" | "remove" | "set_access" | "enlarge" |
+//! "play_street" | "open_after_hours", …}` with GeoJSON geometry, read into
+//! [`model::scenario::Edit`] (validated) and written back.
 //!
 //! Malformed JSON (missing field, wrong type) is a [`EditJsonError::status`] 400; a well-formed
 //! edit that makes no sense (unknown kind, invalid geometry, negative area) is 422.
 
 use axum::http::StatusCode;
-use model::scenario::{Access, Edit, PlannedFacility, ScenarioError};
-use model::{FacilityKind, ModelError, OsmId};
+use model::scenario::{Access, Edit, PlannedFacility, PlayStreet, ScenarioError};
+use model::time::{Dates, TimeError, parse_date};
+use model::{FacilityKind, ModelError, OsmId, WalkWay};
 use serde_json::{Map, Value as Json, json};
 
 /// Why a JSON edit cannot be read.
 #[derive(Debug, thiserror::Error)]
 pub enum EditJsonError {
     /// The edit is not a JSON object.
-    #[error("an edit is a JSON object with \"op\" (add, remove, set_access, enlarge), got {0}")]
+    #[error(
+        "an edit is a JSON object with \"op\" (add, remove, set_access, enlarge, play_street, open_after_hours), got {0}"
+    )]
     NotAnObject(String),
     /// A required field is missing.
     #[error("edit \"{op}\" needs the field \"{field}\"")]
@@ -34,7 +38,9 @@ pub enum EditJsonError {
         got: String,
     },
     /// An op that does not exist.
-    #[error("unknown op '{0}' (expected one of: add, remove, set_access, enlarge)")]
+    #[error(
+        "unknown op '{0}' (expected one of: add, remove, set_access, enlarge, play_street, open_after_hours)"
+    )]
     UnknownOp(String),
     /// An unknown kind or a bad OSM id.
     #[error("{0}")]
@@ -46,6 +52,14 @@ pub enum EditJsonError {
     /// or facility).
     #[error("{0}")]
     Scenario(#[from] ScenarioError),
+    /// A date that is not `YYYY-MM-DD`.
+    #[error("field \"{field}\": {source}")]
+    Date {
+        /// The field (`from`, `to`).
+        field: &'static str,
+        /// What is wrong.
+        source: TimeError,
+    },
 }
 
 impl EditJsonError {
@@ -59,7 +73,8 @@ impl EditJsonError {
             EditJsonError::UnknownOp(_)
             | EditJsonError::Model(_)
             | EditJsonError::Geometry(_)
-            | EditJsonError::Scenario(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            | EditJsonError::Scenario(_)
+            | EditJsonError::Date { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
 }
@@ -127,6 +142,41 @@ impl Fields<'_> {
         Ok(self.string("osm_id")?.parse()?)
     }
 
+    fn dates(&self) -> Result<Dates, EditJsonError> {
+        let date = |field: &'static str| -> Result<_, EditJsonError> {
+            self.opt_string(field)?
+                .map(|d| parse_date(&d).map_err(|source| EditJsonError::Date { field, source }))
+                .transpose()
+        };
+        Ok(Dates {
+            from: date("from")?,
+            to: date("to")?,
+        })
+    }
+
+    /// `ways`: a list of way ids, `"w123"` or `123`.
+    fn ways(&self) -> Result<Vec<i64>, EditJsonError> {
+        let Some(v) = self.get("ways") else {
+            return Ok(Vec::new());
+        };
+        let wrong = || EditJsonError::WrongType {
+            field: "ways",
+            expected: "a list of way ids (\"w123\")",
+            got: short(v),
+        };
+        let list = v.as_array().ok_or_else(wrong)?;
+        list.iter()
+            .map(|w| match w {
+                Json::Number(n) => n.as_i64().ok_or_else(wrong),
+                Json::String(s) => match s.parse::<OsmId>() {
+                    Ok(OsmId::Way(id)) => Ok(id),
+                    _ => Err(wrong()),
+                },
+                _ => Err(wrong()),
+            })
+            .collect()
+    }
+
     fn access(&self) -> Result<Option<Access>, EditJsonError> {
         Ok(self
             .opt_string("access")?
@@ -170,9 +220,11 @@ fn positions_complete(value: &geojson::GeometryValue) -> bool {
     }
 }
 
-/// Reads one edit and checks it on its own ([`Edit::validate`]: geometry, area). Whether the
-/// facility it names exists is checked when the edits are applied.
-pub fn edit_from_json(v: &Json) -> Result<Edit, EditJsonError> {
+/// Reads one edit and checks it on its own ([`Edit::validate`]: geometry, area, hours). Whether
+/// the facility it names exists is checked when the edits are applied; a play street's ways must
+/// be among `ways` (the city's walking network), which give its line and width when the edit
+/// has none.
+pub fn edit_from_json(v: &Json, ways: &[WalkWay]) -> Result<Edit, EditJsonError> {
     let map = v
         .as_object()
         .ok_or_else(|| EditJsonError::NotAnObject(short(v)))?;
@@ -211,6 +263,39 @@ pub fn edit_from_json(v: &Json) -> Result<Edit, EditJsonError> {
             osm_id: f.osm_id()?,
             area_m2: f.number("area_m2")?,
         },
+        "play_street" => {
+            let ids = f.ways()?;
+            let width = f.opt_number("width_m")?;
+            let (geometry, width_m) = match f.get("geometry") {
+                Some(g) => {
+                    for id in &ids {
+                        if !ways.iter().any(|w| w.id == *id) {
+                            return Err(ScenarioError::UnknownWay(*id).into());
+                        }
+                    }
+                    let width = match width {
+                        Some(w) => w,
+                        None if ids.is_empty() => model::scenario::DEFAULT_PLAY_STREET_WIDTH_M,
+                        None => model::scenario::play_street_on_ways(ways, &ids, None)?.1,
+                    };
+                    (geometry(g)?, width)
+                }
+                None => model::scenario::play_street_on_ways(ways, &ids, width)?,
+            };
+            Edit::PlayStreet(PlayStreet {
+                name: f.opt_string("name")?.filter(|n| !n.trim().is_empty()),
+                ways: ids,
+                geometry,
+                width_m,
+                hours: f.string("hours")?,
+                dates: f.dates()?,
+            })
+        }
+        "open_after_hours" => Edit::OpenAfterHours {
+            osm_id: f.osm_id()?,
+            hours: f.string("hours")?,
+            dates: f.dates()?,
+        },
         other => return Err(EditJsonError::UnknownOp(other.to_string())),
     };
     edit.validate()?;
@@ -219,7 +304,7 @@ pub fn edit_from_json(v: &Json) -> Result<Edit, EditJsonError> {
 
 /// Reads a list of edits (`[edit, …]` or `{"edits": [edit, …]}`); the error names the
 /// position (counted from 1) of the first bad edit.
-pub fn edits_from_json(v: &Json) -> Result<Vec<Edit>, (usize, EditJsonError)> {
+pub fn edits_from_json(v: &Json, ways: &[WalkWay]) -> Result<Vec<Edit>, (usize, EditJsonError)> {
     let list = match v {
         Json::Array(list) => list,
         Json::Object(m) => match m.get("edits") {
@@ -238,7 +323,7 @@ pub fn edits_from_json(v: &Json) -> Result<Vec<Edit>, (usize, EditJsonError)> {
     };
     list.iter()
         .enumerate()
-        .map(|(i, e)| edit_from_json(e).map_err(|err| (i + 1, err)))
+        .map(|(i, e)| edit_from_json(e, ways).map_err(|err| (i + 1, err)))
         .collect()
 }
 
@@ -260,6 +345,27 @@ pub fn edit_to_json(edit: &Edit) -> Json {
         Edit::Enlarge { osm_id, area_m2 } => {
             json!({ "op": "enlarge", "osm_id": osm_id.to_string(), "area_m2": area_m2 })
         }
+        Edit::PlayStreet(p) => json!({
+            "op": "play_street",
+            "name": p.name,
+            "ways": p.ways.iter().map(|w| format!("w{w}")).collect::<Vec<_>>(),
+            "width_m": p.width_m,
+            "hours": p.hours,
+            "from": p.dates.from.map(|d| d.to_string()),
+            "to": p.dates.to.map(|d| d.to_string()),
+            "geometry": geojson::Geometry::from(geojson::GeometryValue::from(&p.geometry)),
+        }),
+        Edit::OpenAfterHours {
+            osm_id,
+            hours,
+            dates,
+        } => json!({
+            "op": "open_after_hours",
+            "osm_id": osm_id.to_string(),
+            "hours": hours,
+            "from": dates.from.map(|d| d.to_string()),
+            "to": dates.to.map(|d| d.to_string()),
+        }),
     }
 }
 
@@ -277,9 +383,14 @@ mod tests {
             json!({"op": "remove", "osm_id": "w12"}),
             json!({"op": "set_access", "osm_id": "n7", "access": "private"}),
             json!({"op": "enlarge", "osm_id": "r3", "area_m2": 1500.0}),
+            json!({"op": "play_street", "name": "Sommerstraße", "ways": [], "width_m": 7.5,
+                   "hours": "Sa 14:00-18:00", "from": "2027-07-01", "to": "2027-08-31",
+                   "geometry": {"type": "LineString", "coordinates": [[9.5, 47.0], [9.501, 47.0]]}}),
+            json!({"op": "open_after_hours", "osm_id": "w5", "hours": "Mo-Fr 15:00-19:00",
+                   "from": null, "to": null}),
         ];
         for e in edits {
-            let edit = edit_from_json(&e).unwrap();
+            let edit = edit_from_json(&e, &[]).unwrap();
             assert_eq!(edit_to_json(&edit), e);
         }
     }
@@ -288,7 +399,7 @@ mod tests {
     fn defaults_and_feature_geometry() {
         let e = json!({"op": "add", "kind": "playground",
             "geometry": {"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [9.5, 47.1]}}});
-        let Edit::Add(p) = edit_from_json(&e).unwrap() else {
+        let Edit::Add(p) = edit_from_json(&e, &[]).unwrap() else {
             panic!("not an add")
         };
         assert_eq!(p.access, Access::Public);
@@ -359,7 +470,7 @@ mod tests {
             ),
         ];
         for (e, status, text) in cases {
-            let err = edit_from_json(&e).unwrap_err();
+            let err = edit_from_json(&e, &[]).unwrap_err();
             assert_eq!(err.status().as_u16(), status, "{e}: {err}");
             assert!(err.to_string().contains(text), "{e}: {err}");
         }
@@ -368,9 +479,12 @@ mod tests {
     #[test]
     fn lists_name_the_bad_position() {
         let ok = json!({"op": "remove", "osm_id": "w1"});
-        assert_eq!(edits_from_json(&json!([ok, ok])).unwrap().len(), 2);
-        assert_eq!(edits_from_json(&json!({"edits": [ok]})).unwrap().len(), 1);
-        let (pos, _) = edits_from_json(&json!([ok, {"op": "remove"}])).unwrap_err();
+        assert_eq!(edits_from_json(&json!([ok, ok]), &[]).unwrap().len(), 2);
+        assert_eq!(
+            edits_from_json(&json!({"edits": [ok]}), &[]).unwrap().len(),
+            1
+        );
+        let (pos, _) = edits_from_json(&json!([ok, {"op": "remove"}]), &[]).unwrap_err();
         assert_eq!(pos, 2);
     }
 }

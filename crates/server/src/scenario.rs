@@ -271,6 +271,27 @@ fn info_json(info: &ScenarioInfo, people: &People) -> Json {
 /// The comparison of `edits` against the base city, as JSON listing the neighbourhoods `rows`
 /// says (the totals always cover the city). Gap areas are traced only when `?gaps=1` asks for
 /// them (otherwise the JSON only counts them).
+/// The neighbourhoods GeoJSON at `when` (`/api/neighbourhoods?at=…`), with a `time` member.
+pub(crate) async fn neighbourhoods_at(
+    s: &AppState,
+    when: model::time::TimeQuery,
+) -> Result<String, Failure> {
+    let engine = engine(s)?;
+    gated(s, Class::Compare, move || {
+        let c = engine.at(&when, GapOutlines::Skipped).map_err(|e| {
+            Failure::Plain(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::InvalidRequest,
+                e.to_string(),
+            )
+        })?;
+        let mut fc = map::geojson::neighbourhoods_geojson(engine.city(), Some(&c.after.document()));
+        fc["time"] = analysis::time::time_json(&when, &engine.city().facilities);
+        Ok(fc.to_string())
+    })
+    .await
+}
+
 fn compare(
     engine: &ScenarioEngine,
     edits: &[Edit],
@@ -282,13 +303,15 @@ fn compare(
     } else {
         GapOutlines::Skipped
     };
-    let c = engine.compare_with(edits, outlines).map_err(|e| {
-        Failure::Plain(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorCode::InvalidEdit,
-            e.to_string(),
-        )
-    })?;
+    let c = engine
+        .compare_at(edits, extra.when.as_ref(), outlines)
+        .map_err(|e| {
+            Failure::Plain(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::InvalidEdit,
+                e.to_string(),
+            )
+        })?;
     let mut out = c.to_json(rows);
     if let Some(cell_m) = extra.cells_m {
         let population = &engine.city().population;
@@ -298,6 +321,9 @@ fn compare(
     if extra.gaps {
         out["gap_areas"] = serde_json::to_value(c.after.gap_areas_geojson()).unwrap_or(Json::Null);
     }
+    if let Some(when) = &extra.when {
+        out["time"] = analysis::time::time_json(when, &engine.city().facilities);
+    }
     Ok(out)
 }
 
@@ -305,11 +331,13 @@ fn compare(
 const CELL_M_RANGE: (f64, f64) = (10.0, 1000.0);
 
 /// What a comparison carries besides its rows: `?cells=M` (the cells of M metres where children
-/// gained or lost service) and `?gaps=1` (the gap areas after the edits).
-#[derive(Debug, Clone, Copy, Default)]
+/// gained or lost service), `?gaps=1` (the gap areas after the edits) and `?at=` / `?window=`
+/// (the time it is about: before and after both at that time).
+#[derive(Debug, Clone, Default)]
 struct Extra {
     cells_m: Option<f64>,
     gaps: bool,
+    when: Option<model::time::TimeQuery>,
 }
 
 fn extra_asked(q: &HashMap<String, String>) -> Result<Extra, Failure> {
@@ -340,7 +368,12 @@ fn extra_asked(q: &HashMap<String, String>) -> Result<Extra, Failure> {
             )));
         }
     };
-    Ok(Extra { cells_m, gaps })
+    let when = crate::api::time_asked(q).map_err(invalid)?;
+    Ok(Extra {
+        cells_m,
+        gaps,
+        when,
+    })
 }
 
 /// `?neighbourhoods=changed|all` (default `changed`): which neighbourhoods a comparison lists.
@@ -514,7 +547,7 @@ pub(crate) async fn add_edit(
     let city = s.0.city.clone();
     let bounds = s.0.data_bounds;
     let out = gated(&s, Class::Write, move || {
-        let edit = edit_from_json(&v)
+        let edit = edit_from_json(&v, &city.walk_ways)
             .map_err(|e| Failure::Plain(e.status(), ErrorCode::InvalidEdit, e.to_string()))?;
         precheck(std::slice::from_ref(&v), bounds)?;
         let shown = with_store_as(&store, &caller, |st| {
@@ -676,7 +709,7 @@ pub(crate) async fn compare_unsaved(
     let engine = engine(&s)?;
     let bounds = s.0.data_bounds;
     let out = gated(&s, Class::Compare, move || {
-        let edits = edits_from_json(&v).map_err(|(i, e)| {
+        let edits = edits_from_json(&v, &engine.city().walk_ways).map_err(|(i, e)| {
             let at = if i == 0 {
                 String::new()
             } else {

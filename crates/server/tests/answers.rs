@@ -292,7 +292,7 @@ async fn compare_one_added_playground() {
     let city = crate::scenario::city();
     let standards = analysis::Standards::default_din18034();
     let graph = analysis::build_graph(&city, &standards).unwrap();
-    let edit = spielraum_server::edit_json::edits_from_json(&edits).unwrap();
+    let edit = spielraum_server::edit_json::edits_from_json(&edits, &[]).unwrap();
     let scenario = model::scenario::apply_edits(&city.facilities, &edit).unwrap();
     let full = analysis::analyze_scenario(&city, &graph, &standards, &scenario).unwrap();
     assert_eq!(

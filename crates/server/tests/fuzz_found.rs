@@ -11,13 +11,13 @@ fn a_position_with_one_number_is_refused() {
     let point = json!({"op": "add", "kind": "playground",
         "geometry": {"type": "Point", "coordinates": [9.5]}});
     assert!(matches!(
-        edit_from_json(&point),
+        edit_from_json(&point, &[]),
         Err(EditJsonError::Geometry(_))
     ));
     let polygon = json!([{"op": "remove", "osm_id": "w1"}, {"op": "add", "kind": "playground",
         "geometry": {"type": "Feature", "geometry": {"type": "Polygon",
             "coordinates": [[[9.50, 47.10], [1], [9.50, 47.11], [9.50, 47.10]]]}}}]);
-    let (position, e) = edits_from_json(&polygon).unwrap_err();
+    let (position, e) = edits_from_json(&polygon, &[]).unwrap_err();
     assert_eq!(position, 2);
     assert!(
         matches!(&e, EditJsonError::Geometry(m) if m.contains("fewer than two coordinates")),

@@ -34,6 +34,7 @@ pub(crate) fn city() -> City {
         access: None,
         geometry: Point::new(lon, 47.14).into(),
         area_m2: None,
+        opening_hours: None,
     };
     City {
         facilities: vec![

@@ -57,6 +57,7 @@ pub(crate) fn city() -> City {
             access: None,
             geometry: Point::new(9.500, 47.14).into(),
             area_m2: None,
+            opening_hours: None,
         }],
         neighbourhoods: vec![hood("west", 9.49, 9.51), hood("east", 9.51, 9.53)],
         population: vec![unit(9.501, 10.0), unit(9.515, 20.0), unit(9.519, 30.0)],

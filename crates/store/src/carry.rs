@@ -269,6 +269,7 @@ mod tests {
                     access: None,
                     geometry: Point::new(9.52, 47.14).into(),
                     area_m2: None,
+                    opening_hours: None,
                 })
                 .collect(),
             ..City::default()

@@ -57,6 +57,7 @@ pub(crate) fn city_schema(name: &str) -> Layer {
                 ("name", Text),
                 ("area_m2", Real),
                 ("access", Text),
+                ("opening_hours", Text),
             ],
         ),
         "neighbourhoods" => layer(
@@ -168,6 +169,7 @@ impl AsRow for Facility {
             opt_text(self.name.as_deref()),
             opt_real(self.area_m2),
             opt_text(self.access.as_deref()),
+            opt_text(self.opening_hours.as_deref()),
         ]
     }
 }
@@ -463,8 +465,24 @@ fn le_chunks<const N: usize>(b: &[u8]) -> impl Iterator<Item = [u8; N]> + '_ {
 }
 
 /// The facilities of the `facilities` layer.
+///
+/// Files imported before facilities kept their opening hours have no `opening_hours` column:
+/// their facilities are always open.
 pub(crate) fn facilities_from_layer(l: &Layer) -> Result<Vec<Facility>, StoreError> {
-    rows(l, &["osm_id", "kind", "name", "area_m2", "access"], |r| {
+    let with_hours = l.column_index("opening_hours").is_some();
+    let columns: &[&str] = if with_hours {
+        &[
+            "osm_id",
+            "kind",
+            "name",
+            "area_m2",
+            "access",
+            "opening_hours",
+        ]
+    } else {
+        &["osm_id", "kind", "name", "area_m2", "access"]
+    };
+    rows(l, columns, |r| {
         Ok(Facility {
             osm_id: r.osm_id("osm_id")?,
             kind: r
@@ -475,6 +493,11 @@ pub(crate) fn facilities_from_layer(l: &Layer) -> Result<Vec<Facility>, StoreErr
             access: r.opt_text("access")?,
             geometry: r.geometry()?,
             area_m2: r.opt_real("area_m2")?,
+            opening_hours: if with_hours {
+                r.opt_text("opening_hours")?
+            } else {
+                None
+            },
         })
     })
 }

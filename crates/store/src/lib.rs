@@ -599,6 +599,7 @@ mod tests {
                     access: None,
                     geometry: Geometry::Point(Point::new(9.52, 47.14)),
                     area_m2: None,
+                    opening_hours: None,
                 },
                 Facility {
                     osm_id: OsmId::Relation(7),
@@ -610,6 +611,7 @@ mod tests {
                         square(9.6, 47.2, 0.001),
                     ])),
                     area_m2: Some(1234.5),
+                    opening_hours: None,
                 },
             ],
             neighbourhoods: vec![Neighbourhood {

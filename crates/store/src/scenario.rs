@@ -7,9 +7,11 @@
 //! - `spielraum_scenarios (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, description TEXT,
 //!   created TEXT, updated TEXT, edit_count INTEGER)`: times are RFC 3339 UTC with milliseconds.
 //! - `spielraum_scenario_edits (scenario_id, position, edit, osm_id, kind, name, access, area_m2,
-//!   geometry, author, created)`: `position` counts from 0 without gaps; `edit` is `add`,
-//!   `remove`, `set_access` or `enlarge`; `geometry` (of `add`) is a GeoPackage geometry blob in
-//!   EPSG:4326.
+//!   geometry, author, created, timing)`: `position` counts from 0 without gaps; `edit` is `add`,
+//!   `remove`, `set_access`, `enlarge`, `play_street` or `open_after_hours`; `geometry` (of `add`
+//!   and `play_street`) is a GeoPackage geometry blob in EPSG:4326; `timing` (JSON) holds the
+//!   hours, first and last day, width and ways of the last two. Older files get the column and
+//!   the wider `edit` check when first opened for writing.
 //! - `spielraum_scenario_comments (id, scenario_id, position, author, at, text)`: comments on a
 //!   scenario (`position` null) or on one of its edits.
 //!
@@ -360,8 +362,9 @@ impl ScenarioStore {
              CREATE TABLE IF NOT EXISTS {EDITS_TABLE} (
                scenario_id INTEGER NOT NULL REFERENCES {SCENARIOS_TABLE}(id),
                position INTEGER NOT NULL,
-               edit TEXT NOT NULL CHECK (edit IN ('add', 'remove', 'set_access', 'enlarge')),
+               edit TEXT NOT NULL CHECK (edit IN {EDIT_NAMES}),
                osm_id TEXT, kind TEXT, name TEXT, access TEXT, area_m2 REAL, geometry BLOB,
+               author TEXT NOT NULL DEFAULT '', created TEXT NOT NULL DEFAULT '', timing TEXT,
                PRIMARY KEY (scenario_id, position));
              CREATE TABLE IF NOT EXISTS {COMMENTS_TABLE} (
                id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -391,6 +394,7 @@ impl ScenarioStore {
             ),
             (EDITS_TABLE, "author", "TEXT NOT NULL DEFAULT ''"),
             (EDITS_TABLE, "created", "TEXT NOT NULL DEFAULT ''"),
+            (EDITS_TABLE, "timing", "TEXT"),
         ] {
             let has: bool = tx.query_row(
                 &format!("SELECT COUNT(*) > 0 FROM pragma_table_info('{table}') WHERE name = ?1"),
@@ -401,6 +405,7 @@ impl ScenarioStore {
                 tx.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {decl}"))?;
             }
         }
+        widen_edit_check(&tx)?;
         crate::accounts::create_tables(&tx)?;
         tx.commit()
     }
@@ -857,6 +862,60 @@ fn info_row(r: &rusqlite::Row) -> rusqlite::Result<ScenarioInfo> {
     })
 }
 
+/// The edits the `edit` column may hold (its CHECK constraint).
+const EDIT_NAMES: &str =
+    "('add', 'remove', 'set_access', 'enlarge', 'play_street', 'open_after_hours')";
+
+/// Files made before play streets and opened yards check `edit` against the first four edits
+/// only; SQLite cannot change a CHECK, so the table is copied into one with the new constraint
+/// (same name, same rows, in the caller's transaction).
+fn widen_edit_check(tx: &Transaction) -> rusqlite::Result<()> {
+    let sql: String = tx.query_row(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1",
+        [EDITS_TABLE],
+        |r| r.get(0),
+    )?;
+    if sql.contains("play_street") {
+        return Ok(());
+    }
+    let columns = "scenario_id, position, edit, osm_id, kind, name, access, area_m2, geometry, \
+                   author, created, timing";
+    tx.execute_batch(&format!(
+        "CREATE TABLE spielraum_scenario_edits_new (
+           scenario_id INTEGER NOT NULL REFERENCES {SCENARIOS_TABLE}(id),
+           position INTEGER NOT NULL,
+           edit TEXT NOT NULL CHECK (edit IN {EDIT_NAMES}),
+           osm_id TEXT, kind TEXT, name TEXT, access TEXT, area_m2 REAL, geometry BLOB,
+           author TEXT NOT NULL DEFAULT '', created TEXT NOT NULL DEFAULT '', timing TEXT,
+           PRIMARY KEY (scenario_id, position));
+         INSERT INTO spielraum_scenario_edits_new ({columns}) SELECT {columns} FROM {EDITS_TABLE};
+         DROP TABLE {EDITS_TABLE};
+         ALTER TABLE spielraum_scenario_edits_new RENAME TO {EDITS_TABLE};"
+    ))
+}
+
+/// The hours, dates, width and ways of a play street or an opened yard, as stored in the
+/// `timing` column (JSON).
+fn timing_json(edit: &Edit) -> Option<String> {
+    let dates =
+        |d: &model::time::Dates| (d.from.map(|f| f.to_string()), d.to.map(|t| t.to_string()));
+    let value = match edit {
+        Edit::PlayStreet(p) => {
+            let (from, to) = dates(&p.dates);
+            serde_json::json!({"hours": p.hours, "from": from, "to": to,
+                "width_m": p.width_m, "ways": p.ways})
+        }
+        Edit::OpenAfterHours {
+            hours, dates: d, ..
+        } => {
+            let (from, to) = dates(d);
+            serde_json::json!({"hours": hours, "from": from, "to": to})
+        }
+        _ => return None,
+    };
+    Some(value.to_string())
+}
+
 /// The audit target of a scenario: `scenario:ID`.
 fn target(info: &ScenarioInfo) -> String {
     format!("scenario:{}", info.id)
@@ -886,6 +945,10 @@ fn edit_summary(edit: &Edit) -> serde_json::Value {
             "osm_id": osm_id.to_string(), "access": access.as_str()}),
         Edit::Enlarge { osm_id, area_m2 } => serde_json::json!({"op": "enlarge",
             "osm_id": osm_id.to_string(), "area_m2": area_m2}),
+        Edit::PlayStreet(p) => serde_json::json!({"op": "play_street", "name": p.name,
+            "ways": p.ways, "hours": p.hours}),
+        Edit::OpenAfterHours { osm_id, hours, .. } => serde_json::json!({
+            "op": "open_after_hours", "osm_id": osm_id.to_string(), "hours": hours}),
     }
 }
 
@@ -972,9 +1035,42 @@ struct EditRow {
     access: Option<String>,
     area_m2: Option<f64>,
     geometry: Option<Vec<u8>>,
+    timing: Option<String>,
 }
 
 impl EditRow {
+    /// The `timing` column read back: hours, dates, width, ways.
+    fn timing(&self) -> Result<Timing, String> {
+        let text = self.timing.as_deref().ok_or("timing is empty")?;
+        let v: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("timing: {e}"))?;
+        let date = |k: &str| -> Result<Option<model::time::NaiveDate>, String> {
+            match v.get(k).and_then(|d| d.as_str()) {
+                None => Ok(None),
+                Some(d) => model::time::parse_date(d)
+                    .map(Some)
+                    .map_err(|e| format!("timing: {e}")),
+            }
+        };
+        Ok(Timing {
+            hours: v
+                .get("hours")
+                .and_then(|h| h.as_str())
+                .ok_or("timing has no hours")?
+                .to_string(),
+            dates: model::time::Dates {
+                from: date("from")?,
+                to: date("to")?,
+            },
+            width_m: v.get("width_m").and_then(|w| w.as_f64()),
+            ways: v
+                .get("ways")
+                .and_then(|w| w.as_array())
+                .map(|a| a.iter().filter_map(|x| x.as_i64()).collect())
+                .unwrap_or_default(),
+        })
+    }
+
     fn to_edit(&self) -> Result<Edit, String> {
         let osm_id = || -> Result<OsmId, String> {
             self.osm_id
@@ -1014,9 +1110,37 @@ impl EditRow {
                 osm_id: osm_id()?,
                 area_m2: area()?,
             },
+            "play_street" => {
+                let t = self.timing()?;
+                Edit::PlayStreet(model::scenario::PlayStreet {
+                    name: self.name.clone(),
+                    ways: t.ways,
+                    geometry: decode_gpkg(self.geometry.as_deref().ok_or("geometry is empty")?)
+                        .map_err(|e| format!("geometry: {e}"))?,
+                    width_m: t.width_m.ok_or("timing has no width_m")?,
+                    hours: t.hours,
+                    dates: t.dates,
+                })
+            }
+            "open_after_hours" => {
+                let t = self.timing()?;
+                Edit::OpenAfterHours {
+                    osm_id: osm_id()?,
+                    hours: t.hours,
+                    dates: t.dates,
+                }
+            }
             other => return Err(format!("unknown edit '{other}'")),
         })
     }
+}
+
+/// What the `timing` column holds.
+struct Timing {
+    hours: String,
+    dates: model::time::Dates,
+    width_m: Option<f64>,
+    ways: Vec<i64>,
 }
 
 /// The device and inode of the file at `path` (`None` where unknown).
@@ -1048,9 +1172,20 @@ pub(crate) fn edits_conn(path: &Path, conn: &Connection, info: &ScenarioInfo) ->
 
 /// The edits of `info`, checking that positions run 0, 1, … without gaps.
 fn read_edits(path: &Path, conn: &Connection, info: &ScenarioInfo) -> Result<Vec<Edit>> {
+    // Files opened read-only may predate the `timing` column.
+    let timing: bool = conn
+        .query_row(
+            &format!(
+                "SELECT COUNT(*) > 0 FROM pragma_table_info('{EDITS_TABLE}') WHERE name = 'timing'"
+            ),
+            [],
+            |r| r.get(0),
+        )
+        .map_err(|e| sql(path, e))?;
+    let timing = if timing { "timing" } else { "NULL" };
     let mut stmt = conn
         .prepare(&format!(
-            "SELECT position, edit, osm_id, kind, name, access, area_m2, geometry
+            "SELECT position, edit, osm_id, kind, name, access, area_m2, geometry, {timing}
              FROM {EDITS_TABLE} WHERE scenario_id = ?1 ORDER BY position"
         ))
         .map_err(|e| sql(path, e))?;
@@ -1065,6 +1200,7 @@ fn read_edits(path: &Path, conn: &Connection, info: &ScenarioInfo) -> Result<Vec
                 access: r.get(5)?,
                 area_m2: r.get(6)?,
                 geometry: r.get(7)?,
+                timing: r.get(8)?,
             })
         })
         .map_err(|e| sql(path, e))?;
@@ -1116,12 +1252,30 @@ fn insert_edit(tx: &Transaction, scenario: i64, position: usize, edit: &Edit) ->
             Some(*area_m2),
             None,
         ),
+        Edit::PlayStreet(p) => (
+            "play_street",
+            None,
+            None,
+            p.name.as_deref(),
+            None,
+            None,
+            Some(encode_gpkg(&p.geometry)),
+        ),
+        Edit::OpenAfterHours { osm_id, .. } => (
+            "open_after_hours",
+            Some(*osm_id),
+            None,
+            None,
+            None,
+            None,
+            None,
+        ),
     };
     tx.execute(
         &format!(
             "INSERT INTO {EDITS_TABLE}
-             (scenario_id, position, edit, osm_id, kind, name, access, area_m2, geometry)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+             (scenario_id, position, edit, osm_id, kind, name, access, area_m2, geometry, timing)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
         ),
         params![
             scenario,
@@ -1132,7 +1286,8 @@ fn insert_edit(tx: &Transaction, scenario: i64, position: usize, edit: &Edit) ->
             name,
             access,
             area,
-            geometry
+            geometry,
+            timing_json(edit)
         ],
     )?;
     Ok(())
@@ -1324,6 +1479,7 @@ mod tests {
             access: None,
             geometry: Point::new(9.5, 47.1).into(),
             area_m2: Some(100.0),
+            opening_hours: None,
         }];
         let remove = Edit::Remove {
             osm_id: OsmId::Way(42),

@@ -369,6 +369,7 @@ mod tests {
                     vec![],
                 )])),
                 area_m2: Some(1234.5),
+                opening_hours: None,
             });
             city.buildings.push(Building {
                 osm_id: model::OsmId::Way(10_000 + i),

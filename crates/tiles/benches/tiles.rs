@@ -62,6 +62,7 @@ fn town() -> City {
                     access: None,
                     geometry: Point::new(x + 0.0005, y + 0.0005).into(),
                     area_m2: None,
+                    opening_hours: None,
                 });
             }
         }

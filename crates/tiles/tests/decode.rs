@@ -29,6 +29,7 @@ fn city() -> City {
             access: None,
             geometry: Point::new(9.5209, 47.1410).into(),
             area_m2: None,
+            opening_hours: None,
         }],
         neighbourhoods: vec![Neighbourhood {
             id: "r1".into(),

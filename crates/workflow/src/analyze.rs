@@ -151,6 +151,34 @@ pub fn analyze_file(
     })
 }
 
+/// Reads the city at `path`, builds its graph and computes its indicators at `when`: the
+/// facilities closed then do not count ([`analysis::time::analyze_at`]). Writes nothing: the
+/// result layers keep the city's standing ("always") results.
+pub fn analyze_file_at(
+    path: &Path,
+    standards: &Standards,
+    when: &model::time::TimeQuery,
+    progress: &dyn Progress,
+) -> Result<Analyzed, AnalyzeError> {
+    let Loaded { city, graph } = load::city_and_graph(path, standards, progress)?;
+    progress.stage("walking distances at the time asked");
+    let analysis = analysis::time::analyze_at(&city, &graph, standards, &[], Some(when)).map_err(
+        |e| match e {
+            analysis::time::TimedError::Analysis(e) => AnalyzeError::Analysis(e),
+            analysis::time::TimedError::Edit(e) => {
+                AnalyzeError::Analysis(AnalysisError::Network(e.to_string()))
+            }
+        },
+    )?;
+    progress.finish();
+    Ok(Analyzed {
+        city,
+        graph,
+        analysis,
+        not_written: None,
+    })
+}
+
 /// Writes the layers [`NEIGHBOURHOOD_INDICATORS`] and [`GAP_AREAS`] into the GeoPackage at
 /// `path`, replacing earlier ones, with the QGIS styles of every layer ([`crate::styles`]); both in one transaction that waits for other writers, so the
 /// file never holds the layers of two different runs.

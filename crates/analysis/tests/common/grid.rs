@@ -54,6 +54,7 @@ pub fn grid_city(n: usize) -> City {
                     access: None,
                     geometry: Geometry::MultiPolygon(square(x + 0.3, y + 0.3, x + 0.6, y + 0.6)),
                     area_m2: Some(900.0),
+                    opening_hours: None,
                 });
             } else if block % 25 == 12 {
                 facilities.push(Facility {
@@ -63,6 +64,7 @@ pub fn grid_city(n: usize) -> City {
                     access: None,
                     geometry: Geometry::MultiPolygon(square(x + 0.1, y + 0.1, x + 0.9, y + 0.9)),
                     area_m2: Some(6400.0),
+                    opening_hours: None,
                 });
             } else {
                 for (dx, dy) in [(0.25, 0.25), (0.75, 0.25), (0.25, 0.75), (0.75, 0.75)] {

@@ -77,6 +77,7 @@ pub fn facility(i: usize, &((x, y), kind, side, area, access): &RawFacility) -> 
         access: ACCESS_TAGS[access].map(str::to_string),
         geometry,
         area_m2: area,
+        opening_hours: None,
     }
 }
 

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use analysis::Analysis;
 use anyhow::Result;
 
-use crate::args::StandardsArg;
+use crate::args::{StandardsArg, TimeArg, warn_unread_hours};
 use crate::output::{for_a_person, write_output};
 use crate::shared::analyze;
 
@@ -39,17 +39,28 @@ pub struct Args {
     /// Write the output to this file (complete or not at all) instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// Do not write the `neighbourhood_indicators` and `gap_areas` layers into the GeoPackage.
+    /// Do not write the `neighbourhood_indicators` and `gap_areas` layers into the GeoPackage
+    /// (an analysis at a time never writes them).
     #[arg(long)]
     pub no_write_back: bool,
+    #[command(flatten)]
+    pub time: TimeArg,
 }
 
 /// Runs `spielraum analyze`.
 pub fn run(args: Args) -> Result<()> {
     let standards = args.standards.resolve()?;
-    let analyzed = analyze(&args.city, &standards, !args.no_write_back)?;
+    let when = args.time.resolve()?;
+    let analyzed = match &when {
+        None => analyze(&args.city, &standards, !args.no_write_back)?,
+        Some(when) => analyze_at(&args.city, &standards, when)?,
+    };
     let analysis = analyzed.analysis;
     let city = analyzed.city;
+    let time = when.as_ref().map(|w| {
+        warn_unread_hours(&city.facilities);
+        analysis::time::time_json(w, &city.facilities)
+    });
 
     let format = args.format.unwrap_or(if for_a_person(args.out.as_deref()) {
         Format::Table
@@ -58,9 +69,18 @@ pub fn run(args: Args) -> Result<()> {
     });
     let render = |w: &mut dyn Write| -> Result<()> {
         match format {
-            Format::Table => w.write_all(table(&analysis, &city).as_bytes())?,
+            Format::Table => {
+                if let Some(t) = &time {
+                    writeln!(w, "{}", time_line(t))?;
+                }
+                w.write_all(table(&analysis, &city).as_bytes())?
+            }
             Format::Json => {
-                serde_json::to_writer_pretty(&mut *w, &analysis.to_json())?;
+                let mut json = analysis.to_json();
+                if let Some(t) = &time {
+                    json["time"] = t.clone();
+                }
+                serde_json::to_writer_pretty(&mut *w, &json)?;
                 writeln!(w)?;
             }
             Format::Csv => w.write_all(analysis.to_csv().as_bytes())?,
@@ -72,6 +92,46 @@ pub fn run(args: Args) -> Result<()> {
         Ok(())
     };
     write_output(args.out.as_deref(), render)
+}
+
+/// `Time: Sa 15:00 (2026-12-12T15:00), 3 facilities closed then` for the table.
+fn time_line(time: &serde_json::Value) -> String {
+    let asked = time
+        .get("at")
+        .or_else(|| time.get("window"))
+        .and_then(|v| v.as_str())
+        .unwrap_or("");
+    let spans: Vec<String> = time["spans"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| match (s[0].as_str(), s[1].as_str()) {
+            (Some(a), Some(b)) if a == b => a.to_string(),
+            (Some(a), Some(b)) => format!("{a}–{}", b.get(11..).unwrap_or(b)),
+            _ => String::new(),
+        })
+        .collect();
+    format!(
+        "Time: {asked} ({}), {} facilities closed then",
+        spans.join(", "),
+        time["closed_facilities"]
+    )
+}
+
+/// The analysis at a time (nothing written into the GeoPackage).
+fn analyze_at(
+    path: &std::path::Path,
+    standards: &analysis::Standards,
+    when: &model::time::TimeQuery,
+) -> Result<workflow::analyze::Analyzed> {
+    let progress = crate::progress::Terminal::new();
+    workflow::analyze::analyze_file_at(path, standards, when, &progress).map_err(|e| match e {
+        workflow::analyze::AnalyzeError::Analysis(_)
+        | workflow::analyze::AnalyzeError::Schema { .. } => {
+            anyhow::Error::new(crate::shared::Internal(e.to_string()))
+        }
+        e => anyhow::Error::new(e),
+    })
 }
 
 /// The readable table: one line per neighbourhood, most need first.

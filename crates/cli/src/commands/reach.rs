@@ -49,7 +49,7 @@ pub fn run(args: Args) -> Result<()> {
         y: args.lat,
     };
     let targets = public_targets(&city, &graph);
-    let out = reach_geojson(&city, &graph, &targets, origin, walk, None, None);
+    let out = reach_geojson(&city, &graph, &targets, origin, walk, None, None, None);
     progress.finish();
     let stdout = std::io::stdout();
     let mut lock = stdout.lock();

@@ -15,7 +15,7 @@ use store::{ScenarioInfo, ScenarioStore};
 
 use workflow::Progress;
 
-use crate::args::StandardsArg;
+use crate::args::{StandardsArg, TimeArg, warn_unread_hours};
 use crate::output::{for_a_person, write_output};
 use crate::progress::Terminal;
 use crate::shared::scenario_engine;
@@ -118,6 +118,46 @@ pub enum Sub {
         #[arg(long, value_name = "M2", allow_hyphen_values = true)]
         area_m2: f64,
     },
+    /// Close streets to traffic for play at given hours (a temporary play street).
+    PlayStreet {
+        #[command(flatten)]
+        target: Target,
+        /// The OSM ways of the street, comma separated (`w123,w124`): ways of the walking network.
+        #[arg(long, value_name = "WAYS", value_delimiter = ',', required = true)]
+        ways: Vec<String>,
+        /// When it is closed for play, in OSM opening_hours syntax, e.g. "Sa 14:00-18:00".
+        #[arg(long)]
+        hours: String,
+        /// Width that can be played on, in m [default: the way's `width` tag, else 6].
+        #[arg(long, value_name = "M")]
+        width_m: Option<f64>,
+        /// First day of the programme (YYYY-MM-DD).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: Option<String>,
+        /// Last day of the programme (YYYY-MM-DD).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        to: Option<String>,
+        /// A name for the measure.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Open a school yard or kindergarten ground to the public at given hours (full weight then).
+    OpenAfterHours {
+        #[command(flatten)]
+        target: Target,
+        /// The facility's OSM id.
+        #[arg(long, value_name = "OSM_ID", allow_hyphen_values = true)]
+        facility: String,
+        /// When it is open to all, in OSM opening_hours syntax, e.g. "Mo-Fr 15:00-19:00".
+        #[arg(long)]
+        hours: String,
+        /// First day of the programme (YYYY-MM-DD).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: Option<String>,
+        /// Last day of the programme (YYYY-MM-DD).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        to: Option<String>,
+    },
     /// Undo one edit of a scenario (later edits move up; planned facilities after it are renumbered).
     DropEdit {
         #[command(flatten)]
@@ -201,6 +241,8 @@ pub enum Sub {
         /// Write the output to this file (complete or not at all) instead of stdout.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        #[command(flatten)]
+        time: TimeArg,
     },
 }
 
@@ -262,6 +304,49 @@ pub fn run(args: Args) -> Result<()> {
         } => {
             let osm_id = facility_id(&facility)?;
             add(&target, &Edit::Enlarge { osm_id, area_m2 })
+        }
+        Sub::PlayStreet {
+            target,
+            ways,
+            hours,
+            width_m,
+            from,
+            to,
+            name,
+        } => {
+            let ids = ways
+                .iter()
+                .map(|w| match w.trim().parse::<OsmId>() {
+                    Ok(OsmId::Way(id)) => Ok(id),
+                    _ => bail!("--ways: '{w}' is not a way id (w123)"),
+                })
+                .collect::<Result<Vec<i64>>>()?;
+            let city = store::read_city_for_analysis(&target.city)?;
+            let (geometry, width_m) =
+                model::scenario::play_street_on_ways(&city.walk_ways, &ids, width_m)?;
+            let edit = Edit::PlayStreet(model::scenario::PlayStreet {
+                name,
+                ways: ids,
+                geometry,
+                width_m,
+                hours,
+                dates: dates(from.as_deref(), to.as_deref())?,
+            });
+            add(&target, &edit)
+        }
+        Sub::OpenAfterHours {
+            target,
+            facility,
+            hours,
+            from,
+            to,
+        } => {
+            let edit = Edit::OpenAfterHours {
+                osm_id: facility_id(&facility)?,
+                hours,
+                dates: dates(from.as_deref(), to.as_deref())?,
+            };
+            add(&target, &edit)
         }
         Sub::DropEdit { target, position } => {
             let info = open(&target.city)?.remove_edit(&target.scenario, position)?;
@@ -373,7 +458,8 @@ pub fn run(args: Args) -> Result<()> {
             standards,
             format,
             out,
-        } => compare(&target, &standards, format, out.as_deref()),
+            time,
+        } => compare(&target, &standards, &time, format, out.as_deref()),
     }
 }
 
@@ -382,6 +468,18 @@ fn open(city: &Path) -> Result<ScenarioStore> {
     let mut store = ScenarioStore::open(city)?;
     store.set_actor(&crate::commands::user::cli_actor());
     Ok(store)
+}
+
+/// `--from` / `--to` as a measure's dates.
+fn dates(from: Option<&str>, to: Option<&str>) -> Result<model::time::Dates> {
+    let day = |d: Option<&str>, flag: &str| {
+        d.map(|d| model::time::parse_date(d).with_context(|| flag.to_string()))
+            .transpose()
+    };
+    Ok(model::time::Dates {
+        from: day(from, "--from")?,
+        to: day(to, "--to")?,
+    })
 }
 
 fn facility_id(text: &str) -> Result<OsmId> {
@@ -443,6 +541,39 @@ fn describe(edit: &Edit, position: usize) -> String {
         Edit::Remove { osm_id } => format!("remove {osm_id}"),
         Edit::SetAccess { osm_id, access } => format!("open {osm_id} as {}", access.as_str()),
         Edit::Enlarge { osm_id, area_m2 } => format!("enlarge {osm_id} to {area_m2} m²"),
+        Edit::PlayStreet(p) => {
+            let ways: Vec<String> = p.ways.iter().map(|w| format!("w{w}")).collect();
+            format!(
+                "play street w-{} '{}' on {} ({} m wide), {}{}",
+                position + 1,
+                p.name.as_deref().unwrap_or(""),
+                if ways.is_empty() {
+                    "a drawn line".to_string()
+                } else {
+                    ways.join(",")
+                },
+                p.width_m,
+                p.hours,
+                date_range(&p.dates)
+            )
+        }
+        Edit::OpenAfterHours {
+            osm_id,
+            hours,
+            dates,
+        } => {
+            format!("open {osm_id} to all {hours}{}", date_range(dates))
+        }
+    }
+}
+
+/// `, 2027-07-01 to 2027-08-31` (or one end), empty without dates.
+fn date_range(dates: &model::time::Dates) -> String {
+    match (dates.from, dates.to) {
+        (None, None) => String::new(),
+        (Some(f), None) => format!(", from {f}"),
+        (None, Some(t)) => format!(", until {t}"),
+        (Some(f), Some(t)) => format!(", {f} to {t}"),
     }
 }
 
@@ -450,20 +581,30 @@ fn describe(edit: &Edit, position: usize) -> String {
 fn compare(
     target: &Target,
     standards: &StandardsArg,
+    time: &TimeArg,
     format: Option<Format>,
     out: Option<&Path>,
 ) -> Result<()> {
     let standards = standards.resolve()?;
+    let when = time.resolve()?;
     let scenario = open(&target.city)?.get(&target.scenario)?;
     let progress = Terminal::new();
     let engine = scenario_engine(&target.city, standards, &progress)?;
     progress.stage("applying the scenario");
     let comparison = engine
-        .compare(&scenario.edits)
+        .compare_at(
+            &scenario.edits,
+            when.as_ref(),
+            analysis::GapOutlines::Traced,
+        )
         .with_context(|| format!("scenario '{}'", scenario.info.name))?;
     progress.finish();
     let mut result = comparison.to_json(analysis::Rows::All);
     result["scenario"] = serde_json::to_value(&scenario.info)?;
+    if let Some(when) = &when {
+        warn_unread_hours(&engine.city().facilities);
+        result["time"] = analysis::time::time_json(when, &engine.city().facilities);
+    }
     print(format, out, |w, format| match format {
         Format::Json => write_json(w, &result),
         Format::Table => Ok(w.write_all(compare_table(&result).as_bytes())?),

@@ -26,6 +26,7 @@ pub const KEPT_KEYS: &[&str] = &[
     "leisure",
     "name",
     "natural",
+    "opening_hours",
     "ownership",
     "parking",
     "place",
@@ -34,12 +35,13 @@ pub const KEPT_KEYS: &[&str] = &[
     "tunnel",
     "type",
     "waterway",
+    "width",
 ];
 
 /// Keys a [`model::WalkWay`] carries.
 pub const WALK_KEYS: &[&str] = &[
     "access", "area", "bridge", "crossing", "foot", "footway", "highway", "layer", "name",
-    "railway", "sidewalk", "tunnel",
+    "railway", "sidewalk", "tunnel", "width",
 ];
 
 /// Keys a [`model::TaggedNode`] carries.

@@ -55,6 +55,7 @@ pub fn load(path: &Path) -> Result<Extract, Box<dyn Error>> {
                 access: get("access"),
                 geometry: Geometry::Point(Point(c)),
                 area_m2: None,
+                opening_hours: None,
             });
         }
         let kept = keep(tags.into_iter(), &NODE_TAGS);
@@ -126,6 +127,7 @@ pub fn load(path: &Path) -> Result<Extract, Box<dyn Error>> {
                     vec![],
                 )])),
                 area_m2: None,
+                opening_hours: None,
             });
         }
         if get("highway").is_some() || get("railway").is_some() {

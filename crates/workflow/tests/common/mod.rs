@@ -66,6 +66,7 @@ pub fn worked_city() -> City {
             access: None,
             geometry: Geometry::Point(Point(at(5.0, 0.0))),
             area_m2: Some(400.0),
+            opening_hours: None,
         }],
         neighbourhoods: vec![south, north],
         population: vec![unit(50.0, NEAR_AGES), unit(3000.0, FAR_AGES)],
