@@ -17,5 +17,6 @@ mod serve;
 mod sources;
 mod store;
 mod suggest;
+mod time;
 mod user;
 mod walk;
