@@ -523,6 +523,45 @@ mod tests {
         assert_eq!(herrenberg.weight(FacilityKind::Playground), 1.0);
         let berlin = Standards::from_file(&Path::new(dir).join("berlin.toml")).unwrap();
         assert_eq!(berlin.play_area.target_m2_per_resident, Some(1.0));
+        let meeting =
+            Standards::from_file(&Path::new(dir).join("learning-and-meeting.toml")).unwrap();
+        assert_eq!(meeting.name, "learning-and-meeting");
+        // The file names pitches and gardens itself: no open_space expansion anywhere.
+        assert!(!meeting.counts_for_any_band(FacilityKind::OpenSpace));
+        assert_eq!(
+            meeting.band(AgeBand::Age0To5).kinds,
+            [FacilityKind::FamilyCentre, FacilityKind::Library]
+        );
+        assert!(
+            meeting
+                .band(AgeBand::Age12To17)
+                .serves(FacilityKind::YouthCentre, 0.0, 1000.0)
+        );
+        assert!(
+            !meeting
+                .band(AgeBand::Age0To5)
+                .serves(FacilityKind::Playground, 0.0, 1.0)
+        );
+        assert_eq!(
+            meeting.play_area.kinds,
+            [FacilityKind::SportsPitch, FacilityKind::CommunityGarden]
+        );
+        // Every kind of the model serves some band of some shipped preset.
+        let presets = [
+            Standards::default_din18034(),
+            berlin,
+            essen,
+            herrenberg,
+            meeting,
+        ];
+        for kind in FacilityKind::ALL {
+            if kind != FacilityKind::Kindergarten {
+                assert!(
+                    presets.iter().any(|p| p.counts_for_any_band(kind)),
+                    "{kind}"
+                );
+            }
+        }
     }
 
     #[test]

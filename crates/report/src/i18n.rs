@@ -278,6 +278,9 @@ pub(crate) fn standard_title<'a>(
         "herrenberg" => {
             "Spielleitplan Herrenberg: Schulhöfe zu 30 %, Hauptstraßen und Bahnlinien als Barrieren"
         }
+        "learning-and-meeting" => {
+            "Orte zum Lernen und Treffen: Bibliotheken, Jugend- und Familienzentren, Sport- und Bolzplätze, Gemeinschaftsgärten"
+        }
         _ => return title.into(),
     };
     match lang {
