@@ -568,10 +568,12 @@ mod tests {
     fn open_space_covers_pitches_and_gardens_unless_the_file_names_them() {
         // A file written before the kinds existed: open_space covers both, in every list and
         // in its weight.
+        let din = Standards::default_din18034();
+        assert!(!din.play_area.kinds.contains(&FacilityKind::SportsPitch));
         let old = Standards::from_toml_str(
             &DIN18034_TOML.replace(
-                "[play_area]",
-                "[area_weights]\nopen_space = 0.5\n\n[play_area]",
+                "[play_area]\nkinds = [\"playground\"]",
+                "[area_weights]\nopen_space = 0.5\n\n[play_area]\nkinds = [\"playground\", \"open_space\"]",
             ),
             "old.toml",
         )
@@ -595,8 +597,8 @@ mod tests {
                 "[area_weights]\nopen_space = 0.5\nsports_pitch = 0.8\n\n[play_area]",
             )
             .replacen(
-                "kinds = [\"playground\"]",
-                "kinds = [\"playground\", \"sports_pitch\"]",
+                "speed_kmh = 3.5\nkinds = [\"playground\"]",
+                "speed_kmh = 3.5\nkinds = [\"playground\", \"sports_pitch\"]",
                 1,
             );
         let new = Standards::from_toml_str(&text, "new.toml").unwrap();
