@@ -11,7 +11,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::helpers::{demo_pbf, pbf_from_opl, spielraum, tool_stdout, workspace_root};
-use crate::import::{can_be_facility, import, ogr_values, opl_tags};
+use crate::import::{can_be_facility, import, ogr_values};
 
 /// A hand-made extract around 9.50° E, 47.10° N with a few objects of each new kind, every
 /// documented tag variant, and look-alikes that must not become one.
