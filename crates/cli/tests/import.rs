@@ -184,24 +184,26 @@ fn demo_open_spaces_match_an_independent_osmium_selection() {
             let tags = opl_tags(l);
             let has = |k: &str, v: &str| tags.iter().any(|(a, b)| a == k && b == v);
             let amenity = |v: &[&str]| v.iter().any(|v| has("amenity", v));
-            !has("leisure", "playground")
-                && !has("leisure", "pitch")
-                && !has("garden:type", "community")
-                && !amenity(&[
+            // An object of an earlier or more specific kind is not open space.
+            let other_kind = has("leisure", "playground")
+                || has("leisure", "pitch")
+                || has("garden:type", "community")
+                || amenity(&[
                     "school",
                     "kindergarten",
                     "library",
                     "toy_library",
                     "youth_centre",
                 ])
-                && !(has("amenity", "community_centre")
+                || (has("amenity", "community_centre")
                     && ["youth_centre", "family_centre", "family"]
                         .iter()
                         .any(|v| has("community_centre", v)))
-                && !(has("amenity", "social_facility")
+                || (has("amenity", "social_facility")
                     && ["juvenile", "youth", "family"]
                         .iter()
-                        .any(|v| has("social_facility:for", v)))
+                        .any(|v| has("social_facility:for", v)));
+            !other_kind
         })
         .filter_map(|l| l.split_whitespace().next().map(str::to_string))
         .collect();
