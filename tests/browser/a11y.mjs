@@ -12,7 +12,17 @@
 import { resolve } from "node:path";
 
 /** A place's name as the English pages give it (docs/interfaces.md, `/api/reach`'s `street`). */
-const KIND_EN = { playground: "Playground", kindergarten: "Kindergarten", school: "School", open_space: "Park / green space" };
+const KIND_EN = {
+  playground: "Playground",
+  kindergarten: "Kindergarten",
+  school: "School",
+  open_space: "Park / green space",
+  library: "Library",
+  youth_centre: "Youth centre",
+  family_centre: "Family centre",
+  sports_pitch: "Sports pitch",
+  community_garden: "Community garden",
+};
 const visitorName = (p) => p.name ?? (p.street ? `${KIND_EN[p.kind] ?? p.kind} near ${p.street}` : "unnamed");
 import { artifacts, axe, check, finish, isLocal, launchBrowser, openMap, reflowFaults, startServe } from "./lib.mjs";
 

@@ -4,7 +4,17 @@ import "maplibre-gl/dist/maplibre-gl.css";
 import { el } from "./dom";
 import { lang, t, type Key } from "./i18n";
 
-export const KINDS = ["playground", "kindergarten", "school", "open_space"] as const;
+export const KINDS = [
+  "playground",
+  "kindergarten",
+  "school",
+  "open_space",
+  "library",
+  "youth_centre",
+  "family_centre",
+  "sports_pitch",
+  "community_garden",
+] as const;
 export const BANDS = ["age_0_5", "age_6_11", "age_12_17"] as const;
 export type Band = (typeof BANDS)[number];
 
@@ -16,7 +26,10 @@ export type Band = (typeof BANDS)[number];
 export interface Legend {
   kinds: string[];
   kindColours: Record<string, string>;
-  /** The letter inside each kind's map symbol (P Spielplatz, K Kita, S Schule, F Freifläche). */
+  /**
+   * The letter inside each kind's map symbol (P Spielplatz, K Kita, S Schule, F Freifläche,
+   * L library, J Jugendzentrum, Z Familienzentrum, B Bolzplatz, G Gemeinschaftsgarten).
+   */
   kindLetters: Record<string, string>;
   otherKind: string;
   shareStops: [number, string][];

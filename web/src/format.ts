@@ -64,8 +64,9 @@ const DIN18034: { name: string; title: string; bands: Record<Band, BandLimit> } 
   title: "DIN 18034",
   bands: {
     age_0_5: { metres: 200, speedKmh: 3.5, kinds: ["playground"] },
-    age_6_11: { metres: 400, speedKmh: 4.0, kinds: ["playground", "open_space"] },
-    age_12_17: { metres: 1000, speedKmh: 4.5, kinds: ["playground", "open_space"] },
+    // open_space covers pitches and community gardens (docs/standards.md), as the server parses it.
+    age_6_11: { metres: 400, speedKmh: 4.0, kinds: ["playground", "open_space", "sports_pitch", "community_garden"] },
+    age_12_17: { metres: 1000, speedKmh: 4.5, kinds: ["playground", "open_space", "sports_pitch", "community_garden"] },
   },
 };
 

@@ -209,6 +209,7 @@ impl Standards {
             ("age_6_11", &raw.bands.age_6_11),
             ("age_12_17", &raw.bands.age_12_17),
         ];
+        let named = named_kinds(&raw);
         let mut bands = Vec::with_capacity(3);
         for (name, b) in bands_raw {
             let key = |k: &str| format!("bands.{name}.{k}");
@@ -231,7 +232,7 @@ impl Standards {
                 ));
             }
             bands.push(BandRule {
-                kinds: b.kinds.get_ref().clone(),
+                kinds: expand_open_space(b.kinds.get_ref(), &named),
                 speed_kmh: check.positive(&b.speed_kmh, &key("speed_kmh"))?,
                 rules,
             });
@@ -240,6 +241,12 @@ impl Standards {
         for (kind, w) in &raw.area_weights {
             let v = check.non_negative(w, &format!("area_weights.{kind}"))?;
             area_weights.insert(*kind, v);
+        }
+        // open_space's weight applies to the kinds it covers, unless they have their own.
+        if let Some(&w) = area_weights.get(&FacilityKind::OpenSpace) {
+            for kind in FacilityKind::PART_OF_OPEN_SPACE {
+                area_weights.entry(kind).or_insert(w);
+            }
         }
         let need = match &raw.need {
             Some(n) => NeedWeights {
@@ -273,7 +280,7 @@ impl Standards {
             point_area_m2: check.optional_non_negative(&raw.point_area_m2, "point_area_m2")?,
             area_weights,
             play_area: PlayAreaRule {
-                kinds: raw.play_area.kinds,
+                kinds: expand_open_space(&raw.play_area.kinds, &named),
                 target_m2_per_resident: target,
             },
             need,
@@ -349,6 +356,37 @@ impl Standards {
     pub fn counts_for_any_band(&self, kind: FacilityKind) -> bool {
         self.bands.iter().any(|b| b.kinds.contains(&kind))
     }
+}
+
+/// The kinds a standards file names itself in any `kinds` list or `area_weights`.
+fn named_kinds(raw: &RawStandards) -> Vec<FacilityKind> {
+    let bands = [
+        &raw.bands.age_0_5,
+        &raw.bands.age_6_11,
+        &raw.bands.age_12_17,
+    ];
+    bands
+        .iter()
+        .flat_map(|b| b.kinds.get_ref().iter().copied())
+        .chain(raw.play_area.kinds.iter().copied())
+        .chain(raw.area_weights.keys().copied())
+        .collect()
+}
+
+/// `kinds` with the kinds `open_space` covers ([`FacilityKind::PART_OF_OPEN_SPACE`]: pitches
+/// and community gardens, which were open space before they had kinds of their own) added
+/// after it, when it names `open_space` and the file (`named`) does not name them itself.
+/// So a standard written before those kinds existed keeps its meaning.
+fn expand_open_space(kinds: &[FacilityKind], named: &[FacilityKind]) -> Vec<FacilityKind> {
+    let mut out = kinds.to_vec();
+    if kinds.contains(&FacilityKind::OpenSpace) {
+        for kind in FacilityKind::PART_OF_OPEN_SPACE {
+            if !named.contains(&kind) {
+                out.push(kind);
+            }
+        }
+    }
+    out
 }
 
 struct Checker<'a> {
@@ -454,9 +492,15 @@ mod tests {
         assert_eq!(s.bands[0].kinds, vec![FacilityKind::Playground]);
         assert_eq!(s.bands[1].threshold_m(), 400.0);
         assert_eq!(s.bands[2].threshold_m(), 1000.0);
+        // open_space still covers pitches and community gardens (docs/standards.md).
         assert_eq!(
             s.bands[2].kinds,
-            vec![FacilityKind::Playground, FacilityKind::OpenSpace]
+            vec![
+                FacilityKind::Playground,
+                FacilityKind::OpenSpace,
+                FacilityKind::SportsPitch,
+                FacilityKind::CommunityGarden
+            ]
         );
         // 200 m at 3.5 km/h: 200 / (3500/60) = 3.43 minutes.
         assert!((s.bands[0].threshold_minutes() - 3.4286).abs() < 1e-3);
@@ -479,6 +523,99 @@ mod tests {
         assert_eq!(herrenberg.weight(FacilityKind::Playground), 1.0);
         let berlin = Standards::from_file(&Path::new(dir).join("berlin.toml")).unwrap();
         assert_eq!(berlin.play_area.target_m2_per_resident, Some(1.0));
+        let meeting =
+            Standards::from_file(&Path::new(dir).join("learning-and-meeting.toml")).unwrap();
+        assert_eq!(meeting.name, "learning-and-meeting");
+        // The file names pitches and gardens itself: no open_space expansion anywhere.
+        assert!(!meeting.counts_for_any_band(FacilityKind::OpenSpace));
+        assert_eq!(
+            meeting.band(AgeBand::Age0To5).kinds,
+            [FacilityKind::FamilyCentre, FacilityKind::Library]
+        );
+        assert!(
+            meeting
+                .band(AgeBand::Age12To17)
+                .serves(FacilityKind::YouthCentre, 0.0, 1000.0)
+        );
+        assert!(
+            !meeting
+                .band(AgeBand::Age0To5)
+                .serves(FacilityKind::Playground, 0.0, 1.0)
+        );
+        assert_eq!(
+            meeting.play_area.kinds,
+            [FacilityKind::SportsPitch, FacilityKind::CommunityGarden]
+        );
+        // Every kind of the model serves some band of some shipped preset.
+        let presets = [
+            Standards::default_din18034(),
+            berlin,
+            essen,
+            herrenberg,
+            meeting,
+        ];
+        for kind in FacilityKind::ALL {
+            if kind != FacilityKind::Kindergarten {
+                assert!(
+                    presets.iter().any(|p| p.counts_for_any_band(kind)),
+                    "{kind}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn open_space_covers_pitches_and_gardens_unless_the_file_names_them() {
+        // A file written before the kinds existed: open_space covers both, in every list and
+        // in its weight.
+        let din = Standards::default_din18034();
+        assert!(!din.play_area.kinds.contains(&FacilityKind::SportsPitch));
+        let old = Standards::from_toml_str(
+            &DIN18034_TOML.replace(
+                "[play_area]\nkinds = [\"playground\"]",
+                "[area_weights]\nopen_space = 0.5\n\n[play_area]\nkinds = [\"playground\", \"open_space\"]",
+            ),
+            "old.toml",
+        )
+        .unwrap();
+        let band = old.band(AgeBand::Age12To17);
+        assert!(band.serves(FacilityKind::SportsPitch, 0.0, 1000.0));
+        assert!(band.serves(FacilityKind::CommunityGarden, 0.0, 1000.0));
+        assert!(
+            !old.band(AgeBand::Age0To5)
+                .serves(FacilityKind::SportsPitch, 0.0, 1.0)
+        );
+        assert!(old.play_area.kinds.contains(&FacilityKind::SportsPitch));
+        assert_eq!(old.weight(FacilityKind::SportsPitch), 0.5);
+        assert_eq!(old.weight(FacilityKind::CommunityGarden), 0.5);
+        assert_eq!(old.weight(FacilityKind::Library), 1.0);
+        // A file naming sports_pitch anywhere decides for it alone; community gardens still
+        // follow open_space, and an own weight wins over open_space's.
+        let text = DIN18034_TOML
+            .replace(
+                "[play_area]",
+                "[area_weights]\nopen_space = 0.5\nsports_pitch = 0.8\n\n[play_area]",
+            )
+            .replacen(
+                "speed_kmh = 3.5\nkinds = [\"playground\"]",
+                "speed_kmh = 3.5\nkinds = [\"playground\", \"sports_pitch\"]",
+                1,
+            );
+        let new = Standards::from_toml_str(&text, "new.toml").unwrap();
+        assert!(
+            new.band(AgeBand::Age0To5)
+                .serves(FacilityKind::SportsPitch, 0.0, 200.0)
+        );
+        assert!(
+            !new.band(AgeBand::Age12To17)
+                .serves(FacilityKind::SportsPitch, 0.0, 1.0)
+        );
+        assert!(
+            new.band(AgeBand::Age12To17)
+                .serves(FacilityKind::CommunityGarden, 0.0, 1.0)
+        );
+        assert_eq!(new.weight(FacilityKind::SportsPitch), 0.8);
+        assert_eq!(new.weight(FacilityKind::CommunityGarden), 0.5);
     }
 
     #[test]

@@ -379,7 +379,7 @@ fn print_candidates(candidates: &[CandidateSite]) {
     }
     let parts: Vec<String> = by_source.iter().map(|(s, n)| format!("{s} {n}")).collect();
     println!(
-        "  {:<16}{} ({})",
+        "  {:<18}{} ({})",
         "candidate_sites",
         candidates.len(),
         parts.join(", ")
@@ -391,7 +391,7 @@ fn print_summary(outcome: &ImportOutcome, out: &Path) {
     println!("wrote {}", out.display());
     for kind in FacilityKind::ALL {
         let n = city.facilities.iter().filter(|f| f.kind == kind).count();
-        println!("  {:<16}{n}", kind.as_str());
+        println!("  {:<18}{n}", kind.as_str());
     }
     let level = city
         .metadata
@@ -407,14 +407,14 @@ fn print_summary(outcome: &ImportOutcome, out: &Path) {
         .map(|n| n.name.as_str())
         .collect();
     println!(
-        "  {:<16}{} ({level}): {}",
+        "  {:<18}{} ({level}): {}",
         "neighbourhoods",
         city.neighbourhoods.len(),
         names.join(", ")
     );
-    println!("  {:<16}{}", "buildings", city.buildings.len());
-    println!("  {:<16}{}", "walk_ways", outcome.streamed.walk_ways);
-    println!("  {:<16}{}", "tagged_nodes", city.tagged_nodes.len());
-    println!("  {:<16}{}", "basemap", outcome.streamed.basemap);
-    println!("  {:<16}{}", "warnings", outcome.warnings.len());
+    println!("  {:<18}{}", "buildings", city.buildings.len());
+    println!("  {:<18}{}", "walk_ways", outcome.streamed.walk_ways);
+    println!("  {:<18}{}", "tagged_nodes", city.tagged_nodes.len());
+    println!("  {:<18}{}", "basemap", outcome.streamed.basemap);
+    println!("  {:<18}{}", "warnings", outcome.warnings.len());
 }

@@ -9,7 +9,7 @@ use std::path::Path;
 use crate::helpers::{demo_pbf, spielraum, tool_stdout};
 
 /// Imports `pbf` into `out` and returns the summary printed on stdout.
-fn import(pbf: &Path, out: &Path, extra: &[&str]) -> String {
+pub(crate) fn import(pbf: &Path, out: &Path, extra: &[&str]) -> String {
     let o = crate::helpers::import(pbf, out, extra);
     assert!(
         o.status.success(),
@@ -20,7 +20,7 @@ fn import(pbf: &Path, out: &Path, extra: &[&str]) -> String {
 }
 
 /// All warnings the import stored in the GeoPackage (stderr only shows the first few).
-fn warnings(gpkg: &Path) -> Vec<String> {
+pub(crate) fn warnings(gpkg: &Path) -> Vec<String> {
     let conn = rusqlite::Connection::open(gpkg).unwrap();
     conn.query_row(
         "SELECT value FROM spielraum_meta WHERE key = 'import_warnings'",
@@ -32,7 +32,12 @@ fn warnings(gpkg: &Path) -> Vec<String> {
 }
 
 /// `SELECT` through GDAL (ogrinfo), returning the values of `column` in order.
-fn ogr_values(gpkg: &Path, sql: &str, column: &str, dialect: Option<&str>) -> Vec<String> {
+pub(crate) fn ogr_values(
+    gpkg: &Path,
+    sql: &str,
+    column: &str,
+    dialect: Option<&str>,
+) -> Vec<String> {
     let mut args = vec!["-q", gpkg.to_str().unwrap(), "-sql", sql];
     if let Some(d) = dialect {
         args.extend_from_slice(&["-dialect", d]);
@@ -71,7 +76,7 @@ fn osmium_ids(pbf: &Path, filter: &str, dir: &Path) -> BTreeSet<String> {
 }
 
 /// Whether an OPL line is a node, a closed way or a multipolygon relation.
-fn can_be_facility(opl_line: &str) -> bool {
+pub(crate) fn can_be_facility(opl_line: &str) -> bool {
     let field = |prefix: char| {
         opl_line
             .split_whitespace()
@@ -135,7 +140,7 @@ fn demo_facilities_match_an_independent_osmium_count() {
 }
 
 /// The tags of an OPL line as (key, value) pairs (values stay %-encoded; fine for plain ones).
-fn opl_tags(opl_line: &str) -> Vec<(String, String)> {
+pub(crate) fn opl_tags(opl_line: &str) -> Vec<(String, String)> {
     opl_line
         .split_whitespace()
         .find(|f| f.starts_with('T'))
@@ -154,8 +159,9 @@ fn demo_open_spaces_match_an_independent_osmium_selection() {
     let dir = tempfile::tempdir().unwrap();
     let gpkg = dir.path().join("li.gpkg");
     import(&demo_pbf(), &gpkg, &[]);
-    // domain.md: parks, gardens, recreation grounds, village greens, public pitches — unless the
-    // object is already a playground, school or kindergarten.
+    // interfaces.md: parks, gardens, recreation grounds, village greens — unless the object is
+    // already a playground, school, kindergarten or learning and meeting place, or a community
+    // garden (pitches have their own kind).
     let f = dir.path().join("open.osm.pbf");
     tool_stdout(
         "osmium",
@@ -164,7 +170,7 @@ fn demo_open_spaces_match_an_independent_osmium_selection() {
             "-O",
             "-R",
             demo_pbf().to_str().unwrap(),
-            "nwr/leisure=park,garden,recreation_ground,common,pitch",
+            "nwr/leisure=park,garden,recreation_ground,common",
             "nwr/landuse=village_green,recreation_ground",
             "-o",
             f.to_str().unwrap(),
@@ -177,16 +183,31 @@ fn demo_open_spaces_match_an_independent_osmium_selection() {
         .filter(|l| {
             let tags = opl_tags(l);
             let has = |k: &str, v: &str| tags.iter().any(|(a, b)| a == k && b == v);
-            let private_pitch =
-                has("leisure", "pitch") && (has("access", "private") || has("access", "no"));
-            !private_pitch
-                && !has("leisure", "playground")
-                && !has("amenity", "school")
-                && !has("amenity", "kindergarten")
+            let amenity = |v: &[&str]| v.iter().any(|v| has("amenity", v));
+            // An object of an earlier or more specific kind is not open space.
+            let other_kind = has("leisure", "playground")
+                || has("leisure", "pitch")
+                || has("garden:type", "community")
+                || amenity(&[
+                    "school",
+                    "kindergarten",
+                    "library",
+                    "toy_library",
+                    "youth_centre",
+                ])
+                || (has("amenity", "community_centre")
+                    && ["youth_centre", "family_centre", "family"]
+                        .iter()
+                        .any(|v| has("community_centre", v)))
+                || (has("amenity", "social_facility")
+                    && ["juvenile", "youth", "family"]
+                        .iter()
+                        .any(|v| has("social_facility:for", v)));
+            !other_kind
         })
         .filter_map(|l| l.split_whitespace().next().map(str::to_string))
         .collect();
-    assert!(expected.len() > 20, "osmium found only {expected:?}");
+    assert!(expected.len() > 10, "osmium found only {expected:?}");
     let got: BTreeSet<String> = ogr_values(
         &gpkg,
         "SELECT osm_id FROM facilities WHERE kind = 'open_space'",
@@ -315,10 +336,20 @@ fn ogrinfo_sees_the_layers_the_summary_counts_and_a_working_spatial_index() {
             .and_then(|n| n.trim().parse().ok())
             .unwrap()
     };
-    let facilities: usize = ["playground", "school", "kindergarten", "open_space"]
-        .iter()
-        .map(|k| summary_count(&summary, k))
-        .sum();
+    let facilities: usize = [
+        "playground",
+        "school",
+        "kindergarten",
+        "open_space",
+        "library",
+        "youth_centre",
+        "family_centre",
+        "sports_pitch",
+        "community_garden",
+    ]
+    .iter()
+    .map(|k| summary_count(&summary, k))
+    .sum();
     assert_eq!(count_of("facilities"), facilities);
     for layer in [
         "neighbourhoods",

@@ -7,6 +7,7 @@ mod helpers;
 mod import;
 mod import_boundaries;
 mod inventory;
+mod kinds;
 mod population;
 mod qgis;
 mod register;

@@ -3,7 +3,8 @@
 //! record of every match, every object only one side has, and where matched pairs disagree.
 //!
 //! Owns the matching rules (documented in `docs/methods.md`, "Facility inventories"):
-//! 1. candidates are pairs of the same kind whose outlines overlap (share of the smaller
+//! 1. candidates are pairs of the same kind (an official `open_space` also pairs with an OSM
+//!    `sports_pitch` or `community_garden`) whose outlines overlap (share of the smaller
 //!    outline), or whose geometries lie within [`ConflationOptions::max_distance_m`];
 //! 2. overlaps come before distances, larger overlaps (to a millionth) and shorter distances (to
 //!    the millimetre) first, ties by the official id then the OSM id;
@@ -233,6 +234,14 @@ struct Pair {
     distance: f64,
 }
 
+/// Whether an official facility of kind `official` can be the OSM facility of kind `osm`: the
+/// same kind, or an official `open_space` and an OSM pitch or community garden (open space
+/// before they had kinds of their own, so an inventory's `open_space` still covers them).
+fn same_kind(official: FacilityKind, osm: FacilityKind) -> bool {
+    official == osm
+        || (official == FacilityKind::OpenSpace && FacilityKind::PART_OF_OPEN_SPACE.contains(&osm))
+}
+
 /// Matches `official` with the OSM facilities of the kinds in `kinds` and merges them (see the
 /// module's rules); OSM facilities of other kinds pass unchanged.
 pub fn conflate(
@@ -251,13 +260,18 @@ pub fn conflate(
     let off_sides: Vec<Side> = official.iter().map(|o| side(&proj, &o.geometry)).collect();
     let osm_sides: Vec<Option<Side>> = osm
         .iter()
-        .map(|f| kinds.contains(&f.kind).then(|| side(&proj, &f.geometry)))
+        .map(|f| {
+            kinds
+                .iter()
+                .any(|k| same_kind(*k, f.kind))
+                .then(|| side(&proj, &f.geometry))
+        })
         .collect();
     let mut pairs = Vec::new();
     for (i, (o, os)) in official.iter().zip(&off_sides).enumerate() {
         for (j, (f, fs)) in osm.iter().zip(&osm_sides).enumerate() {
             let Some(fs) = fs else { continue };
-            if f.kind != o.kind {
+            if !same_kind(o.kind, f.kind) {
                 continue;
             }
             if let (Some(a), Some(b)) = (os.bbox, fs.bbox)

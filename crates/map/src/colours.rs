@@ -5,15 +5,24 @@
 
 use serde_json::{Value, json};
 
-/// Colours of the facility kinds, in legend order (also the web app's legend): four of the
-/// Okabe–Ito colours (Okabe & Ito 2002, *Color Universal Design*), apart by at least
-/// [`MIN_KIND_DIFFERENCE`] ΔE00 for normal vision and under protanopia, deuteranopia and
-/// tritanopia (tests below), each carrying its black letter ([`KIND_LETTERS`]) at ≥ 4.5:1.
-pub const KIND_COLOURS: [(&str, &str); 4] = [
+/// Colours of the facility kinds, in legend order (also the web app's legend). The play kinds
+/// first: four of the Okabe–Ito colours (Okabe & Ito 2002, *Color Universal Design*); then the
+/// learning and meeting places, five colours found by a search over the 16-step sRGB grid for
+/// the largest smallest difference to every other kind and to [`OTHER_KIND`] (≥ 16 ΔE00 from
+/// it). All nine are apart
+/// by at least [`MIN_KIND_DIFFERENCE`] ΔE00 for normal vision and under protanopia,
+/// deuteranopia and tritanopia (tests below), each carrying its black letter
+/// ([`KIND_LETTERS`]) at ≥ 4.5:1.
+pub const KIND_COLOURS: [(&str, &str); 9] = [
     ("playground", "#e69f00"),
     ("kindergarten", "#cc79a7"),
     ("school", "#56b4e9"),
     ("open_space", "#009e73"),
+    ("library", "#8855ee"),
+    ("youth_centre", "#ff0066"),
+    ("family_centre", "#ffdddd"),
+    ("sports_pitch", "#ccee55"),
+    ("community_garden", "#997711"),
 ];
 
 /// The smallest CIEDE2000 difference between two kind colours, for normal vision and under
@@ -28,12 +37,19 @@ pub const MIN_RAMP_DIFFERENCE: f64 = 20.0;
 
 /// The letter drawn inside a facility's symbol, so that colour is not the only carrier of its
 /// kind (legend order as [`KIND_COLOURS`]): P Spielplatz (playground), S Schule, K Kita
-/// (Kindertagesstätte), F Freifläche (open space: park, green, public pitch).
-pub const KIND_LETTERS: [(&str, &str); 4] = [
+/// (Kindertagesstätte), F Freifläche (open space: park, green); L library (Lesen), J
+/// Jugendzentrum (youth centre), Z Familienzentrum (family centre), B Bolzplatz (sports
+/// pitch, ball), G Gemeinschaftsgarten (community garden).
+pub const KIND_LETTERS: [(&str, &str); 9] = [
     ("playground", "P"),
     ("kindergarten", "K"),
     ("school", "S"),
     ("open_space", "F"),
+    ("library", "L"),
+    ("youth_centre", "J"),
+    ("family_centre", "Z"),
+    ("sports_pitch", "B"),
+    ("community_garden", "G"),
 ];
 
 /// The letter of a facility of a kind without an entry in [`KIND_LETTERS`].
@@ -202,6 +218,17 @@ pub(crate) mod tests {
         let kinds: Vec<&str> = KIND_COLOURS.iter().map(|(_, c)| *c).collect();
         let (d, at) = closest(&kinds);
         assert!(d >= MIN_KIND_DIFFERENCE, "{d:.1} ΔE00 at {at}");
+        // The learning and meeting colours (after the four play kinds) are also apart from the
+        // grey of kinds without a colour (the play colours are older: kindergarten's pink is
+        // close to it for deuteranopes, and its letter tells them apart).
+        for (kind, c) in &KIND_COLOURS[4..] {
+            let (d, at) = closest(&[*c, OTHER_KIND]);
+            assert!(d >= MIN_KIND_DIFFERENCE, "{kind}: {d:.1} ΔE00 at {at}");
+        }
+        // Every letter is a kind's own.
+        let letters: std::collections::BTreeSet<&str> =
+            KIND_LETTERS.iter().map(|(_, l)| *l).collect();
+        assert_eq!(letters.len(), KIND_LETTERS.len());
         // Each letter is legible on its colour.
         for (kind, c) in KIND_COLOURS {
             assert!(contrast(KIND_LETTER_COLOUR, c) >= 4.5, "{kind}: {c}");
@@ -243,7 +270,7 @@ pub(crate) mod tests {
     #[test]
     fn kinds_have_their_colour_and_others_grey() {
         assert_eq!(kind_colour("school"), "#56b4e9");
-        assert_eq!(kind_colour("library"), OTHER_KIND);
+        assert_eq!(kind_colour("swimming_pool"), OTHER_KIND);
         // Every kind the model knows has a colour of its own.
         for kind in model::FacilityKind::ALL {
             assert_ne!(kind_colour(kind.as_str()), OTHER_KIND, "{kind:?}");

@@ -23,11 +23,16 @@ pub const POINT_STYLE_NAME: &str = "Spielraum (Punkte)";
 /// The class bounds of the served-share classes of `neighbourhood_indicators`.
 pub const SHARE_CLASSES: [f64; 6] = [0.0, 0.25, 0.5, 0.75, 0.9, 1.0];
 /// The German legend names of the kinds, as QGIS' legend shows them beside the letter.
-const KIND_NAMES: [(&str, &str); 4] = [
+const KIND_NAMES: [(&str, &str); 9] = [
     ("playground", "Spielplatz"),
     ("kindergarten", "Kita"),
     ("school", "Schule"),
     ("open_space", "Freifläche"),
+    ("library", "Bibliothek"),
+    ("youth_centre", "Jugendzentrum"),
+    ("family_centre", "Familienzentrum"),
+    ("sports_pitch", "Sport- und Bolzplatz"),
+    ("community_garden", "Gemeinschaftsgarten"),
 ];
 
 /// A style for table `table` (see `store::LayerStyle`, which the caller builds from it).

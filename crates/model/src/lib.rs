@@ -65,7 +65,7 @@ pub const BARRIER_RAILWAYS: &[&str] = &[
 pub enum ModelError {
     /// A facility kind that does not exist.
     #[error(
-        "unknown facility kind '{0}' (expected one of: playground, school, kindergarten, open_space)"
+        "unknown facility kind '{0}' (expected one of: playground, school, kindergarten, open_space, library, youth_centre, family_centre, sports_pitch, community_garden)"
     )]
     UnknownKind(String),
     /// An OSM id that is not `n123`, `w123` or `r123` (or an inventory's `o123`).
@@ -103,18 +103,41 @@ pub enum FacilityKind {
     School,
     /// `amenity=kindergarten`.
     Kindergarten,
-    /// Parks, gardens, recreation grounds, village greens, public pitches.
+    /// Parks, gardens, recreation grounds, village greens (pitches and community gardens have
+    /// their own kinds; a standard's `open_space` still covers them, see `docs/standards.md`).
     OpenSpace,
+    /// `amenity=library` or `amenity=toy_library`: a public or toy library.
+    Library,
+    /// A youth centre (*Jugendzentrum*, *Jugendtreff*): `community_centre=youth_centre`,
+    /// `amenity=youth_centre`, or a social facility for juveniles or youth.
+    YouthCentre,
+    /// A family centre (*Familienzentrum*): `community_centre=family_centre|family`, or a
+    /// social facility for families.
+    FamilyCentre,
+    /// `leisure=pitch`: a sports pitch or kick-about ground (*Bolzplatz*).
+    SportsPitch,
+    /// `leisure=garden` with `garden:type=community`: a community garden.
+    CommunityGarden,
 }
 
 impl FacilityKind {
     /// Every kind, in a stable order.
-    pub const ALL: [FacilityKind; 4] = [
+    pub const ALL: [FacilityKind; 9] = [
         FacilityKind::Playground,
         FacilityKind::School,
         FacilityKind::Kindergarten,
         FacilityKind::OpenSpace,
+        FacilityKind::Library,
+        FacilityKind::YouthCentre,
+        FacilityKind::FamilyCentre,
+        FacilityKind::SportsPitch,
+        FacilityKind::CommunityGarden,
     ];
+
+    /// The kinds that used to be `open_space` before they had their own (pitches, community
+    /// gardens): a standard naming `open_space` covers them too, unless it names them itself.
+    pub const PART_OF_OPEN_SPACE: [FacilityKind; 2] =
+        [FacilityKind::SportsPitch, FacilityKind::CommunityGarden];
 
     /// The name used on the command line, in files and in the API.
     pub fn as_str(self) -> &'static str {
@@ -123,6 +146,11 @@ impl FacilityKind {
             FacilityKind::School => "school",
             FacilityKind::Kindergarten => "kindergarten",
             FacilityKind::OpenSpace => "open_space",
+            FacilityKind::Library => "library",
+            FacilityKind::YouthCentre => "youth_centre",
+            FacilityKind::FamilyCentre => "family_centre",
+            FacilityKind::SportsPitch => "sports_pitch",
+            FacilityKind::CommunityGarden => "community_garden",
         }
     }
 }

@@ -129,7 +129,9 @@ pub(crate) fn render(content: &Content, maps: &MapData) -> String {
             };
             let id = format!("n{}", s.index);
             out.push_str(&inline(&maps.svg(&view, 680.0, 420.0, lang, &id)));
-            out.push_str(&inline(&legend_svg(680.0, maps.catchment_m, lang).0));
+            out.push_str(&inline(
+                &legend_svg(680.0, maps.catchment_m, &maps.kinds, lang).0,
+            ));
         }
         table(&mut out, &s.bands);
         table(&mut out, &s.area);

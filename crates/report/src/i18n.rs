@@ -110,6 +110,11 @@ impl Lang {
             "school" => self.t(&T("Schule", "School")),
             "kindergarten" => self.t(&T("Kindergarten", "Kindergarten")),
             "open_space" => self.t(&T("Grün- und Freifläche", "Open space")),
+            "library" => self.t(&T("Bibliothek", "Library")),
+            "youth_centre" => self.t(&T("Jugendzentrum", "Youth centre")),
+            "family_centre" => self.t(&T("Familienzentrum", "Family centre")),
+            "sports_pitch" => self.t(&T("Sport- und Bolzplatz", "Sports pitch")),
+            "community_garden" => self.t(&T("Gemeinschaftsgarten", "Community garden")),
             _ => self.t(&T("Sonstiges", "Other")),
         }
     }
@@ -206,8 +211,8 @@ pub(crate) mod text {
         (
             T("Was gezählt wird", "What is counted"),
             T(
-                "Spielplätze, Schulhöfe, Kindergärten und öffentliche Grün- und Freiflächen stammen aus OpenStreetMap. Orte mit access=no oder access=private zählen nie. Welche Arten welcher Altersgruppe dienen, legt der Planungsstandard fest; nach DIN 18034 dienen Kindern unter 6 Spielplätze, älteren Kindern Spielplätze und Freiflächen.",
-                "Playgrounds, school grounds, kindergartens and public open spaces come from OpenStreetMap. Places tagged access=no or access=private never count. The planning standard says which kinds serve which age band; under DIN 18034 playgrounds serve children under 6, playgrounds and open spaces serve older children.",
+                "Spielplätze, Schulhöfe, Kindergärten, öffentliche Grün- und Freiflächen (mit Sport- und Bolzplätzen und Gemeinschaftsgärten) sowie Bibliotheken, Jugend- und Familienzentren als Orte zum Lernen und Treffen stammen aus OpenStreetMap. Orte mit access=no oder access=private zählen nie. Welche Arten welcher Altersgruppe dienen, legt der Planungsstandard fest; nach DIN 18034 dienen Kindern unter 6 Spielplätze, älteren Kindern Spielplätze und Freiflächen.",
+                "Playgrounds, school grounds, kindergartens, public open spaces (with sports pitches and community gardens) and libraries, youth and family centres as places to learn and meet come from OpenStreetMap. Places tagged access=no or access=private never count. The planning standard says which kinds serve which age band; under DIN 18034 playgrounds serve children under 6, playgrounds and open spaces serve older children.",
             ),
         ),
         (
@@ -272,6 +277,9 @@ pub(crate) fn standard_title<'a>(
         }
         "herrenberg" => {
             "Spielleitplan Herrenberg: Schulhöfe zu 30 %, Hauptstraßen und Bahnlinien als Barrieren"
+        }
+        "learning-and-meeting" => {
+            "Orte zum Lernen und Treffen: Bibliotheken, Jugend- und Familienzentren, Sport- und Bolzplätze, Gemeinschaftsgärten"
         }
         _ => return title.into(),
     };

@@ -39,6 +39,8 @@ pub(crate) struct MapData<'a> {
     catchment: MultiLineString<f64>,
     /// That threshold in metres.
     pub catchment_m: f64,
+    /// The kinds the city has facilities of, in legend order (the legend lists only these).
+    pub kinds: Vec<&'static str>,
 }
 
 /// What one map shows.
@@ -115,12 +117,18 @@ impl<'a> MapData<'a> {
                 })
                 .collect(),
         );
+        let kinds = map::KIND_COLOURS
+            .iter()
+            .map(|(k, _)| *k)
+            .filter(|k| city.facilities.iter().any(|f| f.kind.as_str() == *k))
+            .collect();
         MapData {
             analysis,
             layers: web_style_layers(),
             sources,
             catchment: MultiLineString::new(lines),
             catchment_m,
+            kinds,
         }
     }
 
@@ -368,11 +376,13 @@ impl<'a> MapData<'a> {
     }
 }
 
-/// The legend under a map: facility kinds, catchment, gap areas, boundary; returns the SVG and its height.
-pub(crate) fn legend_svg(w: f64, catchment_m: f64, lang: Lang) -> (String, f64) {
-    let mut items: Vec<(String, String)> = map::KIND_COLOURS
+/// The legend under a map: facility kinds (`kinds`: those the city has), catchment, gap areas,
+/// boundary; returns the SVG and its height.
+pub(crate) fn legend_svg(w: f64, catchment_m: f64, kinds: &[&str], lang: Lang) -> (String, f64) {
+    let mut items: Vec<(String, String)> = kinds
         .iter()
-        .map(|(k, c)| {
+        .map(|k| {
+            let c = map::kind_colour(k);
             (
                 format!(
                     r##"<circle cx="5" cy="5" r="4.5" fill="{c}" stroke="#ffffff" stroke-width="0.8"/><text x="5" y="7.1" font-size="6" font-weight="bold" text-anchor="middle" fill="{}">{}</text>"##,

@@ -313,7 +313,7 @@ pub(crate) fn pages(content: &Content, maps: &MapData) -> (Vec<String>, Vec<(Str
             };
             l.embed(&maps.svg(&view, w, h, lang, &format!("n{}", s.index)), h);
             l.y += 4.0;
-            let (legend, h) = legend_svg(w, maps.catchment_m, lang);
+            let (legend, h) = legend_svg(w, maps.catchment_m, &maps.kinds, lang);
             l.embed(&legend, h);
         }
         l.table(&s.bands, BODY);

@@ -301,7 +301,7 @@ pub fn openapi_document() -> Value {
                 "summary": "Chrome-less map for an <iframe>",
                 "parameters": [
                     q("layer", false, "string", "Layer to show: facilities (default), neighbourhoods, gaps"),
-                    q("kind", false, "string", "Facility kind: playground, school, kindergarten, open_space"),
+                    q("kind", false, "string", &format!("Facility kind: {}", kind_list())),
                     q("bbox", false, "string", "Area to show: minLon,minLat,maxLon,maxLat"),
                     q("neighbourhood", false, "string", "Neighbourhood id or name to zoom to"),
                     q("lang", false, "string", "de or en")
@@ -331,7 +331,7 @@ pub fn openapi_document() -> Value {
                 "summary": "Facilities, optionally within a box and of one kind",
                 "parameters": [
                     q("bbox", false, "string", "minLon,minLat,maxLon,maxLat (WGS84 degrees)"),
-                    q("kind", false, "string", "playground, school, kindergarten or open_space")
+                    q("kind", false, "string", &kind_list())
                 ],
                 "responses": { "200": geojson("Facilities with osm_id, kind, name, area_m2, access"), "400": err() } } },
             "/api/reach": { "get": {
@@ -398,11 +398,16 @@ pub fn openapi_document() -> Value {
     doc
 }
 
+/// Every facility kind, comma-separated (as the API and the command line write them).
+fn kind_list() -> String {
+    model::FacilityKind::ALL.map(|k| k.as_str()).join(", ")
+}
+
 /// Schemas of the scenario routes.
 fn scenario_schemas() -> serde_json::Map<String, Value> {
     let edit = json!({ "oneOf": [
         { "type": "object", "required": ["op", "kind", "geometry"], "properties": {
-            "op": { "type": "string", "enum": ["add"] }, "kind": { "type": "string", "enum": ["playground", "school", "kindergarten", "open_space"] },
+            "op": { "type": "string", "enum": ["add"] }, "kind": { "type": "string", "enum": model::FacilityKind::ALL.map(|k| k.as_str()) },
             "name": { "type": "string", "nullable": true }, "area_m2": { "type": "number", "minimum": 0, "nullable": true, "description": "Net area; null: the polygon's own area" },
             "access": { "type": "string", "enum": ["public", "restricted", "private"], "description": "default public" },
             "geometry": { "type": "object", "description": "GeoJSON Point, Polygon or MultiPolygon, WGS84" } } },

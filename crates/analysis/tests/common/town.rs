@@ -57,7 +57,7 @@ also = [{ threshold_m = 300.0 }]
 "#;
 
 /// Kinds drawn at random.
-pub const KINDS: [FacilityKind; 4] = FacilityKind::ALL;
+pub const KINDS: [FacilityKind; 9] = FacilityKind::ALL;
 const ACCESS_TAGS: [Option<&str>; 4] = [None, None, Some("private"), Some("no")];
 
 /// A facility drawn at random: position (m), kind, polygon side (0 = point), area, access.
@@ -152,7 +152,7 @@ pub fn town(
 pub fn raw_facility() -> impl Strategy<Value = RawFacility> {
     (
         (0.0..900.0f64, 0.0..900.0f64),
-        0..4usize,
+        0..KINDS.len(),
         prop_oneof![Just(0.0), 10.0..80.0f64],
         prop_oneof![Just(None), (50.0..3000.0f64).prop_map(Some)],
         0..4usize,

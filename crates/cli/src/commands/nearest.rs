@@ -21,7 +21,8 @@ use crate::shared::load_graph;
 pub struct Args {
     /// The city GeoPackage written by `spielraum import`.
     pub city: PathBuf,
-    /// Facility kind: playground, school, kindergarten or open_space.
+    /// Facility kind: playground, school, kindergarten, open_space, library, youth_centre,
+    /// family_centre, sports_pitch or community_garden.
     #[arg(long)]
     pub kind: String,
     /// Origins: CSV with the header `id,lon,lat` (WGS84 degrees, comma separated).

@@ -75,7 +75,8 @@ pub enum Sub {
         /// Latitude of a planned point (WGS84 degrees).
         #[arg(long, allow_hyphen_values = true)]
         lat: Option<f64>,
-        /// Its kind: playground, school, kindergarten or open_space.
+        /// Its kind: playground, school, kindergarten, open_space, library, youth_centre,
+        /// family_centre, sports_pitch or community_garden.
         #[arg(long)]
         kind: String,
         /// Its name [default: the feature's `name`].

@@ -31,7 +31,8 @@ pub enum Format {
 pub struct Args {
     /// The city GeoPackage written by `spielraum import`.
     pub city: PathBuf,
-    /// Kind of the new facility: playground, school, kindergarten or open_space.
+    /// Kind of the new facility: playground, school, kindergarten, open_space, library,
+    /// youth_centre, family_centre, sports_pitch or community_garden.
     #[arg(long)]
     pub kind: String,
     /// How many sites to suggest (at least 1).

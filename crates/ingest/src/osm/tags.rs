@@ -17,9 +17,11 @@ pub const KEPT_KEYS: &[&str] = &[
     "bridge",
     "building",
     "building:levels",
+    "community_centre",
     "crossing",
     "foot",
     "footway",
+    "garden:type",
     "highway",
     "landuse",
     "layer",
@@ -32,6 +34,7 @@ pub const KEPT_KEYS: &[&str] = &[
     "place",
     "railway",
     "sidewalk",
+    "social_facility:for",
     "tunnel",
     "type",
     "waterway",
@@ -98,23 +101,42 @@ pub fn only(tags: &[(String, String)], keys: &[&str]) -> Tags {
     t
 }
 
-/// The facility kind an object's tags make, if any (`pitch` only when public).
+/// The facility kind an object's tags make, if any (the rules of `docs/interfaces.md`,
+/// "Facility kinds from OSM tags"), tried in that order: the more specific kind wins (a pitch
+/// is a `sports_pitch` and a community garden a `community_garden`, not `open_space`). Every kind is
+/// imported with its `access` tag; `private` and `no` do not count for coverage.
 pub fn facility_kind(tags: &[(String, String)]) -> Option<FacilityKind> {
     let leisure = tag(tags, "leisure");
     let amenity = tag(tags, "amenity");
     let landuse = tag(tags, "landuse");
-    let private = matches!(tag(tags, "access"), Some("private" | "no"));
+    let centre = tag(tags, "community_centre");
+    let social_for = tag(tags, "social_facility:for");
     if leisure == Some("playground") {
         Some(FacilityKind::Playground)
     } else if amenity == Some("school") {
         Some(FacilityKind::School)
     } else if amenity == Some("kindergarten") {
         Some(FacilityKind::Kindergarten)
+    } else if matches!(amenity, Some("library" | "toy_library")) {
+        Some(FacilityKind::Library)
+    } else if amenity == Some("youth_centre")
+        || (amenity == Some("community_centre") && centre == Some("youth_centre"))
+        || (amenity == Some("social_facility") && matches!(social_for, Some("juvenile" | "youth")))
+    {
+        Some(FacilityKind::YouthCentre)
+    } else if (amenity == Some("community_centre")
+        && matches!(centre, Some("family_centre" | "family")))
+        || (amenity == Some("social_facility") && social_for == Some("family"))
+    {
+        Some(FacilityKind::FamilyCentre)
+    } else if leisure == Some("pitch") {
+        Some(FacilityKind::SportsPitch)
+    } else if leisure == Some("garden") && tag(tags, "garden:type") == Some("community") {
+        Some(FacilityKind::CommunityGarden)
     } else if matches!(
         leisure,
         Some("park" | "garden" | "recreation_ground" | "common")
-    ) || (leisure == Some("pitch") && !private)
-        || matches!(landuse, Some("village_green" | "recreation_ground"))
+    ) || matches!(landuse, Some("village_green" | "recreation_ground"))
     {
         Some(FacilityKind::OpenSpace)
     } else {
@@ -262,10 +284,86 @@ mod tests {
         );
         assert_eq!(
             facility_kind(&t(&[("leisure", "pitch")])),
+            Some(FacilityKind::SportsPitch)
+        );
+        // A private pitch is kept with its access tag (it does not count for coverage).
+        assert_eq!(
+            facility_kind(&t(&[("leisure", "pitch"), ("access", "private")])),
+            Some(FacilityKind::SportsPitch)
+        );
+        assert_eq!(
+            facility_kind(&t(&[("leisure", "garden")])),
             Some(FacilityKind::OpenSpace)
         );
         assert_eq!(
-            facility_kind(&t(&[("leisure", "pitch"), ("access", "private")])),
+            facility_kind(&t(&[("leisure", "garden"), ("garden:type", "community")])),
+            Some(FacilityKind::CommunityGarden)
+        );
+        assert_eq!(
+            facility_kind(&t(&[("leisure", "garden"), ("garden:type", "residential")])),
+            Some(FacilityKind::OpenSpace)
+        );
+        for lib in ["library", "toy_library"] {
+            assert_eq!(
+                facility_kind(&t(&[("amenity", lib), ("building", "yes")])),
+                Some(FacilityKind::Library)
+            );
+        }
+        let youth: [&[(&str, &str)]; 4] = [
+            &[
+                ("amenity", "community_centre"),
+                ("community_centre", "youth_centre"),
+            ],
+            &[("amenity", "youth_centre")],
+            &[
+                ("amenity", "social_facility"),
+                ("social_facility:for", "juvenile"),
+            ],
+            &[
+                ("amenity", "social_facility"),
+                ("social_facility:for", "youth"),
+            ],
+        ];
+        for kv in youth {
+            assert_eq!(
+                facility_kind(&t(kv)),
+                Some(FacilityKind::YouthCentre),
+                "{kv:?}"
+            );
+        }
+        let family: [&[(&str, &str)]; 3] = [
+            &[
+                ("amenity", "community_centre"),
+                ("community_centre", "family_centre"),
+            ],
+            &[
+                ("amenity", "community_centre"),
+                ("community_centre", "family"),
+            ],
+            &[
+                ("amenity", "social_facility"),
+                ("social_facility:for", "family"),
+            ],
+        ];
+        for kv in family {
+            assert_eq!(
+                facility_kind(&t(kv)),
+                Some(FacilityKind::FamilyCentre),
+                "{kv:?}"
+            );
+        }
+        // A community centre for everyone, or a social facility for the elderly: no kind.
+        assert_eq!(facility_kind(&t(&[("amenity", "community_centre")])), None);
+        assert_eq!(
+            facility_kind(&t(&[
+                ("amenity", "social_facility"),
+                ("social_facility:for", "senior")
+            ])),
+            None
+        );
+        // The key alone is not enough.
+        assert_eq!(
+            facility_kind(&t(&[("community_centre", "youth_centre")])),
             None
         );
         // A private playground is still a playground (kept, does not count for coverage).
