@@ -97,8 +97,10 @@ try {
     "#search",
     "button:DE",
     "button:EN",
-    // The sidebar: the checked age band (arrow keys move between bands), legend, layers, reach.
+    // The sidebar: the checked age band and time (arrow keys move within each), legend, layers,
+    // reach.
     "radio:0–5",
+    "radio:Immer",
     "summary:Was bedeutet das?",
     "input:Stadtteile",
     "input:Einrichtungen",

@@ -127,6 +127,18 @@ try {
     await page.keyboard.press("Escape");
   }
 
+  // The time control: "Wochenende" draws the neighbourhoods of /api/neighbourhoods?window=… and
+  // says how many facilities are closed then; "Immer" brings back the analysis' colours.
+  const weekend = await (await fetch(`${server.url}/api/neighbourhoods?window=${encodeURIComponent("Sa,Su 10:00-18:00")}`)).json();
+  await page.click('#times [role="radio"]:has-text("Wochenende")');
+  await page.waitForFunction(() => /geschlossen/.test(document.getElementById("time-status")?.textContent ?? ""), null, { timeout: 30000 }).catch(() => {});
+  const timeStatus = (await page.textContent("#time-status")) ?? "";
+  check(timeStatus.includes(`${weekend.time?.closed_facilities} Einrichtungen`), `time control: the weekend names the facilities closed then as /api/neighbourhoods does (${timeStatus}; API: ${weekend.time?.closed_facilities})`);
+  check((await rendered(page, ["time-neighbourhoods"])) > 0, "time control: the neighbourhoods at the weekend are drawn");
+  await page.click('#times [role="radio"]:has-text("Immer")');
+  await page.waitForFunction(() => (document.getElementById("time-status")?.textContent ?? "") === "", null, { timeout: 10000 }).catch(() => {});
+  check((await page.textContent("#time-status")) === "" && (await rendered(page, ["neighbourhoods-fill"])) > 0, "time control: always shows the analysis again");
+
   await page.click('[data-lang="en"]');
   check(await page.evaluate(() => document.documentElement.lang === "en"), "switch to English");
   check((await page.textContent(".sidebar")).includes("Age group"), "English sidebar text");

@@ -119,6 +119,41 @@ export interface ReachResult {
 }
 
 /** Asks `/api/reach` and draws the isochrone and the facilities reached. */
+/** The time the map asks about: always (today's numbers), now, weekday afternoons, the weekend. */
+export type TimeChoice = "always" | "now" | "weekday" | "weekend";
+/** Every choice, in the order of the control. */
+export const TIMES: TimeChoice[] = ["always", "now", "weekday", "weekend"];
+let timeChoice: TimeChoice = "always";
+
+/** Chooses the time every later request asks about. */
+export function setTimeChoice(c: TimeChoice): void {
+  timeChoice = c;
+}
+
+/** The time chosen. */
+export function currentTime(): TimeChoice {
+  return timeChoice;
+}
+
+/** The query parameters of the time chosen (`at=…` or `window=…`), empty for "always". "Now" is
+ * this browser's local time; the windows are those of docs/methods.md ("Time"). */
+export function timeParams(): string {
+  const two = (n: number) => String(n).padStart(2, "0");
+  switch (timeChoice) {
+    case "now": {
+      const d = new Date();
+      const at = `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}T${two(d.getHours())}:${two(d.getMinutes())}`;
+      return `at=${encodeURIComponent(at)}`;
+    }
+    case "weekday":
+      return `window=${encodeURIComponent("Mo-Fr 14:00-18:00")}`;
+    case "weekend":
+      return `window=${encodeURIComponent("Sa,Su 10:00-18:00")}`;
+    default:
+      return "";
+  }
+}
+
 export async function showReach(
   map: maplibregl.Map,
   lngLat: maplibregl.LngLat,
@@ -127,7 +162,8 @@ export async function showReach(
 ): Promise<ReachResult> {
   const q = new URLSearchParams({ lon: lngLat.lng.toFixed(6), lat: lngLat.lat.toFixed(6), minutes: String(minutes) });
   if (kind) q.set("kind", kind);
-  const res = await fetch(`/api/reach?${q}`);
+  const time = timeParams();
+  const res = await fetch(`/api/reach?${q}${time ? `&${time}` : ""}`);
   if (!res.ok) throw new Error((await res.json().catch(() => ({}))).error ?? res.statusText);
   const fc = (await res.json()) as GeoJSON.FeatureCollection;
   const iso = fc.features.find((f) => f.properties?.type === "isochrone");

@@ -4,7 +4,7 @@
 // search, layer toggles, DE/EN, embed snippet. The page never scrolls; its panels do.
 import "./style.css";
 import maplibregl from "maplibre-gl";
-import { BANDS, type Band, GAP_HATCH, addGapHatch, announce, createMap, el, kindColour, kindName, layerId, legend, motion, reachList, reachSentence, showReach } from "./common";
+import { BANDS, type Band, GAP_HATCH, TIMES, type TimeChoice, addGapHatch, announce, createMap, currentTime, el, kindColour, kindName, layerId, legend, motion, reachList, reachSentence, setTimeChoice, showReach, timeParams } from "./common";
 import { bandLimit, dec, int, pct, readStandard, standardTitle } from "./format";
 import { type Lang, initialLang, lang, setLang, t, type Key } from "./i18n";
 import { askLogin, loadMe, loginControl, onSession, session } from "./api";
@@ -14,6 +14,8 @@ import { initTable, render as renderTable, select as selectRow } from "./table";
 type Props = Record<string, unknown>;
 let band: Band = "age_0_5";
 let neighbourhoods: GeoJSON.FeatureCollection = { type: "FeatureCollection", features: [] };
+/** The neighbourhoods as the analysis ("always") has them; `neighbourhoods` is them at the time chosen. */
+let always: GeoJSON.FeatureCollection = { type: "FeatureCollection", features: [] };
 let facilities: GeoJSON.FeatureCollection = { type: "FeatureCollection", features: [] };
 let openPanel: (() => void) | null = null;
 let lastFocus: HTMLElement | null = null;
@@ -221,6 +223,7 @@ function styleGaps(): void {
 function setBand(b: Band): void {
   band = b;
   if (map.getLayer(layerId("neighbourhoods"))) map.setPaintProperty(layerId("neighbourhoods"), "fill-color", shareExpr(band));
+  if (map.getLayer("time-neighbourhoods")) map.setPaintProperty("time-neighbourhoods", "fill-color", shareExpr(band));
   styleGaps();
   buildSidebar();
   renderTable();
@@ -228,7 +231,72 @@ function setBand(b: Band): void {
   openPanel?.();
 }
 
+/** The neighbourhoods at the time chosen, drawn over the analysis' colours; "always" shows the
+ * analysis itself. The table, the panel and scenario comparisons follow the time. */
+async function setTime(c: TimeChoice): Promise<void> {
+  setTimeChoice(c);
+  buildTimes();
+  const status = document.getElementById("time-status") as HTMLElement;
+  const tiled = layerId("neighbourhoods");
+  const q = timeParams();
+  let closed = 0;
+  if (!q) {
+    neighbourhoods = always;
+    if (map.getLayer("time-neighbourhoods")) map.setLayoutProperty("time-neighbourhoods", "visibility", "none");
+    if (map.getLayer(tiled)) map.setLayoutProperty(tiled, "visibility", "visible");
+    status.textContent = "";
+  } else {
+    status.textContent = "…";
+    try {
+      const r = await fetch(`/api/neighbourhoods?${q}`);
+      const fc = (await r.json()) as GeoJSON.FeatureCollection & { time?: { closed_facilities?: number }; error?: string };
+      if (!r.ok) throw new Error(fc.error ?? r.statusText);
+      if (currentTime() !== c) return;
+      neighbourhoods = fc;
+      closed = fc.time?.closed_facilities ?? 0;
+      const src = map.getSource("time-neighbourhoods") as maplibregl.GeoJSONSource | undefined;
+      if (src) src.setData(fc);
+      else {
+        map.addSource("time-neighbourhoods", { type: "geojson", data: fc });
+        const opacity = map.getLayer(tiled) ? map.getPaintProperty(tiled, "fill-opacity") : 0.5;
+        map.addLayer({ id: "time-neighbourhoods", type: "fill", source: "time-neighbourhoods", paint: { "fill-color": shareExpr(band), "fill-opacity": (opacity ?? 0.5) as number } }, map.getLayer(tiled) ? tiled : undefined);
+      }
+      map.setLayoutProperty("time-neighbourhoods", "visibility", "visible");
+      if (map.getLayer(tiled)) map.setLayoutProperty(tiled, "visibility", "none");
+      status.textContent = t("timeStatus", { when: t(`time_${c}` as Key), n: int(closed) });
+    } catch {
+      status.textContent = t("timeError");
+      return;
+    }
+  }
+  renderTable();
+  renderScenario();
+  openPanel?.();
+  announce("said", status.textContent || t("time_always"));
+}
+
+/** The time control: a radio group like the age bands. */
+function buildTimes(): void {
+  const box = document.getElementById("times") as HTMLElement;
+  box.replaceChildren();
+  const now = currentTime();
+  for (const c of TIMES) {
+    const btn = el("button", { type: "button", role: "radio", "aria-checked": String(c === now), tabindex: c === now ? "0" : "-1", title: t(`timeHelp_${c}` as Key) }, t(`time_${c}` as Key));
+    btn.addEventListener("click", () => void setTime(c));
+    btn.addEventListener("keydown", (e) => {
+      const i = TIMES.indexOf(c);
+      const n = TIMES.length;
+      const next = e.key === "ArrowRight" || e.key === "ArrowDown" ? TIMES[(i + 1) % n] : e.key === "ArrowLeft" || e.key === "ArrowUp" ? TIMES[(i + n - 1) % n] : undefined;
+      if (!next) return;
+      e.preventDefault();
+      void setTime(next).then(() => (document.querySelector('#times [aria-checked="true"]') as HTMLElement | null)?.focus({ preventScroll: true }));
+    });
+    box.append(btn);
+  }
+}
+
 function buildSidebar(): void {
+  buildTimes();
   const bands = document.getElementById("bands") as HTMLElement;
   bands.replaceChildren();
   for (const b of BANDS) {
@@ -437,6 +505,7 @@ map.on("load", async () => {
   initScenarios({ map, band: () => band, neighbourhoods: () => neighbourhoods, facilities: () => facilities });
   const [n, f] = await Promise.all([fetch("/api/neighbourhoods").then((r) => r.json()), fetch("/api/facilities").then((r) => r.json())]);
   neighbourhoods = n;
+  always = n;
   facilities = f;
   buildSearch();
   renderTable();

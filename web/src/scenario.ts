@@ -8,7 +8,7 @@
 //
 // Without a stored scenario, edits form an unsaved sketch answered by POST /api/compare.
 import maplibregl from "maplibre-gl";
-import { BANDS, type Band, KINDS, el, kindName, layerId, legend } from "./common";
+import { BANDS, type Band, KINDS, el, kindName, layerId, legend, timeParams } from "./common";
 import { bandLimit, int, pct, pointsBetween, signed, standardNamed } from "./format";
 import { lang, t, type Key } from "./i18n";
 import { ApiError, type Json, atLeast, errorText, onSession, request as api, role, session, setEditKey, when } from "./api";
@@ -85,7 +85,12 @@ export interface ScenarioHost {
 }
 
 /** What the comparisons ask for besides the table: 100 m cells and the gap areas after. */
-const COMPARE_EXTRAS = "cells=100&gaps=1";
+const COMPARE_BASE = "cells=100&gaps=1";
+/** What every comparison asks for besides its rows, at the time the map shows. */
+const extras = (): string => {
+  const time = timeParams();
+  return time ? `${COMPARE_BASE}&${time}` : COMPARE_BASE;
+};
 const facilityLayers = () => [layerId("facility_points"), layerId("facility_areas")];
 
 let host: ScenarioHost;
@@ -227,7 +232,7 @@ function controls(): void {
 }
 
 async function storedComparison(id: number): Promise<Comparison | null> {
-  return edits.length ? ((await api("GET", `/api/scenarios/${id}/compare?${COMPARE_EXTRAS}`)) as unknown as Comparison) : null;
+  return edits.length ? ((await api("GET", `/api/scenarios/${id}/compare?${extras()}`)) as unknown as Comparison) : null;
 }
 
 async function loadComments(id: number): Promise<Comment[]> {
@@ -440,7 +445,7 @@ async function addEdit(edit: Edit): Promise<void> {
       comparison = await storedComparison(scenarioId);
     } else {
       const next = [...edits, edit];
-      comparison = (await api("POST", `/api/compare?${COMPARE_EXTRAS}`, { edits: next })) as unknown as Comparison;
+      comparison = (await api("POST", `/api/compare?${extras()}`, { edits: next })) as unknown as Comparison;
       edits = next;
     }
     standardNamed(comparison?.standard);
@@ -460,7 +465,7 @@ async function removeEdit(position: number): Promise<void> {
       comparison = await storedComparison(scenarioId);
     } else {
       const next = edits.filter((_, i) => i !== position);
-      comparison = next.length ? ((await api("POST", `/api/compare?${COMPARE_EXTRAS}`, { edits: next })) as unknown as Comparison) : null;
+      comparison = next.length ? ((await api("POST", `/api/compare?${extras()}`, { edits: next })) as unknown as Comparison) : null;
       edits = next;
     }
     if (!edits.length) comparison = null;

@@ -101,9 +101,13 @@ async fn start(token: EditToken) -> Server {
 
 /// [`start`], with reading public or private.
 async fn start_with(token: EditToken, private: bool) -> Server {
+    start_city(city(), token, private).await
+}
+
+/// [`start_with`] for any city.
+async fn start_city(c: City, token: EditToken, private: bool) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let gpkg = dir.path().join("city.gpkg");
-    let c = city();
     store::write_city(&gpkg, &c).unwrap();
     let setup = ScenarioSetup {
         standards: Standards::default_din18034(),
@@ -586,4 +590,106 @@ async fn every_scenario_route_is_documented_and_answers() {
         }
     }
     s.stop();
+}
+
+/// Time: n1 opens Mo-Fr 08:00-18:00 only. On Saturday 10 July 2027 at 15:00 it is closed, so
+/// west's 10 children aged 0–5 are not served; on Monday 5 July at 10:00 they are. A play street
+/// on the footway w10 (Saturdays 14–18) lies along every home: inside its hours it serves all
+/// 60 children (before: none, with n1 closed); on Monday morning it does not hold.
+#[tokio::test]
+async fn questions_at_a_time() {
+    let mut c = city();
+    c.facilities[0].opening_hours = Some("Mo-Fr 08:00-18:00".into());
+    let server = start_city(c, EditToken::new(TOKEN, "test").unwrap(), false).await;
+    let share = |fc: &Value, id: &str| {
+        let f = fc["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["properties"]["id"] == id)
+            .unwrap();
+        f["properties"]["served_share_age_0_5"].clone()
+    };
+    let saturday = "at=Sa%2015:00&date=2027-07-05";
+    let monday = "at=Mo%2010:00&date=2027-07-05";
+    let (status, fc) = server.get(&format!("/api/neighbourhoods?{saturday}")).await;
+    assert_eq!(status, StatusCode::OK, "{fc}");
+    assert_eq!(share(&fc, "west"), json!(0.0));
+    assert_eq!(fc["time"]["closed_facilities"], 1);
+    assert_eq!(
+        fc["time"]["spans"],
+        json!([["2027-07-10T15:00", "2027-07-10T15:00"]])
+    );
+    let (_, fc) = server.get(&format!("/api/neighbourhoods?{monday}")).await;
+    assert_eq!(share(&fc, "west"), json!(1.0));
+    // Reach: n1 is listed on Monday morning only.
+    let facilities = |fc: &Value| {
+        fc["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["properties"]["type"] == "facility")
+            .count()
+    };
+    let (_, r) = server
+        .get(&format!("/api/reach?lon=9.501&lat=47.14&{saturday}"))
+        .await;
+    assert_eq!(facilities(&r), 0, "{r}");
+    let (_, r) = server
+        .get(&format!("/api/reach?lon=9.501&lat=47.14&{monday}"))
+        .await;
+    assert_eq!(facilities(&r), 1, "{r}");
+    // A play street, compared at a time: before and after both at that time.
+    let street = json!([{"op": "play_street", "ways": ["w10"], "hours": "Sa 14:00-18:00"}]);
+    let compare = |q: String| {
+        let body = street.to_string();
+        let server = &server;
+        async move {
+            server
+                .call("POST", &format!("/api/compare?{q}"), Some(&body), None)
+                .await
+        }
+    };
+    let (status, v) = compare(saturday.to_string()).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["totals"]["gained"]["total"], 60.0, "{v}");
+    assert_eq!(v["time"]["at"], "Sa 15:00");
+    let (_, v) = compare(monday.to_string()).await;
+    assert_eq!(v["totals"]["gained"]["total"], 0.0, "{v}");
+    // Bad times and streets: 400 / 422 naming the problem.
+    let (status, v) = server
+        .get("/api/neighbourhoods?window=Mo-Fr%2018:00-14:00")
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .contains("ends before it starts"),
+        "{v}"
+    );
+    let (status, v) = server
+        .get("/api/reach?lon=9.501&lat=47.14&at=Samstag")
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .contains("parameter at: invalid time 'Samstag'"),
+        "{v}"
+    );
+    let missing = json!([{"op": "play_street", "ways": ["w99"], "hours": "Sa 14:00-18:00"}]);
+    let (status, v) = server
+        .call("POST", "/api/compare", Some(&missing.to_string()), None)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .contains("no street w99 in this city's walking network"),
+        "{v}"
+    );
+    server.stop();
 }

@@ -1344,7 +1344,78 @@ mod tests {
                 osm_id: OsmId::Node(3),
                 area_m2: 1234.25,
             },
+            Edit::PlayStreet(model::scenario::PlayStreet {
+                name: Some("Sommerstraße".into()),
+                ways: vec![4711, 4712],
+                geometry: geo_types::MultiLineString(vec![
+                    geo_types::LineString::from(vec![(9.5, 47.1), (9.501, 47.1)]),
+                    geo_types::LineString::from(vec![(9.501, 47.1), (9.502, 47.1)]),
+                ])
+                .into(),
+                width_m: 7.5,
+                hours: "Sa 14:00-18:00".into(),
+                dates: model::time::Dates {
+                    from: model::time::NaiveDate::from_ymd_opt(2027, 7, 1),
+                    to: model::time::NaiveDate::from_ymd_opt(2027, 8, 31),
+                },
+            }),
+            Edit::OpenAfterHours {
+                osm_id: OsmId::Way(42),
+                hours: "Mo-Fr 15:00-19:00".into(),
+                dates: model::time::Dates::default(),
+            },
         ]
+    }
+
+    #[test]
+    fn files_from_before_play_streets_take_them_and_keep_their_edits() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = city_file(dir.path());
+        {
+            // The edits table as files made before play streets have it.
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(&format!(
+                "CREATE TABLE {SCENARIOS_TABLE} (
+                   id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE,
+                   description TEXT NOT NULL DEFAULT '', created TEXT NOT NULL,
+                   updated TEXT NOT NULL, edit_count INTEGER NOT NULL DEFAULT 0);
+                 CREATE TABLE {EDITS_TABLE} (
+                   scenario_id INTEGER NOT NULL REFERENCES {SCENARIOS_TABLE}(id),
+                   position INTEGER NOT NULL,
+                   edit TEXT NOT NULL CHECK (edit IN ('add', 'remove', 'set_access', 'enlarge')),
+                   osm_id TEXT, kind TEXT, name TEXT, access TEXT, area_m2 REAL, geometry BLOB,
+                   PRIMARY KEY (scenario_id, position));
+                 INSERT INTO {SCENARIOS_TABLE} (name, created, updated, edit_count)
+                   VALUES ('alt', '2025-01-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z', 1);
+                 INSERT INTO {EDITS_TABLE} (scenario_id, position, edit, osm_id)
+                   VALUES (1, 0, 'remove', 'w42');"
+            ))
+            .unwrap();
+            // The old CHECK refuses the new edits.
+            let refused = conn.execute(
+                &format!("INSERT INTO {EDITS_TABLE} (scenario_id, position, edit) VALUES (1, 1, 'play_street')"),
+                [],
+            );
+            assert!(refused.is_err());
+        }
+        // A reader of a file it cannot write sees the old edit without the new column.
+        let mut perms = std::fs::metadata(&path).unwrap().permissions();
+        perms.set_readonly(true);
+        std::fs::set_permissions(&path, perms.clone()).unwrap();
+        let reader = ScenarioStore::open(&path).unwrap();
+        assert!(!reader.is_writable());
+        assert_eq!(reader.get("alt").unwrap().edits, every_edit()[3..4]);
+        drop(reader);
+        #[allow(clippy::permissions_set_readonly_false)]
+        perms.set_readonly(false);
+        std::fs::set_permissions(&path, perms).unwrap();
+        let mut store = ScenarioStore::open(&path).unwrap();
+        for e in &every_edit()[6..] {
+            store.add_edit("alt", e).unwrap();
+        }
+        let mut want = every_edit()[3..4].to_vec();
+        want.extend_from_slice(&every_edit()[6..]);
+        assert_eq!(store.get("alt").unwrap().edits, want);
     }
 
     #[test]
