@@ -24,6 +24,8 @@ cp "$CITY" "$WORK/city.gpkg"
 python3 - "$WORK/city.gpkg" <<'PY'
 import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
+if not any(r[1] == "opening_hours" for r in c.execute("PRAGMA table_info(facilities)")):
+    c.execute("ALTER TABLE facilities ADD COLUMN opening_hours TEXT")  # imported before issue 19
 for f in ["ST_IsEmpty", "ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY"]:
     c.create_function(f, 1, lambda g: None)
 c.executescript("""

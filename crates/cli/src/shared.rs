@@ -264,6 +264,7 @@ impl server::ReportMaker for CouncilReports {
                 None => report::Scope::All,
             },
             generated: report::today_utc(),
+            time: None,
         };
         report::render(
             engine.city(),

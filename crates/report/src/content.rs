@@ -68,6 +68,7 @@ pub(crate) fn build(
     chosen: &[usize],
     lang: Lang,
     generated: &str,
+    time: Option<&str>,
 ) -> Content {
     let document = analysis.document();
     let rows: Vec<&NeighbourhoodRow> = document.neighbourhoods.iter().collect();
@@ -133,7 +134,7 @@ pub(crate) fn build(
             )
         })
         .unwrap_or_default();
-    let facts = vec![
+    let mut facts = vec![
         (lang.t(&text::AREA).to_string(), area),
         (
             lang.t(&text::STANDARD).to_string(),
@@ -162,6 +163,9 @@ pub(crate) fn build(
         ),
         (lang.t(&text::GENERATED).to_string(), generated.to_string()),
     ];
+    if let Some(time) = time {
+        facts.push((lang.t(&text::TIME).to_string(), time.to_string()));
+    }
 
     // Need ranking of all neighbourhoods.
     let mut order: Vec<usize> = (0..rows.len()).collect();

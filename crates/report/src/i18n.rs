@@ -139,6 +139,10 @@ pub(crate) mod text {
     pub const SOURCE_FILE: T = T("Quelldatei", "Source file");
     pub const POPULATION_SOURCE: T = T("Bevölkerung", "Population");
     pub const GENERATED: T = T("Erstellt am", "Generated on");
+    pub const TIME: T = T(
+        "Zeitpunkt (nur dann geöffnete Einrichtungen gezählt)",
+        "Time (only facilities open then counted)",
+    );
     pub const UNKNOWN: T = T("unbekannt", "unknown");
     pub const OVERVIEW_CAPTION: T = T(
         "Übersicht: Sozialräume nach Versorgung der Kinder unter 6 (rot: wenige versorgt, gelb: die meisten, blau: alle); Versorgungslücken rot umrandet.",

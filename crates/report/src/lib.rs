@@ -51,6 +51,9 @@ pub struct ReportOptions {
     pub scope: Scope,
     /// The generation date printed on the title page (e.g. [`today_utc`]).
     pub generated: String,
+    /// The time the figures are about, as printed (`Sa 15:00 (2027-07-10T15:00), …`), when the
+    /// analysis was made at a moment or window; `None`: always.
+    pub time: Option<String>,
 }
 
 /// Why a report could not be made.
@@ -123,6 +126,7 @@ pub fn render(
         &chosen,
         options.lang,
         &options.generated,
+        options.time.as_deref(),
     );
     let maps = map_figure::MapData::new(city, graph, standards, analysis);
     match options.format {

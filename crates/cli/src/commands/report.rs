@@ -51,6 +51,8 @@ pub struct Args {
     /// The report file (written completely or not at all; an existing file is replaced).
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
+    #[command(flatten)]
+    pub time: crate::args::TimeArg,
 }
 
 /// Runs `spielraum report`.
@@ -78,12 +80,35 @@ pub fn run(args: Args) -> Result<()> {
         }
     });
     let standards = args.standards.resolve()?;
+    let when = args.time.resolve()?;
     let Analyzed {
         city,
         graph,
         analysis,
         ..
     } = analyze(&args.city, &standards, false)?;
+    // At a time: the figures of the facilities open then (the graph is the city's own).
+    let (analysis, time) = match &when {
+        None => (analysis, None),
+        Some(when) => {
+            crate::args::warn_unread_hours(&city.facilities);
+            let at = analysis::time::analyze_at(&city, &graph, &standards, &[], Some(when))
+                .map_err(|e| anyhow::Error::new(super::Internal(e.to_string())))?;
+            let note = analysis::time::time_json(when, &city.facilities);
+            let spans: Vec<String> = when.span_texts().iter().map(|s| s.join("–")).collect();
+            let time = format!(
+                "{} ({}); {} {}",
+                when.text,
+                spans.join(", "),
+                note["closed_facilities"],
+                match args.lang {
+                    LangArg::De => "Einrichtungen dann geschlossen",
+                    LangArg::En => "facilities closed then",
+                }
+            );
+            (at, Some(time))
+        }
+    };
     let options = report::ReportOptions {
         format: match format {
             FormatArg::Pdf => report::Format::Pdf,
@@ -98,6 +123,7 @@ pub fn run(args: Args) -> Result<()> {
             None => report::Scope::All,
         },
         generated: report::today_utc(),
+        time,
     };
     let bytes =
         report::render(&city, &graph, &standards, &analysis, &options).map_err(|e| match e {
