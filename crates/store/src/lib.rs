@@ -461,7 +461,22 @@ fn read_city_layers<R: Send>(
     let mut city =
         city::city_from_layers(layers, (ways, nodes), meta).map_err(|e| e.in_file(path))?;
     city.sources = read_sources(&conn).map_err(|e| e.in_file(path))?;
+    city.social = read_social(&conn).map_err(|e| e.in_file(path))?;
     Ok((city, made))
+}
+
+/// The social indicators (`social_indicators` and its labels); empty for a city imported
+/// without `--social`.
+fn read_social(conn: &Connection) -> Result<Vec<model::SocialIndicator>, StoreError> {
+    if !layer_exists(conn, city::SOCIAL_LAYER)? {
+        return Ok(Vec::new());
+    }
+    let labels = if layer_exists(conn, city::SOCIAL_LABELS_LAYER)? {
+        layer::read_layer_conn(conn, city::SOCIAL_LABELS_LAYER)?
+    } else {
+        city::social_layers(&[])[1].clone()
+    };
+    city::social_from_layers(&layer::read_layer_conn(conn, city::SOCIAL_LAYER)?, &labels)
 }
 
 /// The `data_sources` table; empty for a file written before sources were recorded.
@@ -681,6 +696,21 @@ mod tests {
                     data_as_of: None,
                     licence: None,
                     attribution: Some("© Amt für Statistik Berlin-Brandenburg".into()),
+                },
+            ],
+            social: vec![
+                model::SocialIndicator {
+                    key: "sgb2".into(),
+                    label_de: "Anteil SGB II".into(),
+                    label_en: "Share SGB II".into(),
+                    values: [("r8".to_string(), 0.25)].into_iter().collect(),
+                },
+                // No area has a value: the label row alone keeps it.
+                model::SocialIndicator {
+                    key: "single_parent".into(),
+                    label_de: "Alleinerziehende".into(),
+                    label_en: "Single parents".into(),
+                    values: Default::default(),
                 },
             ],
         }
