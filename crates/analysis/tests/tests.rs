@@ -7,5 +7,6 @@ mod demo;
 mod effects;
 mod reach;
 mod scenario;
+mod social_need;
 mod suggest;
 mod worked_example;
