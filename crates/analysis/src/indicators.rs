@@ -74,6 +74,14 @@ pub enum AnalysisError {
     },
 }
 
+impl AnalysisError {
+    /// Whether the error lies in the user's input (standard and city do not fit together), not
+    /// in the program.
+    pub fn is_input_error(&self) -> bool {
+        matches!(self, AnalysisError::UnknownSocialIndicator { .. })
+    }
+}
+
 /// Checks that every social indicator the standard's `[need.social]` weighs is in the city's
 /// social table (indicators of the table that the standard does not weigh are left out of the
 /// score).
@@ -217,6 +225,43 @@ pub struct SocialTerm {
     pub label_en: String,
     /// Its weight in the standard's `[need.social]`.
     pub weight: f64,
+}
+
+/// A need part's key in words: the band's unserved children, the play-area deficit, or the
+/// social indicator's label from `terms` (the key itself if unknown).
+///
+/// ```
+/// use spielraum_analysis::{SocialTerm, need_part_label};
+/// use spielraum_analysis::names::Lang;
+/// let terms = [SocialTerm { key: "sgb2".into(), label_de: "Anteil SGB II".into(),
+///     label_en: "SGB II share".into(), weight: 2.0 }];
+/// assert_eq!(need_part_label("sgb2", &terms, Lang::De), "Anteil SGB II");
+/// assert_eq!(need_part_label("age_0_5", &terms, Lang::En), "unserved children 0–5");
+/// assert_eq!(need_part_label("play_area", &terms, Lang::De), "zu wenig Spielfläche");
+/// ```
+pub fn need_part_label(key: &str, terms: &[SocialTerm], lang: crate::names::Lang) -> String {
+    use crate::names::Lang::{De, En};
+    let fixed = match (key, lang) {
+        ("age_0_5", De) => Some("unversorgte Kinder 0–5"),
+        ("age_6_11", De) => Some("unversorgte Kinder 6–11"),
+        ("age_12_17", De) => Some("unversorgte Jugendliche 12–17"),
+        ("play_area", De) => Some("zu wenig Spielfläche"),
+        ("age_0_5", En) => Some("unserved children 0–5"),
+        ("age_6_11", En) => Some("unserved children 6–11"),
+        ("age_12_17", En) => Some("unserved young people 12–17"),
+        ("play_area", En) => Some("too little play area"),
+        _ => None,
+    };
+    if let Some(f) = fixed {
+        return f.to_string();
+    }
+    terms.iter().find(|t| t.key == key).map_or_else(
+        || key.to_string(),
+        |t| match lang {
+            De => t.label_de.clone(),
+            En => t.label_en.clone(),
+        },
+    )
 }
 
 /// The social terms of `standards` with the labels of `social`'s indicators (the key where the

@@ -21,7 +21,7 @@ pub use export::{
 pub use gaps::{GAP_CELL_M, GapArea, GapOutlines};
 pub use indicators::{
     Analysis, AnalysisError, Candidate, NET_AREA_FACILITIES, NeighbourhoodIndicators, Reach,
-    SocialTerm, analyze_reach, analyze_reach_weighted, check_social, social_terms,
+    SocialTerm, analyze_reach, analyze_reach_weighted, check_social, need_part_label, social_terms,
     weighted_area_m2,
 };
 pub use reach::{

@@ -96,7 +96,7 @@ fn table(a: &Analysis, city: &model::City) -> String {
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "{:>4}  {:<24} {:>7} {:>17} {:>17} {:>17} {:>9} {:>9} {:>9}",
+        "{:>4}  {:<24} {:>7} {:>17} {:>17} {:>17} {:>9} {:>9} {:>9}  main driver",
         "need",
         "neighbourhood",
         "pop",
@@ -120,7 +120,7 @@ fn table(a: &Analysis, city: &model::City) -> String {
         let name: String = n.name.chars().take(24).collect();
         let _ = writeln!(
             out,
-            "{:>4}  {:<24} {:>7.0} {:>17} {:>17} {:>17} {:>9.0} {:>9} {:>9}",
+            "{:>4}  {:<24} {:>7.0} {:>17} {:>17} {:>17} {:>9.0} {:>9} {:>9}  {}",
             n.need_rank,
             name,
             n.population_total,
@@ -130,12 +130,16 @@ fn table(a: &Analysis, city: &model::City) -> String {
             n.play_area_m2,
             opt(n.play_area_m2_per_child(), 1),
             opt(n.play_area_m2_per_child_2sfca, 1),
+            n.need_driver().map_or("–".to_string(), |k| {
+                analysis::need_part_label(k, &a.social_terms, analysis::names::Lang::En)
+            }),
         );
     }
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "served = share of the band's children within walking distance; gap = children outside it."
+        "served = share of the band's children within walking distance; gap = children outside it;\n\
+         main driver = the largest part of the need score (docs/methods.md, \"Need score\")."
     );
     if let Some(g) = a.gap_areas.first() {
         // Described by the nearest street and its neighbourhood, the position in brackets.
