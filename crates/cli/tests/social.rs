@@ -217,6 +217,26 @@ fn a_social_table_is_stored_and_drives_the_need_ranking() {
         "{table}"
     );
 
+    // The council report's need ranking names the driver in German: Großmühle's is the
+    // indicator's German label.
+    let html = t.dir.path().join("bericht.html");
+    let o = spielraum(&[
+        "report",
+        s(&gpkg),
+        "--all",
+        "--standards",
+        s(&standards),
+        "--format",
+        "html",
+        "--out",
+        s(&html),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let html = std::fs::read_to_string(&html).unwrap();
+    assert!(html.contains("vor allem"), "no driver column");
+    assert!(html.contains("Kinder in SGB-II-Haushalten"), "no German label");
+    assert!(html.contains("unversorgte Kinder 0–5"), "no band driver");
+
     // A standard weighing an indicator the table lacks: one line naming it, exit 1.
     std::fs::write(&standards, format!("{din}\n[need.social]\nsgb3 = 1.0\n")).unwrap();
     let o = spielraum(&["analyze", s(&gpkg), "--standards", s(&standards)]);

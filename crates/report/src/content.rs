@@ -163,6 +163,17 @@ pub(crate) fn build(
         (lang.t(&text::GENERATED).to_string(), generated.to_string()),
     ];
 
+    // What drives each neighbourhood's need score, in words.
+    let names_lang = match lang {
+        Lang::De => analysis::names::Lang::De,
+        Lang::En => analysis::names::Lang::En,
+    };
+    let driver = |r: &NeighbourhoodRow| {
+        r.need_driver.as_deref().map_or_else(dash, |k| {
+            analysis::need_part_label(k, &document.social_indicators, names_lang)
+        })
+    };
+
     // Need ranking of all neighbourhoods.
     let mut order: Vec<usize> = (0..rows.len()).collect();
     order.sort_by_key(|&i| rows[i].need_rank);
@@ -179,6 +190,7 @@ pub(crate) fn build(
             lang.t(&crate::i18n::T("ohne Versorgung", "not served"))
                 .into(),
             lang.t(&crate::i18n::T("m² je Kind", "m² per child")).into(),
+            lang.t(&text::MAIN_DRIVER).into(),
         ],
         rows: order
             .iter()
@@ -193,6 +205,7 @@ pub(crate) fn build(
                 cells.extend(AgeBand::ALL.iter().map(|&b| pct(r.served_share.get(b))));
                 cells.push(lang.integer(gap_total(r)));
                 cells.push(m2_1(r.play_area_m2_per_child));
+                cells.push(driver(r));
                 cells
             })
             .collect(),
@@ -200,7 +213,7 @@ pub(crate) fn build(
             [one] => order.iter().position(|i| i == one),
             _ => None,
         },
-        numeric: vec![true, false, true, true, true, true, true, true, true],
+        numeric: vec![true, false, true, true, true, true, true, true, true, false],
     };
 
     let target = standards.play_area.target_m2_per_resident;
@@ -209,7 +222,7 @@ pub(crate) fn build(
     let sections = chosen
         .iter()
         .filter_map(|&i| Some((i, *rows.get(i)?)))
-        .map(|(i, r)| section(i, r, standards, target, rows.len(), lang))
+        .map(|(i, r)| section(i, r, &driver(r), standards, target, rows.len(), lang))
         .collect();
     let mut methods: Vec<(String, String)> = text::METHOD_PARAGRAPHS
         .iter()
@@ -296,6 +309,7 @@ fn sources_paragraph(sources: &[DataSource], lang: Lang) -> String {
 fn section(
     index: usize,
     r: &NeighbourhoodRow,
+    driver: &str,
     standards: &Standards,
     target: Option<f64>,
     count: usize,
@@ -305,13 +319,14 @@ fn section(
     let name = r.name.clone();
     let rank = r.need_rank;
     let subtitle = format!(
-        "{}: {} · {}: {}",
+        "{}: {} · {}: {} · {}: {driver}",
         lang.t(&text::NEED_RANK),
         lang.t(&text::RANK_OF)
             .replace("{rank}", &rank.to_string())
             .replace("{count}", &count.to_string()),
         lang.t(&text::NEED_SCORE),
         lang.decimal1(r.need_score * 100.0) + " / 100",
+        lang.t(&text::MAIN_DRIVER),
     );
     let bands = Table {
         header: vec![
