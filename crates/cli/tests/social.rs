@@ -234,7 +234,10 @@ fn a_social_table_is_stored_and_drives_the_need_ranking() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let html = std::fs::read_to_string(&html).unwrap();
     assert!(html.contains("vor allem"), "no driver column");
-    assert!(html.contains("Kinder in SGB-II-Haushalten"), "no German label");
+    assert!(
+        html.contains("Kinder in SGB-II-Haushalten"),
+        "no German label"
+    );
     assert!(html.contains("unversorgte Kinder 0–5"), "no band driver");
 
     // A standard weighing an indicator the table lacks: one line naming it, exit 1.
