@@ -120,6 +120,7 @@ try {
         share: de(h[`served_share_${band}`], 1, "percent"),
         gap: de(h[`gap_children_${band}`]),
         rank: `${h.need_rank} / ${ranked}`,
+        driver: h.need_driver_label?.de ?? "–",
       };
       if (!r || Object.entries(want).some(([k, v]) => r.cells[k] !== v)) bad.push(`${h.name}: ${JSON.stringify(r?.cells)} ≠ ${JSON.stringify(want)}`);
     }

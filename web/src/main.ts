@@ -6,10 +6,10 @@ import "./style.css";
 import maplibregl from "maplibre-gl";
 import { BANDS, type Band, GAP_HATCH, addGapHatch, announce, createMap, el, kindColour, kindName, layerId, legend, motion, reachList, reachSentence, showReach } from "./common";
 import { bandLimit, dec, int, pct, readStandard, standardTitle } from "./format";
-import { type Lang, initialLang, lang, setLang, strings, t, type Key } from "./i18n";
+import { type Lang, initialLang, lang, setLang, t, type Key } from "./i18n";
 import { askLogin, loadMe, loginControl, onSession, session } from "./api";
 import { initScenarios, render as renderScenario, scenarioClick, showFacilityPopup, translate as translateScenario } from "./scenario";
-import { initTable, render as renderTable, select as selectRow } from "./table";
+import { driverLabel, initTable, render as renderTable, select as selectRow } from "./table";
 
 type Props = Record<string, unknown>;
 let band: Band = "age_0_5";
@@ -135,22 +135,12 @@ function neighbourhoodPanel(p: Props): void {
     if (typeof reach === "number") explained(dl2, `${t("playAreaReach")} (${bandName})`, `${dec(reach)} m²`, "explain_playAreaReach", "play_area_2sfca");
     if (typeof p.need_rank === "number") {
       const n = neighbourhoods.features.filter((f) => typeof f.properties?.need_rank === "number").length;
-      const driver = needDriver(p);
+      const driver = driverLabel(p);
       const rank = t("rankOf", { r: int(p.need_rank), n: int(n) });
       explained(dl2, t("needRank"), driver ? t("rankDriver", { rank, driver }) : rank, "explain_rank", "rank");
     }
     panelBody.append(dl2);
   });
-}
-
-/** The largest part of the need score in words: the server's label, else ours for the fixed parts. */
-function needDriver(p: Props): string | null {
-  const key = p.need_driver;
-  if (typeof key !== "string") return null;
-  const given = (p.need_driver_label as Record<string, unknown> | undefined)?.[lang()];
-  if (typeof given === "string") return given;
-  const own = `driver_${key}`;
-  return own in strings.de ? t(own as Key) : key;
 }
 
 /** "0–5: 287 · 6–11: 219 · 12–17: 27" */
