@@ -132,6 +132,7 @@ try {
     "sort:share",
     "sort:gap",
     "sort:rank",
+    "sort:driver",
     "row",
     "(body)",
   ];
