@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use geo_types::{MultiPolygon, polygon};
-use spielraum_ingest::social::{SocialError, SocialMapping, read_social};
 use model::Neighbourhood;
+use spielraum_ingest::social::{SocialError, SocialMapping, read_social};
 
 fn area(id: &str, name: &str) -> Neighbourhood {
     Neighbourhood {
