@@ -328,3 +328,67 @@ fn bad_social_tables_fail_with_one_line_and_leave_the_file_unchanged() {
     fails(&o, "--social alone", "required arguments were not provided");
     assert_eq!(std::fs::read(&gpkg).unwrap(), before);
 }
+
+#[test]
+fn analyze_stores_a_social_table_into_an_existing_city() {
+    let t = setup();
+    let gpkg = t.dir.path().join("city.gpkg");
+    let o = import(&t.pbf, &gpkg, &["--boundaries", s(&t.areas)]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let standards = t.dir.path().join("social-din.toml");
+    let din = std::fs::read_to_string(
+        crate::helpers::workspace_root().join("geodata/standards/din18034.toml"),
+    )
+    .unwrap();
+    std::fs::write(&standards, format!("{din}\n[need.social]\nsgb2 = 2.0\n")).unwrap();
+    let analyze = |table: &Path| {
+        spielraum(&[
+            "analyze",
+            s(&gpkg),
+            "--standards",
+            s(&standards),
+            "--format",
+            "json",
+            "--no-write-back",
+            "--social",
+            s(table),
+            "--social-mapping",
+            s(&t.mapping),
+        ])
+    };
+    // A bad table first: one line, exit 1, the file unchanged.
+    let before = std::fs::read(&gpkg).unwrap();
+    std::fs::write(
+        &t.table,
+        "Gebiet;SGB2_Kinder_Prozent;Alleinerziehende\n01100102;101;0\n",
+    )
+    .unwrap();
+    fails(
+        &analyze(&t.table),
+        "percent above 100",
+        "sozial.csv:2: column SGB2_Kinder_Prozent: 101 is not a percent between 0 and 100",
+    );
+    assert_eq!(std::fs::read(&gpkg).unwrap(), before);
+    // Großmühle (no residents): 2 × 0.5 ÷ (4 + 2) = 0.1667, all of it sgb2.
+    std::fs::write(
+        &t.table,
+        "Gebiet;SGB2_Kinder_Prozent;Alleinerziehende\n01100102;50;0\n",
+    )
+    .unwrap();
+    let o = analyze(&t.table);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let north = json["neighbourhoods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["id"] == "01100102")
+        .unwrap();
+    assert_eq!(north["need_score"], 0.1667);
+    assert_eq!(north["need_driver"], "sgb2");
+    let rows = layer_by_gdal(&gpkg, "social_indicators", &["area_id", "key", "value"]);
+    assert!(
+        rows.contains(&vec!["01100102".to_string(), "sgb2".into(), "0.5".into()]),
+        "{rows:?}"
+    );
+}

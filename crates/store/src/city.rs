@@ -485,16 +485,9 @@ pub(crate) const NETWORK_LAYERS: [&str; 2] = ["walk_ways", "tagged_nodes"];
 
 /// Converts the layers written by [`city_layer`] (in [`CITY_LAYERS`] order without the
 /// [`NETWORK_LAYERS`]) and the walking network read by [`network_from_layers`] back into a city.
-pub(crate) fn city_from_layers(
-    layers: Vec<Layer>,
-    (walk_ways, tagged_nodes): (Vec<WalkWay>, Vec<TaggedNode>),
-    metadata: Vec<(String, String)>,
-) -> Result<City, StoreError> {
-    let [fac, nb, pop, bld, base]: [Layer; 5] = layers
-        .try_into()
-        .map_err(|_| StoreError::Shape("wrong number of city layers".into()))?;
-    let facilities = facilities_from_layer(&fac)?;
-    let neighbourhoods = rows(&nb, &["id", "name", "admin_level", "population"], |r| {
+/// The neighbourhoods of a `neighbourhoods` layer.
+pub(crate) fn neighbourhoods_from_layer(l: &Layer) -> Result<Vec<Neighbourhood>, StoreError> {
+    rows(l, &["id", "name", "admin_level", "population"], |r| {
         let geometry = match r.geometry()? {
             Geometry::MultiPolygon(mp) => mp,
             Geometry::Polygon(p) => MultiPolygon(vec![p]),
@@ -515,7 +508,19 @@ pub(crate) fn city_from_layers(
             geometry,
             population: r.opt_real("population")?,
         })
-    })?;
+    })
+}
+
+pub(crate) fn city_from_layers(
+    layers: Vec<Layer>,
+    (walk_ways, tagged_nodes): (Vec<WalkWay>, Vec<TaggedNode>),
+    metadata: Vec<(String, String)>,
+) -> Result<City, StoreError> {
+    let [fac, nb, pop, bld, base]: [Layer; 5] = layers
+        .try_into()
+        .map_err(|_| StoreError::Shape("wrong number of city layers".into()))?;
+    let facilities = facilities_from_layer(&fac)?;
+    let neighbourhoods = neighbourhoods_from_layer(&nb)?;
     let population = rows(
         &pop,
         &["residents", "age_0_5", "age_6_11", "age_12_17", "source"],

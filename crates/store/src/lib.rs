@@ -258,6 +258,19 @@ pub fn read_facilities(path: &Path) -> Result<Vec<model::Facility>, StoreError> 
     city::facilities_from_layer(&layer).map_err(|e| e.in_file(path))
 }
 
+/// Reads only the `neighbourhoods` layer.
+pub fn read_neighbourhoods(path: &Path) -> Result<Vec<model::Neighbourhood>, StoreError> {
+    let conn = open(path, false)?;
+    let layer = layer::read_layer_conn(&conn, "neighbourhoods").map_err(|e| e.in_file(path))?;
+    city::neighbourhoods_from_layer(&layer).map_err(|e| e.in_file(path))
+}
+
+/// Replaces the social indicator tables (`social_indicators`, `social_indicator_labels`) of the
+/// existing GeoPackage at `path` in one transaction (see [`write_layers`]).
+pub fn write_social(path: &Path, social: &[model::SocialIndicator]) -> Result<(), StoreError> {
+    write_layers(path, &city::social_layers(social))
+}
+
 /// Reads the candidate sites written by [`write_city_with_candidates`] (by OSM id).
 pub fn read_candidate_sites(path: &Path) -> Result<Vec<CandidateSite>, StoreError> {
     let conn = open(path, false)?;

@@ -42,11 +42,44 @@ pub struct Args {
     /// Do not write the `neighbourhood_indicators` and `gap_areas` layers into the GeoPackage.
     #[arg(long)]
     pub no_write_back: bool,
+    /// Store this social indicator table in the GeoPackage first (replacing its
+    /// `social_indicators`), as `import --social` does; needs --social-mapping.
+    #[arg(long, value_name = "FILE.csv", requires = "social_mapping")]
+    pub social: Option<PathBuf>,
+    /// How to read --social (docs/interfaces.md, "Social indicators").
+    #[arg(long, value_name = "FILE.toml", requires = "social")]
+    pub social_mapping: Option<PathBuf>,
+}
+
+/// Reads `--social` with its mapping against the city's neighbourhoods, checks it against the
+/// standard's `[need.social]` and only then replaces the city's social tables (any error
+/// leaves the file unchanged).
+fn store_social(args: &Args, standards: &analysis::Standards) -> Result<()> {
+    use anyhow::Context;
+    let (Some(table), Some(mapping)) = (&args.social, &args.social_mapping) else {
+        return Ok(());
+    };
+    let mapping = ingest::social::SocialMapping::from_file(mapping)?;
+    let areas = store::read_neighbourhoods(&args.city)
+        .with_context(|| format!("cannot read {}", args.city.display()))?;
+    let social = ingest::social::read_social(table, &mapping, &areas)?;
+    let check = model::City {
+        social: social.clone(),
+        ..model::City::default()
+    };
+    analysis::check_social(&check, standards)?;
+    store::write_social(&args.city, &social).with_context(|| {
+        format!(
+            "cannot write the social tables into {}",
+            args.city.display()
+        )
+    })
 }
 
 /// Runs `spielraum analyze`.
 pub fn run(args: Args) -> Result<()> {
     let standards = args.standards.resolve()?;
+    store_social(&args, &standards)?;
     let analyzed = analyze(&args.city, &standards, !args.no_write_back)?;
     let analysis = analyzed.analysis;
     let city = analyzed.city;
