@@ -144,6 +144,7 @@ try {
     "sort:share",
     "sort:gap",
     "sort:rank",
+    "sort:driver",
     "row",
     "(body)",
   ];

@@ -120,6 +120,7 @@ try {
         share: de(h[`served_share_${band}`], 1, "percent"),
         gap: de(h[`gap_children_${band}`]),
         rank: `${h.need_rank} / ${ranked}`,
+        driver: h.need_driver_label?.de ?? "–",
       };
       if (!r || Object.entries(want).some(([k, v]) => r.cells[k] !== v)) bad.push(`${h.name}: ${JSON.stringify(r?.cells)} ≠ ${JSON.stringify(want)}`);
     }
@@ -147,6 +148,8 @@ try {
   const panelText = await page.textContent("#panel");
   const ranked = hoods.filter((h) => typeof h.need_rank === "number").length;
   check(panelText.includes(`Rang ${pick.need_rank} von ${ranked}`), `the panel says "Rang ${pick.need_rank} von ${ranked}"`);
+  const driverText = pick.need_driver_label ? `Rang ${pick.need_rank} von ${ranked} — vor allem: ${pick.need_driver_label.de}` : `Rang ${pick.need_rank} von ${ranked}`;
+  check(panelText.includes(driverText), `the panel names the need's main driver in words ("${driverText}")`);
   check(panelText.includes("Spielfläche je Kind im Stadtteil") && panelText.includes("Erreichbare Spielfläche je Kind (2SFCA)") && panelText.includes("200 m"), "the panel names both area indicators apart and states the 200 m limit of 0–5");
   check((await page.$$("#panel details.whatis")).length >= 4, "each indicator has a “Was bedeutet das?”");
   await page.keyboard.press("Escape");

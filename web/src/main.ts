@@ -9,7 +9,7 @@ import { bandLimit, dec, int, pct, readStandard, standardTitle } from "./format"
 import { type Lang, initialLang, lang, setLang, t, type Key } from "./i18n";
 import { askLogin, loadMe, loginControl, onSession, session } from "./api";
 import { initScenarios, render as renderScenario, scenarioClick, showFacilityPopup, translate as translateScenario } from "./scenario";
-import { initTable, render as renderTable, select as selectRow } from "./table";
+import { driverLabel, initTable, render as renderTable, select as selectRow } from "./table";
 
 type Props = Record<string, unknown>;
 let band: Band = "age_0_5";
@@ -137,7 +137,9 @@ function neighbourhoodPanel(p: Props): void {
     if (typeof reach === "number") explained(dl2, `${t("playAreaReach")} (${bandName})`, `${dec(reach)} m²`, "explain_playAreaReach", "play_area_2sfca");
     if (typeof p.need_rank === "number") {
       const n = neighbourhoods.features.filter((f) => typeof f.properties?.need_rank === "number").length;
-      explained(dl2, t("needRank"), t("rankOf", { r: int(p.need_rank), n: int(n) }), "explain_rank", "rank");
+      const driver = driverLabel(p);
+      const rank = t("rankOf", { r: int(p.need_rank), n: int(n) });
+      explained(dl2, t("needRank"), driver ? t("rankDriver", { rank, driver }) : rank, "explain_rank", "rank");
     }
     panelBody.append(dl2);
   });

@@ -4,10 +4,10 @@
 // the table (German Excel CSV, machine CSV, XLSX, PDF report).
 import { type Band, el, kindColour, kindName, legend } from "./common";
 import { int, pct } from "./format";
-import { lang, t, type Key } from "./i18n";
+import { lang, strings, t, type Key } from "./i18n";
 
 type Props = Record<string, unknown>;
-type Col = "name" | "children" | "share" | "gap" | "rank";
+type Col = "name" | "children" | "share" | "gap" | "rank" | "driver";
 
 export interface TableHost {
   band: () => Band;
@@ -46,7 +46,19 @@ function value(p: Props, col: Col, b: Band): number | string | null {
       return n(`gap_children_${b}`);
     case "rank":
       return n("need_rank");
+    case "driver":
+      return driverLabel(p);
   }
+}
+
+/** The need's main driver in words: the server's label, else ours for the fixed parts; null without. */
+export function driverLabel(p: Props): string | null {
+  const key = p.need_driver;
+  if (typeof key !== "string") return null;
+  const given = (p.need_driver_label as Record<string, unknown> | undefined)?.[lang()];
+  if (typeof given === "string") return given;
+  const own = `driver_${key}`;
+  return own in strings.de ? t(own as Key) : key;
 }
 
 const shareColour = (v: number) => legend.shareStops.reduce((c, [s, col]) => (v >= s ? col : c), legend.shareStops[0]?.[1] ?? legend.noData);
@@ -60,6 +72,7 @@ function header(): void {
     ["share", `${t("colShare")} ${band}`],
     ["gap", `${t("colGap")} ${band}`],
     ["rank", t("colRank")],
+    ["driver", t("colDriver")],
   ];
   const tr = el("tr");
   for (const [col, label] of cols) {
@@ -72,7 +85,7 @@ function header(): void {
       else {
         sortCol = col;
         // Names A–Z, rank 1 first; figures largest first.
-        sortAsc = col === "name" || col === "rank";
+        sortAsc = col === "name" || col === "rank" || col === "driver";
       }
       render();
       (document.querySelector(`#hood-table th[data-col="${col}"] button`) as HTMLElement | null)?.focus();
@@ -120,6 +133,7 @@ export function render(): void {
       shareCell,
       el("td", { "data-col": "gap", "data-value": String(value(p, "gap", b) ?? "") }, int(value(p, "gap", b))),
       el("td", { "data-col": "rank", "data-value": String(rank ?? ""), title: typeof rank === "number" ? t("rankOf", { r: int(rank), n: int(ranked) }) : "" }, typeof rank === "number" ? `${int(rank)} / ${int(ranked)}` : "–"),
+      el("td", { "data-col": "driver" }, driverLabel(p) ?? "–"),
     );
     const choose = () => {
       select(id);
@@ -141,7 +155,7 @@ export function render(): void {
   }
   if (!feats.length) {
     const tr = el("tr");
-    tr.append(el("td", { colspan: "5", class: "muted no-match" }, t("noMatch")));
+    tr.append(el("td", { colspan: "6", class: "muted no-match" }, t("noMatch")));
     body.append(tr);
   }
   renderFacilities();

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::gaps::GapArea;
-use crate::indicators::{Analysis, NeighbourhoodIndicators};
+use std::collections::BTreeMap;
+
+use crate::indicators::{Analysis, NeighbourhoodIndicators, SocialTerm};
 
 fn round_to(x: f64, decimals: i32) -> f64 {
     let f = 10f64.powi(decimals);
@@ -87,6 +89,17 @@ pub struct NeighbourhoodRow {
     /// Need score in [0, 1].
     #[serde(default)]
     pub need_score: f64,
+    /// The need score's weighted parts by key (`age_0_5`, `age_6_11`, `age_12_17`,
+    /// `play_area` when the standard sets a target, each weighed social indicator), 4 decimals;
+    /// they add up to `need_score` (up to rounding). Not a flat column (its keys vary).
+    #[serde(default)]
+    pub need_parts: BTreeMap<String, f64>,
+    /// The key of the largest part (`None` when the score is 0).
+    #[serde(default)]
+    pub need_driver: Option<String>,
+    /// Weighed social indicators without a value for this neighbourhood (their part is 0).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub social_missing: Vec<String>,
     /// Net play area ÷ residents, m².
     #[serde(default)]
     pub play_area_m2_per_resident: Option<f64>,
@@ -116,6 +129,13 @@ impl From<&NeighbourhoodIndicators> for NeighbourhoodRow {
             play_area_m2_per_child_2sfca: area(n.play_area_m2_per_child_2sfca),
             need_rank: n.need_rank,
             need_score: round_to(n.need_score, 4),
+            need_parts: n
+                .need_parts
+                .iter()
+                .map(|(k, v)| (k.clone(), round_to(*v, 4)))
+                .collect(),
+            need_driver: n.need_driver().map(str::to_string),
+            social_missing: n.social_missing.clone(),
             play_area_m2_per_resident: area(n.play_area_m2_per_resident()),
             play_area_m2_per_child_2sfca_by_band: BandValues::from_fn(|b| {
                 area(n.play_area_m2_per_child_2sfca_by_band[b.index()])
@@ -244,6 +264,9 @@ pub struct AnalysisDocument {
     /// Gap areas, rank 1 first.
     #[serde(default)]
     pub gap_areas: Vec<GapRow>,
+    /// The social indicators the need score weighs, with labels and weights (absent without).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub social_indicators: Vec<SocialTerm>,
 }
 
 impl AnalysisDocument {
@@ -283,7 +306,7 @@ fn metadata(a: &Analysis, key: &str) -> Option<String> {
 
 /// Keys of the `analyze --format json` neighbourhood object, in the order their flat columns
 /// are written; other keys follow in the object's order.
-const FLAT_ORDER: [&str; 12] = [
+const FLAT_ORDER: [&str; 13] = [
     "id",
     "name",
     "population",
@@ -296,7 +319,12 @@ const FLAT_ORDER: [&str; 12] = [
     "play_area_m2_per_resident",
     "need_score",
     "need_rank",
+    "need_driver",
 ];
+
+/// Keys of the neighbourhood object left out of the flat properties: their sub-keys depend on
+/// the standard and the social table, so they cannot be fixed columns.
+const NOT_FLAT: [&str; 1] = ["need_parts"];
 
 /// One neighbourhood's object of `analyze --format json` as flat, ordered properties: the one
 /// naming used by the CSV, the GeoJSON export, the GeoPackage layer and the map's vector tiles.
@@ -337,7 +365,7 @@ pub fn flat_properties(neighbourhood: &serde_json::Map<String, Value>) -> Vec<(S
         }
     }
     for (key, v) in neighbourhood {
-        if !FLAT_ORDER.contains(&key.as_str()) {
+        if !FLAT_ORDER.contains(&key.as_str()) && !NOT_FLAT.contains(&key.as_str()) {
             put(key, v);
         }
     }
@@ -387,6 +415,7 @@ impl Analysis {
                 .map(NeighbourhoodRow::from)
                 .collect(),
             gap_areas: self.gap_areas.iter().map(GapRow::from).collect(),
+            social_indicators: self.social_terms.clone(),
         }
     }
 

@@ -55,6 +55,47 @@ pub enum AnalysisError {
     /// The walking network could not be built.
     #[error("walking network: {0}")]
     Network(String),
+    /// The standard's `[need.social]` weighs an indicator the city's social table lacks.
+    #[error(
+        "standard '{standard}': [need.social] weighs '{key}', but the city's social table {}",
+        if available.is_empty() {
+            "is missing (import the city with --social and --social-mapping)".to_string()
+        } else {
+            format!("has only: {}", available.join(", "))
+        }
+    )]
+    UnknownSocialIndicator {
+        /// The standard's name.
+        standard: String,
+        /// The key weighed.
+        key: String,
+        /// The keys the city has.
+        available: Vec<String>,
+    },
+}
+
+impl AnalysisError {
+    /// Whether the error lies in the user's input (standard and city do not fit together), not
+    /// in the program.
+    pub fn is_input_error(&self) -> bool {
+        matches!(self, AnalysisError::UnknownSocialIndicator { .. })
+    }
+}
+
+/// Checks that every social indicator the standard's `[need.social]` weighs is in the city's
+/// social table (indicators of the table that the standard does not weigh are left out of the
+/// score).
+pub fn check_social(city: &City, standards: &Standards) -> Result<(), AnalysisError> {
+    for (key, _) in &standards.need.social {
+        if !city.social.iter().any(|s| &s.key == key) {
+            return Err(AnalysisError::UnknownSocialIndicator {
+                standard: standards.name.clone(),
+                key: key.clone(),
+                available: city.social.iter().map(|s| s.key.clone()).collect(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The indicators of one neighbourhood (raw values; serialised rounded, see `export`).
@@ -85,6 +126,13 @@ pub struct NeighbourhoodIndicators {
     pub need_score: f64,
     /// 1 = most need.
     pub need_rank: usize,
+    /// The need score's weighted parts (key, weight × term ÷ sum of weights), adding up to
+    /// `need_score`: `age_0_5`, `age_6_11`, `age_12_17`, `play_area` (when the standard sets a
+    /// target), then each weighed social indicator by key.
+    pub need_parts: Vec<(String, f64)>,
+    /// The weighed social indicators without a value for this neighbourhood (their term
+    /// counts 0).
+    pub social_missing: Vec<String>,
     /// The outline.
     pub geometry: MultiPolygon<f64>,
 }
@@ -105,6 +153,8 @@ impl NeighbourhoodIndicators {
             play_area_m2_per_child_2sfca: None,
             need_score: 0.0,
             need_rank: 0,
+            need_parts: Vec::new(),
+            social_missing: Vec::new(),
             geometry,
         }
     }
@@ -124,6 +174,18 @@ impl NeighbourhoodIndicators {
     pub fn play_area_m2_per_child(&self) -> Option<f64> {
         let c = self.children();
         (c > 0.0).then(|| self.play_area_m2 / c)
+    }
+
+    /// The key of the largest part of the need score (the first of equal ones); `None` when
+    /// the score is 0.
+    pub fn need_driver(&self) -> Option<&str> {
+        let mut best: Option<&(String, f64)> = None;
+        for p in &self.need_parts {
+            if p.1 > 0.0 && best.is_none_or(|b| p.1 > b.1) {
+                best = Some(p);
+            }
+        }
+        best.map(|p| p.0.as_str())
     }
 
     /// Net play area ÷ residents; `None` without residents.
@@ -147,6 +209,78 @@ pub struct Analysis {
     pub unassigned_residents: f64,
     /// Import facts carried over (`source_timestamp`, `population_source`, …).
     pub metadata: Vec<(String, String)>,
+    /// The social indicators the need score weighs (the standard's `[need.social]`), with
+    /// their labels; empty without.
+    pub social_terms: Vec<SocialTerm>,
+}
+
+/// A social indicator the need score weighs: its key, labels and weight.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SocialTerm {
+    /// The key (`sgb2`), as in `need_parts`.
+    pub key: String,
+    /// German label.
+    pub label_de: String,
+    /// English label.
+    pub label_en: String,
+    /// Its weight in the standard's `[need.social]`.
+    pub weight: f64,
+}
+
+/// A need part's key in words: the band's unserved children, the play-area deficit, or the
+/// social indicator's label from `terms` (the key itself if unknown).
+///
+/// ```
+/// use spielraum_analysis::{SocialTerm, need_part_label};
+/// use spielraum_analysis::names::Lang;
+/// let terms = [SocialTerm { key: "sgb2".into(), label_de: "Anteil SGB II".into(),
+///     label_en: "SGB II share".into(), weight: 2.0 }];
+/// assert_eq!(need_part_label("sgb2", &terms, Lang::De), "Anteil SGB II");
+/// assert_eq!(need_part_label("age_0_5", &terms, Lang::En), "unserved children 0–5");
+/// assert_eq!(need_part_label("play_area", &terms, Lang::De), "zu wenig Spielfläche");
+/// ```
+pub fn need_part_label(key: &str, terms: &[SocialTerm], lang: crate::names::Lang) -> String {
+    use crate::names::Lang::{De, En};
+    let fixed = match (key, lang) {
+        ("age_0_5", De) => Some("unversorgte Kinder 0–5"),
+        ("age_6_11", De) => Some("unversorgte Kinder 6–11"),
+        ("age_12_17", De) => Some("unversorgte Jugendliche 12–17"),
+        ("play_area", De) => Some("zu wenig Spielfläche"),
+        ("age_0_5", En) => Some("unserved children 0–5"),
+        ("age_6_11", En) => Some("unserved children 6–11"),
+        ("age_12_17", En) => Some("unserved young people 12–17"),
+        ("play_area", En) => Some("too little play area"),
+        _ => None,
+    };
+    if let Some(f) = fixed {
+        return f.to_string();
+    }
+    terms.iter().find(|t| t.key == key).map_or_else(
+        || key.to_string(),
+        |t| match lang {
+            De => t.label_de.clone(),
+            En => t.label_en.clone(),
+        },
+    )
+}
+
+/// The social terms of `standards` with the labels of `social`'s indicators (the key where the
+/// table lacks one).
+pub fn social_terms(standards: &Standards, social: &[model::SocialIndicator]) -> Vec<SocialTerm> {
+    standards
+        .need
+        .social
+        .iter()
+        .map(|(key, weight)| {
+            let found = social.iter().find(|s| &s.key == key);
+            SocialTerm {
+                key: key.clone(),
+                label_de: found.map_or_else(|| key.clone(), |s| s.label_de.clone()),
+                label_en: found.map_or_else(|| key.clone(), |s| s.label_en.clone()),
+                weight: *weight,
+            }
+        })
+        .collect()
 }
 
 /// A point representing a facility: the point itself, or a point inside its area.
@@ -232,6 +366,7 @@ pub fn analyze_reach_weighted(
             got: reach.len(),
         });
     }
+    check_social(city, standards)?;
     let nf = city.facilities.len();
     for (unit, list) in reach.iter().enumerate() {
         if let Some(c) = list.iter().find(|c| c.facility >= nf) {
@@ -604,7 +739,7 @@ pub(crate) fn indicators(
     }
     set_play_area(&mut rows, facts);
     set_net_play_area(&mut rows, facts, facilities, &city.metadata);
-    rank_need(&mut rows, standards);
+    rank_need(&mut rows, standards, &city.social);
     Indicators {
         analysis: Analysis {
             standard: standards.name.clone(),
@@ -613,34 +748,71 @@ pub(crate) fn indicators(
             gap_areas: Vec::new(),
             unassigned_residents,
             metadata: city.metadata.clone(),
+            social_terms: social_terms(standards, &city.social),
         },
         units: values,
         ratio,
     }
 }
 
-/// Need score (docs/methods.md): the weighted mean of each band's gap share and the
-/// play-area deficit `max(0, 1 − area per resident ÷ target)`; rank 1 = highest score,
-/// ties broken by more gap children, then by id.
-pub(crate) fn rank_need(rows: &mut [NeighbourhoodIndicators], standards: &Standards) {
+/// Need score (docs/methods.md): the weighted mean of each band's gap share, the
+/// play-area deficit `max(0, 1 − area per resident ÷ target)` and the weighed social
+/// indicators (a share; 0 where a neighbourhood has no value, listed in `social_missing`),
+/// with each weighted part kept in `need_parts`; rank 1 = highest score, ties broken by more
+/// gap children, then by id.
+pub(crate) fn rank_need(
+    rows: &mut [NeighbourhoodIndicators],
+    standards: &Standards,
+    social: &[model::SocialIndicator],
+) {
     let w = &standards.need;
     let target = standards.play_area.target_m2_per_resident;
-    let weight_sum = w.bands.iter().sum::<f64>() + if target.is_some() { w.play_area } else { 0.0 };
-    for row in rows.iter_mut() {
-        let mut s = 0.0;
-        for b in 0..3 {
-            if row.population[b] > 0.0 {
-                s += w.bands[b] * row.gap_children[b] / row.population[b];
-            }
-        }
-        if let (Some(t), Some(per_resident)) = (target, row.play_area_m2_per_resident()) {
-            s += w.play_area * (1.0 - per_resident / t).max(0.0);
-        }
-        row.need_score = if weight_sum > 0.0 {
-            s / weight_sum
+    let weighed: Vec<(&str, f64, Option<&model::SocialIndicator>)> = w
+        .social
+        .iter()
+        .map(|(k, wk)| (k.as_str(), *wk, social.iter().find(|s| &s.key == k)))
+        .collect();
+    let weight_sum = w.bands.iter().sum::<f64>()
+        + if target.is_some() { w.play_area } else { 0.0 }
+        + weighed.iter().map(|(_, wk, _)| wk).sum::<f64>();
+    let share = |x: f64| {
+        if weight_sum > 0.0 {
+            x / weight_sum
         } else {
             0.0
-        };
+        }
+    };
+    for row in rows.iter_mut() {
+        let mut s = 0.0;
+        let mut parts = Vec::with_capacity(4 + weighed.len());
+        for (b, band) in AgeBand::ALL.iter().enumerate() {
+            let mut term = 0.0;
+            if row.population[b] > 0.0 {
+                term = w.bands[b] * row.gap_children[b] / row.population[b];
+                s += term;
+            }
+            parts.push((band.as_str().to_string(), share(term)));
+        }
+        if let Some(t) = target {
+            let mut term = 0.0;
+            if let Some(per_resident) = row.play_area_m2_per_resident() {
+                term = w.play_area * (1.0 - per_resident / t).max(0.0);
+                s += term;
+            }
+            parts.push(("play_area".to_string(), share(term)));
+        }
+        row.social_missing.clear();
+        for (key, wk, indicator) in &weighed {
+            let value = indicator.and_then(|i| i.values.get(&row.id));
+            if value.is_none() {
+                row.social_missing.push(key.to_string());
+            }
+            let term = wk * value.copied().unwrap_or(0.0);
+            s += term;
+            parts.push((key.to_string(), share(term)));
+        }
+        row.need_score = share(s);
+        row.need_parts = parts;
     }
     let mut order: Vec<usize> = (0..rows.len()).collect();
     order.sort_by(|&a, &b| {

@@ -22,7 +22,8 @@ pub use export::{
 pub use gaps::{GAP_CELL_M, GapArea, GapOutlines};
 pub use indicators::{
     Analysis, AnalysisError, Candidate, NET_AREA_FACILITIES, NeighbourhoodIndicators, Reach,
-    analyze_reach, analyze_reach_weighted, weighted_area_m2,
+    SocialTerm, analyze_reach, analyze_reach_weighted, check_social, need_part_label, social_terms,
+    weighted_area_m2,
 };
 pub use reach::{
     analyze, analyze_scenario, build_graph, compute_reach, compute_reach_for, compute_reach_from,

@@ -270,8 +270,10 @@ pub fn analyze_scenario(
         neighbourhoods: city.neighbourhoods.clone(),
         population: city.population.clone(),
         metadata: city.metadata.clone(),
+        social: city.social.clone(),
         ..City::default()
     };
+    crate::indicators::check_social(city, standards)?;
     Ok(analyze_anchored(
         &scenario_city,
         standards,
@@ -290,6 +292,8 @@ pub fn analyze(
     standards: &Standards,
     progress: &dyn Fn(&str),
 ) -> Result<Analysis, AnalysisError> {
+    // A standard weighing social indicators the city lacks fails before the long part.
+    crate::indicators::check_social(city, standards)?;
     progress("walking distances");
     let reach = compute_reach(city, graph, standards);
     progress("indicators");

@@ -102,6 +102,7 @@ impl ScenarioEngine {
                 crate::reach::network_profile(&standards)
             );
         }
+        crate::indicators::check_social(&city, &standards)?;
         let units = unit_origins(&city.population, &graph);
         let reach = compute_reach_from(&city.facilities, &units, &graph, &standards);
         let (fixed, facts, out) = indicators_of(&city, &standards, &reach, &HashSet::new());
@@ -291,6 +292,7 @@ impl ScenarioEngine {
             neighbourhoods: self.city.neighbourhoods.clone(),
             population: population.clone(),
             metadata: self.city.metadata.clone(),
+            social: self.city.social.clone(),
             ..City::default()
         };
         let (_, _, out) = indicators_of(&city, &self.standards, &reach, &scenario.full_weight);
@@ -497,7 +499,7 @@ impl ScenarioEngine {
         }
         set_play_area(&mut rows, &facts);
         set_net_play_area(&mut rows, &facts, facilities, &self.city.metadata);
-        rank_need(&mut rows, &self.standards);
+        rank_need(&mut rows, &self.standards, &self.city.social);
 
         // Gap areas: re-clustered around the units whose unserved children changed.
         let gap_of = |u: usize| value_of(u).gap(&population[u]);
@@ -533,6 +535,7 @@ impl ScenarioEngine {
                 gap_areas,
                 unassigned_residents: self.base.unassigned_residents,
                 metadata: self.base.metadata.clone(),
+                social_terms: self.base.social_terms.clone(),
             },
             changed,
             recomputed_units: touched.len(),
@@ -590,6 +593,7 @@ fn same_values(a: &NeighbourhoodIndicators, b: &NeighbourhoodIndicators) -> bool
         && a.play_area_m2_per_child_2sfca == b.play_area_m2_per_child_2sfca
         && a.need_score == b.need_score
         && a.need_rank == b.need_rank
+        && a.need_parts == b.need_parts
 }
 
 impl Comparison {

@@ -101,12 +101,15 @@ pub struct PlayAreaRule {
 }
 
 /// Weights of the need score's terms.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NeedWeights {
     /// Weight of each band's gap share, indexed by [`AgeBand::index`].
     pub bands: [f64; 3],
     /// Weight of the play-area deficit.
     pub play_area: f64,
+    /// Weight of each social indicator (`[need.social]`, by key in ascending order); empty:
+    /// the score has no social terms.
+    pub social: Vec<(String, f64)>,
 }
 
 /// A resolved, validated planning standard.
@@ -161,6 +164,8 @@ struct RawNeed {
     age_6_11: Spanned<f64>,
     age_12_17: Spanned<f64>,
     play_area: Spanned<f64>,
+    #[serde(default)]
+    social: BTreeMap<String, Spanned<f64>>,
 }
 
 #[derive(Deserialize)]
@@ -256,10 +261,21 @@ impl Standards {
                     check.non_negative(&n.age_12_17, "need.age_12_17")?,
                 ],
                 play_area: check.non_negative(&n.play_area, "need.play_area")?,
+                social: n
+                    .social
+                    .iter()
+                    .map(|(k, w)| {
+                        Ok((
+                            k.clone(),
+                            check.non_negative(w, &format!("need.social.{k}"))?,
+                        ))
+                    })
+                    .collect::<Result<_, StandardsError>>()?,
             },
             None => NeedWeights {
                 bands: [1.0; 3],
                 play_area: 1.0,
+                social: Vec::new(),
             },
         };
         let target = match &raw.play_area.target_m2_per_resident {

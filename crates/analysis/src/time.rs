@@ -100,6 +100,7 @@ pub fn analyze_at(
     edits: &[model::scenario::Edit],
     when: Option<&TimeQuery>,
 ) -> Result<Analysis, TimedError> {
+    crate::indicators::check_social(city, standards)?;
     let scenario = apply_edits_at(&city.facilities, edits, when)?;
     let own_graph = graph_with_closed_streets(city, standards, &scenario)?;
     let graph = own_graph.as_ref().unwrap_or(graph);
@@ -109,6 +110,7 @@ pub fn analyze_at(
         neighbourhoods: city.neighbourhoods.clone(),
         population: city.population.clone(),
         metadata: city.metadata.clone(),
+        social: city.social.clone(),
         ..City::default()
     };
     Ok(analyze_reach_weighted(

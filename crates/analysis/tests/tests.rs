@@ -7,6 +7,7 @@ mod demo;
 mod effects;
 mod reach;
 mod scenario;
+mod social_need;
 mod suggest;
 mod time_town;
 mod worked_example;

@@ -37,7 +37,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Import an OpenStreetMap extract (and optional boundaries / population) into a GeoPackage.
-    Import(commands::import::Args),
+    Import(Box<commands::import::Args>),
     /// Walking distance from every origin to the nearest facility of a kind.
     Nearest(commands::nearest::Args),
     /// Walking isochrone around a point and the facilities inside it (GeoJSON on stdout).
@@ -81,7 +81,7 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let result = std::panic::catch_unwind(|| match cli.command {
-        Command::Import(args) => commands::import::run(args),
+        Command::Import(args) => commands::import::run(*args),
         Command::Nearest(args) => commands::nearest::run(args),
         Command::Reach(args) => commands::reach::run(args),
         Command::Analyze(args) => commands::analyze::run(args),

@@ -33,6 +33,7 @@ impl std::error::Error for Internal {}
 pub fn analyze(path: &Path, standards: &Standards, write_back: bool) -> Result<Analyzed> {
     let mut analyzed =
         analyze_file(path, standards, write_back, &Terminal::new()).map_err(|e| match e {
+            AnalyzeError::Analysis(a) if a.is_input_error() => anyhow::Error::new(a),
             AnalyzeError::Analysis(_) | AnalyzeError::Schema { .. } => {
                 anyhow::Error::new(Internal(e.to_string()))
             }
@@ -72,6 +73,7 @@ pub fn scenario_engine(
     progress: &Terminal,
 ) -> Result<ScenarioEngine> {
     workflow::load::scenario_engine(path, standards, progress).map_err(|e| match e {
+        LoadError::Engine(a) if a.is_input_error() => anyhow::Error::new(a),
         LoadError::Engine(_) => anyhow::Error::new(Internal(e.to_string())),
         e => anyhow::Error::new(e),
     })

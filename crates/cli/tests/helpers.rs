@@ -128,3 +128,12 @@ pub fn rows_of(text: &str, columns: &[&str]) -> Vec<Vec<String>> {
         })
         .collect()
 }
+
+/// Exit 1 and exactly one (non-warning) line on stderr containing `want`.
+pub fn fails(o: &std::process::Output, what: &str, want: &str) {
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{what}: {err}");
+    let lines: Vec<&str> = err.lines().filter(|l| !l.starts_with("warning:")).collect();
+    assert_eq!(lines.len(), 1, "{what}: {err}");
+    assert!(lines[0].contains(want), "{what}: {err}");
+}

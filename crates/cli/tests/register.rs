@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::helpers::{import, pbf_from_opl};
+use crate::helpers::{fails, import, pbf_from_opl};
 
 /// Two houses of the same 0.0002° × 0.0002° footprint at the same latitude (so the same area on
 /// the ellipsoid) in area 01100101 — one without levels (2 assumed), one with 3 — and a garage
@@ -376,15 +376,6 @@ fn bad_registers_fail_with_one_line_and_write_nothing() {
         .filter(|n| n.contains("gpkg"))
         .collect();
     assert_eq!(names, ["city.gpkg"], "no temporary or new GeoPackage left");
-}
-
-/// Exit 1 and exactly one (non-warning) line on stderr containing `want`.
-fn fails(o: &std::process::Output, what: &str, want: &str) {
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{what}: {err}");
-    let lines: Vec<&str> = err.lines().filter(|l| !l.starts_with("warning:")).collect();
-    assert_eq!(lines.len(), 1, "{what}: {err}");
-    assert!(lines[0].contains(want), "{what}: {err}");
 }
 
 #[test]

@@ -15,6 +15,7 @@ mod remote;
 mod report;
 mod scenario;
 mod serve;
+mod social;
 mod sources;
 mod store;
 mod suggest;

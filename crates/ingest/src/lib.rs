@@ -10,4 +10,5 @@ pub mod inventory;
 pub mod osm;
 pub mod population;
 pub mod remote;
+pub mod social;
 pub mod vector;

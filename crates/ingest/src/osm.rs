@@ -967,6 +967,7 @@ pub fn read_osm_into(
         basemap: Vec::new(),
         metadata: Vec::new(),
         sources: Vec::new(),
+        social: Vec::new(),
     };
     city.facilities.sort_by_key(|f| f.osm_id);
     city.tagged_nodes.sort_by_key(|n| n.id);

@@ -6,4 +6,5 @@ mod fuzz_found;
 mod population;
 mod population_demo;
 mod register;
+mod social;
 mod vector;

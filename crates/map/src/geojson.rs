@@ -81,10 +81,13 @@ pub fn public_facility_points(city: &City) -> Json {
 /// `/api/neighbourhoods` properties of one neighbourhood: `id`, `name`, the flat indicator
 /// properties (as in tiles and the GeoJSON export), the nested objects of `analyze --format
 /// json` (`population`, `served_share`, …) as they are, and `has_indicators`.
-/// `population_total` falls back to the GeoPackage's residents.
+/// `population_total` falls back to the GeoPackage's residents. With a need driver,
+/// `need_driver_label` holds it in words (`{"de": …, "en": …}`, social indicators by their
+/// labels in `terms`).
 fn neighbourhood_properties(
     n: &Neighbourhood,
     row: Option<&NeighbourhoodRow>,
+    terms: &[analysis::SocialTerm],
 ) -> Map<String, Json> {
     let mut p = Map::new();
     p.insert("id".into(), n.id.clone().into());
@@ -94,6 +97,14 @@ fn neighbourhood_properties(
             p.extend(nested.into_iter().filter(|(_, v)| v.is_object()));
         }
         p.extend(row.flat());
+        if let Some(key) = &row.need_driver {
+            use analysis::names::Lang;
+            let label = |lang| analysis::need_part_label(key, terms, lang);
+            p.insert(
+                "need_driver_label".into(),
+                serde_json::json!({ "de": label(Lang::De), "en": label(Lang::En) }),
+            );
+        }
         p.insert("id".into(), n.id.clone().into());
         p.insert("name".into(), n.name.clone().into());
     }
@@ -115,8 +126,62 @@ pub fn neighbourhoods_geojson(city: &City, indicators: Option<&AnalysisDocument>
         .iter()
         .map(|n| {
             let row = indicators.and_then(|d| d.neighbourhood(&n.id));
-            feature(&n.geometry.clone().into(), neighbourhood_properties(n, row))
+            let terms = indicators.map_or(&[][..], |d| &d.social_indicators[..]);
+            feature(
+                &n.geometry.clone().into(),
+                neighbourhood_properties(n, row, terms),
+            )
         })
         .collect();
     feature_collection(features)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_need_driver_is_given_in_words_of_both_languages() {
+        let n = Neighbourhood {
+            id: "a".into(),
+            name: "A".into(),
+            admin_level: None,
+            geometry: geo_types::MultiPolygon(Vec::new()),
+            population: None,
+        };
+        let row = |driver: Option<&str>| NeighbourhoodRow {
+            id: "a".into(),
+            name: "A".into(),
+            population: Default::default(),
+            served_share: Default::default(),
+            gap_children: Default::default(),
+            play_area_m2: 0.0,
+            play_area_m2_per_child: None,
+            play_area_m2_per_child_2sfca: None,
+            need_rank: 1,
+            need_score: 0.3,
+            need_parts: Default::default(),
+            need_driver: driver.map(str::to_string),
+            social_missing: Vec::new(),
+            play_area_m2_per_resident: None,
+            play_area_m2_per_child_2sfca_by_band: Default::default(),
+            play_area_net_m2: None,
+        };
+        let terms = [analysis::SocialTerm {
+            key: "sgb2".into(),
+            label_de: "Anteil SGB II".into(),
+            label_en: "SGB II share".into(),
+            weight: 2.0,
+        }];
+        let p = neighbourhood_properties(&n, Some(&row(Some("sgb2"))), &terms);
+        assert_eq!(p["need_driver"], "sgb2");
+        assert_eq!(
+            p["need_driver_label"],
+            serde_json::json!({"de": "Anteil SGB II", "en": "SGB II share"})
+        );
+        let p = neighbourhood_properties(&n, Some(&row(Some("play_area"))), &terms);
+        assert_eq!(p["need_driver_label"]["de"], "zu wenig Spielfläche");
+        let p = neighbourhood_properties(&n, Some(&row(None)), &terms);
+        assert!(!p.contains_key("need_driver_label"));
+    }
 }

@@ -518,4 +518,22 @@ pub struct City {
     pub metadata: Vec<(String, String)>,
     /// Where each layer's data came from (the `data_sources` table).
     pub sources: Vec<provenance::DataSource>,
+    /// Social indicators per neighbourhood (the `social_indicators` table; empty without
+    /// `import --social`), weighed into the need score by the standard's `[need.social]`.
+    pub social: Vec<SocialIndicator>,
+}
+
+/// One social indicator of the neighbourhoods (e.g. the share of children in households
+/// receiving SGB II benefits), read from a city's social table (`import --social`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SocialIndicator {
+    /// Short key the standard's `[need.social]` weights name (`sgb2`).
+    pub key: String,
+    /// German label (`Anteil Kinder in SGB-II-Bedarfsgemeinschaften`); the key if none given.
+    pub label_de: String,
+    /// English label; the German one if none given.
+    pub label_en: String,
+    /// The value per neighbourhood id, a share in [0, 1]; neighbourhoods without a value are
+    /// absent.
+    pub values: std::collections::BTreeMap<String, f64>,
 }

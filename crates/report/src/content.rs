@@ -167,6 +167,17 @@ pub(crate) fn build(
         facts.push((lang.t(&text::TIME).to_string(), time.to_string()));
     }
 
+    // What drives each neighbourhood's need score, in words.
+    let names_lang = match lang {
+        Lang::De => analysis::names::Lang::De,
+        Lang::En => analysis::names::Lang::En,
+    };
+    let driver = |r: &NeighbourhoodRow| {
+        r.need_driver.as_deref().map_or_else(dash, |k| {
+            analysis::need_part_label(k, &document.social_indicators, names_lang)
+        })
+    };
+
     // Need ranking of all neighbourhoods.
     let mut order: Vec<usize> = (0..rows.len()).collect();
     order.sort_by_key(|&i| rows[i].need_rank);
@@ -183,6 +194,7 @@ pub(crate) fn build(
             lang.t(&crate::i18n::T("ohne Versorgung", "not served"))
                 .into(),
             lang.t(&crate::i18n::T("m² je Kind", "m² per child")).into(),
+            lang.t(&text::MAIN_DRIVER).into(),
         ],
         rows: order
             .iter()
@@ -197,6 +209,7 @@ pub(crate) fn build(
                 cells.extend(AgeBand::ALL.iter().map(|&b| pct(r.served_share.get(b))));
                 cells.push(lang.integer(gap_total(r)));
                 cells.push(m2_1(r.play_area_m2_per_child));
+                cells.push(driver(r));
                 cells
             })
             .collect(),
@@ -204,7 +217,7 @@ pub(crate) fn build(
             [one] => order.iter().position(|i| i == one),
             _ => None,
         },
-        numeric: vec![true, false, true, true, true, true, true, true, true],
+        numeric: vec![true, false, true, true, true, true, true, true, true, false],
     };
 
     let target = standards.play_area.target_m2_per_resident;
@@ -213,7 +226,7 @@ pub(crate) fn build(
     let sections = chosen
         .iter()
         .filter_map(|&i| Some((i, *rows.get(i)?)))
-        .map(|(i, r)| section(i, r, standards, target, rows.len(), lang))
+        .map(|(i, r)| section(i, r, &driver(r), standards, target, rows.len(), lang))
         .collect();
     let mut methods: Vec<(String, String)> = text::METHOD_PARAGRAPHS
         .iter()
@@ -300,6 +313,7 @@ fn sources_paragraph(sources: &[DataSource], lang: Lang) -> String {
 fn section(
     index: usize,
     r: &NeighbourhoodRow,
+    driver: &str,
     standards: &Standards,
     target: Option<f64>,
     count: usize,
@@ -309,13 +323,14 @@ fn section(
     let name = r.name.clone();
     let rank = r.need_rank;
     let subtitle = format!(
-        "{}: {} · {}: {}",
+        "{}: {} · {}: {} · {}: {driver}",
         lang.t(&text::NEED_RANK),
         lang.t(&text::RANK_OF)
             .replace("{rank}", &rank.to_string())
             .replace("{count}", &count.to_string()),
         lang.t(&text::NEED_SCORE),
         lang.decimal1(r.need_score * 100.0) + " / 100",
+        lang.t(&text::MAIN_DRIVER),
     );
     let bands = Table {
         header: vec![

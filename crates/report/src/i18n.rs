@@ -150,10 +150,11 @@ pub(crate) mod text {
     );
     pub const RANKING: T = T("Rangfolge nach Handlungsbedarf", "Need ranking");
     pub const RANKING_INTRO: T = T(
-        "Rang 1 = größter Handlungsbedarf. Bedarfswert aus den Versorgungslücken je Altersgruppe und dem Defizit an Spielfläche (siehe Methoden).",
-        "Rank 1 = most need. The need score combines each age band's gap share and the play-area deficit (see methods).",
+        "Rang 1 = größter Handlungsbedarf. Bedarfswert aus den Versorgungslücken je Altersgruppe, dem Defizit an Spielfläche und, wo der Standard sie gewichtet, Sozialindikatoren (siehe Methoden); »vor allem« nennt den größten Anteil daran.",
+        "Rank 1 = most need. The need score combines each age band's gap share, the play-area deficit and, where the standard weighs them, social indicators (see methods); 'main driver' names its largest part.",
     );
     pub const RANK: T = T("Rang", "Rank");
+    pub const MAIN_DRIVER: T = T("vor allem", "main driver");
     pub const NEIGHBOURHOOD: T = T("Sozialraum", "Neighbourhood");
     pub const RESIDENTS: T = T("Einwohner", "Residents");
     pub const CHILDREN: T = T("Kinder", "Children");
@@ -243,8 +244,8 @@ pub(crate) mod text {
         (
             T("Handlungsbedarf", "Need ranking"),
             T(
-                "Bedarfswert = gewichtetes Mittel der Lückenanteile der drei Altersgruppen und des Flächendefizits max(0, 1 − Fläche je Einwohner ÷ Ziel); Gewichte aus dem Standard. Rang 1 = größter Bedarf; bei Gleichstand zählen mehr Kinder ohne Versorgung. Versorgungslücken: Wohnorte nicht versorgter Kinder auf einem 100-m-Raster, zusammenhängende Zellen bilden eine Lücke.",
-                "Need score = weighted mean of the three bands' gap shares and the play-area deficit max(0, 1 − area per resident ÷ target); weights from the standard. Rank 1 = most need; ties go to more children not served. Gap areas: homes of unserved children on a 100 m grid, touching cells form one gap area.",
+                "Bedarfswert = gewichtetes Mittel der Lückenanteile der drei Altersgruppen, des Flächendefizits max(0, 1 − Fläche je Einwohner ÷ Ziel) und der Sozialindikatoren, die der Standard gewichtet (Anteile zwischen 0 und 1, z. B. Kinder in SGB-II-Bedarfsgemeinschaften; ein Gebiet ohne Wert zählt dort 0); Gewichte aus dem Standard. »Vor allem« nennt den Teil mit dem größten Beitrag (Gewicht × Wert ÷ Summe der Gewichte). Rang 1 = größter Bedarf; bei Gleichstand zählen mehr Kinder ohne Versorgung. Versorgungslücken: Wohnorte nicht versorgter Kinder auf einem 100-m-Raster, zusammenhängende Zellen bilden eine Lücke.",
+                "Need score = weighted mean of the three bands' gap shares, the play-area deficit max(0, 1 − area per resident ÷ target) and the social indicators the standard weighs (shares between 0 and 1, e.g. children in households receiving SGB II benefits; an area without a value counts 0 there); weights from the standard. 'Main driver' names the part contributing most (weight × value ÷ sum of weights). Rank 1 = most need; ties go to more children not served. Gap areas: homes of unserved children on a 100 m grid, touching cells form one gap area.",
             ),
         ),
         (

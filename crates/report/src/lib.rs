@@ -157,6 +157,7 @@ mod tests {
             gap_areas: Vec::new(),
             unassigned_residents: 0.0,
             metadata: Vec::new(),
+            social_terms: Vec::new(),
         }
     }
 

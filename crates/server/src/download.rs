@@ -89,6 +89,7 @@ fn header(column: &str, lang: Lang) -> String {
             ),
             "need_score" => ("Handlungsbedarf (Wert 0–1)", "Need score (0–1)"),
             "need_rank" => ("Handlungsbedarf (Rang)", "Need rank"),
+            "need_driver" => ("Handlungsbedarf vor allem durch", "Main driver of need"),
             other => (other, other),
         };
         (de.to_string(), en.to_string())
@@ -104,9 +105,23 @@ fn is_share(column: &str) -> bool {
     column.starts_with("served_share_")
 }
 
-/// The rows of the table: each neighbourhood's flat (column, value) pairs.
-fn rows(doc: &AnalysisDocument) -> Vec<Vec<(String, Value)>> {
-    doc.neighbourhoods.iter().map(|n| n.flat()).collect()
+/// The rows of the table: each neighbourhood's flat (column, value) pairs, the need's main
+/// driver in words of `lang`.
+fn rows(doc: &AnalysisDocument, lang: Lang) -> Vec<Vec<(String, Value)>> {
+    doc.neighbourhoods
+        .iter()
+        .map(|n| {
+            let mut row = n.flat();
+            for (k, v) in &mut row {
+                if k == "need_driver"
+                    && let Value::String(key) = v
+                {
+                    *key = analysis::need_part_label(key, &doc.social_indicators, lang);
+                }
+            }
+            row
+        })
+        .collect()
 }
 
 /// A number with a decimal comma, without a thousands separator (Excel reads `1234,5`).
@@ -117,7 +132,7 @@ fn german_number(x: f64) -> String {
 /// The German Excel CSV: UTF-8 with BOM, `;`, CRLF, decimal comma, shares in percent (two
 /// decimals), German headers, empty cells for missing values.
 pub fn german_csv(doc: &AnalysisDocument) -> Vec<u8> {
-    let rows = rows(doc);
+    let rows = rows(doc, Lang::De);
     let mut w = csv::WriterBuilder::new()
         .delimiter(b';')
         .terminator(csv::Terminator::CRLF)
@@ -147,7 +162,7 @@ pub fn german_csv(doc: &AnalysisDocument) -> Vec<u8> {
 /// fractions shown as percent.
 pub fn xlsx(doc: &AnalysisDocument, lang: Lang) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     use rust_xlsxwriter::{Format, Workbook};
-    let rows = rows(doc);
+    let rows = rows(doc, lang);
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
     sheet.set_name(match lang {

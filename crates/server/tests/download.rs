@@ -114,6 +114,24 @@ fn assert_cell(api: &Value, got: Option<f64>, what: &str) {
     }
 }
 
+/// The need's main driver as the human downloads write it (docs/interfaces.md): the API's key in
+/// words, nothing where the API has none.
+fn driver_words(api: &Value, lang: &str) -> String {
+    let words = match (api.as_str(), lang) {
+        (None, _) => "",
+        (Some("age_0_5"), "de") => "unversorgte Kinder 0–5",
+        (Some("age_6_11"), "de") => "unversorgte Kinder 6–11",
+        (Some("age_12_17"), "de") => "unversorgte Jugendliche 12–17",
+        (Some("play_area"), "de") => "zu wenig Spielfläche",
+        (Some("age_0_5"), _) => "unserved children 0–5",
+        (Some("age_6_11"), _) => "unserved children 6–11",
+        (Some("age_12_17"), _) => "unserved young people 12–17",
+        (Some("play_area"), _) => "too little play area",
+        (Some(other), _) => panic!("unexpected driver {other}"),
+    };
+    words.to_string()
+}
+
 #[tokio::test]
 async fn csv_xlsx_and_report_downloads() {
     let (state, engine) = state();
@@ -158,6 +176,10 @@ async fn csv_xlsx_and_report_downloads() {
         assert_eq!(&record[1], row["name"].as_str().unwrap());
         for (i, col) in cols.iter().enumerate().skip(2) {
             let cell = &record[i];
+            if col == "need_driver" {
+                assert_eq!(cell, driver_words(&row[col], "de"), "{id} {col}");
+                continue;
+            }
             assert!(!cell.contains('.'), "{col}: {cell} has a decimal point");
             let got = (!cell.is_empty()).then(|| cell.replace(',', ".").parse::<f64>().unwrap());
             // Shares are written in percent with two decimals.
@@ -199,6 +221,14 @@ async fn csv_xlsx_and_report_downloads() {
             let row = &api[&id];
             assert_eq!(r[1].to_string(), row["name"].as_str().unwrap());
             for (i, col) in cols.iter().enumerate().skip(2) {
+                if col == "need_driver" {
+                    let cell = match &r[i] {
+                        Data::Empty => String::new(),
+                        other => other.to_string(),
+                    };
+                    assert_eq!(cell, driver_words(&row[col], lang), "xlsx {id} {col}");
+                    continue;
+                }
                 let got = match &r[i] {
                     Data::Float(x) => Some(*x),
                     Data::Int(x) => Some(*x as f64),

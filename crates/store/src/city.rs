@@ -7,7 +7,7 @@ use model::provenance::{DataSource, SourceKind};
 use model::scenario::CandidateSite;
 use model::{
     BasemapFeature, Building, City, Facility, Neighbourhood, OsmId, PopulationSource,
-    PopulationUnit, TaggedNode, WalkWay,
+    PopulationUnit, SocialIndicator, TaggedNode, WalkWay,
 };
 use rayon::prelude::*;
 use rusqlite::Connection;
@@ -508,16 +508,9 @@ pub(crate) const NETWORK_LAYERS: [&str; 2] = ["walk_ways", "tagged_nodes"];
 
 /// Converts the layers written by [`city_layer`] (in [`CITY_LAYERS`] order without the
 /// [`NETWORK_LAYERS`]) and the walking network read by [`network_from_layers`] back into a city.
-pub(crate) fn city_from_layers(
-    layers: Vec<Layer>,
-    (walk_ways, tagged_nodes): (Vec<WalkWay>, Vec<TaggedNode>),
-    metadata: Vec<(String, String)>,
-) -> Result<City, StoreError> {
-    let [fac, nb, pop, bld, base]: [Layer; 5] = layers
-        .try_into()
-        .map_err(|_| StoreError::Shape("wrong number of city layers".into()))?;
-    let facilities = facilities_from_layer(&fac)?;
-    let neighbourhoods = rows(&nb, &["id", "name", "admin_level", "population"], |r| {
+/// The neighbourhoods of a `neighbourhoods` layer.
+pub(crate) fn neighbourhoods_from_layer(l: &Layer) -> Result<Vec<Neighbourhood>, StoreError> {
+    rows(l, &["id", "name", "admin_level", "population"], |r| {
         let geometry = match r.geometry()? {
             Geometry::MultiPolygon(mp) => mp,
             Geometry::Polygon(p) => MultiPolygon(vec![p]),
@@ -538,7 +531,19 @@ pub(crate) fn city_from_layers(
             geometry,
             population: r.opt_real("population")?,
         })
-    })?;
+    })
+}
+
+pub(crate) fn city_from_layers(
+    layers: Vec<Layer>,
+    (walk_ways, tagged_nodes): (Vec<WalkWay>, Vec<TaggedNode>),
+    metadata: Vec<(String, String)>,
+) -> Result<City, StoreError> {
+    let [fac, nb, pop, bld, base]: [Layer; 5] = layers
+        .try_into()
+        .map_err(|_| StoreError::Shape("wrong number of city layers".into()))?;
+    let facilities = facilities_from_layer(&fac)?;
+    let neighbourhoods = neighbourhoods_from_layer(&nb)?;
     let population = rows(
         &pop,
         &["residents", "age_0_5", "age_6_11", "age_12_17", "source"],
@@ -600,6 +605,7 @@ pub(crate) fn city_from_layers(
         basemap,
         metadata,
         sources: Vec::new(),
+        social: Vec::new(),
     })
 }
 
@@ -737,4 +743,91 @@ pub(crate) fn candidates_from_layer(l: &Layer) -> Result<Vec<CandidateSite>, Sto
             area_m2: r.real("area_m2")?,
         })
     })
+}
+
+/// The name of the table of social indicator values (an attributes table: one row per area and
+/// indicator; written only for a city imported with `--social`).
+pub(crate) const SOCIAL_LAYER: &str = "social_indicators";
+/// The name of the table of the social indicators' labels (one row per indicator).
+pub(crate) const SOCIAL_LABELS_LAYER: &str = "social_indicator_labels";
+
+/// The `social_indicators` table (`area_id`, `key`, `value`) and the
+/// `social_indicator_labels` table (`key`, `label_de`, `label_en`), in the indicators' order.
+pub(crate) fn social_layers(social: &[SocialIndicator]) -> [Layer; 2] {
+    let values: Vec<(&str, &str, f64)> = social
+        .iter()
+        .flat_map(|s| {
+            s.values
+                .iter()
+                .map(|(a, v)| (a.as_str(), s.key.as_str(), *v))
+        })
+        .collect();
+    let table = with(
+        layer(
+            SOCIAL_LAYER,
+            None,
+            &[("area_id", Text), ("key", Text), ("value", Real)],
+        ),
+        &values,
+        |(a, k, v)| Feature {
+            geometry: None,
+            values: vec![
+                Value::Text(a.to_string()),
+                Value::Text(k.to_string()),
+                Value::Real(*v),
+            ],
+        },
+    );
+    let labels = with(
+        layer(
+            SOCIAL_LABELS_LAYER,
+            None,
+            &[("key", Text), ("label_de", Text), ("label_en", Text)],
+        ),
+        social,
+        |s| Feature {
+            geometry: None,
+            values: vec![
+                Value::Text(s.key.clone()),
+                Value::Text(s.label_de.clone()),
+                Value::Text(s.label_en.clone()),
+            ],
+        },
+    );
+    [table, labels]
+}
+
+/// The indicators of tables written by [`social_layers`] (a key without a label row is kept
+/// with the key as its labels).
+pub(crate) fn social_from_layers(
+    table: &Layer,
+    labels: &Layer,
+) -> Result<Vec<SocialIndicator>, StoreError> {
+    let mut out: Vec<SocialIndicator> = rows(labels, &["key", "label_de", "label_en"], |r| {
+        Ok(SocialIndicator {
+            key: r.text("key")?,
+            label_de: r.text("label_de")?,
+            label_en: r.text("label_en")?,
+            values: Default::default(),
+        })
+    })?;
+    let values = rows(table, &["area_id", "key", "value"], |r| {
+        Ok((r.text("area_id")?, r.text("key")?, r.real("value")?))
+    })?;
+    for (area, key, value) in values {
+        let i = match out.iter().position(|s| s.key == key) {
+            Some(i) => i,
+            None => {
+                out.push(SocialIndicator {
+                    label_de: key.clone(),
+                    label_en: key.clone(),
+                    key,
+                    values: Default::default(),
+                });
+                out.len() - 1
+            }
+        };
+        out[i].values.insert(area, value);
+    }
+    Ok(out)
 }

@@ -258,6 +258,19 @@ pub fn read_facilities(path: &Path) -> Result<Vec<model::Facility>, StoreError> 
     city::facilities_from_layer(&layer).map_err(|e| e.in_file(path))
 }
 
+/// Reads only the `neighbourhoods` layer.
+pub fn read_neighbourhoods(path: &Path) -> Result<Vec<model::Neighbourhood>, StoreError> {
+    let conn = open(path, false)?;
+    let layer = layer::read_layer_conn(&conn, "neighbourhoods").map_err(|e| e.in_file(path))?;
+    city::neighbourhoods_from_layer(&layer).map_err(|e| e.in_file(path))
+}
+
+/// Replaces the social indicator tables (`social_indicators`, `social_indicator_labels`) of the
+/// existing GeoPackage at `path` in one transaction (see [`write_layers`]).
+pub fn write_social(path: &Path, social: &[model::SocialIndicator]) -> Result<(), StoreError> {
+    write_layers(path, &city::social_layers(social))
+}
+
 /// Reads the candidate sites written by [`write_city_with_candidates`] (by OSM id).
 pub fn read_candidate_sites(path: &Path) -> Result<Vec<CandidateSite>, StoreError> {
     let conn = open(path, false)?;
@@ -461,7 +474,22 @@ fn read_city_layers<R: Send>(
     let mut city =
         city::city_from_layers(layers, (ways, nodes), meta).map_err(|e| e.in_file(path))?;
     city.sources = read_sources(&conn).map_err(|e| e.in_file(path))?;
+    city.social = read_social(&conn).map_err(|e| e.in_file(path))?;
     Ok((city, made))
+}
+
+/// The social indicators (`social_indicators` and its labels); empty for a city imported
+/// without `--social`.
+fn read_social(conn: &Connection) -> Result<Vec<model::SocialIndicator>, StoreError> {
+    if !layer_exists(conn, city::SOCIAL_LAYER)? {
+        return Ok(Vec::new());
+    }
+    let labels = if layer_exists(conn, city::SOCIAL_LABELS_LAYER)? {
+        layer::read_layer_conn(conn, city::SOCIAL_LABELS_LAYER)?
+    } else {
+        city::social_layers(&[])[1].clone()
+    };
+    city::social_from_layers(&layer::read_layer_conn(conn, city::SOCIAL_LAYER)?, &labels)
 }
 
 /// The `data_sources` table; empty for a file written before sources were recorded.
@@ -683,6 +711,21 @@ mod tests {
                     data_as_of: None,
                     licence: None,
                     attribution: Some("© Amt für Statistik Berlin-Brandenburg".into()),
+                },
+            ],
+            social: vec![
+                model::SocialIndicator {
+                    key: "sgb2".into(),
+                    label_de: "Anteil SGB II".into(),
+                    label_en: "Share SGB II".into(),
+                    values: [("r8".to_string(), 0.25)].into_iter().collect(),
+                },
+                // No area has a value: the label row alone keeps it.
+                model::SocialIndicator {
+                    key: "single_parent".into(),
+                    label_de: "Alleinerziehende".into(),
+                    label_en: "Single parents".into(),
+                    values: Default::default(),
                 },
             ],
         }

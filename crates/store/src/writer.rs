@@ -260,6 +260,11 @@ impl CityWriter {
             }
             layer::write_layer_tx(conn, &city::candidate_layer(candidates))?;
             layer::write_layer_tx(conn, &city::sources_layer(&city.sources))?;
+            if !city.social.is_empty() {
+                for l in &city::social_layers(&city.social) {
+                    layer::write_layer_tx(conn, l)?;
+                }
+            }
             for l in &extra {
                 layer::write_layer_tx(conn, l)?;
             }

@@ -27,7 +27,7 @@ pub struct ResultLayer {
 use ColumnType::{Integer, Real, Text};
 
 /// One row per neighbourhood: identity, children, served shares, gaps, 2SFCA play area per
-/// child by band, play area and the need score and rank (names as in docs/interfaces.md).
+/// child by band, play area and the need score, rank and driver (names as in docs/interfaces.md).
 pub const NEIGHBOURHOOD_INDICATORS: ResultLayer = ResultLayer {
     name: "neighbourhood_indicators",
     columns: &[
@@ -52,6 +52,7 @@ pub const NEIGHBOURHOOD_INDICATORS: ResultLayer = ResultLayer {
         ("play_area_m2_per_resident", Real),
         ("need_score", Real),
         ("need_rank", Integer),
+        ("need_driver", Text),
     ],
 };
 

@@ -11,6 +11,7 @@ use ingest::population::{
     PopulationError, PopulationOptions, PopulationOutcome, RegisterMapping, RegisterOptions,
 };
 use ingest::remote::{RemoteError, RemoteOptions, is_url};
+use ingest::social::{SocialMapping, read_social};
 use model::City;
 use model::scenario::CandidateSite;
 use store::{CityWriter, StoreError};
@@ -57,6 +58,11 @@ pub struct ImportOptions {
     pub facility_mapping: Option<PathBuf>,
     /// Where to write the conflation record as CSV (needs `facilities`).
     pub conflation_csv: Option<PathBuf>,
+    /// Social indicators per area (a CSV keyed by area id), weighed into the need score by the
+    /// standard's `[need.social]`.
+    pub social: Option<PathBuf>,
+    /// The TOML mapping of the social table (id column, indicators, dialect).
+    pub social_mapping: Option<PathBuf>,
     /// Drop the scenarios of the file `out` replaces instead of carrying them over.
     pub replace_scenarios: bool,
     /// Licences and credits the user gives for inputs (recorded in `data_sources`).
@@ -106,6 +112,15 @@ pub enum ImportError {
     /// A register without a mapping, or a mapping without a register.
     #[error("--population-register and --register-mapping must be given together")]
     RegisterWithoutMapping,
+    /// The social table does not exist.
+    #[error("--social {}: no such file", .0.display())]
+    MissingSocial(PathBuf),
+    /// A social table without a mapping, or a mapping without a table.
+    #[error("--social and --social-mapping must be given together")]
+    SocialWithoutMapping,
+    /// The social table or its mapping could not be read.
+    #[error(transparent)]
+    Social(#[from] ingest::social::SocialError),
     /// The inventory file does not exist.
     #[error("--facilities {}: no such file", .0.display())]
     MissingFacilities(PathBuf),
@@ -203,8 +218,13 @@ pub fn import_city(
     progress: &dyn Progress,
 ) -> Result<ImportOutcome, ImportError> {
     check_paths(options)?;
-    // The mapping is checked before the long read of the extract.
+    // The mappings are checked before the long read of the extract.
     let register = register_options(options)?;
+    let social_mapping = match (&options.social, &options.social_mapping) {
+        (None, None) => None,
+        (Some(_), Some(m)) => Some(SocialMapping::from_file(m)?),
+        _ => return Err(ImportError::SocialWithoutMapping),
+    };
     // So is the inventory: a bad one fails at once, before anything is written.
     // Web services are asked only for what meets the extract's box (its header's, if any).
     let remote = RemoteOptions {
@@ -305,6 +325,10 @@ pub fn import_city(
         .map(|i| crate::inventory::apply(i, &mut city));
     progress.stage("population");
     let mut population = add_population(options, register, &mut city)?;
+    if let (Some(file), Some(mapping)) = (&options.social, &social_mapping) {
+        // A bad row fails here: the new file is dropped unfinished, `out` is untouched.
+        city.social = read_social(file, mapping, &city.neighbourhoods)?;
+    }
     for (path, format, crs) in &population.vector_files {
         read_as.note(path, &format!("{} points", format.label()), *crs);
     }
@@ -386,6 +410,9 @@ fn check_paths(options: &ImportOptions) -> Result<(), ImportError> {
         .filter(|r| !r.is_file())
     {
         return Err(ImportError::MissingRegister(r.clone()));
+    }
+    if let Some(s) = options.social.as_ref().filter(|s| !s.is_file()) {
+        return Err(ImportError::MissingSocial(s.clone()));
     }
     match (
         &options.facilities,

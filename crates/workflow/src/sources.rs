@@ -185,6 +185,20 @@ fn inputs(
             String::new(),
         ));
     }
+    if let Some(s) = &options.social {
+        let mapping = options
+            .social_mapping
+            .as_deref()
+            .and_then(Path::file_name)
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        out.push((
+            "social_indicators".into(),
+            SourceKind::File,
+            s.clone(),
+            format!("CSV (social indicators per area, mapping {mapping})"),
+            String::new(),
+        ));
+    }
     out
 }
 
@@ -228,6 +242,7 @@ pub fn unknown_note(options: &ImportOptions) -> Option<(String, String, Vec<Stri
     paths.extend(&options.population_totals);
     paths.extend(&options.population_register);
     paths.extend(&options.facilities);
+    paths.extend(&options.social);
     options
         .source_notes
         .iter()

@@ -60,7 +60,7 @@ const NEIGHBOURHOOD_INDICATORS_TODAY: &str = "fid INTEGER, geom MULTIPOLYGON, id
     play_area_m2_per_child_2sfca_age_0_5 REAL, play_area_m2_per_child_2sfca_age_6_11 REAL, \
     play_area_m2_per_child_2sfca_age_12_17 REAL, play_area_m2 REAL, play_area_m2_per_child REAL, \
     play_area_m2_per_child_2sfca REAL, play_area_m2_per_resident REAL, need_score REAL, \
-    need_rank INTEGER";
+    need_rank INTEGER, need_driver TEXT";
 const GAP_AREAS_TODAY: &str = "fid INTEGER, geom MULTIPOLYGON, rank INTEGER, gap_children INTEGER, \
     gap_children_age_0_5 INTEGER, gap_children_age_6_11 INTEGER, gap_children_age_12_17 INTEGER, \
     rank_age_0_5 INTEGER, rank_age_6_11 INTEGER, rank_age_12_17 INTEGER, cells INTEGER, \

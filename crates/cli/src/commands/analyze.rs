@@ -45,12 +45,45 @@ pub struct Args {
     pub no_write_back: bool,
     #[command(flatten)]
     pub time: TimeArg,
+    /// Store this social indicator table in the GeoPackage first (replacing its
+    /// `social_indicators`), as `import --social` does; needs --social-mapping.
+    #[arg(long, value_name = "FILE.csv", requires = "social_mapping")]
+    pub social: Option<PathBuf>,
+    /// How to read --social (docs/interfaces.md, "Social indicators").
+    #[arg(long, value_name = "FILE.toml", requires = "social")]
+    pub social_mapping: Option<PathBuf>,
+}
+
+/// Reads `--social` with its mapping against the city's neighbourhoods, checks it against the
+/// standard's `[need.social]` and only then replaces the city's social tables (any error
+/// leaves the file unchanged).
+fn store_social(args: &Args, standards: &analysis::Standards) -> Result<()> {
+    use anyhow::Context;
+    let (Some(table), Some(mapping)) = (&args.social, &args.social_mapping) else {
+        return Ok(());
+    };
+    let mapping = ingest::social::SocialMapping::from_file(mapping)?;
+    let areas = store::read_neighbourhoods(&args.city)
+        .with_context(|| format!("cannot read {}", args.city.display()))?;
+    let social = ingest::social::read_social(table, &mapping, &areas)?;
+    let check = model::City {
+        social: social.clone(),
+        ..model::City::default()
+    };
+    analysis::check_social(&check, standards)?;
+    store::write_social(&args.city, &social).with_context(|| {
+        format!(
+            "cannot write the social tables into {}",
+            args.city.display()
+        )
+    })
 }
 
 /// Runs `spielraum analyze`.
 pub fn run(args: Args) -> Result<()> {
     let standards = args.standards.resolve()?;
     let when = args.time.resolve()?;
+    store_social(&args, &standards)?;
     let analyzed = match &when {
         None => analyze(&args.city, &standards, !args.no_write_back)?,
         Some(when) => analyze_at(&args.city, &standards, when)?,
@@ -156,7 +189,7 @@ fn table(a: &Analysis, city: &model::City) -> String {
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "{:>4}  {:<24} {:>7} {:>17} {:>17} {:>17} {:>9} {:>9} {:>9}",
+        "{:>4}  {:<24} {:>7} {:>17} {:>17} {:>17} {:>9} {:>9} {:>9}  main driver",
         "need",
         "neighbourhood",
         "pop",
@@ -180,7 +213,7 @@ fn table(a: &Analysis, city: &model::City) -> String {
         let name: String = n.name.chars().take(24).collect();
         let _ = writeln!(
             out,
-            "{:>4}  {:<24} {:>7.0} {:>17} {:>17} {:>17} {:>9.0} {:>9} {:>9}",
+            "{:>4}  {:<24} {:>7.0} {:>17} {:>17} {:>17} {:>9.0} {:>9} {:>9}  {}",
             n.need_rank,
             name,
             n.population_total,
@@ -190,12 +223,16 @@ fn table(a: &Analysis, city: &model::City) -> String {
             n.play_area_m2,
             opt(n.play_area_m2_per_child(), 1),
             opt(n.play_area_m2_per_child_2sfca, 1),
+            n.need_driver().map_or("–".to_string(), |k| {
+                analysis::need_part_label(k, &a.social_terms, analysis::names::Lang::En)
+            }),
         );
     }
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "served = share of the band's children within walking distance; gap = children outside it."
+        "served = share of the band's children within walking distance; gap = children outside it;\n\
+         main driver = the largest part of the need score (docs/methods.md, \"Need score\")."
     );
     if let Some(g) = a.gap_areas.first() {
         // Described by the nearest street and its neighbourhood, the position in brackets.

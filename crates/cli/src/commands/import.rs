@@ -73,6 +73,16 @@ pub struct Args {
     /// as CSV.
     #[arg(long, value_name = "FILE.csv", requires = "facilities")]
     pub conflation_csv: Option<PathBuf>,
+    /// Social indicators per area (CSV keyed by area id, e.g. the share of children in
+    /// households receiving SGB II benefits; `,` or `;`, decimal comma, UTF-8 or Windows-1252),
+    /// stored in the table `social_indicators` and weighed into the need score by the
+    /// standard's `[need.social]`. Needs --social-mapping.
+    #[arg(long, value_name = "FILE.csv", requires = "social_mapping")]
+    pub social: Option<PathBuf>,
+    /// How to read --social: a TOML file naming the id column and each indicator's column, key,
+    /// labels and unit (share or percent); see docs/interfaces.md ("Social indicators").
+    #[arg(long, value_name = "FILE.toml", requires = "social")]
+    pub social_mapping: Option<PathBuf>,
     /// Drop the scenarios stored in the --out file instead of carrying them over into the new import.
     #[arg(long)]
     pub replace_scenarios: bool,
@@ -114,6 +124,8 @@ impl Args {
             facilities: self.facilities.clone(),
             facility_mapping: self.facility_mapping.clone(),
             conflation_csv: self.conflation_csv.clone(),
+            social: self.social.clone(),
+            social_mapping: self.social_mapping.clone(),
             replace_scenarios: self.replace_scenarios,
             source_notes: self
                 .licence

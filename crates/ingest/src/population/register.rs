@@ -283,28 +283,11 @@ impl RegisterMapping {
                 }
             }
         };
-        let separator = match raw.separator.as_deref() {
-            None => None,
-            Some(";") => Some(b';'),
-            Some(",") => Some(b','),
-            Some("\t" | "tab") => Some(b'\t'),
-            Some(other) => {
-                return Err(format!("separator = '{other}': expected ';', ',' or 'tab'"));
-            }
-        };
-        let decimal = match raw.decimal.as_deref() {
-            None => None,
-            Some(",") => Some(DecimalMark::Comma),
-            Some(".") => Some(DecimalMark::Point),
-            Some(other) => return Err(format!("decimal = '{other}': expected ',' or '.'")),
-        };
-        let encoding = match raw.encoding.as_deref() {
-            None => None,
-            Some(label) => Some(
-                encoding_rs::Encoding::for_label(label.as_bytes())
-                    .ok_or_else(|| format!("encoding = '{label}' is not a known encoding"))?,
-            ),
-        };
+        let (separator, decimal, encoding) = dialect(
+            raw.separator.as_deref(),
+            raw.decimal.as_deref(),
+            raw.encoding.as_deref(),
+        )?;
         Ok(Self {
             name,
             id_column: raw.id_column,
@@ -315,6 +298,45 @@ impl RegisterMapping {
             decimal,
         })
     }
+}
+
+/// A mapping's `separator`, `decimal` and `encoding` settings (each `None`: found from the file).
+pub(crate) type Dialect = (
+    Option<u8>,
+    Option<DecimalMark>,
+    Option<&'static encoding_rs::Encoding>,
+);
+
+/// Reads a mapping's dialect settings: `separator` (`;`, `,`, `tab`), `decimal` (`,`, `.`),
+/// `encoding` (a WHATWG label such as `windows-1252`).
+pub(crate) fn dialect(
+    separator: Option<&str>,
+    decimal: Option<&str>,
+    encoding: Option<&str>,
+) -> Result<Dialect, String> {
+    let separator = match separator {
+        None => None,
+        Some(";") => Some(b';'),
+        Some(",") => Some(b','),
+        Some("\t" | "tab") => Some(b'\t'),
+        Some(other) => {
+            return Err(format!("separator = '{other}': expected ';', ',' or 'tab'"));
+        }
+    };
+    let decimal = match decimal {
+        None => None,
+        Some(",") => Some(DecimalMark::Comma),
+        Some(".") => Some(DecimalMark::Point),
+        Some(other) => return Err(format!("decimal = '{other}': expected ',' or '.'")),
+    };
+    let encoding = match encoding {
+        None => None,
+        Some(label) => Some(
+            encoding_rs::Encoding::for_label(label.as_bytes())
+                .ok_or_else(|| format!("encoding = '{label}' is not a known encoding"))?,
+        ),
+    };
+    Ok((separator, decimal, encoding))
 }
 
 /// One area's row(s) of the register, matched and split into bands.
@@ -392,26 +414,43 @@ fn sniff_separator(text: &str) -> u8 {
     }
 }
 
-/// Reads the register table `path` as `mapping` says and matches its rows to `neighbourhoods`
-/// (by id, then name, as `--population-totals`; ids of digits also ignoring leading zeros).
-pub fn read_register(
+/// A delimited table as read: its header, its non-header records with their lines, and the
+/// dialect found. Shared by the register and the social table (`crate::social`).
+pub(crate) struct Table {
+    /// The header's column names, trimmed.
+    pub columns: Vec<String>,
+    /// Each record after the header with its line (header = 1).
+    pub rows: Vec<(usize, csv::StringRecord)>,
+    /// The encoding the file was read with.
+    pub encoding: &'static str,
+    /// The separator used.
+    pub separator: u8,
+    /// The decimal mark numbers are read with.
+    pub decimal: DecimalMark,
+}
+
+/// Reads a delimited table in the dialects offices write: `separator` (`None`: sniffed from
+/// the header), `encoding` (`None`: UTF-8 if valid, else Windows-1252), `decimal` (`None`: `,`
+/// unless the separator is `,`).
+pub(crate) fn read_table(
     path: &Path,
-    mapping: &RegisterMapping,
-    neighbourhoods: &[Neighbourhood],
-) -> Result<RegisterTable, PopulationError> {
+    separator: Option<u8>,
+    encoding: Option<&'static encoding_rs::Encoding>,
+    decimal: Option<DecimalMark>,
+) -> Result<Table, PopulationError> {
     let bytes = std::fs::read(path).map_err(|source| PopulationError::Io {
         file: path.to_path_buf(),
         source,
     })?;
-    let (text, encoding) = decode(path, &bytes, mapping.encoding)?;
+    let (text, encoding) = decode(path, &bytes, encoding)?;
     // LF only: the CSV reader counts a CRLF row's line from its '\r'.
     let text = if text.contains('\r') {
         text.replace("\r\n", "\n")
     } else {
         text
     };
-    let separator = mapping.separator.unwrap_or_else(|| sniff_separator(&text));
-    let decimal = mapping.decimal.unwrap_or(if separator == b',' {
+    let separator = separator.unwrap_or_else(|| sniff_separator(&text));
+    let decimal = decimal.unwrap_or(if separator == b',' {
         DecimalMark::Point
     } else {
         DecimalMark::Comma
@@ -421,30 +460,62 @@ pub fn read_register(
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
-    let mut records = reader.records();
-    let file = path.to_path_buf();
     let csv_error = |e: csv::Error| {
         let line = e.position().map_or(1, |p| p.line() as usize);
         PopulationError::Columns {
-            file: file.clone(),
+            file: path.to_path_buf(),
             line,
             message: e.to_string(),
         }
     };
+    let mut records = reader.records();
     let header = match records.next() {
         Some(r) => r.map_err(csv_error)?,
         None => {
             return Err(PopulationError::Columns {
-                file: file.clone(),
+                file: path.to_path_buf(),
                 line: 1,
                 message: "the file is empty: expected a header line".into(),
             });
         }
     };
-    let columns: Vec<String> = header.iter().map(|c| c.trim().to_string()).collect();
+    let columns = header.iter().map(|c| c.trim().to_string()).collect();
+    let rows = records
+        .map(|r| {
+            r.map(|rec| {
+                let line = rec.position().map_or(0, |p| p.line() as usize);
+                (line, rec)
+            })
+            .map_err(csv_error)
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(Table {
+        columns,
+        rows,
+        encoding,
+        separator,
+        decimal,
+    })
+}
+
+/// Reads the register table `path` as `mapping` says and matches its rows to `neighbourhoods`
+/// (by id, then name, as `--population-totals`; ids of digits also ignoring leading zeros).
+pub fn read_register(
+    path: &Path,
+    mapping: &RegisterMapping,
+    neighbourhoods: &[Neighbourhood],
+) -> Result<RegisterTable, PopulationError> {
+    let Table {
+        columns,
+        rows,
+        encoding,
+        separator,
+        decimal,
+    } = read_table(path, mapping.separator, mapping.encoding, mapping.decimal)?;
+    let file = path.to_path_buf();
     let ctx = Ctx {
         file: &file,
-        mapping,
+        mapping: &mapping.name,
         columns: &columns,
         decimal,
     };
@@ -458,13 +529,7 @@ pub fn read_register(
         total_from_column: mapping.total_column.is_some(),
         areas: Vec::new(),
     };
-    let mut rows = records.map(|r| {
-        r.map(|rec| {
-            let line = rec.position().map_or(0, |p| p.line() as usize);
-            (line, rec)
-        })
-        .map_err(csv_error)
-    });
+    let mut rows = rows.into_iter().map(Ok);
     match &mapping.layout {
         RegisterLayout::Long {
             from_column,
@@ -529,17 +594,21 @@ pub fn read_register(
     Ok(table)
 }
 
-/// What the row readers share.
-struct Ctx<'a> {
-    file: &'a Path,
-    mapping: &'a RegisterMapping,
-    columns: &'a [String],
-    decimal: DecimalMark,
+/// What the row readers share (also those of the social table).
+pub(crate) struct Ctx<'a> {
+    /// The file, for messages.
+    pub file: &'a Path,
+    /// The mapping's name, for messages.
+    pub mapping: &'a str,
+    /// The header's columns.
+    pub columns: &'a [String],
+    /// The decimal mark.
+    pub decimal: DecimalMark,
 }
 
 impl Ctx<'_> {
     /// The index of a column the mapping names (exact, then ignoring case).
-    fn column(&self, name: &str) -> Result<usize, PopulationError> {
+    pub fn column(&self, name: &str) -> Result<usize, PopulationError> {
         self.columns
             .iter()
             .position(|c| c == name)
@@ -550,7 +619,7 @@ impl Ctx<'_> {
             })
             .ok_or_else(|| PopulationError::MissingColumn {
                 file: self.file.to_path_buf(),
-                mapping: self.mapping.name.clone(),
+                mapping: self.mapping.to_string(),
                 column: name.to_string(),
                 found: found_list(self.columns),
             })
@@ -601,7 +670,7 @@ impl Ctx<'_> {
     }
 
     /// The neighbourhood an id names.
-    fn area(
+    pub fn area(
         &self,
         line: usize,
         key: &str,
