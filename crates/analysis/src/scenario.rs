@@ -223,15 +223,7 @@ impl ScenarioEngine {
         let before = self.at(when, outlines)?;
         let after = self.compare_scenario(scenario, outlines)?;
         let unit_changes = self.between(&before.unit_changes, &after.unit_changes);
-        let changed = after
-            .after
-            .neighbourhoods
-            .iter()
-            .zip(&before.after.neighbourhoods)
-            .enumerate()
-            .filter(|(_, (a, b))| !same_values(a, b))
-            .map(|(n, _)| n)
-            .collect();
+        let changed = changed_rows(&after.after.neighbourhoods, &before.after.neighbourhoods);
         Ok(Comparison {
             before: Arc::new(before.after),
             after: after.after,
@@ -314,14 +306,7 @@ impl ScenarioEngine {
             population,
             &self.fixed.home,
         );
-        let changed = analysis
-            .neighbourhoods
-            .iter()
-            .zip(&self.base.neighbourhoods)
-            .enumerate()
-            .filter(|(_, (a, b))| !same_values(a, b))
-            .map(|(n, _)| n)
-            .collect();
+        let changed = changed_rows(&analysis.neighbourhoods, &self.base.neighbourhoods);
         let searched = scenario
             .facilities
             .iter()
@@ -519,13 +504,7 @@ impl ScenarioEngine {
                 outlines,
             )
         };
-        let changed = rows
-            .iter()
-            .zip(&self.base.neighbourhoods)
-            .enumerate()
-            .filter(|(_, (a, b))| !same_values(a, b))
-            .map(|(n, _)| n)
-            .collect();
+        let changed = changed_rows(&rows, &self.base.neighbourhoods);
         Ok(Comparison {
             before: self.base.clone(),
             after: Analysis {
@@ -580,6 +559,20 @@ impl ScenarioEngine {
         };
         suggest(&base, sites, options)
     }
+}
+
+/// The neighbourhoods (indices) whose indicators differ between `after` and `before`.
+fn changed_rows(
+    after: &[NeighbourhoodIndicators],
+    before: &[NeighbourhoodIndicators],
+) -> Vec<usize> {
+    after
+        .iter()
+        .zip(before)
+        .enumerate()
+        .filter(|(_, (a, b))| !same_values(a, b))
+        .map(|(n, _)| n)
+        .collect()
 }
 
 /// Whether two rows of one neighbourhood hold the same indicators (the outline is not compared).

@@ -137,3 +137,20 @@ pub fn fails(o: &std::process::Output, what: &str, want: &str) {
     assert_eq!(lines.len(), 1, "{what}: {err}");
     assert!(lines[0].contains(want), "{what}: {err}");
 }
+
+/// The demo city imported once per test binary (tests that change it work on a copy).
+pub fn demo_gpkg() -> &'static Path {
+    static CITY: std::sync::OnceLock<(tempfile::TempDir, PathBuf)> = std::sync::OnceLock::new();
+    let (_, path) = CITY.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("demo.gpkg");
+        let out = import(&demo_pbf(), &path, &[]);
+        assert!(
+            out.status.success(),
+            "import failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (dir, path)
+    });
+    path
+}

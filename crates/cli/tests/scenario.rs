@@ -7,27 +7,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Output;
-use std::sync::OnceLock;
 
-use crate::helpers::{demo_pbf, spielraum, tool, tool_stdout};
+use crate::helpers::{demo_gpkg, demo_pbf, spielraum, tool, tool_stdout};
 use serde_json::Value as Json;
-
-/// The demo city, imported once for all tests of this file (each test works on a copy).
-fn demo_gpkg() -> &'static Path {
-    static CITY: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    let (_, path) = CITY.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("demo.gpkg");
-        let out = crate::helpers::import(&demo_pbf(), &path, &[]);
-        assert!(
-            out.status.success(),
-            "import failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        (dir, path)
-    });
-    path
-}
 
 /// A copy of the demo city in `dir`.
 fn copy_of_demo(dir: &Path) -> PathBuf {

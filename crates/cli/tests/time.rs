@@ -4,29 +4,11 @@
 //!
 //! Needs: `cargo build -p spielraum` first, and `apt-get install -y osmium-tool sqlite3`.
 
-use std::path::{Path, PathBuf};
 use std::process::Output;
-use std::sync::OnceLock;
 
 use serde_json::Value as Json;
 
-use crate::helpers::{demo_pbf, spielraum, tool_stdout};
-
-fn demo_gpkg() -> &'static Path {
-    static CITY: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    let (_, path) = CITY.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("demo.gpkg");
-        let out = crate::helpers::import(&demo_pbf(), &path, &[]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        (dir, path)
-    });
-    path
-}
+use crate::helpers::{demo_gpkg, spielraum, tool_stdout};
 
 fn ok(args: &[&str]) -> String {
     let o = spielraum(args);

@@ -84,6 +84,30 @@ fn cells_param() -> Value {
 }
 
 /// `?gaps=1` of the comparison routes.
+/// `at`, `window`, `date`: the time a question is about (interfaces.md, "Time").
+fn time_params() -> [Value; 3] {
+    [
+        q(
+            "at",
+            false,
+            "string",
+            "A moment: \"Sa 15:00\", \"2027-07-10T15:00\" or \"now\"; only facilities open then count (not with window)",
+        ),
+        q(
+            "window",
+            false,
+            "string",
+            "A recurring window, e.g. \"Mo-Fr 14:00-18:00\": a facility counts when open for the whole window on each day (not with at)",
+        ),
+        q(
+            "date",
+            false,
+            "string",
+            "YYYY-MM-DD: the day weekdays count from (default today); needs at or window",
+        ),
+    ]
+}
+
 fn gaps_param() -> Value {
     q(
         "gaps",
@@ -148,6 +172,7 @@ fn with(mut m: serde_json::Map<String, Value>, code: &str, v: Value) -> Value {
 
 /// The OpenAPI paths of the scenario and suggestion routes.
 fn scenario_paths() -> Value {
+    let [at_p, window_p, date_p] = time_params();
     let body = |schema: &str| json!({ "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } });
     json!({
         "/api/scenarios": {
@@ -174,13 +199,13 @@ fn scenario_paths() -> Value {
                 "responses": with(edit_errors(&[("404", "No such scenario or edit")]), "200", json_body("{\"scenario\": Scenario, \"comparison\": Comparison}", "Changed")) }
         },
         "/api/scenarios/{id}/compare": {
-            "parameters": [id_param(), rows_param(), cells_param(), gaps_param()],
+            "parameters": [id_param(), rows_param(), cells_param(), gaps_param(), at_p.clone(), window_p.clone(), date_p.clone()],
             "get": { "summary": "Before/after of every indicator per neighbourhood under the stored scenario (public)",
                 "responses": { "200": json_body("Comparison", "Comparison"), "400": error("Unknown `neighbourhoods` value"), "404": error("No such scenario"), "422": error("An edit no longer applies") } }
         },
         "/api/compare": {
             "post": { "summary": "Before/after under unsaved edits: the instant answer while drawing (public, changes nothing)",
-                "parameters": [rows_param(), cells_param(), gaps_param()],
+                "parameters": [rows_param(), cells_param(), gaps_param(), at_p.clone(), window_p.clone(), date_p.clone()],
                 "requestBody": body("EditList"),
                 "responses": { "200": json_body("Comparison", "Comparison"), "400": error("Malformed"), "413": error("Too many edits"),
                     "422": error("An edit is invalid (the message says which, counted from 1)") } }
@@ -316,7 +341,8 @@ pub fn openapi_document() -> Value {
                 "responses": { "200": html("HTML page") } } },
             "/health": { "get": { "summary": "Liveness", "responses": { "200": { "description": "{\"status\":\"ok\"}",
                 "content": { "application/json": { "schema": { "type": "object", "properties": { "status": { "type": "string", "enum": ["ok"] } } } } } } } } },
-            "/api/neighbourhoods": { "get": { "summary": "Neighbourhoods with the indicators of `analyze` as properties",
+            "/api/neighbourhoods": { "get": { "summary": "Neighbourhoods with the indicators of `analyze` as properties; at a time (at / window), those of the facilities open then, with a `time` member",
+                "parameters": time_params(),
                 "responses": { "200": geojson("Polygons with id, name, the nested objects of `analyze` (population, served_share, …) and its flat properties (population_total, age_0_5, served_share_age_0_5, …)") } } },
             "/api/neighbourhoods.csv": { "get": { "summary": "The neighbourhood table as a CSV download: the machine CSV of `analyze --format csv`, or with lang=de for German Excel (`;`, decimal comma, shares in percent, German headers, UTF-8 with BOM, CRLF)",
                 "parameters": [q("lang", false, "string", "de: German Excel; absent or en: the machine CSV")],
@@ -340,7 +366,8 @@ pub fn openapi_document() -> Value {
                     q("lon", true, "number", "Longitude, WGS84 degrees"),
                     q("lat", true, "number", "Latitude, WGS84 degrees"),
                     q("minutes", false, "number", &format!("Walking time, 0 < minutes <= 60 (default {}) at 4.5 km/h", map::DEFAULT_REACH_MINUTES)),
-                    q("kind", false, "string", "Only facilities of this kind")
+                    q("kind", false, "string", "Only facilities of this kind"),
+                    time_params()[0].clone(), time_params()[1].clone(), time_params()[2].clone()
                 ],
                 "responses": { "200": geojson("First feature: the isochrone (type=isochrone); then facilities (type=facility, distance_m)"),
                     "400": err(), "503": { "description": "No walking network in this city" } } } },
@@ -413,7 +440,16 @@ fn scenario_schemas() -> serde_json::Map<String, Value> {
             "geometry": { "type": "object", "description": "GeoJSON Point, Polygon or MultiPolygon, WGS84" } } },
         { "type": "object", "required": ["op", "osm_id"], "properties": { "op": { "type": "string", "enum": ["remove"] }, "osm_id": { "type": "string", "example": "w123" } } },
         { "type": "object", "required": ["op", "osm_id", "access"], "properties": { "op": { "type": "string", "enum": ["set_access"] }, "osm_id": { "type": "string" }, "access": { "type": "string", "enum": ["public", "restricted", "private"] } } },
-        { "type": "object", "required": ["op", "osm_id", "area_m2"], "properties": { "op": { "type": "string", "enum": ["enlarge"] }, "osm_id": { "type": "string" }, "area_m2": { "type": "number", "minimum": 0 } } }
+        { "type": "object", "required": ["op", "osm_id", "area_m2"], "properties": { "op": { "type": "string", "enum": ["enlarge"] }, "osm_id": { "type": "string" }, "area_m2": { "type": "number", "minimum": 0 } } },
+        { "type": "object", "required": ["op", "hours"], "properties": { "op": { "type": "string", "enum": ["play_street"] },
+            "name": { "type": "string", "nullable": true }, "ways": { "type": "array", "items": { "type": "string", "example": "w123" }, "description": "OSM ways of the walking network" },
+            "geometry": { "type": "object", "description": "GeoJSON LineString or MultiLineString, WGS84 (default: the ways' line)" },
+            "width_m": { "type": "number", "exclusiveMinimum": 0, "description": "default: the way's width tag, else 6" },
+            "hours": { "type": "string", "description": "When closed for play, OSM opening_hours syntax" },
+            "from": { "type": "string", "format": "date", "nullable": true }, "to": { "type": "string", "format": "date", "nullable": true } } },
+        { "type": "object", "required": ["op", "osm_id", "hours"], "properties": { "op": { "type": "string", "enum": ["open_after_hours"] }, "osm_id": { "type": "string" },
+            "hours": { "type": "string", "description": "When open to all, OSM opening_hours syntax" },
+            "from": { "type": "string", "format": "date", "nullable": true }, "to": { "type": "string", "format": "date", "nullable": true } } }
     ] });
     let info = json!({ "type": "object", "properties": {
         "id": { "type": "integer" }, "name": { "type": "string" }, "description": { "type": "string" },

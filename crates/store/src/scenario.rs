@@ -1372,18 +1372,21 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = city_file(dir.path());
         {
-            // The edits table as files made before play streets have it.
+            // The tables as files made before play streets have them.
             let conn = Connection::open(&path).unwrap();
             conn.execute_batch(&format!(
                 "CREATE TABLE {SCENARIOS_TABLE} (
                    id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE,
                    description TEXT NOT NULL DEFAULT '', created TEXT NOT NULL,
-                   updated TEXT NOT NULL, edit_count INTEGER NOT NULL DEFAULT 0);
+                   updated TEXT NOT NULL, edit_count INTEGER NOT NULL DEFAULT 0,
+                   author TEXT NOT NULL DEFAULT '', department TEXT NOT NULL DEFAULT '',
+                   status TEXT NOT NULL DEFAULT 'draft');
                  CREATE TABLE {EDITS_TABLE} (
                    scenario_id INTEGER NOT NULL REFERENCES {SCENARIOS_TABLE}(id),
                    position INTEGER NOT NULL,
                    edit TEXT NOT NULL CHECK (edit IN ('add', 'remove', 'set_access', 'enlarge')),
                    osm_id TEXT, kind TEXT, name TEXT, access TEXT, area_m2 REAL, geometry BLOB,
+                   author TEXT NOT NULL DEFAULT '', created TEXT NOT NULL DEFAULT '',
                    PRIMARY KEY (scenario_id, position));
                  INSERT INTO {SCENARIOS_TABLE} (name, created, updated, edit_count)
                    VALUES ('alt', '2025-01-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z', 1);
@@ -1476,7 +1479,7 @@ mod tests {
         let path = city_file(dir.path());
         let mut store = ScenarioStore::open(&path).unwrap();
         store.create("a", "").unwrap();
-        let edits = every_edit();
+        let edits = every_edit()[..6].to_vec();
         for e in &edits {
             store.add_edit("a", e).unwrap();
         }

@@ -141,5 +141,7 @@ impl Args {
 pub fn run(args: Args) -> Result<()> {
     let outcome = import_city(&args.options(), &Terminal::new())?;
     print_import(&outcome, &args.out);
+    // Opening hours that cannot be read are named now, not first at an analysis at a time.
+    crate::args::warn_unread_hours(&outcome.city.facilities);
     Ok(())
 }
