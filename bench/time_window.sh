@@ -5,17 +5,19 @@
 # The city is copied and a share of its facilities given OSM opening hours (sqlite3), so that the
 # window really closes some: every 3rd "Mo-Fr 08:00-13:00" (closed in the afternoon), every 5th
 # "Apr-Oct: 08:00-20:00" (seasonal), every 7th "Mo-Fr 07:30-16:30; PH off". The window asked is
-# "Mo-Fr 14:00-18:00" (five afternoons). Both runs read the file, build the walking graph and
-# compute every indicator; neither writes back.
+# "Mo-Fr 14:00-18:00" (five afternoons) unless WINDOW says otherwise. Both runs read the file,
+# build the walking graph and compute every indicator; neither writes back.
 #
 # Needs: sqlite3, python3, bc, a release build (cargo build --release -p spielraum).
 # Usage: bench/time_window.sh CITY.gpkg [RUNS]      (default RUNS 5)
-# Env:   SPIELRAUM_BIN (default target/release/spielraum)
+# Env:   SPIELRAUM_BIN (default target/release/spielraum), WINDOW (default "Mo-Fr 14:00-18:00";
+#        "Mo-Fr 09:00-12:00" closes none of them: the cost of reading the hours alone)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BIN="${SPIELRAUM_BIN:-$ROOT/target/release/spielraum}"
 CITY="${1:?give CITY.gpkg}"
 RUNS="${2:-5}"
+WINDOW="${WINDOW:-Mo-Fr 14:00-18:00}"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 cp "$CITY" "$WORK/city.gpkg"
@@ -43,12 +45,12 @@ seconds() { local t0 t1; t0=$(date +%s.%N); "$@" > /dev/null; t1=$(date +%s.%N);
 plain=(); timed=()
 for i in $(seq "$RUNS"); do
   plain+=("$(seconds "$BIN" analyze "$WORK/city.gpkg" --no-write-back --format json)")
-  timed+=("$(seconds "$BIN" analyze "$WORK/city.gpkg" --window "Mo-Fr 14:00-18:00" --date 2027-07-05 --format json)")
+  timed+=("$(seconds "$BIN" analyze "$WORK/city.gpkg" --window "$WINDOW" --date 2027-07-05 --format json)")
 done
-closed=$("$BIN" analyze "$WORK/city.gpkg" --window "Mo-Fr 14:00-18:00" --date 2027-07-05 --format json 2>/dev/null \
+closed=$("$BIN" analyze "$WORK/city.gpkg" --window "$WINDOW" --date 2027-07-05 --format json 2>/dev/null \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["time"]["closed_facilities"])')
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 mp=$(median "${plain[@]}"); mt=$(median "${timed[@]}")
 printf 'plain analyze:            %s s (median of %s: %s)\n' "$mp" "$RUNS" "${plain[*]}"
-printf 'analyze --window (%s closed): %s s (median of %s: %s)\n' "$closed" "$mt" "$RUNS" "${timed[*]}"
+printf 'analyze --window "%s" (%s closed): %s s (median of %s: %s)\n' "$WINDOW" "$closed" "$mt" "$RUNS" "${timed[*]}"
 printf 'ratio window / plain: %.3f (target <= 1.2)\n' "$(echo "$mt / $mp" | bc -l)"
