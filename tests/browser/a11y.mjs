@@ -118,6 +118,8 @@ try {
     "#scenario-area",
     "#scenario-add",
     "#scenario-draw",
+    "#scenario-street-hours",
+    "#scenario-street",
     "#scenario-show-change",
     "#suggest-kind",
     "#suggest-count",

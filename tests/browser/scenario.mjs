@@ -184,6 +184,23 @@ try {
   check(area.status() === 200 && sent[1]?.geometry?.type === "Polygon" && ring.length === 4 && corners.every((c, i) => Math.abs(ring[i][0] - c[0]) < 1e-4 && Math.abs(ring[i][1] - c[1]) < 1e-4), `a drawn area is sent as a closed polygon (${area.status()} ${JSON.stringify(sent[1]?.geometry)})`);
   const listed = await de.page.waitForFunction(() => document.querySelectorAll("#scenario-edits li").length === 2, null, { timeout: 10000 }).then(() => true, () => false);
   check(listed, "the sketch lists both edits");
+  // A play street: a line clicked along, ended by a click on its last point, closed at the
+  // hours given in the field.
+  await de.page.fill("#scenario-street-hours", "Sa 14:00-18:00");
+  await de.page.click("#scenario-street");
+  const line = [[9.5203, 47.1396], [9.5215, 47.1396]];
+  for (const c of line) {
+    const p = await screenOf(de.page, c);
+    await de.page.mouse.click(p.x, p.y);
+    await de.page.waitForTimeout(150);
+  }
+  const pEnd = await screenOf(de.page, line[1]);
+  const [street] = await Promise.all([de.page.waitForResponse((r) => r.url().includes("/api/compare")), de.page.mouse.click(pEnd.x + 5, pEnd.y)]);
+  const streetEdit = (JSON.parse(street.request().postData() ?? "{}").edits ?? [])[2];
+  const coords = streetEdit?.geometry?.coordinates ?? [];
+  check(street.status() === 200 && streetEdit?.op === "play_street" && streetEdit.hours === "Sa 14:00-18:00" && streetEdit.geometry?.type === "LineString" && coords.length === 2 && line.every((c, i) => Math.abs(coords[i][0] - c[0]) < 1e-4 && Math.abs(coords[i][1] - c[1]) < 1e-4), `a drawn play street is sent as a line with its hours and answered (${street.status()} ${JSON.stringify(streetEdit)})`);
+  const listedStreet = await de.page.waitForFunction(() => document.querySelectorAll("#scenario-edits li").length === 3 && document.getElementById("scenario-edits").textContent.includes("Spielstraße"), null, { timeout: 10000 }).then(() => true, () => false);
+  check(listedStreet, "the sketch lists the play street with its hours");
   await de.page.screenshot({ path: resolve(artifacts, "scenario-sketch-de.png") });
   check(de.errors.length === 0, `no page errors in German (${de.errors.join(" | ")})`);
 } catch (err) {

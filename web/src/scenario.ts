@@ -15,7 +15,7 @@ import { ApiError, type Json, atLeast, errorText, onSession, request as api, rol
 
 export { ApiError, errorText };
 /** An edit as the API writes it (docs/interfaces.md, "HTTP: scenarios and suggestions"). */
-type Edit = Json & { op: "add" | "remove" | "set_access" | "enlarge" };
+type Edit = Json & { op: "add" | "remove" | "set_access" | "enlarge" | "play_street" | "open_after_hours" };
 type Status = "draft" | "proposed" | "agreed" | "rejected";
 /** A stored scenario as the list and GET /api/scenarios/{id} write it (issue 18 adds author, department, status). */
 interface Info {
@@ -110,6 +110,8 @@ let placing = false;
 let placingOpener: HTMLElement | null = null;
 /** Outline being drawn (lon/lat), or null when not drawing an area. */
 let drawing: [number, number][] | null = null;
+/** What is drawn: an area (a planned facility) or a line (a play street). */
+let drawingStreet = false;
 let editing = false;
 let popup: maplibregl.Popup | null = null;
 /** Names of facilities edited in this session, by OSM id (for the edit list). */
@@ -493,6 +495,10 @@ function editLabel(e: Edit): string {
       return t("op_set_access", { what: what(e.osm_id), access: String(e.access) });
     case "enlarge":
       return t("op_enlarge", { what: what(e.osm_id), area: int(Number(e.area_m2)) });
+    case "play_street":
+      return t("op_play_street", { what: e.name ? `„${String(e.name)}“` : "", hours: String(e.hours) });
+    case "open_after_hours":
+      return t("op_open_after_hours", { what: what(e.osm_id), hours: String(e.hours) });
   }
 }
 
@@ -607,9 +613,11 @@ function source(id: string, data: GeoJSON.FeatureCollection): boolean {
 /** Planned facilities as orange-ringed points/polygons. */
 function drawEdits(): void {
   const features: GeoJSON.Feature[] = edits
-    .filter((e) => e.op === "add" && e.geometry)
-    .map((e) => ({ type: "Feature", geometry: e.geometry as GeoJSON.Geometry, properties: { kind: String(e.kind) } }));
+    .filter((e) => (e.op === "add" || e.op === "play_street") && e.geometry)
+    .map((e) => ({ type: "Feature", geometry: e.geometry as GeoJSON.Geometry, properties: { kind: String(e.kind ?? "play_street") } }));
   if (source("scenario-planned", { type: "FeatureCollection", features })) {
+    // Play streets: a wide dashed orange line along the street.
+    host.map.addLayer({ id: "scenario-planned-street", type: "line", source: "scenario-planned", filter: ["in", ["geometry-type"], ["literal", ["LineString", "MultiLineString"]]], paint: { "line-color": "#e8590c", "line-width": 7, "line-opacity": 0.75, "line-dasharray": [1.5, 0.75] } });
     host.map.addLayer({ id: "scenario-planned-area", type: "fill", source: "scenario-planned", filter: ["==", ["geometry-type"], "Polygon"], paint: { "fill-color": "#e8590c", "fill-opacity": 0.45 } });
     host.map.addLayer({ id: "scenario-planned", type: "circle", source: "scenario-planned", filter: ["==", ["geometry-type"], "Point"], paint: { "circle-radius": 8, "circle-color": "#fff", "circle-stroke-color": "#e8590c", "circle-stroke-width": 4 } });
   }
@@ -816,11 +824,14 @@ function setPlacing(on: boolean): void {
 
 /** Starts or stops drawing an area: clicks add corners; a click on the first corner (or a
  * double click) closes the outline and adds it as a planned facility. */
-function setDrawing(on: boolean): void {
+function setDrawing(on: boolean, street = false): void {
   if (on) setPlacing(false);
   drawing = on ? [] : null;
-  $("scenario-draw").setAttribute("aria-pressed", String(on));
-  $("scenario-draw-hint").hidden = !on;
+  drawingStreet = on && street;
+  $("scenario-draw").setAttribute("aria-pressed", String(on && !street));
+  $("scenario-street").setAttribute("aria-pressed", String(on && street));
+  $("scenario-draw-hint").hidden = !(on && !street);
+  $("scenario-street-hint").hidden = !(on && street);
   if (on) host.map.doubleClickZoom.disable();
   else host.map.doubleClickZoom.enable();
   host.map.getCanvas().style.cursor = on ? "crosshair" : "";
@@ -841,8 +852,11 @@ function drawOutline(): void {
 function drawClick(e: maplibregl.MapMouseEvent): void {
   if (!drawing) return;
   const first = drawing[0];
-  const closes = first !== undefined && drawing.length >= 3 && host.map.project(first).dist(e.point) < 12;
   const last = drawing[drawing.length - 1];
+  // A line ends with a click on its last point; an outline closes on its first corner.
+  const closes = drawingStreet
+    ? last !== undefined && drawing.length >= 2 && host.map.project(last).dist(e.point) < 12 && host.map.project(last).dist(e.point) >= 3
+    : first !== undefined && drawing.length >= 3 && host.map.project(first).dist(e.point) < 12;
   if (last !== undefined && host.map.project(last).dist(e.point) < 3) return; // a double click's clicks
   if (!closes) {
     drawing.push([Number(e.lngLat.lng.toFixed(6)), Number(e.lngLat.lat.toFixed(6))]);
@@ -861,6 +875,13 @@ function takeName(): string | null {
 }
 
 function finishDrawing(): void {
+  if (drawing && drawingStreet) {
+    if (drawing.length < 2) return;
+    const line = [...drawing];
+    setDrawing(false);
+    void addEdit({ op: "play_street", name: takeName(), hours: $<HTMLInputElement>("scenario-street-hours").value.trim(), geometry: { type: "LineString", coordinates: line } });
+    return;
+  }
   if (!drawing || drawing.length < 3) return;
   const ring = [...drawing, drawing[0]];
   setDrawing(false);
@@ -924,6 +945,14 @@ export function showFacilityPopup(p: Json, at: maplibregl.LngLat, opener: HTMLEl
   field.append(el("span", {}, `${t("newArea")} (${t("squareMetres")})`), area);
   actions.append(field);
   act(t("resizeInScenario"), () => (Number(area.value) >= 0 && area.value !== "" ? { op: "enlarge", osm_id: id, area_m2: Number(area.value) } : null));
+  // School yards and kindergarten grounds: open to all at given hours (full weight then).
+  if (p.kind === "school" || p.kind === "kindergarten") {
+    const hoursField = el("label", { class: "field" });
+    const hours = el("input", { type: "text", value: "Mo-Fr 15:00-19:00", maxlength: "200", class: "after-hours" });
+    hoursField.append(el("span", {}, t("afterHoursLabel")), hours);
+    actions.append(hoursField);
+    act(t("afterHoursInScenario"), () => (hours.value.trim() ? { op: "open_after_hours", osm_id: id, hours: hours.value.trim() } : null), "open-after-hours");
+  }
   // Only where the scenario shown takes edits (the sketch, or a draft the caller may change).
   if (editable()) box.append(actions);
   popup?.remove();
@@ -1007,7 +1036,8 @@ export function initScenarios(h: ScenarioHost): void {
     });
   });
   $("scenario-add").addEventListener("click", () => setPlacing(!placing));
-  $("scenario-draw").addEventListener("click", () => setDrawing(drawing === null));
+  $("scenario-draw").addEventListener("click", () => setDrawing(drawing === null || drawingStreet));
+  $("scenario-street").addEventListener("click", () => setDrawing(drawing === null || !drawingStreet, true));
   host.map.on("dblclick", (e) => {
     if (!drawing) return;
     e.preventDefault();
@@ -1033,8 +1063,9 @@ export function initScenarios(h: ScenarioHost): void {
       placingOpener?.focus({ preventScroll: true });
     }
     if (drawing) {
+      const street = drawingStreet;
       setDrawing(false);
-      $("scenario-draw").focus({ preventScroll: true });
+      $(street ? "scenario-street" : "scenario-draw").focus({ preventScroll: true });
     }
   });
   for (const id of ["filter-department", "filter-status"]) $(id).addEventListener("change", () => fillPick(scenarioId));

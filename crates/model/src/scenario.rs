@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 
-use geo_types::Geometry;
+use geo_types::{Coord, Geometry};
 use serde::{Deserialize, Serialize};
 
 use crate::time::{Dates, Hours, TimeError, TimeQuery};
@@ -345,6 +345,60 @@ pub fn play_street_on_ways(
     Ok((geometry, width))
 }
 
+/// How far (m) a way's points may lie from a drawn play street's line to count as the street it
+/// follows ([`ways_along`]): half a carriageway plus the slack of a click on the map.
+pub const DRAWN_STREET_TOLERANCE_M: f64 = 12.0;
+
+/// The ways of the walking network a drawn play street follows: every street (`highway`, not a
+/// railway) whose points all lie within `tolerance_m` of the line, in way order. A way that
+/// runs on beyond the drawn line is not taken (OSM ways often end at junctions; draw to them).
+pub fn ways_along(ways: &[WalkWay], line: &Geometry<f64>, tolerance_m: f64) -> Vec<i64> {
+    use geo::BoundingRect;
+    let segments: Vec<(Coord, Coord)> = match line {
+        Geometry::LineString(l) => l.lines().map(|s| (s.start, s.end)).collect(),
+        Geometry::MultiLineString(m) => m
+            .iter()
+            .flat_map(|l| l.lines())
+            .map(|s| (s.start, s.end))
+            .collect(),
+        _ => return Vec::new(),
+    };
+    let Some(bbox) = line.bounding_rect() else {
+        return Vec::new();
+    };
+    // A local plane in metres around the line (ample for the few hundred metres of a street).
+    let metre = crate::geodesy::distance_m(Coord { x: 0.0, y: 0.0 }, Coord { x: 0.0, y: 1.0 });
+    let cos = bbox.center().y.to_radians().cos();
+    let plane = |c: Coord| (c.x * cos * metre, c.y * metre);
+    let (pad_x, pad_y) = (tolerance_m / (metre * cos), tolerance_m / metre);
+    let inside = |c: &Coord| {
+        c.x >= bbox.min().x - pad_x
+            && c.x <= bbox.max().x + pad_x
+            && c.y >= bbox.min().y - pad_y
+            && c.y <= bbox.max().y + pad_y
+    };
+    let near = |c: &Coord| {
+        let p = plane(*c);
+        segments.iter().any(|(a, b)| {
+            let (a, b) = (plane(*a), plane(*b));
+            let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+            let len2 = dx * dx + dy * dy;
+            let t = if len2 > 0.0 {
+                (((p.0 - a.0) * dx + (p.1 - a.1) * dy) / len2).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            let (qx, qy) = (a.0 + t * dx - p.0, a.1 + t * dy - p.1);
+            (qx * qx + qy * qy).sqrt() <= tolerance_m
+        })
+    };
+    ways.iter()
+        .filter(|w| w.tag("highway").is_some() && !w.coords.is_empty())
+        .filter(|w| w.coords.iter().all(|c| inside(c) && near(c)))
+        .map(|w| w.id)
+        .collect()
+}
+
 /// A `width` tag in metres (`6`, `6.5`, `6 m`), if it is one.
 fn width_of(tag: &str) -> Option<f64> {
     let t = tag.trim().trim_end_matches('m').trim().replace(',', ".");
@@ -604,6 +658,35 @@ mod tests {
             apply_edits(&base, &[negative]).unwrap_err(),
             ScenarioError::InvalidArea(-1.0)
         );
+    }
+
+    #[test]
+    fn a_drawn_line_finds_the_streets_it_follows() {
+        // Three streets on the equator (0.001° = 111.2 m): w1 (0,0)-(0.001,0), w2 continuing
+        // to (0.003,0), w3 branching north from (0.001,0) to (0.001,0.001).
+        let way = |id, coords: &[(f64, f64)]| WalkWay {
+            id,
+            nodes: (0..coords.len() as i64).map(|i| id * 10 + i).collect(),
+            coords: coords.iter().map(|&(x, y)| Coord { x, y }).collect(),
+            tags: vec![("highway".into(), "residential".into())],
+        };
+        let ways = [
+            way(1, &[(0.0, 0.0), (0.001, 0.0)]),
+            way(2, &[(0.001, 0.0), (0.003, 0.0)]),
+            way(3, &[(0.001, 0.0), (0.001, 0.001)]),
+        ];
+        // A line drawn 5 m north of w1 and w2 (0.000045°), from end to end of both.
+        let drawn: Geometry<f64> =
+            geo_types::LineString::from(vec![(-0.00002, 0.000045), (0.00302, 0.000045)]).into();
+        assert_eq!(ways_along(&ways, &drawn, DRAWN_STREET_TOLERANCE_M), [1, 2]);
+        // Drawn only along w1: w2 runs on beyond it and is not taken.
+        let short: Geometry<f64> =
+            geo_types::LineString::from(vec![(0.0, 0.000045), (0.0011, 0.000045)]).into();
+        assert_eq!(ways_along(&ways, &short, DRAWN_STREET_TOLERANCE_M), [1]);
+        // 20 m away (0.00018°): nothing.
+        let far: Geometry<f64> =
+            geo_types::LineString::from(vec![(0.0, 0.00018), (0.003, 0.00018)]).into();
+        assert!(ways_along(&ways, &far, DRAWN_STREET_TOLERANCE_M).is_empty());
     }
 
     #[test]

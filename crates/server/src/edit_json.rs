@@ -264,7 +264,17 @@ pub fn edit_from_json(v: &Json, ways: &[WalkWay]) -> Result<Edit, EditJsonError>
             area_m2: f.number("area_m2")?,
         },
         "play_street" => {
-            let ids = f.ways()?;
+            let mut ids = f.ways()?;
+            // A drawn line without ways: the streets it follows (their barrier lifts with it).
+            if ids.is_empty()
+                && let Some(g) = f.get("geometry")
+            {
+                ids = model::scenario::ways_along(
+                    ways,
+                    &geometry(g)?,
+                    model::scenario::DRAWN_STREET_TOLERANCE_M,
+                );
+            }
             let width = f.opt_number("width_m")?;
             let (geometry, width_m) = match f.get("geometry") {
                 Some(g) => {
