@@ -5,11 +5,11 @@
 //! test in tests/scenario.rs checks it. docs/methods.md ("Scenarios") explains the steps.
 
 use std::collections::HashSet;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use geo_types::MultiPolygon;
 use model::scenario::{CandidateSite, Edit, ScenarioFacilities, apply_edits, apply_edits_at};
-use model::time::TimeQuery;
+use model::time::{Span, TimeQuery};
 use model::{City, Facility};
 use network::{Origins, WalkGraph};
 use serde_json::{Map, Value, json};
@@ -57,7 +57,20 @@ pub struct ScenarioEngine {
     gap_map: GapMap,
     /// Working memory of the facility-side searches, kept between edits.
     searches: SearchPool,
+    /// The city at the times asked last ([`ScenarioEngine::at`]), newest first: a comparison at
+    /// a time needs it as its before, and a map asks for the same few times again and again.
+    at_times: Mutex<Vec<AtTime>>,
 }
+
+/// The city at one time, as [`ScenarioEngine::at`] answered it.
+struct AtTime {
+    spans: Vec<Span>,
+    outlines: GapOutlines,
+    answer: Arc<Comparison>,
+}
+
+/// How many times [`ScenarioEngine::at`] keeps (the map's four choices fit).
+const AT_TIMES_KEPT: usize = 4;
 
 /// Before and after of every indicator under one scenario.
 #[derive(Debug, Clone, PartialEq)]
@@ -137,6 +150,7 @@ impl ScenarioEngine {
             gap_grid,
             gap_map,
             searches: SearchPool::default(),
+            at_times: Mutex::new(Vec::new()),
         })
     }
 
@@ -195,16 +209,38 @@ impl ScenarioEngine {
     }
 
     /// The city at `when` (facilities closed then are gone) against the base ("always"):
-    /// `after` is the analysis at that time (docs/methods.md, "Time").
+    /// `after` is the analysis at that time (docs/methods.md, "Time"). The answers for the last
+    /// few times are kept: asked again, the same answer is shared.
     pub fn at(
         &self,
         when: &TimeQuery,
         outlines: GapOutlines,
-    ) -> Result<Comparison, ScenarioEngineError> {
-        self.compare_scenario(
+    ) -> Result<Arc<Comparison>, ScenarioEngineError> {
+        let kept = |list: &[AtTime]| {
+            list.iter()
+                .find(|t| t.spans == when.spans && t.outlines == outlines)
+                .map(|t| t.answer.clone())
+        };
+        if let Some(answer) = kept(&self.at_times.lock().unwrap_or_else(|e| e.into_inner())) {
+            return Ok(answer);
+        }
+        let answer = Arc::new(self.compare_scenario(
             apply_edits_at(&self.city.facilities, &[], Some(when))?,
             outlines,
-        )
+        )?);
+        let mut list = self.at_times.lock().unwrap_or_else(|e| e.into_inner());
+        if kept(&list).is_none() {
+            list.insert(
+                0,
+                AtTime {
+                    spans: when.spans.clone(),
+                    outlines,
+                    answer: answer.clone(),
+                },
+            );
+            list.truncate(AT_TIMES_KEPT);
+        }
+        Ok(answer)
     }
 
     /// [`ScenarioEngine::compare_with`] at a time: before is the city at `when`, after the
@@ -225,7 +261,7 @@ impl ScenarioEngine {
         let unit_changes = self.between(&before.unit_changes, &after.unit_changes);
         let changed = changed_rows(&after.after.neighbourhoods, &before.after.neighbourhoods);
         Ok(Comparison {
-            before: Arc::new(before.after),
+            before: Arc::new(before.after.clone()),
             after: after.after,
             changed,
             recomputed_units: after.recomputed_units,

@@ -8,13 +8,14 @@ use model::{
 };
 use spielraum_analysis::{Standards, analyze, build_graph};
 
-const U: f64 = 0.001;
+/// One unit of the towns drawn here and in `time_town.rs`: 0.001° (111.195 m on the equator).
+pub(crate) const U: f64 = 0.001;
 
-fn xy(x: f64, y: f64) -> Coord<f64> {
+pub(crate) fn xy(x: f64, y: f64) -> Coord<f64> {
     Coord { x: x * U, y: y * U }
 }
 
-fn way(id: i64, nodes: &[(i64, f64, f64)], highway: &str) -> WalkWay {
+pub(crate) fn way(id: i64, nodes: &[(i64, f64, f64)], highway: &str) -> WalkWay {
     WalkWay {
         id,
         nodes: nodes.iter().map(|n| n.0).collect(),
@@ -23,7 +24,7 @@ fn way(id: i64, nodes: &[(i64, f64, f64)], highway: &str) -> WalkWay {
     }
 }
 
-fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
+pub(crate) fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
     MultiPolygon(vec![polygon![
         (x: x0 * U, y: y0 * U), (x: x1 * U, y: y0 * U), (x: x1 * U, y: y1 * U), (x: x0 * U, y: y1 * U)
     ]])

@@ -5,40 +5,19 @@
 
 use std::sync::Arc;
 
-use geo_types::{Coord, Geometry, MultiPolygon, Point, polygon};
+use geo_types::{Geometry, MultiPolygon, Point};
 use model::scenario::{Edit, PlayStreet, apply_edits_at, play_street_on_ways};
 use model::time::{Dates, NaiveDate, TimeQuery};
-use model::{
-    City, Facility, FacilityKind, Neighbourhood, OsmId, PopulationSource, PopulationUnit, WalkWay,
-};
+use model::{City, Facility, FacilityKind, Neighbourhood, OsmId, PopulationSource, PopulationUnit};
 use spielraum_analysis::time::{analyze_at, graph_with_closed_streets, unread_hours};
 use spielraum_analysis::{
     GapOutlines, ScenarioEngine, Standards, WalkProfile, analyze, build_graph, compute_reach_for,
 };
 
+use crate::ascii_town::{rect, way, xy};
 use crate::common::compare::assert_same;
 
-const U: f64 = 0.001;
 const U_M: f64 = 111.195_08;
-
-fn xy(x: f64, y: f64) -> Coord<f64> {
-    Coord { x: x * U, y: y * U }
-}
-
-fn way(id: i64, nodes: &[(i64, f64, f64)], highway: &str) -> WalkWay {
-    WalkWay {
-        id,
-        nodes: nodes.iter().map(|n| n.0).collect(),
-        coords: nodes.iter().map(|n| xy(n.1, n.2)).collect(),
-        tags: vec![("highway".into(), highway.into())],
-    }
-}
-
-fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
-    MultiPolygon(vec![polygon![
-        (x: x0 * U, y: y0 * U), (x: x1 * U, y: y0 * U), (x: x1 * U, y: y1 * U), (x: x0 * U, y: y1 * U)
-    ]])
-}
 
 fn unit(x: f64, y: f64, ages: [f64; 3]) -> PopulationUnit {
     PopulationUnit {
@@ -223,6 +202,13 @@ fn the_engine_answers_play_streets_at_a_time_as_the_full_analysis() {
             };
             assert_eq!(gained, expect, "{:?} {:?}", standards.profile, when);
         }
+        // The city at a time is kept: asked again, the same answer, equal to a full analysis.
+        let saturday = at("Sa 15:00");
+        let first = engine.at(&saturday, GapOutlines::Traced).unwrap();
+        let again = engine.at(&saturday, GapOutlines::Traced).unwrap();
+        assert!(Arc::ptr_eq(&first, &again));
+        let full = analyze_at(&city, engine.graph(), &standards, &[], Some(&saturday)).unwrap();
+        assert_same(&first.after, &full);
     }
 }
 

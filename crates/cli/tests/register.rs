@@ -11,7 +11,7 @@ use crate::helpers::{fails, import, pbf_from_opl};
 /// Two houses of the same 0.0002° × 0.0002° footprint at the same latitude (so the same area on
 /// the ellipsoid) in area 01100101 — one without levels (2 assumed), one with 3 — and a garage
 /// in area 01100102, which therefore has no home.
-const OPL: &str = "\
+pub(crate) const OPL: &str = "\
 n1 x9.5000 y47.1000
 n2 x9.5002 y47.1000
 n3 x9.5002 y47.1002
@@ -33,7 +33,7 @@ w4 Thighway=footway Nn20,n21
 ";
 
 /// Area 01100101 west of 9.51°, 01100102 east of it.
-const AREAS: &str = r#"{"type":"FeatureCollection","features":[
+pub(crate) const AREAS: &str = r#"{"type":"FeatureCollection","features":[
   {"type":"Feature","properties":{"id":"01100101","name":"Südstadt"},
    "geometry":{"type":"Polygon","coordinates":[[[9.49,47.09],[9.51,47.09],[9.51,47.11],[9.49,47.11],[9.49,47.09]]]}},
   {"type":"Feature","properties":{"id":"01100102","name":"Großmühle"},

@@ -9,35 +9,9 @@ use std::path::{Path, PathBuf};
 
 use crate::helpers::{fails, import, layer_by_gdal, pbf_from_opl, spielraum, tool_stdout};
 
-/// Two houses in area 01100101 (Südstadt) and a garage in area 01100102 (Großmühle), which
-/// therefore has no residents; no play space anywhere.
-const OPL: &str = "\
-n1 x9.5000 y47.1000
-n2 x9.5002 y47.1000
-n3 x9.5002 y47.1002
-n4 x9.5000 y47.1002
-n5 x9.5050 y47.1000
-n6 x9.5052 y47.1000
-n7 x9.5052 y47.1002
-n8 x9.5050 y47.1002
-n9 x9.5200 y47.1000
-n10 x9.5202 y47.1000
-n11 x9.5202 y47.1002
-n12 x9.5200 y47.1002
-n20 x9.5000 y47.0990
-n21 x9.5200 y47.0990
-w1 Tbuilding=house Nn1,n2,n3,n4,n1
-w2 Tbuilding=house,building:levels=3 Nn5,n6,n7,n8,n5
-w3 Tbuilding=garage Nn9,n10,n11,n12,n9
-w4 Thighway=footway Nn20,n21
-";
-
-/// Area 01100101 west of 9.51°, 01100102 east of it.
-const AREAS: &str = r#"{"type":"FeatureCollection","features":[
-  {"type":"Feature","properties":{"id":"01100101","name":"Südstadt"},
-   "geometry":{"type":"Polygon","coordinates":[[[9.49,47.09],[9.51,47.09],[9.51,47.11],[9.49,47.11],[9.49,47.09]]]}},
-  {"type":"Feature","properties":{"id":"01100102","name":"Großmühle"},
-   "geometry":{"type":"Polygon","coordinates":[[[9.51,47.09],[9.53,47.09],[9.53,47.11],[9.51,47.11],[9.51,47.09]]]}}]}"#;
+// The town (two houses in Südstadt 01100101, a garage in Großmühle 01100102) and its areas
+// are the register test's.
+use crate::register::{AREAS, OPL};
 
 /// The mapping: `;`-separated (sniffed), decimal comma; SGB II in percent, single parents as a
 /// share; labels with umlauts.
