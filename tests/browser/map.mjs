@@ -134,6 +134,13 @@ try {
   await page.waitForFunction(() => /geschlossen/.test(document.getElementById("time-status")?.textContent ?? ""), null, { timeout: 30000 }).catch(() => {});
   const timeStatus = (await page.textContent("#time-status")) ?? "";
   check(timeStatus.includes(`${weekend.time?.closed_facilities} Einrichtungen`), `time control: the weekend names the facilities closed then as /api/neighbourhoods does (${timeStatus}; API: ${weekend.time?.closed_facilities})`);
+  // The GeoJSON source is tiled in a worker: wait until the map has drawn it (or 15 s).
+  await page
+    .waitForFunction(() => {
+      const m = window.spielraumMap;
+      return m.getLayer("time-neighbourhoods") && m.isSourceLoaded("time-neighbourhoods") && m.queryRenderedFeatures({ layers: ["time-neighbourhoods"] }).length > 0;
+    }, null, { timeout: 15000 })
+    .catch(() => {});
   check((await rendered(page, ["time-neighbourhoods"])) > 0, "time control: the neighbourhoods at the weekend are drawn");
   await page.click('#times [role="radio"]:has-text("Immer")');
   await page.waitForFunction(() => (document.getElementById("time-status")?.textContent ?? "") === "", null, { timeout: 10000 }).catch(() => {});
