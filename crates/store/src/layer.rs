@@ -42,6 +42,13 @@ impl GeometryType {
         GeometryType::Geometry,
     ];
 
+    /// The type a GeoPackage or PostGIS name (`POINT`, `MultiPolygon`, …) stands for.
+    pub fn from_name(name: &str) -> Option<GeometryType> {
+        GeometryType::ALL
+            .into_iter()
+            .find(|g| g.as_str().eq_ignore_ascii_case(name))
+    }
+
     /// The GeoPackage name (`POINT`, `MULTIPOLYGON`, `GEOMETRY`, …).
     pub fn as_str(self) -> &'static str {
         match self {

@@ -478,6 +478,62 @@ fn read_city_layers<R: Send>(
     Ok((city, made))
 }
 
+/// The names of the layers a city is made of, in the order [`write_city`] writes them; with
+/// [`city_layer_schema`] and [`city_from_layer_set`], what another store (PostGIS) needs to hold
+/// a city in the same tables.
+pub const CITY_LAYER_NAMES: [&str; 7] = city::CITY_LAYERS;
+
+/// The layers an analysis needs of a city ([`read_city_for_analysis`]); the others of
+/// [`CITY_LAYER_NAMES`] may be given empty.
+pub const ANALYSIS_LAYER_NAMES: [&str; 5] = ANALYSIS_LAYERS;
+
+/// The table names of the attribute tables a city may also have: its data sources and its
+/// social indicators with their labels.
+pub const CITY_TABLE_NAMES: [&str; 3] = [
+    city::SOURCES_LAYER,
+    city::SOCIAL_LAYER,
+    city::SOCIAL_LABELS_LAYER,
+];
+
+/// The empty layer `name` of [`CITY_LAYER_NAMES`]: its geometry type and columns.
+pub fn city_layer_schema(name: &str) -> Layer {
+    city::city_schema(name)
+}
+
+/// A city put together from its tables as generic [`Layer`]s (each of [`CITY_LAYER_NAMES`]
+/// must be among `layers`, those of [`CITY_TABLE_NAMES`] may be) and its `spielraum_meta`
+/// entries: what [`read_city`] does after reading a GeoPackage, for a city held elsewhere.
+pub fn city_from_layer_set(
+    mut layers: Vec<Layer>,
+    meta: Vec<(String, String)>,
+) -> Result<model::City, StoreError> {
+    let mut take = |name: &str| {
+        layers
+            .iter()
+            .position(|l| l.name == name)
+            .map(|i| layers.swap_remove(i))
+    };
+    let mut city_layers = Vec::new();
+    for name in city::CITY_LAYERS {
+        city_layers.push(take(name).ok_or_else(|| StoreError::MissingLayer(name.to_string()))?);
+    }
+    let sources = take(city::SOURCES_LAYER);
+    let social = take(city::SOCIAL_LAYER);
+    let labels = take(city::SOCIAL_LABELS_LAYER);
+    let tagged = city_layers.pop().expect("seven layers");
+    let ways = city_layers.pop().expect("seven layers");
+    let network = city::network_from_layers(&ways, &tagged)?;
+    let mut city = city::city_from_layers(city_layers, network, meta)?;
+    if let Some(sources) = sources {
+        city.sources = city::sources_from_layer(&sources)?;
+    }
+    if let Some(social) = social {
+        let labels = labels.unwrap_or_else(|| city::social_layers(&[])[1].clone());
+        city.social = city::social_from_layers(&social, &labels)?;
+    }
+    Ok(city)
+}
+
 /// The social indicators (`social_indicators` and its labels); empty for a city imported
 /// without `--social`.
 fn read_social(conn: &Connection) -> Result<Vec<model::SocialIndicator>, StoreError> {
@@ -547,6 +603,18 @@ pub fn write_layers_styled(
 pub fn read_layer(path: &Path, name: &str) -> Result<Layer, StoreError> {
     let conn = open(path, false)?;
     layer::read_layer_conn(&conn, name).map_err(|e| e.in_file(path))
+}
+
+/// The names of the GeoPackage's layers and attribute tables (`gpkg_contents`), in the order
+/// they were registered.
+pub fn layer_names(path: &Path) -> Result<Vec<String>, StoreError> {
+    let conn = open(path, false)?;
+    let run = || -> Result<Vec<String>, StoreError> {
+        let mut stmt = conn.prepare("SELECT table_name FROM gpkg_contents ORDER BY rowid")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<Result<Vec<String>, _>>()?)
+    };
+    run().map_err(|e| e.in_file(path))
 }
 
 /// The rows of the GeoPackage's `layer_styles` table (none when it has none).

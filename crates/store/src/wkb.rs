@@ -88,6 +88,11 @@ pub fn decode_gpkg(blob: &[u8]) -> Result<Geometry<f64>, WkbError> {
     };
     let start = 8 + envelope_doubles * 8;
     let wkb = blob.get(start..).ok_or(WkbError::Truncated)?;
+    read_wkb(wkb)
+}
+
+/// Decodes standard 2D WKB (either byte order), as PostGIS' `ST_AsBinary` gives it.
+pub fn read_wkb(wkb: &[u8]) -> Result<Geometry<f64>, WkbError> {
     let mut r = Reader { buf: wkb, pos: 0 };
     r.geometry()
 }

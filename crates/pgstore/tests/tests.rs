@@ -1,0 +1,297 @@
+//! The PostgreSQL store against a real PostgreSQL + PostGIS ([`cluster::TempCluster`]):
+//! migrations, the checks every command makes, and layers and cities read back exactly.
+
+mod cluster;
+
+use cluster::TempCluster;
+use geo_types::{Coord, Geometry, LineString, MultiPolygon, Point, Polygon};
+use model::{
+    BasemapFeature, Building, City, Facility, FacilityKind, Neighbourhood, OsmId,
+    PopulationSource, PopulationUnit, TaggedNode, WalkWay,
+};
+use spielraum_pgstore::{CURRENT_VERSION, Database, PgError, block_on, migrate::migrate};
+use store::{Column, ColumnType, Feature, GeometryType, Layer, Value};
+
+fn square(x: f64, y: f64, d: f64) -> Polygon<f64> {
+    Polygon::new(
+        LineString::from(vec![(x, y), (x + d, y), (x + d, y + d), (x, y + d), (x, y)]),
+        vec![],
+    )
+}
+
+/// A small city touching every field, with text that COPY must escape and numbers whose last
+/// bit matters.
+fn small_city() -> City {
+    let tags = |kv: &[(&str, &str)]| -> Vec<(String, String)> {
+        kv.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let hole = LineString::from(vec![
+        (9.501, 47.101),
+        (9.502, 47.101),
+        (9.502, 47.102),
+        (9.501, 47.101),
+    ]);
+    City {
+        facilities: vec![
+            Facility {
+                osm_id: OsmId::Node(1),
+                kind: FacilityKind::Playground,
+                name: Some("Spielplatz \"Äule\"\tmit\\Tab\nund Zeile".into()),
+                access: None,
+                geometry: Geometry::Point(Point::new(9.52, 47.140_000_000_000_01)),
+                area_m2: None,
+                opening_hours: Some("Mo-Fr 08:00-18:00; PH off".into()),
+            },
+            Facility {
+                osm_id: OsmId::Relation(7),
+                kind: FacilityKind::OpenSpace,
+                name: None,
+                access: Some("private".into()),
+                geometry: Geometry::MultiPolygon(MultiPolygon(vec![
+                    Polygon::new(square(9.5, 47.1, 0.01).exterior().clone(), vec![hole]),
+                    square(9.6, 47.2, 0.001),
+                ])),
+                area_m2: Some(0.1 + 0.2),
+                opening_hours: None,
+            },
+        ],
+        neighbourhoods: vec![Neighbourhood {
+            id: "r8".into(),
+            name: "Vaduz".into(),
+            admin_level: Some(8),
+            geometry: MultiPolygon(vec![square(9.4, 47.0, 0.2)]),
+            population: Some(1e-300),
+        }],
+        buildings: vec![Building {
+            osm_id: OsmId::Way(3),
+            building: "house".into(),
+            levels: Some(2.5),
+            footprint_m2: 120.25,
+            centre: Point::new(9.51, 47.11),
+            in_residential_landuse: true,
+        }],
+        population: vec![PopulationUnit {
+            location: Point::new(9.51, 47.12),
+            residents: 1.0 / 3.0,
+            ages: [0.5, 0.25, 5e-324],
+            source: PopulationSource::Buildings,
+        }],
+        walk_ways: vec![WalkWay {
+            id: 11,
+            nodes: vec![1, -2, 3],
+            coords: vec![
+                Coord { x: 9.5, y: 47.1 },
+                Coord { x: 9.51, y: 47.1 },
+                Coord { x: 9.51, y: 47.2 },
+            ],
+            tags: tags(&[("foot", "yes"), ("highway", "footway"), ("name", "Weg \\x")]),
+        }],
+        tagged_nodes: vec![TaggedNode {
+            id: -2,
+            coord: Coord { x: 9.51, y: 47.1 },
+            tags: tags(&[("highway", "crossing")]),
+        }],
+        basemap: vec![BasemapFeature {
+            layer: "roads".into(),
+            class: "primary".into(),
+            name: Some("Landstrasse".into()),
+            geometry: Geometry::LineString(LineString::from(vec![(9.5, 47.1), (9.6, 47.2)])),
+        }],
+        metadata: tags(&[("source_file", "x.osm.pbf"), ("admin_level", "8")]),
+        sources: Vec::new(),
+        social: vec![model::SocialIndicator {
+            key: "sgb2".into(),
+            label_de: "Anteil SGB II".into(),
+            label_en: "Share SGB II".into(),
+            values: [("r8".to_string(), 0.25)].into_iter().collect(),
+        }],
+    }
+}
+
+fn migrated(cluster: &TempCluster, db: &str, schema: &str) -> Database {
+    let url = cluster.url(db, schema);
+    block_on(async {
+        let d = Database::connect(&url).await.unwrap();
+        migrate(&d, None).await.unwrap();
+        d
+    })
+}
+
+#[test]
+fn postgis_store_end_to_end() {
+    let cluster = TempCluster::start(&["city", "bare", "other"]);
+
+    // Migrations from an empty database: PostGIS installed, version table at the current
+    // version; a second run applies nothing.
+    let url = cluster.url("city", "stadt");
+    block_on(async {
+        let db = Database::connect(&url).await.unwrap();
+        assert!(matches!(
+            Database::open(&url).await.unwrap_err(),
+            PgError::NoPostgis { .. }
+        ));
+        let m = migrate(&db, None).await.unwrap();
+        assert_eq!((m.from, m.to), (None, CURRENT_VERSION));
+        assert!(m.created_postgis);
+        assert_eq!(m.applied.len(), CURRENT_VERSION as usize);
+        let again = migrate(&db, None).await.unwrap();
+        assert_eq!(again.from, Some(CURRENT_VERSION));
+        assert!(again.applied.is_empty());
+        Database::open(&url).await.unwrap();
+    });
+    assert_eq!(
+        cluster.psql(
+            "city",
+            "SELECT max(version) FROM stadt.spielraum_schema_version"
+        ),
+        CURRENT_VERSION.to_string()
+    );
+
+    // A schema that exists in the database beside it is not migrated by this one.
+    let other = cluster.url("city", "dorf");
+    let e = block_on(Database::open(&other)).unwrap_err().to_string();
+    assert!(e.contains("schema 'dorf' is not set up") && e.contains("db migrate"), "{e}");
+
+    // A city through a GeoPackage into PostGIS and back: equal in every field.
+    let dir = tempfile::tempdir().unwrap();
+    let gpkg = dir.path().join("city.gpkg");
+    let city = small_city();
+    store::write_city(&gpkg, &city).unwrap();
+    let from_file = store::read_city(&gpkg).unwrap();
+    let db = migrated(&cluster, "city", "stadt");
+    let pushed = block_on(db.push_geopackage(&gpkg)).unwrap();
+    assert!(pushed.contains(&"facilities".to_string()), "{pushed:?}");
+    let back = block_on(db.read_city(&store::CITY_LAYER_NAMES)).unwrap();
+    assert_eq!(back, from_file);
+    assert_eq!(back.population[0].ages[2].to_bits(), 5e-324f64.to_bits());
+    // Only the layers asked for are read; the others must exist and come back empty.
+    let analysis = block_on(db.read_city(&store::ANALYSIS_LAYER_NAMES)).unwrap();
+    assert!(analysis.buildings.is_empty() && analysis.basemap.is_empty());
+    assert_eq!(analysis.facilities, from_file.facilities);
+
+    // The tables are real PostGIS layers: SRID, type and a GiST index, as QGIS reads them.
+    assert_eq!(
+        cluster.psql(
+            "city",
+            "SELECT type || ' ' || srid FROM geometry_columns \
+             WHERE f_table_schema = 'stadt' AND f_table_name = 'neighbourhoods'"
+        ),
+        "MULTIPOLYGON 4326"
+    );
+    assert_eq!(
+        cluster.psql(
+            "city",
+            "SELECT string_agg(f_table_name, ',' ORDER BY f_table_name) FROM geometry_columns g \
+             WHERE f_table_schema = 'stadt' AND EXISTS (SELECT 1 FROM pg_indexes i \
+             WHERE i.schemaname = 'stadt' AND i.tablename = g.f_table_name \
+             AND i.indexdef LIKE '%USING gist (geom)%')"
+        ),
+        "basemap,buildings,candidate_sites,facilities,neighbourhoods,population"
+    );
+    assert_eq!(
+        cluster.psql(
+            "city",
+            "SELECT round(ST_X(geom)::numeric, 2) || ' ' || name FROM stadt.facilities \
+             WHERE osm_id = 'n1'"
+        )
+        .lines()
+        .next()
+        .unwrap(),
+        "9.52 Spielplatz \"Äule\"\tmit\\Tab"
+    );
+    // The planner has statistics (ANALYZE ran).
+    assert_eq!(
+        cluster.psql(
+            "city",
+            "SELECT count(*) > 0 FROM pg_stats WHERE schemaname = 'stadt' AND tablename = 'population'"
+        ),
+        "t"
+    );
+
+    // A generic layer: every value type, NULLs, and a NULL geometry.
+    let layer = Layer {
+        name: "results".into(),
+        geometry_type: Some(GeometryType::Geometry),
+        columns: vec![
+            Column::new("i", ColumnType::Integer),
+            Column::new("r", ColumnType::Real),
+            Column::new("t", ColumnType::Text),
+            Column::new("b", ColumnType::Blob),
+        ],
+        features: vec![
+            Feature {
+                geometry: Some(Geometry::Point(Point::new(-0.0, 1e-7))),
+                values: vec![
+                    Value::Integer(i64::MIN),
+                    Value::Real(f64::MAX),
+                    Value::Text("\\N".into()),
+                    Value::Blob(vec![0, 92, 255]),
+                ],
+            },
+            Feature {
+                geometry: None,
+                values: vec![Value::Null, Value::Real(f64::INFINITY), Value::Null, Value::Null],
+            },
+        ],
+    };
+    block_on(db.write_layers(std::slice::from_ref(&layer), &[("k".into(), "v".into())]))
+        .unwrap();
+    let read = block_on(db.read_layer("results")).unwrap();
+    assert_eq!(read, layer);
+    match &read.features[0].geometry {
+        Some(Geometry::Point(p)) => assert!(p.x().is_sign_negative()),
+        g => panic!("{g:?}"),
+    }
+    let meta = block_on(db.read_meta()).unwrap();
+    assert_eq!(meta.last().unwrap(), &("k".to_string(), "v".to_string()));
+
+    // A failed write leaves the earlier layers as they were (one transaction).
+    let mut broken = layer.clone();
+    broken.name = "facilities".into();
+    broken.features[0].values[2] = Value::Text("NUL \0 is not text".into());
+    assert!(block_on(db.write_layers(&[broken], &[])).is_err());
+    let still = block_on(db.read_city(&store::CITY_LAYER_NAMES)).unwrap();
+    assert_eq!(still.facilities, from_file.facilities);
+
+    // A schema written by a newer program is refused, by the commands and by migrate, and left
+    // alone.
+    cluster.psql(
+        "city",
+        "INSERT INTO stadt.spielraum_schema_version (version, program) VALUES (99, 'spielraum 9')",
+    );
+    let e = block_on(Database::open(&url)).unwrap_err().to_string();
+    assert!(e.contains("version 99, newer than this spielraum knows"), "{e}");
+    let e = block_on(async { migrate(&Database::connect(&url).await.unwrap(), None).await })
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("version 99"), "{e}");
+    assert!(!e.contains('\n'));
+
+    // Nobody listening: one line naming the database, without the password.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let e = block_on(Database::connect(&format!(
+        "postgresql://spielraum:geheim@127.0.0.1:{port}/city"
+    )))
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.starts_with(&format!("cannot connect to postgresql://spielraum:***@127.0.0.1:{port}/city")),
+        "{e}"
+    );
+    assert!(!e.contains("geheim") && !e.contains('\n'), "{e}");
+
+    // A user who may not create PostGIS gets that said, in one line.
+    cluster.psql("bare", "CREATE ROLE gast LOGIN");
+    let guest = format!("postgresql://gast@127.0.0.1:{}/bare", cluster.port);
+    let e = block_on(async { migrate(&Database::connect(&guest).await.unwrap(), None).await })
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("cannot install PostGIS"), "{e}");
+    let _ = migrated(&cluster, "other", "spielraum");
+}
