@@ -58,6 +58,8 @@ enum Command {
     Scenario(commands::scenario::Args),
     /// Accounts of the workspace: users, roles, API tokens and the audit log.
     User(commands::user::Args),
+    /// The PostgreSQL/PostGIS schema of a city: migrate it, check its version.
+    Db(commands::db::Args),
 }
 
 fn main() -> ExitCode {
@@ -92,6 +94,7 @@ fn main() -> ExitCode {
         Command::Suggest(args) => commands::suggest::run(args),
         Command::Scenario(args) => commands::scenario::run(args),
         Command::User(args) => commands::user::run(args),
+        Command::Db(args) => commands::db::run(args),
     });
     match result {
         Ok(Ok(())) => ExitCode::SUCCESS,

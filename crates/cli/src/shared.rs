@@ -49,6 +49,39 @@ pub fn analyze(path: &Path, standards: &Standards, write_back: bool) -> Result<A
     Ok(analyzed)
 }
 
+/// The connection string when a command's city argument is a PostgreSQL database
+/// (`postgresql://…`, `postgres://…`) rather than a GeoPackage.
+pub fn database_url(city: &Path) -> Option<&str> {
+    city.to_str().filter(|s| workflow::database::is_database_url(s))
+}
+
+/// [`analyze`] for a city in PostgreSQL/PostGIS: at `when` (writing nothing), or written back.
+pub fn analyze_database(
+    url: &str,
+    standards: &Standards,
+    write_back: bool,
+    when: Option<&model::time::TimeQuery>,
+) -> Result<Analyzed> {
+    use workflow::database::{self, DatabaseError};
+    let progress = Terminal::new();
+    let run = || -> Result<Analyzed, DatabaseError> {
+        let db = database::open(url)?;
+        match when {
+            Some(when) => database::analyze_at(&db, standards, when, &progress),
+            None => database::analyze(&db, standards, write_back, &progress),
+        }
+    };
+    run().map_err(|e| match e {
+        DatabaseError::Analyze(AnalyzeError::Analysis(a)) if a.is_input_error() => {
+            anyhow::Error::new(a)
+        }
+        DatabaseError::Analyze(AnalyzeError::Analysis(_) | AnalyzeError::Schema { .. }) => {
+            anyhow::Error::new(Internal(e.to_string()))
+        }
+        e => anyhow::Error::new(e),
+    })
+}
+
 /// Writes the result layers of `analysis` into the GeoPackage at `path`; a read-only file is a
 /// warning (the numbers are still worth having), another failure an error.
 pub fn write_results_or_warn(path: &Path, analysis: &analysis::Analysis) -> Result<()> {

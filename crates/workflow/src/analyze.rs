@@ -161,7 +161,17 @@ pub fn analyze_file_at(
     when: &model::time::TimeQuery,
     progress: &dyn Progress,
 ) -> Result<Analyzed, AnalyzeError> {
-    let Loaded { city, graph } = load::city_and_graph(path, standards, progress)?;
+    let loaded = load::city_and_graph(path, standards, progress)?;
+    analyze_loaded_at(loaded, standards, when, progress)
+}
+
+/// [`analyze_file_at`] for a city already loaded (from a GeoPackage or a database).
+pub fn analyze_loaded_at(
+    Loaded { city, graph }: Loaded,
+    standards: &Standards,
+    when: &model::time::TimeQuery,
+    progress: &dyn Progress,
+) -> Result<Analyzed, AnalyzeError> {
     progress.stage("walking distances at the time asked");
     let analysis = analysis::time::analyze_at(&city, &graph, standards, &[], Some(when)).map_err(
         |e| match e {
@@ -184,6 +194,22 @@ pub fn analyze_file_at(
 /// `path`, replacing earlier ones, with the QGIS styles of every layer ([`crate::styles`]); both in one transaction that waits for other writers, so the
 /// file never holds the layers of two different runs.
 pub fn write_results(path: &Path, analysis: &Analysis) -> Result<(), AnalyzeError> {
+    let [indicators, gaps] = result_layers(analysis)?;
+    // With the QGIS styles of both, and of the city's layers, so that a file imported before
+    // styles were written gets them too.
+    let mut styles = crate::styles::results();
+    styles.extend(crate::styles::city());
+    store::write_layers_styled(path, &[indicators, gaps], &styles).map_err(|source| {
+        AnalyzeError::WriteBack {
+            path: path.to_path_buf(),
+            source,
+        }
+    })
+}
+
+/// The layers [`NEIGHBOURHOOD_INDICATORS`] and [`GAP_AREAS`] of `analysis`, with their
+/// declared columns.
+pub fn result_layers(analysis: &Analysis) -> Result<[store::Layer; 2], AnalyzeError> {
     let indicators = layer(
         &NEIGHBOURHOOD_INDICATORS,
         analysis.neighbourhood_rows(),
@@ -197,16 +223,7 @@ pub fn write_results(path: &Path, analysis: &Analysis) -> Result<(), AnalyzeErro
         analysis.gap_area_rows(),
         analysis.gap_areas.iter().map(|g| g.geometry.clone().into()),
     )?;
-    // With the QGIS styles of both, and of the city's layers, so that a file imported before
-    // styles were written gets them too.
-    let mut styles = crate::styles::results();
-    styles.extend(crate::styles::city());
-    store::write_layers_styled(path, &[indicators, gaps], &styles).map_err(|source| {
-        AnalyzeError::WriteBack {
-            path: path.to_path_buf(),
-            source,
-        }
-    })
+    Ok([indicators, gaps])
 }
 
 /// Whether a store error means the file cannot be written at all (read-only file, folder or

@@ -7,12 +7,14 @@
 //! - [`import::import_city`]: OSM extract (+ boundaries, population) → a new GeoPackage.
 //! - [`analyze::analyze_file`]: GeoPackage → indicators, optionally written back as the result
 //!   layers declared in [`analyze::NEIGHBOURHOOD_INDICATORS`] and [`analyze::GAP_AREAS`].
+//! - [`database`]: the same for a city held in PostgreSQL/PostGIS (`postgresql://…`).
 //! - [`load`]: the city and its walking graph (or a scenario engine) for other commands.
 //! - [`inventory`]: a city's facility inventory conflated with OSM in an import.
 //! - [`sources`]: which input fed which layer (the `data_sources` table an import writes).
 //! - [`styles`]: the QGIS layer styles (from the map's colours) an import and an analysis write.
 
 pub mod analyze;
+pub mod database;
 pub mod import;
 pub mod inventory;
 pub mod load;

@@ -29,7 +29,8 @@ pub enum Format {
 /// Arguments of `spielraum analyze`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The city GeoPackage written by `spielraum import`.
+    /// The city GeoPackage written by `spielraum import`, or a PostgreSQL connection string
+    /// (`postgresql://…?schema=NAME`) of a city imported there.
     pub city: PathBuf,
     #[command(flatten)]
     pub standards: StandardsArg,
@@ -84,9 +85,17 @@ pub fn run(args: Args) -> Result<()> {
     let standards = args.standards.resolve()?;
     let when = args.time.resolve()?;
     store_social(&args, &standards)?;
-    let analyzed = match &when {
-        None => analyze(&args.city, &standards, !args.no_write_back)?,
-        Some(when) => analyze_at(&args.city, &standards, when)?,
+    let analyzed = match (crate::shared::database_url(&args.city), &when) {
+        (Some(url), when) => {
+            if args.social.is_some() {
+                anyhow::bail!(
+                    "--social cannot be stored into a database yet: import the city with --social"
+                );
+            }
+            crate::shared::analyze_database(url, &standards, !args.no_write_back, when.as_ref())?
+        }
+        (None, None) => analyze(&args.city, &standards, !args.no_write_back)?,
+        (None, Some(when)) => analyze_at(&args.city, &standards, when)?,
     };
     let analysis = analyzed.analysis;
     let city = analyzed.city;

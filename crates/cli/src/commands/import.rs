@@ -2,7 +2,7 @@
 //!
 //! [`workflow::import_city`] reads the OSM extract (and optional boundaries) and writes one GeoPackage.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use workflow::sources::SourceNote;
@@ -16,7 +16,9 @@ use crate::shared::print_import;
 pub struct Args {
     /// The OpenStreetMap extract (.osm.pbf).
     pub input: PathBuf,
-    /// The GeoPackage to write (replaced atomically when the import succeeds).
+    /// The GeoPackage to write (replaced atomically when the import succeeds), or a PostgreSQL
+    /// connection string (`postgresql://…?schema=NAME`, migrated with `spielraum db migrate`):
+    /// its layers are replaced in one transaction.
     #[arg(long, value_name = "CITY.gpkg")]
     pub out: PathBuf,
     /// The OSM admin_level of the neighbourhoods (default: the most detailed level that tiles the extract).
@@ -139,9 +141,21 @@ impl Args {
 
 /// Runs `spielraum import`.
 pub fn run(args: Args) -> Result<()> {
-    let outcome = import_city(&args.options(), &Terminal::new())?;
-    print_import(&outcome, &args.out);
-    // Opening hours that cannot be read are named now, not first at an analysis at a time.
-    crate::args::warn_unread_hours(&outcome.city.facilities);
+    let progress = Terminal::new();
+    match crate::shared::database_url(&args.out) {
+        Some(url) => {
+            let outcome = workflow::database::import_into(url, &args.options(), &progress)?;
+            let shown = workflow::database::shown(url);
+            print_import(&outcome, Path::new(&shown));
+            crate::args::warn_unread_hours(&outcome.city.facilities);
+        }
+        None => {
+            let outcome = import_city(&args.options(), &progress)?;
+            print_import(&outcome, &args.out);
+            // Opening hours that cannot be read are named now, not first at an analysis at a
+            // time.
+            crate::args::warn_unread_hours(&outcome.city.facilities);
+        }
+    }
     Ok(())
 }

@@ -5,6 +5,7 @@
 //! the import summary) is in `crate::shared`.
 
 pub mod analyze;
+pub mod db;
 pub mod demo;
 pub mod export;
 pub mod import;

@@ -1,0 +1,145 @@
+//! The workflows for a city held in PostgreSQL/PostGIS ([`pgstore`]) instead of a GeoPackage:
+//! a connection string (`postgresql://…`) wherever a command takes `CITY.gpkg`.
+//!
+//! - [`import_into`]: the ordinary import into a private temporary GeoPackage, then its layers
+//!   copied into the schema in one transaction (the schema is checked before the long read).
+//! - [`read_city`] / [`city_and_graph`]: the city as the GeoPackage path gives it.
+//! - [`analyze`]: indicators, written back as the same result layers, in one transaction;
+//!   [`analyze_at`] at a time (writes nothing).
+//! - [`migrate`]: `spielraum db migrate`.
+
+use analysis::Standards;
+use model::City;
+use network::WalkGraph;
+use pgstore::{Database, Migrated, PgError};
+
+use crate::analyze::{AnalyzeError, Analyzed, analyze_loaded_at, result_layers};
+use crate::import::{ImportError, ImportOptions, ImportOutcome, import_city};
+use crate::load::{LoadError, Loaded};
+use crate::Progress;
+
+pub use pgstore::{CURRENT_VERSION, is_database_url};
+
+/// `url` as messages show it: without its password.
+pub fn shown(url: &str) -> String {
+    pgstore::conninfo::hide_password(url)
+}
+
+/// Why a workflow on a database failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DatabaseError {
+    /// The database refused, or is not ready (the message names it and says what to do).
+    #[error(transparent)]
+    Database(#[from] PgError),
+    /// The import failed before anything was written.
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    /// The analysis failed.
+    #[error(transparent)]
+    Analyze(#[from] AnalyzeError),
+    /// The temporary GeoPackage of an import could not be made.
+    #[error("cannot make a temporary folder for the import: {0}")]
+    Temporary(std::io::Error),
+}
+
+/// Connects to `url` and checks its schema ([`Database::open`]).
+pub fn open(url: &str) -> Result<Database, DatabaseError> {
+    Ok(pgstore::block_on(Database::open(url))?)
+}
+
+/// Brings the schema of `url` to version `to` (default: this program's).
+pub fn migrate(url: &str, to: Option<i32>) -> Result<Migrated, DatabaseError> {
+    Ok(pgstore::block_on(async {
+        let db = Database::connect(url).await?;
+        pgstore::migrate::migrate(&db, to).await
+    })?)
+}
+
+/// Imports a city into the schema of `url`: checks the database first, imports into a
+/// temporary GeoPackage as [`import_city`] does (`options.out` is ignored), then replaces the
+/// schema's layers with it in one transaction. A failure anywhere leaves the schema as it was.
+pub fn import_into(
+    url: &str,
+    options: &ImportOptions,
+    progress: &dyn Progress,
+) -> Result<ImportOutcome, DatabaseError> {
+    let db = open(url)?;
+    let dir = tempfile::Builder::new()
+        .prefix("spielraum-import")
+        .tempdir()
+        .map_err(DatabaseError::Temporary)?;
+    let options = ImportOptions {
+        out: dir.path().join("city.gpkg"),
+        ..options.clone()
+    };
+    let outcome = import_city(&options, progress)?;
+    progress.stage("writing into PostgreSQL");
+    pgstore::block_on(db.push_geopackage(&options.out))?;
+    progress.finish();
+    Ok(outcome)
+}
+
+/// The city in the schema of `url`; only the layers of `wanted` are read (the others of
+/// [`store::CITY_LAYER_NAMES`] come back empty).
+pub fn read_city(db: &Database, wanted: &[&str]) -> Result<City, DatabaseError> {
+    Ok(pgstore::block_on(db.read_city(wanted))?)
+}
+
+/// What an analysis needs of the city and its walking graph for `standards`.
+pub fn city_and_graph(
+    db: &Database,
+    standards: &Standards,
+    progress: &dyn Progress,
+) -> Result<Loaded, DatabaseError> {
+    progress.stage("reading city and walking network");
+    let city = read_city(db, &store::ANALYSIS_LAYER_NAMES)?;
+    let graph = WalkGraph::build(
+        &city.walk_ways,
+        &city.tagged_nodes,
+        analysis::network_profile(standards),
+    )
+    .map_err(|e| {
+        AnalyzeError::Load(LoadError::Graph {
+            path: db.shown().into(),
+            source: Box::new(e),
+        })
+    })?;
+    Ok(Loaded { city, graph })
+}
+
+/// Analyses the city in the schema of `url` as [`crate::analyze_file`] does a GeoPackage;
+/// with `write_back`, replaces the result layers in one transaction.
+pub fn analyze(
+    db: &Database,
+    standards: &Standards,
+    write_back: bool,
+    progress: &dyn Progress,
+) -> Result<Analyzed, DatabaseError> {
+    let Loaded { city, graph } = city_and_graph(db, standards, progress)?;
+    let analysis = analysis::analyze(&city, &graph, standards, &|stage| progress.stage(stage))
+        .map_err(AnalyzeError::Analysis)?;
+    if write_back {
+        progress.stage("writing result layers");
+        let layers = result_layers(&analysis)?;
+        pgstore::block_on(db.write_layers(&layers, &[]))?;
+    }
+    progress.finish();
+    Ok(Analyzed {
+        city,
+        graph,
+        analysis,
+        not_written: None,
+    })
+}
+
+/// Analyses the city in the schema of `url` at `when` ([`crate::analyze::analyze_file_at`]);
+/// writes nothing.
+pub fn analyze_at(
+    db: &Database,
+    standards: &Standards,
+    when: &model::time::TimeQuery,
+    progress: &dyn Progress,
+) -> Result<Analyzed, DatabaseError> {
+    let loaded = city_and_graph(db, standards, progress)?;
+    Ok(analyze_loaded_at(loaded, standards, when, progress)?)
+}
