@@ -9,6 +9,7 @@ mod import_boundaries;
 mod inventory;
 mod kinds;
 mod population;
+mod postgis;
 mod qgis;
 mod register;
 mod remote;
