@@ -53,6 +53,27 @@ fn the_demo_in_postgis_gives_the_geopackage_analysis_byte_for_byte() {
         assert!(from_file == from_db, "analyze {args:?} differs between file and PostGIS");
     }
 
+    // Served from either, the map's API and tiles are the same bytes.
+    let (mut from_file, file_addr) = crate::serve::start(demo_gpkg());
+    let (mut from_db, db_addr) = crate::serve::start(std::path::Path::new(&url));
+    for path in [
+        "/api/neighbourhoods",
+        "/api/facilities",
+        "/api/reach?lon=9.52&lat=47.14&minutes=10",
+        "/tiles/13/4312/2877.mvt",
+        "/tiles/11/1078/719.mvt",
+    ] {
+        let (status, file_body) = crate::serve::get(&file_addr, path);
+        assert_eq!(status, 200, "{path}");
+        assert!(file_body.len() > 200, "{path}: {} bytes", file_body.len());
+        let (status, db_body) = crate::serve::get(&db_addr, path);
+        assert_eq!(status, 200, "{path}");
+        assert!(file_body == db_body, "{path} differs between file and PostGIS");
+    }
+    from_file.kill().unwrap();
+    from_db.kill().unwrap();
+    let _ = (from_file.wait(), from_db.wait());
+
     // analyze writes its result layers back; GDAL reads them as PostGIS layers with the
     // values of the JSON.
     let json = ok(&spielraum(&["analyze", &url, "--format", "json"]), "write back");

@@ -388,6 +388,14 @@ impl Database {
         })
     }
 
+    /// The candidate sites for suggestions (layer `candidate_sites`).
+    pub async fn read_candidate_sites(
+        &self,
+    ) -> Result<Vec<model::scenario::CandidateSite>, PgError> {
+        let layer = self.read_layer("candidate_sites").await?;
+        Ok(store::candidate_sites_from_layer(&layer)?)
+    }
+
     /// Copies the city of the GeoPackage at `path` (every layer and attribute table but the
     /// workspace's `spielraum_*` tables, and its metadata) into the schema, replacing the
     /// layers of an earlier import in one transaction. Scenarios, accounts and the like in the

@@ -98,6 +98,39 @@ pub fn open_with_engine(
     prepare(path, state, &version, options, Some(engine))
 }
 
+/// [`open_with_engine`] for a city held in a PostgreSQL database, with its `candidates`: the
+/// map, the JSON API, reach queries and what-if comparisons. Scenarios, accounts and the tile
+/// cache are not kept in the database yet: there are no stored scenarios and no logins, and
+/// tiles are cached in memory (said in the warnings).
+pub fn open_database_with_engine(
+    engine: Arc<ScenarioEngine>,
+    candidates: Vec<model::scenario::CandidateSite>,
+    options: ServeOptions,
+) -> Prepared {
+    let indicators = Some(engine.base().document());
+    let state = AppState::with_shared(engine.shared_city(), engine.shared_graph(), indicators);
+    let setup = ScenarioSetup {
+        standards: options.standards,
+        store: None,
+        candidates,
+        edit_token: options.edit_token,
+        private: options.private,
+    };
+    let state = state
+        .with_scenarios_on(setup, engine)
+        .with_public_url(options.public_url)
+        .with_private(options.login.private_workspace);
+    Prepared {
+        state,
+        warnings: vec![
+            "scenarios, accounts and the tile cache are not kept in PostgreSQL yet: \
+             comparisons work, nothing is stored, nobody logs in, tiles are cached in memory"
+                .into(),
+        ],
+        notes: Vec::new(),
+    }
+}
+
 /// The scenario store, candidate sites and tile table of the GeoPackage at `path` added to `state`.
 fn prepare(
     path: &Path,

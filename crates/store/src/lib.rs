@@ -286,6 +286,11 @@ pub fn read_candidate_sites(path: &Path) -> Result<Vec<CandidateSite>, StoreErro
     city::candidates_from_layer(&layer).map_err(|e| e.in_file(path))
 }
 
+/// The candidate sites of a `candidate_sites` layer read elsewhere (a database).
+pub fn candidate_sites_from_layer(layer: &Layer) -> Result<Vec<CandidateSite>, StoreError> {
+    city::candidates_from_layer(layer)
+}
+
 /// The name of a GeoPackage being written: `.spielraum-XXXXXX.gpkg.tmp` in the folder of the
 /// file it will replace.
 const TMP_PREFIX: &str = ".spielraum-";

@@ -85,6 +85,13 @@ pub fn read_city(db: &Database, wanted: &[&str]) -> Result<City, DatabaseError> 
     Ok(pgstore::block_on(db.read_city(wanted))?)
 }
 
+/// The candidate sites for suggestions.
+pub fn read_candidate_sites(
+    db: &Database,
+) -> Result<Vec<model::scenario::CandidateSite>, DatabaseError> {
+    Ok(pgstore::block_on(db.read_candidate_sites())?)
+}
+
 /// What an analysis needs of the city and its walking graph for `standards`.
 pub fn city_and_graph(
     db: &Database,

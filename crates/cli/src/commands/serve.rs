@@ -16,7 +16,8 @@ use workflow::Progress;
 /// Arguments of `spielraum serve`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The GeoPackage written by `spielraum import`.
+    /// The GeoPackage written by `spielraum import`, or a PostgreSQL connection string
+    /// (`postgresql://…?schema=NAME`) of a city imported there.
     pub city: PathBuf,
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:8080")]
@@ -85,6 +86,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         },
         args.public_url.clone(),
     )?;
+    if let Some(url) = crate::shared::database_url(&args.city) {
+        if args.indicators.is_some() {
+            anyhow::bail!("--indicators is for a GeoPackage city; a database city is analysed here");
+        }
+        return serve_database(url, options, args.addr, &progress);
+    }
     if args.indicators.is_some() {
         progress.stage("reading city");
         let city = store::read_city(&args.city)
@@ -99,4 +106,30 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     // scenarios.
     let read = read_city_and_graph(&args.city, &options.standards, &progress)?;
     serve_computed(&args.city, read, options, args.addr, &name, &progress)
+}
+
+/// Serves a city held in PostgreSQL/PostGIS: read whole, analysed here by the scenario engine.
+fn serve_database(
+    url: &str,
+    options: server::gpkg::ServeOptions,
+    addr: std::net::SocketAddr,
+    progress: &Terminal,
+) -> anyhow::Result<()> {
+    use workflow::database;
+    let db = database::open(url)?;
+    progress.stage("reading city and walking network");
+    let city = database::read_city(&db, &store::CITY_LAYER_NAMES)?;
+    let candidates = database::read_candidate_sites(&db)?;
+    let graph = network::WalkGraph::build(
+        &city.walk_ways,
+        &city.tagged_nodes,
+        analysis::network_profile(&options.standards),
+    )
+    .map_err(|e| analysis::AnalysisError::Network(e.to_string()));
+    let engine = crate::shared::serving_engine(city, graph, &options.standards, progress)
+        .map_err(|_| anyhow::anyhow!("{}: the city cannot be analysed", db.shown()))?;
+    progress.stage("preparing the map");
+    let prepared = server::gpkg::open_database_with_engine(engine, candidates, options);
+    progress.finish();
+    crate::shared::serve_prepared(prepared, addr, db.shown())
 }
