@@ -52,7 +52,8 @@ pub fn analyze(path: &Path, standards: &Standards, write_back: bool) -> Result<A
 /// The connection string when a command's city argument is a PostgreSQL database
 /// (`postgresql://…`, `postgres://…`) rather than a GeoPackage.
 pub fn database_url(city: &Path) -> Option<&str> {
-    city.to_str().filter(|s| workflow::database::is_database_url(s))
+    city.to_str()
+        .filter(|s| workflow::database::is_database_url(s))
 }
 
 /// [`analyze`] for a city in PostgreSQL/PostGIS: at `when` (writing nothing), or written back.

@@ -3,9 +3,7 @@
 //! byte for byte, the layers as GDAL reads them, and one-line errors for a database that is not
 //! ready.
 
-use crate::helpers::{
-    demo_gpkg, demo_pbf, fails, import, spielraum, tool_stdout, workspace_root,
-};
+use crate::helpers::{demo_gpkg, demo_pbf, fails, import, spielraum, tool_stdout, workspace_root};
 
 #[path = "../../pgstore/tests/cluster.rs"]
 mod cluster;
@@ -27,7 +25,11 @@ fn the_demo_in_postgis_gives_the_geopackage_analysis_byte_for_byte() {
 
     // Nothing works before `db migrate`, and the import says so before reading the extract.
     let o = spielraum(&["db", "status", &url]);
-    fails(&o, "status before migrate", "the database has no PostGIS extension");
+    fails(
+        &o,
+        "status before migrate",
+        "the database has no PostGIS extension",
+    );
     let o = import(&demo_pbf(), std::path::Path::new(&url), &[]);
     fails(&o, "import before migrate", "run `spielraum db migrate");
     let out = ok(&spielraum(&["db", "migrate", &url]), "migrate");
@@ -37,7 +39,10 @@ fn the_demo_in_postgis_gives_the_geopackage_analysis_byte_for_byte() {
     ok(&spielraum(&["db", "status", &url]), "status");
 
     // The same import into PostGIS and into a GeoPackage: the same analysis, to the byte.
-    ok(&import(&demo_pbf(), std::path::Path::new(&url), &[]), "import");
+    ok(
+        &import(&demo_pbf(), std::path::Path::new(&url), &[]),
+        "import",
+    );
     let gpkg = demo_gpkg().to_str().unwrap();
     let berlin = workspace_root().join("geodata/standards/berlin.toml");
     let berlin = berlin.to_str().unwrap();
@@ -50,7 +55,10 @@ fn the_demo_in_postgis_gives_the_geopackage_analysis_byte_for_byte() {
         let from_file = ok(&spielraum(&[&["analyze", gpkg][..], args].concat()), "file");
         let from_db = ok(&spielraum(&[&["analyze", &url][..], args].concat()), "db");
         assert!(from_file.len() > 1000, "{args:?}");
-        assert!(from_file == from_db, "analyze {args:?} differs between file and PostGIS");
+        assert!(
+            from_file == from_db,
+            "analyze {args:?} differs between file and PostGIS"
+        );
     }
 
     // Served from either, the map's API and tiles are the same bytes.
@@ -68,7 +76,10 @@ fn the_demo_in_postgis_gives_the_geopackage_analysis_byte_for_byte() {
         assert!(file_body.len() > 200, "{path}: {} bytes", file_body.len());
         let (status, db_body) = crate::serve::get(&db_addr, path);
         assert_eq!(status, 200, "{path}");
-        assert!(file_body == db_body, "{path} differs between file and PostGIS");
+        assert!(
+            file_body == db_body,
+            "{path} differs between file and PostGIS"
+        );
     }
     from_file.kill().unwrap();
     from_db.kill().unwrap();
@@ -76,7 +87,10 @@ fn the_demo_in_postgis_gives_the_geopackage_analysis_byte_for_byte() {
 
     // analyze writes its result layers back; GDAL reads them as PostGIS layers with the
     // values of the JSON.
-    let json = ok(&spielraum(&["analyze", &url, "--format", "json"]), "write back");
+    let json = ok(
+        &spielraum(&["analyze", &url, "--format", "json"]),
+        "write back",
+    );
     let json: serde_json::Value = serde_json::from_str(&json).unwrap();
     let pg = format!(
         "PG:host=127.0.0.1 port={} user=spielraum dbname=stadt active_schema=demo",
@@ -123,7 +137,11 @@ fn the_demo_in_postgis_gives_the_geopackage_analysis_byte_for_byte() {
         "INSERT INTO demo.spielraum_schema_version (version, program) VALUES (1000, 'future')",
     );
     let o = spielraum(&["analyze", &url, "--format", "json"]);
-    fails(&o, "newer schema", "version 1000, newer than this spielraum knows");
+    fails(
+        &o,
+        "newer schema",
+        "version 1000, newer than this spielraum knows",
+    );
     let o = import(&demo_pbf(), std::path::Path::new(&url), &[]);
     fails(&o, "import into a newer schema", "version 1000");
     let o = spielraum(&["db", "migrate", &url]);
@@ -139,7 +157,11 @@ fn the_demo_in_postgis_gives_the_geopackage_analysis_byte_for_byte() {
         .port();
     let nobody = format!("postgresql://planer:geheim@127.0.0.1:{free}/stadt");
     let o = spielraum(&["analyze", &nobody]);
-    fails(&o, "no server", "cannot connect to postgresql://planer:***@127.0.0.1");
+    fails(
+        &o,
+        "no server",
+        "cannot connect to postgresql://planer:***@127.0.0.1",
+    );
     assert!(!String::from_utf8_lossy(&o.stderr).contains("geheim"));
     let o = spielraum(&["db", "migrate", "postgresql://h/db?schema=Rathaus Süd"]);
     fails(&o, "bad schema name", "is not a plain name");

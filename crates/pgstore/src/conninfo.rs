@@ -1,5 +1,5 @@
 //! Connection strings: `postgresql://user@host:port/database?schema=NAME&sslmode=…` as libpq
-//! reads them, with the password from the string, else `$PGPASSWORD`, else the password file
+//! reads them (TLS by `sslmode` and `sslrootcert`, [`crate::tls`]), with the password from the string, else `$PGPASSWORD`, else the password file
 //! (`$PGPASSFILE` or `~/.pgpass`), and the user from the string, else `$PGUSER`, else the
 //! login name. `schema` is ours (the PostgreSQL schema that holds the city, default
 //! [`DEFAULT_SCHEMA`]); every other parameter goes to the driver.
@@ -10,6 +10,7 @@ use std::str::FromStr;
 use tokio_postgres::config::Host;
 
 use crate::PgError;
+use crate::tls::TlsMode;
 
 /// The schema a connection string without `schema=` names.
 pub const DEFAULT_SCHEMA: &str = "spielraum";
@@ -25,6 +26,8 @@ pub fn is_database_url(text: &str) -> bool {
 pub struct ConnInfo {
     /// What the driver connects with (the password filled in as libpq would).
     pub config: tokio_postgres::Config,
+    /// TLS: `sslmode` and `sslrootcert` ([`crate::tls`]).
+    pub tls: TlsMode,
     /// The PostgreSQL schema that holds the city.
     pub schema: String,
     /// The connection string without its password, for messages.
@@ -52,13 +55,17 @@ impl ConnInfo {
             None => (url, ""),
         };
         let mut schema = DEFAULT_SCHEMA.to_string();
+        let (mut sslmode, mut root_cert) = (None, None);
         let mut kept = Vec::new();
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             match pair.split_once('=') {
                 Some(("schema", value)) => schema = value.to_string(),
+                Some(("sslmode", value)) => sslmode = Some(value),
+                Some(("sslrootcert", value)) => root_cert = Some(value),
                 _ => kept.push(pair),
             }
         }
+        let tls = TlsMode::parse(sslmode, root_cert).map_err(bad)?;
         if !is_plain_name(&schema) {
             return Err(bad(format!(
                 "schema '{schema}' is not a plain name (lower-case letters, digits, _)"
@@ -71,6 +78,7 @@ impl ConnInfo {
         };
         let mut config = tokio_postgres::Config::from_str(&driver_url)
             .map_err(|e| bad(e.to_string().trim_end_matches('.').to_string()))?;
+        config.ssl_mode(tls.mode);
         if config.get_user().is_none() {
             let user = std::env::var("PGUSER")
                 .ok()
@@ -92,6 +100,7 @@ impl ConnInfo {
         }
         Ok(ConnInfo {
             config,
+            tls,
             schema,
             shown: hide_password(url),
         })
@@ -143,7 +152,12 @@ fn password_from_environment(config: &tokio_postgres::Config) -> Option<String> 
         // libpq matches a Unix socket against "localhost".
         _ => "localhost".to_string(),
     };
-    let port = config.get_ports().first().copied().unwrap_or(5432).to_string();
+    let port = config
+        .get_ports()
+        .first()
+        .copied()
+        .unwrap_or(5432)
+        .to_string();
     let db = config.get_dbname().unwrap_or_default();
     let user = config.get_user().unwrap_or_default();
     pgpass_lookup(&text, [&host, &port, db, user])

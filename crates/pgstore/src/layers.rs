@@ -159,7 +159,9 @@ pub(crate) async fn write_layer_tx(
             }
         }
         if !out.is_empty() {
-            sink.send(Bytes::from(out)).await.map_err(|e| db.failed(e))?;
+            sink.send(Bytes::from(out))
+                .await
+                .map_err(|e| db.failed(e))?;
         }
         sink.as_mut().finish().await.map_err(|e| db.failed(e))?;
     }
@@ -264,7 +266,9 @@ impl Database {
             }
             let ty = column_type(&ty).ok_or_else(|| PgError::Database {
                 url: self.shown().to_string(),
-                why: format!("layer {name}: column {col} has type {ty}, which Spielraum does not read"),
+                why: format!(
+                    "layer {name}: column {col} has type {ty}, which Spielraum does not read"
+                ),
             })?;
             columns.push(Column { name: col, ty });
         }
@@ -296,9 +300,9 @@ impl Database {
         let mut features = Vec::with_capacity(rows.len());
         for (i, row) in rows.iter().enumerate() {
             let geometry = match row.get::<_, Option<&[u8]>>(0) {
-                Some(wkb) => Some(
-                    store::wkb::read_wkb(wkb).map_err(|e| bad(i, format!("geometry: {e}")))?,
-                ),
+                Some(wkb) => {
+                    Some(store::wkb::read_wkb(wkb).map_err(|e| bad(i, format!("geometry: {e}")))?)
+                }
                 None => None,
             };
             let values = columns

@@ -15,6 +15,7 @@
 pub mod conninfo;
 mod layers;
 pub mod migrate;
+pub mod tls;
 
 use std::future::Future;
 
@@ -49,7 +50,9 @@ pub enum PgError {
         url: String,
     },
     /// The schema holds no Spielraum tables yet.
-    #[error("{url}: schema '{schema}' is not set up for Spielraum: run `spielraum db migrate {url}` first")]
+    #[error(
+        "{url}: schema '{schema}' is not set up for Spielraum: run `spielraum db migrate {url}` first"
+    )]
     NotMigrated {
         /// The database.
         url: String,
@@ -150,9 +153,13 @@ impl Database {
     /// is an error here) without checking the schema.
     pub async fn connect(url: &str) -> Result<Database, PgError> {
         let info = ConnInfo::parse(url)?;
+        let tls = info.tls.client_config().map_err(|why| PgError::Connect {
+            url: info.shown.clone(),
+            why,
+        })?;
         let manager = deadpool_postgres::Manager::from_config(
             info.config.clone(),
-            tokio_postgres::NoTls,
+            tokio_postgres_rustls::MakeRustlsConnect::new(tls),
             deadpool_postgres::ManagerConfig {
                 recycling_method: deadpool_postgres::RecyclingMethod::Fast,
             },

@@ -79,7 +79,9 @@ pub async fn migrate(db: &Database, to: Option<i32>) -> Result<Migrated, PgError
     if !(1..=CURRENT_VERSION).contains(&target) {
         return Err(PgError::Database {
             url,
-            why: format!("there is no schema version {target} (this spielraum knows 1 to {CURRENT_VERSION})"),
+            why: format!(
+                "there is no schema version {target} (this spielraum knows 1 to {CURRENT_VERSION})"
+            ),
         });
     }
     let mut client = db.client().await?;
@@ -110,7 +112,10 @@ pub async fn migrate(db: &Database, to: Option<i32>) -> Result<Migrated, PgError
     {
         return Err(PgError::Database {
             url,
-            why: format!("schema '{}' is at version {v}, above {target}: migrations only go forward", db.schema()),
+            why: format!(
+                "schema '{}' is at version {v}, above {target}: migrations only go forward",
+                db.schema()
+            ),
         });
     }
     let mut applied = Vec::new();
@@ -120,9 +125,12 @@ pub async fn migrate(db: &Database, to: Option<i32>) -> Result<Migrated, PgError
     {
         let tx = client.transaction().await.map_err(|e| db.failed(e))?;
         // Two migrations at once: the second waits, then finds the step done.
-        tx.execute("SELECT pg_advisory_xact_lock(hashtext($1))", &[&db.schema()])
-            .await
-            .map_err(|e| db.failed(e))?;
+        tx.execute(
+            "SELECT pg_advisory_xact_lock(hashtext($1))",
+            &[&db.schema()],
+        )
+        .await
+        .map_err(|e| db.failed(e))?;
         let done = {
             let table = format!("{}.spielraum_schema_version", db.schema());
             let exists: bool = tx
@@ -143,17 +151,24 @@ pub async fn migrate(db: &Database, to: Option<i32>) -> Result<Migrated, PgError
         if done {
             continue;
         }
-        let sql = step.sql.replace("{schema}", &format!("\"{}\"", db.schema()));
-        tx.batch_execute(&sql).await.map_err(|e| PgError::Database {
-            url: url.clone(),
-            why: format!("migration {} failed: {}", step.version, crate::say(&e)),
-        })?;
+        let sql = step
+            .sql
+            .replace("{schema}", &format!("\"{}\"", db.schema()));
+        tx.batch_execute(&sql)
+            .await
+            .map_err(|e| PgError::Database {
+                url: url.clone(),
+                why: format!("migration {} failed: {}", step.version, crate::say(&e)),
+            })?;
         tx.execute(
             &format!(
                 "INSERT INTO \"{}\".spielraum_schema_version (version, program) VALUES ($1, $2)",
                 db.schema()
             ),
-            &[&step.version, &concat!("spielraum ", env!("CARGO_PKG_VERSION"))],
+            &[
+                &step.version,
+                &concat!("spielraum ", env!("CARGO_PKG_VERSION")),
+            ],
         )
         .await
         .map_err(|e| db.failed(e))?;

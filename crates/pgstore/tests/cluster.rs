@@ -27,7 +27,8 @@ fn bin_dir() -> PathBuf {
         .filter(|p| p.join("initdb").exists())
         .collect();
     dirs.sort();
-    dirs.pop().expect("a PostgreSQL with initdb under /usr/lib/postgresql")
+    dirs.pop()
+        .expect("a PostgreSQL with initdb under /usr/lib/postgresql")
 }
 
 fn is_root() -> bool {
@@ -49,6 +50,22 @@ fn free_port() -> u16 {
 impl TempCluster {
     /// Creates and starts a cluster with the databases `names` (owned by user `spielraum`).
     pub fn start(names: &[&str]) -> TempCluster {
+        TempCluster::start_with(names, false)
+    }
+
+    /// [`TempCluster::start`] with TLS: a certificate for `localhost` signed by an authority of
+    /// its own ([`TempCluster::certificate`]), and TCP connections without TLS refused.
+    pub fn start_tls(names: &[&str]) -> TempCluster {
+        TempCluster::start_with(names, true)
+    }
+
+    /// The certificate authority (PEM) that signed the server's certificate, for a cluster
+    /// started with TLS.
+    pub fn certificate(&self) -> PathBuf {
+        self.dir.path().join("ca.crt")
+    }
+
+    fn start_with(names: &[&str], tls: bool) -> TempCluster {
         let dir = tempfile::Builder::new()
             .prefix("spielraum-pg")
             .tempdir()
@@ -84,11 +101,100 @@ impl TempCluster {
                 "--locale=C",
             ],
         );
-        let opts = format!(
+        let mut opts = format!(
             "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=on -c full_page_writes=off",
             c.port,
             c.dir.path().display()
         );
+        if tls {
+            // A certificate authority of its own and the server's certificate signed by it
+            // for `localhost`, as a city's IT department would issue them.
+            let d = c.dir.path();
+            let (crt, key) = (d.join("server.crt"), d.join("server.key"));
+            let openssl = |args: &[&str]| {
+                let out = Command::new("openssl")
+                    .args(args)
+                    .current_dir(d)
+                    .output()
+                    .expect("openssl (Debian package openssl; .ci/run installs it)");
+                assert!(
+                    out.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            };
+            openssl(&[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=Test CA",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.crt",
+            ]);
+            openssl(&[
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-subj",
+                "/CN=localhost",
+                "-keyout",
+                "server.key",
+                "-out",
+                "server.csr",
+            ]);
+            std::fs::write(
+                d.join("ext.cnf"),
+                "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n",
+            )
+            .unwrap();
+            openssl(&[
+                "x509",
+                "-req",
+                "-in",
+                "server.csr",
+                "-CA",
+                "ca.crt",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-days",
+                "2",
+                "-extfile",
+                "ext.cnf",
+                "-out",
+                "server.crt",
+            ]);
+            if c.as_postgres {
+                Command::new("chown")
+                    .args(["postgres:postgres"])
+                    .arg(&key)
+                    .arg(&crt)
+                    .status()
+                    .unwrap();
+            }
+            std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+                .unwrap();
+            // TCP only with TLS; the socket (psql of the tests) without.
+            let hba = c.data().join("pg_hba.conf");
+            std::fs::write(
+                &hba,
+                "local all all trust\nhostssl all all 127.0.0.1/32 trust\nhostnossl all all 0.0.0.0/0 reject\n",
+            )
+            .unwrap();
+            opts.push_str(&format!(
+                " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+                crt.display(),
+                key.display()
+            ));
+        }
         c.run(
             "pg_ctl",
             &[
@@ -143,8 +249,19 @@ impl TempCluster {
     pub fn psql(&self, db: &str, sql: &str) -> String {
         let out = self
             .command("psql")
-            .args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1"])
-            .args(["-p", &self.port.to_string(), "-U", "spielraum", "-d", db, "-c", sql])
+            .args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"])
+            .arg("-h")
+            .arg(self.dir.path())
+            .args([
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "spielraum",
+                "-d",
+                db,
+                "-c",
+                sql,
+            ])
             .output()
             .unwrap();
         assert!(
@@ -168,7 +285,13 @@ impl Drop for TempCluster {
     fn drop(&mut self) {
         let _ = self
             .command("pg_ctl")
-            .args(["-D", &self.data().to_string_lossy(), "-m", "immediate", "stop"])
+            .args([
+                "-D",
+                &self.data().to_string_lossy(),
+                "-m",
+                "immediate",
+                "stop",
+            ])
             .output();
     }
 }

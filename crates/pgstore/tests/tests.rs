@@ -6,8 +6,8 @@ mod cluster;
 use cluster::TempCluster;
 use geo_types::{Coord, Geometry, LineString, MultiPolygon, Point, Polygon};
 use model::{
-    BasemapFeature, Building, City, Facility, FacilityKind, Neighbourhood, OsmId,
-    PopulationSource, PopulationUnit, TaggedNode, WalkWay,
+    BasemapFeature, Building, City, Facility, FacilityKind, Neighbourhood, OsmId, PopulationSource,
+    PopulationUnit, TaggedNode, WalkWay,
 };
 use spielraum_pgstore::{CURRENT_VERSION, Database, PgError, block_on, migrate::migrate};
 use store::{Column, ColumnType, Feature, GeometryType, Layer, Value};
@@ -152,7 +152,10 @@ fn postgis_store_end_to_end() {
     // A schema that exists in the database beside it is not migrated by this one.
     let other = cluster.url("city", "dorf");
     let e = block_on(Database::open(&other)).unwrap_err().to_string();
-    assert!(e.contains("schema 'dorf' is not set up") && e.contains("db migrate"), "{e}");
+    assert!(
+        e.contains("schema 'dorf' is not set up") && e.contains("db migrate"),
+        "{e}"
+    );
 
     // A city through a GeoPackage into PostGIS and back: equal in every field.
     let dir = tempfile::tempdir().unwrap();
@@ -191,14 +194,15 @@ fn postgis_store_end_to_end() {
         "basemap,buildings,candidate_sites,facilities,neighbourhoods,population"
     );
     assert_eq!(
-        cluster.psql(
-            "city",
-            "SELECT round(ST_X(geom)::numeric, 2) || ' ' || name FROM stadt.facilities \
+        cluster
+            .psql(
+                "city",
+                "SELECT round(ST_X(geom)::numeric, 2) || ' ' || name FROM stadt.facilities \
              WHERE osm_id = 'n1'"
-        )
-        .lines()
-        .next()
-        .unwrap(),
+            )
+            .lines()
+            .next()
+            .unwrap(),
         "9.52 Spielplatz \"Äule\"\tmit\\Tab"
     );
     // The planner has statistics (ANALYZE ran).
@@ -232,12 +236,16 @@ fn postgis_store_end_to_end() {
             },
             Feature {
                 geometry: None,
-                values: vec![Value::Null, Value::Real(f64::INFINITY), Value::Null, Value::Null],
+                values: vec![
+                    Value::Null,
+                    Value::Real(f64::INFINITY),
+                    Value::Null,
+                    Value::Null,
+                ],
             },
         ],
     };
-    block_on(db.write_layers(std::slice::from_ref(&layer), &[("k".into(), "v".into())]))
-        .unwrap();
+    block_on(db.write_layers(std::slice::from_ref(&layer), &[("k".into(), "v".into())])).unwrap();
     let read = block_on(db.read_layer("results")).unwrap();
     assert_eq!(read, layer);
     match &read.features[0].geometry {
@@ -262,7 +270,10 @@ fn postgis_store_end_to_end() {
         "INSERT INTO stadt.spielraum_schema_version (version, program) VALUES (99, 'spielraum 9')",
     );
     let e = block_on(Database::open(&url)).unwrap_err().to_string();
-    assert!(e.contains("version 99, newer than this spielraum knows"), "{e}");
+    assert!(
+        e.contains("version 99, newer than this spielraum knows"),
+        "{e}"
+    );
     let e = block_on(async { migrate(&Database::connect(&url).await.unwrap(), None).await })
         .unwrap_err()
         .to_string();
@@ -281,7 +292,9 @@ fn postgis_store_end_to_end() {
     .unwrap_err()
     .to_string();
     assert!(
-        e.starts_with(&format!("cannot connect to postgresql://spielraum:***@127.0.0.1:{port}/city")),
+        e.starts_with(&format!(
+            "cannot connect to postgresql://spielraum:***@127.0.0.1:{port}/city"
+        )),
         "{e}"
     );
     assert!(!e.contains("geheim") && !e.contains('\n'), "{e}");
@@ -294,4 +307,59 @@ fn postgis_store_end_to_end() {
         .to_string();
     assert!(e.contains("cannot install PostGIS"), "{e}");
     let _ = migrated(&cluster, "other", "spielraum");
+}
+
+#[test]
+fn tls_as_libpq_does_it() {
+    let cluster = TempCluster::start_tls(&["city"]);
+    let crt = cluster.certificate();
+    let crt = crt.to_str().unwrap();
+    let port = cluster.port;
+    let connect = |url: String| block_on(async { Database::connect(&url).await.map(drop) });
+    // The server refuses TCP without TLS, so each success below went through TLS.
+    let e = connect(format!(
+        "postgresql://spielraum@127.0.0.1:{port}/city?sslmode=disable"
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("no encryption") || e.contains("pg_hba.conf"),
+        "{e}"
+    );
+    // prefer (the default) and require: encrypted, the self-signed certificate not checked.
+    connect(format!("postgresql://spielraum@127.0.0.1:{port}/city")).unwrap();
+    connect(format!(
+        "postgresql://spielraum@127.0.0.1:{port}/city?sslmode=require"
+    ))
+    .unwrap();
+    // verify-full: the chain and the name; the certificate names localhost only.
+    connect(format!(
+        "postgresql://spielraum@localhost:{port}/city?sslmode=verify-full&sslrootcert={crt}"
+    ))
+    .unwrap();
+    let e = connect(format!(
+        "postgresql://spielraum@127.0.0.1:{port}/city?sslmode=verify-full&sslrootcert={crt}"
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("cannot connect") && e.contains("certificate"),
+        "{e}"
+    );
+    // verify-ca: the chain only; require with a root certificate is verify-ca.
+    connect(format!(
+        "postgresql://spielraum@127.0.0.1:{port}/city?sslmode=verify-ca&sslrootcert={crt}"
+    ))
+    .unwrap();
+    connect(format!(
+        "postgresql://spielraum@127.0.0.1:{port}/city?sslmode=require&sslrootcert={crt}"
+    ))
+    .unwrap();
+    // Against the system's roots the test's own authority is unknown.
+    let e = connect(format!(
+        "postgresql://spielraum@localhost:{port}/city?sslmode=verify-full&sslrootcert=system"
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("certificate") && !e.contains('\n'), "{e}");
 }

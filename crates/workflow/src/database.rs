@@ -13,10 +13,10 @@ use model::City;
 use network::WalkGraph;
 use pgstore::{Database, Migrated, PgError};
 
+use crate::Progress;
 use crate::analyze::{AnalyzeError, Analyzed, analyze_loaded_at, result_layers};
 use crate::import::{ImportError, ImportOptions, ImportOutcome, import_city};
 use crate::load::{LoadError, Loaded};
-use crate::Progress;
 
 pub use pgstore::{CURRENT_VERSION, is_database_url};
 

@@ -88,7 +88,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     )?;
     if let Some(url) = crate::shared::database_url(&args.city) {
         if args.indicators.is_some() {
-            anyhow::bail!("--indicators is for a GeoPackage city; a database city is analysed here");
+            anyhow::bail!(
+                "--indicators is for a GeoPackage city; a database city is analysed here"
+            );
         }
         return serve_database(url, options, args.addr, &progress);
     }
