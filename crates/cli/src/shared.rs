@@ -31,6 +31,9 @@ impl std::error::Error for Internal {}
 /// [`workflow::analyze_file`] with a progress display; a fault of the analysis is internal, a
 /// read-only file a warning (the numbers are still worth having).
 pub fn analyze(path: &Path, standards: &Standards, write_back: bool) -> Result<Analyzed> {
+    if let Some(url) = database_url(path) {
+        return analyze_database(url, standards, write_back, None);
+    }
     let mut analyzed =
         analyze_file(path, standards, write_back, &Terminal::new()).map_err(|e| match e {
             AnalyzeError::Analysis(a) if a.is_input_error() => anyhow::Error::new(a),
@@ -54,6 +57,60 @@ pub fn analyze(path: &Path, standards: &Standards, write_back: bool) -> Result<A
 pub fn database_url(city: &Path) -> Option<&str> {
     city.to_str()
         .filter(|s| workflow::database::is_database_url(s))
+}
+
+/// The whole city of a GeoPackage or a database.
+pub fn read_whole_city(path: &Path) -> Result<City> {
+    match database_url(path) {
+        Some(url) => {
+            let db = workflow::database::open(url)?;
+            Ok(workflow::database::read_city(
+                &db,
+                &store::CITY_LAYER_NAMES,
+            )?)
+        }
+        None => {
+            if !path.is_file() {
+                anyhow::bail!("cannot read {}: no such file", path.display());
+            }
+            store::read_city(path).with_context(|| format!("cannot read {}", path.display()))
+        }
+    }
+}
+
+/// A city's short name for titles: the GeoPackage's file name without `.gpkg`, or the
+/// database schema's name.
+pub fn city_name(path: &Path) -> String {
+    match database_url(path) {
+        Some(url) => workflow::database::schema_of(url),
+        None => path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "spielraum".into()),
+    }
+}
+
+/// The candidate sites of a GeoPackage or a database.
+pub fn read_candidate_sites(path: &Path) -> Result<Vec<CandidateSite>> {
+    match database_url(path) {
+        Some(url) => {
+            let db = workflow::database::open(url)?;
+            Ok(workflow::database::read_candidate_sites(&db)?)
+        }
+        None => Ok(store::read_candidate_sites(path)?),
+    }
+}
+
+/// Refuses a database city for the commands that keep the workspace (scenarios, accounts),
+/// which lives only in the GeoPackage so far.
+pub fn workspace_in_file_only(path: &Path, command: &str) -> Result<()> {
+    if let Some(url) = database_url(path) {
+        anyhow::bail!(
+            "{}: `spielraum {command}` works on a GeoPackage only: scenarios and accounts are not kept in PostgreSQL yet",
+            workflow::database::shown(url)
+        );
+    }
+    Ok(())
 }
 
 /// [`analyze`] for a city in PostgreSQL/PostGIS: at `when` (writing nothing), or written back.
@@ -106,6 +163,21 @@ pub fn scenario_engine(
     standards: Standards,
     progress: &Terminal,
 ) -> Result<ScenarioEngine> {
+    if let Some(url) = database_url(path) {
+        use workflow::database::{self, DatabaseError};
+        let db = database::open(url)?;
+        return database::scenario_engine(&db, standards, progress).map_err(|e| match e {
+            DatabaseError::Analyze(AnalyzeError::Load(LoadError::Engine(a)))
+                if a.is_input_error() =>
+            {
+                anyhow::Error::new(a)
+            }
+            DatabaseError::Analyze(AnalyzeError::Load(LoadError::Engine(_))) => {
+                anyhow::Error::new(Internal(e.to_string()))
+            }
+            e => anyhow::Error::new(e),
+        });
+    }
     workflow::load::scenario_engine(path, standards, progress).map_err(|e| match e {
         LoadError::Engine(a) if a.is_input_error() => anyhow::Error::new(a),
         LoadError::Engine(_) => anyhow::Error::new(Internal(e.to_string())),
@@ -116,6 +188,13 @@ pub fn scenario_engine(
 /// Loads the city and builds the walking graph for `profile` (stage "reading city"), with
 /// errors naming the file.
 pub fn load_graph(path: &Path, profile: Profile, progress: &Terminal) -> Result<Loaded> {
+    if let Some(url) = database_url(path) {
+        let db = workflow::database::open(url)?;
+        progress.stage("reading city");
+        return Ok(workflow::database::city_and_graph_for_profile(
+            &db, profile,
+        )?);
+    }
     Ok(workflow::load::city_and_graph_for_profile(
         path, profile, progress,
     )?)

@@ -61,6 +61,91 @@ fn the_demo_in_postgis_gives_the_geopackage_analysis_byte_for_byte() {
         );
     }
 
+    // The other commands that read a city give the same bytes from either.
+    let dir = tempfile::tempdir().unwrap();
+    for (what, args) in [
+        (
+            "reach",
+            &[
+                "reach",
+                "--lon",
+                "9.52",
+                "--lat",
+                "47.14",
+                "--minutes",
+                "10",
+            ][..],
+        ),
+        (
+            "suggest",
+            &[
+                "suggest",
+                "--kind",
+                "playground",
+                "--count",
+                "3",
+                "--format",
+                "json",
+            ][..],
+        ),
+    ] {
+        let from_file = ok(&spielraum(&[args, &[gpkg]].concat()), what);
+        let from_db = ok(&spielraum(&[args, &[&url]].concat()), what);
+        assert!(
+            from_file.len() > 100 && from_file == from_db,
+            "{what} differs"
+        );
+    }
+    let out = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    ok(
+        &spielraum(&[
+            "report",
+            gpkg,
+            "--format",
+            "html",
+            "--out",
+            &out("file.html"),
+        ]),
+        "report",
+    );
+    ok(
+        &spielraum(&["report", &url, "--format", "html", "--out", &out("db.html")]),
+        "report",
+    );
+    assert!(
+        std::fs::read(out("file.html")).unwrap() == std::fs::read(out("db.html")).unwrap(),
+        "report differs"
+    );
+    // The site is named after the file (demo.gpkg) or the schema (demo): the same site.
+    ok(
+        &spielraum(&["export", gpkg, "--out", &out("file-site")]),
+        "export",
+    );
+    ok(
+        &spielraum(&["export", &url, "--out", &out("db-site")]),
+        "export",
+    );
+    let mut files: Vec<_> = std::fs::read_dir(out("file-site"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    files.sort();
+    assert!(files.len() > 5, "{files:?}");
+    for f in &files {
+        let a = std::fs::read(dir.path().join("file-site").join(f));
+        let b = std::fs::read(dir.path().join("db-site").join(f));
+        if let (Ok(a), Ok(b)) = (a, b) {
+            assert!(a == b, "export: {f:?} differs");
+        }
+    }
+    // Scenarios and accounts stay in the GeoPackage for now, and say so.
+    let o = spielraum(&["scenario", "list", &url]);
+    fails(
+        &o,
+        "scenario on a database",
+        "scenarios and accounts are not kept in PostgreSQL yet",
+    );
+
     // Served from either, the map's API and tiles are the same bytes.
     let (mut from_file, file_addr) = crate::serve::start(demo_gpkg());
     let (mut from_db, db_addr) = crate::serve::start(std::path::Path::new(&url));

@@ -20,6 +20,12 @@ use crate::load::{LoadError, Loaded};
 
 pub use pgstore::{CURRENT_VERSION, is_database_url};
 
+/// The schema a connection string names (the default schema if it names none or cannot be
+/// read; connecting reports the latter).
+pub fn schema_of(url: &str) -> String {
+    pgstore::ConnInfo::parse(url).map_or_else(|_| pgstore::DEFAULT_SCHEMA.to_string(), |c| c.schema)
+}
+
 /// `url` as messages show it: without its password.
 pub fn shown(url: &str) -> String {
     pgstore::conninfo::hide_password(url)
@@ -99,19 +105,39 @@ pub fn city_and_graph(
     progress: &dyn Progress,
 ) -> Result<Loaded, DatabaseError> {
     progress.stage("reading city and walking network");
+    city_and_graph_for_profile(db, analysis::network_profile(standards))
+}
+
+/// What an analysis needs of the city and its walking graph for a walking profile.
+pub fn city_and_graph_for_profile(
+    db: &Database,
+    profile: network::Profile,
+) -> Result<Loaded, DatabaseError> {
     let city = read_city(db, &store::ANALYSIS_LAYER_NAMES)?;
-    let graph = WalkGraph::build(
-        &city.walk_ways,
-        &city.tagged_nodes,
-        analysis::network_profile(standards),
-    )
-    .map_err(|e| {
+    let graph = WalkGraph::build(&city.walk_ways, &city.tagged_nodes, profile).map_err(|e| {
         AnalyzeError::Load(LoadError::Graph {
             path: db.shown().into(),
             source: Box::new(e),
         })
     })?;
     Ok(Loaded { city, graph })
+}
+
+/// The city, its graph and a scenario engine over them (today's walking distances computed
+/// once), as [`crate::load::scenario_engine`] makes them of a GeoPackage.
+pub fn scenario_engine(
+    db: &Database,
+    standards: Standards,
+    progress: &dyn Progress,
+) -> Result<analysis::ScenarioEngine, DatabaseError> {
+    let Loaded { city, graph } = city_and_graph(db, &standards, progress)?;
+    progress.stage("walking distances");
+    analysis::ScenarioEngine::new(
+        std::sync::Arc::new(city),
+        std::sync::Arc::new(graph),
+        standards,
+    )
+    .map_err(|e| DatabaseError::Analyze(AnalyzeError::Load(LoadError::Engine(e))))
 }
 
 /// Analyses the city in the schema of `url` as [`crate::analyze_file`] does a GeoPackage;

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 
 use crate::args::StandardsArg;
 use crate::progress;
@@ -42,20 +42,20 @@ pub fn run(args: Args) -> Result<()> {
     {
         bail!("--min-zoom {min} is above --max-zoom {max}");
     }
+    if crate::shared::database_url(&args.city).is_none() && !args.city.is_file() {
+        bail!("cannot read {}: no such file", args.city.display());
+    }
     let web = webapp::WebApp::from_env();
     if web.get(webapp::STATIC_PAGE).is_none() {
         bail!(
             "the static page is missing from {web}: build the web page first: cd web && npm ci && npm run build, then build spielraum again"
         );
     }
-    if !args.city.is_file() {
-        bail!("cannot read {}: no such file", args.city.display());
-    }
+
     let site = export::Site::begin(&args.out, args.force)?;
 
     let spinner = progress::spinner("reading city");
-    let city = store::read_city(&args.city)
-        .with_context(|| format!("cannot read {}", args.city.display()))?;
+    let city = crate::shared::read_whole_city(&args.city)?;
     let indicators = match &args.indicators {
         Some(_) => read_indicators(args.indicators.as_ref())?,
         None => {
@@ -66,11 +66,7 @@ pub fn run(args: Args) -> Result<()> {
     };
     spinner.finish_and_clear();
 
-    let name = args
-        .city
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "spielraum".into());
+    let name = crate::shared::city_name(&args.city);
     let options = export::SiteOptions {
         min_zoom: args.min_zoom,
         max_zoom: args.max_zoom,

@@ -322,6 +322,7 @@ pub fn run(args: Args) -> Result<()> {
                     _ => bail!("--ways: '{w}' is not a way id (w123)"),
                 })
                 .collect::<Result<Vec<i64>>>()?;
+            crate::shared::workspace_in_file_only(&target.city, "scenario")?;
             let city = store::read_city_for_analysis(&target.city)?;
             let (geometry, width_m) =
                 model::scenario::play_street_on_ways(&city.walk_ways, &ids, width_m)?;
@@ -466,6 +467,7 @@ pub fn run(args: Args) -> Result<()> {
 
 /// The scenario store of `city`, its changes made by `cli:NAME` (the audit log's actor).
 fn open(city: &Path) -> Result<ScenarioStore> {
+    crate::shared::workspace_in_file_only(city, "scenario")?;
     let mut store = ScenarioStore::open(city)?;
     store.set_actor(&crate::commands::user::cli_actor());
     Ok(store)

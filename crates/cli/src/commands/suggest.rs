@@ -74,7 +74,7 @@ pub fn run(args: Args) -> Result<()> {
             .context("--candidates")?
         }
         Some(file) => ingest::candidates::read_candidate_file(file)?,
-        None => store::read_candidate_sites(&args.city)?,
+        None => crate::shared::read_candidate_sites(&args.city)?,
     };
     let progress = Terminal::new();
     let engine = scenario_engine(&args.city, standards, &progress)?;
