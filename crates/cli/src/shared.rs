@@ -101,12 +101,23 @@ pub fn read_candidate_sites(path: &Path) -> Result<Vec<CandidateSite>> {
     }
 }
 
-/// Refuses a database city for the commands that keep the workspace (scenarios, accounts),
-/// which lives only in the GeoPackage so far.
-pub fn workspace_in_file_only(path: &Path, command: &str) -> Result<()> {
+/// What an analysis reads of a city in a GeoPackage or a database (no buildings, no basemap).
+pub fn read_analysis_city(path: &Path) -> Result<City> {
+    match database_url(path) {
+        Some(url) => {
+            let db = workflow::database::open(url)?;
+            Ok(workflow::database::read_city(&db, &store::ANALYSIS_LAYER_NAMES)?)
+        }
+        None => Ok(store::read_city_for_analysis(path)?),
+    }
+}
+
+/// Refuses a database city for the commands that keep accounts, which live only in the
+/// GeoPackage so far.
+pub fn accounts_in_file_only(path: &Path) -> Result<()> {
     if let Some(url) = database_url(path) {
         anyhow::bail!(
-            "{}: `spielraum {command}` works on a GeoPackage only: scenarios and accounts are not kept in PostgreSQL yet",
+            "{}: `spielraum user` works on a GeoPackage only: accounts are not kept in PostgreSQL yet",
             workflow::database::shown(url)
         );
     }

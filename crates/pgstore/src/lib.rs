@@ -8,19 +8,22 @@
 //! only when asked (`spielraum db migrate`). [`Database::write_layers`] replaces layers in one
 //! transaction, [`Database::read_layer`] and [`Database::read_city`] read them back exactly
 //! (numbers bit for bit, geometries as written), [`Database::push_geopackage`] copies an
-//! imported GeoPackage's city into the schema.
+//! imported GeoPackage's city into the schema. [`PgScenarios`] keeps the planning scenarios
+//! there, for every server on the database.
 //!
 //! The API is async (the server's runtime); [`block_on`] runs one call for the command line.
 
 pub mod conninfo;
 mod layers;
 pub mod migrate;
+pub mod scenarios;
 pub mod tls;
 
 use std::future::Future;
 
 pub use conninfo::{ConnInfo, DEFAULT_SCHEMA, is_database_url};
 pub use migrate::{CURRENT_VERSION, Migrated};
+pub use scenarios::PgScenarios;
 
 /// Errors of the PostgreSQL store; each names the database (without its password).
 #[derive(Debug, thiserror::Error)]
@@ -249,12 +252,19 @@ impl Database {
     }
 }
 
-/// Runs `future` to its end on a runtime of its own: the store's async API for a command-line
-/// program. Not for use inside a runtime (the server awaits the calls instead).
+/// Runs `future` to its end on the store's own runtime (one for the process, whose worker
+/// drives the pool's connections between calls): the async API for synchronous callers, the
+/// command line and the server's blocking threads. Not for use on an async task.
 pub fn block_on<F: Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a Tokio runtime")
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .thread_name("spielraum-pg")
+                .enable_all()
+                .build()
+                .expect("a Tokio runtime")
+        })
         .block_on(future)
 }

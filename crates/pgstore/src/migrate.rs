@@ -18,8 +18,9 @@ struct Step {
 }
 
 /// Every step, oldest first. A released step is never changed; a change is a new step.
-const STEPS: &[Step] = &[Step {
-    version: 1,
+const STEPS: &[Step] = &[
+    Step {
+        version: 1,
     what: "the schema, its version table and the city's metadata table",
     sql: "
         CREATE SCHEMA IF NOT EXISTS {schema};
@@ -34,10 +35,65 @@ const STEPS: &[Step] = &[Step {
             value text NOT NULL
         );
     ",
-}];
+    },
+    Step {
+        version: 2,
+        what: "planning scenarios, their edits and comments, and the audit log",
+        sql: "
+        CREATE TABLE {schema}.spielraum_scenarios (
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            name text NOT NULL UNIQUE,
+            description text NOT NULL DEFAULT '',
+            created text NOT NULL,
+            updated text NOT NULL,
+            edit_count bigint NOT NULL DEFAULT 0,
+            author text NOT NULL DEFAULT '',
+            department text NOT NULL DEFAULT '',
+            status text NOT NULL DEFAULT 'draft'
+                CHECK (status IN ('draft', 'proposed', 'agreed', 'rejected'))
+        );
+        CREATE TABLE {schema}.spielraum_scenario_edits (
+            scenario_id bigint NOT NULL REFERENCES {schema}.spielraum_scenarios (id),
+            position bigint NOT NULL,
+            edit text NOT NULL CHECK (edit IN ('add', 'remove', 'set_access', 'enlarge',
+                'play_street', 'open_after_hours')),
+            osm_id text, kind text, name text, access text, area_m2 double precision,
+            geometry geometry(Geometry, 4326),
+            author text NOT NULL DEFAULT '',
+            created text NOT NULL DEFAULT '',
+            timing text,
+            PRIMARY KEY (scenario_id, position)
+        );
+        CREATE INDEX ON {schema}.spielraum_scenario_edits USING GIST (geometry);
+        CREATE TABLE {schema}.spielraum_scenario_comments (
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            scenario_id bigint NOT NULL REFERENCES {schema}.spielraum_scenarios (id),
+            position bigint,
+            author text NOT NULL,
+            at text NOT NULL,
+            text text NOT NULL
+        );
+        CREATE TABLE {schema}.spielraum_audit (
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            at text NOT NULL,
+            actor text NOT NULL,
+            action text NOT NULL,
+            target text NOT NULL,
+            detail text NOT NULL
+        );
+        -- The audit log is append-only, as in the GeoPackage.
+        CREATE FUNCTION {schema}.spielraum_audit_append_only() RETURNS trigger
+            LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$;
+        CREATE TRIGGER spielraum_audit_append_only BEFORE UPDATE OR DELETE
+            ON {schema}.spielraum_audit
+            FOR EACH ROW EXECUTE FUNCTION {schema}.spielraum_audit_append_only();
+    ",
+    },
+];
 
 /// The schema version this program reads and writes.
-pub const CURRENT_VERSION: i32 = 1;
+pub const CURRENT_VERSION: i32 = 2;
 
 /// What [`migrate`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -363,3 +363,138 @@ fn tls_as_libpq_does_it() {
     .to_string();
     assert!(e.contains("certificate") && !e.contains('\n'), "{e}");
 }
+
+/// The same changes through the GeoPackage's scenario store and the database's: the same
+/// answers, the same errors, the same scenarios in the end (times aside).
+#[test]
+fn scenarios_in_postgres_behave_as_in_the_geopackage() {
+    use model::scenario::{Access, Edit, PlannedFacility, PlayStreet};
+    use store::Scenarios;
+    use store::accounts::Role;
+    use store::scenario::Status;
+
+    let cluster = TempCluster::start(&["city"]);
+    let db = migrated(&cluster, "city", "stadt");
+    let dir = tempfile::tempdir().unwrap();
+    let gpkg = dir.path().join("city.gpkg");
+    let city = small_city();
+    store::write_city(&gpkg, &city).unwrap();
+    let mut stores: [Box<dyn Scenarios>; 2] = [
+        Box::new(store::ScenarioStore::open(&gpkg).unwrap()),
+        Box::new(spielraum_pgstore::PgScenarios::new(db.clone())),
+    ];
+    let base = city.facilities.clone();
+    let date = |s: &str| model::time::parse_date(s).unwrap();
+    let edits = [
+        Edit::Add(PlannedFacility {
+            kind: FacilityKind::Playground,
+            name: Some("Neuer Platz \"Süd\"".into()),
+            geometry: Geometry::Polygon(square(9.51, 47.12, 0.0005)),
+            area_m2: Some(800.5),
+            access: Access::Public,
+        }),
+        Edit::Remove {
+            osm_id: OsmId::Node(1),
+        },
+        Edit::SetAccess {
+            osm_id: OsmId::Relation(7),
+            access: Access::Public,
+        },
+        Edit::Enlarge {
+            osm_id: OsmId::Relation(7),
+            area_m2: 2000.0,
+        },
+        Edit::PlayStreet(PlayStreet {
+            name: Some("Spielstraße".into()),
+            ways: vec![11],
+            geometry: Geometry::LineString(LineString::from(vec![(9.5, 47.1), (9.51, 47.1)])),
+            width_m: 6.0,
+            hours: "Mo-Fr 14:00-18:00".into(),
+            dates: model::time::Dates {
+                from: Some(date("2027-05-01")),
+                to: Some(date("2027-09-30")),
+            },
+        }),
+        Edit::OpenAfterHours {
+            osm_id: OsmId::Relation(7),
+            hours: "Sa 10:00-16:00".into(),
+            dates: model::time::Dates::default(),
+        },
+    ];
+    // Each step's answer as text, times blanked.
+    let blank = |text: String| -> String {
+        let mut out = String::new();
+        let mut rest = text.as_str();
+        while let Some(i) = rest.find("\"20") {
+            out.push_str(&rest[..i]);
+            let end = rest[i + 1..].find('"').map_or(rest.len(), |j| i + j + 2);
+            out.push_str("\"TIME\"");
+            rest = &rest[end..];
+        }
+        out.push_str(rest);
+        out
+    };
+    let mut answers: [Vec<String>; 2] = [Vec::new(), Vec::new()];
+    for (k, st) in stores.iter_mut().enumerate() {
+        let mut say = |what: String| answers[k].push(blank(what));
+        st.set_actor("planerin");
+        say(format!("{:?}", st.create("Schulhof", "Öffnung")));
+        say(format!("{:?}", st.create("Zweiter", "")));
+        say(format!("{:?}", st.create(" Schulhof ", "")));
+        say(format!("{:?}", st.create("42", "")));
+        for e in &edits {
+            say(format!("{:?}", st.add_edit_checked("Schulhof", e, &base)));
+        }
+        // Removing a facility twice is refused, as is one the city lacks.
+        say(format!("{:?}", st.add_edit_checked("Schulhof", &edits[1], &base)));
+        say(format!(
+            "{:?}",
+            st.add_edit_checked("1", &Edit::Remove { osm_id: OsmId::Way(99) }, &base)
+        ));
+        say(format!("{:?}", st.get("Schulhof")));
+        say(format!("{:?}", st.remove_edit("Schulhof", 1)));
+        say(format!("{:?}", st.remove_edit("Schulhof", 9)));
+        say(format!("{:?}", st.get("1")));
+        st.set_actor("amt");
+        say(format!("{:?}", st.update("1", Some("Zweiter"), None)));
+        say(format!("{:?}", st.update("1", Some("Schulhof Nord"), Some("neu"))));
+        say(format!("{:?}", st.set_department("1", " Schulverwaltungsamt ")));
+        say(format!("{:?}", st.add_comment("1", None, "Gut so.")));
+        say(format!("{:?}", st.add_comment("1", Some(2), "Warum?")));
+        say(format!("{:?}", st.add_comment("1", Some(20), "Welche?")));
+        say(format!("{:?}", st.add_comment("1", None, "  ")));
+        say(format!("{:?}", st.comments("Schulhof Nord")));
+        say(format!("{:?}", st.edit_authors("1")));
+        say(format!("{:?}", st.set_status("1", Status::Agreed, Role::Editor)));
+        say(format!("{:?}", st.set_status("1", Status::Proposed, Role::Editor)));
+        say(format!("{:?}", st.add_edit_checked("1", &edits[0], &base)));
+        say(format!("{:?}", st.remove_edit("1", 0)));
+        say(format!("{:?}", st.set_status("1", Status::Agreed, Role::Admin)));
+        say(format!("{:?}", st.delete("Zweiter")));
+        say(format!("{:?}", st.get("Zweiter")));
+        say(format!("{:?}", st.list()));
+        say(format!("{:?}", st.get("1")));
+    }
+    let [file, database] = answers;
+    assert_eq!(file.len(), database.len());
+    for (i, (f, d)) in file.iter().zip(&database).enumerate() {
+        assert_eq!(f, d, "step {i}");
+    }
+    // Nothing trivially equal: the steps did succeed and fail.
+    assert!(file.iter().filter(|a| a.starts_with("Ok(")).count() > 20);
+    assert!(file.iter().filter(|a| a.starts_with("Err(")).count() >= 8);
+    // Every change left the same audit row in both.
+    let from_file: Vec<String> = store::AccountStore::open(&gpkg)
+        .unwrap()
+        .audit_log()
+        .unwrap()
+        .iter()
+        .map(|e| format!("{} {} {}", e.actor, e.action, e.target))
+        .collect();
+    let from_db = cluster.psql(
+        "city",
+        "SELECT actor || ' ' || action || ' ' || target FROM stadt.spielraum_audit ORDER BY id",
+    );
+    assert!(from_file.len() > 15, "{from_file:?}");
+    assert_eq!(from_db.lines().collect::<Vec<_>>(), from_file);
+}

@@ -98,20 +98,27 @@ pub fn open_with_engine(
     prepare(path, state, &version, options, Some(engine))
 }
 
-/// [`open_with_engine`] for a city held in a PostgreSQL database, with its `candidates`: the
-/// map, the JSON API, reach queries and what-if comparisons. Scenarios, accounts and the tile
-/// cache are not kept in the database yet: there are no stored scenarios and no logins, and
-/// tiles are cached in memory (said in the warnings).
+/// [`open_with_engine`] for a city held in a PostgreSQL database, with its `candidates` and its
+/// scenario store (`scenarios`, which every server on the database shares): the map, the JSON
+/// API, reach queries, what-if comparisons and stored scenarios. Accounts and the tile cache are
+/// not kept in the database yet: nobody logs in (editing takes the bearer token) and tiles are
+/// cached in memory (said in the warnings).
 pub fn open_database_with_engine(
     engine: Arc<ScenarioEngine>,
     candidates: Vec<model::scenario::CandidateSite>,
+    mut scenarios: Box<dyn store::Scenarios>,
     options: ServeOptions,
 ) -> Prepared {
     let indicators = Some(engine.base().document());
     let state = AppState::with_shared(engine.shared_city(), engine.shared_graph(), indicators);
+    scenarios.set_actor(crate::caller::MACHINE_ACTOR);
+    let mut notes = Vec::new();
+    if options.edit_token.enabled() {
+        notes.push("Scenario editing is enabled (bearer token).".into());
+    }
     let setup = ScenarioSetup {
         standards: options.standards,
-        store: None,
+        store: Some(scenarios),
         candidates,
         edit_token: options.edit_token,
         private: options.private,
@@ -123,11 +130,11 @@ pub fn open_database_with_engine(
     Prepared {
         state,
         warnings: vec![
-            "scenarios, accounts and the tile cache are not kept in PostgreSQL yet: \
-             comparisons work, nothing is stored, nobody logs in, tiles are cached in memory"
+            "accounts and the tile cache are not kept in PostgreSQL yet: nobody logs in \
+             (editing takes the bearer token), tiles are cached in memory"
                 .into(),
         ],
-        notes: Vec::new(),
+        notes,
     }
 }
 
@@ -145,7 +152,7 @@ fn prepare(
         // Every change over HTTP names its caller; this is only the default.
         Ok(mut s) => {
             s.set_actor(crate::caller::MACHINE_ACTOR);
-            Some(s)
+            Some(Box::new(s) as Box<dyn store::Scenarios>)
         }
         Err(e) => {
             warnings.push(format!("no stored scenarios: {e}"));

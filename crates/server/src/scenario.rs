@@ -21,7 +21,7 @@ use model::scenario::Edit;
 use serde_json::{Value as Json, json};
 use store::accounts::Role;
 use store::scenario::{
-    Comment, EditAuthor, Scenario, ScenarioInfo, ScenarioStore, ScenarioStoreError, Status,
+    Comment, EditAuthor, Scenario, ScenarioInfo, ScenarioStoreError, Scenarios as ScenarioBackend, Status,
 };
 
 use crate::caller::{Caller, account_store, editing_possible, lock, require, require_reader};
@@ -84,7 +84,7 @@ fn engine(s: &AppState) -> Result<Arc<ScenarioEngine>, Failure> {
     })
 }
 
-fn store(s: &AppState) -> Result<Arc<Mutex<ScenarioStore>>, Failure> {
+fn store(s: &AppState) -> Result<Arc<Mutex<Box<dyn ScenarioBackend>>>, Failure> {
     scenarios(s)?.store.clone().ok_or_else(|| {
         unavailable(
             ErrorCode::NoScenarios,
@@ -184,7 +184,7 @@ fn within(field: &str, text: &Option<String>, max: usize) -> Result<(), Failure>
 /// Runs `read` on the store on the blocking pool; its answer with the authors' names.
 async fn read_with_people<T: Send + 'static>(
     s: &AppState,
-    read: impl FnOnce(&mut ScenarioStore) -> Result<T, ScenarioStoreError> + Send + 'static,
+    read: impl FnOnce(&mut dyn ScenarioBackend) -> Result<T, ScenarioStoreError> + Send + 'static,
 ) -> Result<(T, People), Failure> {
     let store = store(s)?;
     let accounts = account_store(s);
@@ -196,20 +196,20 @@ async fn read_with_people<T: Send + 'static>(
 }
 
 fn with_store<T>(
-    store: &Mutex<ScenarioStore>,
-    work: impl FnOnce(&mut ScenarioStore) -> Result<T, ScenarioStoreError>,
+    store: &Mutex<Box<dyn ScenarioBackend>>,
+    work: impl FnOnce(&mut dyn ScenarioBackend) -> Result<T, ScenarioStoreError>,
 ) -> Result<T, Failure> {
     // A panic while holding the lock cannot leave a half-written scenario (every change is
     // one SQLite transaction), so a poisoned lock is still usable.
     let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
-    work(&mut guard).map_err(Failure::from)
+    work(&mut **guard).map_err(Failure::from)
 }
 
 /// [`with_store`] with the changes recorded as `caller`'s.
 fn with_store_as<T>(
-    store: &Mutex<ScenarioStore>,
+    store: &Mutex<Box<dyn ScenarioBackend>>,
     caller: &Caller,
-    work: impl FnOnce(&mut ScenarioStore) -> Result<T, ScenarioStoreError>,
+    work: impl FnOnce(&mut dyn ScenarioBackend) -> Result<T, ScenarioStoreError>,
 ) -> Result<T, Failure> {
     with_store(store, |st| {
         st.set_actor(&caller.actor);
@@ -224,7 +224,7 @@ struct Shown {
 }
 
 /// Reads scenario `id` as shown.
-fn shown(st: &mut ScenarioStore, id: &str) -> Result<Shown, ScenarioStoreError> {
+fn shown(st: &mut dyn ScenarioBackend, id: &str) -> Result<Shown, ScenarioStoreError> {
     let scenario = st.get(id)?;
     let authors = st.edit_authors(&scenario.info.id.to_string())?;
     Ok(Shown { scenario, authors })
@@ -415,7 +415,7 @@ async fn change_and_show(
     s: &AppState,
     caller: Caller,
     status: StatusCode,
-    work: impl FnOnce(&mut ScenarioStore) -> Result<String, ScenarioStoreError> + Send + 'static,
+    work: impl FnOnce(&mut dyn ScenarioBackend) -> Result<String, ScenarioStoreError> + Send + 'static,
 ) -> Answer {
     let store = store(s)?;
     let accounts = account_store(s);

@@ -13,7 +13,7 @@ use bytes::Bytes;
 use model::City;
 use model::scenario::CandidateSite;
 use store::accounts::AccountStore;
-use store::scenario::ScenarioStore;
+use store::scenario::Scenarios as ScenarioBackend;
 use tiles::{TileCache, TileSet};
 
 use crate::auth::EditToken;
@@ -119,9 +119,9 @@ impl std::fmt::Debug for AppState {
 pub struct ScenarioSetup {
     /// The planning standard the comparisons and suggestions use.
     pub standards: Standards,
-    /// The scenarios of the served GeoPackage; `None`: no stored scenarios (only `/api/compare`
-    /// and `/api/suggest` answer).
-    pub store: Option<ScenarioStore>,
+    /// The scenarios of the served city (its GeoPackage's or its database's); `None`: no
+    /// stored scenarios (only `/api/compare` and `/api/suggest` answer).
+    pub store: Option<Box<dyn ScenarioBackend>>,
     /// Candidate sites for `/api/suggest`.
     pub candidates: Vec<CandidateSite>,
     /// Who may change scenarios.
@@ -134,7 +134,7 @@ pub struct ScenarioSetup {
 /// The warm scenario state: the engine (built once), the store, the candidates, the token.
 pub(crate) struct Scenarios {
     pub engine: Result<Arc<ScenarioEngine>, String>,
-    pub store: Option<Arc<Mutex<ScenarioStore>>>,
+    pub store: Option<Arc<Mutex<Box<dyn ScenarioBackend>>>>,
     pub candidates: Arc<Vec<CandidateSite>>,
     pub token: EditToken,
     pub private: bool,

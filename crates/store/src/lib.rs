@@ -31,7 +31,7 @@ pub use accounts::{AccountError, AccountStore, Role, User};
 pub use carry::{CARRIED_TABLES, Carried, CarriedScenario, Carry};
 pub use layer::{Column, ColumnType, Feature, GeometryType, Layer, Value};
 pub use layer_styles::LayerStyle;
-pub use scenario::{Scenario, ScenarioInfo, ScenarioStore, ScenarioStoreError};
+pub use scenario::{Scenario, ScenarioInfo, ScenarioStore, ScenarioStoreError, Scenarios};
 pub use tile_table::{TileLimits, TileTable};
 pub use writer::CityWriter;
 

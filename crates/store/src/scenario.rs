@@ -221,6 +221,14 @@ pub enum ScenarioStoreError {
         /// How many edits it has.
         count: usize,
     },
+    /// The database holding the scenarios failed (another store than the GeoPackage).
+    #[error("{place}: {why}")]
+    Database {
+        /// The database, without its password.
+        place: String,
+        /// What it said.
+        why: String,
+    },
     /// A stored row that cannot be read back (written by something else).
     #[error("{path}: scenario '{scenario}', edit {position}: {why}")]
     Corrupt {
@@ -643,18 +651,7 @@ impl ScenarioStore {
     ) -> Result<ScenarioInfo> {
         self.write("scenario.set_status", |tx| {
             let info = existing(tx, id_or_name)?;
-            if !info.status.may_move(to, role) {
-                return Err(ScenarioStoreError::StatusNotAllowed {
-                    scenario: info.name,
-                    from: info.status.as_str(),
-                    to: to.as_str(),
-                    role: match role {
-                        crate::accounts::Role::Viewer => "a viewer",
-                        crate::accounts::Role::Editor => "an editor",
-                        crate::accounts::Role::Admin => "an admin",
-                    },
-                });
-            }
+            check_move(&info, to, role)?;
             tx.execute(
                 &format!("UPDATE {SCENARIOS_TABLE} SET status = ?2 WHERE id = ?1"),
                 params![info.id, to.as_str()],
@@ -668,13 +665,7 @@ impl ScenarioStore {
 
     /// Tags the scenario with a department (e.g. "Schulverwaltungsamt"; empty: none).
     pub fn set_department(&mut self, id_or_name: &str, department: &str) -> Result<ScenarioInfo> {
-        let department = department.trim().to_string();
-        if department.chars().count() > MAX_NAME || department.chars().any(char::is_control) {
-            return Err(ScenarioStoreError::BadName {
-                name: department,
-                why: "a department has at most 200 characters and no control characters",
-            });
-        }
+        let department = check_department(department)?;
         self.write("scenario.set_department", |tx| {
             let info = existing(tx, id_or_name)?;
             tx.execute(
@@ -696,23 +687,11 @@ impl ScenarioStore {
         position: Option<usize>,
         text: &str,
     ) -> Result<Comment> {
-        let text = text.trim().to_string();
-        let chars = text.chars().count();
-        if chars == 0 || chars > MAX_COMMENT_CHARS {
-            return Err(ScenarioStoreError::BadComment(chars));
-        }
+        let text = check_comment(text)?;
         let author = self.actor.clone();
         self.write("scenario.comment", |tx| {
             let info = existing(tx, id_or_name)?;
-            if let Some(p) = position
-                && p >= info.edit_count
-            {
-                return Err(ScenarioStoreError::UnknownEdit {
-                    scenario: info.name,
-                    position: p,
-                    count: info.edit_count,
-                });
-            }
+            check_position(&info, position)?;
             let at = now();
             tx.execute(
                 &format!(
@@ -826,6 +805,125 @@ impl ScenarioStore {
     }
 }
 
+/// What the server and the command line ask of a scenario store, whichever holds it: the
+/// GeoPackage's [`ScenarioStore`] or a PostgreSQL schema's. Every change is one transaction with
+/// its audit row; see [`ScenarioStore`]'s methods of the same names for what each does.
+pub trait Scenarios: Send + std::fmt::Debug {
+    /// Who the next changes are made by.
+    fn set_actor(&mut self, actor: &str);
+    /// Whether changes can be made.
+    fn is_writable(&self) -> bool;
+    /// Every scenario, by id.
+    fn list(&self) -> Result<Vec<ScenarioInfo>>;
+    /// Creates an empty scenario.
+    fn create(&mut self, name: &str, description: &str) -> Result<ScenarioInfo>;
+    /// The scenario with this id or name, with its edits.
+    fn get(&self, id_or_name: &str) -> Result<Scenario>;
+    /// Appends `edit` after checking that the scenario's edits and it apply to `base`.
+    fn add_edit_checked(
+        &mut self,
+        id_or_name: &str,
+        edit: &Edit,
+        base: &[Facility],
+    ) -> Result<ScenarioInfo>;
+    /// Removes the edit at `position`.
+    fn remove_edit(&mut self, id_or_name: &str, position: usize) -> Result<ScenarioInfo>;
+    /// Renames the scenario and/or changes its description.
+    fn update(
+        &mut self,
+        id_or_name: &str,
+        name: Option<&str>,
+        description: Option<&str>,
+    ) -> Result<ScenarioInfo>;
+    /// Deletes the scenario with its edits and comments.
+    fn delete(&mut self, id_or_name: &str) -> Result<ScenarioInfo>;
+    /// Moves the scenario to `to` if `role` may.
+    fn set_status(
+        &mut self,
+        id_or_name: &str,
+        to: Status,
+        role: crate::accounts::Role,
+    ) -> Result<ScenarioInfo>;
+    /// Tags the scenario with a department.
+    fn set_department(&mut self, id_or_name: &str, department: &str) -> Result<ScenarioInfo>;
+    /// Adds a comment on the scenario or one of its edits.
+    fn add_comment(
+        &mut self,
+        id_or_name: &str,
+        position: Option<usize>,
+        text: &str,
+    ) -> Result<Comment>;
+    /// The comments on a scenario and its edits, oldest first.
+    fn comments(&self, id_or_name: &str) -> Result<Vec<Comment>>;
+    /// Who made each edit of the scenario, and when.
+    fn edit_authors(&self, id_or_name: &str) -> Result<Vec<EditAuthor>>;
+}
+
+impl Scenarios for ScenarioStore {
+    fn set_actor(&mut self, actor: &str) {
+        ScenarioStore::set_actor(self, actor);
+    }
+    fn is_writable(&self) -> bool {
+        ScenarioStore::is_writable(self)
+    }
+    fn list(&self) -> Result<Vec<ScenarioInfo>> {
+        ScenarioStore::list(self)
+    }
+    fn create(&mut self, name: &str, description: &str) -> Result<ScenarioInfo> {
+        ScenarioStore::create(self, name, description)
+    }
+    fn get(&self, id_or_name: &str) -> Result<Scenario> {
+        ScenarioStore::get(self, id_or_name)
+    }
+    fn add_edit_checked(
+        &mut self,
+        id_or_name: &str,
+        edit: &Edit,
+        base: &[Facility],
+    ) -> Result<ScenarioInfo> {
+        ScenarioStore::add_edit_checked(self, id_or_name, edit, base)
+    }
+    fn remove_edit(&mut self, id_or_name: &str, position: usize) -> Result<ScenarioInfo> {
+        ScenarioStore::remove_edit(self, id_or_name, position)
+    }
+    fn update(
+        &mut self,
+        id_or_name: &str,
+        name: Option<&str>,
+        description: Option<&str>,
+    ) -> Result<ScenarioInfo> {
+        ScenarioStore::update(self, id_or_name, name, description)
+    }
+    fn delete(&mut self, id_or_name: &str) -> Result<ScenarioInfo> {
+        ScenarioStore::delete(self, id_or_name)
+    }
+    fn set_status(
+        &mut self,
+        id_or_name: &str,
+        to: Status,
+        role: crate::accounts::Role,
+    ) -> Result<ScenarioInfo> {
+        ScenarioStore::set_status(self, id_or_name, to, role)
+    }
+    fn set_department(&mut self, id_or_name: &str, department: &str) -> Result<ScenarioInfo> {
+        ScenarioStore::set_department(self, id_or_name, department)
+    }
+    fn add_comment(
+        &mut self,
+        id_or_name: &str,
+        position: Option<usize>,
+        text: &str,
+    ) -> Result<Comment> {
+        ScenarioStore::add_comment(self, id_or_name, position, text)
+    }
+    fn comments(&self, id_or_name: &str) -> Result<Vec<Comment>> {
+        ScenarioStore::comments(self, id_or_name)
+    }
+    fn edit_authors(&self, id_or_name: &str) -> Result<Vec<EditAuthor>> {
+        ScenarioStore::edit_authors(self, id_or_name)
+    }
+}
+
 impl From<rusqlite::Error> for ScenarioStoreError {
     fn from(source: rusqlite::Error) -> Self {
         ScenarioStoreError::Sqlite {
@@ -896,7 +994,7 @@ fn widen_edit_check(tx: &Transaction) -> rusqlite::Result<()> {
 
 /// The hours, dates, width and ways of a play street or an opened yard, as stored in the
 /// `timing` column (JSON).
-fn timing_json(edit: &Edit) -> Option<String> {
+pub fn timing_json(edit: &Edit) -> Option<String> {
     let dates =
         |d: &model::time::Dates| (d.from.map(|f| f.to_string()), d.to.map(|t| t.to_string()));
     let value = match edit {
@@ -917,25 +1015,84 @@ fn timing_json(edit: &Edit) -> Option<String> {
 }
 
 /// The audit target of a scenario: `scenario:ID`.
-fn target(info: &ScenarioInfo) -> String {
+pub fn target(info: &ScenarioInfo) -> String {
     format!("scenario:{}", info.id)
 }
 
 /// The scenario, if it is a draft (the only status that takes edits).
 fn draft(conn: &Connection, key: &str) -> Result<ScenarioInfo> {
     let info = existing(conn, key)?;
+    check_draft(&info)?;
+    Ok(info)
+}
+
+/// Refuses edits to a scenario that is not a draft (the only status that takes edits).
+pub fn check_draft(info: &ScenarioInfo) -> Result<()> {
     if info.status != Status::Draft {
         return Err(ScenarioStoreError::NotDraft {
-            scenario: info.name,
+            scenario: info.name.clone(),
             status: info.status.as_str(),
         });
     }
-    Ok(info)
+    Ok(())
+}
+
+/// Refuses a status move `role` may not make ([`Status::may_move`]).
+pub fn check_move(info: &ScenarioInfo, to: Status, role: crate::accounts::Role) -> Result<()> {
+    if !info.status.may_move(to, role) {
+        return Err(ScenarioStoreError::StatusNotAllowed {
+            scenario: info.name.clone(),
+            from: info.status.as_str(),
+            to: to.as_str(),
+            role: match role {
+                crate::accounts::Role::Viewer => "a viewer",
+                crate::accounts::Role::Editor => "an editor",
+                crate::accounts::Role::Admin => "an admin",
+            },
+        });
+    }
+    Ok(())
+}
+
+/// Refuses a comment on an edit the scenario does not have.
+pub fn check_position(info: &ScenarioInfo, position: Option<usize>) -> Result<()> {
+    if let Some(p) = position
+        && p >= info.edit_count
+    {
+        return Err(ScenarioStoreError::UnknownEdit {
+            scenario: info.name.clone(),
+            position: p,
+            count: info.edit_count,
+        });
+    }
+    Ok(())
+}
+
+/// The trimmed department, if it can be used (at most 200 characters, no control characters).
+pub fn check_department(department: &str) -> Result<String> {
+    let department = department.trim().to_string();
+    if department.chars().count() > MAX_NAME || department.chars().any(char::is_control) {
+        return Err(ScenarioStoreError::BadName {
+            name: department,
+            why: "a department has at most 200 characters and no control characters",
+        });
+    }
+    Ok(department)
+}
+
+/// The trimmed comment, if it holds text of at most [`MAX_COMMENT_CHARS`] characters.
+pub fn check_comment(text: &str) -> Result<String> {
+    let text = text.trim().to_string();
+    let chars = text.chars().count();
+    if chars == 0 || chars > MAX_COMMENT_CHARS {
+        return Err(ScenarioStoreError::BadComment(chars));
+    }
+    Ok(text)
 }
 
 /// An edit in a few words for the audit log: its operation and the facility it changes (or the
 /// kind and name of a planned one).
-fn edit_summary(edit: &Edit) -> serde_json::Value {
+pub fn edit_summary(edit: &Edit) -> serde_json::Value {
     match edit {
         Edit::Add(p) => serde_json::json!({"op": "add", "kind": p.kind.as_str(), "name": p.name}),
         Edit::Remove { osm_id } => {
@@ -997,12 +1154,12 @@ fn touch(tx: &Transaction, id: i64, edits: i64) -> rusqlite::Result<()> {
 }
 
 /// The current time, RFC 3339 UTC with milliseconds (sorts as text).
-pub(crate) fn now() -> String {
+pub fn now() -> String {
     humantime::format_rfc3339_millis(SystemTime::now()).to_string()
 }
 
-/// The trimmed name, if it can be used.
-fn check_name(name: &str) -> Result<String> {
+/// The trimmed scenario name, if it can be used.
+pub fn check_name(name: &str) -> Result<String> {
     let trimmed = name.trim();
     let bad = |why| ScenarioStoreError::BadName {
         name: name.to_string(),
@@ -1025,20 +1182,47 @@ fn check_name(name: &str) -> Result<String> {
     Ok(trimmed.to_string())
 }
 
-/// One stored edit, as read.
-struct EditRow {
-    position: i64,
-    edit: String,
-    osm_id: Option<String>,
-    kind: Option<String>,
-    name: Option<String>,
-    access: Option<String>,
-    area_m2: Option<f64>,
-    geometry: Option<Vec<u8>>,
-    timing: Option<String>,
+/// One stored edit, column by column (the `spielraum_scenario_edits` table): what another
+/// store (PostgreSQL) writes and reads the same way.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EditRow {
+    /// Its place in the scenario, from 0.
+    pub position: i64,
+    /// `add`, `remove`, `set_access`, `enlarge`, `play_street` or `open_after_hours`.
+    pub edit: String,
+    /// The facility changed.
+    pub osm_id: Option<String>,
+    /// The kind of a planned facility.
+    pub kind: Option<String>,
+    /// The name of a planned facility or a play street.
+    pub name: Option<String>,
+    /// Who may use it.
+    pub access: Option<String>,
+    /// The area of a planned or enlarged facility.
+    pub area_m2: Option<f64>,
+    /// The geometry of a planned facility or a play street (GeoPackage binary).
+    pub geometry: Option<Vec<u8>>,
+    /// Hours, dates, width and ways of a temporary measure (JSON, [`timing_json`]).
+    pub timing: Option<String>,
 }
 
 impl EditRow {
+    /// `edit` at `position`, as stored.
+    pub fn of(position: usize, edit: &Edit) -> EditRow {
+        let (kind, osm_id, facility_kind, name, access, area_m2, geometry) = edit_columns(edit);
+        EditRow {
+            position: position as i64,
+            edit: kind.to_string(),
+            osm_id: osm_id.map(|o| o.to_string()),
+            kind: facility_kind.map(str::to_string),
+            name: name.map(str::to_string),
+            access: access.map(str::to_string),
+            area_m2,
+            geometry,
+            timing: timing_json(edit),
+        }
+    }
+
     /// The `timing` column read back: hours, dates, width, ways.
     fn timing(&self) -> Result<Timing, String> {
         let text = self.timing.as_deref().ok_or("timing is empty")?;
@@ -1071,7 +1255,8 @@ impl EditRow {
         })
     }
 
-    fn to_edit(&self) -> Result<Edit, String> {
+    /// The edit stored, or what is wrong with the row.
+    pub fn to_edit(&self) -> Result<Edit, String> {
         let osm_id = || -> Result<OsmId, String> {
             self.osm_id
                 .as_deref()
@@ -1221,9 +1406,20 @@ fn read_edits(path: &Path, conn: &Connection, info: &ScenarioInfo) -> Result<Vec
     Ok(edits)
 }
 
-/// Stores `edit` at `position`.
-fn insert_edit(tx: &Transaction, scenario: i64, position: usize, edit: &Edit) -> Result<()> {
-    let (kind, osm_id, facility_kind, name, access, area, geometry) = match edit {
+/// The columns of `edit`: its name, facility, kind, name, access, area and geometry.
+#[allow(clippy::type_complexity)]
+fn edit_columns(
+    edit: &Edit,
+) -> (
+    &'static str,
+    Option<OsmId>,
+    Option<&'static str>,
+    Option<&str>,
+    Option<&'static str>,
+    Option<f64>,
+    Option<Vec<u8>>,
+) {
+    match edit {
         Edit::Add(p) => (
             "add",
             None,
@@ -1270,7 +1466,12 @@ fn insert_edit(tx: &Transaction, scenario: i64, position: usize, edit: &Edit) ->
             None,
             None,
         ),
-    };
+    }
+}
+
+/// Stores `edit` at `position`.
+fn insert_edit(tx: &Transaction, scenario: i64, position: usize, edit: &Edit) -> Result<()> {
+    let (kind, osm_id, facility_kind, name, access, area, geometry) = edit_columns(edit);
     tx.execute(
         &format!(
             "INSERT INTO {EDITS_TABLE}

@@ -91,6 +91,11 @@ pub fn read_city(db: &Database, wanted: &[&str]) -> Result<City, DatabaseError> 
     Ok(pgstore::block_on(db.read_city(wanted))?)
 }
 
+/// The planning scenarios kept in the database (shared by every server on it).
+pub fn scenarios(db: &Database) -> pgstore::PgScenarios {
+    pgstore::PgScenarios::new(db.clone())
+}
+
 /// The candidate sites for suggestions.
 pub fn read_candidate_sites(
     db: &Database,

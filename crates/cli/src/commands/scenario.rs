@@ -11,7 +11,7 @@ use geo_types::{Geometry, Point};
 use model::scenario::{Access, Edit, PlannedFacility};
 use model::{FacilityKind, OsmId};
 use serde_json::{Value as Json, json};
-use store::{ScenarioInfo, ScenarioStore};
+use store::{ScenarioInfo, ScenarioStore, Scenarios};
 
 use workflow::Progress;
 
@@ -322,8 +322,7 @@ pub fn run(args: Args) -> Result<()> {
                     _ => bail!("--ways: '{w}' is not a way id (w123)"),
                 })
                 .collect::<Result<Vec<i64>>>()?;
-            crate::shared::workspace_in_file_only(&target.city, "scenario")?;
-            let city = store::read_city_for_analysis(&target.city)?;
+            let city = crate::shared::read_analysis_city(&target.city)?;
             let (geometry, width_m) =
                 model::scenario::play_street_on_ways(&city.walk_ways, &ids, width_m)?;
             let edit = Edit::PlayStreet(model::scenario::PlayStreet {
@@ -466,9 +465,11 @@ pub fn run(args: Args) -> Result<()> {
 }
 
 /// The scenario store of `city`, its changes made by `cli:NAME` (the audit log's actor).
-fn open(city: &Path) -> Result<ScenarioStore> {
-    crate::shared::workspace_in_file_only(city, "scenario")?;
-    let mut store = ScenarioStore::open(city)?;
+fn open(city: &Path) -> Result<Box<dyn Scenarios>> {
+    let mut store: Box<dyn Scenarios> = match crate::shared::database_url(city) {
+        Some(url) => Box::new(workflow::database::scenarios(&workflow::database::open(url)?)),
+        None => Box::new(ScenarioStore::open(city)?),
+    };
     store.set_actor(&crate::commands::user::cli_actor());
     Ok(store)
 }
@@ -492,7 +493,10 @@ fn facility_id(text: &str) -> Result<OsmId> {
 /// Appends `edit` after checking it against the city's facilities; prints the new state.
 fn add(target: &Target, edit: &Edit) -> Result<()> {
     let mut store = open(&target.city)?;
-    let base = store::read_facilities(&target.city)?;
+    let base = match crate::shared::database_url(&target.city) {
+        Some(_) => crate::shared::read_analysis_city(&target.city)?.facilities,
+        None => store::read_facilities(&target.city)?,
+    };
     let info = store.add_edit_checked(&target.scenario, edit, &base)?;
     println!("{}", summary(&info));
     Ok(())

@@ -266,7 +266,7 @@ pub fn run(args: Args) -> Result<()> {
 
 /// The accounts of `city`, hashing new passwords at `$SPIELRAUM_ARGON2_COST` (else the default).
 fn open(city: &Path) -> Result<AccountStore> {
-    crate::shared::workspace_in_file_only(city, "user")?;
+    crate::shared::accounts_in_file_only(city)?;
     Ok(AccountStore::open(city)?.with_cost(store::accounts::HashCost::from_env()?)?)
 }
 

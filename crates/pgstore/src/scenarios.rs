@@ -1,0 +1,604 @@
+//! Planning scenarios in the city's PostgreSQL schema: the tables of the GeoPackage's scenario
+//! store (`spielraum_scenarios`, `spielraum_scenario_edits` with a PostGIS geometry,
+//! `spielraum_scenario_comments`) and its audit log (`spielraum_audit`, append-only), behind
+//! the same [`store::Scenarios`] interface and the same rules ([`store::scenario`]'s checks).
+//!
+//! Every change is one transaction holding a row lock on its scenario (`FOR UPDATE`), with its
+//! audit row: two servers writing the same scenario take turns, and a change is answered only
+//! once committed, so a server killed after answering has lost nothing. Each read is one
+//! transaction too, so a server answers from the database as it is, whichever server changed
+//! it (nothing is cached that could go stale). Each commit also notifies the channel
+//! [`CHANNEL`] with the schema's name, for other programs that want to follow the changes.
+
+use model::Facility;
+use model::scenario::{Edit, apply_edits};
+use store::accounts::Role;
+use store::scenario::{
+    self as rules, Comment, EditAuthor, EditRow, Scenario, ScenarioInfo, ScenarioStoreError,
+    Status,
+};
+use tokio_postgres::{Row, Transaction};
+
+use crate::Database;
+
+/// The notification channel of scenario changes; the payload is the schema's name.
+pub const CHANNEL: &str = "spielraum_scenarios";
+
+type Result<T, E = ScenarioStoreError> = std::result::Result<T, E>;
+
+/// The scenarios of a city's schema ([`store::Scenarios`]), with the actor of the next changes.
+#[derive(Debug, Clone)]
+pub struct PgScenarios {
+    db: Database,
+    actor: String,
+}
+
+const INFO_COLUMNS: &str =
+    "id, name, description, created, updated, edit_count, author, department, status";
+
+fn info_row(r: &Row) -> Result<ScenarioInfo> {
+    let status: String = r.get(8);
+    Ok(ScenarioInfo {
+        id: r.get(0),
+        name: r.get(1),
+        description: r.get(2),
+        created: r.get(3),
+        updated: r.get(4),
+        edit_count: r.get::<_, i64>(5).max(0) as usize,
+        author: r.get(6),
+        department: r.get(7),
+        status: status.parse()?,
+    })
+}
+
+impl PgScenarios {
+    /// The scenarios of `db`'s schema; changes are made by `unknown` until [`store::Scenarios::set_actor`].
+    pub fn new(db: Database) -> PgScenarios {
+        PgScenarios {
+            db,
+            actor: "unknown".into(),
+        }
+    }
+
+    fn failed(&self, e: tokio_postgres::Error) -> ScenarioStoreError {
+        ScenarioStoreError::Database {
+            place: self.db.shown().to_string(),
+            why: crate::say(&e),
+        }
+    }
+
+    fn table(&self, name: &str) -> String {
+        format!("\"{}\".{name}", self.db.schema())
+    }
+
+    /// A change: read committed, its scenario locked with `FOR UPDATE` ([`PgScenarios::existing`]),
+    /// so that a change waiting for another sees that one's result.
+    async fn begin<'a>(
+        &self,
+        client: &'a mut deadpool_postgres::Object,
+    ) -> Result<Transaction<'a>> {
+        let client: &'a mut tokio_postgres::Client = client;
+        client.transaction().await.map_err(|e| self.failed(e))
+    }
+
+    /// A read of several statements from one snapshot.
+    async fn begin_read<'a>(
+        &self,
+        client: &'a mut deadpool_postgres::Object,
+    ) -> Result<Transaction<'a>> {
+        let client: &'a mut tokio_postgres::Client = client;
+        client
+            .build_transaction()
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await
+            .map_err(|e| self.failed(e))
+    }
+
+    async fn client(&self) -> Result<deadpool_postgres::Object> {
+        self.db.client().await.map_err(|e| ScenarioStoreError::Database {
+            place: self.db.shown().to_string(),
+            why: e.to_string(),
+        })
+    }
+
+    /// The scenario with this id (if `key` is a number) or name; `lock`: for update.
+    async fn find(&self, tx: &Transaction<'_>, key: &str, lock: bool) -> Result<Option<ScenarioInfo>> {
+        let key = key.trim();
+        let lock = if lock { " FOR UPDATE" } else { "" };
+        let t = self.table("spielraum_scenarios");
+        let row = match key.parse::<i64>() {
+            Ok(id) => tx
+                .query_opt(&format!("SELECT {INFO_COLUMNS} FROM {t} WHERE id = $1{lock}"), &[&id])
+                .await,
+            Err(_) => tx
+                .query_opt(&format!("SELECT {INFO_COLUMNS} FROM {t} WHERE name = $1{lock}"), &[&key])
+                .await,
+        }
+        .map_err(|e| self.failed(e))?;
+        row.as_ref().map(info_row).transpose()
+    }
+
+    async fn existing(&self, tx: &Transaction<'_>, key: &str) -> Result<ScenarioInfo> {
+        self.find(tx, key, true)
+            .await?
+            .ok_or_else(|| ScenarioStoreError::UnknownScenario(key.to_string()))
+    }
+
+    async fn edits(&self, tx: &Transaction<'_>, info: &ScenarioInfo) -> Result<Vec<Edit>> {
+        let rows = tx
+            .query(
+                &format!(
+                    "SELECT position, edit, osm_id, kind, name, access, area_m2, \
+                     ST_AsBinary(geometry), timing FROM {} WHERE scenario_id = $1 ORDER BY position",
+                    self.table("spielraum_scenario_edits")
+                ),
+                &[&info.id],
+            )
+            .await
+            .map_err(|e| self.failed(e))?;
+        let mut edits = Vec::new();
+        for (expected, r) in rows.iter().enumerate() {
+            let geometry: Option<Vec<u8>> = r.get(7);
+            let corrupt = |why: String| ScenarioStoreError::Corrupt {
+                path: self.db.shown().into(),
+                scenario: info.name.clone(),
+                position: r.get(0),
+                why,
+            };
+            let row = EditRow {
+                position: r.get(0),
+                edit: r.get(1),
+                osm_id: r.get(2),
+                kind: r.get(3),
+                name: r.get(4),
+                access: r.get(5),
+                area_m2: r.get(6),
+                geometry: match geometry {
+                    Some(wkb) => Some(store::wkb::encode_gpkg(
+                        &store::wkb::read_wkb(&wkb).map_err(|e| corrupt(e.to_string()))?,
+                    )),
+                    None => None,
+                },
+                timing: r.get(8),
+            };
+            if row.position != expected as i64 {
+                return Err(corrupt(format!("expected position {expected}")));
+            }
+            edits.push(row.to_edit().map_err(corrupt)?);
+        }
+        Ok(edits)
+    }
+
+    /// Bumps `updated` (never backwards) and the edit count.
+    async fn touch(&self, tx: &Transaction<'_>, id: i64, edits: i64) -> Result<()> {
+        tx.execute(
+            &format!(
+                "UPDATE {} SET updated = greatest($2, created, updated), \
+                 edit_count = edit_count + $3 WHERE id = $1",
+                self.table("spielraum_scenarios")
+            ),
+            &[&id, &rules::now(), &edits],
+        )
+        .await
+        .map_err(|e| self.failed(e))?;
+        Ok(())
+    }
+
+    /// Appends the audit row, notifies the listeners and commits.
+    async fn finish(
+        &self,
+        tx: Transaction<'_>,
+        action: &str,
+        target: &str,
+        detail: serde_json::Value,
+    ) -> Result<()> {
+        tx.execute(
+            &format!(
+                "INSERT INTO {} (at, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5)",
+                self.table("spielraum_audit")
+            ),
+            &[&rules::now(), &self.actor, &action, &target, &detail.to_string()],
+        )
+        .await
+        .map_err(|e| self.failed(e))?;
+        tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &self.db.schema()])
+            .await
+            .map_err(|e| self.failed(e))?;
+        tx.commit().await.map_err(|e| self.failed(e))
+    }
+
+    async fn info_after(&self, tx: &Transaction<'_>, id: i64) -> Result<ScenarioInfo> {
+        self.existing(tx, &id.to_string()).await
+    }
+}
+
+/// A unique-name violation as the store's error.
+fn duplicate(e: &tokio_postgres::Error, name: &str) -> Option<ScenarioStoreError> {
+    (e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION))
+        .then(|| ScenarioStoreError::DuplicateName(name.to_string()))
+}
+
+impl store::Scenarios for PgScenarios {
+    fn set_actor(&mut self, actor: &str) {
+        self.actor = actor.to_string();
+    }
+
+    fn is_writable(&self) -> bool {
+        true
+    }
+
+    fn list(&self) -> Result<Vec<ScenarioInfo>> {
+        crate::block_on(async {
+            let client = self.client().await?;
+            let rows = client
+                .query(
+                    &format!(
+                        "SELECT {INFO_COLUMNS} FROM {} ORDER BY id",
+                        self.table("spielraum_scenarios")
+                    ),
+                    &[],
+                )
+                .await
+                .map_err(|e| self.failed(e))?;
+            rows.iter().map(info_row).collect()
+        })
+    }
+
+    fn create(&mut self, name: &str, description: &str) -> Result<ScenarioInfo> {
+        let name = rules::check_name(name)?;
+        crate::block_on(async {
+            let mut client = self.client().await?;
+            let tx = self.begin(&mut client).await?;
+            let now = rules::now();
+            let row = tx
+                .query_one(
+                    &format!(
+                        "INSERT INTO {} (name, description, created, updated, edit_count, author) \
+                         VALUES ($1, $2, $3, $3, 0, $4) RETURNING id",
+                        self.table("spielraum_scenarios")
+                    ),
+                    &[&name, &description, &now, &self.actor],
+                )
+                .await
+                .map_err(|e| duplicate(&e, &name).unwrap_or_else(|| self.failed(e)))?;
+            let info = self.info_after(&tx, row.get(0)).await?;
+            let detail = serde_json::json!({"after": {"name": info.name, "description": info.description}});
+            self.finish(tx, "scenario.create", &rules::target(&info), detail)
+                .await?;
+            Ok(info)
+        })
+    }
+
+    fn get(&self, id_or_name: &str) -> Result<Scenario> {
+        crate::block_on(async {
+            let mut client = self.client().await?;
+            let tx = self.begin_read(&mut client).await?;
+            let info = self
+                .find(&tx, id_or_name, false)
+                .await?
+                .ok_or_else(|| ScenarioStoreError::UnknownScenario(id_or_name.to_string()))?;
+            let edits = self.edits(&tx, &info).await?;
+            Ok(Scenario { info, edits })
+        })
+    }
+
+    fn add_edit_checked(
+        &mut self,
+        id_or_name: &str,
+        edit: &Edit,
+        base: &[Facility],
+    ) -> Result<ScenarioInfo> {
+        crate::block_on(async {
+            let mut client = self.client().await?;
+            let tx = self.begin(&mut client).await?;
+            let info = self.existing(&tx, id_or_name).await?;
+            rules::check_draft(&info)?;
+            let invalid = |source| ScenarioStoreError::InvalidEdit {
+                scenario: info.name.clone(),
+                source,
+            };
+            edit.validate().map_err(invalid)?;
+            let mut edits = self.edits(&tx, &info).await?;
+            edits.push(edit.clone());
+            apply_edits(base, &edits).map_err(invalid)?;
+            let row = EditRow::of(info.edit_count, edit);
+            let geometry = match &row.geometry {
+                Some(g) => Some(
+                    store::wkb::decode_gpkg(g)
+                        .map(|g| {
+                            let mut wkb = Vec::new();
+                            store::wkb::write_wkb(&mut wkb, &g);
+                            wkb
+                        })
+                        .map_err(|e| ScenarioStoreError::Database {
+                            place: self.db.shown().to_string(),
+                            why: e.to_string(),
+                        })?,
+                ),
+                None => None,
+            };
+            tx.execute(
+                &format!(
+                    "INSERT INTO {} (scenario_id, position, edit, osm_id, kind, name, access, \
+                     area_m2, geometry, timing, author, created) VALUES ($1, $2, $3, $4, $5, $6, \
+                     $7, $8, ST_SetSRID(ST_GeomFromWKB($9), 4326), $10, $11, $12)",
+                    self.table("spielraum_scenario_edits")
+                ),
+                &[
+                    &info.id,
+                    &row.position,
+                    &row.edit,
+                    &row.osm_id,
+                    &row.kind,
+                    &row.name,
+                    &row.access,
+                    &row.area_m2,
+                    &geometry,
+                    &row.timing,
+                    &self.actor,
+                    &rules::now(),
+                ],
+            )
+            .await
+            .map_err(|e| self.failed(e))?;
+            self.touch(&tx, info.id, 1).await?;
+            let after = self.info_after(&tx, info.id).await?;
+            let detail = serde_json::json!({"position": info.edit_count,
+                "edit": rules::edit_summary(edit)});
+            self.finish(tx, "scenario.add_edit", &rules::target(&after), detail)
+                .await?;
+            Ok(after)
+        })
+    }
+
+    fn remove_edit(&mut self, id_or_name: &str, position: usize) -> Result<ScenarioInfo> {
+        crate::block_on(async {
+            let mut client = self.client().await?;
+            let tx = self.begin(&mut client).await?;
+            let info = self.existing(&tx, id_or_name).await?;
+            rules::check_draft(&info)?;
+            if position >= info.edit_count {
+                return Err(ScenarioStoreError::UnknownEdit {
+                    scenario: info.name,
+                    position,
+                    count: info.edit_count,
+                });
+            }
+            let removed = self.edits(&tx, &info).await?.swap_remove(position);
+            let t = self.table("spielraum_scenario_edits");
+            let p = position as i64;
+            // Later edits move up one place, through negative positions so that no two rows
+            // share a key on the way.
+            let statements: [(String, &[&(dyn tokio_postgres::types::ToSql + Sync)]); 3] = [
+                (
+                    format!("DELETE FROM {t} WHERE scenario_id = $1 AND position = $2"),
+                    &[&info.id, &p],
+                ),
+                (
+                    format!("UPDATE {t} SET position = -position WHERE scenario_id = $1 AND position > $2"),
+                    &[&info.id, &p],
+                ),
+                (
+                    format!("UPDATE {t} SET position = -position - 1 WHERE scenario_id = $1 AND position < 0"),
+                    &[&info.id],
+                ),
+            ];
+            for (sql, params) in statements {
+                tx.execute(&sql, params).await.map_err(|e| self.failed(e))?;
+            }
+            self.touch(&tx, info.id, -1).await?;
+            let after = self.info_after(&tx, info.id).await?;
+            let detail = serde_json::json!({"position": position,
+                "before": rules::edit_summary(&removed)});
+            self.finish(tx, "scenario.remove_edit", &rules::target(&after), detail)
+                .await?;
+            Ok(after)
+        })
+    }
+
+    fn update(
+        &mut self,
+        id_or_name: &str,
+        name: Option<&str>,
+        description: Option<&str>,
+    ) -> Result<ScenarioInfo> {
+        let name = name.map(rules::check_name).transpose()?;
+        crate::block_on(async {
+            let mut client = self.client().await?;
+            let tx = self.begin(&mut client).await?;
+            let info = self.existing(&tx, id_or_name).await?;
+            let t = self.table("spielraum_scenarios");
+            if let Some(name) = &name {
+                tx.execute(&format!("UPDATE {t} SET name = $2 WHERE id = $1"), &[&info.id, name])
+                    .await
+                    .map_err(|e| duplicate(&e, name).unwrap_or_else(|| self.failed(e)))?;
+            }
+            if let Some(d) = description {
+                tx.execute(&format!("UPDATE {t} SET description = $2 WHERE id = $1"), &[&info.id, &d])
+                    .await
+                    .map_err(|e| self.failed(e))?;
+            }
+            self.touch(&tx, info.id, 0).await?;
+            let after = self.info_after(&tx, info.id).await?;
+            let detail = serde_json::json!({
+                "before": {"name": info.name, "description": info.description},
+                "after": {"name": after.name, "description": after.description}});
+            self.finish(tx, "scenario.update", &rules::target(&after), detail)
+                .await?;
+            Ok(after)
+        })
+    }
+
+    fn delete(&mut self, id_or_name: &str) -> Result<ScenarioInfo> {
+        crate::block_on(async {
+            let mut client = self.client().await?;
+            let tx = self.begin(&mut client).await?;
+            let info = self.existing(&tx, id_or_name).await?;
+            for table in ["spielraum_scenario_edits", "spielraum_scenario_comments"] {
+                tx.execute(
+                    &format!("DELETE FROM {} WHERE scenario_id = $1", self.table(table)),
+                    &[&info.id],
+                )
+                .await
+                .map_err(|e| self.failed(e))?;
+            }
+            tx.execute(
+                &format!("DELETE FROM {} WHERE id = $1", self.table("spielraum_scenarios")),
+                &[&info.id],
+            )
+            .await
+            .map_err(|e| self.failed(e))?;
+            let detail = serde_json::json!({"before": {"name": info.name,
+                "edit_count": info.edit_count, "status": info.status.as_str()}});
+            self.finish(tx, "scenario.delete", &rules::target(&info), detail)
+                .await?;
+            Ok(info)
+        })
+    }
+
+    fn set_status(&mut self, id_or_name: &str, to: Status, role: Role) -> Result<ScenarioInfo> {
+        crate::block_on(async {
+            let mut client = self.client().await?;
+            let tx = self.begin(&mut client).await?;
+            let info = self.existing(&tx, id_or_name).await?;
+            rules::check_move(&info, to, role)?;
+            tx.execute(
+                &format!("UPDATE {} SET status = $2 WHERE id = $1", self.table("spielraum_scenarios")),
+                &[&info.id, &to.as_str()],
+            )
+            .await
+            .map_err(|e| self.failed(e))?;
+            self.touch(&tx, info.id, 0).await?;
+            let after = self.info_after(&tx, info.id).await?;
+            let detail = serde_json::json!({"before": info.status.as_str(), "after": to.as_str()});
+            self.finish(tx, "scenario.set_status", &rules::target(&after), detail)
+                .await?;
+            Ok(after)
+        })
+    }
+
+    fn set_department(&mut self, id_or_name: &str, department: &str) -> Result<ScenarioInfo> {
+        let department = rules::check_department(department)?;
+        crate::block_on(async {
+            let mut client = self.client().await?;
+            let tx = self.begin(&mut client).await?;
+            let info = self.existing(&tx, id_or_name).await?;
+            tx.execute(
+                &format!(
+                    "UPDATE {} SET department = $2 WHERE id = $1",
+                    self.table("spielraum_scenarios")
+                ),
+                &[&info.id, &department],
+            )
+            .await
+            .map_err(|e| self.failed(e))?;
+            self.touch(&tx, info.id, 0).await?;
+            let after = self.info_after(&tx, info.id).await?;
+            let detail = serde_json::json!({"before": info.department, "after": after.department});
+            self.finish(tx, "scenario.set_department", &rules::target(&after), detail)
+                .await?;
+            Ok(after)
+        })
+    }
+
+    fn add_comment(
+        &mut self,
+        id_or_name: &str,
+        position: Option<usize>,
+        text: &str,
+    ) -> Result<Comment> {
+        let text = rules::check_comment(text)?;
+        crate::block_on(async {
+            let mut client = self.client().await?;
+            let tx = self.begin(&mut client).await?;
+            let info = self.existing(&tx, id_or_name).await?;
+            rules::check_position(&info, position)?;
+            let at = rules::now();
+            let row = tx
+                .query_one(
+                    &format!(
+                        "INSERT INTO {} (scenario_id, position, author, at, text) \
+                         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                        self.table("spielraum_scenario_comments")
+                    ),
+                    &[&info.id, &position.map(|p| p as i64), &self.actor, &at, &text],
+                )
+                .await
+                .map_err(|e| self.failed(e))?;
+            let id: i64 = row.get(0);
+            let comment = Comment {
+                id,
+                position,
+                author: self.actor.clone(),
+                at,
+                text,
+            };
+            let detail = serde_json::json!({"comment_id": id, "position": position});
+            self.finish(tx, "scenario.comment", &rules::target(&info), detail)
+                .await?;
+            Ok(comment)
+        })
+    }
+
+    fn comments(&self, id_or_name: &str) -> Result<Vec<Comment>> {
+        crate::block_on(async {
+            let mut client = self.client().await?;
+            let tx = self.begin_read(&mut client).await?;
+            let info = self
+                .find(&tx, id_or_name, false)
+                .await?
+                .ok_or_else(|| ScenarioStoreError::UnknownScenario(id_or_name.to_string()))?;
+            let rows = tx
+                .query(
+                    &format!(
+                        "SELECT id, position, author, at, text FROM {} WHERE scenario_id = $1 ORDER BY id",
+                        self.table("spielraum_scenario_comments")
+                    ),
+                    &[&info.id],
+                )
+                .await
+                .map_err(|e| self.failed(e))?;
+            Ok(rows
+                .iter()
+                .map(|r| Comment {
+                    id: r.get(0),
+                    position: r.get::<_, Option<i64>>(1).map(|p| p.max(0) as usize),
+                    author: r.get(2),
+                    at: r.get(3),
+                    text: r.get(4),
+                })
+                .collect())
+        })
+    }
+
+    fn edit_authors(&self, id_or_name: &str) -> Result<Vec<EditAuthor>> {
+        crate::block_on(async {
+            let mut client = self.client().await?;
+            let tx = self.begin_read(&mut client).await?;
+            let info = self
+                .find(&tx, id_or_name, false)
+                .await?
+                .ok_or_else(|| ScenarioStoreError::UnknownScenario(id_or_name.to_string()))?;
+            let rows = tx
+                .query(
+                    &format!(
+                        "SELECT position, author, created FROM {} WHERE scenario_id = $1 ORDER BY position",
+                        self.table("spielraum_scenario_edits")
+                    ),
+                    &[&info.id],
+                )
+                .await
+                .map_err(|e| self.failed(e))?;
+            Ok(rows
+                .iter()
+                .map(|r| EditAuthor {
+                    position: r.get::<_, i64>(0).max(0) as usize,
+                    author: r.get(1),
+                    created: r.get(2),
+                })
+                .collect())
+        })
+    }
+}
