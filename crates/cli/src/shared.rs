@@ -106,7 +106,10 @@ pub fn read_analysis_city(path: &Path) -> Result<City> {
     match database_url(path) {
         Some(url) => {
             let db = workflow::database::open(url)?;
-            Ok(workflow::database::read_city(&db, &store::ANALYSIS_LAYER_NAMES)?)
+            Ok(workflow::database::read_city(
+                &db,
+                &store::ANALYSIS_LAYER_NAMES,
+            )?)
         }
         None => Ok(store::read_city_for_analysis(path)?),
     }

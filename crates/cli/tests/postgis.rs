@@ -138,12 +138,12 @@ fn the_demo_in_postgis_gives_the_geopackage_analysis_byte_for_byte() {
             assert!(a == b, "export: {f:?} differs");
         }
     }
-    // Scenarios and accounts stay in the GeoPackage for now, and say so.
-    let o = spielraum(&["scenario", "list", &url]);
+    // Accounts stay in the GeoPackage for now, and say so.
+    let o = spielraum(&["user", "list", &url]);
     fails(
         &o,
-        "scenario on a database",
-        "scenarios and accounts are not kept in PostgreSQL yet",
+        "accounts in a database",
+        "accounts are not kept in PostgreSQL yet",
     );
 
     // Served from either, the map's API and tiles are the same bytes.
@@ -250,4 +250,136 @@ fn the_demo_in_postgis_gives_the_geopackage_analysis_byte_for_byte() {
     assert!(!String::from_utf8_lossy(&o.stderr).contains("geheim"));
     let o = spielraum(&["db", "migrate", "postgresql://h/db?schema=Rathaus Süd"]);
     fails(&o, "bad schema name", "is not a plain name");
+}
+
+/// Starts `spielraum serve URL` with the edit token; returns it and its address.
+fn serve_with_token(url: &str) -> (std::process::Child, String) {
+    let mut child = std::process::Command::new(crate::helpers::spielraum_bin())
+        .args(["serve", url, "--addr", "127.0.0.1:0"])
+        .env("SPIELRAUM_EDIT_TOKEN", "pg-test-token")
+        .env("SPIELRAUM_WEB_DIR", workspace_root().join("web/dist"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let addr = crate::helpers::listening_address(&mut child);
+    (child, addr)
+}
+
+/// A plain HTTP/1.1 request with the edit token; returns (status, body as JSON or null).
+fn call(addr: &str, method: &str, path: &str, body: &str) -> (u16, serde_json::Value) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
+         Authorization: Bearer pg-test-token\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let status = text.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let body = text.split("\r\n\r\n").nth(1).unwrap_or("");
+    (
+        status,
+        serde_json::from_str(body).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+#[test]
+fn two_servers_on_one_database_see_each_others_edits_and_a_killed_one_loses_none() {
+    let cluster = TempCluster::start(&["stadt"]);
+    let url = cluster.url("stadt", "demo");
+    ok(&spielraum(&["db", "migrate", &url]), "migrate");
+    ok(
+        &import(&demo_pbf(), std::path::Path::new(&url), &[]),
+        "import",
+    );
+    let (mut a, at_a) = serve_with_token(&url);
+    let (mut b, at_b) = serve_with_token(&url);
+
+    // A scenario made through A is there for B at once (B reads the database, it keeps no copy);
+    // the test allows the second the issue names and measures it.
+    let (status, made) = call(&at_a, "POST", "/api/scenarios", r#"{"name":"Schulhof"}"#);
+    assert_eq!(status, 201, "{made}");
+    let id = made["id"].as_i64().unwrap();
+    let t = std::time::Instant::now();
+    let seen = loop {
+        let (status, s) = call(&at_b, "GET", &format!("/api/scenarios/{id}"), "");
+        if status == 200 || t.elapsed() > std::time::Duration::from_secs(1) {
+            break (status, s);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert_eq!(
+        seen.0, 200,
+        "B did not see A's scenario within a second: {}",
+        seen.1
+    );
+    assert_eq!(seen.1["name"], "Schulhof");
+
+    // An edit through B: A's comparison has it, and equals B's to the byte.
+    let (_, facilities) = call(&at_a, "GET", "/api/facilities", "");
+    let playground = facilities["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["properties"]["kind"] == "playground")
+        .unwrap()["properties"]["osm_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let edit = format!(r#"{{"op":"remove","osm_id":"{playground}"}}"#);
+    let (status, body) = call(&at_b, "POST", &format!("/api/scenarios/{id}/edits"), &edit);
+    assert_eq!(status, 201, "{body}");
+    let compare = format!("/api/scenarios/{id}/compare");
+    let (sa, ca) = call(&at_a, "GET", &compare, "");
+    let (sb, cb) = call(&at_b, "GET", &compare, "");
+    assert_eq!((sa, sb), (200, 200), "{ca} {cb}");
+    assert_eq!(ca, cb);
+    assert!(
+        ca["totals"]["lost"]["total"].as_f64().unwrap() > 0.0,
+        "{ca}"
+    );
+
+    // Conflicting writes: the same edit again through A is refused (the facility is removed
+    // already), and a second scenario cannot take a name B's first has.
+    let (status, body) = call(&at_a, "POST", &format!("/api/scenarios/{id}/edits"), &edit);
+    assert_eq!(status, 422, "{body}");
+    let (status, body) = call(&at_b, "POST", "/api/scenarios", r#"{"name":"Schulhof"}"#);
+    assert_eq!(status, 409, "{body}");
+
+    // Killed right after answering: the committed edit stays, for B, for a new server and for
+    // the command line.
+    let (status, body) = call(
+        &at_a,
+        "POST",
+        &format!("/api/scenarios/{id}/comments"),
+        r#"{"text":"Bitte prüfen."}"#,
+    );
+    assert_eq!(status, 201, "{body}");
+    a.kill().unwrap();
+    a.wait().unwrap();
+    let (_, shown) = call(&at_b, "GET", &format!("/api/scenarios/{id}/comments"), "");
+    assert!(shown.to_string().contains("Bitte prüfen."), "{shown}");
+    let (mut c, at_c) = serve_with_token(&url);
+    let (_, again) = call(&at_c, "GET", &format!("/api/scenarios/{id}"), "");
+    assert_eq!(again["edits"].as_array().map(Vec::len), Some(1), "{again}");
+    let listed = ok(&spielraum(&["scenario", "show", &url, "Schulhof"]), "show");
+    assert!(listed.contains(&playground), "{listed}");
+    for s in [&mut b, &mut c] {
+        s.kill().unwrap();
+        s.wait().unwrap();
+    }
+    // The audit log names every change.
+    assert_eq!(
+        cluster.psql(
+            "stadt",
+            "SELECT string_agg(action, ',' ORDER BY id) FROM demo.spielraum_audit"
+        ),
+        "scenario.create,scenario.add_edit,scenario.comment"
+    );
 }

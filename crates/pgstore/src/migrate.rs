@@ -21,8 +21,8 @@ struct Step {
 const STEPS: &[Step] = &[
     Step {
         version: 1,
-    what: "the schema, its version table and the city's metadata table",
-    sql: "
+        what: "the schema, its version table and the city's metadata table",
+        sql: "
         CREATE SCHEMA IF NOT EXISTS {schema};
         CREATE TABLE {schema}.spielraum_schema_version (
             version integer PRIMARY KEY,

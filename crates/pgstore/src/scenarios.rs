@@ -14,8 +14,7 @@ use model::Facility;
 use model::scenario::{Edit, apply_edits};
 use store::accounts::Role;
 use store::scenario::{
-    self as rules, Comment, EditAuthor, EditRow, Scenario, ScenarioInfo, ScenarioStoreError,
-    Status,
+    self as rules, Comment, EditAuthor, EditRow, Scenario, ScenarioInfo, ScenarioStoreError, Status,
 };
 use tokio_postgres::{Row, Transaction};
 
@@ -97,24 +96,40 @@ impl PgScenarios {
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Object> {
-        self.db.client().await.map_err(|e| ScenarioStoreError::Database {
-            place: self.db.shown().to_string(),
-            why: e.to_string(),
-        })
+        self.db
+            .client()
+            .await
+            .map_err(|e| ScenarioStoreError::Database {
+                place: self.db.shown().to_string(),
+                why: e.to_string(),
+            })
     }
 
     /// The scenario with this id (if `key` is a number) or name; `lock`: for update.
-    async fn find(&self, tx: &Transaction<'_>, key: &str, lock: bool) -> Result<Option<ScenarioInfo>> {
+    async fn find(
+        &self,
+        tx: &Transaction<'_>,
+        key: &str,
+        lock: bool,
+    ) -> Result<Option<ScenarioInfo>> {
         let key = key.trim();
         let lock = if lock { " FOR UPDATE" } else { "" };
         let t = self.table("spielraum_scenarios");
         let row = match key.parse::<i64>() {
-            Ok(id) => tx
-                .query_opt(&format!("SELECT {INFO_COLUMNS} FROM {t} WHERE id = $1{lock}"), &[&id])
-                .await,
-            Err(_) => tx
-                .query_opt(&format!("SELECT {INFO_COLUMNS} FROM {t} WHERE name = $1{lock}"), &[&key])
-                .await,
+            Ok(id) => {
+                tx.query_opt(
+                    &format!("SELECT {INFO_COLUMNS} FROM {t} WHERE id = $1{lock}"),
+                    &[&id],
+                )
+                .await
+            }
+            Err(_) => {
+                tx.query_opt(
+                    &format!("SELECT {INFO_COLUMNS} FROM {t} WHERE name = $1{lock}"),
+                    &[&key],
+                )
+                .await
+            }
         }
         .map_err(|e| self.failed(e))?;
         row.as_ref().map(info_row).transpose()
@@ -199,7 +214,13 @@ impl PgScenarios {
                 "INSERT INTO {} (at, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5)",
                 self.table("spielraum_audit")
             ),
-            &[&rules::now(), &self.actor, &action, &target, &detail.to_string()],
+            &[
+                &rules::now(),
+                &self.actor,
+                &action,
+                &target,
+                &detail.to_string(),
+            ],
         )
         .await
         .map_err(|e| self.failed(e))?;
@@ -264,7 +285,8 @@ impl store::Scenarios for PgScenarios {
                 .await
                 .map_err(|e| duplicate(&e, &name).unwrap_or_else(|| self.failed(e)))?;
             let info = self.info_after(&tx, row.get(0)).await?;
-            let detail = serde_json::json!({"after": {"name": info.name, "description": info.description}});
+            let detail =
+                serde_json::json!({"after": {"name": info.name, "description": info.description}});
             self.finish(tx, "scenario.create", &rules::target(&info), detail)
                 .await?;
             Ok(info)
@@ -377,11 +399,15 @@ impl store::Scenarios for PgScenarios {
                     &[&info.id, &p],
                 ),
                 (
-                    format!("UPDATE {t} SET position = -position WHERE scenario_id = $1 AND position > $2"),
+                    format!(
+                        "UPDATE {t} SET position = -position WHERE scenario_id = $1 AND position > $2"
+                    ),
                     &[&info.id, &p],
                 ),
                 (
-                    format!("UPDATE {t} SET position = -position - 1 WHERE scenario_id = $1 AND position < 0"),
+                    format!(
+                        "UPDATE {t} SET position = -position - 1 WHERE scenario_id = $1 AND position < 0"
+                    ),
                     &[&info.id],
                 ),
             ];
@@ -411,14 +437,20 @@ impl store::Scenarios for PgScenarios {
             let info = self.existing(&tx, id_or_name).await?;
             let t = self.table("spielraum_scenarios");
             if let Some(name) = &name {
-                tx.execute(&format!("UPDATE {t} SET name = $2 WHERE id = $1"), &[&info.id, name])
-                    .await
-                    .map_err(|e| duplicate(&e, name).unwrap_or_else(|| self.failed(e)))?;
+                tx.execute(
+                    &format!("UPDATE {t} SET name = $2 WHERE id = $1"),
+                    &[&info.id, name],
+                )
+                .await
+                .map_err(|e| duplicate(&e, name).unwrap_or_else(|| self.failed(e)))?;
             }
             if let Some(d) = description {
-                tx.execute(&format!("UPDATE {t} SET description = $2 WHERE id = $1"), &[&info.id, &d])
-                    .await
-                    .map_err(|e| self.failed(e))?;
+                tx.execute(
+                    &format!("UPDATE {t} SET description = $2 WHERE id = $1"),
+                    &[&info.id, &d],
+                )
+                .await
+                .map_err(|e| self.failed(e))?;
             }
             self.touch(&tx, info.id, 0).await?;
             let after = self.info_after(&tx, info.id).await?;
@@ -445,7 +477,10 @@ impl store::Scenarios for PgScenarios {
                 .map_err(|e| self.failed(e))?;
             }
             tx.execute(
-                &format!("DELETE FROM {} WHERE id = $1", self.table("spielraum_scenarios")),
+                &format!(
+                    "DELETE FROM {} WHERE id = $1",
+                    self.table("spielraum_scenarios")
+                ),
                 &[&info.id],
             )
             .await
@@ -465,7 +500,10 @@ impl store::Scenarios for PgScenarios {
             let info = self.existing(&tx, id_or_name).await?;
             rules::check_move(&info, to, role)?;
             tx.execute(
-                &format!("UPDATE {} SET status = $2 WHERE id = $1", self.table("spielraum_scenarios")),
+                &format!(
+                    "UPDATE {} SET status = $2 WHERE id = $1",
+                    self.table("spielraum_scenarios")
+                ),
                 &[&info.id, &to.as_str()],
             )
             .await
@@ -497,8 +535,13 @@ impl store::Scenarios for PgScenarios {
             self.touch(&tx, info.id, 0).await?;
             let after = self.info_after(&tx, info.id).await?;
             let detail = serde_json::json!({"before": info.department, "after": after.department});
-            self.finish(tx, "scenario.set_department", &rules::target(&after), detail)
-                .await?;
+            self.finish(
+                tx,
+                "scenario.set_department",
+                &rules::target(&after),
+                detail,
+            )
+            .await?;
             Ok(after)
         })
     }
@@ -523,7 +566,13 @@ impl store::Scenarios for PgScenarios {
                          VALUES ($1, $2, $3, $4, $5) RETURNING id",
                         self.table("spielraum_scenario_comments")
                     ),
-                    &[&info.id, &position.map(|p| p as i64), &self.actor, &at, &text],
+                    &[
+                        &info.id,
+                        &position.map(|p| p as i64),
+                        &self.actor,
+                        &at,
+                        &text,
+                    ],
                 )
                 .await
                 .map_err(|e| self.failed(e))?;

@@ -306,7 +306,33 @@ fn postgis_store_end_to_end() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("cannot install PostGIS"), "{e}");
-    let _ = migrated(&cluster, "other", "spielraum");
+
+    // From the previous version: a schema at version 1 holding a city is brought to the
+    // current one, the city kept as it was.
+    let previous = cluster.url("other", "stadt");
+    block_on(async {
+        let db = Database::connect(&previous).await.unwrap();
+        let m = migrate(&db, Some(CURRENT_VERSION - 1)).await.unwrap();
+        assert_eq!(m.to, CURRENT_VERSION - 1);
+        // What the program of that version could do: write layers and metadata.
+        db.push_geopackage(&gpkg).await.unwrap();
+        let e = Database::open(&previous).await.unwrap_err().to_string();
+        assert!(
+            e.contains(&format!("is at version {}", CURRENT_VERSION - 1)),
+            "{e}"
+        );
+        let m = migrate(&db, None).await.unwrap();
+        assert_eq!((m.from, m.to), (Some(CURRENT_VERSION - 1), CURRENT_VERSION));
+        assert_eq!(m.applied.len(), 1);
+        let db = Database::open(&previous).await.unwrap();
+        assert_eq!(
+            db.read_city(&store::CITY_LAYER_NAMES).await.unwrap(),
+            from_file
+        );
+        // Migrations only go forward.
+        let e = migrate(&db, Some(1)).await.unwrap_err().to_string();
+        assert!(e.contains("only go forward"), "{e}");
+    });
 }
 
 #[test]
@@ -446,10 +472,19 @@ fn scenarios_in_postgres_behave_as_in_the_geopackage() {
             say(format!("{:?}", st.add_edit_checked("Schulhof", e, &base)));
         }
         // Removing a facility twice is refused, as is one the city lacks.
-        say(format!("{:?}", st.add_edit_checked("Schulhof", &edits[1], &base)));
         say(format!(
             "{:?}",
-            st.add_edit_checked("1", &Edit::Remove { osm_id: OsmId::Way(99) }, &base)
+            st.add_edit_checked("Schulhof", &edits[1], &base)
+        ));
+        say(format!(
+            "{:?}",
+            st.add_edit_checked(
+                "1",
+                &Edit::Remove {
+                    osm_id: OsmId::Way(99)
+                },
+                &base
+            )
         ));
         say(format!("{:?}", st.get("Schulhof")));
         say(format!("{:?}", st.remove_edit("Schulhof", 1)));
@@ -457,19 +492,34 @@ fn scenarios_in_postgres_behave_as_in_the_geopackage() {
         say(format!("{:?}", st.get("1")));
         st.set_actor("amt");
         say(format!("{:?}", st.update("1", Some("Zweiter"), None)));
-        say(format!("{:?}", st.update("1", Some("Schulhof Nord"), Some("neu"))));
-        say(format!("{:?}", st.set_department("1", " Schulverwaltungsamt ")));
+        say(format!(
+            "{:?}",
+            st.update("1", Some("Schulhof Nord"), Some("neu"))
+        ));
+        say(format!(
+            "{:?}",
+            st.set_department("1", " Schulverwaltungsamt ")
+        ));
         say(format!("{:?}", st.add_comment("1", None, "Gut so.")));
         say(format!("{:?}", st.add_comment("1", Some(2), "Warum?")));
         say(format!("{:?}", st.add_comment("1", Some(20), "Welche?")));
         say(format!("{:?}", st.add_comment("1", None, "  ")));
         say(format!("{:?}", st.comments("Schulhof Nord")));
         say(format!("{:?}", st.edit_authors("1")));
-        say(format!("{:?}", st.set_status("1", Status::Agreed, Role::Editor)));
-        say(format!("{:?}", st.set_status("1", Status::Proposed, Role::Editor)));
+        say(format!(
+            "{:?}",
+            st.set_status("1", Status::Agreed, Role::Editor)
+        ));
+        say(format!(
+            "{:?}",
+            st.set_status("1", Status::Proposed, Role::Editor)
+        ));
         say(format!("{:?}", st.add_edit_checked("1", &edits[0], &base)));
         say(format!("{:?}", st.remove_edit("1", 0)));
-        say(format!("{:?}", st.set_status("1", Status::Agreed, Role::Admin)));
+        say(format!(
+            "{:?}",
+            st.set_status("1", Status::Agreed, Role::Admin)
+        ));
         say(format!("{:?}", st.delete("Zweiter")));
         say(format!("{:?}", st.get("Zweiter")));
         say(format!("{:?}", st.list()));

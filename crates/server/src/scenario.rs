@@ -21,7 +21,8 @@ use model::scenario::Edit;
 use serde_json::{Value as Json, json};
 use store::accounts::Role;
 use store::scenario::{
-    Comment, EditAuthor, Scenario, ScenarioInfo, ScenarioStoreError, Scenarios as ScenarioBackend, Status,
+    Comment, EditAuthor, Scenario, ScenarioInfo, ScenarioStoreError, Scenarios as ScenarioBackend,
+    Status,
 };
 
 use crate::caller::{Caller, account_store, editing_possible, lock, require, require_reader};

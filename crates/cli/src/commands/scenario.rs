@@ -467,7 +467,9 @@ pub fn run(args: Args) -> Result<()> {
 /// The scenario store of `city`, its changes made by `cli:NAME` (the audit log's actor).
 fn open(city: &Path) -> Result<Box<dyn Scenarios>> {
     let mut store: Box<dyn Scenarios> = match crate::shared::database_url(city) {
-        Some(url) => Box::new(workflow::database::scenarios(&workflow::database::open(url)?)),
+        Some(url) => Box::new(workflow::database::scenarios(&workflow::database::open(
+            url,
+        )?)),
         None => Box::new(ScenarioStore::open(city)?),
     };
     store.set_actor(&crate::commands::user::cli_actor());
