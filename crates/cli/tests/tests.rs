@@ -10,6 +10,7 @@ mod inventory;
 mod kinds;
 mod population;
 mod qgis;
+mod region;
 mod register;
 mod remote;
 mod report;
