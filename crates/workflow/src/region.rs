@@ -19,6 +19,8 @@ use geo::BoundingRect;
 use model::index::AreaLocator;
 use model::{City, PopulationUnit};
 use network::{VertexKey, WalkGraph};
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{AABB, RTree};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use store::StoreError;
@@ -563,29 +565,33 @@ pub fn plan(options: &PlanOptions, progress: &dyn Progress) -> Result<Plan, Regi
         });
     }
     let buffer_m = 2.0 * standards.max_catchment_m() + BUFFER_MARGIN_M;
-    let way_boxes: Vec<Vec<[f64; 4]>> = city
-        .walk_ways
-        .iter()
-        .map(|w| {
-            w.coords
-                .windows(2)
-                .map(|c| {
-                    [
-                        c[0].x.min(c[1].x),
-                        c[0].y.min(c[1].y),
-                        c[0].x.max(c[1].x),
-                        c[0].y.max(c[1].y),
-                    ]
+    // The ways' and facilities' boxes in R-trees: a cut costs what it holds, not the region.
+    let way_tree: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>> = RTree::bulk_load(
+        city.walk_ways
+            .iter()
+            .enumerate()
+            .filter_map(|(i, w)| {
+                bbox_of_points(w.coords.iter().map(|c| (c.x, c.y))).map(|b| {
+                    GeomWithData::new(Rectangle::from_corners([b[0], b[1]], [b[2], b[3]]), i)
                 })
-                .chain(w.coords.first().map(|c| [c.x, c.y, c.x, c.y]))
-                .collect()
-        })
-        .collect();
-    let facility_boxes: Vec<Option<[f64; 4]>> = city
-        .facilities
-        .iter()
-        .map(|f| rect_of(&f.geometry))
-        .collect();
+            })
+            .collect(),
+    );
+    let facility_tree: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>> = RTree::bulk_load(
+        city.facilities
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| {
+                rect_of(&f.geometry).map(|b| {
+                    GeomWithData::new(Rectangle::from_corners([b[0], b[1]], [b[2], b[3]]), i)
+                })
+            })
+            .collect(),
+    );
+    let mut own_units: Vec<Vec<usize>> = vec![Vec::new(); city.neighbourhoods.len()];
+    for (u, j) in owner.iter().enumerate() {
+        own_units[*j].push(u);
+    }
 
     let mut jobs = Vec::new();
     let mut inputs = Vec::new();
@@ -610,8 +616,24 @@ pub fn plan(options: &PlanOptions, progress: &dyn Progress) -> Result<Plan, Regi
         let mut dropped_vertices = Vec::new();
         if let Some(cut) = &cut {
             let mut nodes: HashSet<i64> = HashSet::new();
-            for (w, boxes) in city.walk_ways.iter().zip(&way_boxes) {
-                if boxes.iter().any(|b| intersects(b, cut)) {
+            let env = AABB::from_corners([cut[0], cut[1]], [cut[2], cut[3]]);
+            let mut ways: Vec<usize> = way_tree
+                .locate_in_envelope_intersecting(&env)
+                .map(|e| e.data)
+                .collect();
+            ways.sort_unstable();
+            for w in ways.into_iter().map(|i| &city.walk_ways[i]) {
+                let touches = w.coords.len() == 1
+                    || w.coords.windows(2).any(|c| {
+                        let b = [
+                            c[0].x.min(c[1].x),
+                            c[0].y.min(c[1].y),
+                            c[0].x.max(c[1].x),
+                            c[0].y.max(c[1].y),
+                        ];
+                        intersects(&b, cut)
+                    });
+                if touches {
                     nodes.extend(w.nodes.iter().copied());
                     job_city.walk_ways.push(w.clone());
                 }
@@ -629,12 +651,15 @@ pub fn plan(options: &PlanOptions, progress: &dyn Progress) -> Result<Plan, Regi
                     dropped_vertices.extend(keys.iter().copied().map(key_to_pair));
                 }
             }
-            for (i, f) in city.facilities.iter().enumerate() {
-                if facility_boxes[i].is_some_and(|b| intersects(&b, cut)) {
-                    facilities.push(i);
-                    job_city.facilities.push(f.clone());
-                }
-            }
+            facilities = facility_tree
+                .locate_in_envelope_intersecting(&env)
+                .map(|e| e.data)
+                .collect();
+            facilities.sort_unstable();
+            job_city.facilities = facilities
+                .iter()
+                .map(|i| city.facilities[*i].clone())
+                .collect();
         }
         let dir = format!("jobs/{j:04}");
         let path = out.join(&dir);
