@@ -1108,3 +1108,72 @@ pub fn home_layer(city: &City, standards: &Standards, reach: &Reach) -> store::L
         features,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_job_index_comes_from_the_flag_then_slurm_then_kubernetes() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                vars.iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let both = env(&[("SLURM_ARRAY_TASK_ID", "3"), ("JOB_COMPLETION_INDEX", "5")]);
+        assert_eq!(job_index(Some(7), &both).unwrap(), 7);
+        assert_eq!(job_index(None, &both).unwrap(), 3);
+        assert_eq!(
+            job_index(None, &env(&[("JOB_COMPLETION_INDEX", "5")])).unwrap(),
+            5
+        );
+        assert!(matches!(
+            job_index(None, &env(&[])),
+            Err(RegionError::NoIndex)
+        ));
+        let bad = job_index(None, &env(&[("SLURM_ARRAY_TASK_ID", "x")])).unwrap_err();
+        assert_eq!(
+            bad.to_string(),
+            "SLURM_ARRAY_TASK_ID='x' is not a job index (a whole number from 0)"
+        );
+    }
+
+    #[test]
+    fn missing_jobs_are_named_as_ranges() {
+        assert_eq!(ranges(&[0, 1, 3, 5, 6, 7, 8, 9, 10]), "0–1, 3, 5–10");
+        assert_eq!(ranges(&[4]), "4");
+        assert_eq!(ranges(&[]), "");
+    }
+
+    #[test]
+    fn a_grown_box_is_at_least_the_distance_away_on_every_side() {
+        // Checked with great-circle distances (model::geodesy), at the equator, in Germany and
+        // near the Arctic circle.
+        for lat in [0.0, 47.1, 54.9, 66.0] {
+            let b = [9.5, lat, 9.6, lat + 0.1];
+            let g = grow_bbox(b, 2050.0);
+            let d = |x0: f64, y0: f64, x1: f64, y1: f64| {
+                model::geodesy::distance_m(
+                    geo_types::Coord { x: x0, y: y0 },
+                    geo_types::Coord { x: x1, y: y1 },
+                )
+            };
+            assert!(d(b[0], b[1], b[0], g[1]) >= 2050.0);
+            assert!(d(b[0], b[3], b[0], g[3]) >= 2050.0);
+            // East and west, at the box's latitudes farthest from the equator (where a degree
+            // of longitude is shortest).
+            for y in [g[1], g[3]] {
+                assert!(
+                    d(b[0], y, g[0], y) >= 2050.0,
+                    "lat {lat}: {}",
+                    d(b[0], y, g[0], y)
+                );
+                assert!(d(b[2], y, g[2], y) >= 2050.0);
+            }
+            // Not wastefully large: within 2 % of the distance.
+            assert!(d(b[0], b[1], b[0], g[1]) < 2050.0 * 1.02);
+        }
+    }
+}
