@@ -195,6 +195,9 @@ impl VertexKey {
     }
 }
 
+/// A vertex a build dropped (outside the largest component): its key and coordinate.
+pub type DroppedVertex = (VertexKey, Coord<f64>);
+
 /// Which vertices a build keeps.
 enum Keep<'a> {
     /// The largest connected component (what [`WalkGraph::build`] does).
@@ -287,7 +290,7 @@ impl WalkGraph {
         ways: &[WalkWay],
         nodes: &[TaggedNode],
         profile: Profile,
-    ) -> Result<(WalkGraph, Vec<(VertexKey, Coord<f64>)>), NetworkError> {
+    ) -> Result<(WalkGraph, Vec<DroppedVertex>), NetworkError> {
         Self::build_keeping(ways, nodes, profile, Keep::Largest)
     }
 
@@ -310,7 +313,7 @@ impl WalkGraph {
         nodes: &[TaggedNode],
         profile: Profile,
         keep: Keep,
-    ) -> Result<(WalkGraph, Vec<(VertexKey, Coord<f64>)>), NetworkError> {
+    ) -> Result<(WalkGraph, Vec<DroppedVertex>), NetworkError> {
         for way in ways {
             validate(way)?;
         }
@@ -379,7 +382,7 @@ impl WalkGraph {
             Keep::Largest => largest_component(coords.len(), &edges),
             Keep::AllBut(dropped) => key_of.iter().map(|k| !dropped.contains(k)).collect(),
         };
-        let mut lost: Vec<(VertexKey, Coord<f64>)> = kept
+        let mut lost: Vec<DroppedVertex> = kept
             .iter()
             .enumerate()
             .filter(|(_, k)| !**k)

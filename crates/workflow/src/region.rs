@@ -496,7 +496,7 @@ pub fn plan(options: &PlanOptions, progress: &dyn Progress) -> Result<Plan, Regi
                 layer: options.import.boundary_layer.clone(),
             },
         )
-        .map_err(|e| ImportError::Boundaries(e))?;
+        .map_err(ImportError::Boundaries)?;
         let bb = bbox_of_points(
             b.neighbourhoods
                 .iter()
