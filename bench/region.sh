@@ -35,8 +35,7 @@ timed() {
     wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$WORK/time.txt" |
         awk -F: '{ if (NF == 3) print $1*3600 + $2*60 + $3; else print $1*60 + $2 }')
     rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/time.txt")
-    printf '| %s | %.2f | %.0f |\n' "$label" "$wall" "$(echo "$rss / 1024" | bc -l)"
-    echo "$wall" >> "$WORK/walls.$2"
+    printf '| %s | %.2f | %.0f |\n' "$label" "$wall" "$(awk -v k="$rss" 'BEGIN {print k / 1024}')"
 }
 
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores, $(date -u '+%Y-%m-%d %H:%M UTC')"

@@ -524,7 +524,7 @@ pub fn plan(options: &PlanOptions, progress: &dyn Progress) -> Result<Plan, Regi
     progress.stage("checksum of the region");
     let region_sha256 = sha256_file(&options.import.input)?;
     progress.stage("reading the region");
-    let city = store::read_city(&region_gpkg).map_err(store_err(&region_gpkg))?;
+    let city = store::read_city_for_analysis(&region_gpkg).map_err(store_err(&region_gpkg))?;
     progress.stage("region walking network");
     let profile = analysis::network_profile(&standards);
     let (_, dropped) =
