@@ -69,18 +69,25 @@ fn municipalities(dir: &Path) -> (PathBuf, PathBuf) {
 }
 
 fn make_plan(dir: &Path, boundaries: &Path) -> PathBuf {
+    make_plan_with(dir, boundaries, &[])
+}
+
+fn make_plan_with(dir: &Path, boundaries: &Path, extra: &[&str]) -> PathBuf {
     let plan = dir.join("plan");
-    let out = spielraum(&[
+    let (pbf, b, t) = (demo_pbf(), boundaries.to_str().unwrap(), totals());
+    let mut args = vec![
         "region",
         "plan",
-        demo_pbf().to_str().unwrap(),
+        pbf.to_str().unwrap(),
         "--boundaries",
-        boundaries.to_str().unwrap(),
+        b,
         "--population-totals",
-        totals().to_str().unwrap(),
+        t.to_str().unwrap(),
         "--out",
         plan.to_str().unwrap(),
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    let out = spielraum(&args);
     assert!(
         out.status.success(),
         "{}",
@@ -332,6 +339,41 @@ fn run_jobs(dir: &Path, plan: &Path, site: &Path) -> String {
     }
 }
 
+/// Checks `home_distances` of the merged GeoPackage bit for bit against one walking-distance
+/// search over the whole region's graph; returns the region city and the layer.
+fn same_distances_as_the_region(
+    plan: &Path,
+    standards: &analysis::Standards,
+    how: &str,
+) -> (model::City, Vec<String>, HashMap<usize, Vec<Option<f64>>>) {
+    let gpkg = plan.join("region-merged.gpkg");
+    let (kinds, homes) = home_distances(&gpkg);
+    let city = store::read_city_for_analysis(&plan.join("region.gpkg")).unwrap();
+    let graph = analysis::build_graph(&city, standards).unwrap();
+    let reach = analysis::compute_reach(&city, &graph, standards);
+    assert_eq!(homes.len(), city.population.len());
+    let mut compared = 0;
+    for (u, list) in reach.iter().enumerate() {
+        for (k, kind) in kinds.iter().enumerate() {
+            let want = list
+                .iter()
+                .filter(|c| format!("{}_m", city.facilities[c.facility].kind.as_str()) == *kind)
+                .map(|c| c.distance_m)
+                .min_by(f64::total_cmp);
+            let got = homes[&u][k];
+            assert_eq!(
+                got.map(f64::to_bits),
+                want.map(f64::to_bits),
+                "{how}: home {u} {kind}: merged {got:?}, region {want:?}"
+            );
+            compared += usize::from(want.is_some());
+        }
+    }
+    // Most of the demo's 5 720 homes reach some counted facility within 1 km.
+    assert!(compared > city.population.len(), "{compared}");
+    (city, kinds, homes)
+}
+
 /// `home_distances` of the merged GeoPackage, exactly as stored: unit → column → distance.
 fn home_distances(gpkg: &Path) -> (Vec<String>, HashMap<usize, Vec<Option<f64>>>) {
     let db = rusqlite::Connection::open(gpkg).unwrap();
@@ -412,31 +454,8 @@ fn region_jobs_merged_equal_one_run_over_the_whole_region() {
 
     // 2. Every home's distances bit for bit: the merged layer against one walking-distance
     //    search over the whole region's graph.
-    let gpkg = plan.join("region-merged.gpkg");
-    let (kinds, homes) = home_distances(&gpkg);
-    let city = store::read_city_for_analysis(&plan.join("region.gpkg")).unwrap();
     let standards = analysis::Standards::default_din18034();
-    let graph = analysis::build_graph(&city, &standards).unwrap();
-    let reach = analysis::compute_reach(&city, &graph, &standards);
-    assert_eq!(homes.len(), city.population.len());
-    let mut compared = 0;
-    for (u, list) in reach.iter().enumerate() {
-        for (k, kind) in kinds.iter().enumerate() {
-            let want = list
-                .iter()
-                .filter(|c| format!("{}_m", city.facilities[c.facility].kind.as_str()) == *kind)
-                .map(|c| c.distance_m)
-                .min_by(f64::total_cmp);
-            let got = homes[&u][k];
-            assert_eq!(
-                got.map(f64::to_bits),
-                want.map(f64::to_bits),
-                "{how}: home {u} {kind}: merged {got:?}, region {want:?}"
-            );
-            compared += usize::from(want.is_some());
-        }
-    }
-    assert!(compared > 5000, "{compared}");
+    let (city, kinds, homes) = same_distances_as_the_region(&plan, &standards, &how);
 
     // 3. And against an independent search: `spielraum nearest` (forward, from each home) to
     //    the nearest public playground, on the ordinary import (to its decimetres).
@@ -558,6 +577,21 @@ fn region_refuses_bad_input_in_one_line() {
         "is not this plan's",
     );
 
+    // A plan into a folder that is not empty.
+    fails(
+        &spielraum(&[
+            "region",
+            "plan",
+            demo_pbf().to_str().unwrap(),
+            "--boundaries",
+            boundaries.to_str().unwrap(),
+            "--out",
+            p,
+        ]),
+        "non-empty --out",
+        "the plan folder is not empty",
+    );
+
     // Municipalities that do not overlap the region: refused before the import, nothing made.
     let far = dir.path().join("far.geojson");
     std::fs::write(
@@ -581,4 +615,60 @@ fn region_refuses_bad_input_in_one_line() {
         "no municipality overlaps the region",
     );
     assert!(!far_plan.exists());
+}
+
+/// The child-safe profile (Herrenberg preset: main roads and railways crossed only at crossings)
+/// merges exactly too. The jobs run one after the other here (`region run --job N`), not on
+/// Slurm: the scheduler is the other test's subject.
+#[test]
+fn region_with_the_child_safe_standard_equals_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let (boundaries, _) = municipalities(dir.path());
+    let preset = workspace_root().join("geodata/standards/herrenberg.toml");
+    let plan = make_plan_with(
+        dir.path(),
+        &boundaries,
+        &["--standards", preset.to_str().unwrap()],
+    );
+    let p = plan.to_str().unwrap();
+    for n in 0..11 {
+        let out = spielraum(&["region", "run", p, "--job", &n.to_string()]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let site = dir.path().join("site");
+    let out = spielraum(&["region", "merge", p, "--out", site.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let merged: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(plan.join("analysis.json")).unwrap())
+            .unwrap();
+    let out = spielraum(&[
+        "analyze",
+        plan.join("region.gpkg").to_str().unwrap(),
+        "--standards",
+        preset.to_str().unwrap(),
+        "--format",
+        "json",
+        "--no-write-back",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let single: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(merged["standard"], "herrenberg");
+    assert!(
+        merged == single,
+        "merged child-safe indicators differ from analyze"
+    );
+    let standards = analysis::Standards::from_file(&preset).unwrap();
+    same_distances_as_the_region(&plan, &standards, "child-safe, jobs run sequentially");
 }

@@ -514,7 +514,49 @@ pub fn plan(options: &PlanOptions, progress: &dyn Progress) -> Result<Plan, Regi
             });
         }
     }
-    std::fs::create_dir_all(out).map_err(io_err(out))?;
+    // Made in a hidden folder beside `out` and renamed into place when complete: a failed plan
+    // leaves nothing (and an existing empty `out` as it was).
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "plan".into());
+    let building = parent.join(format!(".{name}.spielraum-plan-{}.tmp", std::process::id()));
+    let _ = std::fs::remove_dir_all(&building);
+    std::fs::create_dir_all(&building).map_err(io_err(&building))?;
+    let made = plan_into(
+        options,
+        &standards,
+        standards_toml,
+        boundaries,
+        &building,
+        progress,
+    )
+    .and_then(|plan| {
+        if out.exists() {
+            std::fs::remove_dir(out).map_err(io_err(out))?;
+        }
+        std::fs::rename(&building, out).map_err(io_err(out))?;
+        Ok(plan)
+    });
+    if made.is_err() {
+        let _ = std::fs::remove_dir_all(&building);
+    }
+    made
+}
+
+/// [`plan`]'s work, into the folder `out`.
+fn plan_into(
+    options: &PlanOptions,
+    standards: &Standards,
+    standards_toml: Option<String>,
+    boundaries: PathBuf,
+    out: &Path,
+    progress: &dyn Progress,
+) -> Result<Plan, RegionError> {
     let region_gpkg = out.join("region.gpkg");
     let import = ImportOptions {
         out: region_gpkg.clone(),
@@ -526,7 +568,7 @@ pub fn plan(options: &PlanOptions, progress: &dyn Progress) -> Result<Plan, Regi
     progress.stage("reading the region");
     let city = store::read_city_for_analysis(&region_gpkg).map_err(store_err(&region_gpkg))?;
     progress.stage("region walking network");
-    let profile = analysis::network_profile(&standards);
+    let profile = analysis::network_profile(standards);
     let (_, dropped) =
         WalkGraph::build_reporting_dropped(&city.walk_ways, &city.tagged_nodes, profile).map_err(
             |e| RegionError::Analysis {
