@@ -999,15 +999,32 @@ pub fn merge(
             total: plan.jobs.len(),
         });
     }
-    for r in &found {
-        if r.format != RESULT_FORMAT || r.plan_id != plan.plan_id || r.reach.len() != r.units.len()
-        {
+    for (job, r) in plan.jobs.iter().zip(&found) {
+        let reason = if r.format != RESULT_FORMAT {
+            Some(format!("format '{}' is not '{RESULT_FORMAT}'", r.format))
+        } else if r.plan_id != plan.plan_id {
+            Some(format!(
+                "plan_id {} is not this plan's ({}): the result of another plan; run job {} again",
+                r.plan_id, plan.plan_id, r.index
+            ))
+        } else if r.index != job.index {
+            Some(format!(
+                "index {} is not {}: the result of another job",
+                r.index, job.index
+            ))
+        } else if r.reach.len() != r.units.len() {
+            Some(format!(
+                "{} homes but {} reach lists",
+                r.units.len(),
+                r.reach.len()
+            ))
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
             return Err(RegionError::Format {
-                path: DirResults::of(plan_dir).path(r.index),
-                reason: format!(
-                    "plan_id {} is not this plan's ({}): the result of an older plan; run job {} again",
-                    r.plan_id, plan.plan_id, r.index
-                ),
+                path: DirResults::of(plan_dir).path(job.index),
+                reason,
             });
         }
     }
