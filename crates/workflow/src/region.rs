@@ -229,6 +229,8 @@ pub struct JobInput {
     pub units: Vec<usize>,
     /// For each facility of the job's city, its index in the region.
     pub facilities: Vec<usize>,
+    /// Their OSM ids (`n123`, `w45`), checked when the job reads its city.
+    pub facility_ids: Vec<String>,
     /// The region graph's vertices outside its largest component among the job's ways
     /// ([`WalkGraph::build_without`] drops them).
     /// (node id, sector), the sector `None` for a plain node ([`VertexKey`]).
@@ -721,6 +723,11 @@ fn plan_into(
             plan_id: String::new(),
             index: j,
             units: own,
+            facility_ids: job_city
+                .facilities
+                .iter()
+                .map(|f| f.osm_id.to_string())
+                .collect(),
             facilities,
             dropped_vertices,
         });
@@ -865,7 +872,9 @@ pub fn run_job(
     let gpkg = dir.join("city.gpkg");
     progress.stage("reading the job's city");
     let city = store::read_city_for_analysis(&gpkg).map_err(store_err(&gpkg))?;
-    if city.population.len() != input.units.len() || city.facilities.len() != input.facilities.len()
+    if city.population.len() != input.units.len()
+        || city.facilities.len() != input.facilities.len()
+        || input.facility_ids.len() != input.facilities.len()
     {
         return Err(RegionError::Format {
             path: gpkg,
@@ -875,6 +884,20 @@ pub fn run_job(
                 city.facilities.len(),
                 input.units.len(),
                 input.facilities.len()
+            ),
+        });
+    }
+    if let Some((i, f)) = city
+        .facilities
+        .iter()
+        .enumerate()
+        .find(|(i, f)| f.osm_id.to_string() != input.facility_ids[*i])
+    {
+        return Err(RegionError::Format {
+            path: gpkg,
+            reason: format!(
+                "facility {i} is {}, job.json lists {}",
+                f.osm_id, input.facility_ids[i]
             ),
         });
     }
