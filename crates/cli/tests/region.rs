@@ -672,3 +672,43 @@ fn region_with_the_child_safe_standard_equals_one_run() {
     let standards = analysis::Standards::from_file(&preset).unwrap();
     same_distances_as_the_region(&plan, &standards, "child-safe, jobs run sequentially");
 }
+
+/// The shipped deployment files: the Slurm scripts parse (bash -n) and are executable; the
+/// Kubernetes Indexed Job runs `region run` without `--job` (the index comes from
+/// JOB_COMPLETION_INDEX) on the plan volume, and the merge Job merges the same plan.
+#[test]
+fn the_shipped_deployment_files_fit_the_commands() {
+    use std::os::unix::fs::PermissionsExt;
+    let deploy = workspace_root().join("deploy");
+    for script in [
+        "slurm/submit.sh",
+        "slurm/region.sbatch",
+        "slurm/region-merge.sbatch",
+    ] {
+        let path = deploy.join(script);
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert!(mode & 0o111 != 0, "{script} is not executable");
+        tool_stdout("bash", &["-n", path.to_str().unwrap()]);
+    }
+    let sbatch = std::fs::read_to_string(deploy.join("slurm/region.sbatch")).unwrap();
+    assert!(
+        sbatch.contains("region run \"$plan\"\n"),
+        "the index must come from SLURM_ARRAY_TASK_ID"
+    );
+    let yaml = std::fs::read_to_string(deploy.join("k8s/region-job.yaml")).unwrap();
+    let docs: Vec<&str> = yaml.split("\n---\n").skip(1).collect();
+    assert_eq!(docs.len(), 4, "PVC, plan, run, merge");
+    let run = docs
+        .iter()
+        .find(|d| d.contains("completionMode: Indexed"))
+        .unwrap();
+    assert!(run.contains("command: [spielraum, --threads, \"2\", region, run, /data/plan]"));
+    assert!(run.contains("completions:") && run.contains("parallelism:"));
+    assert!(run.contains("claimName: spielraum-plan"));
+    let merge = docs
+        .iter()
+        .find(|d| d.contains("name: spielraum-merge"))
+        .unwrap();
+    assert!(merge.contains("region, merge, /data/plan, --out, /data/site"));
+    assert!(docs[0].contains("kind: PersistentVolumeClaim") && docs[0].contains("ReadWriteMany"));
+}
