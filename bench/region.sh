@@ -8,6 +8,9 @@
 #        (and the web page for the site: cd web && npm ci && npm run build, or SPIELRAUM_WEB_DIR)
 # Usage: bench/region.sh [REGION.osm.pbf MUNICIPALITIES TOTALS.csv]
 #        (default: the Liechtenstein demo, its 11 municipalities from an import's neighbourhoods)
+#        POPULATION=points.csv bench/region.sh REGION.osm.pbf AREAS.geojson -: residents from
+#        points instead of totals (e.g. a synthetic city of bench/city/generate.py, its areas as
+#        the "municipalities"). SITE=0 merges without timing the site separately (see below).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -19,9 +22,14 @@ trap 'rm -rf "$WORK"' EXIT
 
 PBF="${1:-$ROOT/geodata/liechtenstein-2015.osm.pbf}"
 TOTALS="${3:-$ROOT/geodata/liechtenstein-population-2020.csv}"
+if [ -n "${POPULATION:-}" ]; then
+    PEOPLE=(--population "$POPULATION")
+else
+    PEOPLE=(--population-totals "$TOTALS")
+fi
 BOUNDARIES="${2:-}"
 if [ -z "$BOUNDARIES" ]; then
-    "$BIN" import "$PBF" --out "$WORK/first.gpkg" --population-totals "$TOTALS" >/dev/null 2>&1
+    "$BIN" import "$PBF" --out "$WORK/first.gpkg" "${PEOPLE[@]}" >/dev/null 2>&1
     BOUNDARIES="$WORK/municipalities.geojson"
     ogr2ogr -f GeoJSON "$BOUNDARIES" "$WORK/first.gpkg" neighbourhoods -select id,name
 fi
@@ -43,22 +51,26 @@ echo
 echo "| step | wall s | peak RSS MB |"
 echo "|---|---|---|"
 timed "single run: import (whole region)" "$BIN" import "$PBF" --out "$WORK/whole.gpkg" \
-    --boundaries "$BOUNDARIES" --population-totals "$TOTALS"
+    --boundaries "$BOUNDARIES" "${PEOPLE[@]}"
 timed "single run: analyze (whole region, JSON + write-back)" "$BIN" analyze "$WORK/whole.gpkg" \
     --format json --out "$WORK/whole.json"
 timed "region plan (import + cut)" "$BIN" region plan "$PBF" --boundaries "$BOUNDARIES" \
-    --population-totals "$TOTALS" --out "$WORK/plan"
+    "${PEOPLE[@]}" --out "$WORK/plan"
 N=$(find "$WORK/plan/jobs" -mindepth 1 -maxdepth 1 -type d | wc -l)
 for i in $(seq 0 $((N - 1))); do
     name=$(python3 -c "import json,sys; j=json.load(open(sys.argv[1]))['jobs'][$i]; print(j['name'], '-', j['units'], 'homes')" "$WORK/plan/plan.json")
     timed "job $i ($name)" "$BIN" region run "$WORK/plan" --job "$i"
-done
+done | tee "$WORK/jobs.txt"
+awk -F'|' '{ s += $3; if ($4 > m) m = $4 } END { printf "| all %d jobs, added up (largest peak) | %.2f | %.0f |\n", NR, s, m }' "$WORK/jobs.txt"
 timed "region merge (GeoPackage + JSON + static site)" "$BIN" region merge "$WORK/plan" --out "$WORK/site"
 echo
 python3 - "$WORK/plan/plan.json" <<'PY'
 import json, sys
 plan = json.load(open(sys.argv[1]))
-print(f"{len(plan['jobs'])} jobs, {plan['units']} homes, {plan['facilities']} facilities, buffer {plan['buffer_m']:.0f} m")
+import os
+cut = sum(len(json.load(open(os.path.join(os.path.dirname(sys.argv[1]), j['dir'], 'job.json')))['facilities']) for j in plan['jobs'])
+print(f"{len(plan['jobs'])} jobs, {plan['units']} homes, {plan['facilities']} facilities, buffer {plan['buffer_m']:.0f} m; "
+      f"the cuts hold {cut} facilities: each searched {cut / max(plan['facilities'], 1):.1f} times on average")
 PY
 cmp -s <(python3 -m json.tool --sort-keys "$WORK/whole.json" | grep -v -E '"(imported_at|source_file)"') \
        <(python3 -m json.tool --sort-keys "$WORK/plan/analysis.json" | grep -v -E '"(imported_at|source_file)"') \
