@@ -56,6 +56,8 @@ enum Command {
     Suggest(commands::suggest::Args),
     /// Planning scenarios: add, remove, open or enlarge facilities and compare before/after.
     Scenario(commands::scenario::Args),
+    /// Region-wide runs on a batch scheduler: plan one job per municipality, run a job, merge.
+    Region(commands::region::Args),
     /// Accounts of the workspace: users, roles, API tokens and the audit log.
     User(commands::user::Args),
     /// The PostgreSQL/PostGIS schema of a city: migrate it, check its version.
@@ -95,6 +97,7 @@ fn main() -> ExitCode {
         Command::Scenario(args) => commands::scenario::run(args),
         Command::User(args) => commands::user::run(args),
         Command::Db(args) => commands::db::run(args),
+        Command::Region(args) => commands::region::run(args),
     });
     match result {
         Ok(Ok(())) => ExitCode::SUCCESS,

@@ -11,6 +11,7 @@ mod kinds;
 mod population;
 mod postgis;
 mod qgis;
+mod region;
 mod register;
 mod remote;
 mod report;

@@ -174,10 +174,36 @@ pub struct WalkGraph {
 
 /// Key of a graph vertex before numbering: an OSM node, or one sector of a child-safe barrier node
 /// (the angular sectors between the barrier lines leaving the node, counted counter-clockwise).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum VertexKey {
+///
+/// The same ways give the same keys, so a key names a vertex across two builds of overlapping
+/// sets of ways (a region and a cut of it: [`WalkGraph::build_reporting_dropped`],
+/// [`WalkGraph::build_without`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum VertexKey {
+    /// An OSM node (its id).
     Node(i64),
+    /// One side sector of a child-safe barrier node (node id, sector number).
     Sector(i64, u32),
+}
+
+impl VertexKey {
+    /// The OSM node id of the vertex.
+    pub fn node(&self) -> i64 {
+        match self {
+            VertexKey::Node(id) | VertexKey::Sector(id, _) => *id,
+        }
+    }
+}
+
+/// A vertex a build dropped (outside the largest component): its key and coordinate.
+pub type DroppedVertex = (VertexKey, Coord<f64>);
+
+/// Which vertices a build keeps.
+enum Keep<'a> {
+    /// The largest connected component (what [`WalkGraph::build`] does).
+    Largest,
+    /// Every vertex except these.
+    AllBut(&'a std::collections::HashSet<VertexKey>),
 }
 
 /// The direction from `from` to `to` as an angle in (−π, π] in the local plane around `from`
@@ -251,6 +277,43 @@ impl WalkGraph {
         nodes: &[TaggedNode],
         profile: Profile,
     ) -> Result<WalkGraph, NetworkError> {
+        Self::build_keeping(ways, nodes, profile, Keep::Largest).map(|(g, _)| g)
+    }
+
+    /// [`WalkGraph::build`], also returning the vertices it dropped for lying outside the
+    /// largest connected component, with their coordinates (sorted by key).
+    ///
+    /// A region-wide run cuts the ways around each municipality and builds each cut with
+    /// [`WalkGraph::build_without`] these keys: the cut then holds exactly the region graph's
+    /// vertices and edges among its ways, although its own largest component may differ.
+    pub fn build_reporting_dropped(
+        ways: &[WalkWay],
+        nodes: &[TaggedNode],
+        profile: Profile,
+    ) -> Result<(WalkGraph, Vec<DroppedVertex>), NetworkError> {
+        Self::build_keeping(ways, nodes, profile, Keep::Largest)
+    }
+
+    /// Builds the graph like [`WalkGraph::build`] but keeps every connected component, dropping
+    /// only the vertices in `dropped` (and their edges). For a cut of a region's ways with the
+    /// keys [`WalkGraph::build_reporting_dropped`] reported for the region, this is the region
+    /// graph restricted to the cut's ways.
+    pub fn build_without(
+        ways: &[WalkWay],
+        nodes: &[TaggedNode],
+        profile: Profile,
+        dropped: &std::collections::HashSet<VertexKey>,
+    ) -> Result<WalkGraph, NetworkError> {
+        Self::build_keeping(ways, nodes, profile, Keep::AllBut(dropped)).map(|(g, _)| g)
+    }
+
+    /// The build, keeping the vertices `keep` says; also returns the vertices dropped.
+    fn build_keeping(
+        ways: &[WalkWay],
+        nodes: &[TaggedNode],
+        profile: Profile,
+        keep: Keep,
+    ) -> Result<(WalkGraph, Vec<DroppedVertex>), NetworkError> {
         for way in ways {
             validate(way)?;
         }
@@ -311,7 +374,22 @@ impl WalkGraph {
                 nodes: coords.len(),
             });
         }
-        let mut graph = Self::from_sided_edges(coords, &edges, &sides);
+        let mut key_of = vec![VertexKey::Node(0); coords.len()];
+        for (key, v) in &keys {
+            key_of[*v as usize] = *key;
+        }
+        let kept = match keep {
+            Keep::Largest => largest_component(coords.len(), &edges),
+            Keep::AllBut(dropped) => key_of.iter().map(|k| !dropped.contains(k)).collect(),
+        };
+        let mut lost: Vec<DroppedVertex> = kept
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| !**k)
+            .map(|(v, _)| (key_of[v], coords[v]))
+            .collect();
+        lost.sort_by_key(|(k, _)| *k);
+        let mut graph = Self::from_sided_edges_keeping(coords, &edges, &sides, kept);
         graph.profile = profile;
         if profile == Profile::ChildSafe {
             let k = graph.cos_lat0;
@@ -324,7 +402,7 @@ impl WalkGraph {
                 .collect();
             graph.barrier_lines = RTree::bulk_load(lines);
         }
-        Ok(graph)
+        Ok((graph, lost))
     }
 
     /// Builds the graph from node coordinates and undirected edges (lengths are great-circle),
@@ -388,8 +466,18 @@ impl WalkGraph {
 
     /// `from_edges` for checked input, with the pavement side of every edge (see `edge_side`).
     fn from_sided_edges(coords: Vec<Coord<f64>>, edges: &[[u32; 2]], sides: &[i8]) -> WalkGraph {
+        let keep = largest_component(coords.len(), edges);
+        Self::from_sided_edges_keeping(coords, edges, sides, keep)
+    }
+
+    /// `from_sided_edges` keeping the vertices marked in `keep`.
+    fn from_sided_edges_keeping(
+        coords: Vec<Coord<f64>>,
+        edges: &[[u32; 2]],
+        sides: &[i8],
+        keep: Vec<bool>,
+    ) -> WalkGraph {
         let n = coords.len();
-        let keep = largest_component(n, edges);
         let mut new_id = vec![u32::MAX; n];
         let mut kept_coords = Vec::new();
         for (i, c) in coords.iter().enumerate() {

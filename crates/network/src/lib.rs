@@ -15,7 +15,7 @@ mod reverse;
 mod snap;
 mod targets;
 
-pub use graph::{NetworkError, Profile, WalkGraph, is_walkable};
+pub use graph::{DroppedVertex, NetworkError, Profile, VertexKey, WalkGraph, is_walkable};
 pub use isochrone::{IsochroneOptions, isochrone, isochrone_with, reached_lines};
 pub use query::{Entry as HeapEntry, Hit, k_nearest, nearest, node_field, within};
 pub use reverse::{Origins, ReverseSearch};

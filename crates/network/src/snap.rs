@@ -96,8 +96,21 @@ impl WalkGraph {
         (cross > 0.0 && side > 0) || (cross < 0.0 && side < 0)
     }
 
-    /// Snaps `p` to the nearest point of the nearest edge (ties: a child-safe pavement on `p`'s side
-    /// of its road, else the first edge found). A point that is not finite, or a graph without
+    /// The edge's end coordinates, lower end first (as bits): an order of edges that does not
+    /// depend on their numbering.
+    fn edge_order(&self, e: u32) -> [u64; 4] {
+        let [va, vb] = self.edge_nodes[e as usize];
+        let key = |v: u32| {
+            let c = self.coords[v as usize];
+            [c.x.to_bits(), c.y.to_bits()]
+        };
+        let (a, b) = (key(va), key(vb));
+        let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+        [lo[0], lo[1], hi[0], hi[1]]
+    }
+
+    /// Snaps `p` to the nearest point of the nearest edge (ties within a micrometre: a child-safe
+    /// pavement on `p`'s side of its road, else the edge whose ends come first by coordinates). A point that is not finite, or a graph without
     /// edges, gives an infinite offset (unreachable).
     ///
     /// Child-safe graphs skip edges whose straight connector from `p` would cross a barrier line
@@ -165,6 +178,12 @@ impl WalkGraph {
             let better = best.as_ref().is_none_or(|b| {
                 offset < b.offset_m - SAME_M
                     || (offset <= b.offset_m + SAME_M && on_side && !best_on_side)
+                    // Equally near (a point snapped to a node both edges share): the edge whose
+                    // ends come first, so that any graph holding both edges (a region and a cut
+                    // of it, with other R-trees) picks the same one.
+                    || (offset <= b.offset_m + SAME_M
+                        && on_side == best_on_side
+                        && self.edge_order(e) < self.edge_order(b.edge))
             });
             if better && self.crosses_barrier(p, s) {
                 limit = limit.min(offset + MAX_SNAP_DETOUR_M);

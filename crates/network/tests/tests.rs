@@ -5,4 +5,5 @@ mod access_rules;
 mod ascii_maps;
 mod brute_force;
 mod common;
+mod cut;
 mod isochrone;

@@ -11,6 +11,8 @@
 //! - [`load`]: the city and its walking graph (or a scenario engine) for other commands.
 //! - [`inventory`]: a city's facility inventory conflated with OSM in an import.
 //! - [`sources`]: which input fed which layer (the `data_sources` table an import writes).
+//! - [`region`]: region-wide runs, one job per municipality on a batch scheduler, merged
+//!   exactly (docs/region.md).
 //! - [`styles`]: the QGIS layer styles (from the map's colours) an import and an analysis write.
 
 pub mod analyze;
@@ -19,6 +21,7 @@ pub mod import;
 pub mod inventory;
 pub mod load;
 pub mod progress;
+pub mod region;
 pub mod sources;
 pub mod styles;
 

@@ -11,6 +11,7 @@ pub mod export;
 pub mod import;
 pub mod nearest;
 pub mod reach;
+pub mod region;
 pub mod report;
 pub mod scenario;
 pub mod serve;
