@@ -6,7 +6,7 @@
 use crate::helpers::{demo_gpkg, demo_pbf, fails, import, spielraum, tool_stdout, workspace_root};
 
 #[path = "../../pgstore/tests/cluster.rs"]
-mod cluster;
+pub(crate) mod cluster;
 use cluster::TempCluster;
 
 fn ok(o: &std::process::Output, what: &str) -> String {

@@ -712,3 +712,94 @@ fn the_shipped_deployment_files_fit_the_commands() {
     assert!(merge.contains("region, merge, /data/plan, --out, /data/site"));
     assert!(docs[0].contains("kind: PersistentVolumeClaim") && docs[0].contains("ReadWriteMany"));
 }
+
+/// Job results kept in PostgreSQL (`--results postgresql://…`) merge to the same region as
+/// those in the plan folder, to the byte; a missing one is named.
+#[test]
+fn region_job_results_in_postgres_merge_as_those_in_files() {
+    let cluster = crate::postgis::cluster::TempCluster::start(&["land"]);
+    let url = cluster.url("land", "region");
+    let o = spielraum(&["db", "migrate", &url]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let dir = tempfile::tempdir().unwrap();
+    let (boundaries, _) = municipalities(dir.path());
+    let plan = make_plan(dir.path(), &boundaries);
+    let p = plan.to_str().unwrap();
+    let plan_json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(plan.join("plan.json")).unwrap()).unwrap();
+    let jobs = plan_json["jobs"].as_array().unwrap().len();
+    assert!(jobs >= 11, "{jobs}");
+    let ok = |args: &[&str]| {
+        let o = spielraum(args);
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    for n in 0..jobs {
+        let n = n.to_string();
+        if n != "3" {
+            let said = ok(&["region", "run", p, "--job", &n, "--results", &url]);
+            assert!(said.contains("spielraum_region_results"), "{said}");
+        }
+        ok(&["region", "run", p, "--job", &n]);
+    }
+    // Job 3 is missing from the database: merge names it and writes nothing.
+    let db_site = dir.path().join("db-site");
+    let db_json = dir.path().join("db.json");
+    let o = spielraum(&[
+        "region",
+        "merge",
+        p,
+        "--out",
+        db_site.to_str().unwrap(),
+        "--json",
+        db_json.to_str().unwrap(),
+        "--results",
+        &url,
+    ]);
+    crate::helpers::fails(&o, "merge without job 3", "jobs 3;");
+    assert!(!db_site.exists() && !db_json.exists());
+    ok(&["region", "run", p, "--job", "3", "--results", &url]);
+    ok(&[
+        "region",
+        "merge",
+        p,
+        "--out",
+        db_site.to_str().unwrap(),
+        "--json",
+        db_json.to_str().unwrap(),
+        "--results",
+        &url,
+    ]);
+    let file_site = dir.path().join("file-site");
+    let file_json = dir.path().join("file.json");
+    ok(&[
+        "region",
+        "merge",
+        p,
+        "--out",
+        file_site.to_str().unwrap(),
+        "--json",
+        file_json.to_str().unwrap(),
+    ]);
+    let from_db = std::fs::read(&db_json).unwrap();
+    assert!(from_db.len() > 1000);
+    assert!(
+        from_db == std::fs::read(&file_json).unwrap(),
+        "merged JSON differs"
+    );
+    assert!(
+        std::fs::read(db_site.join("tiles.pmtiles")).unwrap()
+            == std::fs::read(file_site.join("tiles.pmtiles")).unwrap()
+    );
+    assert_eq!(
+        cluster.psql(
+            "land",
+            "SELECT count(*) FROM region.spielraum_region_results"
+        ),
+        jobs.to_string()
+    );
+}

@@ -392,6 +392,58 @@ impl Database {
         })
     }
 
+    /// Stores the result (JSON) of job `job` of region plan `plan_id`, replacing an earlier
+    /// run's, in one statement.
+    pub async fn put_region_result(
+        &self,
+        plan_id: &str,
+        job: usize,
+        result: &str,
+    ) -> Result<(), PgError> {
+        let job = i32::try_from(job).map_err(|_| PgError::Database {
+            url: self.shown().to_string(),
+            why: format!("job index {job} is too large"),
+        })?;
+        self.client()
+            .await?
+            .execute(
+                &format!(
+                    "INSERT INTO {}.spielraum_region_results (plan_id, job, result) \
+                     VALUES ($1, $2, $3) ON CONFLICT (plan_id, job) \
+                     DO UPDATE SET result = excluded.result, written_at = now()",
+                    quoted(self.schema())
+                ),
+                &[&plan_id, &job, &result],
+            )
+            .await
+            .map_err(|e| self.failed(e))?;
+        Ok(())
+    }
+
+    /// The result (JSON) of job `job` of region plan `plan_id`, if stored.
+    pub async fn get_region_result(
+        &self,
+        plan_id: &str,
+        job: usize,
+    ) -> Result<Option<String>, PgError> {
+        let Ok(job) = i32::try_from(job) else {
+            return Ok(None);
+        };
+        let row = self
+            .client()
+            .await?
+            .query_opt(
+                &format!(
+                    "SELECT result FROM {}.spielraum_region_results WHERE plan_id = $1 AND job = $2",
+                    quoted(self.schema())
+                ),
+                &[&plan_id, &job],
+            )
+            .await
+            .map_err(|e| self.failed(e))?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
     /// The candidate sites for suggestions (layer `candidate_sites`).
     pub async fn read_candidate_sites(
         &self,

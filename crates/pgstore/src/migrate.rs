@@ -38,7 +38,7 @@ const STEPS: &[Step] = &[
     },
     Step {
         version: 2,
-        what: "planning scenarios, their edits and comments, and the audit log",
+        what: "planning scenarios, their edits and comments, the audit log, region job results",
         sql: "
         CREATE TABLE {schema}.spielraum_scenarios (
             id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -80,6 +80,13 @@ const STEPS: &[Step] = &[
             action text NOT NULL,
             target text NOT NULL,
             detail text NOT NULL
+        );
+        CREATE TABLE {schema}.spielraum_region_results (
+            plan_id text NOT NULL,
+            job integer NOT NULL,
+            result text NOT NULL,
+            written_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (plan_id, job)
         );
         -- The audit log is append-only, as in the GeoPackage.
         CREATE FUNCTION {schema}.spielraum_audit_append_only() RETURNS trigger

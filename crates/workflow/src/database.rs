@@ -181,3 +181,63 @@ pub fn analyze_at(
     let loaded = city_and_graph(db, standards, progress)?;
     Ok(analyze_loaded_at(loaded, standards, when, progress)?)
 }
+
+/// Region job results kept in a database ([`crate::region::ResultStore`]): one row per job of
+/// the plan, written in one statement (a killed job leaves no half result).
+pub struct PgResults {
+    db: Database,
+    plan_id: String,
+}
+
+impl PgResults {
+    /// The results of the plan in `plan_dir` in the schema of `url` (checked as [`open`] does).
+    pub fn of(
+        url: &str,
+        plan_dir: &std::path::Path,
+    ) -> Result<PgResults, crate::region::RegionError> {
+        let plan = crate::region::read_plan(plan_dir)?;
+        let db = pgstore::block_on(Database::open(url))?;
+        Ok(PgResults {
+            db,
+            plan_id: plan.plan_id,
+        })
+    }
+}
+
+impl crate::region::ResultStore for PgResults {
+    fn put(&self, result: &crate::region::JobResult) -> Result<(), crate::region::RegionError> {
+        let text =
+            serde_json::to_string(result).map_err(|e| crate::region::RegionError::Format {
+                path: self.describe(result.index).into(),
+                reason: e.to_string(),
+            })?;
+        Ok(pgstore::block_on(self.db.put_region_result(
+            &self.plan_id,
+            result.index,
+            &text,
+        ))?)
+    }
+
+    fn get(
+        &self,
+        index: usize,
+    ) -> Result<Option<crate::region::JobResult>, crate::region::RegionError> {
+        match pgstore::block_on(self.db.get_region_result(&self.plan_id, index))? {
+            None => Ok(None),
+            Some(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
+                crate::region::RegionError::Format {
+                    path: self.describe(index).into(),
+                    reason: format!("not a job result: {e}"),
+                }
+            }),
+        }
+    }
+
+    fn describe(&self, index: usize) -> String {
+        format!(
+            "{} (spielraum_region_results, plan {}, job {index})",
+            self.db.shown(),
+            self.plan_id
+        )
+    }
+}

@@ -138,6 +138,9 @@ pub enum RegionError {
     /// The standards file could not be read.
     #[error(transparent)]
     Standards(#[from] analysis::StandardsError),
+    /// The database that keeps the job results failed.
+    #[error(transparent)]
+    Database(#[from] pgstore::PgError),
 }
 
 fn bbox_text(b: &[f64; 4]) -> String {
@@ -274,6 +277,8 @@ pub trait ResultStore {
     fn put(&self, result: &JobResult) -> Result<(), RegionError>;
     /// The result of job `index`, if it is there (of any plan: the caller checks the id).
     fn get(&self, index: usize) -> Result<Option<JobResult>, RegionError>;
+    /// Where the result of job `index` is kept, for messages.
+    fn describe(&self, index: usize) -> String;
 }
 
 /// Results as `plan/results/NNNN.json`, each written to a temporary file and renamed into place
@@ -298,6 +303,10 @@ impl DirResults {
 }
 
 impl ResultStore for DirResults {
+    fn describe(&self, index: usize) -> String {
+        self.path(index).display().to_string()
+    }
+
     fn put(&self, result: &JobResult) -> Result<(), RegionError> {
         let path = self.path(result.index);
         let io = |source| RegionError::Io {
@@ -836,7 +845,7 @@ pub struct JobOutcome {
     /// Facilities in the job's cut.
     pub facilities: usize,
     /// Where the result went.
-    pub result: PathBuf,
+    pub result: String,
 }
 
 /// Runs job `index` of the plan in `plan_dir`: builds the walking graph of the job's cut
@@ -954,7 +963,7 @@ pub fn run_job(
         name: entry.name.clone(),
         units: input.units.len(),
         facilities: input.facilities.len(),
-        result: DirResults::of(plan_dir).path(index),
+        result: results.describe(index),
     })
 }
 

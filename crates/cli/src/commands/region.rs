@@ -75,6 +75,10 @@ pub struct RunArgs {
     /// The job index (0 … jobs − 1); wins over SLURM_ARRAY_TASK_ID and JOB_COMPLETION_INDEX.
     #[arg(long, value_name = "N")]
     pub job: Option<usize>,
+    /// Keep the result in this PostgreSQL schema (`postgresql://…`, migrated with
+    /// `spielraum db migrate`) instead of PLAN/results/.
+    #[arg(long, value_name = "URL")]
+    pub results: Option<String>,
 }
 
 /// Arguments of `spielraum region merge`.
@@ -95,6 +99,10 @@ pub struct MergeArgs {
     /// The indicators as `analyze --format json` writes them [default: PLAN/analysis.json].
     #[arg(long, value_name = "FILE.json")]
     pub json: Option<PathBuf>,
+    /// Read the job results from this PostgreSQL schema (as `region run --results`) instead of
+    /// PLAN/results/.
+    #[arg(long, value_name = "URL")]
+    pub results: Option<String>,
     /// Highest zoom of the tiles [default: 16].
     #[arg(long, value_name = "Z", value_parser = clap::value_parser!(u8).range(0..=22))]
     pub max_zoom: Option<u8>,
@@ -143,15 +151,11 @@ fn plan(a: PlanArgs) -> Result<()> {
 
 fn run_job(a: RunArgs) -> Result<()> {
     let index = workflow::region::job_index(a.job, &|v| std::env::var(v).ok())?;
-    let outcome =
-        workflow::region::run_job(&a.plan, index, &DirResults::of(&a.plan), &Terminal::new())?;
+    let results = results_of(&a.plan, a.results.as_deref())?;
+    let outcome = workflow::region::run_job(&a.plan, index, results.as_ref(), &Terminal::new())?;
     println!(
         "Job {} ({}): {} homes, {} facilities; wrote {}",
-        outcome.index,
-        outcome.name,
-        outcome.units,
-        outcome.facilities,
-        outcome.result.display()
+        outcome.index, outcome.name, outcome.units, outcome.facilities, outcome.result
     );
     Ok(())
 }
@@ -172,8 +176,8 @@ fn merge(a: MergeArgs) -> Result<()> {
         .json
         .clone()
         .unwrap_or_else(|| a.plan.join("analysis.json"));
-    let merged =
-        workflow::region::merge(&a.plan, &DirResults::of(&a.plan), &gpkg, &Terminal::new())?;
+    let results = results_of(&a.plan, a.results.as_deref())?;
+    let merged = workflow::region::merge(&a.plan, results.as_ref(), &gpkg, &Terminal::new())?;
     let document = merged.analysis.document();
     let text = serde_json::to_string_pretty(&merged.analysis.to_json())? + "\n";
     let tmp = json.with_extension("json.tmp");
@@ -209,4 +213,15 @@ fn merge(a: MergeArgs) -> Result<()> {
         summary.max_zoom
     );
     Ok(())
+}
+
+/// Where the plan's job results are kept: PLAN/results/, or a PostgreSQL schema.
+fn results_of(
+    plan: &std::path::Path,
+    url: Option<&str>,
+) -> Result<Box<dyn workflow::region::ResultStore>> {
+    Ok(match url {
+        Some(url) => Box::new(workflow::database::PgResults::of(url, plan)?),
+        None => Box::new(DirResults::of(plan)),
+    })
 }
