@@ -58,7 +58,7 @@ fn main() {
     let mut hash = Vec::new();
     let setup = ScenarioSetup {
         standards: analysis::Standards::default_din18034(),
-        store: Some(ScenarioStore::open(&gpkg).unwrap()),
+        store: Some(Box::new(ScenarioStore::open(&gpkg).unwrap())),
         candidates: Vec::new(),
         edit_token: EditToken::new(MACHINE, "bench").unwrap(),
         private: false,

@@ -128,7 +128,7 @@ fn scenario_state(limits: Limits, read_only: bool) -> (AppState, tempfile::TempD
     }
     let setup = ScenarioSetup {
         standards: Standards::default_din18034(),
-        store: Some(ScenarioStore::open(&gpkg).unwrap()),
+        store: Some(Box::new(ScenarioStore::open(&gpkg).unwrap())),
         candidates: crate::scenario::candidates(),
         edit_token: EditToken::new(TOKEN, "test").unwrap(),
         private: false,

@@ -111,7 +111,7 @@ async fn start_city(c: City, token: EditToken, private: bool) -> Server {
     store::write_city(&gpkg, &c).unwrap();
     let setup = ScenarioSetup {
         standards: Standards::default_din18034(),
-        store: Some(ScenarioStore::open(&gpkg).unwrap()),
+        store: Some(Box::new(ScenarioStore::open(&gpkg).unwrap())),
         candidates: candidates(),
         edit_token: token,
         private,

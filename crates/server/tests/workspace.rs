@@ -84,7 +84,7 @@ async fn start(private: bool, limits: LoginLimits) -> Server {
     }
     let setup = ScenarioSetup {
         standards: Standards::default_din18034(),
-        store: Some(ScenarioStore::open(&gpkg).unwrap()),
+        store: Some(Box::new(ScenarioStore::open(&gpkg).unwrap())),
         candidates: crate::scenario::candidates(),
         edit_token: EditToken::new(MACHINE, "test").unwrap(),
         private: false,

@@ -39,7 +39,7 @@ pub enum DatabaseError {
     Database(#[from] PgError),
     /// The import failed before anything was written.
     #[error(transparent)]
-    Import(#[from] ImportError),
+    Import(Box<ImportError>),
     /// The analysis failed.
     #[error(transparent)]
     Analyze(#[from] AnalyzeError),
@@ -78,7 +78,8 @@ pub fn import_into(
         out: dir.path().join("city.gpkg"),
         ..options.clone()
     };
-    let outcome = import_city(&options, progress)?;
+    let outcome =
+        import_city(&options, progress).map_err(|e| DatabaseError::Import(Box::new(e)))?;
     progress.stage("writing into PostgreSQL");
     pgstore::block_on(db.push_geopackage(&options.out))?;
     progress.finish();
