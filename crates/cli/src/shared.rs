@@ -115,18 +115,6 @@ pub fn read_analysis_city(path: &Path) -> Result<City> {
     }
 }
 
-/// Refuses a database city for the commands that keep accounts, which live only in the
-/// GeoPackage so far.
-pub fn accounts_in_file_only(path: &Path) -> Result<()> {
-    if let Some(url) = database_url(path) {
-        anyhow::bail!(
-            "{}: `spielraum user` works on a GeoPackage only: accounts are not kept in PostgreSQL yet",
-            workflow::database::shown(url)
-        );
-    }
-    Ok(())
-}
-
 /// [`analyze`] for a city in PostgreSQL/PostGIS: at `when` (writing nothing), or written back.
 pub fn analyze_database(
     url: &str,

@@ -138,13 +138,12 @@ fn the_demo_in_postgis_gives_the_geopackage_analysis_byte_for_byte() {
             assert!(a == b, "export: {f:?} differs");
         }
     }
-    // Accounts stay in the GeoPackage for now, and say so.
-    let o = spielraum(&["user", "list", &url]);
-    fails(
-        &o,
-        "accounts in a database",
-        "accounts are not kept in PostgreSQL yet",
+    // The workspace is the schema's too: no users yet.
+    let users = ok(
+        &spielraum(&["user", "list", &url, "--format", "json"]),
+        "user list",
     );
+    assert!(users.contains("[]"), "{users}");
 
     // Served from either, the map's API and tiles are the same bytes.
     let (mut from_file, file_addr) = crate::serve::start(demo_gpkg());
@@ -268,13 +267,31 @@ fn serve_with_token(url: &str) -> (std::process::Child, String) {
 
 /// A plain HTTP/1.1 request with the edit token; returns (status, body as JSON or null).
 fn call(addr: &str, method: &str, path: &str, body: &str) -> (u16, serde_json::Value) {
+    let (status, _, json) = call_with(
+        addr,
+        method,
+        path,
+        body,
+        "Authorization: Bearer pg-test-token\r\n",
+    );
+    (status, json)
+}
+
+/// A plain HTTP/1.1 request with `headers` (each ending in CRLF); returns (status, the response
+/// headers, body as JSON or null).
+fn call_with(
+    addr: &str,
+    method: &str,
+    path: &str,
+    body: &str,
+    headers: &str,
+) -> (u16, String, serde_json::Value) {
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(addr).unwrap();
     write!(
         s,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
-         Authorization: Bearer pg-test-token\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{headers}\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     )
     .unwrap();
@@ -282,9 +299,10 @@ fn call(addr: &str, method: &str, path: &str, body: &str) -> (u16, serde_json::V
     s.read_to_end(&mut raw).unwrap();
     let text = String::from_utf8_lossy(&raw).into_owned();
     let status = text.split_whitespace().nth(1).unwrap().parse().unwrap();
-    let body = text.split("\r\n\r\n").nth(1).unwrap_or("");
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     (
         status,
+        head.to_string(),
         serde_json::from_str(body).unwrap_or(serde_json::Value::Null),
     )
 }
@@ -381,5 +399,140 @@ fn two_servers_on_one_database_see_each_others_edits_and_a_killed_one_loses_none
             "SELECT string_agg(action, ',' ORDER BY id) FROM demo.spielraum_audit"
         ),
         "scenario.create,scenario.add_edit,scenario.comment"
+    );
+}
+
+#[test]
+fn accounts_in_the_database_log_in_on_every_server() {
+    let cluster = TempCluster::start(&["stadt"]);
+    let url = cluster.url("stadt", "demo");
+    ok(&spielraum(&["db", "migrate", &url]), "migrate");
+    ok(
+        &import(&demo_pbf(), std::path::Path::new(&url), &[]),
+        "import",
+    );
+    // A user and a personal token made on the command line, in the database.
+    let added = std::process::Command::new(crate::helpers::spielraum_bin())
+        .args([
+            "user",
+            "add",
+            &url,
+            "anna",
+            "--name",
+            "Anna Berg",
+            "--role",
+            "editor",
+        ])
+        .env("SPIELRAUM_PASSWORD", "ein langes Passwort")
+        .env("SPIELRAUM_ARGON2_COST", "m=64,t=1,p=1")
+        .output()
+        .unwrap();
+    ok(&added, "user add");
+    let made = ok(
+        &spielraum(&["user", "token-create", &url, "anna", "--name", "Skript"]),
+        "token-create",
+    );
+    let token = made
+        .split_whitespace()
+        .find(|w| w.len() == 64 && w.chars().all(|c| c.is_ascii_hexdigit()))
+        .unwrap_or_else(|| panic!("no token in {made}"))
+        .to_string();
+    let (mut a, at_a) = serve_with_token(&url);
+    let (mut b, at_b) = serve_with_token(&url);
+    // Logged in on A, the session works on B (one sessions table).
+    let (status, head, _) = call_with(
+        &at_a,
+        "POST",
+        "/api/login",
+        r#"{"login":"anna","password":"ein langes Passwort"}"#,
+        "",
+    );
+    assert_eq!(status, 200, "{head}");
+    let cookie = head
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("set-cookie: ")
+                .or_else(|| l.strip_prefix("Set-Cookie: "))
+        })
+        .and_then(|c| c.split(';').next())
+        .unwrap_or_else(|| panic!("no cookie in {head}"))
+        .to_string();
+    let (status, _, me) = call_with(
+        &at_b,
+        "GET",
+        "/api/me",
+        "",
+        &format!("Cookie: {cookie}\r\n"),
+    );
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["user"]["login"], "anna", "{me}");
+    assert_eq!(me["via"], "session", "{me}");
+    // The personal token works on B; its change is Anna's in the audit log.
+    let (status, _, made) = call_with(
+        &at_b,
+        "POST",
+        "/api/scenarios",
+        r#"{"name":"Annas Plan"}"#,
+        &format!("Authorization: Bearer {token}\r\n"),
+    );
+    assert_eq!(status, 201, "{made}");
+    assert_eq!(made["author"], "anna", "{made}");
+    // Disabled on the command line: A and B refuse her token and session at once.
+    ok(&spielraum(&["user", "disable", &url, "anna"]), "disable");
+    let (_, _, me) = call_with(
+        &at_a,
+        "GET",
+        "/api/me",
+        "",
+        &format!("Cookie: {cookie}\r\n"),
+    );
+    assert!(me["user"].is_null(), "{me}");
+    let (status, _, refused) = call_with(
+        &at_b,
+        "POST",
+        "/api/scenarios",
+        r#"{"name":"Noch einer"}"#,
+        &format!("Authorization: Bearer {token}\r\n"),
+    );
+    assert_eq!(
+        (status, &refused["code"]),
+        (403, &serde_json::json!("token_wrong")),
+        "{refused}"
+    );
+    for s in [&mut a, &mut b] {
+        s.kill().unwrap();
+        s.wait().unwrap();
+    }
+    let audit = ok(
+        &spielraum(&["user", "audit", &url, "--format", "csv"]),
+        "audit",
+    );
+    for action in [
+        "user.add",
+        "token.create",
+        "scenario.create",
+        "user.disable",
+    ] {
+        assert!(audit.contains(action), "{action}: {audit}");
+    }
+    // The tile cache is the schema's: a tile a server rendered is stored there.
+    assert!(
+        cluster
+            .psql("stadt", "SELECT count(*) FROM demo.spielraum_tiles")
+            .parse::<u64>()
+            .unwrap()
+            == 0
+    );
+    let (mut c, at_c) = serve_with_token(&url);
+    let (status, _) = crate::serve::get(&at_c, "/tiles/13/4312/2877.mvt");
+    assert_eq!(status, 200);
+    c.kill().unwrap();
+    c.wait().unwrap();
+    assert_eq!(
+        cluster.psql(
+            "stadt",
+            "SELECT count(*) FROM demo.spielraum_tiles WHERE z = 13 AND x = 4312 AND y = 2877"
+        ),
+        "1"
     );
 }

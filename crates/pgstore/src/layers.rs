@@ -444,6 +444,68 @@ impl Database {
         Ok(row.map(|r| r.get(0)))
     }
 
+    /// The stored tile `z/x/y` of tile version `version` (the server's persistent tile cache,
+    /// table `spielraum_tiles`), if any.
+    pub async fn load_tile(
+        &self,
+        version: &str,
+        z: u8,
+        x: u32,
+        y: u32,
+    ) -> Result<Option<Vec<u8>>, PgError> {
+        let row = self
+            .client()
+            .await?
+            .query_opt(
+                &format!(
+                    "SELECT data FROM {}.spielraum_tiles WHERE version = $1 AND z = $2 AND x = $3 AND y = $4",
+                    quoted(self.schema())
+                ),
+                &[&version, &i32::from(z), &i64::from(x), &i64::from(y)],
+            )
+            .await
+            .map_err(|e| self.failed(e))?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    /// Stores tile `z/x/y` of version `version` (replacing one stored before).
+    pub async fn save_tile(
+        &self,
+        version: &str,
+        (z, x, y): (u8, u32, u32),
+        data: &[u8],
+    ) -> Result<(), PgError> {
+        self.client()
+            .await?
+            .execute(
+                &format!(
+                    "INSERT INTO {}.spielraum_tiles (version, z, x, y, data) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (version, z, x, y) DO UPDATE SET data = excluded.data",
+                    quoted(self.schema())
+                ),
+                &[&version, &i32::from(z), &i64::from(x), &i64::from(y), &data],
+            )
+            .await
+            .map_err(|e| self.failed(e))?;
+        Ok(())
+    }
+
+    /// Removes the stored tiles of every version but `version` (tiles of an older import,
+    /// analysis or program), returning how many.
+    pub async fn drop_other_tiles(&self, version: &str) -> Result<u64, PgError> {
+        self.client()
+            .await?
+            .execute(
+                &format!(
+                    "DELETE FROM {}.spielraum_tiles WHERE version <> $1",
+                    quoted(self.schema())
+                ),
+                &[&version],
+            )
+            .await
+            .map_err(|e| self.failed(e))
+    }
+
     /// The candidate sites for suggestions (layer `candidate_sites`).
     pub async fn read_candidate_sites(
         &self,

@@ -8,11 +8,13 @@
 //! only when asked (`spielraum db migrate`). [`Database::write_layers`] replaces layers in one
 //! transaction, [`Database::read_layer`] and [`Database::read_city`] read them back exactly
 //! (numbers bit for bit, geometries as written), [`Database::push_geopackage`] copies an
-//! imported GeoPackage's city into the schema. [`PgScenarios`] keeps the planning scenarios
-//! there, for every server on the database.
+//! imported GeoPackage's city into the schema. [`PgScenarios`] and [`PgAccounts`] keep the
+//! planning scenarios and the workspace's accounts there (with the audit log), and
+//! [`Database::load_tile`] the servers' tile cache, for every server on the database.
 //!
 //! The API is async (the server's runtime); [`block_on`] runs one call for the command line.
 
+pub mod accounts;
 pub mod conninfo;
 mod layers;
 pub mod migrate;
@@ -21,6 +23,7 @@ pub mod tls;
 
 use std::future::Future;
 
+pub use accounts::PgAccounts;
 pub use conninfo::{ConnInfo, DEFAULT_SCHEMA, is_database_url};
 pub use migrate::{CURRENT_VERSION, Migrated};
 pub use scenarios::PgScenarios;

@@ -38,7 +38,7 @@ const STEPS: &[Step] = &[
     },
     Step {
         version: 2,
-        what: "planning scenarios, their edits and comments, the audit log, region job results",
+        what: "planning scenarios with edits and comments, accounts, the audit log, the tile cache, region job results",
         sql: "
         CREATE TABLE {schema}.spielraum_scenarios (
             id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -80,6 +80,41 @@ const STEPS: &[Step] = &[
             action text NOT NULL,
             target text NOT NULL,
             detail text NOT NULL
+        );
+        CREATE TABLE {schema}.spielraum_users (
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            login text NOT NULL UNIQUE,
+            display_name text NOT NULL,
+            department text NOT NULL DEFAULT '',
+            role text NOT NULL CHECK (role IN ('viewer', 'editor', 'admin')),
+            password_hash text NOT NULL,
+            disabled boolean NOT NULL DEFAULT false,
+            created text NOT NULL,
+            updated text NOT NULL
+        );
+        CREATE TABLE {schema}.spielraum_api_tokens (
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            user_id bigint NOT NULL REFERENCES {schema}.spielraum_users (id),
+            name text NOT NULL,
+            token_hash text NOT NULL UNIQUE,
+            created text NOT NULL,
+            revoked boolean NOT NULL DEFAULT false
+        );
+        CREATE TABLE {schema}.spielraum_sessions (
+            id_hash text PRIMARY KEY,
+            user_id bigint NOT NULL REFERENCES {schema}.spielraum_users (id),
+            csrf text NOT NULL,
+            created text NOT NULL,
+            expires text NOT NULL,
+            revoked boolean NOT NULL DEFAULT false
+        );
+        CREATE TABLE {schema}.spielraum_tiles (
+            version text NOT NULL,
+            z integer NOT NULL,
+            x bigint NOT NULL,
+            y bigint NOT NULL,
+            data bytea NOT NULL,
+            PRIMARY KEY (version, z, x, y)
         );
         CREATE TABLE {schema}.spielraum_region_results (
             plan_id text NOT NULL,

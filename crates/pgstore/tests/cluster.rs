@@ -272,6 +272,28 @@ impl TempCluster {
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 
+    /// Runs `sql` in database `db`, which must fail; returns what psql said.
+    pub fn psql_fails(&self, db: &str, sql: &str) -> String {
+        let out = self
+            .command("psql")
+            .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h"])
+            .arg(self.dir.path())
+            .args([
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "spielraum",
+                "-d",
+                db,
+                "-c",
+                sql,
+            ])
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "psql {sql} succeeded");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+
     /// The connection string of database `db`, schema `schema`.
     pub fn url(&self, db: &str, schema: &str) -> String {
         format!(

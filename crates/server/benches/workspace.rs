@@ -65,7 +65,7 @@ fn main() {
     };
     let state = AppState::new(model::City::default(), None)
         .with_scenarios(setup)
-        .with_accounts(AccountSetup::new(acc));
+        .with_accounts(AccountSetup::new(Box::new(acc)));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

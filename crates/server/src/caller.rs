@@ -11,7 +11,7 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::http::{HeaderMap, StatusCode, header};
-use store::accounts::{AccountStore, Role, User};
+use store::accounts::{Accounts, Role, User};
 use subtle::ConstantTimeEq;
 
 use crate::error::{ErrorCode, Failure, blocking};
@@ -71,12 +71,12 @@ pub(crate) enum Identity {
 
 /// Locks an account store (a panic while holding the lock cannot leave a half-written change:
 /// every change is one SQLite transaction).
-pub(crate) fn lock(store: &Mutex<AccountStore>) -> MutexGuard<'_, AccountStore> {
+pub(crate) fn lock(store: &Mutex<Box<dyn Accounts>>) -> MutexGuard<'_, Box<dyn Accounts>> {
     store.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// The account store of the server, if it keeps accounts.
-pub(crate) fn account_store(s: &AppState) -> Option<Arc<Mutex<AccountStore>>> {
+pub(crate) fn account_store(s: &AppState) -> Option<Arc<Mutex<Box<dyn Accounts>>>> {
     s.0.accounts.as_ref().map(|a| a.store.clone())
 }
 

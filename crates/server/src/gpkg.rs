@@ -98,24 +98,26 @@ pub fn open_with_engine(
     prepare(path, state, &version, options, Some(engine))
 }
 
-/// [`open_with_engine`] for a city held in a PostgreSQL database, with its `candidates` and its
-/// scenario store (`scenarios`, which every server on the database shares): the map, the JSON
-/// API, reach queries, what-if comparisons and stored scenarios. Accounts and the tile cache are
-/// not kept in the database yet: nobody logs in (editing takes the bearer token) and tiles are
-/// cached in memory (said in the warnings).
+/// [`open_with_engine`] for a city held in a PostgreSQL database `db`, with its `candidates`:
+/// the scenarios, the accounts (with the audit log) and the tile cache are the schema's, shared
+/// by every server on the database. What cannot be opened is reported in the warnings.
 pub fn open_database_with_engine(
     engine: Arc<ScenarioEngine>,
     candidates: Vec<model::scenario::CandidateSite>,
-    mut scenarios: Box<dyn store::Scenarios>,
+    db: pgstore::Database,
     options: ServeOptions,
 ) -> Prepared {
     let indicators = Some(engine.base().document());
+    let version = tile_version(engine.city(), indicators.as_ref());
     let state = AppState::with_shared(engine.shared_city(), engine.shared_graph(), indicators);
+    let mut scenarios: Box<dyn store::Scenarios> = Box::new(pgstore::PgScenarios::new(db.clone()));
     scenarios.set_actor(crate::caller::MACHINE_ACTOR);
-    let mut notes = Vec::new();
+    let (mut notes, mut warnings) = (Vec::new(), Vec::new());
     if options.edit_token.enabled() {
         notes.push("Scenario editing is enabled (bearer token).".into());
     }
+    let private_scenarios = options.private;
+    let token = options.edit_token.enabled();
     let setup = ScenarioSetup {
         standards: options.standards,
         store: Some(scenarios),
@@ -125,16 +127,67 @@ pub fn open_database_with_engine(
     };
     let state = state
         .with_scenarios_on(setup, engine)
-        .with_public_url(options.public_url)
-        .with_private(options.login.private_workspace);
+        .with_public_url(options.public_url);
+    let login = options.login;
+    let state = match store::accounts::HashCost::from_env()
+        .and_then(|cost| pgstore::PgAccounts::new(db.clone(), cost))
+    {
+        Ok(accounts) => with_accounts(
+            state,
+            Box::new(accounts),
+            &login,
+            private_scenarios,
+            token,
+            (&mut notes, &mut warnings),
+        ),
+        Err(e) => {
+            warnings.push(format!("nobody can log in: {e}"));
+            state
+        }
+    };
+    let state = state.with_private(login.private_workspace);
+    // Tiles of an older import, analysis or program go; these are kept for the next start.
+    if let Err(e) = pgstore::block_on(db.drop_other_tiles(&version)) {
+        warnings.push(format!("tiles are cached in memory only: {e}"));
+        return Prepared {
+            state,
+            warnings,
+            notes,
+        };
+    }
+    let state = state.with_tile_store(Box::new(PgTiles {
+        db,
+        version,
+        warned: AtomicBool::new(false),
+    }));
     Prepared {
         state,
-        warnings: vec![
-            "accounts and the tile cache are not kept in PostgreSQL yet: nobody logs in \
-             (editing takes the bearer token), tiles are cached in memory"
-                .into(),
-        ],
+        warnings,
         notes,
+    }
+}
+
+/// The schema's tile table as the server's persistent tile store.
+#[derive(Debug)]
+struct PgTiles {
+    db: pgstore::Database,
+    version: String,
+    warned: AtomicBool,
+}
+
+impl tiles::TileStore for PgTiles {
+    fn load(&self, t: tiles::TileId) -> Option<Vec<u8>> {
+        pgstore::block_on(self.db.load_tile(&self.version, t.z, t.x, t.y))
+            .ok()
+            .flatten()
+    }
+
+    fn save(&self, t: tiles::TileId, raw: &[u8]) {
+        if let Err(e) = pgstore::block_on(self.db.save_tile(&self.version, (t.z, t.x, t.y), raw))
+            && !self.warned.swap(true, Ordering::Relaxed)
+        {
+            eprintln!("spielraum: warning: tiles are not kept in the database: {e}");
+        }
     }
 }
 
@@ -187,30 +240,14 @@ fn prepare(
     let accounts = store::accounts::AccountStore::open(path)
         .and_then(|a| a.with_cost(store::accounts::HashCost::from_env()?));
     let state = match accounts {
-        Ok(accounts) => {
-            match accounts.has_users() {
-                Ok(true) => notes.push("Logging in is enabled (the file has users).".into()),
-                Ok(false) => notes.push(
-                    "The file has no users yet: add them with 'spielraum user add' to log in."
-                        .into(),
-                ),
-                Err(e) => warnings.push(format!("cannot read the accounts: {e}")),
-            }
-            let closed = private_scenarios || login.private_workspace;
-            if closed && !token && !accounts.has_users().unwrap_or(false) {
-                warnings.push(
-                    "reading is private, but nobody can log in yet: add users with \
-                     'spielraum user add' or give --edit-token-file"
-                        .into(),
-                );
-            }
-            state.with_accounts(AccountSetup {
-                session_ttl: login.session_ttl,
-                secure_cookie: login.secure_cookie,
-                behind_proxy: login.behind_proxy,
-                ..AccountSetup::new(accounts)
-            })
-        }
+        Ok(accounts) => with_accounts(
+            state,
+            Box::new(accounts),
+            &login,
+            private_scenarios,
+            token,
+            (&mut notes, &mut warnings),
+        ),
         Err(e) => {
             warnings.push(format!("nobody can log in: {e}"));
             state
@@ -232,6 +269,40 @@ fn prepare(
         warnings,
         notes,
     }
+}
+
+/// `state` with the workspace's `accounts`, and notes on who can log in (`closed`: reading
+/// needs a login or the token).
+fn with_accounts(
+    state: AppState,
+    accounts: Box<dyn store::Accounts>,
+    login: &LoginOptions,
+    private_scenarios: bool,
+    token: bool,
+    (notes, warnings): (&mut Vec<String>, &mut Vec<String>),
+) -> AppState {
+    let has_users = accounts.has_users();
+    match &has_users {
+        Ok(true) => notes.push("Logging in is enabled (the city has users).".into()),
+        Ok(false) => notes.push(
+            "The city has no users yet: add them with 'spielraum user add' to log in.".into(),
+        ),
+        Err(e) => warnings.push(format!("cannot read the accounts: {e}")),
+    }
+    let closed = private_scenarios || login.private_workspace;
+    if closed && !token && !has_users.unwrap_or(false) {
+        warnings.push(
+            "reading is private, but nobody can log in yet: add users with \
+             'spielraum user add' or give --edit-token-file"
+                .into(),
+        );
+    }
+    state.with_accounts(AccountSetup {
+        session_ttl: login.session_ttl,
+        secure_cookie: login.secure_cookie,
+        behind_proxy: login.behind_proxy,
+        ..AccountSetup::new(accounts)
+    })
 }
 
 /// The GeoPackage's tile table as the server's persistent tile store.

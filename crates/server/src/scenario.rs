@@ -112,7 +112,7 @@ struct People(HashMap<String, String>);
 
 impl People {
     /// The users of the server's accounts (none without accounts).
-    fn of(accounts: Option<&Mutex<store::accounts::AccountStore>>) -> People {
+    fn of(accounts: Option<&Mutex<Box<dyn store::accounts::Accounts>>>) -> People {
         let users = accounts.map(|a| lock(a).users());
         People(
             users

@@ -12,7 +12,7 @@ use analysis::{AnalysisDocument, Standards};
 use bytes::Bytes;
 use model::City;
 use model::scenario::CandidateSite;
-use store::accounts::AccountStore;
+use store::accounts::Accounts as AccountBackend;
 use store::scenario::Scenarios as ScenarioBackend;
 use tiles::{TileCache, TileSet};
 
@@ -68,7 +68,7 @@ pub const DEFAULT_SESSION_TTL: std::time::Duration = std::time::Duration::from_s
 #[derive(Debug)]
 pub struct AccountSetup {
     /// The accounts of the served GeoPackage.
-    pub store: AccountStore,
+    pub store: Box<dyn AccountBackend>,
     /// How long a session lasts.
     pub session_ttl: std::time::Duration,
     /// Mark the session cookie `Secure` always (else only when the request came through a
@@ -84,7 +84,7 @@ pub struct AccountSetup {
 impl AccountSetup {
     /// The setup of `store` with the defaults: 12-hour sessions, `Secure` when behind TLS,
     /// no proxy, [`LoginLimits::default`].
-    pub fn new(store: AccountStore) -> AccountSetup {
+    pub fn new(store: Box<dyn AccountBackend>) -> AccountSetup {
         AccountSetup {
             store,
             session_ttl: DEFAULT_SESSION_TTL,
@@ -97,7 +97,7 @@ impl AccountSetup {
 
 /// The accounts state: the store, the login limiter and the cookie settings.
 pub(crate) struct Accounts {
-    pub store: Arc<Mutex<AccountStore>>,
+    pub store: Arc<Mutex<Box<dyn AccountBackend>>>,
     pub limiter: LoginLimiter,
     pub session_ttl: std::time::Duration,
     pub secure_cookie: bool,

@@ -93,7 +93,7 @@ async fn start(private: bool, limits: LoginLimits) -> Server {
         .with_scenarios(setup)
         .with_accounts(AccountSetup {
             login_limits: limits,
-            ..AccountSetup::new(acc)
+            ..AccountSetup::new(Box::new(acc))
         })
         .with_private(private);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

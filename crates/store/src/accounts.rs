@@ -131,6 +131,14 @@ pub enum AccountError {
     /// The Argon2 cost parameters are out of range.
     #[error("invalid Argon2 cost: {0}")]
     BadCost(String),
+    /// The database holding the accounts failed (another store than the GeoPackage).
+    #[error("{place}: {why}")]
+    Database {
+        /// The database, without its password.
+        place: String,
+        /// What it said.
+        why: String,
+    },
     /// A stored password hash that cannot be read (written by something else).
     #[error("{path}: user '{login}': the stored password hash cannot be read")]
     CorruptHash {
@@ -268,6 +276,26 @@ impl HashCost {
         }
     }
 
+    /// The PHC string of `password` hashed with Argon2id at this cost and a random salt; a
+    /// password too short or too long is refused.
+    pub fn hash(self, password: &str) -> Result<String> {
+        if password.chars().count() < MIN_PASSWORD_CHARS || password.len() > MAX_PASSWORD_BYTES {
+            return Err(AccountError::BadPassword);
+        }
+        let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>())
+            .map_err(|e| AccountError::BadCost(e.to_string()))?;
+        Ok(self
+            .argon2()?
+            .hash_password(password.as_bytes(), &salt)
+            .map_err(|e| AccountError::BadCost(e.to_string()))?
+            .to_string())
+    }
+
+    /// Checks the cost can be used.
+    pub fn check(self) -> Result<()> {
+        self.argon2().map(drop)
+    }
+
     fn argon2(self) -> Result<Argon2<'static>> {
         let params = Params::new(self.memory_kib, self.passes, self.lanes, None)
             .map_err(|e| AccountError::BadCost(e.to_string()))?;
@@ -292,6 +320,14 @@ impl std::fmt::Debug for PasswordCheck {
 }
 
 impl PasswordCheck {
+    /// A check of `password` against the PHC string `hash` of `user` (`None`: an unknown login,
+    /// checked against a hash of no one's password so that it costs the same). A `hash` that
+    /// is not a PHC string is refused.
+    pub fn new(hash: String, user: Option<User>) -> Option<PasswordCheck> {
+        PasswordHash::new(&hash).ok()?;
+        Some(PasswordCheck { hash, user })
+    }
+
     /// The user if `password` is theirs and they are not disabled (one Argon2 verification,
     /// some tens of milliseconds: run it where blocking is allowed).
     pub fn verify(self, password: &str) -> Option<User> {
@@ -814,17 +850,128 @@ impl AccountStore {
     }
 
     fn hash(&self, password: &str) -> Result<String> {
-        if password.chars().count() < MIN_PASSWORD_CHARS || password.len() > MAX_PASSWORD_BYTES {
-            return Err(AccountError::BadPassword);
-        }
-        let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>())
-            .map_err(|e| AccountError::BadCost(e.to_string()))?;
-        Ok(self
-            .cost
-            .argon2()?
-            .hash_password(password.as_bytes(), &salt)
-            .map_err(|e| AccountError::BadCost(e.to_string()))?
-            .to_string())
+        self.cost.hash(password)
+    }
+}
+
+/// What the server and the command line ask of an account store, whichever holds it: the
+/// GeoPackage's [`AccountStore`] or a PostgreSQL schema's; see [`AccountStore`]'s methods of
+/// the same names.
+pub trait Accounts: Send + std::fmt::Debug {
+    /// Every user, by id.
+    fn users(&self) -> Result<Vec<User>>;
+    /// Whether any user may log in.
+    fn has_users(&self) -> Result<bool>;
+    /// The user with this login.
+    fn user(&self, login: &str) -> Result<User>;
+    /// Adds a user.
+    fn add_user(&mut self, actor: &str, new: &NewUser) -> Result<User>;
+    /// Gives a user a new role.
+    fn set_role(&mut self, actor: &str, login: &str, role: Role) -> Result<User>;
+    /// Disables (or enables) a user, revoking its sessions and tokens.
+    fn set_disabled(&mut self, actor: &str, login: &str, disabled: bool) -> Result<User>;
+    /// Sets a new password.
+    fn set_password(&mut self, actor: &str, login: &str, password: &str) -> Result<User>;
+    /// What checking a password of `login` needs.
+    fn password_check(&self, login: &str) -> Result<PasswordCheck>;
+    /// Makes a personal API token (returned once).
+    fn create_token(&mut self, actor: &str, login: &str, name: &str)
+    -> Result<(TokenInfo, String)>;
+    /// Revokes a token.
+    fn revoke_token(&mut self, actor: &str, id: i64) -> Result<TokenInfo>;
+    /// Every token (never the token itself), by id.
+    fn tokens(&self) -> Result<Vec<TokenInfo>>;
+    /// The user holding a live token.
+    fn user_for_token(&self, token: &str) -> Result<Option<User>>;
+    /// Starts a login session: its id and CSRF token.
+    fn create_session(&mut self, user: &User, ttl: Duration) -> Result<(String, String)>;
+    /// The user and CSRF token of a live session.
+    fn session(&self, id: &str) -> Result<Option<(User, String)>>;
+    /// Ends a session.
+    fn revoke_session(&mut self, id: &str) -> Result<()>;
+    /// Appends one row to the audit log.
+    fn record(
+        &mut self,
+        actor: &str,
+        action: &str,
+        target: &str,
+        detail: serde_json::Value,
+    ) -> Result<()>;
+    /// The audit log, oldest first.
+    fn audit_log(&self) -> Result<Vec<AuditEntry>>;
+    /// The latest `limit` rows of the audit log, newest first.
+    fn audit_latest(&self, limit: usize) -> Result<Vec<AuditEntry>>;
+    /// The user if `password` is theirs and they are not disabled.
+    fn verify_password(&self, login: &str, password: &str) -> Result<Option<User>> {
+        Ok(self.password_check(login)?.verify(password))
+    }
+}
+
+impl Accounts for AccountStore {
+    fn users(&self) -> Result<Vec<User>> {
+        AccountStore::users(self)
+    }
+    fn has_users(&self) -> Result<bool> {
+        AccountStore::has_users(self)
+    }
+    fn user(&self, login: &str) -> Result<User> {
+        AccountStore::user(self, login)
+    }
+    fn add_user(&mut self, actor: &str, new: &NewUser) -> Result<User> {
+        AccountStore::add_user(self, actor, new)
+    }
+    fn set_role(&mut self, actor: &str, login: &str, role: Role) -> Result<User> {
+        AccountStore::set_role(self, actor, login, role)
+    }
+    fn set_disabled(&mut self, actor: &str, login: &str, disabled: bool) -> Result<User> {
+        AccountStore::set_disabled(self, actor, login, disabled)
+    }
+    fn set_password(&mut self, actor: &str, login: &str, password: &str) -> Result<User> {
+        AccountStore::set_password(self, actor, login, password)
+    }
+    fn password_check(&self, login: &str) -> Result<PasswordCheck> {
+        AccountStore::password_check(self, login)
+    }
+    fn create_token(
+        &mut self,
+        actor: &str,
+        login: &str,
+        name: &str,
+    ) -> Result<(TokenInfo, String)> {
+        AccountStore::create_token(self, actor, login, name)
+    }
+    fn revoke_token(&mut self, actor: &str, id: i64) -> Result<TokenInfo> {
+        AccountStore::revoke_token(self, actor, id)
+    }
+    fn tokens(&self) -> Result<Vec<TokenInfo>> {
+        AccountStore::tokens(self)
+    }
+    fn user_for_token(&self, token: &str) -> Result<Option<User>> {
+        AccountStore::user_for_token(self, token)
+    }
+    fn create_session(&mut self, user: &User, ttl: Duration) -> Result<(String, String)> {
+        AccountStore::create_session(self, user, ttl)
+    }
+    fn session(&self, id: &str) -> Result<Option<(User, String)>> {
+        AccountStore::session(self, id)
+    }
+    fn revoke_session(&mut self, id: &str) -> Result<()> {
+        AccountStore::revoke_session(self, id)
+    }
+    fn record(
+        &mut self,
+        actor: &str,
+        action: &str,
+        target: &str,
+        detail: serde_json::Value,
+    ) -> Result<()> {
+        AccountStore::record(self, actor, action, target, detail)
+    }
+    fn audit_log(&self) -> Result<Vec<AuditEntry>> {
+        AccountStore::audit_log(self)
+    }
+    fn audit_latest(&self, limit: usize) -> Result<Vec<AuditEntry>> {
+        AccountStore::audit_latest(self, limit)
     }
 }
 
@@ -844,7 +991,7 @@ const USER_COLUMNS_U: &str =
 
 /// 256 random bits as 64 hex digits (`rand`'s thread generator is a CSPRNG seeded from the
 /// operating system).
-fn random_hex() -> String {
+pub fn random_hex() -> String {
     rand::random::<[u8; 32]>()
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -904,7 +1051,7 @@ fn token_by_id(conn: &Connection, id: i64) -> rusqlite::Result<Option<TokenInfo>
 
 /// SHA-256 of a token, hex: tokens are 256 random bits, so a fast hash is enough to make the
 /// stored value useless to a reader of the file.
-fn token_hash(token: &str) -> String {
+pub fn token_hash(token: &str) -> String {
     Sha256::digest(token.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -984,7 +1131,7 @@ pub(crate) fn audit(
 }
 
 /// The login trimmed and lower-cased, if it can be used.
-fn check_login(login: &str) -> Result<String> {
+pub fn check_login(login: &str) -> Result<String> {
     let l = check_text("login", login, false)?.to_lowercase();
     if !l
         .chars()
@@ -1000,7 +1147,8 @@ fn check_login(login: &str) -> Result<String> {
 }
 
 /// The text trimmed, if it can be used.
-fn check_text(field: &'static str, value: &str, may_be_empty: bool) -> Result<String> {
+/// The trimmed text of `field` if it can be used (`empty_ok`: may be empty).
+pub fn check_text(field: &'static str, value: &str, may_be_empty: bool) -> Result<String> {
     let t = value.trim();
     if t.is_empty() && !may_be_empty {
         return Err(bad(field, value, "it is empty"));

@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use model::scenario::CandidateSite;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
-pub use accounts::{AccountError, AccountStore, Role, User};
+pub use accounts::{AccountError, AccountStore, Accounts, Role, User};
 pub use carry::{CARRIED_TABLES, Carried, CarriedScenario, Carry};
 pub use layer::{Column, ColumnType, Feature, GeometryType, Layer, Value};
 pub use layer_styles::LayerStyle;

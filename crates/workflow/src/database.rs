@@ -18,7 +18,7 @@ use crate::analyze::{AnalyzeError, Analyzed, analyze_loaded_at, result_layers};
 use crate::import::{ImportError, ImportOptions, ImportOutcome, import_city};
 use crate::load::{LoadError, Loaded};
 
-pub use pgstore::{CURRENT_VERSION, is_database_url};
+pub use pgstore::{CURRENT_VERSION, PgAccounts, is_database_url};
 
 /// The schema a connection string names (the default schema if it names none or cannot be
 /// read; connecting reports the latter).
@@ -95,6 +95,14 @@ pub fn read_city(db: &Database, wanted: &[&str]) -> Result<City, DatabaseError> 
 /// The planning scenarios kept in the database (shared by every server on it).
 pub fn scenarios(db: &Database) -> pgstore::PgScenarios {
     pgstore::PgScenarios::new(db.clone())
+}
+
+/// The workspace's accounts kept in the database, new passwords hashed at `cost`.
+pub fn accounts(
+    db: &Database,
+    cost: store::accounts::HashCost,
+) -> Result<PgAccounts, store::AccountError> {
+    PgAccounts::new(db.clone(), cost)
 }
 
 /// The candidate sites for suggestions.

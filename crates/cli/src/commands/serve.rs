@@ -131,8 +131,8 @@ fn serve_database(
     let engine = crate::shared::serving_engine(city, graph, &options.standards, progress)
         .map_err(|_| anyhow::anyhow!("{}: the city cannot be analysed", db.shown()))?;
     progress.stage("preparing the map");
-    let scenarios = Box::new(workflow::database::scenarios(&db));
-    let prepared = server::gpkg::open_database_with_engine(engine, candidates, scenarios, options);
+    let shown = db.shown().to_string();
+    let prepared = server::gpkg::open_database_with_engine(engine, candidates, db, options);
     progress.finish();
-    crate::shared::serve_prepared(prepared, addr, db.shown())
+    crate::shared::serve_prepared(prepared, addr, &shown)
 }

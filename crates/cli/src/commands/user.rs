@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use store::accounts::{AccountStore, NewUser, Role};
+use store::accounts::{AccountStore, Accounts, NewUser, Role};
 
 use crate::commands::scenario::Format;
 use crate::output::for_a_person;
@@ -265,9 +265,21 @@ pub fn run(args: Args) -> Result<()> {
 }
 
 /// The accounts of `city`, hashing new passwords at `$SPIELRAUM_ARGON2_COST` (else the default).
-fn open(city: &Path) -> Result<AccountStore> {
-    crate::shared::accounts_in_file_only(city)?;
-    Ok(AccountStore::open(city)?.with_cost(store::accounts::HashCost::from_env()?)?)
+fn open(city: &Path) -> Result<Box<dyn Accounts>> {
+    let cost = store::accounts::HashCost::from_env()?;
+    Ok(match crate::shared::database_url(city) {
+        Some(url) => Box::new(pgstore_accounts(url, cost)?),
+        None => Box::new(AccountStore::open(city)?.with_cost(cost)?),
+    })
+}
+
+/// The accounts of a city held in PostgreSQL.
+fn pgstore_accounts(
+    url: &str,
+    cost: store::accounts::HashCost,
+) -> Result<workflow::database::PgAccounts> {
+    let db = workflow::database::open(url)?;
+    Ok(workflow::database::accounts(&db, cost)?)
 }
 
 fn table(format: Option<Format>) -> bool {
