@@ -70,29 +70,39 @@ impl PgScenarios {
         format!("\"{}\".{name}", self.db.schema())
     }
 
-    /// A change: read committed, its scenario locked with `FOR UPDATE` ([`PgScenarios::existing`]),
-    /// so that a change waiting for another sees that one's result.
-    async fn begin<'a>(
+    /// Runs one change in a read-committed transaction (its scenario locked with `FOR UPDATE`
+    /// by [`PgScenarios::existing`], so that a change waiting for another sees that one's
+    /// result); `change` answers the audit target, its result and the audit detail. The audit
+    /// row, the notification and the commit follow: all or nothing.
+    fn change<T>(
         &self,
-        client: &'a mut deadpool_postgres::Object,
-    ) -> Result<Transaction<'a>> {
-        let client: &'a mut tokio_postgres::Client = client;
-        client.transaction().await.map_err(|e| self.failed(e))
+        action: &str,
+        change: impl AsyncFnOnce(&Transaction<'_>) -> Result<(String, T, serde_json::Value)>,
+    ) -> Result<T> {
+        crate::block_on(async {
+            let mut client = self.client().await?;
+            let client: &mut tokio_postgres::Client = &mut client;
+            let tx = client.transaction().await.map_err(|e| self.failed(e))?;
+            let (target, out, detail) = change(&tx).await?;
+            self.finish(tx, action, &target, detail).await?;
+            Ok(out)
+        })
     }
 
-    /// A read of several statements from one snapshot.
-    async fn begin_read<'a>(
-        &self,
-        client: &'a mut deadpool_postgres::Object,
-    ) -> Result<Transaction<'a>> {
-        let client: &'a mut tokio_postgres::Client = client;
-        client
-            .build_transaction()
-            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .await
-            .map_err(|e| self.failed(e))
+    /// Runs one read of several statements on one snapshot.
+    fn read<T>(&self, read: impl AsyncFnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        crate::block_on(async {
+            let mut client = self.client().await?;
+            let client: &mut tokio_postgres::Client = &mut client;
+            let tx = client
+                .build_transaction()
+                .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start()
+                .await
+                .map_err(|e| self.failed(e))?;
+            read(&tx).await
+        })
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Object> {
@@ -251,9 +261,8 @@ impl store::Scenarios for PgScenarios {
     }
 
     fn list(&self) -> Result<Vec<ScenarioInfo>> {
-        crate::block_on(async {
-            let client = self.client().await?;
-            let rows = client
+        self.read(async |tx| {
+            let rows = tx
                 .query(
                     &format!(
                         "SELECT {INFO_COLUMNS} FROM {} ORDER BY id",
@@ -269,9 +278,7 @@ impl store::Scenarios for PgScenarios {
 
     fn create(&mut self, name: &str, description: &str) -> Result<ScenarioInfo> {
         let name = rules::check_name(name)?;
-        crate::block_on(async {
-            let mut client = self.client().await?;
-            let tx = self.begin(&mut client).await?;
+        self.change("scenario.create", async |tx| {
             let now = rules::now();
             let row = tx
                 .query_one(
@@ -284,24 +291,20 @@ impl store::Scenarios for PgScenarios {
                 )
                 .await
                 .map_err(|e| duplicate(&e, &name).unwrap_or_else(|| self.failed(e)))?;
-            let info = self.info_after(&tx, row.get(0)).await?;
+            let info = self.info_after(tx, row.get(0)).await?;
             let detail =
                 serde_json::json!({"after": {"name": info.name, "description": info.description}});
-            self.finish(tx, "scenario.create", &rules::target(&info), detail)
-                .await?;
-            Ok(info)
+            Ok((rules::target(&info), info, detail))
         })
     }
 
     fn get(&self, id_or_name: &str) -> Result<Scenario> {
-        crate::block_on(async {
-            let mut client = self.client().await?;
-            let tx = self.begin_read(&mut client).await?;
+        self.read(async |tx| {
             let info = self
-                .find(&tx, id_or_name, false)
+                .find(tx, id_or_name, false)
                 .await?
                 .ok_or_else(|| ScenarioStoreError::UnknownScenario(id_or_name.to_string()))?;
-            let edits = self.edits(&tx, &info).await?;
+            let edits = self.edits(tx, &info).await?;
             Ok(Scenario { info, edits })
         })
     }
@@ -312,17 +315,15 @@ impl store::Scenarios for PgScenarios {
         edit: &Edit,
         base: &[Facility],
     ) -> Result<ScenarioInfo> {
-        crate::block_on(async {
-            let mut client = self.client().await?;
-            let tx = self.begin(&mut client).await?;
-            let info = self.existing(&tx, id_or_name).await?;
+        self.change("scenario.add_edit", async |tx| {
+            let info = self.existing(tx, id_or_name).await?;
             rules::check_draft(&info)?;
             let invalid = |source| ScenarioStoreError::InvalidEdit {
                 scenario: info.name.clone(),
                 source,
             };
             edit.validate().map_err(invalid)?;
-            let mut edits = self.edits(&tx, &info).await?;
+            let mut edits = self.edits(tx, &info).await?;
             edits.push(edit.clone());
             apply_edits(base, &edits).map_err(invalid)?;
             let row = EditRow::of(info.edit_count, edit);
@@ -365,21 +366,17 @@ impl store::Scenarios for PgScenarios {
             )
             .await
             .map_err(|e| self.failed(e))?;
-            self.touch(&tx, info.id, 1).await?;
-            let after = self.info_after(&tx, info.id).await?;
+            self.touch(tx, info.id, 1).await?;
+            let after = self.info_after(tx, info.id).await?;
             let detail = serde_json::json!({"position": info.edit_count,
                 "edit": rules::edit_summary(edit)});
-            self.finish(tx, "scenario.add_edit", &rules::target(&after), detail)
-                .await?;
-            Ok(after)
+            Ok((rules::target(&after), after, detail))
         })
     }
 
     fn remove_edit(&mut self, id_or_name: &str, position: usize) -> Result<ScenarioInfo> {
-        crate::block_on(async {
-            let mut client = self.client().await?;
-            let tx = self.begin(&mut client).await?;
-            let info = self.existing(&tx, id_or_name).await?;
+        self.change("scenario.remove_edit", async |tx| {
+            let info = self.existing(tx, id_or_name).await?;
             rules::check_draft(&info)?;
             if position >= info.edit_count {
                 return Err(ScenarioStoreError::UnknownEdit {
@@ -388,7 +385,7 @@ impl store::Scenarios for PgScenarios {
                     count: info.edit_count,
                 });
             }
-            let removed = self.edits(&tx, &info).await?.swap_remove(position);
+            let removed = self.edits(tx, &info).await?.swap_remove(position);
             let t = self.table("spielraum_scenario_edits");
             let p = position as i64;
             // Later edits move up one place, through negative positions so that no two rows
@@ -414,13 +411,11 @@ impl store::Scenarios for PgScenarios {
             for (sql, params) in statements {
                 tx.execute(&sql, params).await.map_err(|e| self.failed(e))?;
             }
-            self.touch(&tx, info.id, -1).await?;
-            let after = self.info_after(&tx, info.id).await?;
+            self.touch(tx, info.id, -1).await?;
+            let after = self.info_after(tx, info.id).await?;
             let detail = serde_json::json!({"position": position,
                 "before": rules::edit_summary(&removed)});
-            self.finish(tx, "scenario.remove_edit", &rules::target(&after), detail)
-                .await?;
-            Ok(after)
+            Ok((rules::target(&after), after, detail))
         })
     }
 
@@ -431,10 +426,8 @@ impl store::Scenarios for PgScenarios {
         description: Option<&str>,
     ) -> Result<ScenarioInfo> {
         let name = name.map(rules::check_name).transpose()?;
-        crate::block_on(async {
-            let mut client = self.client().await?;
-            let tx = self.begin(&mut client).await?;
-            let info = self.existing(&tx, id_or_name).await?;
+        self.change("scenario.update", async |tx| {
+            let info = self.existing(tx, id_or_name).await?;
             let t = self.table("spielraum_scenarios");
             if let Some(name) = &name {
                 tx.execute(
@@ -452,22 +445,18 @@ impl store::Scenarios for PgScenarios {
                 .await
                 .map_err(|e| self.failed(e))?;
             }
-            self.touch(&tx, info.id, 0).await?;
-            let after = self.info_after(&tx, info.id).await?;
+            self.touch(tx, info.id, 0).await?;
+            let after = self.info_after(tx, info.id).await?;
             let detail = serde_json::json!({
                 "before": {"name": info.name, "description": info.description},
                 "after": {"name": after.name, "description": after.description}});
-            self.finish(tx, "scenario.update", &rules::target(&after), detail)
-                .await?;
-            Ok(after)
+            Ok((rules::target(&after), after, detail))
         })
     }
 
     fn delete(&mut self, id_or_name: &str) -> Result<ScenarioInfo> {
-        crate::block_on(async {
-            let mut client = self.client().await?;
-            let tx = self.begin(&mut client).await?;
-            let info = self.existing(&tx, id_or_name).await?;
+        self.change("scenario.delete", async |tx| {
+            let info = self.existing(tx, id_or_name).await?;
             for table in ["spielraum_scenario_edits", "spielraum_scenario_comments"] {
                 tx.execute(
                     &format!("DELETE FROM {} WHERE scenario_id = $1", self.table(table)),
@@ -487,17 +476,13 @@ impl store::Scenarios for PgScenarios {
             .map_err(|e| self.failed(e))?;
             let detail = serde_json::json!({"before": {"name": info.name,
                 "edit_count": info.edit_count, "status": info.status.as_str()}});
-            self.finish(tx, "scenario.delete", &rules::target(&info), detail)
-                .await?;
-            Ok(info)
+            Ok((rules::target(&info), info, detail))
         })
     }
 
     fn set_status(&mut self, id_or_name: &str, to: Status, role: Role) -> Result<ScenarioInfo> {
-        crate::block_on(async {
-            let mut client = self.client().await?;
-            let tx = self.begin(&mut client).await?;
-            let info = self.existing(&tx, id_or_name).await?;
+        self.change("scenario.set_status", async |tx| {
+            let info = self.existing(tx, id_or_name).await?;
             rules::check_move(&info, to, role)?;
             tx.execute(
                 &format!(
@@ -508,21 +493,17 @@ impl store::Scenarios for PgScenarios {
             )
             .await
             .map_err(|e| self.failed(e))?;
-            self.touch(&tx, info.id, 0).await?;
-            let after = self.info_after(&tx, info.id).await?;
+            self.touch(tx, info.id, 0).await?;
+            let after = self.info_after(tx, info.id).await?;
             let detail = serde_json::json!({"before": info.status.as_str(), "after": to.as_str()});
-            self.finish(tx, "scenario.set_status", &rules::target(&after), detail)
-                .await?;
-            Ok(after)
+            Ok((rules::target(&after), after, detail))
         })
     }
 
     fn set_department(&mut self, id_or_name: &str, department: &str) -> Result<ScenarioInfo> {
         let department = rules::check_department(department)?;
-        crate::block_on(async {
-            let mut client = self.client().await?;
-            let tx = self.begin(&mut client).await?;
-            let info = self.existing(&tx, id_or_name).await?;
+        self.change("scenario.set_department", async |tx| {
+            let info = self.existing(tx, id_or_name).await?;
             tx.execute(
                 &format!(
                     "UPDATE {} SET department = $2 WHERE id = $1",
@@ -532,17 +513,10 @@ impl store::Scenarios for PgScenarios {
             )
             .await
             .map_err(|e| self.failed(e))?;
-            self.touch(&tx, info.id, 0).await?;
-            let after = self.info_after(&tx, info.id).await?;
+            self.touch(tx, info.id, 0).await?;
+            let after = self.info_after(tx, info.id).await?;
             let detail = serde_json::json!({"before": info.department, "after": after.department});
-            self.finish(
-                tx,
-                "scenario.set_department",
-                &rules::target(&after),
-                detail,
-            )
-            .await?;
-            Ok(after)
+            Ok((rules::target(&after), after, detail))
         })
     }
 
@@ -553,10 +527,8 @@ impl store::Scenarios for PgScenarios {
         text: &str,
     ) -> Result<Comment> {
         let text = rules::check_comment(text)?;
-        crate::block_on(async {
-            let mut client = self.client().await?;
-            let tx = self.begin(&mut client).await?;
-            let info = self.existing(&tx, id_or_name).await?;
+        self.change("scenario.comment", async |tx| {
+            let info = self.existing(tx, id_or_name).await?;
             rules::check_position(&info, position)?;
             let at = rules::now();
             let row = tx
@@ -585,18 +557,14 @@ impl store::Scenarios for PgScenarios {
                 text,
             };
             let detail = serde_json::json!({"comment_id": id, "position": position});
-            self.finish(tx, "scenario.comment", &rules::target(&info), detail)
-                .await?;
-            Ok(comment)
+            Ok((rules::target(&info), comment, detail))
         })
     }
 
     fn comments(&self, id_or_name: &str) -> Result<Vec<Comment>> {
-        crate::block_on(async {
-            let mut client = self.client().await?;
-            let tx = self.begin_read(&mut client).await?;
+        self.read(async |tx| {
             let info = self
-                .find(&tx, id_or_name, false)
+                .find(tx, id_or_name, false)
                 .await?
                 .ok_or_else(|| ScenarioStoreError::UnknownScenario(id_or_name.to_string()))?;
             let rows = tx
@@ -623,11 +591,9 @@ impl store::Scenarios for PgScenarios {
     }
 
     fn edit_authors(&self, id_or_name: &str) -> Result<Vec<EditAuthor>> {
-        crate::block_on(async {
-            let mut client = self.client().await?;
-            let tx = self.begin_read(&mut client).await?;
+        self.read(async |tx| {
             let info = self
-                .find(&tx, id_or_name, false)
+                .find(tx, id_or_name, false)
                 .await?
                 .ok_or_else(|| ScenarioStoreError::UnknownScenario(id_or_name.to_string()))?;
             let rows = tx
