@@ -7,6 +7,8 @@
 //! - [`analyze`]: indicators, written back as the same result layers, in one transaction;
 //!   [`analyze_at`] at a time (writes nothing).
 //! - [`migrate`]: `spielraum db migrate`.
+//! - [`scenarios`], [`accounts`]: the workspace kept in the schema (shared by every server);
+//!   [`PgResults`]: region job results kept there (`region run --results URL`).
 
 use analysis::Standards;
 use model::City;
