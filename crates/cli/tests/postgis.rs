@@ -125,18 +125,34 @@ fn the_demo_in_postgis_gives_the_geopackage_analysis_byte_for_byte() {
         &spielraum(&["export", &url, "--out", &out("db-site")]),
         "export",
     );
-    let mut files: Vec<_> = std::fs::read_dir(out("file-site"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    files.sort();
-    assert!(files.len() > 5, "{files:?}");
-    for f in &files {
-        let a = std::fs::read(dir.path().join("file-site").join(f));
-        let b = std::fs::read(dir.path().join("db-site").join(f));
-        if let (Ok(a), Ok(b)) = (a, b) {
-            assert!(a == b, "export: {f:?} differs");
+    // Every file of both sites, folders included, the same bytes.
+    fn files(root: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+        let mut out = Vec::new();
+        let mut todo = vec![root.to_path_buf()];
+        while let Some(d) = todo.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    todo.push(p);
+                } else {
+                    let bytes = std::fs::read(&p).unwrap();
+                    out.push((p.strip_prefix(root).unwrap().to_path_buf(), bytes));
+                }
+            }
         }
+        out.sort();
+        out
+    }
+    let (from_file, from_db) = (
+        files(&dir.path().join("file-site")),
+        files(&dir.path().join("db-site")),
+    );
+    assert!(from_file.len() > 5, "{} files", from_file.len());
+    let names =
+        |v: &[(std::path::PathBuf, Vec<u8>)]| v.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&from_file), names(&from_db));
+    for ((f, a), (_, b)) in from_file.iter().zip(&from_db) {
+        assert!(a == b, "export: {f:?} differs");
     }
     // The workspace is the schema's too: no users yet.
     let users = ok(

@@ -66,21 +66,11 @@ impl PgAccounts {
     }
 
     fn failed(&self, e: tokio_postgres::Error) -> AccountError {
-        AccountError::Database {
-            place: self.db.shown().to_string(),
-            why: crate::say(&e),
-        }
+        self.db.fail(e)
     }
 
     fn t(&self, name: &str) -> String {
         format!("\"{}\".{name}", self.db.schema())
-    }
-
-    async fn client(&self) -> Result<deadpool_postgres::Object> {
-        self.db.client().await.map_err(|e| AccountError::Database {
-            place: self.db.shown().to_string(),
-            why: e.to_string(),
-        })
     }
 
     async fn find(&self, tx: &Transaction<'_>, login: &str) -> Result<Option<User>> {
@@ -111,50 +101,17 @@ impl PgAccounts {
         target: &str,
         detail: serde_json::Value,
     ) -> Result<()> {
-        tx.execute(
-            &format!(
-                "INSERT INTO {} (at, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5)",
-                self.t("spielraum_audit")
-            ),
-            &[
-                &store::scenario::now(),
-                &actor,
-                &action,
-                &target,
-                &detail.to_string(),
-            ],
-        )
-        .await
-        .map_err(|e| self.failed(e))?;
-        Ok(())
+        self.db.audit(tx, actor, (action, target), detail).await
     }
 
     /// Runs one change in a transaction, committed if it succeeds.
     fn write<T>(&self, change: impl AsyncFnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
-        crate::block_on(async {
-            let mut client = self.client().await?;
-            let client: &mut tokio_postgres::Client = &mut client;
-            let tx = client.transaction().await.map_err(|e| self.failed(e))?;
-            let out = change(&tx).await?;
-            tx.commit().await.map_err(|e| self.failed(e))?;
-            Ok(out)
-        })
+        self.db.write_tx(change)
     }
 
     /// Runs one read on one snapshot.
     fn read<T>(&self, read: impl AsyncFnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
-        crate::block_on(async {
-            let mut client = self.client().await?;
-            let client: &mut tokio_postgres::Client = &mut client;
-            let tx = client
-                .build_transaction()
-                .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-                .read_only(true)
-                .start()
-                .await
-                .map_err(|e| self.failed(e))?;
-            read(&tx).await
-        })
+        self.db.read_tx(read)
     }
 
     fn audit_query(&self, order: &str, limit: i64) -> Result<Vec<AuditEntry>> {

@@ -20,6 +20,7 @@ mod layers;
 pub mod migrate;
 pub mod scenarios;
 pub mod tls;
+mod tx;
 
 use std::future::Future;
 

@@ -60,10 +60,7 @@ impl PgScenarios {
     }
 
     fn failed(&self, e: tokio_postgres::Error) -> ScenarioStoreError {
-        ScenarioStoreError::Database {
-            place: self.db.shown().to_string(),
-            why: crate::say(&e),
-        }
+        self.db.fail(e)
     }
 
     fn table(&self, name: &str) -> String {
@@ -79,40 +76,21 @@ impl PgScenarios {
         action: &str,
         change: impl AsyncFnOnce(&Transaction<'_>) -> Result<(String, T, serde_json::Value)>,
     ) -> Result<T> {
-        crate::block_on(async {
-            let mut client = self.client().await?;
-            let client: &mut tokio_postgres::Client = &mut client;
-            let tx = client.transaction().await.map_err(|e| self.failed(e))?;
-            let (target, out, detail) = change(&tx).await?;
-            self.finish(tx, action, &target, detail).await?;
+        self.db.write_tx(async |tx| {
+            let (target, out, detail) = change(tx).await?;
+            self.db
+                .audit::<ScenarioStoreError>(tx, &self.actor, (action, &target), detail)
+                .await?;
+            tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &self.db.schema()])
+                .await
+                .map_err(|e| self.failed(e))?;
             Ok(out)
         })
     }
 
     /// Runs one read of several statements on one snapshot.
     fn read<T>(&self, read: impl AsyncFnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
-        crate::block_on(async {
-            let mut client = self.client().await?;
-            let client: &mut tokio_postgres::Client = &mut client;
-            let tx = client
-                .build_transaction()
-                .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-                .read_only(true)
-                .start()
-                .await
-                .map_err(|e| self.failed(e))?;
-            read(&tx).await
-        })
-    }
-
-    async fn client(&self) -> Result<deadpool_postgres::Object> {
-        self.db
-            .client()
-            .await
-            .map_err(|e| ScenarioStoreError::Database {
-                place: self.db.shown().to_string(),
-                why: e.to_string(),
-            })
+        self.db.read_tx(read)
     }
 
     /// The scenario with this id (if `key` is a number) or name; `lock`: for update.
@@ -147,6 +125,13 @@ impl PgScenarios {
 
     async fn existing(&self, tx: &Transaction<'_>, key: &str) -> Result<ScenarioInfo> {
         self.find(tx, key, true)
+            .await?
+            .ok_or_else(|| ScenarioStoreError::UnknownScenario(key.to_string()))
+    }
+
+    /// The scenario with this id or name, unlocked (for reads).
+    async fn known(&self, tx: &Transaction<'_>, key: &str) -> Result<ScenarioInfo> {
+        self.find(tx, key, false)
             .await?
             .ok_or_else(|| ScenarioStoreError::UnknownScenario(key.to_string()))
     }
@@ -211,35 +196,6 @@ impl PgScenarios {
         Ok(())
     }
 
-    /// Appends the audit row, notifies the listeners and commits.
-    async fn finish(
-        &self,
-        tx: Transaction<'_>,
-        action: &str,
-        target: &str,
-        detail: serde_json::Value,
-    ) -> Result<()> {
-        tx.execute(
-            &format!(
-                "INSERT INTO {} (at, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5)",
-                self.table("spielraum_audit")
-            ),
-            &[
-                &rules::now(),
-                &self.actor,
-                &action,
-                &target,
-                &detail.to_string(),
-            ],
-        )
-        .await
-        .map_err(|e| self.failed(e))?;
-        tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &self.db.schema()])
-            .await
-            .map_err(|e| self.failed(e))?;
-        tx.commit().await.map_err(|e| self.failed(e))
-    }
-
     async fn info_after(&self, tx: &Transaction<'_>, id: i64) -> Result<ScenarioInfo> {
         self.existing(tx, &id.to_string()).await
     }
@@ -300,10 +256,7 @@ impl store::Scenarios for PgScenarios {
 
     fn get(&self, id_or_name: &str) -> Result<Scenario> {
         self.read(async |tx| {
-            let info = self
-                .find(tx, id_or_name, false)
-                .await?
-                .ok_or_else(|| ScenarioStoreError::UnknownScenario(id_or_name.to_string()))?;
+            let info = self.known(tx, id_or_name).await?;
             let edits = self.edits(tx, &info).await?;
             Ok(Scenario { info, edits })
         })
@@ -563,10 +516,7 @@ impl store::Scenarios for PgScenarios {
 
     fn comments(&self, id_or_name: &str) -> Result<Vec<Comment>> {
         self.read(async |tx| {
-            let info = self
-                .find(tx, id_or_name, false)
-                .await?
-                .ok_or_else(|| ScenarioStoreError::UnknownScenario(id_or_name.to_string()))?;
+            let info = self.known(tx, id_or_name).await?;
             let rows = tx
                 .query(
                     &format!(
@@ -592,10 +542,7 @@ impl store::Scenarios for PgScenarios {
 
     fn edit_authors(&self, id_or_name: &str) -> Result<Vec<EditAuthor>> {
         self.read(async |tx| {
-            let info = self
-                .find(tx, id_or_name, false)
-                .await?
-                .ok_or_else(|| ScenarioStoreError::UnknownScenario(id_or_name.to_string()))?;
+            let info = self.known(tx, id_or_name).await?;
             let rows = tx
                 .query(
                     &format!(

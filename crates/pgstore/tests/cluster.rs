@@ -245,25 +245,20 @@ impl TempCluster {
         );
     }
 
+    /// psql running `sql` in database `db` over the cluster's socket, unaligned and quiet.
+    fn run_psql(&self, db: &str, sql: &str) -> std::process::Output {
+        let port = self.port.to_string();
+        self.command("psql")
+            .args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h"])
+            .arg(self.dir.path())
+            .args(["-p", &port, "-U", "spielraum", "-d", db, "-c", sql])
+            .output()
+            .unwrap()
+    }
+
     /// Runs `sql` in database `db` with psql (stops the test on an error).
     pub fn psql(&self, db: &str, sql: &str) -> String {
-        let out = self
-            .command("psql")
-            .args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"])
-            .arg("-h")
-            .arg(self.dir.path())
-            .args([
-                "-p",
-                &self.port.to_string(),
-                "-U",
-                "spielraum",
-                "-d",
-                db,
-                "-c",
-                sql,
-            ])
-            .output()
-            .unwrap();
+        let out = self.run_psql(db, sql);
         assert!(
             out.status.success(),
             "psql {sql}: {}",
@@ -274,22 +269,7 @@ impl TempCluster {
 
     /// Runs `sql` in database `db`, which must fail; returns what psql said.
     pub fn psql_fails(&self, db: &str, sql: &str) -> String {
-        let out = self
-            .command("psql")
-            .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h"])
-            .arg(self.dir.path())
-            .args([
-                "-p",
-                &self.port.to_string(),
-                "-U",
-                "spielraum",
-                "-d",
-                db,
-                "-c",
-                sql,
-            ])
-            .output()
-            .unwrap();
+        let out = self.run_psql(db, sql);
         assert!(!out.status.success(), "psql {sql} succeeded");
         String::from_utf8_lossy(&out.stderr).into_owned()
     }
